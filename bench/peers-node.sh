@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs ../shared/bench/peers.sh against one Concierge node, set up as shared/bench/README.md says:
+# the node alone on CPU 0 with one route "/" to the benchmark origin on 127.0.0.1:18081, no access
+# log; the control plane on CPU 1 (it is idle during the load). Prints peers.sh's markdown table.
+#
+#   bench/peers-node.sh                 # WARMUP=45 per target and path, as the bench README advises
+#   WARMUP=5 DURATION=5 ROUNDS=1 bench/peers-node.sh   # a quick smoke run
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+shared=${SHARED_DIR:-$root/../shared}
+peers=$shared/bench/peers.sh
+[ -x "$peers" ] || { echo "peers-node.sh: $peers not found (set SHARED_DIR)" >&2; exit 2; }
+
+jar=$root/cli/target/concierge.jar
+if [ ! -f "$jar" ]; then
+  echo "building $jar" >&2
+  (cd "$root" && mvn -B -q -ntp -DskipTests install) >&2
+fi
+
+cp_port=${CP_PORT:-17170}
+http_port=${HTTP_PORT:-18180}
+admin_port=${ADMIN_PORT:-19911}
+node_java_opts=${NODE_JAVA_OPTS:--XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}
+
+work=$(mktemp -d /tmp/concierge-bench.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+taskset -c 1 java -jar "$jar" control-plane --data-dir "$work/cp" --bind 127.0.0.1 \
+  --grpc-port "$cp_port" >"$work/cp.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 300); do [ -s "$work/cp/node.token" ] && [ -s "$work/cp/admin.token" ] && break; sleep 0.1; done
+[ -s "$work/cp/admin.token" ] || { echo "control plane did not start:" >&2; cat "$work/cp.log" >&2; exit 1; }
+
+# shellcheck disable=SC2086
+taskset -c 0 java $node_java_opts -jar "$jar" data-plane \
+  --control-plane "127.0.0.1:$cp_port" --node-token-file "$work/cp/node.token" \
+  --node-id bench-node --bind 127.0.0.1 --http-port "$http_port" --admin-port "$admin_port" \
+  >"$work/node.log" 2>&1 &
+node_pid=$!
+pids+=("$node_pid")
+
+cli() {
+  CONCIERGE_CONFIG="$work/cli-config" java -jar "$jar" --server "127.0.0.1:$cp_port" \
+    --token "$(cat "$work/cp/admin.token")" "$@"
+}
+for _ in $(seq 1 100); do cli node list >/dev/null 2>&1 && break; sleep 0.2; done
+cli cluster create origin --endpoint 127.0.0.1:18081 >&2
+cli route create all --path-prefix / --cluster origin >&2
+
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$admin_port/ready" >/dev/null 2>&1 \
+    && curl -s "http://127.0.0.1:$admin_port/config" | grep -q '"routes/all"' && break
+  sleep 0.2
+done
+
+CANDIDATE_URL="http://127.0.0.1:$http_port" CANDIDATE_PID="$node_pid" WARMUP="${WARMUP:-45}" "$peers"
+echo "node: $(ps -o rss=,nlwp= -p "$node_pid" | awk '{printf "RSS %d MiB, %d threads", $1/1024, $2}')" >&2

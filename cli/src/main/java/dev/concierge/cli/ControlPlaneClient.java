@@ -1,0 +1,170 @@
+package dev.concierge.cli;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.BadRequest;
+import dev.concierge.api.v1.ManagementServiceGrpc;
+import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.MetadataUtils;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A plaintext gRPC connection to the control plane's ManagementService for one CLI invocation.
+ * Every call carries the admin token and a deadline, and a failed call becomes a {@link
+ * CommandFailure} with one readable line. Not thread-safe; close it when the command is done.
+ */
+final class ControlPlaneClient implements AutoCloseable {
+
+  static final long DEADLINE_SECONDS = 10;
+
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final String target;
+  private final ManagedChannel channel;
+  private final ManagementServiceBlockingStub stub;
+
+  private ControlPlaneClient(
+      String target, ManagedChannel channel, ManagementServiceBlockingStub stub) {
+    this.target = target;
+    this.channel = channel;
+    this.stub = stub;
+  }
+
+  /** Opens a channel to {@code settings.server()}; a malformed address is a CommandFailure. */
+  static ControlPlaneClient connect(ClientSettings settings) {
+    Endpoints.HostPort hp;
+    try {
+      hp = Endpoints.hostPort(settings.server());
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailure(
+          "invalid control plane address: "
+              + e.getMessage()
+              + " (set --server, CONCIERGE_SERVER or ~/.concierge/config)");
+    }
+    ManagedChannel channel =
+        Grpc.newChannelBuilderForAddress(hp.host(), hp.port(), InsecureChannelCredentials.create())
+            .userAgent("concierge-cli/" + VersionCommand.version())
+            .build();
+    ManagementServiceBlockingStub stub = ManagementServiceGrpc.newBlockingStub(channel);
+    if (!settings.token().isEmpty()) {
+      Metadata headers = new Metadata();
+      headers.put(AUTHORIZATION, "Bearer " + settings.token());
+      stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+    return new ControlPlaneClient(hp.toString(), channel, stub);
+  }
+
+  /** Runs one RPC with a fresh deadline, turning gRPC errors into a CommandFailure. */
+  <T> T call(Function<ManagementServiceBlockingStub, T> rpc) {
+    try {
+      return rpc.apply(stub.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS));
+    } catch (StatusRuntimeException e) {
+      throw new CommandFailure(describe(e, target), e);
+    }
+  }
+
+  /** The address this client talks to, as {@code host:port}. */
+  String target() {
+    return target;
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * The user's line for a failed call. Server-side descriptions already name the resource and the
+   * fields; a BadRequest detail adds any field the description does not mention.
+   *
+   * @param target the control plane address, or null when unknown
+   */
+  static String describe(StatusRuntimeException e, String target) {
+    Status status = e.getStatus();
+    String where = target == null ? "the control plane" : "the control plane at " + target;
+    String description = status.getDescription() == null ? "" : status.getDescription().strip();
+    return switch (status.getCode()) {
+      case UNAVAILABLE -> "cannot reach " + where + " (" + unavailableReason(e) + ")";
+      case DEADLINE_EXCEEDED -> where + " did not answer within " + DEADLINE_SECONDS + "s";
+      case UNAUTHENTICATED ->
+          "the control plane rejected the token"
+              + " (set --token, CONCIERGE_TOKEN or ~/.concierge/config)";
+      case PERMISSION_DENIED ->
+          "permission denied" + (description.isEmpty() ? "" : ": " + description);
+      case INVALID_ARGUMENT ->
+          withViolations(e, description.isEmpty() ? "invalid argument" : description);
+      case NOT_FOUND, ALREADY_EXISTS, ABORTED, FAILED_PRECONDITION, OUT_OF_RANGE ->
+          description.isEmpty()
+              ? status.getCode().toString().toLowerCase(Locale.ROOT).replace('_', ' ')
+              : description;
+      case UNIMPLEMENTED -> where + " does not support this call (is it an older version?)";
+      default ->
+          "the control plane failed: "
+              + status.getCode()
+              + (description.isEmpty() ? "" : ": " + description);
+    };
+  }
+
+  private static String withViolations(StatusRuntimeException e, String description) {
+    com.google.rpc.Status rich = StatusProto.fromThrowable(e);
+    if (rich == null) {
+      return description;
+    }
+    List<String> missing = new ArrayList<>();
+    for (com.google.protobuf.Any detail : rich.getDetailsList()) {
+      if (!detail.is(BadRequest.class)) {
+        continue;
+      }
+      try {
+        for (BadRequest.FieldViolation v :
+            detail.unpack(BadRequest.class).getFieldViolationsList()) {
+          if (!description.contains(v.getField())) {
+            missing.add(v.getField() + ": " + v.getDescription());
+          }
+        }
+      } catch (InvalidProtocolBufferException ignored) {
+        // A detail we cannot read adds nothing to the description we already have.
+      }
+    }
+    return missing.isEmpty() ? description : description + ": " + String.join("; ", missing);
+  }
+
+  private static String unavailableReason(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException) {
+        String m = t.getMessage();
+        if (m != null && m.toLowerCase(Locale.ROOT).contains("refused")) {
+          return "connection refused";
+        }
+        return m == null ? "cannot connect" : m.toLowerCase(Locale.ROOT);
+      }
+      if (t instanceof UnknownHostException) {
+        return "unknown host";
+      }
+      if (t instanceof NoRouteToHostException) {
+        return "no route to host";
+      }
+    }
+    String d = e instanceof StatusRuntimeException sre ? sre.getStatus().getDescription() : null;
+    return d == null || d.isBlank() ? "unavailable" : d;
+  }
+}

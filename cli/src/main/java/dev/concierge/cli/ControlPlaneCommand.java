@@ -1,0 +1,77 @@
+package dev.concierge.cli;
+
+import dev.concierge.controlplane.ControlPlaneServer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code concierge control-plane}: runs the control plane until SIGINT/SIGTERM. */
+@Command(
+    name = "control-plane",
+    description = "Run the control plane (management API and node discovery).")
+final class ControlPlaneCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(ControlPlaneCommand.class);
+
+  @Option(
+      names = "--data-dir",
+      required = true,
+      paramLabel = "DIR",
+      description = "Tokens, master key and the embedded H2 database live here.")
+  Path dataDir;
+
+  @Option(
+      names = "--db",
+      paramLabel = "JDBC_URL",
+      description = "Database instead of the embedded H2, e.g. jdbc:postgresql://host/db.")
+  String jdbcUrl;
+
+  @Option(
+      names = "--grpc-port",
+      paramLabel = "PORT",
+      defaultValue = "7070",
+      description = "gRPC port (default ${DEFAULT-VALUE}).")
+  int grpcPort;
+
+  @Option(
+      names = "--bind",
+      paramLabel = "HOST",
+      defaultValue = "0.0.0.0",
+      description = "Address to listen on (default ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Override
+  public Integer call() {
+    ServerSupport.ensurePortFree(bind, grpcPort, "--grpc-port");
+    ControlPlaneServer.Builder builder =
+        ControlPlaneServer.builder().dataDir(dataDir).bindAddress(bind).grpcPort(grpcPort);
+    if (jdbcUrl != null) {
+      builder.jdbcUrl(jdbcUrl);
+    }
+    ControlPlaneServer server = builder.build();
+    try {
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      throw new CommandFailure("cannot start the control plane: " + ErrorHandlers.describe(e), e);
+    }
+    log.info(
+        "admin token: {} (use with --token or CONCIERGE_TOKEN)",
+        dataDir.resolve("admin.token").toAbsolutePath());
+    log.info(
+        "node token: {} (use with concierge data-plane --node-token-file)",
+        dataDir.resolve("node.token").toAbsolutePath());
+    ServerSupport.serveUntilStopped(
+        "control-plane",
+        () -> {
+          log.info("stopping the control plane");
+          server.close();
+        },
+        server::awaitTermination);
+    return 0;
+  }
+}

@@ -1,0 +1,175 @@
+package dev.concierge.cli;
+
+import dev.concierge.dataplane.DataPlaneServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code concierge data-plane}: runs one proxy node until SIGINT/SIGTERM. */
+@Command(
+    name = "data-plane",
+    description = "Run a proxy node that takes its configuration from the control plane.")
+final class DataPlaneCommand implements Callable<Integer> {
+
+  static final String ENV_NODE_TOKEN = "CONCIERGE_NODE_TOKEN";
+
+  private static final Logger log = LoggerFactory.getLogger(DataPlaneCommand.class);
+
+  @ParentCommand ConciergeCommand root;
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--control-plane",
+      required = true,
+      split = ",",
+      paramLabel = "HOST:PORT",
+      description = "Control plane address(es), tried in order.")
+  List<String> controlPlanes;
+
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      defaultValue = "8080",
+      description = "Proxy HTTP port (default ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(
+      names = "--admin-port",
+      paramLabel = "PORT",
+      defaultValue = "9901",
+      description = "Admin port: /ready, /config, /stats (default ${DEFAULT-VALUE}).")
+  int adminPort;
+
+  @Option(
+      names = "--bind",
+      paramLabel = "HOST",
+      defaultValue = "0.0.0.0",
+      description = "Proxy listen address (default ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(
+      names = "--admin-bind",
+      paramLabel = "HOST",
+      defaultValue = "127.0.0.1",
+      description = "Admin listen address (default ${DEFAULT-VALUE}).")
+  String adminBind;
+
+  @Option(names = "--node-id", paramLabel = "ID", description = "Default <hostname>-<http-port>.")
+  String nodeId;
+
+  @Option(
+      names = "--node-token",
+      paramLabel = "TOKEN",
+      description = "Node token (or --node-token-file, or env CONCIERGE_NODE_TOKEN).")
+  String nodeToken;
+
+  @Option(
+      names = "--node-token-file",
+      paramLabel = "FILE",
+      description = "File holding the node token, e.g. <data-dir>/node.token.")
+  Path nodeTokenFile;
+
+  @Option(
+      names = "--cache-dir",
+      paramLabel = "DIR",
+      description =
+          "Keeps the last good configuration to start from when the control plane is down.")
+  Path cacheDir;
+
+  @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Node label; repeatable.")
+  Map<String, String> labels = new LinkedHashMap<>();
+
+  @Override
+  public Integer call() {
+    for (String cp : controlPlanes) {
+      try {
+        Endpoints.hostPort(cp);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(
+            spec.commandLine(), "Invalid value for option '--control-plane': " + e.getMessage());
+      }
+    }
+    String token = nodeToken();
+    ServerSupport.ensurePortFree(bind, httpPort, "--http-port");
+    ServerSupport.ensurePortFree(adminBind, adminPort, "--admin-port");
+    DataPlaneServer.Builder builder =
+        DataPlaneServer.builder()
+            .controlPlanes(List.copyOf(controlPlanes))
+            .nodeToken(token)
+            .bindAddress(bind)
+            .httpPort(httpPort)
+            .adminBindAddress(adminBind)
+            .adminPort(adminPort)
+            .labels(Map.copyOf(labels));
+    if (nodeId != null) {
+      builder.nodeId(nodeId);
+    }
+    if (cacheDir != null) {
+      builder.cacheDir(cacheDir);
+    }
+    DataPlaneServer server = builder.build();
+    try {
+      server.start();
+    } catch (Exception e) {
+      server.close();
+      throw new CommandFailure("cannot start the data plane: " + ErrorHandlers.describe(e), e);
+    }
+    log.info(
+        "node {}: proxy on {}:{}, admin on {}:{}, control plane {}",
+        server.nodeId(),
+        bind,
+        server.httpPort(),
+        adminBind,
+        server.adminPort(),
+        String.join(",", controlPlanes));
+    ServerSupport.serveUntilStopped(
+        "data-plane",
+        () -> {
+          log.info("stopping node {}", server.nodeId());
+          server.close();
+        },
+        server::awaitTermination);
+    return 0;
+  }
+
+  private String nodeToken() {
+    if (nodeToken != null && nodeTokenFile != null) {
+      throw new ParameterException(
+          spec.commandLine(), "--node-token and --node-token-file are mutually exclusive");
+    }
+    String token = nodeToken;
+    if (nodeTokenFile != null) {
+      try {
+        token = Files.readString(nodeTokenFile).strip();
+      } catch (IOException e) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--node-token-file " + nodeTokenFile + ": cannot read (" + e.getMessage() + ")");
+      }
+    }
+    if (token == null) {
+      token = root.env().get(ENV_NODE_TOKEN);
+    }
+    if (token == null || token.isBlank()) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "a node token is required:"
+              + " --node-token, --node-token-file or CONCIERGE_NODE_TOKEN"
+              + " (the control plane keeps it in <data-dir>/node.token)");
+    }
+    return token.strip();
+  }
+}

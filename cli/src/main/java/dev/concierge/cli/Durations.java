@@ -1,0 +1,77 @@
+package dev.concierge.cli;
+
+import com.google.protobuf.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** Durations as people type them ({@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h30m}). */
+final class Durations {
+
+  private static final Pattern PART = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+
+  private Durations() {}
+
+  /**
+   * Parses a sum of {@code <int><unit>} parts; throws IllegalArgumentException on anything else.
+   */
+  static Duration parse(String text) {
+    String t = text.strip();
+    Matcher m = PART.matcher(t);
+    long millis = 0;
+    int at = 0;
+    while (at < t.length() && m.find(at) && m.start() == at) {
+      long n = Long.parseLong(m.group(1));
+      millis +=
+          switch (m.group(2)) {
+            case "ms" -> n;
+            case "s" -> n * 1_000L;
+            case "m" -> n * 60_000L;
+            default -> n * 3_600_000L;
+          };
+      at = m.end();
+    }
+    if (t.isEmpty() || at != t.length()) {
+      throw new IllegalArgumentException(
+          "'" + text + "' is not a duration (e.g. 500ms, 5s, 2m, 1h)");
+    }
+    return Duration.newBuilder()
+        .setSeconds(millis / 1_000)
+        .setNanos((int) (millis % 1_000) * 1_000_000)
+        .build();
+  }
+
+  /** Formats in the largest unit that is exact: {@code 15s}, {@code 2m}, {@code 1500ms}. */
+  static String format(Duration d) {
+    if (d.getNanos() % 1_000_000 != 0) {
+      return d.getSeconds() * 1_000_000_000L + d.getNanos() + "ns";
+    }
+    long millis = d.getSeconds() * 1_000L + d.getNanos() / 1_000_000;
+    if (millis == 0) {
+      return "0s";
+    }
+    if (millis % 3_600_000 == 0) {
+      return millis / 3_600_000 + "h";
+    }
+    if (millis % 60_000 == 0) {
+      return millis / 60_000 + "m";
+    }
+    if (millis % 1_000 == 0) {
+      return millis / 1_000 + "s";
+    }
+    return millis + "ms";
+  }
+
+  /** picocli converter for duration options. */
+  static final class Converter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      try {
+        return parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.concierge.cli;
+
+import java.util.regex.Pattern;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+
+/** Turns what the user typed ({@code web} or {@code clusters/web}) into resource names and back. */
+enum Names {
+  CLUSTER("clusters"),
+  ROUTE("routes"),
+  CERTIFICATE("certificates"),
+  NODE("nodes");
+
+  private static final Pattern ID = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+
+  private final String collection;
+
+  Names(String collection) {
+    this.collection = collection;
+  }
+
+  /** The full resource name, e.g. {@code clusters/web}; a usage error for another collection. */
+  String name(CommandSpec spec, String typed) {
+    String id = id(typed);
+    if (id.contains("/")) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "'"
+              + typed
+              + "' is not a "
+              + singular()
+              + " name (expected ID or "
+              + collection
+              + "/ID)");
+    }
+    if (!ID.matcher(id).matches()) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "invalid "
+              + singular()
+              + " id '"
+              + id
+              + "': use 1-63 of a-z, 0-9 and '-', starting with a letter");
+    }
+    return collection + "/" + id;
+  }
+
+  /** The id part: strips this collection's prefix when present. */
+  String id(String typed) {
+    String t = typed.strip();
+    String prefix = collection + "/";
+    return t.startsWith(prefix) ? t.substring(prefix.length()) : t;
+  }
+
+  /** Human singular, as in messages: {@code cluster}, {@code route}. */
+  String singular() {
+    return collection.substring(0, collection.length() - 1);
+  }
+}

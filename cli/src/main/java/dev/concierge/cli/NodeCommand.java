@@ -1,0 +1,85 @@
+package dev.concierge.cli;
+
+import dev.concierge.api.v1.ListNodesRequest;
+import dev.concierge.api.v1.ListNodesResponse;
+import dev.concierge.api.v1.Node;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+/** {@code concierge node list}: the data-plane fleet and how far each node is in sync. */
+@Command(name = "node", description = "Show data-plane nodes.")
+final class NodeCommand extends ResourceCommand implements Callable<Integer> {
+
+  @Override
+  public Integer call() {
+    return missingSubcommand();
+  }
+
+  @Command(name = "list", description = "List nodes with their sync status.")
+  int list() {
+    long[] revision = new long[1];
+    List<Node> all =
+        withClient(
+            c -> {
+              List<Node> nodes = new ArrayList<>();
+              String page = "";
+              do {
+                String token = page;
+                ListNodesResponse r =
+                    c.call(
+                        s ->
+                            s.listNodes(ListNodesRequest.newBuilder().setPageToken(token).build()));
+                nodes.addAll(r.getNodesList());
+                revision[0] = Math.max(revision[0], r.getRevision());
+                page = r.getNextPageToken();
+              } while (!page.isEmpty());
+              return nodes;
+            });
+    printer()
+        .list(
+            all,
+            out -> {
+              Table t =
+                  Table.of(
+                      "NAME",
+                      "ADDRESS",
+                      "STATUS",
+                      "APPLIED",
+                      "SENT",
+                      "CONNECTED",
+                      "LAST-SEEN",
+                      "VERSION");
+              for (Node n : all) {
+                t.row(
+                    id(n.getName()),
+                    n.getAddress(),
+                    status(n),
+                    Long.toString(n.getAppliedRevision()),
+                    Long.toString(n.getSentRevision()),
+                    n.getConnected() ? "yes" : "no",
+                    time(n.getLastSeen()),
+                    n.getVersion());
+              }
+              t.print(out);
+              out.println("control plane revision: " + revision[0]);
+            });
+    return 0;
+  }
+
+  private static String status(Node n) {
+    String s =
+        switch (n.getStatus()) {
+          case SYNCED -> "synced";
+          case PENDING -> "pending";
+          case NACKED -> "nacked";
+          case DISCONNECTED -> "disconnected";
+          default -> n.getStatus().name().toLowerCase(Locale.ROOT);
+        };
+    return n.getStatus() == Node.SyncStatus.NACKED && n.getLastNackRevision() > 0
+        ? s + "(" + n.getLastNackRevision() + ")"
+        : s;
+  }
+}

@@ -1,0 +1,458 @@
+package dev.concierge.cli;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Empty;
+import com.google.protobuf.Timestamp;
+import com.google.rpc.BadRequest;
+import com.google.rpc.Code;
+import dev.concierge.api.v1.Certificate;
+import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.CreateCertificateRequest;
+import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.CreateRouteRequest;
+import dev.concierge.api.v1.DeleteClusterRequest;
+import dev.concierge.api.v1.DeleteRouteRequest;
+import dev.concierge.api.v1.GetCertificateRequest;
+import dev.concierge.api.v1.GetClusterRequest;
+import dev.concierge.api.v1.GetRouteRequest;
+import dev.concierge.api.v1.GetStatsRequest;
+import dev.concierge.api.v1.ListCertificatesRequest;
+import dev.concierge.api.v1.ListCertificatesResponse;
+import dev.concierge.api.v1.ListClustersRequest;
+import dev.concierge.api.v1.ListClustersResponse;
+import dev.concierge.api.v1.ListNodesRequest;
+import dev.concierge.api.v1.ListNodesResponse;
+import dev.concierge.api.v1.ListRoutesRequest;
+import dev.concierge.api.v1.ListRoutesResponse;
+import dev.concierge.api.v1.ManagementServiceGrpc;
+import dev.concierge.api.v1.Node;
+import dev.concierge.api.v1.Route;
+import dev.concierge.api.v1.Stats;
+import dev.concierge.api.v1.TrafficCounters;
+import dev.concierge.api.v1.UpdateCertificateRequest;
+import dev.concierge.api.v1.UpdateClusterRequest;
+import dev.concierge.api.v1.UpdateRouteRequest;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A ManagementService on a real Netty server at 127.0.0.1:0 with canned behaviour: an in-memory
+ * store, bearer token check, and the error statuses the real control plane uses.
+ */
+final class FakeControlPlane implements AutoCloseable {
+
+  static final String TOKEN = "secret-admin-token";
+  static final Timestamp UPDATED = Timestamp.newBuilder().setSeconds(1_800_000_000L).build();
+
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  final Map<String, Cluster> clusters = new ConcurrentSkipListMap<>();
+  final Map<String, Route> routes = new ConcurrentSkipListMap<>();
+  final Map<String, Certificate> certs = new ConcurrentSkipListMap<>();
+  final Map<String, Object> lastRequests = new ConcurrentHashMap<>();
+  final AtomicReference<String> lastAuthorization = new AtomicReference<>();
+  private final AtomicLong revision = new AtomicLong();
+  private final Server server;
+
+  FakeControlPlane() throws IOException {
+    server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(ServerInterceptors.intercept(new Service(), new TokenCheck()))
+            .build()
+            .start();
+  }
+
+  String address() {
+    return "127.0.0.1:" + server.getPort();
+  }
+
+  void reset() {
+    clusters.clear();
+    routes.clear();
+    certs.clear();
+    lastRequests.clear();
+    lastAuthorization.set(null);
+    revision.set(0);
+  }
+
+  @SuppressWarnings("unchecked") // the tests know which request type each RPC records
+  <T> T last(String rpc) {
+    return (T) lastRequests.get(rpc);
+  }
+
+  Cluster putCluster(Cluster c) {
+    Cluster stored =
+        c.toBuilder()
+            .setEtag(Long.toString(revision.incrementAndGet()))
+            .setUpdateTime(UPDATED)
+            .build();
+    clusters.put(c.getName(), stored);
+    return stored;
+  }
+
+  Route putRoute(Route r) {
+    Route stored =
+        r.toBuilder()
+            .setEtag(Long.toString(revision.incrementAndGet()))
+            .setUpdateTime(UPDATED)
+            .build();
+    routes.put(r.getName(), stored);
+    return stored;
+  }
+
+  @Override
+  public void close() {
+    server.shutdownNow();
+    try {
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private final class TokenCheck implements ServerInterceptor {
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+      String auth = headers.get(AUTHORIZATION);
+      lastAuthorization.set(auth);
+      if (!("Bearer " + TOKEN).equals(auth)) {
+        call.close(
+            Status.UNAUTHENTICATED.withDescription("missing or invalid bearer token"),
+            new Metadata());
+        return new ServerCall.Listener<>() {};
+      }
+      return next.startCall(call, headers);
+    }
+  }
+
+  private static StatusRuntimeException notFound(String name) {
+    String kind = name.substring(0, name.indexOf('/') - 1);
+    return Status.NOT_FOUND
+        .withDescription(kind + " \"" + name + "\" not found")
+        .asRuntimeException();
+  }
+
+  private static StatusRuntimeException invalid(String description, String field, String why) {
+    com.google.rpc.Status status =
+        com.google.rpc.Status.newBuilder()
+            .setCode(Code.INVALID_ARGUMENT_VALUE)
+            .setMessage(description)
+            .addDetails(
+                Any.pack(
+                    BadRequest.newBuilder()
+                        .addFieldViolations(
+                            BadRequest.FieldViolation.newBuilder()
+                                .setField(field)
+                                .setDescription(why))
+                        .build()))
+            .build();
+    return StatusProto.toStatusRuntimeException(status);
+  }
+
+  private static <T> void reply(StreamObserver<T> observer, java.util.function.Supplier<T> body) {
+    try {
+      T value = body.get();
+      observer.onNext(value);
+      observer.onCompleted();
+    } catch (StatusRuntimeException e) {
+      observer.onError(e);
+    }
+  }
+
+  private final class Service extends ManagementServiceGrpc.ManagementServiceImplBase {
+
+    @Override
+    public void createCluster(CreateClusterRequest req, StreamObserver<Cluster> obs) {
+      lastRequests.put("CreateCluster", req);
+      reply(
+          obs,
+          () -> {
+            String name = "clusters/" + req.getClusterId();
+            if (clusters.containsKey(name)) {
+              throw Status.ALREADY_EXISTS
+                  .withDescription("cluster \"" + name + "\" already exists")
+                  .asRuntimeException();
+            }
+            return putCluster(req.getCluster().toBuilder().setName(name).build());
+          });
+    }
+
+    @Override
+    public void getCluster(GetClusterRequest req, StreamObserver<Cluster> obs) {
+      reply(
+          obs,
+          () -> {
+            Cluster c = clusters.get(req.getName());
+            if (c == null) {
+              throw notFound(req.getName());
+            }
+            return c;
+          });
+    }
+
+    @Override
+    public void listClusters(ListClustersRequest req, StreamObserver<ListClustersResponse> obs) {
+      // Two pages when there is more than one cluster, to exercise page tokens.
+      List<Cluster> all = List.copyOf(clusters.values());
+      int start = req.getPageToken().isEmpty() ? 0 : Integer.parseInt(req.getPageToken());
+      int end = Math.min(all.size(), start + 1);
+      reply(
+          obs,
+          () ->
+              ListClustersResponse.newBuilder()
+                  .addAllClusters(all.subList(Math.min(start, all.size()), end))
+                  .setNextPageToken(end < all.size() ? Integer.toString(end) : "")
+                  .build());
+    }
+
+    @Override
+    public void updateCluster(UpdateClusterRequest req, StreamObserver<Cluster> obs) {
+      lastRequests.put("UpdateCluster", req);
+      reply(
+          obs,
+          () -> {
+            Cluster current = clusters.get(req.getCluster().getName());
+            if (current == null) {
+              throw notFound(req.getCluster().getName());
+            }
+            if (!req.getCluster().getEtag().isEmpty()
+                && !req.getCluster().getEtag().equals(current.getEtag())) {
+              throw Status.ABORTED
+                  .withDescription(
+                      "cluster \""
+                          + current.getName()
+                          + "\" was changed concurrently (etag "
+                          + current.getEtag()
+                          + ")")
+                  .asRuntimeException();
+            }
+            Cluster.Builder b = current.toBuilder();
+            for (String path : req.getUpdateMask().getPathsList()) {
+              switch (path) {
+                case "endpoints" ->
+                    b.clearEndpoints().addAllEndpoints(req.getCluster().getEndpointsList());
+                case "lb_policy" -> b.setLbPolicy(req.getCluster().getLbPolicy());
+                case "connect_timeout" -> b.setConnectTimeout(req.getCluster().getConnectTimeout());
+                case "description" -> b.setDescription(req.getCluster().getDescription());
+                default ->
+                    throw Status.INVALID_ARGUMENT
+                        .withDescription("bad mask " + path)
+                        .asRuntimeException();
+              }
+            }
+            return putCluster(b.build());
+          });
+    }
+
+    @Override
+    public void deleteCluster(DeleteClusterRequest req, StreamObserver<Empty> obs) {
+      lastRequests.put("DeleteCluster", req);
+      reply(
+          obs,
+          () -> {
+            if (routes.values().stream()
+                .anyMatch(
+                    r ->
+                        r.getForward().getClustersList().stream()
+                            .anyMatch(w -> w.getCluster().equals(req.getName())))) {
+              throw Status.FAILED_PRECONDITION
+                  .withDescription("cluster \"" + req.getName() + "\" is used by a route")
+                  .asRuntimeException();
+            }
+            if (clusters.remove(req.getName()) == null) {
+              throw notFound(req.getName());
+            }
+            return Empty.getDefaultInstance();
+          });
+    }
+
+    @Override
+    public void createRoute(CreateRouteRequest req, StreamObserver<Route> obs) {
+      lastRequests.put("CreateRoute", req);
+      reply(
+          obs,
+          () -> {
+            String name = "routes/" + req.getRouteId();
+            for (int i = 0; i < req.getRoute().getForward().getClustersCount(); i++) {
+              String cluster = req.getRoute().getForward().getClusters(i).getCluster();
+              if (!clusters.containsKey(cluster)) {
+                String field = "route.forward.clusters[" + i + "].cluster";
+                String why = "cluster \"" + cluster + "\" does not exist";
+                throw invalid("invalid route \"" + name + "\": " + field + ": " + why, field, why);
+              }
+            }
+            return putRoute(req.getRoute().toBuilder().setName(name).build());
+          });
+    }
+
+    @Override
+    public void getRoute(GetRouteRequest req, StreamObserver<Route> obs) {
+      reply(
+          obs,
+          () -> {
+            Route r = routes.get(req.getName());
+            if (r == null) {
+              throw notFound(req.getName());
+            }
+            return r;
+          });
+    }
+
+    @Override
+    public void listRoutes(ListRoutesRequest req, StreamObserver<ListRoutesResponse> obs) {
+      reply(obs, () -> ListRoutesResponse.newBuilder().addAllRoutes(routes.values()).build());
+    }
+
+    @Override
+    public void updateRoute(UpdateRouteRequest req, StreamObserver<Route> obs) {
+      lastRequests.put("UpdateRoute", req);
+      reply(
+          obs,
+          () -> {
+            Route current = routes.get(req.getRoute().getName());
+            if (current == null) {
+              throw notFound(req.getRoute().getName());
+            }
+            Route.Builder b = current.toBuilder();
+            for (String path : req.getUpdateMask().getPathsList()) {
+              switch (path) {
+                case "match" -> b.setMatch(req.getRoute().getMatch());
+                case "forward" -> b.setForward(req.getRoute().getForward());
+                case "description" -> b.setDescription(req.getRoute().getDescription());
+                default ->
+                    throw Status.INVALID_ARGUMENT
+                        .withDescription("bad mask " + path)
+                        .asRuntimeException();
+              }
+            }
+            return putRoute(b.build());
+          });
+    }
+
+    @Override
+    public void deleteRoute(DeleteRouteRequest req, StreamObserver<Empty> obs) {
+      reply(
+          obs,
+          () -> {
+            if (routes.remove(req.getName()) == null) {
+              throw notFound(req.getName());
+            }
+            return Empty.getDefaultInstance();
+          });
+    }
+
+    @Override
+    public void createCertificate(CreateCertificateRequest req, StreamObserver<Certificate> obs) {
+      lastRequests.put("CreateCertificate", req);
+      reply(
+          obs,
+          () -> {
+            Certificate stored =
+                req.getCertificate().toBuilder()
+                    .setName("certificates/" + req.getCertificateId())
+                    .clearPrivateKey()
+                    .addDnsNames("example.com")
+                    .setNotAfter(UPDATED)
+                    .setFingerprintSha256("ab".repeat(32))
+                    .setEtag(Long.toString(revision.incrementAndGet()))
+                    .build();
+            certs.put(stored.getName(), stored);
+            return stored;
+          });
+    }
+
+    @Override
+    public void getCertificate(GetCertificateRequest req, StreamObserver<Certificate> obs) {
+      reply(
+          obs,
+          () -> {
+            Certificate c = certs.get(req.getName());
+            if (c == null) {
+              throw notFound(req.getName());
+            }
+            return c;
+          });
+    }
+
+    @Override
+    public void listCertificates(
+        ListCertificatesRequest req, StreamObserver<ListCertificatesResponse> obs) {
+      reply(
+          obs,
+          () -> ListCertificatesResponse.newBuilder().addAllCertificates(certs.values()).build());
+    }
+
+    @Override
+    public void updateCertificate(UpdateCertificateRequest req, StreamObserver<Certificate> obs) {
+      lastRequests.put("UpdateCertificate", req);
+      reply(
+          obs,
+          () -> {
+            Certificate current = certs.get(req.getCertificate().getName());
+            if (current == null) {
+              throw notFound(req.getCertificate().getName());
+            }
+            Certificate stored =
+                current.toBuilder().setEtag(Long.toString(revision.incrementAndGet())).build();
+            certs.put(stored.getName(), stored);
+            return stored;
+          });
+    }
+
+    @Override
+    public void listNodes(ListNodesRequest req, StreamObserver<ListNodesResponse> obs) {
+      reply(
+          obs,
+          () ->
+              ListNodesResponse.newBuilder()
+                  .setRevision(7)
+                  .addNodes(
+                      Node.newBuilder()
+                          .setName("nodes/edge-1")
+                          .setAddress("10.0.0.5:8080")
+                          .setVersion("0.1.0")
+                          .setStatus(Node.SyncStatus.SYNCED)
+                          .setAppliedRevision(7)
+                          .setSentRevision(7)
+                          .setConnected(true)
+                          .setLastSeen(UPDATED))
+                  .build());
+    }
+
+    @Override
+    public void getStats(GetStatsRequest req, StreamObserver<Stats> obs) {
+      reply(
+          obs,
+          () ->
+              Stats.newBuilder()
+                  .setNodes(1)
+                  .addRoutes(
+                      TrafficCounters.newBuilder()
+                          .setName("routes/web")
+                          .setRequests(10)
+                          .setResponses2Xx(9)
+                          .setResponses5Xx(1))
+                  .build());
+    }
+  }
+}

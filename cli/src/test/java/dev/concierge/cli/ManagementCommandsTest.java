@@ -1,0 +1,632 @@
+package dev.concierge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.google.protobuf.Duration;
+import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.CreateCertificateRequest;
+import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.CreateRouteRequest;
+import dev.concierge.api.v1.DeleteClusterRequest;
+import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.Route;
+import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.UpdateCertificateRequest;
+import dev.concierge.api.v1.UpdateClusterRequest;
+import dev.concierge.api.v1.UpdateRouteRequest;
+import dev.concierge.api.v1.WeightedCluster;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the real command line against {@link FakeControlPlane}. */
+class ManagementCommandsTest {
+
+  private static FakeControlPlane fake;
+
+  @TempDir Path home;
+
+  private Map<String, String> env;
+
+  @BeforeAll
+  static void startFake() throws IOException {
+    fake = new FakeControlPlane();
+  }
+
+  @AfterAll
+  static void stopFake() {
+    fake.close();
+  }
+
+  @BeforeEach
+  void setUp() {
+    fake.reset();
+    env = new HashMap<>();
+    // Never the real ~/.concierge: HOME and the config path point into the test's temp dir.
+    env.put("HOME", home.toString());
+    env.put("CONCIERGE_CONFIG", home.resolve("config").toString());
+    env.put("CONCIERGE_SERVER", fake.address());
+    env.put("CONCIERGE_TOKEN", FakeControlPlane.TOKEN);
+  }
+
+  record Result(int code, String out, String err) {}
+
+  private Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = ConciergeCommand.run(args, env, new PrintWriter(out), new PrintWriter(err));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  private static void assertOneLineError(Result r, int code, String line) {
+    assertThat(r.code()).isEqualTo(code);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).isEqualTo(line + System.lineSeparator());
+  }
+
+  private void seedWeb() {
+    fake.putCluster(
+        Cluster.newBuilder()
+            .setName("clusters/web")
+            .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(9001))
+            .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(9002).setWeight(3))
+            .build());
+  }
+
+  @Test
+  void clusterCreateSendsEndpointsAndPrintsConfirmation() {
+    Result r =
+        run(
+            "cluster",
+            "create",
+            "web",
+            "--endpoint",
+            "127.0.0.1:9001",
+            "--endpoint",
+            "backend.internal:9002=3",
+            "--lb",
+            "round-robin",
+            "--connect-timeout",
+            "500ms",
+            "--description",
+            "the web tier");
+
+    assertThat(r.code()).isZero();
+    assertThat(r.err()).isEmpty();
+    assertThat(r.out()).isEqualTo("cluster \"web\" created (etag 1)" + System.lineSeparator());
+    CreateClusterRequest req = fake.last("CreateCluster");
+    assertThat(req.getClusterId()).isEqualTo("web");
+    assertThat(req.getCluster().getName()).isEqualTo("clusters/web");
+    assertThat(req.getCluster().getEndpointsList())
+        .containsExactly(
+            Endpoint.newBuilder().setHost("127.0.0.1").setPort(9001).build(),
+            Endpoint.newBuilder().setHost("backend.internal").setPort(9002).setWeight(3).build());
+    assertThat(req.getCluster().getLbPolicy()).isEqualTo(Cluster.LbPolicy.ROUND_ROBIN);
+    assertThat(req.getCluster().getConnectTimeout())
+        .isEqualTo(Duration.newBuilder().setNanos(500_000_000).build());
+    assertThat(req.getCluster().getDescription()).isEqualTo("the web tier");
+    assertThat(fake.lastAuthorization.get()).isEqualTo("Bearer " + FakeControlPlane.TOKEN);
+  }
+
+  @Test
+  void clusterListPrintsAlignedTableAcrossPages() {
+    seedWeb();
+    fake.putCluster(
+        Cluster.newBuilder()
+            .setName("clusters/api-backend")
+            .addEndpoints(Endpoint.newBuilder().setHost("::1").setPort(80))
+            .build());
+
+    Result r = run("cluster", "list");
+
+    assertThat(r.code()).isZero();
+    assertThat(r.out().lines().toList())
+        .containsExactly(
+            "NAME         ENDPOINTS                        LB           ETAG  UPDATED",
+            "api-backend  [::1]:80                         round-robin  2     2027-01-15T08:00:00Z",
+            "web          127.0.0.1:9001,127.0.0.1:9002=3  round-robin  1    "
+                + " 2027-01-15T08:00:00Z");
+  }
+
+  @Test
+  void clusterListAsJsonIsAnArrayOfResources() throws IOException {
+    seedWeb();
+    fake.putCluster(Cluster.newBuilder().setName("clusters/api").build());
+
+    Result r = run("-o", "json", "cluster", "list");
+
+    assertThat(r.code()).isZero();
+    JsonNode json = new ObjectMapper().readTree(r.out());
+    assertThat(json.isArray()).isTrue();
+    assertThat(json).hasSize(2);
+    assertThat(json.get(0).get("name").asText()).isEqualTo("clusters/api");
+    assertThat(json.get(1).get("endpoints").get(1).get("weight").asInt()).isEqualTo(3);
+  }
+
+  @Test
+  void emptyListAsJsonIsAnEmptyArray() {
+    Result r = run("cluster", "list", "-o", "json");
+    assertThat(r.out().strip()).isEqualTo("[]");
+  }
+
+  @Test
+  void clusterGetAsYamlAcceptsTheFullName() throws IOException {
+    seedWeb();
+
+    Result r = run("cluster", "get", "clusters/web", "--output", "yaml");
+
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("name: clusters/web");
+    JsonNode yaml = new YAMLMapper().readTree(r.out());
+    assertThat(yaml.get("endpoints").get(0).get("port").asInt()).isEqualTo(9001);
+    assertThat(yaml.get("etag").isTextual()).isTrue();
+    assertThat(r.out()).contains("etag: \"1\"");
+  }
+
+  @Test
+  void globalOptionsWorkAfterTheSubcommand() {
+    seedWeb();
+    env.remove("CONCIERGE_SERVER");
+    env.remove("CONCIERGE_TOKEN");
+
+    Result r =
+        run(
+            "cluster",
+            "get",
+            "web",
+            "--server",
+            fake.address(),
+            "--token",
+            FakeControlPlane.TOKEN,
+            "-o",
+            "json");
+
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("\"name\": \"clusters/web\"");
+  }
+
+  @Test
+  void nameOfAnotherCollectionIsAUsageError() {
+    Result r = run("cluster", "get", "routes/web");
+    assertOneLineError(
+        r,
+        2,
+        "error: 'routes/web' is not a cluster name (expected ID or"
+            + " clusters/ID) (try 'concierge cluster get --help')");
+  }
+
+  @Test
+  void clusterUpdateBuildsMaskFromGivenFlagsAndPassesEtag() {
+    seedWeb();
+
+    Result r = run("cluster", "update", "web", "--lb", "round-robin");
+
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).isEqualTo("cluster \"web\" updated (etag 2)" + System.lineSeparator());
+    UpdateClusterRequest req = fake.last("UpdateCluster");
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("lb_policy");
+    assertThat(req.getCluster().getEtag()).isEqualTo("1");
+    assertThat(req.getCluster().getName()).isEqualTo("clusters/web");
+
+    r =
+        run(
+            "cluster",
+            "update",
+            "clusters/web",
+            "--endpoint",
+            "10.0.0.1:80",
+            "--connect-timeout",
+            "2m",
+            "--description",
+            "moved");
+
+    assertThat(r.code()).isZero();
+    req = fake.last("UpdateCluster");
+    assertThat(req.getUpdateMask().getPathsList())
+        .containsExactly("endpoints", "connect_timeout", "description");
+    assertThat(req.getCluster().getEtag()).isEqualTo("2");
+    assertThat(req.getCluster().getConnectTimeout().getSeconds()).isEqualTo(120);
+    assertThat(fake.clusters.get("clusters/web").getEndpointsList())
+        .containsExactly(Endpoint.newBuilder().setHost("10.0.0.1").setPort(80).build());
+  }
+
+  @Test
+  void clusterUpdateWithoutFlagsIsAUsageError() {
+    seedWeb();
+    Result r = run("cluster", "update", "web");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err())
+        .startsWith("error: nothing to update")
+        .contains("cluster update --help")
+        .hasLineCount(1);
+    assertThat(fake.<Object>last("UpdateCluster")).isNull();
+  }
+
+  @Test
+  void clusterDeletePrintsConfirmationOrTheDeletedName() throws IOException {
+    seedWeb();
+    Result r = run("cluster", "delete", "web");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).isEqualTo("cluster \"web\" deleted" + System.lineSeparator());
+    assertThat(fake.<DeleteClusterRequest>last("DeleteCluster").getName())
+        .isEqualTo("clusters/web");
+
+    seedWeb();
+    r = run("-o", "json", "cluster", "delete", "web");
+    JsonNode json = new ObjectMapper().readTree(r.out());
+    assertThat(json.get("name").asText()).isEqualTo("clusters/web");
+    assertThat(json.get("deleted").asBoolean()).isTrue();
+  }
+
+  @Test
+  void badEndpointIsAUsageErrorWithHint() {
+    Result r = run("cluster", "create", "web", "--endpoint", "nohost");
+    assertOneLineError(
+        r,
+        2,
+        "error: Invalid value for option '--endpoint' (HOST:PORT[=WEIGHT]):"
+            + " 'nohost' is not HOST:PORT[=WEIGHT] (try 'concierge cluster create --help')");
+  }
+
+  @Test
+  void missingRequiredOptionIsAUsageError() {
+    Result r = run("route", "create", "web");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("--cluster")
+        .contains("try 'concierge route create --help'")
+        .hasLineCount(1);
+  }
+
+  @Test
+  void badDurationIsAUsageError() {
+    Result r = run("route", "create", "web", "--cluster", "web", "--timeout", "5x");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("'5x' is not a duration").hasLineCount(1);
+  }
+
+  @Test
+  void routeCreateNormalisesClusterNamesAndWeights() {
+    seedWeb();
+    fake.putCluster(Cluster.newBuilder().setName("clusters/canary").build());
+
+    Result r =
+        run(
+            "route",
+            "create",
+            "routes/web",
+            "--host",
+            "example.com",
+            "--host",
+            "*.example.com",
+            "--path-prefix",
+            "/api",
+            "--cluster",
+            "web=9",
+            "--cluster",
+            "clusters/canary",
+            "--timeout",
+            "2m",
+            "--description",
+            "api");
+
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).isEqualTo("route \"web\" created (etag 3)" + System.lineSeparator());
+    CreateRouteRequest req = fake.last("CreateRoute");
+    assertThat(req.getRouteId()).isEqualTo("web");
+    Route route = req.getRoute();
+    assertThat(route.getMatch().getHostsList()).containsExactly("example.com", "*.example.com");
+    assertThat(route.getMatch().getPathPrefix()).isEqualTo("/api");
+    assertThat(route.getForward().getClustersList())
+        .containsExactly(
+            WeightedCluster.newBuilder().setCluster("clusters/web").setWeight(9).build(),
+            WeightedCluster.newBuilder().setCluster("clusters/canary").build());
+    assertThat(route.getForward().getTimeout().getSeconds()).isEqualTo(120);
+
+    Result list = run("route", "list");
+    assertThat(list.out().lines().toList())
+        .containsExactly(
+            "NAME  HOSTS                      PATH   CLUSTERS      TIMEOUT",
+            "web   example.com,*.example.com  /api*  web=9,canary  2m");
+  }
+
+  @Test
+  void invalidArgumentPrintsTheServersDescriptionOnOneLine() {
+    Result r = run("route", "create", "bad", "--cluster", "nope");
+    assertOneLineError(
+        r,
+        1,
+        "error: invalid route \"routes/bad\":"
+            + " route.forward.clusters[0].cluster: cluster \"clusters/nope\" does not exist");
+  }
+
+  @Test
+  void routeUpdateReplacesMatchFromStoredValueWithFlagsApplied() {
+    seedWeb();
+    fake.putRoute(
+        Route.newBuilder()
+            .setName("routes/web")
+            .setMatch(RouteMatch.newBuilder().addHosts("example.com").setPathPrefix("/"))
+            .setForward(
+                ForwardAction.newBuilder()
+                    .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web")))
+            .build());
+
+    Result r = run("route", "update", "web", "--path", "/health");
+
+    assertThat(r.code()).isZero();
+    UpdateRouteRequest req = fake.last("UpdateRoute");
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("match");
+    assertThat(req.getRoute().getEtag()).isEqualTo("2");
+    assertThat(req.getRoute().getMatch())
+        .isEqualTo(RouteMatch.newBuilder().addHosts("example.com").setPathExact("/health").build());
+
+    r = run("route", "update", "web", "--timeout", "30s", "--any-host");
+    req = fake.last("UpdateRoute");
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("match", "forward");
+    assertThat(req.getRoute().getMatch().getHostsList()).isEmpty();
+    assertThat(req.getRoute().getMatch().getPathExact()).isEqualTo("/health");
+    assertThat(req.getRoute().getForward().getClustersList()).hasSize(1);
+    assertThat(req.getRoute().getForward().getTimeout().getSeconds()).isEqualTo(30);
+  }
+
+  @Test
+  void conflictingPathFlagsAreAUsageError() {
+    Result r =
+        run("route", "create", "web", "--cluster", "web", "--path", "/a", "--path-prefix", "/b");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("mutually exclusive").hasLineCount(1);
+  }
+
+  @Test
+  void notFoundPrintsTheDescription() {
+    Result r = run("route", "get", "missing");
+    assertOneLineError(r, 1, "error: route \"routes/missing\" not found");
+  }
+
+  @Test
+  void alreadyExistsPrintsTheDescription() {
+    seedWeb();
+    Result r = run("cluster", "create", "web", "--endpoint", "127.0.0.1:1");
+    assertOneLineError(r, 1, "error: cluster \"clusters/web\" already exists");
+  }
+
+  @Test
+  void failedPreconditionPrintsTheDescription() {
+    seedWeb();
+    fake.putRoute(
+        Route.newBuilder()
+            .setName("routes/web")
+            .setForward(
+                ForwardAction.newBuilder()
+                    .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web")))
+            .build());
+    Result r = run("cluster", "delete", "web");
+    assertOneLineError(r, 1, "error: cluster \"clusters/web\" is used by a route");
+  }
+
+  @Test
+  void wrongTokenIsRejectedWithAHint() {
+    Result r = run("--token", "wrong", "cluster", "list");
+    assertOneLineError(
+        r,
+        1,
+        "error: the control plane rejected the token"
+            + " (set --token, CONCIERGE_TOKEN or ~/.concierge/config)");
+  }
+
+  @Test
+  void missingTokenIsRejected() {
+    env.remove("CONCIERGE_TOKEN");
+    Result r = run("cluster", "list");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(fake.lastAuthorization.get()).isNull();
+  }
+
+  @Test
+  void tokenFlagBeatsEnvironment() {
+    // env has the right token, the flag a wrong one: the flag wins and is rejected.
+    Result r = run("cluster", "list", "--token", "wrong");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(fake.lastAuthorization.get()).isEqualTo("Bearer wrong");
+  }
+
+  @Test
+  void serverAndTokenComeFromTheConfigFile() throws IOException {
+    env.remove("CONCIERGE_SERVER");
+    env.remove("CONCIERGE_TOKEN");
+    Files.writeString(
+        home.resolve("config"),
+        "server: " + fake.address() + "\ntoken: " + FakeControlPlane.TOKEN + "\n");
+
+    Result r = run("cluster", "list");
+
+    assertThat(r.code()).isZero();
+    assertThat(fake.lastAuthorization.get()).isEqualTo("Bearer " + FakeControlPlane.TOKEN);
+  }
+
+  @Test
+  void defaultConfigFileLivesUnderHome() throws IOException {
+    env.remove("CONCIERGE_SERVER");
+    env.remove("CONCIERGE_TOKEN");
+    env.remove("CONCIERGE_CONFIG");
+    Files.createDirectories(home.resolve(".concierge"));
+    Files.writeString(
+        home.resolve(".concierge/config"),
+        "server: " + fake.address() + "\ntoken: " + FakeControlPlane.TOKEN + "\n");
+
+    assertThat(run("cluster", "list").code()).isZero();
+  }
+
+  @Test
+  void environmentBeatsConfigFileAndConfigFlagBeatsEnvironment() throws IOException {
+    Files.writeString(home.resolve("config"), "server: 127.0.0.1:1\ntoken: wrong\n");
+    // env has the real server and token.
+    assertThat(run("cluster", "list").code()).isZero();
+
+    Path other = home.resolve("other.yaml");
+    Files.writeString(other, "token: from-flag-file\n");
+    env.remove("CONCIERGE_TOKEN");
+    run("--config", other.toString(), "cluster", "list");
+    assertThat(fake.lastAuthorization.get()).isEqualTo("Bearer from-flag-file");
+  }
+
+  @Test
+  void missingExplicitConfigFileIsAnError() {
+    env.remove("CONCIERGE_TOKEN");
+    Result r = run("--config", home.resolve("nope").toString(), "cluster", "list");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("does not exist").hasLineCount(1);
+  }
+
+  @Test
+  void unreachableServerGivesOneLine() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    env.put("CONCIERGE_SERVER", "127.0.0.1:" + port);
+
+    Result r = run("cluster", "list");
+
+    assertOneLineError(
+        r,
+        1,
+        "error: cannot reach the control plane at 127.0.0.1:" + port + " (connection refused)");
+  }
+
+  @Test
+  void malformedServerAddressIsReported() {
+    Result r = run("--server", "nocolon", "cluster", "list");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).startsWith("error: invalid control plane address").hasLineCount(1);
+  }
+
+  @Test
+  void certAddSendsTheKeyButNeverPrintsIt() throws IOException {
+    Path cert = home.resolve("cert.pem");
+    Path key = home.resolve("key.pem");
+    Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nSECRETKEY\n-----END PRIVATE KEY-----\n");
+
+    Result r =
+        run("cert", "add", "example-com", "--cert", cert.toString(), "--key", key.toString());
+
+    assertThat(r.code()).isZero();
+    assertThat(r.out())
+        .isEqualTo("certificate \"example-com\" added (etag 1)" + System.lineSeparator());
+    CreateCertificateRequest req = fake.last("CreateCertificate");
+    assertThat(req.getCertificate().getPrivateKey()).contains("SECRETKEY");
+    assertThat(req.getCertificate().getCertificateChain()).contains("MIIB");
+
+    Result list = run("cert", "list");
+    assertThat(list.out().lines().toList())
+        .containsExactly(
+            "NAME         DNS-NAMES    NOT-AFTER             FINGERPRINT",
+            "example-com  example.com  2027-01-15T08:00:00Z  abababababababab");
+    Result json = run("-o", "json", "cert", "get", "example-com");
+    assertThat(json.out()).contains("\"fingerprintSha256\"").doesNotContain("SECRETKEY");
+  }
+
+  @Test
+  void certUpdateReplacesChainAndKeyTogether() throws IOException {
+    Path cert = home.resolve("cert.pem");
+    Path key = home.resolve("key.pem");
+    Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n");
+    run("cert", "add", "example-com", "--cert", cert.toString(), "--key", key.toString());
+
+    Result onlyCert = run("cert", "update", "example-com", "--cert", cert.toString());
+    assertThat(onlyCert.code()).isEqualTo(2);
+
+    Result r =
+        run("cert", "update", "example-com", "--cert", cert.toString(), "--key", key.toString());
+    assertThat(r.code()).isZero();
+    UpdateCertificateRequest req = fake.last("UpdateCertificate");
+    assertThat(req.getUpdateMask().getPathsList())
+        .containsExactly("certificate_chain", "private_key");
+    assertThat(req.getCertificate().getEtag()).isEqualTo("1");
+  }
+
+  @Test
+  void missingPemFileIsAUsageError() {
+    Result r =
+        run(
+            "cert",
+            "add",
+            "x",
+            "--cert",
+            home.resolve("none.pem").toString(),
+            "--key",
+            home.resolve("none.key").toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("no such file").hasLineCount(1);
+  }
+
+  @Test
+  void nodeListShowsSyncStatusAndTheRevision() {
+    Result r = run("node", "list");
+    assertThat(r.code()).isZero();
+    assertThat(r.out().lines().toList())
+        .containsExactly(
+            "NAME    ADDRESS        STATUS  APPLIED  SENT  CONNECTED  LAST-SEEN            "
+                + " VERSION",
+            "edge-1  10.0.0.5:8080  synced  7        7     yes        2027-01-15T08:00:00Z  0.1.0",
+            "control plane revision: 7");
+  }
+
+  @Test
+  void statsAsYaml() throws IOException {
+    Result r = run("stats", "-o", "yaml");
+    assertThat(r.code()).isZero();
+    JsonNode yaml = new YAMLMapper().readTree(r.out());
+    assertThat(yaml.get("routes").get(0).get("name").asText()).isEqualTo("routes/web");
+    assertThat(yaml.get("nodes").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void helpGoesToStdoutWithExitZero() {
+    Result r = run("route", "create", "--help");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("--path-prefix").contains("--cluster");
+  }
+
+  @Test
+  void unknownCommandAndMissingSubcommandAreUsageErrors() {
+    assertThat(run("bogus").code()).isEqualTo(2);
+    Result r = run("route");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("missing subcommand").hasLineCount(1);
+    assertThat(run().code()).isEqualTo(2);
+  }
+
+  @Test
+  void mistypedSubcommandGetsASuggestion() {
+    Result r = run("cluster", "lst");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("did you mean list?").hasLineCount(1);
+  }
+
+  @Test
+  void versionPrintsTheVersion() {
+    Result r = run("version");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).startsWith("concierge ");
+    assertThat(List.of(r.out().strip().split(" "))).hasSize(2);
+  }
+}

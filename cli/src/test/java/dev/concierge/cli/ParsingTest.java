@@ -1,0 +1,93 @@
+package dev.concierge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.Duration;
+import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.WeightedCluster;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Durations, endpoints, cluster references and tables, without a server. */
+class ParsingTest {
+
+  @ParameterizedTest
+  @CsvSource({
+    "500ms,0,500000000",
+    "5s,5,0",
+    "2m,120,0",
+    "1h,3600,0",
+    "1m30s,90,0",
+    "1500ms,1,500000000"
+  })
+  void parsesDurations(String text, long seconds, int nanos) {
+    assertThat(Durations.parse(text))
+        .isEqualTo(Duration.newBuilder().setSeconds(seconds).setNanos(nanos).build());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "5", "5x", "s", "-5s", "5 s", "1.5s"})
+  void rejectsMalformedDurations(String text) {
+    assertThatThrownBy(() -> Durations.parse(text)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"500ms,500ms", "15s,15s", "120s,2m", "3600s,1h", "1500ms,1500ms", "0s,0s"})
+  void formatsDurationsInTheLargestExactUnit(String in, String out) {
+    assertThat(Durations.format(Durations.parse(in))).isEqualTo(out);
+  }
+
+  @Test
+  void parsesEndpoints() {
+    assertThat(Endpoints.endpoint("127.0.0.1:9001"))
+        .isEqualTo(Endpoint.newBuilder().setHost("127.0.0.1").setPort(9001).build());
+    assertThat(Endpoints.endpoint("api.internal:443=20"))
+        .isEqualTo(
+            Endpoint.newBuilder().setHost("api.internal").setPort(443).setWeight(20).build());
+    assertThat(Endpoints.endpoint("[::1]:8080"))
+        .isEqualTo(Endpoint.newBuilder().setHost("::1").setPort(8080).build());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "nohost",
+        ":80",
+        "host:",
+        "host:0",
+        "host:70000",
+        "host:80=0",
+        "host:80=1001",
+        "host:80=x",
+        "::1:80",
+        "[::1]80"
+      })
+  void rejectsMalformedEndpoints(String text) {
+    assertThatThrownBy(() -> Endpoints.endpoint(text)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void parsesWeightedClusters() {
+    assertThat(Endpoints.weightedCluster("web"))
+        .isEqualTo(WeightedCluster.newBuilder().setCluster("clusters/web").build());
+    assertThat(Endpoints.weightedCluster("clusters/web=5"))
+        .isEqualTo(WeightedCluster.newBuilder().setCluster("clusters/web").setWeight(5).build());
+    assertThatThrownBy(() -> Endpoints.weightedCluster("routes/web"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Endpoints.weightedCluster("web=0"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void tableAlignsColumnsAndDashesEmptyCells() {
+    StringWriter s = new StringWriter();
+    Table.of("A", "LONGER", "C").row("xyz", "", "1").row("q", "w", "").print(new PrintWriter(s));
+    assertThat(s.toString().lines().toList())
+        .containsExactly("A    LONGER  C", "xyz  -       1", "q    w       -");
+  }
+}

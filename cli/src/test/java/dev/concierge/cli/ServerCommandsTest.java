@@ -1,0 +1,175 @@
+package dev.concierge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The server commands: argument checks, busy ports, and quickstart end to end in this JVM. */
+class ServerCommandsTest {
+
+  @TempDir Path home;
+
+  private Map<String, String> env;
+
+  @BeforeEach
+  void setUp() {
+    env = new HashMap<>();
+    env.put("HOME", home.toString());
+    env.put("CONCIERGE_CONFIG", home.resolve("cli/config").toString());
+  }
+
+  record Result(int code, String out, String err) {}
+
+  private Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = ConciergeCommand.run(args, env, new PrintWriter(out), new PrintWriter(err));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  private static ServerSocket occupy() throws IOException {
+    ServerSocket s = new ServerSocket();
+    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    return s;
+  }
+
+  @Test
+  void controlPlaneOnABusyPortFailsWithOneLine() throws IOException {
+    try (ServerSocket busy = occupy()) {
+      int port = busy.getLocalPort();
+      Result r =
+          run(
+              "control-plane",
+              "--data-dir",
+              home.resolve("cp").toString(),
+              "--bind",
+              "127.0.0.1",
+              "--grpc-port",
+              Integer.toString(port));
+      assertThat(r.code()).isEqualTo(1);
+      assertThat(r.err())
+          .isEqualTo(
+              "error: port "
+                  + port
+                  + " on 127.0.0.1 is already in use"
+                  + " (--grpc-port): stop what is using it or choose another port"
+                  + System.lineSeparator());
+    }
+  }
+
+  @Test
+  void quickstartOnABusyPortFailsWithOneLine() throws IOException {
+    try (ServerSocket busy = occupy()) {
+      Result r =
+          run(
+              "quickstart",
+              "--data-dir",
+              home.resolve("qs").toString(),
+              "--grpc-port",
+              "0",
+              "--http-port",
+              Integer.toString(busy.getLocalPort()),
+              "--admin-port",
+              "0");
+      assertThat(r.code()).isEqualTo(1);
+      assertThat(r.err()).contains("already in use (--http-port)").hasLineCount(1);
+      assertThat(home.resolve("cli/config")).doesNotExist();
+    }
+  }
+
+  @Test
+  void dataPlaneNeedsANodeToken() {
+    Result r = run("data-plane", "--control-plane", "127.0.0.1:7070");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("a node token is required").hasLineCount(1);
+  }
+
+  @Test
+  void dataPlaneRejectsAMalformedControlPlaneAddress() {
+    Result r = run("data-plane", "--control-plane", "127.0.0.1:7070,nocolon", "--node-token", "t");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("'nocolon' is not HOST:PORT").hasLineCount(1);
+  }
+
+  @Test
+  void configFileIsWrittenOwnerOnly() throws IOException {
+    Path file = home.resolve("new-dir/config");
+    ClientSettings.ConfigFile.write(file, "127.0.0.1:7071", "tok");
+
+    assertThat(Files.readString(file)).isEqualTo("server: \"127.0.0.1:7071\"\ntoken: \"tok\"\n");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())))
+        .isEqualTo("rwx------");
+    ClientSettings settings = ClientSettings.resolve(null, null, file, Map.of());
+    assertThat(settings).isEqualTo(new ClientSettings("127.0.0.1:7071", "tok"));
+  }
+
+  @Test
+  void quickstartServesAndWritesTheCliConfig() throws Exception {
+    StringWriter qsOut = new StringWriter();
+    StringWriter qsErr = new StringWriter();
+    AtomicInteger exit = new AtomicInteger(-1);
+    Thread quickstart =
+        new Thread(
+            () ->
+                exit.set(
+                    ConciergeCommand.run(
+                        new String[] {
+                          "quickstart",
+                          "--data-dir",
+                          home.resolve("qs").toString(),
+                          "--grpc-port",
+                          "0",
+                          "--http-port",
+                          "0",
+                          "--admin-port",
+                          "0"
+                        },
+                        env,
+                        new PrintWriter(qsOut),
+                        new PrintWriter(qsErr))),
+            "quickstart");
+    quickstart.start();
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> qsOut.toString().contains("Press Ctrl-C") || exit.get() >= 0);
+      assertThat(qsErr.toString()).isEmpty();
+      assertThat(qsOut.toString()).contains("./concierge route create web --path-prefix /");
+      assertThat(home.resolve("cli/config")).exists();
+
+      // The management commands now work from the written config alone.
+      Result create = run("cluster", "create", "web", "--endpoint", "127.0.0.1:9001");
+      assertThat(create.err()).isEmpty();
+      assertThat(create.code()).isZero();
+      assertThat(run("route", "create", "web", "--path-prefix", "/", "--cluster", "web").code())
+          .isZero();
+      Result nodes = run("node", "list");
+      assertThat(nodes.code()).isZero();
+      assertThat(nodes.out()).contains("quickstart");
+    } finally {
+      quickstart.interrupt();
+      quickstart.join(Duration.ofSeconds(20).toMillis());
+    }
+    assertThat(quickstart.isAlive()).isFalse();
+    assertThat(exit.get()).as(qsErr::toString).isZero();
+    assertThat(qsOut.toString()).endsWith("stopped" + System.lineSeparator());
+  }
+}

@@ -1,0 +1,294 @@
+package dev.concierge.controlplane;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.concierge.controlplane.auth.BearerTokenInterceptor;
+import dev.concierge.controlplane.auth.TokenFile;
+import dev.concierge.controlplane.crypto.KeyCipher;
+import dev.concierge.controlplane.discovery.ConfigDiscoveryService;
+import dev.concierge.controlplane.fleet.NodeRegistry;
+import dev.concierge.controlplane.fleet.NodeReportingService;
+import dev.concierge.controlplane.management.ManagementService;
+import dev.concierge.controlplane.snapshot.SnapshotBuilder;
+import dev.concierge.controlplane.snapshot.SnapshotCache;
+import dev.concierge.controlplane.store.ConfigStore;
+import dev.concierge.controlplane.store.JdbcConfigStore;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Composition of store, management, discovery and fleet; one per process. */
+public final class ControlPlaneServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ControlPlaneServer.class);
+  private static final long SHUTDOWN_GRACE_SECONDS = 5;
+
+  /** Catches writes by other control planes on a shared PostgreSQL, and retries failed builds. */
+  private static final Duration REVISION_POLL = Duration.ofSeconds(2);
+
+  private final Path dataDir;
+  private final String jdbcUrl;
+  private final String bindAddress;
+  private final int grpcPort;
+  private final ServerBuilder<?> serverBuilder;
+  private final Clock clock;
+
+  private final Object lock = new Object();
+  // All guarded by lock.
+  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private boolean started;
+  private boolean closed;
+  private Server server;
+  private ConfigStore store;
+  private ConfigDiscoveryService discovery;
+  private HealthStatusManager health;
+  private String adminToken;
+  private String nodeToken;
+
+  private ControlPlaneServer(Builder b) {
+    this.dataDir = requireNonNull(b.dataDir, "dataDir is required");
+    this.jdbcUrl = b.jdbcUrl != null ? b.jdbcUrl : JdbcConfigStore.h2Url(b.dataDir);
+    this.bindAddress = b.bindAddress;
+    this.grpcPort = b.grpcPort;
+    this.serverBuilder = b.serverBuilder;
+    this.clock = b.clock;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Options of a control plane; only the data directory is required. */
+  public static final class Builder {
+    private Path dataDir;
+    private String jdbcUrl;
+    private String bindAddress = "0.0.0.0";
+    private int grpcPort = 7070;
+    private ServerBuilder<?> serverBuilder;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** Where tokens, the master key and the H2 database live. */
+    public Builder dataDir(Path dir) {
+      this.dataDir = requireNonNull(dir, "dir");
+      return this;
+    }
+
+    /**
+     * Default jdbc:h2:file:&lt;dataDir&gt;/concierge;WRITE_DELAY=0; a jdbc:postgresql: URL works
+     * too.
+     */
+    public Builder jdbcUrl(String url) {
+      this.jdbcUrl = requireNonNull(url, "url");
+      return this;
+    }
+
+    public Builder bindAddress(String host) {
+      this.bindAddress = requireNonNull(host, "host");
+      return this;
+    }
+
+    /** Default 7070; 0 picks a free port. */
+    public Builder grpcPort(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0-65535, not " + port);
+      }
+      this.grpcPort = port;
+      return this;
+    }
+
+    /**
+     * Serves on this builder's transport instead of Netty on bindAddress:grpcPort, e.g. an
+     * in-process server in tests; {@link #port()} is then -1.
+     */
+    public Builder serverBuilder(ServerBuilder<?> builder) {
+      this.serverBuilder = requireNonNull(builder, "builder");
+      return this;
+    }
+
+    /** The clock of timestamps; the system UTC clock unless a test fixes one. */
+    public Builder clock(Clock clock) {
+      this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public ControlPlaneServer build() {
+      return new ControlPlaneServer(this);
+    }
+  }
+
+  /** Migrates the schema, then serves. */
+  public ControlPlaneServer start() throws IOException {
+    synchronized (lock) {
+      if (started) {
+        throw new IllegalStateException("already started");
+      }
+      started = true;
+      try {
+        startLocked();
+      } catch (IOException | RuntimeException e) {
+        closeLocked();
+        throw e;
+      }
+    }
+    return this;
+  }
+
+  private void startLocked() throws IOException {
+    Files.createDirectories(dataDir);
+    adminToken = TokenFile.readOrCreate(dataDir.resolve("admin.token"));
+    nodeToken = TokenFile.readOrCreate(dataDir.resolve("node.token"));
+    KeyCipher cipher = KeyCipher.fromDataDir(dataDir);
+
+    JdbcConfigStore jdbcStore = JdbcConfigStore.open(jdbcUrl, clock);
+    store = jdbcStore;
+    resources.push(jdbcStore);
+    SnapshotCache snapshots =
+        SnapshotCache.start(
+            new SnapshotBuilder(jdbcStore, cipher, clock), jdbcStore::revision, REVISION_POLL);
+    resources.push(snapshots);
+    jdbcStore.addListener(snapshots::onRevision);
+
+    NodeRegistry registry =
+        NodeRegistry.load(jdbcStore, () -> snapshots.current().getRevision(), clock);
+    NodeReportingService reporting = new NodeReportingService(registry, clock);
+    discovery = new ConfigDiscoveryService(snapshots, registry);
+    ManagementService management =
+        new ManagementService(
+            jdbcStore, cipher, registry, reporting, () -> snapshots.current().getRevision());
+    health = new HealthStatusManager();
+
+    BearerTokenInterceptor adminAuth = BearerTokenInterceptor.of(adminToken);
+    BearerTokenInterceptor nodeAuth = BearerTokenInterceptor.of(nodeToken);
+    ServerBuilder<?> builder =
+        serverBuilder != null
+            ? serverBuilder
+            : NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, grpcPort))
+                // Nodes ping idle streams to notice dead control planes; do not punish them for it.
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                // Pings from our side find nodes that vanished without closing their stream.
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .keepAliveTimeout(10, TimeUnit.SECONDS);
+    server =
+        builder
+            .addService(ServerInterceptors.intercept(management, adminAuth))
+            .addService(ServerInterceptors.intercept(discovery, nodeAuth))
+            .addService(ServerInterceptors.intercept(reporting, nodeAuth))
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .build()
+            .start();
+    health.setStatus("", ServingStatus.SERVING);
+    log.info(
+        "control plane serving on {} at revision {} (database {})",
+        serverBuilder != null ? "a supplied transport" : bindAddress + ":" + server.getPort(),
+        snapshots.current().getRevision(),
+        jdbcUrl.startsWith("jdbc:h2:") ? jdbcUrl : jdbcUrl.replaceAll("\\?.*", ""));
+  }
+
+  /** The bound gRPC port (after start); -1 on a supplied non-network transport. */
+  public int port() {
+    synchronized (lock) {
+      requireStarted();
+      return server.getPort();
+    }
+  }
+
+  /** The admin token, from &lt;dataDir&gt;/admin.token. */
+  public String adminToken() {
+    synchronized (lock) {
+      requireStarted();
+      return adminToken;
+    }
+  }
+
+  /** The node token, from &lt;dataDir&gt;/node.token. */
+  public String nodeToken() {
+    synchronized (lock) {
+      requireStarted();
+      return nodeToken;
+    }
+  }
+
+  /** The newest committed revision. */
+  public long revision() {
+    ConfigStore s;
+    synchronized (lock) {
+      requireStarted();
+      s = store;
+    }
+    return s.revision();
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    Server s;
+    synchronized (lock) {
+      requireStarted();
+      s = server;
+    }
+    s.awaitTermination();
+  }
+
+  private void requireStarted() {
+    if (!started || server == null) {
+      throw new IllegalStateException("not started");
+    }
+  }
+
+  /** Graceful stop: no new calls, node streams ended with UNAVAILABLE, database closed. */
+  @Override
+  public void close() {
+    synchronized (lock) {
+      closeLocked();
+    }
+  }
+
+  private void closeLocked() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (health != null) {
+      health.enterTerminalState();
+    }
+    if (server != null) {
+      server.shutdown();
+    }
+    if (discovery != null) {
+      discovery.close();
+    }
+    if (server != null) {
+      try {
+        if (!server.awaitTermination(SHUTDOWN_GRACE_SECONDS, TimeUnit.SECONDS)) {
+          server.shutdownNow().awaitTermination(SHUTDOWN_GRACE_SECONDS, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        server.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    while (!resources.isEmpty()) {
+      try {
+        resources.pop().close();
+      } catch (Exception e) {
+        log.warn("closing failed", e);
+      }
+    }
+  }
+}

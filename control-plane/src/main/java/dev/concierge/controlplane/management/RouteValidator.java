@@ -1,0 +1,127 @@
+package dev.concierge.controlplane.management;
+
+import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.Route;
+import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.WeightedCluster;
+import dev.concierge.controlplane.store.ResourceKind;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** Checks every writable field of a route, recording each violation with its field path. */
+public final class RouteValidator {
+  private static final long MAX_TIMEOUT_SECONDS = 3600;
+
+  private RouteValidator() {}
+
+  /** The route with its hosts lowercased, as it is stored. */
+  public static Route normalize(Route route) {
+    Route.Builder b = route.toBuilder();
+    RouteMatch.Builder match = b.getMatchBuilder();
+    for (int i = 0; i < match.getHostsCount(); i++) {
+      match.setHosts(i, match.getHosts(i).toLowerCase(Locale.ROOT));
+    }
+    if (!route.hasMatch()) {
+      b.clearMatch();
+    }
+    return b.build();
+  }
+
+  /**
+   * Records the route's violations under the prefix; clusterExists answers for "clusters/{id}"
+   * names.
+   */
+  public static void validate(
+      Route route, String prefix, Predicate<String> clusterExists, FieldViolations violations) {
+    if (route.getDescription().length() > ClusterValidator.MAX_DESCRIPTION) {
+      violations.add(
+          prefix + ".description",
+          "must be at most " + ClusterValidator.MAX_DESCRIPTION + " characters");
+    }
+    RouteMatch match = route.getMatch();
+    Map<String, Integer> hosts = new HashMap<>();
+    for (int i = 0; i < match.getHostsCount(); i++) {
+      String host = match.getHosts(i);
+      String field = prefix + ".match.hosts[" + i + "]";
+      String name = host.startsWith("*.") ? host.substring(2) : host;
+      if (!Hosts.isDnsName(name)) {
+        violations.add(field, "\"" + host + "\" must be a DNS name or \"*.\" followed by one");
+      }
+      Integer first = hosts.putIfAbsent(host.toLowerCase(Locale.ROOT), i);
+      if (first != null) {
+        violations.add(field, "duplicates hosts[" + first + "]");
+      }
+    }
+    switch (match.getPathCase()) {
+      case PATH_EXACT -> checkPath(match.getPathExact(), prefix + ".match.path_exact", violations);
+      case PATH_PREFIX ->
+          checkPath(match.getPathPrefix(), prefix + ".match.path_prefix", violations);
+      default -> {}
+    }
+    if (route.getActionCase() == Route.ActionCase.FORWARD) {
+      checkForward(route.getForward(), prefix + ".forward", clusterExists, violations);
+    } else {
+      violations.add(prefix + ".forward", "an action is required: set forward");
+    }
+  }
+
+  private static void checkPath(String path, String field, FieldViolations violations) {
+    if (!path.startsWith("/")) {
+      violations.add(field, "must start with \"/\"");
+    }
+    for (int i = 0; i < path.length(); i++) {
+      char ch = path.charAt(i);
+      if (Character.isWhitespace(ch) || Character.isISOControl(ch)) {
+        violations.add(field, "must not contain whitespace or control characters");
+        break;
+      }
+    }
+  }
+
+  private static void checkForward(
+      ForwardAction forward,
+      String prefix,
+      Predicate<String> clusterExists,
+      FieldViolations violations) {
+    if (forward.getClustersCount() == 0) {
+      violations.add(prefix + ".clusters", "at least one cluster is required");
+    }
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < forward.getClustersCount(); i++) {
+      WeightedCluster wc = forward.getClusters(i);
+      String field = prefix + ".clusters[" + i + "]";
+      String cluster = wc.getCluster();
+      if (cluster.isEmpty()) {
+        violations.add(field + ".cluster", "a cluster name (\"clusters/{id}\") is required");
+      } else if (!ResourceNames.isValid(ResourceKind.CLUSTER, cluster)) {
+        violations.add(
+            field + ".cluster",
+            "\"" + cluster + "\" must be \"clusters/{id}\" where the id " + ResourceNames.ID_RULE);
+      } else if (!clusterExists.test(cluster)) {
+        violations.add(field + ".cluster", missingCluster(cluster));
+      }
+      Integer first = cluster.isEmpty() ? null : seen.putIfAbsent(cluster, i);
+      if (first != null) {
+        violations.add(
+            field + ".cluster",
+            "cluster \"" + cluster + "\" is listed twice (also clusters[" + first + "])");
+      }
+      if (Integer.compareUnsigned(wc.getWeight(), ClusterValidator.MAX_WEIGHT) > 0) {
+        violations.add(
+            field + ".weight", "must be at most " + ClusterValidator.MAX_WEIGHT + " (0 means 1)");
+      }
+    }
+    if (forward.hasTimeout()
+        && !Durations.isPositiveAtMost(forward.getTimeout(), MAX_TIMEOUT_SECONDS)) {
+      violations.add(
+          prefix + ".timeout",
+          "must be above 0 and at most 1h, not " + Durations.format(forward.getTimeout()));
+    }
+  }
+
+  static String missingCluster(String cluster) {
+    return "cluster \"" + cluster + "\" does not exist";
+  }
+}

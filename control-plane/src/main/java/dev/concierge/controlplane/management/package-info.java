@@ -1,0 +1,2 @@
+/** Config path 1: the management API, with validation of every resource. */
+package dev.concierge.controlplane.management;

@@ -1,0 +1,163 @@
+package dev.concierge.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.GetClusterRequest;
+import dev.concierge.api.v1.ListClustersRequest;
+import dev.concierge.api.v1.ManagementServiceGrpc;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ControlPlaneServerTest {
+  @TempDir Path dir;
+
+  private ControlPlaneServer startOnLoopback() throws Exception {
+    return ControlPlaneServer.builder()
+        .dataDir(dir)
+        .bindAddress("127.0.0.1")
+        .grpcPort(0)
+        .build()
+        .start();
+  }
+
+  private static ManagedChannel channel(ControlPlaneServer server) {
+    return Grpc.newChannelBuilderForAddress(
+            "127.0.0.1", server.port(), InsecureChannelCredentials.create())
+        .build();
+  }
+
+  private static void shutdown(ManagedChannel channel) throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void servesOnLoopbackAndKeepsEverythingAcrossRestart() throws Exception {
+    String adminToken;
+    String nodeToken;
+    try (ControlPlaneServer server = startOnLoopback()) {
+      assertThat(server.port()).isPositive();
+      adminToken = server.adminToken();
+      nodeToken = server.nodeToken();
+      assertThat(adminToken).isNotEqualTo(nodeToken);
+      for (String file : List.of("admin.token", "node.token", "master.key")) {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(file))))
+            .isEqualTo("rw-------");
+      }
+      assertThat(dir.resolve("concierge.mv.db")).exists();
+      ManagedChannel channel = channel(server);
+      try {
+        assertThat(
+                HealthGrpc.newBlockingStub(channel)
+                    .check(HealthCheckRequest.getDefaultInstance())
+                    .getStatus())
+            .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        assertThat(reflectedServices(channel))
+            .contains(
+                "concierge.v1.ManagementService",
+                "concierge.v1.ConfigDiscovery",
+                "concierge.v1.NodeReporting",
+                "grpc.health.v1.Health");
+        assertThatThrownBy(
+                () ->
+                    ManagementServiceGrpc.newBlockingStub(channel)
+                        .listClusters(ListClustersRequest.getDefaultInstance()))
+            .isInstanceOfSatisfying(
+                StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+        InProcessControlPlane.withToken(ManagementServiceGrpc.newBlockingStub(channel), adminToken)
+            .createCluster(
+                CreateClusterRequest.newBuilder()
+                    .setClusterId("web")
+                    .setCluster(
+                        Cluster.newBuilder()
+                            .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(9000)))
+                    .build());
+        assertThat(server.revision()).isEqualTo(1);
+      } finally {
+        shutdown(channel);
+      }
+    }
+
+    try (ControlPlaneServer server = startOnLoopback()) {
+      assertThat(server.adminToken()).isEqualTo(adminToken);
+      assertThat(server.nodeToken()).isEqualTo(nodeToken);
+      assertThat(server.revision()).isEqualTo(1);
+      ManagedChannel channel = channel(server);
+      try {
+        assertThat(
+                InProcessControlPlane.withToken(
+                        ManagementServiceGrpc.newBlockingStub(channel), adminToken)
+                    .getCluster(GetClusterRequest.newBuilder().setName("clusters/web").build())
+                    .getEtag())
+            .isEqualTo("1");
+      } finally {
+        shutdown(channel);
+      }
+    }
+  }
+
+  @Test
+  void refusesToStartTwice() throws Exception {
+    try (ControlPlaneServer server = startOnLoopback()) {
+      assertThatThrownBy(server::start).isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void requiresDataDir() {
+    assertThatThrownBy(() -> ControlPlaneServer.builder().build())
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("dataDir");
+  }
+
+  private static List<String> reflectedServices(ManagedChannel channel) throws Exception {
+    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests =
+        ServerReflectionGrpc.newStub(channel)
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse value) {
+                    answer.complete(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    answer.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    List<String> names =
+        answer.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
+            .map(ServiceResponse::getName)
+            .toList();
+    requests.onCompleted();
+    return names;
+  }
+}

@@ -1,0 +1,76 @@
+package dev.concierge.controlplane;
+
+import dev.concierge.api.v1.ConfigDiscoveryGrpc;
+import dev.concierge.api.v1.ManagementServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.AbstractStub;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** A real control plane (store on a temp dir) served over the in-process transport, with stubs. */
+public final class InProcessControlPlane implements AutoCloseable {
+  private final Path dataDir;
+  private ControlPlaneServer server;
+  private ManagedChannel channel;
+
+  public InProcessControlPlane(Path dataDir) throws IOException {
+    this.dataDir = dataDir;
+    start();
+  }
+
+  private void start() throws IOException {
+    String name = InProcessServerBuilder.generateName();
+    server =
+        ControlPlaneServer.builder()
+            .dataDir(dataDir)
+            .serverBuilder(InProcessServerBuilder.forName(name))
+            .build()
+            .start();
+    channel = InProcessChannelBuilder.forName(name).build();
+  }
+
+  /** Closes and starts again on the same data directory. */
+  public void restart() throws IOException {
+    close();
+    start();
+  }
+
+  public ControlPlaneServer server() {
+    return server;
+  }
+
+  public ManagedChannel channel() {
+    return channel;
+  }
+
+  public ManagementServiceGrpc.ManagementServiceBlockingStub admin() {
+    return withToken(ManagementServiceGrpc.newBlockingStub(channel), server.adminToken());
+  }
+
+  public ConfigDiscoveryGrpc.ConfigDiscoveryStub node() {
+    return withToken(ConfigDiscoveryGrpc.newStub(channel), server.nodeToken());
+  }
+
+  public static <S extends AbstractStub<S>> S withToken(S stub, String token) {
+    Metadata headers = new Metadata();
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    server.close();
+  }
+}

@@ -1,0 +1,230 @@
+package dev.concierge.controlplane.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.concierge.api.v1.Certificate;
+import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.Node;
+import dev.concierge.api.v1.Route;
+import dev.concierge.api.v1.WeightedCluster;
+import dev.concierge.controlplane.store.HistoryEntry.Action;
+import dev.concierge.controlplane.store.StoreException.Reason;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JdbcConfigStoreTest {
+  @TempDir Path dir;
+  private JdbcConfigStore store;
+
+  @BeforeEach
+  void open() {
+    store = JdbcConfigStore.open(JdbcConfigStore.h2Url(dir), Clock.systemUTC());
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  private static Cluster cluster(String id) {
+    return Cluster.newBuilder()
+        .setName("clusters/" + id)
+        .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(8080))
+        .build();
+  }
+
+  private static Route route(String id, String... clusters) {
+    ForwardAction.Builder forward = ForwardAction.newBuilder();
+    for (String c : clusters) {
+      forward.addClusters(WeightedCluster.newBuilder().setCluster(c));
+    }
+    return Route.newBuilder().setName("routes/" + id).setForward(forward).build();
+  }
+
+  private static StoreException.Reason reason(Runnable r) {
+    try {
+      r.run();
+    } catch (StoreException e) {
+      return e.reason();
+    }
+    throw new AssertionError("no StoreException");
+  }
+
+  @Test
+  void startsEmptyAtRevisionZero() {
+    assertThat(store.revision()).isZero();
+    assertThat(store.readConfig().clusters()).isEmpty();
+  }
+
+  @Test
+  void bumpsRevisionAndWritesHistoryPerWrite() {
+    List<Long> heard = new CopyOnWriteArrayList<>();
+    store.addListener(heard::add);
+    Cluster created = store.createCluster(cluster("a"), "alice");
+    assertThat(created.getEtag()).isEqualTo("1");
+    assertThat(created.hasCreateTime()).isTrue();
+    Cluster updated =
+        store.updateCluster(created.toBuilder().setDescription("d").build(), "1", "bob");
+    assertThat(updated.getEtag()).isEqualTo("2");
+    assertThat(updated.getCreateTime()).isEqualTo(created.getCreateTime());
+    store.deleteCluster("clusters/a", "", "carol");
+    assertThat(store.revision()).isEqualTo(3);
+    assertThat(heard).containsExactly(1L, 2L, 3L);
+
+    List<HistoryEntry> history = store.history(10);
+    assertThat(history).extracting(HistoryEntry::revision).containsExactly(3L, 2L, 1L);
+    assertThat(history)
+        .extracting(HistoryEntry::action)
+        .containsExactly(Action.DELETE, Action.UPDATE, Action.CREATE);
+    assertThat(history).extracting(HistoryEntry::actor).containsExactly("carol", "bob", "alice");
+    assertThat(history.get(1).beforeJson()).doesNotContain("\"d\"");
+    assertThat(history.get(1).afterJson()).contains("\"description\":\"d\"");
+    assertThat(history.get(0).afterJson()).isNull();
+  }
+
+  @Test
+  void rejectsStaleEtagAndLeavesRevision() {
+    store.createCluster(cluster("a"), "t");
+    store.updateCluster(cluster("a"), "", "t");
+    assertThat(reason(() -> store.updateCluster(cluster("a"), "1", "t")))
+        .isEqualTo(Reason.ETAG_MISMATCH);
+    assertThat(reason(() -> store.deleteCluster("clusters/a", "1", "t")))
+        .isEqualTo(Reason.ETAG_MISMATCH);
+    assertThat(store.revision()).isEqualTo(2);
+    assertThat(store.history(10)).hasSize(2);
+  }
+
+  @Test
+  void rejectsDuplicateAndMissing() {
+    store.createCluster(cluster("a"), "t");
+    assertThat(reason(() -> store.createCluster(cluster("a"), "t")))
+        .isEqualTo(Reason.ALREADY_EXISTS);
+    assertThat(reason(() -> store.updateCluster(cluster("b"), "", "t")))
+        .isEqualTo(Reason.NOT_FOUND);
+    assertThat(reason(() -> store.deleteRoute("routes/x", "", "t"))).isEqualTo(Reason.NOT_FOUND);
+    assertThat(store.revision()).isEqualTo(1);
+  }
+
+  @Test
+  void keepsReferentialIntegrity() {
+    store.createCluster(cluster("a"), "t");
+    assertThatThrownBy(() -> store.createRoute(route("r", "clusters/a", "clusters/nope"), "t"))
+        .isInstanceOfSatisfying(
+            StoreException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.MISSING_REFERENCE);
+              assertThat(e.names()).containsExactly("clusters/nope");
+            });
+    assertThat(store.revision()).isEqualTo(1);
+    assertThat(store.getRoute("routes/r")).isEmpty();
+
+    store.createRoute(route("r", "clusters/a"), "t");
+    store.createRoute(route("s", "clusters/a"), "t");
+    assertThatThrownBy(() -> store.deleteCluster("clusters/a", "", "t"))
+        .isInstanceOfSatisfying(
+            StoreException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.IN_USE);
+              assertThat(e.names()).containsExactly("routes/r", "routes/s");
+            });
+    store.deleteRoute("routes/r", "", "t");
+    store.createCluster(cluster("b"), "t");
+    store.updateRoute(route("s", "clusters/b"), "", "t");
+    store.deleteCluster("clusters/a", "", "t");
+    assertThat(reason(() -> store.deleteCluster("clusters/b", "", "t"))).isEqualTo(Reason.IN_USE);
+  }
+
+  @Test
+  void pagesInNameOrder() {
+    for (String id : List.of("d", "b", "e", "a", "c")) {
+      store.createCluster(cluster(id), "t");
+    }
+    List<String> names = new ArrayList<>();
+    String token = "";
+    int pages = 0;
+    do {
+      Page<Cluster> page = store.listClusters(2, token);
+      page.items().forEach(c -> names.add(c.getName()));
+      token = page.nextPageToken();
+      pages++;
+    } while (!token.isEmpty());
+    assertThat(names)
+        .containsExactly("clusters/a", "clusters/b", "clusters/c", "clusters/d", "clusters/e");
+    assertThat(pages).isEqualTo(3);
+    assertThat(store.listClusters(0, "").items()).hasSize(5);
+    assertThat(reason(() -> store.listClusters(0, "garbage!")))
+        .isEqualTo(Reason.INVALID_PAGE_TOKEN);
+    assertThat(reason(() -> store.listRoutes(0, Page.tokenAfter("clusters/a"))))
+        .isEqualTo(Reason.INVALID_PAGE_TOKEN);
+    assertThat(reason(() -> store.listClusters(-1, ""))).isEqualTo(Reason.INVALID_PAGE_SIZE);
+  }
+
+  @Test
+  void keepsCertificateKeyOnlyAsCiphertext() {
+    Certificate spec =
+        Certificate.newBuilder().setName("certificates/c").setCertificateChain("PEM").build();
+    Certificate created = store.createCertificate(new StoredCertificate(spec, "CIPHERTEXT"), "t");
+    assertThat(created.getPrivateKey()).isEmpty();
+    assertThat(store.getStoredCertificate("certificates/c").orElseThrow().keyCiphertext())
+        .isEqualTo("CIPHERTEXT");
+    assertThat(store.history(1).get(0).afterJson()).doesNotContain("CIPHERTEXT");
+    assertThat(store.readConfig().certificates())
+        .singleElement()
+        .satisfies(c -> assertThat(c.keyCiphertext()).isEqualTo("CIPHERTEXT"));
+  }
+
+  @Test
+  void keepsEverythingAcrossRestart() {
+    store.createCluster(cluster("a"), "t");
+    store.createRoute(route("r", "clusters/a"), "t");
+    store.saveNode(Node.newBuilder().setName("nodes/n1").setAddress("x").build());
+    store.saveNode(Node.newBuilder().setName("nodes/n1").setAddress("y").build());
+    store.close();
+
+    store = JdbcConfigStore.open(JdbcConfigStore.h2Url(dir), Clock.systemUTC());
+    assertThat(store.revision()).isEqualTo(2);
+    StoredConfig config = store.readConfig();
+    assertThat(config.revision()).isEqualTo(2);
+    assertThat(config.clusters()).extracting(Cluster::getName).containsExactly("clusters/a");
+    assertThat(config.routes())
+        .singleElement()
+        .satisfies(r -> assertThat(r.getEtag()).isEqualTo("2"));
+    assertThat(store.listNodes()).extracting(Node::getAddress).containsExactly("y");
+    assertThat(reason(() -> store.deleteCluster("clusters/a", "", "t"))).isEqualTo(Reason.IN_USE);
+  }
+
+  @Test
+  void serialisesConcurrentWriters() throws Exception {
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      int n = t;
+      Thread thread =
+          new Thread(
+              () -> {
+                for (int i = 0; i < 10; i++) {
+                  store.createCluster(cluster("c" + n + "-" + i), "t");
+                }
+              });
+      thread.start();
+      threads.add(thread);
+    }
+    for (Thread thread : threads) {
+      thread.join();
+    }
+    assertThat(store.revision()).isEqualTo(40);
+    assertThat(store.history(100))
+        .extracting(HistoryEntry::revision)
+        .doesNotHaveDuplicates()
+        .hasSize(40);
+  }
+}

@@ -1,0 +1,298 @@
+package dev.concierge.dataplane;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.NodeInfo;
+import dev.concierge.dataplane.admin.AdminServer;
+import dev.concierge.dataplane.config.Backoff;
+import dev.concierge.dataplane.config.ConfigClient;
+import dev.concierge.dataplane.config.ControlPlaneChannels;
+import dev.concierge.dataplane.config.LastGoodSnapshot;
+import dev.concierge.dataplane.runtime.CompileException;
+import dev.concierge.dataplane.runtime.RuntimeCompiler;
+import dev.concierge.dataplane.runtime.RuntimeHolder;
+import dev.concierge.dataplane.stats.StatsReporter;
+import dev.concierge.dataplane.stats.TrafficStats;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.Random;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One proxy node: Jetty server, admin server, config client. */
+public final class DataPlaneServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DataPlaneServer.class);
+  private static final String VERSION = Optional.ofNullable(
+      DataPlaneServer.class.getPackage().getImplementationVersion()).orElse("0.1.0-SNAPSHOT");
+
+  private final Builder config;
+  private final RuntimeHolder runtimes = new RuntimeHolder();
+  private final TrafficStats stats = new TrafficStats();
+  private final RuntimeCompiler compiler = new RuntimeCompiler();
+  private final CountDownLatch terminated = new CountDownLatch(1);
+
+  private ProxyServer proxy;
+  private AdminServer admin;
+  private ScheduledExecutorService scheduler;
+  private ControlPlaneChannels channels;
+  private ConfigClient configClient;
+  private StatsReporter statsReporter;
+  private String nodeId;
+  private boolean started;
+  private boolean closed;
+
+  private DataPlaneServer(Builder builder) {
+    this.config = builder;
+  }
+
+  /** A builder with the contract's defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Settings of one node; see the contract for defaults. */
+  public static final class Builder {
+    private List<String> controlPlanes;
+    private String nodeToken;
+    private String nodeId;
+    private String bindAddress = "0.0.0.0";
+    private int httpPort = 8080;
+    private String adminBindAddress = "127.0.0.1";
+    private int adminPort = 9901;
+    private Path cacheDir;
+    private Map<String, String> labels = Map.of();
+    private Duration reportInterval = Duration.ofSeconds(5);
+
+    private Builder() {}
+
+    /** Required: "host:port" of each control plane; fail over in order. */
+    public Builder controlPlanes(List<String> hostPorts) {
+      this.controlPlanes = List.copyOf(hostPorts);
+      return this;
+    }
+
+    /** Required: the control plane's node token. */
+    public Builder nodeToken(String token) {
+      this.nodeToken = requireNonNull(token, "token");
+      return this;
+    }
+
+    /** Default "&lt;hostname&gt;-&lt;httpPort&gt;" (the bound port when 0). */
+    public Builder nodeId(String id) {
+      this.nodeId = requireNonNull(id, "id");
+      return this;
+    }
+
+    /** HTTP listener address, default "0.0.0.0". */
+    public Builder bindAddress(String host) {
+      this.bindAddress = requireNonNull(host, "host");
+      return this;
+    }
+
+    /** Default 8080; 0 = ephemeral. */
+    public Builder httpPort(int port) {
+      this.httpPort = port;
+      return this;
+    }
+
+    /** Default "127.0.0.1". */
+    public Builder adminBindAddress(String host) {
+      this.adminBindAddress = requireNonNull(host, "host");
+      return this;
+    }
+
+    /** Default 9901; 0 = ephemeral. */
+    public Builder adminPort(int port) {
+      this.adminPort = port;
+      return this;
+    }
+
+    /** Optional: the last-good snapshot is kept here and loaded at start. */
+    public Builder cacheDir(Path dir) {
+      this.cacheDir = dir;
+      return this;
+    }
+
+    /** Optional labels reported to the control plane. */
+    public Builder labels(Map<String, String> labels) {
+      this.labels = Map.copyOf(labels);
+      return this;
+    }
+
+    /** How often counters are reported; default 5 s (shorter in tests). */
+    public Builder reportInterval(Duration interval) {
+      this.reportInterval = requireNonNull(interval, "interval");
+      return this;
+    }
+
+    /** Checks the required settings. */
+    public DataPlaneServer build() {
+      if (controlPlanes == null || controlPlanes.isEmpty()) {
+        throw new IllegalStateException("controlPlanes is required");
+      }
+      if (nodeToken == null || nodeToken.isEmpty()) {
+        throw new IllegalStateException("nodeToken is required");
+      }
+      return new DataPlaneServer(this);
+    }
+  }
+
+  /** Starts serving; returns at once, configuration arrives asynchronously. */
+  public synchronized DataPlaneServer start() throws Exception {
+    if (started) {
+      throw new IllegalStateException("already started");
+    }
+    started = true;
+    try {
+      startComponents();
+    } catch (Exception | Error e) {
+      // Leave nothing listening or running behind a failed start (e.g. a port in use).
+      close();
+      throw e;
+    }
+    return this;
+  }
+
+  private void startComponents() throws Exception {
+    LastGoodSnapshot cache = config.cacheDir == null ? null : new LastGoodSnapshot(config.cacheDir);
+    if (cache != null) {
+      loadCached(cache);
+    }
+
+    proxy = new ProxyServer(config.bindAddress, config.httpPort, runtimes, stats).start();
+
+    nodeId = config.nodeId != null ? config.nodeId : hostName() + "-" + proxy.port();
+    scheduler = Executors.newScheduledThreadPool(1, runnable -> {
+      Thread thread = new Thread(runnable, "concierge-config");
+      thread.setDaemon(true);
+      return thread;
+    });
+    channels = new ControlPlaneChannels(config.controlPlanes, config.nodeToken);
+    statsReporter = new StatsReporter(
+        stats, nodeId, channels::current, scheduler, config.reportInterval, Clock.systemUTC());
+    admin = new AdminServer(config.adminBindAddress, config.adminPort, runtimes, statsReporter);
+    admin.start();
+
+    NodeInfo node = NodeInfo.newBuilder()
+        .setId(nodeId)
+        .setAddress(advertisedHost() + ":" + proxy.port())
+        .setVersion(VERSION)
+        .putAllLabels(config.labels)
+        .build();
+    RandomGenerator random = new Random();
+    configClient = new ConfigClient(channels, node, compiler, runtimes,
+        snapshot -> save(cache, snapshot), Backoff.defaults(random), scheduler);
+    configClient.start();
+    statsReporter.start();
+    LOG.info("node {} serving HTTP on {}:{}, admin on {}:{}", nodeId, config.bindAddress,
+        proxy.port(), config.adminBindAddress, admin.port());
+  }
+
+  private void loadCached(LastGoodSnapshot cache) {
+    try {
+      Optional<ConfigSnapshot> snapshot = cache.load();
+      if (snapshot.isPresent()) {
+        runtimes.set(compiler.compile(snapshot.get()));
+        LOG.info("serving cached configuration revision {} until the control plane answers",
+            snapshot.get().getRevision());
+      }
+    } catch (IOException | CompileException e) {
+      LOG.warn("ignoring cached configuration in {}: {}", cache.file(), e.getMessage());
+    }
+  }
+
+  private static void save(LastGoodSnapshot cache, ConfigSnapshot snapshot) {
+    if (cache == null) {
+      return;
+    }
+    try {
+      cache.save(snapshot);
+    } catch (IOException e) {
+      LOG.warn("could not cache configuration revision {}: {}", snapshot.getRevision(), e.toString());
+    }
+  }
+
+  private String advertisedHost() {
+    String bind = config.bindAddress;
+    return bind.equals("0.0.0.0") || bind.equals("::") ? hostName() : bind;
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "localhost";
+    }
+  }
+
+  /** The bound HTTP port (after start). */
+  public int httpPort() {
+    return proxy.port();
+  }
+
+  /** The bound admin port (after start). */
+  public int adminPort() {
+    return admin.port();
+  }
+
+  /** The revision in force, or -1 until the first configuration is applied. */
+  public long appliedRevision() {
+    return runtimes.revision();
+  }
+
+  /** The node id (resolved at start when defaulted). */
+  public String nodeId() {
+    return nodeId != null ? nodeId : config.nodeId;
+  }
+
+  /** Blocks until {@link #close()} has finished. */
+  public void awaitTermination() throws InterruptedException {
+    terminated.await();
+  }
+
+  /** Stops taking connections, lets in-flight requests finish (up to 5 s), then stops. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (configClient != null) {
+        configClient.close();
+      }
+      if (statsReporter != null) {
+        statsReporter.close();
+      }
+      if (scheduler != null) {
+        scheduler.shutdownNow();
+      }
+      if (channels != null) {
+        channels.close();
+      }
+      if (admin != null) {
+        admin.close();
+      }
+      if (proxy != null) {
+        try {
+          proxy.close();
+        } catch (IllegalStateException e) {
+          LOG.warn("proxy server did not stop cleanly", e);
+        }
+      }
+    } finally {
+      terminated.countDown();
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.concierge.dataplane.admin;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import dev.concierge.api.v1.Certificate;
+import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.dataplane.PlainText;
+import dev.concierge.dataplane.runtime.Runtime;
+import dev.concierge.dataplane.runtime.RuntimeHolder;
+import dev.concierge.dataplane.stats.StatsReporter;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The admin port, on its own small Jetty server so that proxy load cannot starve it:
+ * {@code GET /ready}, {@code /config} (private keys cleared) and {@code /stats}.
+ */
+public final class AdminServer implements AutoCloseable {
+  private static final String JSON = "application/json";
+
+  private final Server server;
+  private final ServerConnector connector;
+
+  public AdminServer(String bindAddress, int port, RuntimeHolder runtimes, StatsReporter stats) {
+    QueuedThreadPool threads = new QueuedThreadPool(8, 2);
+    threads.setName("concierge-admin");
+    server = new Server(threads);
+    HttpConfiguration config = new HttpConfiguration();
+    config.setSendServerVersion(false);
+    connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config));
+    connector.setHost(bindAddress);
+    connector.setPort(port);
+    server.addConnector(connector);
+    server.setHandler(new AdminHandler(requireNonNull(runtimes, "runtimes"), requireNonNull(stats, "stats")));
+    // Nothing on the admin port is worth waiting for at shutdown.
+    server.setStopTimeout(0);
+  }
+
+  /** Starts listening. */
+  public void start() throws Exception {
+    server.start();
+  }
+
+  /** The bound port (after start). */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException("admin server did not stop", e);
+    }
+  }
+
+  /** The snapshot as the admin page shows it: with every private key cleared. */
+  static ConfigSnapshot redact(ConfigSnapshot snapshot) {
+    ConfigSnapshot.Builder builder = snapshot.toBuilder();
+    for (Certificate.Builder cert : builder.getCertificatesBuilderList()) {
+      cert.clearPrivateKey();
+    }
+    return builder.build();
+  }
+
+  private static final class AdminHandler extends Handler.Abstract.NonBlocking {
+    private final RuntimeHolder runtimes;
+    private final StatsReporter stats;
+
+    AdminHandler(RuntimeHolder runtimes, StatsReporter stats) {
+      this.runtimes = runtimes;
+      this.stats = stats;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback)
+        throws InvalidProtocolBufferException {
+      if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
+        PlainText.write(response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, "method not allowed\n");
+        return true;
+      }
+      Runtime runtime = runtimes.get();
+      switch (Request.getPathInContext(request)) {
+        case "/ready" -> {
+          if (runtime == null) {
+            PlainText.write(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503,
+                "not ready: no configuration yet\n");
+          } else {
+            PlainText.write(response, callback, HttpStatus.OK_200, "ready\n");
+          }
+        }
+        case "/config" -> {
+          long revision = runtime == null ? -1 : runtime.revision();
+          ConfigSnapshot snapshot = runtime == null
+              ? ConfigSnapshot.getDefaultInstance() : redact(runtime.snapshot());
+          String body = "{\"revision\": " + revision + ", \"snapshot\": "
+              + JsonFormat.printer().print(snapshot) + "}\n";
+          PlainText.write(response, callback, HttpStatus.OK_200, JSON, body);
+        }
+        case "/stats" -> PlainText.write(response, callback, HttpStatus.OK_200, JSON,
+            JsonFormat.printer().print(stats.currentReport()) + "\n");
+        default -> PlainText.write(response, callback, HttpStatus.NOT_FOUND_404, "not found\n");
+      }
+      return true;
+    }
+  }
+}

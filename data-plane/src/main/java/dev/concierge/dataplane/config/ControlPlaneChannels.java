@@ -1,0 +1,96 @@
+package dev.concierge.dataplane.config;
+
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Channels to the configured control planes, in failover order, each carrying the node token.
+ * Channels are created on first use and kept; thread-safe.
+ */
+public final class ControlPlaneChannels implements AutoCloseable {
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final List<String> targets;
+  private final ManagedChannel[] channels;
+  private final Channel[] authenticated;
+  private final Metadata credentials;
+  private final AtomicInteger current = new AtomicInteger();
+  private boolean closed;
+
+  /**
+   * @param targets "host:port" of each control plane, in the order to try them
+   * @param nodeToken sent as {@code authorization: Bearer <token>} on every call
+   */
+  public ControlPlaneChannels(List<String> targets, String nodeToken) {
+    if (targets.isEmpty()) {
+      throw new IllegalArgumentException("at least one control plane is required");
+    }
+    this.targets = List.copyOf(targets);
+    this.channels = new ManagedChannel[targets.size()];
+    this.authenticated = new Channel[targets.size()];
+    this.credentials = new Metadata();
+    credentials.put(AUTHORIZATION, "Bearer " + nodeToken);
+  }
+
+  /** The control plane to use now. */
+  public String currentTarget() {
+    return targets.get(current.get());
+  }
+
+  /** The channel to the control plane to use now. */
+  public synchronized Channel current() {
+    if (closed) {
+      throw new IllegalStateException("closed");
+    }
+    int i = current.get();
+    if (channels[i] == null) {
+      channels[i] = Grpc.newChannelBuilder(targets.get(i), InsecureChannelCredentials.create())
+          // Not below the server's default permitKeepAliveTime (5 min), which would earn a GOAWAY.
+          .keepAliveTime(5, TimeUnit.MINUTES)
+          .keepAliveTimeout(20, TimeUnit.SECONDS)
+          .build();
+      authenticated[i] = ClientInterceptors.intercept(
+          channels[i], MetadataUtils.newAttachHeadersInterceptor(credentials));
+    }
+    return authenticated[i];
+  }
+
+  /** Moves on to the next control plane (wrapping around) after a failure. */
+  public void failover() {
+    current.updateAndGet(i -> (i + 1) % targets.size());
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    for (ManagedChannel channel : channels) {
+      if (channel != null) {
+        channel.shutdownNow();
+      }
+    }
+    for (ManagedChannel channel : channels) {
+      if (channel != null) {
+        try {
+          channel.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** For logs: every target in order. */
+  public List<String> targets() {
+    return targets;
+  }
+}

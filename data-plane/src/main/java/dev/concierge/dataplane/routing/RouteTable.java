@@ -1,0 +1,183 @@
+package dev.concierge.dataplane.routing;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Finds the most specific route for a host and path. Built once per runtime; lookups only read.
+ *
+ * <p>Host tiers, most specific first: the exact host, then wildcards from the longest suffix to
+ * the shortest, then routes without hosts. Within a tier: exact path, then the longest prefix, then
+ * routes without a path predicate; equal routes are ordered by name. A tier with no route for the
+ * path falls through to the next. Thread-safe.
+ */
+public final class RouteTable {
+  private static final Comparator<CompiledRoute> SPECIFICITY =
+      Comparator.comparingInt(RouteTable::pathRank)
+          .thenComparing(Comparator.comparingInt((CompiledRoute r) -> r.path().length()).reversed())
+          .thenComparing(CompiledRoute::name);
+
+  private final Map<String, Tier> exactHosts;
+  /** Keyed by the suffix including its leading dot: "*.example.com" is ".example.com". */
+  private final Map<String, Tier> wildcardHosts;
+  private final Tier anyHost;
+  private final int routeCount;
+
+  private RouteTable(Map<String, Tier> exact, Map<String, Tier> wildcard, Tier any, int count) {
+    this.exactHosts = exact;
+    this.wildcardHosts = wildcard;
+    this.anyHost = any;
+    this.routeCount = count;
+  }
+
+  /** An empty table: every lookup misses. */
+  public static RouteTable empty() {
+    return of(List.of());
+  }
+
+  /** Indexes {@code routes}; their host patterns must already be lower case and valid. */
+  public static RouteTable of(List<CompiledRoute> routes) {
+    Map<String, List<CompiledRoute>> exact = new HashMap<>();
+    Map<String, List<CompiledRoute>> wildcard = new HashMap<>();
+    List<CompiledRoute> any = new ArrayList<>();
+    for (CompiledRoute route : routes) {
+      if (route.hosts().isEmpty()) {
+        any.add(route);
+      }
+      for (String host : route.hosts()) {
+        if (host.startsWith("*.")) {
+          wildcard.computeIfAbsent(host.substring(1), k -> new ArrayList<>()).add(route);
+        } else {
+          exact.computeIfAbsent(host, k -> new ArrayList<>()).add(route);
+        }
+      }
+    }
+    Map<String, Tier> exactTiers = new HashMap<>();
+    exact.forEach((host, list) -> exactTiers.put(host, Tier.of(list)));
+    Map<String, Tier> wildcardTiers = new HashMap<>();
+    wildcard.forEach((suffix, list) -> wildcardTiers.put(suffix, Tier.of(list)));
+    return new RouteTable(
+        Map.copyOf(exactTiers), Map.copyOf(wildcardTiers), Tier.of(any), routes.size());
+  }
+
+  /**
+   * The route for a request, or {@code null} if none matches.
+   *
+   * @param host the Host header or authority as sent: any case, with or without a port
+   * @param canonicalPath the decoded, normalised request path
+   */
+  public CompiledRoute find(String host, String canonicalPath) {
+    String name = normaliseHost(host);
+    if (name != null && !name.isEmpty()) {
+      Tier tier = exactHosts.get(name);
+      if (tier != null) {
+        CompiledRoute route = tier.find(canonicalPath);
+        if (route != null) {
+          return route;
+        }
+      }
+      if (!wildcardHosts.isEmpty()) {
+        // Each dot after the first label starts a candidate suffix, longest first; the apex itself
+        // is never a candidate because the suffix keeps its leading dot.
+        for (int dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+          if (dot == 0) {
+            continue;
+          }
+          Tier wild = wildcardHosts.get(name.substring(dot));
+          if (wild != null) {
+            CompiledRoute route = wild.find(canonicalPath);
+            if (route != null) {
+              return route;
+            }
+          }
+        }
+      }
+    }
+    return anyHost.find(canonicalPath);
+  }
+
+  /** The number of routes indexed. */
+  public int size() {
+    return routeCount;
+  }
+
+  /** Lower-cases and strips the port, keeping IPv6 literals whole ("[::1]:80" is "[::1]"). */
+  static String normaliseHost(String host) {
+    if (host == null) {
+      return null;
+    }
+    String name = host;
+    if (name.startsWith("[")) {
+      int close = name.indexOf(']');
+      name = close > 0 ? name.substring(0, close + 1) : name;
+    } else {
+      int colon = name.lastIndexOf(':');
+      if (colon >= 0) {
+        name = name.substring(0, colon);
+      }
+    }
+    if (name.endsWith(".")) {
+      name = name.substring(0, name.length() - 1);
+    }
+    return name.toLowerCase(Locale.ROOT);
+  }
+
+  private static int pathRank(CompiledRoute route) {
+    return switch (route.pathKind()) {
+      case EXACT -> 0;
+      case PREFIX -> 1;
+      case ANY -> 2;
+    };
+  }
+
+  /** The routes of one host tier, pre-sorted by specificity. */
+  private static final class Tier {
+    private final Map<String, CompiledRoute> exactPaths;
+    private final CompiledRoute[] prefixes;
+    private final CompiledRoute anyPath;
+
+    private Tier(Map<String, CompiledRoute> exact, CompiledRoute[] prefixes, CompiledRoute any) {
+      this.exactPaths = exact;
+      this.prefixes = prefixes;
+      this.anyPath = any;
+    }
+
+    static Tier of(List<CompiledRoute> routes) {
+      List<CompiledRoute> sorted = new ArrayList<>(routes);
+      sorted.sort(SPECIFICITY);
+      Map<String, CompiledRoute> exact = new HashMap<>();
+      List<CompiledRoute> prefixes = new ArrayList<>();
+      CompiledRoute any = null;
+      for (CompiledRoute route : sorted) {
+        switch (route.pathKind()) {
+          case EXACT -> exact.putIfAbsent(route.path(), route);
+          case PREFIX -> prefixes.add(route);
+          case ANY -> {
+            if (any == null) {
+              any = route;
+            }
+          }
+          default -> throw new IllegalStateException("unknown path kind " + route.pathKind());
+        }
+      }
+      return new Tier(Map.copyOf(exact), prefixes.toArray(new CompiledRoute[0]), any);
+    }
+
+    CompiledRoute find(String path) {
+      CompiledRoute exact = exactPaths.get(path);
+      if (exact != null) {
+        return exact;
+      }
+      for (CompiledRoute prefix : prefixes) {
+        if (path.startsWith(prefix.path())) {
+          return prefix;
+        }
+      }
+      return anyPath;
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package dev.concierge.dataplane.runtime;
+
+import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.Route;
+import dev.concierge.api.v1.WeightedCluster;
+import dev.concierge.dataplane.routing.CompiledRoute;
+import dev.concierge.dataplane.routing.CompiledRoute.PathKind;
+import dev.concierge.dataplane.routing.RouteTable;
+import dev.concierge.dataplane.upstream.ClusterSplit;
+import dev.concierge.dataplane.upstream.CompiledCluster;
+import dev.concierge.dataplane.upstream.Endpoint;
+import dev.concierge.dataplane.upstream.RoundRobinBalancer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a {@link ConfigSnapshot} into a {@link Runtime}, or explains every reason it cannot.
+ *
+ * <p>The node re-checks what the control plane validated because a NACK is far cheaper than
+ * serving a broken table. Stateless and thread-safe.
+ */
+public final class RuntimeCompiler {
+  static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ofSeconds(15);
+  static final Duration MAX_ROUTE_TIMEOUT = Duration.ofHours(1);
+  static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  static final Duration MAX_CONNECT_TIMEOUT = Duration.ofSeconds(60);
+
+  private static final Pattern ID = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+  private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+
+  /** Compiles {@code snapshot}; the result shares nothing mutable with it. */
+  public Runtime compile(ConfigSnapshot snapshot) throws CompileException {
+    List<String> problems = new ArrayList<>();
+    Map<String, CompiledCluster> clusters = new LinkedHashMap<>();
+    for (int i = 0; i < snapshot.getClustersCount(); i++) {
+      Cluster cluster = snapshot.getClusters(i);
+      String path = pathOf(cluster.getName(), "clusters", i);
+      CompiledCluster compiled = compileCluster(path, cluster, problems);
+      if (compiled != null && clusters.putIfAbsent(cluster.getName(), compiled) != null) {
+        problems.add(path + ": duplicate cluster name");
+      }
+    }
+    List<CompiledRoute> routes = new ArrayList<>();
+    Set<String> routeNames = new HashSet<>();
+    for (int i = 0; i < snapshot.getRoutesCount(); i++) {
+      Route route = snapshot.getRoutes(i);
+      String path = pathOf(route.getName(), "routes", i);
+      boolean named = checkName(path, route.getName(), "routes/", problems);
+      if (named && !routeNames.add(route.getName())) {
+        problems.add(path + ": duplicate route name");
+      }
+      CompiledRoute compiled = compileRoute(path, route, clusters, snapshot, problems);
+      if (compiled != null) {
+        routes.add(compiled);
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new CompileException(problems);
+    }
+    return new Runtime(snapshot.getRevision(), RouteTable.of(routes), clusters, snapshot);
+  }
+
+  private static String pathOf(String name, String collection, int index) {
+    return name.isEmpty() ? collection + "[" + index + "]" : name;
+  }
+
+  private static boolean checkName(String path, String name, String prefix, List<String> problems) {
+    if (!name.startsWith(prefix) || !ID.matcher(name.substring(prefix.length())).matches()) {
+      problems.add(path + ": name \"" + name + "\" is not " + prefix + "{id} with id [a-z][a-z0-9-]{0,62}");
+      return false;
+    }
+    return true;
+  }
+
+  private static CompiledCluster compileCluster(String path, Cluster cluster, List<String> problems) {
+    int before = problems.size();
+    checkName(path, cluster.getName(), "clusters/", problems);
+    if (cluster.getEndpointsCount() == 0) {
+      problems.add(path + ": has no endpoints");
+    }
+    List<Endpoint> endpoints = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int j = 0; j < cluster.getEndpointsCount(); j++) {
+      var e = cluster.getEndpoints(j);
+      String at = path + ": endpoints[" + j + "]";
+      boolean ok = true;
+      if (e.getHost().isBlank() || e.getHost().chars().anyMatch(c -> c <= ' ' || c == '/' || c == '@')) {
+        problems.add(at + ": bad host \"" + e.getHost() + "\"");
+        ok = false;
+      }
+      if (e.getPort() < 1 || e.getPort() > 65535) {
+        problems.add(at + ": port " + Integer.toUnsignedString(e.getPort()) + " is not in 1-65535");
+        ok = false;
+      }
+      if (Integer.compareUnsigned(e.getWeight(), 1000) > 0) {
+        problems.add(at + ": weight " + Integer.toUnsignedString(e.getWeight()) + " is not in 0-1000");
+        ok = false;
+      }
+      if (e.getPriority() < 0) {
+        problems.add(at + ": priority " + Integer.toUnsignedString(e.getPriority()) + " is too large");
+        ok = false;
+      }
+      if (ok && !seen.add(e.getHost().toLowerCase(Locale.ROOT) + ":" + e.getPort())) {
+        problems.add(at + ": duplicate endpoint " + e.getHost() + ":" + e.getPort());
+        ok = false;
+      }
+      if (ok) {
+        endpoints.add(new Endpoint(e.getHost(), e.getPort(), Math.max(1, e.getWeight()), e.getPriority()));
+      }
+    }
+    Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    if (cluster.hasConnectTimeout()) {
+      connectTimeout = Duration.ofSeconds(
+          cluster.getConnectTimeout().getSeconds(), cluster.getConnectTimeout().getNanos());
+      if (connectTimeout.isNegative() || connectTimeout.isZero()
+          || connectTimeout.compareTo(MAX_CONNECT_TIMEOUT) > 0) {
+        problems.add(path + ": connect_timeout " + connectTimeout + " is not in (0, 60s]");
+      }
+    }
+    if (problems.size() > before) {
+      return null;
+    }
+    return new CompiledCluster(
+        cluster.getName(), endpoints, RoundRobinBalancer.of(endpoints), connectTimeout);
+  }
+
+  private static CompiledRoute compileRoute(
+      String path,
+      Route route,
+      Map<String, CompiledCluster> clusters,
+      ConfigSnapshot snapshot,
+      List<String> problems) {
+    int before = problems.size();
+    List<String> hosts = new ArrayList<>();
+    Set<String> seenHosts = new HashSet<>();
+    for (int j = 0; j < route.getMatch().getHostsCount(); j++) {
+      String host = route.getMatch().getHosts(j);
+      String lower = host.toLowerCase(Locale.ROOT);
+      if (!validHostPattern(lower)) {
+        problems.add(path + ": match.hosts[" + j + "]: bad host pattern \"" + host + "\"");
+      } else if (seenHosts.add(lower)) {
+        hosts.add(lower);
+      }
+    }
+    PathKind kind = PathKind.ANY;
+    String matchPath = "";
+    switch (route.getMatch().getPathCase()) {
+      case PATH_EXACT -> {
+        kind = PathKind.EXACT;
+        matchPath = route.getMatch().getPathExact();
+      }
+      case PATH_PREFIX -> {
+        kind = PathKind.PREFIX;
+        matchPath = route.getMatch().getPathPrefix();
+      }
+      case PATH_NOT_SET -> { }
+      default -> throw new IllegalStateException("unknown path case");
+    }
+    if (kind != PathKind.ANY && !matchPath.startsWith("/")) {
+      String field = kind == PathKind.EXACT ? "path_exact" : "path_prefix";
+      problems.add(path + ": match." + field + " \"" + matchPath + "\" does not start with \"/\"");
+    }
+    if (!route.hasForward()) {
+      problems.add(path + ": has no action");
+      return null;
+    }
+    ForwardAction forward = route.getForward();
+    Duration timeout = DEFAULT_ROUTE_TIMEOUT;
+    if (forward.hasTimeout()) {
+      timeout = Duration.ofSeconds(forward.getTimeout().getSeconds(), forward.getTimeout().getNanos());
+      if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_ROUTE_TIMEOUT) > 0) {
+        problems.add(path + ": forward.timeout " + timeout + " is not in (0, 1h]");
+      }
+    }
+    if (forward.getClustersCount() == 0) {
+      problems.add(path + ": forward has no clusters");
+    }
+    Set<String> known = new HashSet<>();
+    snapshot.getClustersList().forEach(c -> known.add(c.getName()));
+    List<ClusterSplit.Share> shares = new ArrayList<>();
+    Map<String, Integer> seenClusters = new HashMap<>();
+    for (int j = 0; j < forward.getClustersCount(); j++) {
+      WeightedCluster wc = forward.getClusters(j);
+      String at = path + ": forward.clusters[" + j + "]";
+      if (!known.contains(wc.getCluster())) {
+        problems.add(path + ": cluster \"" + wc.getCluster() + "\" is not in the snapshot");
+        continue;
+      }
+      if (seenClusters.putIfAbsent(wc.getCluster(), j) != null) {
+        problems.add(at + ": cluster \"" + wc.getCluster() + "\" is listed twice");
+        continue;
+      }
+      if (Integer.compareUnsigned(wc.getWeight(), 1000) > 0) {
+        problems.add(at + ": weight " + Integer.toUnsignedString(wc.getWeight()) + " is not in 0-1000");
+        continue;
+      }
+      CompiledCluster cluster = clusters.get(wc.getCluster());
+      if (cluster != null) {
+        shares.add(new ClusterSplit.Share(cluster, Math.max(1, wc.getWeight())));
+      }
+    }
+    if (problems.size() > before || shares.isEmpty()) {
+      return null;
+    }
+    return new CompiledRoute(
+        route.getName(), hosts, kind, matchPath, ClusterSplit.of(shares), timeout);
+  }
+
+  /** Exact DNS names or a leading "*." wildcard over at least two labels; no ports, no regex. */
+  static boolean validHostPattern(String pattern) {
+    String name = pattern.startsWith("*.") ? pattern.substring(2) : pattern;
+    if (name.isEmpty() || name.length() > 253) {
+      return false;
+    }
+    String[] labels = name.split("\\.", -1);
+    if (pattern.startsWith("*.") && labels.length < 2) {
+      return false;
+    }
+    for (String label : labels) {
+      if (!LABEL.matcher(label).matches()) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

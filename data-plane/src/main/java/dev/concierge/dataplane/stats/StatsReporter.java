@@ -1,0 +1,143 @@
+package dev.concierge.dataplane.stats;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Timestamp;
+import dev.concierge.api.v1.NodeReport;
+import dev.concierge.api.v1.NodeReportingGrpc;
+import dev.concierge.api.v1.ReportSummary;
+import io.grpc.Channel;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the node's cumulative counters on one {@code NodeReporting.Report} stream every interval.
+ * A broken stream is reopened quietly on the next tick: the counters are cumulative, so a lost
+ * report loses nothing. Thread-safe (all work runs on the scheduler).
+ */
+public final class StatsReporter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StatsReporter.class);
+
+  private final TrafficStats stats;
+  private final String nodeId;
+  private final Supplier<Channel> channel;
+  private final ScheduledExecutorService scheduler;
+  private final Duration interval;
+  private final Clock clock;
+  private final Timestamp startTime;
+
+  private final Object lock = new Object();
+  private StreamObserver<NodeReport> stream;
+  private ScheduledFuture<?> task;
+  private boolean closed;
+
+  /**
+   * @param channel the channel to the current control plane, asked at every (re)open
+   * @param scheduler runs the reports; owned by the caller
+   */
+  public StatsReporter(
+      TrafficStats stats,
+      String nodeId,
+      Supplier<Channel> channel,
+      ScheduledExecutorService scheduler,
+      Duration interval,
+      Clock clock) {
+    this.stats = requireNonNull(stats, "stats");
+    this.nodeId = requireNonNull(nodeId, "nodeId");
+    this.channel = requireNonNull(channel, "channel");
+    this.scheduler = requireNonNull(scheduler, "scheduler");
+    this.interval = requireNonNull(interval, "interval");
+    this.clock = requireNonNull(clock, "clock");
+    this.startTime = timestamp(clock.instant());
+  }
+
+  /** Starts reporting every interval. */
+  public void start() {
+    long nanos = interval.toNanos();
+    synchronized (lock) {
+      task = scheduler.scheduleWithFixedDelay(this::report, nanos, nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** The report that would be sent now. */
+  public NodeReport currentReport() {
+    return NodeReport.newBuilder()
+        .setNodeId(nodeId)
+        .setTime(timestamp(clock.instant()))
+        .setStartTime(startTime)
+        .addAllRoutes(stats.routeCounters())
+        .addAllClusters(stats.clusterCounters())
+        .build();
+  }
+
+  void report() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      try {
+        if (stream == null) {
+          stream = NodeReportingGrpc.newStub(channel.get()).report(new SummaryObserver());
+        }
+        stream.onNext(currentReport());
+      } catch (RuntimeException e) {
+        LOG.debug("stats report failed; retrying next interval", e);
+        stream = null;
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (lock) {
+      closed = true;
+      if (task != null) {
+        task.cancel(false);
+      }
+      if (stream != null) {
+        try {
+          stream.onNext(currentReport());
+          stream.onCompleted();
+        } catch (RuntimeException e) {
+          LOG.debug("final stats report failed", e);
+        }
+        stream = null;
+      }
+    }
+  }
+
+  private static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder()
+        .setSeconds(instant.getEpochSecond())
+        .setNanos(instant.getNano())
+        .build();
+  }
+
+  private final class SummaryObserver implements StreamObserver<ReportSummary> {
+    @Override
+    public void onNext(ReportSummary summary) {}
+
+    @Override
+    public void onError(Throwable t) {
+      LOG.debug("stats stream ended: {}", t.toString());
+      synchronized (lock) {
+        stream = null;
+      }
+    }
+
+    @Override
+    public void onCompleted() {
+      synchronized (lock) {
+        stream = null;
+      }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package dev.concierge.dataplane;
+
+import com.google.protobuf.Duration;
+import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.Route;
+import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.WeightedCluster;
+import java.util.List;
+
+/** Small builders for snapshots in tests. */
+public final class TestSnapshots {
+  private TestSnapshots() {}
+
+  public static Cluster cluster(String id, int... ports) {
+    Cluster.Builder b = Cluster.newBuilder().setName("clusters/" + id);
+    for (int port : ports) {
+      b.addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(port));
+    }
+    return b.build();
+  }
+
+  public static Route route(String id, List<String> hosts, String prefix, String... clusterIds) {
+    RouteMatch.Builder match = RouteMatch.newBuilder().addAllHosts(hosts);
+    if (prefix != null) {
+      match.setPathPrefix(prefix);
+    }
+    ForwardAction.Builder forward = ForwardAction.newBuilder();
+    for (String c : clusterIds) {
+      forward.addClusters(WeightedCluster.newBuilder().setCluster("clusters/" + c));
+    }
+    return Route.newBuilder().setName("routes/" + id).setMatch(match).setForward(forward).build();
+  }
+
+  public static Route withTimeout(Route route, long millis) {
+    return route.toBuilder()
+        .setForward(route.getForward().toBuilder().setTimeout(
+            Duration.newBuilder().setSeconds(millis / 1000).setNanos((int) (millis % 1000) * 1_000_000)))
+        .build();
+  }
+
+  public static ConfigSnapshot snapshot(long revision, List<Cluster> clusters, List<Route> routes) {
+    return ConfigSnapshot.newBuilder()
+        .setRevision(revision)
+        .addAllClusters(clusters)
+        .addAllRoutes(routes)
+        .build();
+  }
+}

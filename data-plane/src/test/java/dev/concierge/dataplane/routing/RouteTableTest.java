@@ -1,0 +1,123 @@
+package dev.concierge.dataplane.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.concierge.dataplane.routing.CompiledRoute.PathKind;
+import dev.concierge.dataplane.upstream.ClusterSplit;
+import dev.concierge.dataplane.upstream.CompiledCluster;
+import dev.concierge.dataplane.upstream.Endpoint;
+import dev.concierge.dataplane.upstream.RoundRobinBalancer;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RouteTableTest {
+  private static final CompiledCluster CLUSTER = new CompiledCluster("clusters/c",
+      List.of(new Endpoint("127.0.0.1", 1, 1, 0)),
+      RoundRobinBalancer.of(List.of(new Endpoint("127.0.0.1", 1, 1, 0))), Duration.ofSeconds(5));
+
+  private static CompiledRoute route(String name, List<String> hosts, PathKind kind, String path) {
+    return new CompiledRoute("routes/" + name, hosts, kind, path,
+        ClusterSplit.of(List.of(new ClusterSplit.Share(CLUSTER, 1))), Duration.ofSeconds(15));
+  }
+
+  private static String find(RouteTable table, String host, String path) {
+    CompiledRoute route = table.find(host, path);
+    return route == null ? null : route.name().substring("routes/".length());
+  }
+
+  @Test
+  void exactPathBeatsLongerPrefixBeatsShorterPrefixBeatsAnyPath() {
+    RouteTable table = RouteTable.of(List.of(
+        route("any", List.of(), PathKind.ANY, ""),
+        route("short", List.of(), PathKind.PREFIX, "/api"),
+        route("long", List.of(), PathKind.PREFIX, "/api/v1"),
+        route("exact", List.of(), PathKind.EXACT, "/api/v1/users")));
+
+    assertThat(find(table, "x", "/api/v1/users")).isEqualTo("exact");
+    assertThat(find(table, "x", "/api/v1/users/7")).isEqualTo("long");
+    assertThat(find(table, "x", "/api/v2")).isEqualTo("short");
+    assertThat(find(table, "x", "/apix")).isEqualTo("short");
+    assertThat(find(table, "x", "/other")).isEqualTo("any");
+  }
+
+  @Test
+  void exactHostBeatsWildcardBeatsAnyHost() {
+    RouteTable table = RouteTable.of(List.of(
+        route("any", List.of(), PathKind.ANY, ""),
+        route("wild", List.of("*.example.com"), PathKind.ANY, ""),
+        route("deeper", List.of("*.api.example.com"), PathKind.ANY, ""),
+        route("exact", List.of("api.example.com"), PathKind.ANY, "")));
+
+    assertThat(find(table, "api.example.com", "/")).isEqualTo("exact");
+    assertThat(find(table, "v1.api.example.com", "/")).isEqualTo("deeper");
+    assertThat(find(table, "www.example.com", "/")).isEqualTo("wild");
+    assertThat(find(table, "a.b.c.example.com", "/")).isEqualTo("wild");
+    assertThat(find(table, "example.com", "/")).isEqualTo("any");
+    assertThat(find(table, "other.org", "/")).isEqualTo("any");
+    assertThat(find(table, null, "/")).isEqualTo("any");
+  }
+
+  @Test
+  void wildcardDoesNotMatchApex() {
+    RouteTable table = RouteTable.of(List.of(route("wild", List.of("*.example.com"), PathKind.ANY, "")));
+
+    assertThat(find(table, "example.com", "/")).isNull();
+    assertThat(find(table, "badexample.com", "/")).isNull();
+    assertThat(find(table, "a.example.com", "/")).isEqualTo("wild");
+  }
+
+  @Test
+  void hostIsMatchedIgnoringCaseAndPort() {
+    RouteTable table = RouteTable.of(List.of(
+        route("exact", List.of("api.example.com"), PathKind.ANY, ""),
+        route("v6", List.of(), PathKind.EXACT, "/v6")));
+
+    assertThat(find(table, "API.Example.COM:8080", "/")).isEqualTo("exact");
+    assertThat(find(table, "api.example.com.", "/")).isEqualTo("exact");
+    assertThat(find(table, "[::1]:8080", "/v6")).isEqualTo("v6");
+    assertThat(RouteTable.normaliseHost("[::1]:8080")).isEqualTo("[::1]");
+  }
+
+  @Test
+  void fallsThroughToLessSpecificHostTierWhenPathDoesNotMatch() {
+    RouteTable table = RouteTable.of(List.of(
+        route("exact-api", List.of("api.example.com"), PathKind.PREFIX, "/api"),
+        route("wild-static", List.of("*.example.com"), PathKind.PREFIX, "/static"),
+        route("any-root", List.of(), PathKind.PREFIX, "/")));
+
+    assertThat(find(table, "api.example.com", "/api/x")).isEqualTo("exact-api");
+    assertThat(find(table, "api.example.com", "/static/a.css")).isEqualTo("wild-static");
+    assertThat(find(table, "api.example.com", "/index.html")).isEqualTo("any-root");
+  }
+
+  @Test
+  void equalRoutesAreOrderedByName() {
+    RouteTable table = RouteTable.of(List.of(
+        route("b", List.of(), PathKind.PREFIX, "/x"),
+        route("a", List.of(), PathKind.PREFIX, "/x"),
+        route("d", List.of("h.test"), PathKind.EXACT, "/e"),
+        route("c", List.of("h.test"), PathKind.EXACT, "/e"),
+        route("z", List.of(), PathKind.ANY, ""),
+        route("y", List.of(), PathKind.ANY, "")));
+
+    assertThat(find(table, "h.test", "/x/1")).isEqualTo("a");
+    assertThat(find(table, "h.test", "/e")).isEqualTo("c");
+    assertThat(find(table, "h.test", "/q")).isEqualTo("y");
+  }
+
+  @Test
+  void routeWithSeveralHostsIsFoundUnderEach() {
+    RouteTable table = RouteTable.of(List.of(
+        route("multi", List.of("a.test", "*.b.test"), PathKind.ANY, "")));
+
+    assertThat(find(table, "a.test", "/")).isEqualTo("multi");
+    assertThat(find(table, "x.b.test", "/")).isEqualTo("multi");
+    assertThat(find(table, "c.test", "/")).isNull();
+  }
+
+  @Test
+  void emptyTableFindsNothing() {
+    assertThat(RouteTable.empty().find("a", "/")).isNull();
+  }
+}

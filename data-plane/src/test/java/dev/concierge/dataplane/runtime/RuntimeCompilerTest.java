@@ -1,0 +1,109 @@
+package dev.concierge.dataplane.runtime;
+
+import static dev.concierge.dataplane.TestSnapshots.cluster;
+import static dev.concierge.dataplane.TestSnapshots.route;
+import static dev.concierge.dataplane.TestSnapshots.snapshot;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.Route;
+import dev.concierge.api.v1.RouteMatch;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RuntimeCompilerTest {
+  private final RuntimeCompiler compiler = new RuntimeCompiler();
+
+  @Test
+  void compilesValidSnapshot() throws Exception {
+    ConfigSnapshot snapshot = snapshot(7,
+        List.of(cluster("web", 8081, 8082), cluster("api", 9000)),
+        List.of(route("api", List.of("API.example.com"), "/api", "api"),
+            route("web", List.of(), null, "web")));
+
+    Runtime runtime = compiler.compile(snapshot);
+
+    assertThat(runtime.revision()).isEqualTo(7);
+    assertThat(runtime.snapshot()).isSameAs(snapshot);
+    assertThat(runtime.clusters()).containsOnlyKeys("clusters/web", "clusters/api");
+    assertThat(runtime.clusters().get("clusters/web").connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(runtime.routes().find("api.example.com", "/api/x").name()).isEqualTo("routes/api");
+    assertThat(runtime.routes().find("api.example.com", "/api/x").timeout())
+        .isEqualTo(Duration.ofSeconds(15));
+    assertThat(runtime.routes().find("other", "/").name()).isEqualTo("routes/web");
+  }
+
+  @Test
+  void emptySnapshotCompilesToTableWithoutRoutes() throws Exception {
+    Runtime runtime = compiler.compile(ConfigSnapshot.getDefaultInstance());
+
+    assertThat(runtime.revision()).isZero();
+    assertThat(runtime.routes().find("a", "/")).isNull();
+  }
+
+  @Test
+  void rejectsRouteWithUnknownCluster() {
+    ConfigSnapshot snapshot = snapshot(1, List.of(), List.of(route("api", List.of(), null, "x")));
+
+    CompileException e = catchThrowableOfType(CompileException.class, () -> compiler.compile(snapshot));
+
+    assertThat(e.getMessage()).isEqualTo("routes/api: cluster \"clusters/x\" is not in the snapshot");
+  }
+
+  @Test
+  void listsEveryProblemWithItsPath() {
+    Cluster noEndpoints = Cluster.newBuilder().setName("clusters/empty").build();
+    Cluster badEndpoint = Cluster.newBuilder().setName("clusters/bad")
+        .addEndpoints(Endpoint.newBuilder().setHost("").setPort(0))
+        .addEndpoints(Endpoint.newBuilder().setHost("10.0.0.1").setPort(80))
+        .addEndpoints(Endpoint.newBuilder().setHost("10.0.0.1").setPort(80))
+        .build();
+    Route badHost = route("hosts", List.of("*.", "a..b"), null, "ok");
+    Route badPath = route("path", List.of(), "api", "ok");
+    Route noClusters = route("none", List.of(), null);
+    Route noAction = Route.newBuilder().setName("routes/idle").setMatch(RouteMatch.getDefaultInstance()).build();
+    ConfigSnapshot snapshot = snapshot(3,
+        List.of(noEndpoints, badEndpoint, cluster("ok", 80), cluster("ok", 81)),
+        List.of(badHost, badPath, noClusters, noAction, route("dup", List.of(), null, "ok"),
+            route("dup", List.of(), null, "ok"), route("Bad_Name", List.of(), null, "ok")));
+
+    CompileException e = catchThrowableOfType(CompileException.class, () -> compiler.compile(snapshot));
+
+    assertThat(e.problems()).containsExactlyInAnyOrder(
+        "clusters/empty: has no endpoints",
+        "clusters/bad: endpoints[0]: bad host \"\"",
+        "clusters/bad: endpoints[0]: port 0 is not in 1-65535",
+        "clusters/bad: endpoints[2]: duplicate endpoint 10.0.0.1:80",
+        "clusters/ok: duplicate cluster name",
+        "routes/hosts: match.hosts[0]: bad host pattern \"*.\"",
+        "routes/hosts: match.hosts[1]: bad host pattern \"a..b\"",
+        "routes/path: match.path_prefix \"api\" does not start with \"/\"",
+        "routes/none: forward has no clusters",
+        "routes/idle: has no action",
+        "routes/dup: duplicate route name",
+        "routes/Bad_Name: name \"routes/Bad_Name\" is not routes/{id} with id [a-z][a-z0-9-]{0,62}");
+    assertThat(e.getMessage()).contains("\n");
+  }
+
+  @Test
+  void endpointWeightZeroMeansOne() throws Exception {
+    Runtime runtime = compiler.compile(snapshot(1, List.of(cluster("c", 80)), List.of()));
+
+    assertThat(runtime.clusters().get("clusters/c").endpoints().get(0).weight()).isEqualTo(1);
+  }
+
+  @Test
+  void validatesHostPatterns() {
+    assertThat(RuntimeCompiler.validHostPattern("example.com")).isTrue();
+    assertThat(RuntimeCompiler.validHostPattern("*.example.com")).isTrue();
+    assertThat(RuntimeCompiler.validHostPattern("10.0.0.5")).isTrue();
+    assertThat(RuntimeCompiler.validHostPattern("*.com")).isFalse();
+    assertThat(RuntimeCompiler.validHostPattern("a.*.com")).isFalse();
+    assertThat(RuntimeCompiler.validHostPattern("example.com:80")).isFalse();
+    assertThat(RuntimeCompiler.validHostPattern("-a.com")).isFalse();
+  }
+}

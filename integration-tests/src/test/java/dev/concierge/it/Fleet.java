@@ -1,0 +1,165 @@
+package dev.concierge.it;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.CreateRouteRequest;
+import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.ManagementServiceGrpc;
+import dev.concierge.api.v1.Route;
+import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.WeightedCluster;
+import dev.concierge.controlplane.ControlPlaneServer;
+import dev.concierge.dataplane.DataPlaneServer;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A control plane on 127.0.0.1:0 with data-plane nodes pointed at it, all in this JVM. */
+final class Fleet implements AutoCloseable {
+  private final Path dataDir;
+  private ControlPlaneServer controlPlane;
+  private int grpcPort;
+  private final List<DataPlaneServer> nodes = new ArrayList<>();
+  private ManagedChannel channel;
+  private ManagementServiceGrpc.ManagementServiceBlockingStub api;
+
+  private Fleet(Path dataDir) {
+    this.dataDir = dataDir;
+  }
+
+  /** Starts a control plane on dataDir and nodeCount nodes, and waits until every node is ready. */
+  static Fleet start(Path dataDir, int nodeCount) throws Exception {
+    Fleet fleet = new Fleet(dataDir);
+    fleet.startControlPlane(0);
+    for (int i = 0; i < nodeCount; i++) {
+      fleet.startNode("node-" + (i + 1));
+    }
+    fleet.awaitSynced();
+    return fleet;
+  }
+
+  private void startControlPlane(int port) throws IOException {
+    controlPlane =
+        ControlPlaneServer.builder()
+            .dataDir(dataDir)
+            .bindAddress("127.0.0.1")
+            .grpcPort(port)
+            .build()
+            .start();
+    grpcPort = controlPlane.port();
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+    Metadata headers = new Metadata();
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + controlPlane.adminToken());
+    api =
+        ManagementServiceGrpc.newBlockingStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
+  DataPlaneServer startNode(String id) throws Exception {
+    DataPlaneServer node =
+        DataPlaneServer.builder()
+            .controlPlanes(List.of("127.0.0.1:" + grpcPort))
+            .nodeToken(controlPlane.nodeToken())
+            .nodeId(id)
+            .bindAddress("127.0.0.1")
+            .httpPort(0)
+            .adminBindAddress("127.0.0.1")
+            .adminPort(0)
+            .build()
+            .start();
+    nodes.add(node);
+    return node;
+  }
+
+  /** Stops the control plane; nodes keep running on their last configuration. */
+  void stopControlPlane() {
+    controlPlane.close();
+  }
+
+  /** Starts a new control plane on the same data dir and the same port the nodes know. */
+  void restartControlPlane() throws IOException {
+    startControlPlane(grpcPort);
+  }
+
+  /** Waits until every node has applied the control plane's newest revision. */
+  void awaitSynced() {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(10))
+        .until(
+            () ->
+                nodes.stream()
+                    .allMatch(node -> node.appliedRevision() == controlPlane.revision()));
+  }
+
+  ControlPlaneServer controlPlane() {
+    return controlPlane;
+  }
+
+  String controlPlaneAddress() {
+    return "127.0.0.1:" + grpcPort;
+  }
+
+  List<DataPlaneServer> nodes() {
+    return nodes;
+  }
+
+  ManagementServiceGrpc.ManagementServiceBlockingStub api() {
+    return api.withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  Cluster createCluster(String id, TestBackend... backends) {
+    Cluster.Builder cluster = Cluster.newBuilder();
+    for (TestBackend backend : backends) {
+      cluster.addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(backend.port()));
+    }
+    return api()
+        .createCluster(CreateClusterRequest.newBuilder().setClusterId(id).setCluster(cluster).build());
+  }
+
+  Route createRoute(String id, String pathPrefix, String clusterId) {
+    return api()
+        .createRoute(
+            CreateRouteRequest.newBuilder()
+                .setRouteId(id)
+                .setRoute(routeTo(pathPrefix, clusterId))
+                .build());
+  }
+
+  static Route routeTo(String pathPrefix, String clusterId) {
+    return Route.newBuilder()
+        .setMatch(RouteMatch.newBuilder().setPathPrefix(pathPrefix))
+        .setForward(
+            ForwardAction.newBuilder()
+                .addClusters(WeightedCluster.newBuilder().setCluster("clusters/" + clusterId)))
+        .build();
+  }
+
+  @Override
+  public void close() {
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+    for (DataPlaneServer node : nodes) {
+      node.close();
+    }
+    if (controlPlane != null) {
+      controlPlane.close();
+    }
+  }
+}

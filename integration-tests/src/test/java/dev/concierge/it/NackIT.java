@@ -1,0 +1,127 @@
+package dev.concierge.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.ConfigDiscoveryGrpc;
+import dev.concierge.api.v1.ConfigRequest;
+import dev.concierge.api.v1.ConfigResponse;
+import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.Endpoint;
+import dev.concierge.dataplane.DataPlaneServer;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A node fed a snapshot it cannot compile NACKs it and keeps serving the previous one. */
+class NackIT {
+  private TestBackend backend;
+  private Server discovery;
+  private final BlockingQueue<ConfigRequest> received = new LinkedBlockingQueue<>();
+  private final AtomicReference<StreamObserver<ConfigResponse>> toNode = new AtomicReference<>();
+  private DataPlaneServer node;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    backend = TestBackend.start("backend");
+    discovery =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(
+                new ConfigDiscoveryGrpc.ConfigDiscoveryImplBase() {
+                  @Override
+                  public StreamObserver<ConfigRequest> streamConfig(
+                      StreamObserver<ConfigResponse> responses) {
+                    toNode.set(responses);
+                    return new StreamObserver<>() {
+                      @Override
+                      public void onNext(ConfigRequest request) {
+                        received.add(request);
+                      }
+
+                      @Override
+                      public void onError(Throwable t) {}
+
+                      @Override
+                      public void onCompleted() {
+                        responses.onCompleted();
+                      }
+                    };
+                  }
+                })
+            .build()
+            .start();
+    node =
+        DataPlaneServer.builder()
+            .controlPlanes(List.of("127.0.0.1:" + discovery.getPort()))
+            .nodeToken("test-node-token")
+            .nodeId("nack-node")
+            .bindAddress("127.0.0.1")
+            .httpPort(0)
+            .adminBindAddress("127.0.0.1")
+            .adminPort(0)
+            .build()
+            .start();
+  }
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    node.close();
+    discovery.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    backend.close();
+  }
+
+  @Test
+  void nacksAnUncompilableSnapshotAndKeepsServingTheLastGoodOne() throws Exception {
+    ConfigRequest hello = received.poll(10, TimeUnit.SECONDS);
+    assertThat(hello).isNotNull();
+    assertThat(hello.getNode().getId()).isEqualTo("nack-node");
+    assertThat(hello.getNode().getProtocolVersion()).isEqualTo(1);
+
+    Cluster web =
+        Cluster.newBuilder()
+            .setName("clusters/web")
+            .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(backend.port()))
+            .build();
+    ConfigSnapshot good =
+        ConfigSnapshot.newBuilder()
+            .setRevision(1)
+            .addClusters(web)
+            .addRoutes(Fleet.routeTo("/", "web").toBuilder().setName("routes/web"))
+            .build();
+    toNode.get().onNext(ConfigResponse.newBuilder().setNonce("n1").setSnapshot(good).build());
+
+    ConfigRequest ack = received.poll(10, TimeUnit.SECONDS);
+    assertThat(ack.getResponseNonce()).isEqualTo("n1");
+    assertThat(ack.getRevision()).isEqualTo(1);
+    assertThat(ack.getErrorDetail()).isEmpty();
+    await().atMost(Duration.ofSeconds(5)).until(() -> node.appliedRevision() == 1);
+    assertThat(Http.bodyOrStatus(node.httpPort(), "/")).isEqualTo("backend");
+
+    ConfigSnapshot bad =
+        ConfigSnapshot.newBuilder()
+            .setRevision(2)
+            .addClusters(web)
+            .addRoutes(Fleet.routeTo("/", "web").toBuilder().setName("routes/web"))
+            .addRoutes(Fleet.routeTo("/broken", "missing").toBuilder().setName("routes/broken"))
+            .build();
+    toNode.get().onNext(ConfigResponse.newBuilder().setNonce("n2").setSnapshot(bad).build());
+
+    ConfigRequest nack = received.poll(10, TimeUnit.SECONDS);
+    assertThat(nack.getResponseNonce()).isEqualTo("n2");
+    assertThat(nack.getErrorDetail()).contains("routes/broken").contains("clusters/missing");
+    assertThat(node.appliedRevision()).isEqualTo(1);
+    assertThat(Http.bodyOrStatus(node.httpPort(), "/")).isEqualTo("backend");
+    assertThat(Http.get(node.httpPort(), "/broken").body()).isEqualTo("backend");
+  }
+}
