@@ -171,7 +171,7 @@ public final class RequestBodyBufferingHandler extends Handler.Wrapper {
       }
     }
 
-    private void readMore() throws Exception {
+    private void readMore() {
       while (!decided.get()) {
         Content.Chunk chunk = pending;
         pending = null;
@@ -237,7 +237,7 @@ public final class RequestBodyBufferingHandler extends Handler.Wrapper {
       }
     }
 
-    private void forwardSpilled() throws Exception {
+    private void forwardSpilled() {
       forward(BufferedBody.inFile(spilled, file, new ByteBufferPool.Sized(pool, false, REPLAY_BUFFER)));
     }
 
@@ -286,15 +286,20 @@ public final class RequestBodyBufferingHandler extends Handler.Wrapper {
       }
     }
 
-    private void forward(BufferedBody body) throws Exception {
+    private void forward(BufferedBody body) {
       if (!decided.compareAndSet(false, true)) {
         return;
       }
       deadline.cancel();
       request.setAttribute(BufferedBody.ATTRIBUTE, body);
       Request replay = new BufferedRequest(request, body);
-      if (!next(replay, response, completion)) {
-        PlainText.write(response, completion, HttpStatus.NOT_FOUND_404, "no route\n");
+      try {
+        if (!next(replay, response, completion)) {
+          PlainText.write(response, completion, HttpStatus.NOT_FOUND_404, "no route\n");
+        }
+      } catch (Throwable x) {
+        // Jetty would fail the callback of a handler that throws; past handle() that is ours to do.
+        completion.failed(x);
       }
     }
 

@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -69,7 +70,14 @@ class SlowClientsTest {
         if (Request.getPathInContext(request).startsWith("/slow")) {
           slowSeenByBackend.incrementAndGet();
         }
-        if (HttpMethod.POST.is(request.getMethod())) {
+        if (Request.getPathInContext(request).equals("/headers")) {
+          String seen = "content-length=" + request.getHeaders().get(HttpHeader.CONTENT_LENGTH)
+              + " transfer-encoding=" + request.getHeaders().get(HttpHeader.TRANSFER_ENCODING)
+              + " expect=" + request.getHeaders().get(HttpHeader.EXPECT);
+          Content.Source.consumeAll(request, Callback.from(
+              () -> response.write(true, ByteBuffer.wrap(seen.getBytes(StandardCharsets.UTF_8)), callback),
+              callback::failed));
+        } else if (HttpMethod.POST.is(request.getMethod())) {
           Content.copy(request, response, callback);
         } else {
           response.write(true, ByteBuffer.wrap("ok".getBytes(StandardCharsets.UTF_8)), callback);
@@ -163,6 +171,20 @@ class SlowClientsTest {
       for (RawClient c : slow) {
         c.close();
       }
+    }
+  }
+
+  @Test
+  void sendsChunkedClientBodyUpstreamWithContentLengthAndWithoutExpect() throws Exception {
+    try (RawClient c = RawClient.connect(proxyPort)) {
+      c.send("POST /headers HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n"
+          + "Expect: 100-continue\r\n\r\n");
+      RawClient.Response interim = c.readResponse();
+      assertThat(interim.status()).isEqualTo(100);
+      c.send("6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n");
+      RawClient.Response response = c.readResponse();
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.text()).isEqualTo("content-length=11 transfer-encoding=null expect=null");
     }
   }
 }
