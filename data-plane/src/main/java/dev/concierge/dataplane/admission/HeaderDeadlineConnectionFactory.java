@@ -88,9 +88,11 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
 
     @Override
     public void onOpen() {
-      super.onOpen();
-      // A new connection must deliver its first request's headers within the deadline too.
+      // A new connection must deliver its first request's headers within the deadline too. Armed
+      // before super.onOpen(), which asks to be filled: the request may be parsed on another
+      // thread before that call returns, and must find the deadline armed so that it can disarm it.
       arm();
+      super.onOpen();
     }
 
     @Override
@@ -112,6 +114,9 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
     }
 
     void disarm() {
+      if (deadline.get() == null) {
+        return;
+      }
       Scheduler.Task task = deadline.getAndSet(null);
       if (task != null) {
         task.cancel();
