@@ -3,6 +3,8 @@ package dev.concierge.dataplane.admission;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.RetainableByteBuffer;
@@ -26,6 +28,9 @@ public final class BufferedBody {
   private final RetainableByteBuffer memory;
   private final Path file;
   private final ByteBufferPool.Sized filePool;
+  // File sources handed out, closed when the request completes. Guarded by this.
+  private final List<Content.Source> fileSources = new ArrayList<>();
+  private boolean closed;
 
   private BufferedBody(long length, RetainableByteBuffer memory, Path file, ByteBufferPool.Sized filePool) {
     this.length = length;
@@ -62,10 +67,37 @@ public final class BufferedBody {
    * the caller's thread (local disk, usually the page cache, as Jetty's own path sources do).
    */
   public Content.Source newSource() {
-    if (file != null) {
-      return Content.Source.from(filePool, file, 0, length);
+    if (file == null) {
+      return new MemorySource(memory);
     }
-    return new MemorySource(memory);
+    Content.Source source = Content.Source.from(filePool, file, 0, length);
+    boolean late;
+    synchronized (this) {
+      late = closed;
+      if (!late) {
+        fileSources.add(source);
+      }
+    }
+    if (late) {
+      source.fail(new IllegalStateException("request already completed"));
+    }
+    return source;
+  }
+
+  /**
+   * Closes what file sources hold (an open channel, a pooled buffer) when a reader stopped short;
+   * a source read to its end has closed itself. Called once the request has completed.
+   */
+  void close() {
+    List<Content.Source> open;
+    synchronized (this) {
+      closed = true;
+      open = List.copyOf(fileSources);
+      fileSources.clear();
+    }
+    for (Content.Source source : open) {
+      source.fail(new IllegalStateException("request completed"));
+    }
   }
 
   /** Replays a pooled buffer: one chunk holding a reference to it, then EOF. */

@@ -117,6 +117,7 @@ public final class RequestBodyBufferingHandler extends Handler.Wrapper {
     private Path file;
     private FileChannel channel;
     private long spilled;
+    private BufferedBody body;
 
     // Guarded by this.
     private int busy;
@@ -291,6 +292,7 @@ public final class RequestBodyBufferingHandler extends Handler.Wrapper {
         return;
       }
       deadline.cancel();
+      this.body = body;
       request.setAttribute(BufferedBody.ATTRIBUTE, body);
       Request replay = new BufferedRequest(request, body);
       try {
@@ -367,6 +369,9 @@ public final class RequestBodyBufferingHandler extends Handler.Wrapper {
       if (memory != null) {
         memory.release();
         memory = null;
+      }
+      if (body != null) {
+        body.close();
       }
       if (file != null) {
         FileChannel ch = channel;

@@ -209,6 +209,53 @@ class RequestBodyBufferingHandlerTest {
   }
 
   @Test
+  void closesAndDeletesSpilledBodyThatTheNextStageReadOnlyInPart() throws Exception {
+    AtomicInteger fileChunkBytes = new AtomicInteger();
+    Handler partial = new Handler.Abstract() {
+      @Override
+      public boolean handle(Request request, Response response, Callback callback) {
+        Content.Chunk chunk = request.read();
+        fileChunkBytes.set(chunk == null ? -1 : chunk.remaining());
+        if (chunk != null) {
+          chunk.release();
+        }
+        response.write(true, ByteBuffer.wrap("partial".getBytes(StandardCharsets.UTF_8)), callback);
+        return true;
+      }
+    };
+    start(policy().withMemoryLimit(1024), 30_000, partial);
+    byte[] body = randomBytes(100 * 1024);
+    try (RawClient client = RawClient.connect(port)) {
+      client.send(post("/partial", "Content-Length: " + body.length + "\r\n"));
+      client.send(body);
+      assertThat(client.readResponse().text()).isEqualTo("partial");
+    }
+    assertThat(fileChunkBytes.get()).isBetween(1, body.length - 1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> {
+      try (Stream<Path> list = Files.list(spillDir)) {
+        return list.findAny().isEmpty();
+      }
+    });
+    // And no descriptor is left open on the (deleted) file, where Linux lets us look.
+    Path fds = Path.of("/proc/self/fd");
+    if (Files.isDirectory(fds)) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> openFilesUnder(fds, spillDir) == 0);
+    }
+  }
+
+  private static long openFilesUnder(Path fds, Path dir) throws IOException {
+    try (Stream<Path> list = Files.list(fds)) {
+      return list.filter(fd -> {
+        try {
+          return Files.readSymbolicLink(fd).toString().startsWith(dir.toString());
+        } catch (IOException e) {
+          return false;
+        }
+      }).count();
+    }
+  }
+
+  @Test
   void answers413WhenContentLengthExceedsMaximum() throws Exception {
     start(policy().withMaxBodySize(1000), 30_000);
     try (RawClient client = RawClient.connect(port)) {
