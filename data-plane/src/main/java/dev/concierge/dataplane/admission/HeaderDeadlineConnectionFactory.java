@@ -61,7 +61,7 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
   private static final class DeadlineConnection extends HttpConnection {
     private final Scheduler scheduler;
     private final long timeoutMillis;
-    private final AtomicReference<Scheduler.Task> deadline = new AtomicReference<>();
+    private final AtomicReference<Deadline> deadline = new AtomicReference<>();
 
     DeadlineConnection(
         HttpConfiguration config, Connector connector, EndPoint endPoint, long timeoutMillis) {
@@ -105,11 +105,9 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
       if (deadline.get() != null) {
         return;
       }
-      Scheduler.Task[] holder = new Scheduler.Task[1];
-      Scheduler.Task task = scheduler.schedule(() -> expire(holder[0]), timeoutMillis, TimeUnit.MILLISECONDS);
-      holder[0] = task;
-      if (!deadline.compareAndSet(null, task)) {
-        task.cancel();
+      Deadline next = new Deadline();
+      if (deadline.compareAndSet(null, next)) {
+        next.task = scheduler.schedule(next, timeoutMillis, TimeUnit.MILLISECONDS);
       }
     }
 
@@ -117,15 +115,27 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
       if (deadline.get() == null) {
         return;
       }
-      Scheduler.Task task = deadline.getAndSet(null);
+      Deadline current = deadline.getAndSet(null);
+      Scheduler.Task task = current == null ? null : current.task;
+      // A task not yet set finds itself no longer current when it fires, and does nothing.
       if (task != null) {
         task.cancel();
       }
     }
 
-    private void expire(Scheduler.Task task) {
+    /** One armed deadline; identity tells a stale timer from the one in force. */
+    private final class Deadline implements Runnable {
+      volatile Scheduler.Task task;
+
+      @Override
+      public void run() {
+        expire(this);
+      }
+    }
+
+    private void expire(Deadline expired) {
       // Only the deadline still in force, and only while this connection owns the endpoint.
-      if (task == null || !deadline.compareAndSet(task, null)) {
+      if (!deadline.compareAndSet(expired, null)) {
         return;
       }
       EndPoint endPoint = getEndPoint();

@@ -195,7 +195,7 @@ public final class RequestBodyBufferingHandler extends Handler.Wrapper {
         }
         if (bytes.hasRemaining()) {
           if (memory == null) {
-            // Exactly the declared size when it fits; otherwise up to the limit, grown on use.
+            // Exactly the declared size when it fits; else the limit (at least 8 KiB to stage spills).
             memoryCapacity = contentLength >= 0 && contentLength <= policy.memoryLimit()
                 ? (int) contentLength
                 : Math.max(policy.memoryLimit(), MIN_STAGING);
