@@ -1,6 +1,7 @@
 package dev.concierge.cli;
 
 import dev.concierge.dataplane.DataPlaneServer;
+import dev.concierge.dataplane.admission.AdmissionPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +12,13 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code concierge data-plane}: runs one proxy node until SIGINT/SIGTERM. */
 @Command(
@@ -92,6 +95,34 @@ final class DataPlaneCommand implements Callable<Integer> {
   @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Node label; repeatable.")
   Map<String, String> labels = new LinkedHashMap<>();
 
+  @Option(
+      names = "--client-body-buffer",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
+      description = "Request body bytes kept in memory; larger bodies go to a temp file (default 16k).")
+  Long clientBodyBuffer;
+
+  @Option(
+      names = "--client-max-body",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
+      description = "Largest request body, 413 above; 0 = unlimited (default 1m).")
+  Long clientMaxBody;
+
+  @Option(
+      names = "--client-header-timeout",
+      paramLabel = "DURATION",
+      converter = Durations.Converter.class,
+      description = "Total time for a request's header block (default 10s).")
+  com.google.protobuf.Duration clientHeaderTimeout;
+
+  @Option(
+      names = "--client-body-timeout",
+      paramLabel = "DURATION",
+      converter = Durations.Converter.class,
+      description = "Total time for a request body, 408 after (default 30s).")
+  com.google.protobuf.Duration clientBodyTimeout;
+
   @Override
   public Integer call() {
     for (String cp : controlPlanes) {
@@ -103,6 +134,7 @@ final class DataPlaneCommand implements Callable<Integer> {
       }
     }
     String token = nodeToken();
+    AdmissionPolicy admission = admission();
     ServerSupport.ensurePortFree(bind, httpPort, "--http-port");
     ServerSupport.ensurePortFree(adminBind, adminPort, "--admin-port");
     DataPlaneServer.Builder builder =
@@ -120,6 +152,7 @@ final class DataPlaneCommand implements Callable<Integer> {
     if (cacheDir != null) {
       builder.cacheDir(cacheDir);
     }
+    builder.admission(admission);
     DataPlaneServer server = builder.build();
     try {
       server.start();
@@ -143,6 +176,52 @@ final class DataPlaneCommand implements Callable<Integer> {
         },
         server::awaitTermination);
     return 0;
+  }
+
+  private AdmissionPolicy admission() {
+    AdmissionPolicy policy = AdmissionPolicy.defaults();
+    try {
+      if (clientBodyBuffer != null) {
+        policy = policy.withMemoryLimit(Math.toIntExact(clientBodyBuffer));
+      }
+      if (clientMaxBody != null) {
+        policy = policy.withMaxBodySize(clientMaxBody);
+      }
+      if (clientHeaderTimeout != null) {
+        policy = policy.withHeaderTimeout(javaDuration(clientHeaderTimeout));
+      }
+      if (clientBodyTimeout != null) {
+        policy = policy.withBodyTimeout(javaDuration(clientBodyTimeout));
+      }
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      throw new ParameterException(spec.commandLine(), "client limits: " + e.getMessage());
+    }
+    return policy;
+  }
+
+  private static java.time.Duration javaDuration(com.google.protobuf.Duration d) {
+    return java.time.Duration.ofSeconds(d.getSeconds(), d.getNanos());
+  }
+
+  /** Sizes as nginx takes them: {@code 512}, {@code 16k}, {@code 1m}, {@code 1g} (binary). */
+  static final class SizeConverter implements ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+      long unit = 1;
+      if (v.endsWith("k") || v.endsWith("m") || v.endsWith("g")) {
+        unit = switch (v.charAt(v.length() - 1)) {
+          case 'k' -> 1L << 10;
+          case 'm' -> 1L << 20;
+          default -> 1L << 30;
+        };
+        v = v.substring(0, v.length() - 1);
+      }
+      if (!v.matches("\\d{1,12}")) {
+        throw new TypeConversionException("'" + value + "' is not a size (e.g. 512, 16k, 1m)");
+      }
+      return Long.parseLong(v) * unit;
+    }
   }
 
   private String nodeToken() {

@@ -42,6 +42,19 @@ class ParsingTest {
     assertThat(Durations.format(Durations.parse(in))).isEqualTo(out);
   }
 
+  @ParameterizedTest
+  @CsvSource({"0,0", "512,512", "16k,16384", "16K,16384", "1m,1048576", "2g,2147483648"})
+  void parsesSizes(String text, long bytes) {
+    assertThat(new DataPlaneCommand.SizeConverter().convert(text)).isEqualTo(bytes);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "k", "-1", "1.5m", "16kb", "1 m"})
+  void rejectsMalformedSizes(String text) {
+    assertThatThrownBy(() -> new DataPlaneCommand.SizeConverter().convert(text))
+        .isInstanceOf(picocli.CommandLine.TypeConversionException.class);
+  }
+
   @Test
   void parsesEndpoints() {
     assertThat(Endpoints.endpoint("127.0.0.1:9001"))

@@ -108,6 +108,14 @@ class ServerCommandsTest {
   }
 
   @Test
+  void dataPlaneRejectsAZeroClientHeaderTimeout() {
+    Result r = run("data-plane", "--control-plane", "127.0.0.1:7070", "--node-token", "t",
+        "--client-header-timeout", "0s");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("headerTimeout must be positive").hasLineCount(1);
+  }
+
+  @Test
   void configFileIsWrittenOwnerOnly() throws IOException {
     Path file = home.resolve("new-dir/config");
     ClientSettings.ConfigFile.write(file, "127.0.0.1:7071", "tok");

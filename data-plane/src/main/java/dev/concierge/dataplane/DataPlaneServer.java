@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.NodeInfo;
 import dev.concierge.dataplane.admin.AdminServer;
+import dev.concierge.dataplane.admission.AdmissionPolicy;
 import dev.concierge.dataplane.config.Backoff;
 import dev.concierge.dataplane.config.ConfigClient;
 import dev.concierge.dataplane.config.ControlPlaneChannels;
@@ -73,6 +74,7 @@ public final class DataPlaneServer implements AutoCloseable {
     private Path cacheDir;
     private Map<String, String> labels = Map.of();
     private Duration reportInterval = Duration.ofSeconds(5);
+    private AdmissionPolicy admission = AdmissionPolicy.defaults();
 
     private Builder() {}
 
@@ -136,6 +138,12 @@ public final class DataPlaneServer implements AutoCloseable {
       return this;
     }
 
+    /** Client deadlines and request body buffering; default {@link AdmissionPolicy#defaults()}. */
+    public Builder admission(AdmissionPolicy policy) {
+      this.admission = requireNonNull(policy, "policy");
+      return this;
+    }
+
     /** Checks the required settings. */
     public DataPlaneServer build() {
       if (controlPlanes == null || controlPlanes.isEmpty()) {
@@ -170,7 +178,7 @@ public final class DataPlaneServer implements AutoCloseable {
       loadCached(cache);
     }
 
-    proxy = new ProxyServer(config.bindAddress, config.httpPort, runtimes, stats).start();
+    proxy = new ProxyServer(config.bindAddress, config.httpPort, runtimes, stats, config.admission).start();
 
     nodeId = config.nodeId != null ? config.nodeId : hostName() + "-" + proxy.port();
     scheduler = Executors.newScheduledThreadPool(1, runnable -> {

@@ -2,6 +2,8 @@ package dev.concierge.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.admission.AdmissionPolicy;
+import dev.concierge.dataplane.admission.HeaderDeadlineConnectionFactory;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.stats.TrafficStats;
 import dev.concierge.dataplane.upstream.JettyProxyTransport;
@@ -17,10 +19,20 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * concurrently; serving is.
  */
 public final class ProxyServer implements AutoCloseable {
+  /** Idle timeout of a client connection, e.g. between keep-alive requests: 60 s. */
+  public static final long KEEP_ALIVE_IDLE_TIMEOUT_MS = 60_000;
+
   private final Server server;
   private final ServerConnector connector;
 
   public ProxyServer(String bindAddress, int port, RuntimeHolder runtimes, TrafficStats stats) {
+    this(bindAddress, port, runtimes, stats, AdmissionPolicy.defaults());
+  }
+
+  /** As above, admitting clients under {@code admission} (deadlines, body buffering). */
+  public ProxyServer(
+      String bindAddress, int port, RuntimeHolder runtimes, TrafficStats stats,
+      AdmissionPolicy admission) {
     QueuedThreadPool threads = new QueuedThreadPool(64, 8);
     threads.setName("concierge-http");
     server = new Server(threads);
@@ -28,13 +40,17 @@ public final class ProxyServer implements AutoCloseable {
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
     // Selectors: Jetty's default for the pool size; one acceptor is enough for any core count.
-    connector = new ServerConnector(server, 1, -1, new HttpConnectionFactory(http));
+    // admission: a total header deadline per request (HttpConnectionFactory with a hook).
+    HttpConnectionFactory h1 = new HeaderDeadlineConnectionFactory(http, admission.headerTimeout());
+    connector = new ServerConnector(server, 1, -1, h1);
+    // admission: keep-alive wait between requests (and any stall not covered by a deadline).
+    connector.setIdleTimeout(KEEP_ALIVE_IDLE_TIMEOUT_MS);
     connector.setHost(requireNonNull(bindAddress, "bindAddress"));
     connector.setPort(port);
     server.addConnector(connector);
     JettyProxyTransport transport =
         new JettyProxyTransport(server, JettyProxyTransport.Settings.defaults());
-    server.setHandler(HandlerChain.of(runtimes, transport, stats));
+    server.setHandler(HandlerChain.of(runtimes, transport, stats, admission));
     // Graceful stop: GracefulHandler in the chain waits this long for in-flight requests.
     server.setStopTimeout(5000);
   }

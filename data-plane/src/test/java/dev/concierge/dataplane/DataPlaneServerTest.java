@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.ConfigRequest;
 import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.dataplane.admission.AdmissionPolicy;
 import dev.concierge.dataplane.config.FakeDiscovery;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -128,6 +130,30 @@ class DataPlaneServerTest {
       await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
           assertThat(admin(node, "/stats").getContentAsString())
               .contains("\"nodeId\": \"node-a\"", "\"name\": \"routes/web\"", "\"responses2xx\": \"1\""));
+    }
+  }
+
+  @Test
+  void admitsClientsUnderTheBuildersPolicy() throws Exception {
+    try (DataPlaneServer node = DataPlaneServer.builder()
+        .controlPlanes(List.of(controlPlane.target()))
+        .nodeToken(TOKEN)
+        .bindAddress("127.0.0.1")
+        .httpPort(0)
+        .adminPort(0)
+        .admission(AdmissionPolicy.defaults().withMaxBodySize(10))
+        .build()
+        .start()) {
+      controlPlane.nextRequest();
+      controlPlane.push("n1", config(1));
+      controlPlane.nextRequest();
+      ContentResponse small = client.POST("http://127.0.0.1:" + node.httpPort() + "/x")
+          .body(new StringRequestContent("0123456789")).send();
+      assertThat(small.getStatus()).isEqualTo(200);
+      ContentResponse large = client.POST("http://127.0.0.1:" + node.httpPort() + "/x")
+          .body(new StringRequestContent("0123456789a")).send();
+      assertThat(large.getStatus()).isEqualTo(413);
+      assertThat(large.getContentAsString()).isEqualTo("request body too large\n");
     }
   }
 
