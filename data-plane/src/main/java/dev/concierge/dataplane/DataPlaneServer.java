@@ -73,8 +73,15 @@ public final class DataPlaneServer implements AutoCloseable {
     private Path cacheDir;
     private Map<String, String> labels = Map.of();
     private Duration reportInterval = Duration.ofSeconds(5);
+    private ProxyServer.Transport upstreamTransport = ProxyServer.Transport.LEAN;
 
     private Builder() {}
+
+    /** Which upstream transport the proxy uses; default {@link ProxyServer.Transport#LEAN}. */
+    public Builder upstreamTransport(ProxyServer.Transport transport) {
+      this.upstreamTransport = requireNonNull(transport, "transport");
+      return this;
+    }
 
     /** Required: "host:port" of each control plane; fail over in order. */
     public Builder controlPlanes(List<String> hostPorts) {
@@ -170,7 +177,8 @@ public final class DataPlaneServer implements AutoCloseable {
       loadCached(cache);
     }
 
-    proxy = new ProxyServer(config.bindAddress, config.httpPort, runtimes, stats).start();
+    proxy = new ProxyServer(
+        config.bindAddress, config.httpPort, runtimes, stats, config.upstreamTransport).start();
 
     nodeId = config.nodeId != null ? config.nodeId : hostName() + "-" + proxy.port();
     scheduler = Executors.newScheduledThreadPool(1, runnable -> {

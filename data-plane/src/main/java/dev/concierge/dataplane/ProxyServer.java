@@ -5,10 +5,12 @@ import static java.util.Objects.requireNonNull;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.stats.TrafficStats;
 import dev.concierge.dataplane.upstream.JettyProxyTransport;
+import dev.concierge.dataplane.upstream.LeanConnector;
+import dev.concierge.dataplane.upstream.LeanProxyTransport;
+import dev.concierge.dataplane.upstream.UpstreamTransport;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -18,9 +20,24 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class ProxyServer implements AutoCloseable {
   private final Server server;
-  private final ServerConnector connector;
+  private final LeanConnector connector;
 
+  /** Which {@link UpstreamTransport} carries requests upstream. */
+  public enum Transport {
+    /** {@link LeanProxyTransport}: HTTP/1.1, both legs on one selector thread (the default). */
+    LEAN,
+    /** {@link JettyProxyTransport}: Jetty's ProxyHandler and HttpClient. */
+    JETTY_CLIENT
+  }
+
+  /** A proxy server on the default (lean) transport. */
   public ProxyServer(String bindAddress, int port, RuntimeHolder runtimes, TrafficStats stats) {
+    this(bindAddress, port, runtimes, stats, Transport.LEAN);
+  }
+
+  /** A proxy server on the given transport. */
+  public ProxyServer(
+      String bindAddress, int port, RuntimeHolder runtimes, TrafficStats stats, Transport kind) {
     QueuedThreadPool threads = new QueuedThreadPool(64, 8);
     threads.setName("concierge-http");
     server = new Server(threads);
@@ -28,12 +45,15 @@ public final class ProxyServer implements AutoCloseable {
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
     // Selectors: Jetty's default for the pool size; one acceptor is enough for any core count.
-    connector = new ServerConnector(server, 1, -1, new HttpConnectionFactory(http));
+    // LeanConnector: a ServerConnector whose selectors also serve the lean upstream connections.
+    connector = new LeanConnector(server, 1, -1, new HttpConnectionFactory(http));
     connector.setHost(requireNonNull(bindAddress, "bindAddress"));
     connector.setPort(port);
     server.addConnector(connector);
-    JettyProxyTransport transport =
-        new JettyProxyTransport(server, JettyProxyTransport.Settings.defaults());
+    UpstreamTransport transport = switch (requireNonNull(kind, "kind")) {
+      case LEAN -> new LeanProxyTransport(connector, LeanProxyTransport.Settings.defaults());
+      case JETTY_CLIENT -> new JettyProxyTransport(server, JettyProxyTransport.Settings.defaults());
+    };
     server.setHandler(HandlerChain.of(runtimes, transport, stats));
     // Graceful stop: GracefulHandler in the chain waits this long for in-flight requests.
     server.setStopTimeout(5000);
