@@ -64,6 +64,11 @@ public final class LeanConnector extends ServerConnector {
     return ((Manager) getSelectorManager()).anyPools();
   }
 
+  /** The keep-alive pools of every selector that has served a connection (tests). */
+  java.util.Collection<SelectorPools> allPools() {
+    return ((Manager) getSelectorManager()).pools.values();
+  }
+
   /** Opens a connection for {@code pending} on its preferred selector. Any thread. */
   void connect(PendingConnect pending) {
     SocketChannel channel = null;
@@ -104,9 +109,17 @@ public final class LeanConnector extends ServerConnector {
 
   /** An upstream endpoint: not a server connection. */
   static final class UpstreamEndPoint extends SocketChannelEndPoint {
+    private final java.nio.channels.Selector registeredWith;
+
     UpstreamEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key,
         Scheduler scheduler) {
       super(channel, selector, key, scheduler);
+      this.registeredWith = key.selector();
+    }
+
+    /** The NIO selector this endpoint's key belongs to (tests). */
+    java.nio.channels.Selector registeredWith() {
+      return registeredWith;
     }
   }
 
@@ -119,6 +132,11 @@ public final class LeanConnector extends ServerConnector {
     SelectorPools(ManagedSelector selector, int maxIdle) {
       this.selector = selector;
       this.maxIdle = maxIdle;
+    }
+
+    /** Every pool of this selector (tests). */
+    java.util.Collection<UpstreamPool> all() {
+      return pools.values();
     }
 
     UpstreamPool pool(Endpoint endpoint) {

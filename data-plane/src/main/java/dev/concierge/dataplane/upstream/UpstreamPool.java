@@ -49,6 +49,18 @@ final class UpstreamPool {
     }
   }
 
+  /** The idle connections right now (tests). */
+  java.util.List<UpstreamConnection> idleConnections() {
+    java.util.List<UpstreamConnection> list = new java.util.ArrayList<>();
+    for (int i = 0; i < slots.length(); i++) {
+      UpstreamConnection c = slots.get(i);
+      if (c != null) {
+        list.add(c);
+      }
+    }
+    return list;
+  }
+
   /** Idle connections right now (tests, dumps). */
   int idle() {
     int n = 0;
