@@ -159,7 +159,9 @@ final class UpstreamExchange {
       return;
     }
     c.close();
-    if (reused && !retried && !bytesReceived && retryable && !done) {
+    // Only a connection found closed qualifies: a timeout is no sign of a stale connection.
+    if (reused && !retried && !bytesReceived && retryable && !done
+        && !(failure instanceof java.util.concurrent.TimeoutException)) {
       retried = true;
       if (LOG.isDebugEnabled()) {
         LOG.debug("retrying on a fresh connection to {}: {}", target.endpoint(), failure.toString());
