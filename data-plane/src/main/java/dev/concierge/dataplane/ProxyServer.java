@@ -11,7 +11,6 @@ import dev.concierge.dataplane.upstream.UpstreamTransport;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The proxy port: one Jetty server (bounded thread pool, one acceptor, HTTP/1.1) running the
@@ -38,7 +37,7 @@ public final class ProxyServer implements AutoCloseable {
   /** A proxy server on the given transport. */
   public ProxyServer(
       String bindAddress, int port, RuntimeHolder runtimes, TrafficStats stats, Transport kind) {
-    QueuedThreadPool threads = new QueuedThreadPool(64, 8);
+    InlineResumeThreadPool threads = new InlineResumeThreadPool(64, 8);
     threads.setName("concierge-http");
     server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
@@ -55,6 +54,7 @@ public final class ProxyServer implements AutoCloseable {
       case JETTY_CLIENT -> new JettyProxyTransport(server, JettyProxyTransport.Settings.defaults());
     };
     server.setHandler(HandlerChain.of(runtimes, transport, stats));
+    threads.inlineResumesOf(server);
     // Graceful stop: GracefulHandler in the chain waits this long for in-flight requests.
     server.setStopTimeout(5000);
   }

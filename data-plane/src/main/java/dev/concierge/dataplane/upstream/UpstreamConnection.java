@@ -151,7 +151,11 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
     timedOut = false;
     clientWriteFailure = null;
     parser.setHeadResponse(ex.isHead());
-    getEndPoint().setIdleTimeout(ex.timeoutMillis());
+    // Changing an endpoint's idle timeout downwards reschedules its timer, so only when it differs.
+    EndPoint endPoint = getEndPoint();
+    if (endPoint.getIdleTimeout() != ex.timeoutMillis()) {
+      endPoint.setIdleTimeout(ex.timeoutMillis());
+    }
     exchange = ex; // volatile: publishes the above to the response side
   }
 
@@ -309,7 +313,11 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
     exchange = null;
     if (reusable && getEndPoint().isOpen()) {
       parser.reset();
-      getEndPoint().setIdleTimeout(transport.idleTimeoutMillis());
+      // Idle in the pool for the route timeout, at most the keep-alive idle timeout (the timer
+      // is only rescheduled when the route timeout is the longer one).
+      if (getEndPoint().getIdleTimeout() > transport.idleTimeoutMillis()) {
+        getEndPoint().setIdleTimeout(transport.idleTimeoutMillis());
+      }
       STATE.setVolatile(this, IDLE);
       fillInterested();
       if (!pool.offer(this) && STATE.compareAndSet(this, IDLE, CLOSED)) {

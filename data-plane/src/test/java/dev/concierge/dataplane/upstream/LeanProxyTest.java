@@ -275,15 +275,30 @@ class LeanProxyTest {
 
   @Test
   void doesNotRetryAPostWhenThePooledConnectionWasClosed() throws Exception {
-    ContentResponse first = client.GET(url("/stale-post/1"));
-    ContentResponse post = client.POST(url("/stale-post/2"))
-        .body(new BytesRequestContent("text/plain", "abc".getBytes(StandardCharsets.US_ASCII)))
-        .send();
-
-    assertThat(first.getStatus()).isEqualTo(200);
-    assertThat(post.getStatus()).isEqualTo(502);
-    assertThat(post.getContentAsString()).isEqualTo("upstream connection reset\n");
+    // One client connection, one request after the other: the POST surely finds the pooled
+    // upstream connection, which the backend then closes without a byte.
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+      socket.setSoTimeout(5000);
+      OutputStream out = socket.getOutputStream();
+      InputStream in = socket.getInputStream();
+      out.write("GET /stale-post/1 HTTP/1.1\r\nHost: a.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      assertThat(readUntil(in, "\r\n\r\nok")).startsWith("HTTP/1.1 200");
+      out.write(("POST /stale-post/2 HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\n\r\nabc")
+          .getBytes(StandardCharsets.US_ASCII));
+      assertThat(readUntil(in, "upstream connection reset\n")).startsWith("HTTP/1.1 502");
+    }
     assertThat(stalePost.connections.get()).isEqualTo(1);
+  }
+
+  private static String readUntil(InputStream in, String end) throws IOException {
+    StringBuilder answer = new StringBuilder();
+    byte[] buffer = new byte[8192];
+    while (!answer.toString().endsWith(end)) {
+      int n = in.read(buffer);
+      assertThat(n).as("answer so far: %s", answer).isPositive();
+      answer.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+    }
+    return answer.toString();
   }
 
   @Test
@@ -418,8 +433,9 @@ class LeanProxyTest {
           }
           selectorsUsed += used ? 1 : 0;
         }
-        assertThat(idle).isEqualTo(8);
-        assertThat(selectorsUsed).isGreaterThan(1);
+        // Each of the 4 selectors served 2 of the 8 client connections, and so has a pool.
+        assertThat(selectorsUsed).isEqualTo(4);
+        assertThat(idle).isBetween(4, 8);
       });
     } finally {
       for (Socket socket : sockets) {
