@@ -50,14 +50,18 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
   private static final int W_PENDING = 1;
   private static final int W_DONE = 2;
   private static final int W_ASYNC = 3;
+  private static final int REQUEST_DONE = 1;
+  private static final int RESPONSE_DONE = 2;
   private static final VarHandle STATE;
   private static final VarHandle WRITE;
+  private static final VarHandle SIDES;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       STATE = lookup.findVarHandle(UpstreamConnection.class, "state", int.class);
       WRITE = lookup.findVarHandle(UpstreamConnection.class, "writeState", int.class);
+      SIDES = lookup.findVarHandle(UpstreamConnection.class, "sides", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -76,6 +80,8 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
   private volatile int state = BUSY;
   @SuppressWarnings("unused") // VarHandle
   private volatile int writeState = W_NONE;
+  @SuppressWarnings("unused") // VarHandle: REQUEST_DONE | RESPONSE_DONE of the current exchange
+  private volatile int sides;
   private volatile UpstreamExchange exchange;
   private volatile boolean requestComplete;
   private volatile boolean bytesReceived;
@@ -147,6 +153,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
     dropNames = null;
     parseFailure = null;
     requestComplete = false;
+    SIDES.setVolatile(this, 0);
     bytesReceived = false;
     timedOut = false;
     clientWriteFailure = null;
@@ -167,6 +174,9 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
   /** The whole request (head and body) has been written. */
   void requestComplete() {
     requestComplete = true;
+    if (((int) SIDES.getAndBitwiseOr(this, REQUEST_DONE) & RESPONSE_DONE) != 0) {
+      reuse(); // the response side finished first and left the connection to us
+    }
   }
 
   @Override
@@ -305,7 +315,11 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
   private void finish(UpstreamExchange ex) {
     boolean leftover = input != null && input.getByteBuffer().hasRemaining();
     releaseInput();
-    boolean reusable = !closeAfter && !leftover && requestComplete && (!http10 || keepAlive10);
+    // A request with a body still being sent (the backend answered early) closes the connection;
+    // a head-only request whose write has not yet reported completion is waited for, since its
+    // writer may still be leaving the endpoint's write state (see requestComplete()).
+    boolean reusable = !closeAfter && !leftover && (!http10 || keepAlive10)
+        && (requestComplete || !ex.hasBody());
     if (!ex.claim(this)) {
       close();
       return;
@@ -318,15 +332,22 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
       if (getEndPoint().getIdleTimeout() > transport.idleTimeoutMillis()) {
         getEndPoint().setIdleTimeout(transport.idleTimeoutMillis());
       }
-      STATE.setVolatile(this, IDLE);
-      fillInterested();
-      if (!pool.offer(this) && STATE.compareAndSet(this, IDLE, CLOSED)) {
-        close();
+      if (((int) SIDES.getAndBitwiseOr(this, RESPONSE_DONE) & REQUEST_DONE) != 0) {
+        reuse();
       }
     } else {
       close();
     }
     ex.succeeded();
+  }
+
+  /** Both the request and the response are complete: back to the pool. Any thread. */
+  private void reuse() {
+    STATE.setVolatile(this, IDLE);
+    fillInterested();
+    if (!pool.offer(this) && STATE.compareAndSet(this, IDLE, CLOSED)) {
+      close();
+    }
   }
 
   private void fail(UpstreamExchange ex, Throwable failure) {
@@ -497,7 +518,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
   private final class RequestWritten implements Callback {
     @Override
     public void succeeded() {
-      requestComplete = true;
+      requestComplete();
     }
 
     @Override

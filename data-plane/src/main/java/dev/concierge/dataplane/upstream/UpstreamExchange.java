@@ -95,6 +95,10 @@ final class UpstreamExchange {
     };
   }
 
+  boolean hasBody() {
+    return hasBody;
+  }
+
   boolean isHead() {
     return head;
   }

@@ -92,6 +92,9 @@ class LeanProxyTest {
       if (head.startsWith("GET /nobody/204") || head.startsWith("DELETE")) {
         return Answer.keep("HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n");
       }
+      if (head.startsWith("GET /nobody/interim")) {
+        return Answer.keep("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n" + OK);
+      }
       if (head.startsWith("GET /nobody/304")) {
         return Answer.keep("HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n");
       }
@@ -294,7 +297,12 @@ class LeanProxyTest {
     StringBuilder answer = new StringBuilder();
     byte[] buffer = new byte[8192];
     while (!answer.toString().endsWith(end)) {
-      int n = in.read(buffer);
+      int n;
+      try {
+        n = in.read(buffer);
+      } catch (java.net.SocketTimeoutException e) {
+        throw new AssertionError("timed out; answer so far: " + answer, e);
+      }
       assertThat(n).as("answer so far: %s", answer).isPositive();
       answer.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
     }
@@ -357,9 +365,10 @@ class LeanProxyTest {
   }
 
   @Test
-  void relays204And304WithoutBodiesAndKeepsTheConnection() throws Exception {
+  void relays204And304WithoutBodiesSkips1xxAndKeepsTheConnection() throws Exception {
     ContentResponse noContent = client.GET(url("/nobody/204"));
     ContentResponse notModified = client.GET(url("/nobody/304"));
+    ContentResponse interim = client.GET(url("/nobody/interim"));
     ContentResponse ok = client.GET(url("/nobody/ok"));
 
     assertThat(noContent.getStatus()).isEqualTo(204);
@@ -367,6 +376,9 @@ class LeanProxyTest {
     assertThat(noContent.getHeaders().get("X-A")).isEqualTo("1");
     assertThat(notModified.getStatus()).isEqualTo(304);
     assertThat(notModified.getHeaders().get(HttpHeader.ETAG)).isEqualTo("\"x\"");
+    assertThat(interim.getStatus()).isEqualTo(200);
+    assertThat(interim.getContentAsString()).isEqualTo("ok");
+    assertThat(interim.getHeaders().get("Link")).isNull(); // interim responses are not relayed
     assertThat(ok.getContentAsString()).isEqualTo("ok");
     assertThat(noBody.connections.get()).isEqualTo(1);
   }
@@ -380,6 +392,44 @@ class LeanProxyTest {
     assertThat(second.getContentAsString()).isEqualTo("ok");
     assertThat(first.getHeaders().get(HttpHeader.CONNECTION)).isNull();
     assertThat(connClose.connections.get()).isEqualTo(2);
+  }
+
+  @Test
+  void answers504WhenTheClustersConnectTimeoutElapses() throws Exception {
+    // A listener that never accepts, its backlog filled: further SYNs go unanswered.
+    try (java.net.ServerSocket full = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      List<Socket> fillers = new ArrayList<>();
+      try {
+        for (int i = 0; i < 3; i++) {
+          Socket filler = new Socket();
+          try {
+            filler.connect(full.getLocalSocketAddress(), 200);
+          } catch (IOException e) {
+            // the backlog is already full
+          }
+          fillers.add(filler);
+        }
+        Cluster slow = cluster("slow", full.getLocalPort()).toBuilder()
+            .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setNanos(300_000_000))
+            .build();
+        RuntimeHolder runtimes = new RuntimeHolder();
+        runtimes.set(new RuntimeCompiler().compile(snapshot(1, List.of(slow),
+            List.of(route("slow", List.of(), "/", "slow")))));
+        try (ProxyServer other = new ProxyServer("127.0.0.1", 0, runtimes, new TrafficStats()).start()) {
+          long start = System.nanoTime();
+          ContentResponse response = client.newRequest("http://127.0.0.1:" + other.port() + "/x")
+              .timeout(10, TimeUnit.SECONDS).send();
+
+          assertThat(response.getStatus()).isEqualTo(504);
+          assertThat(response.getContentAsString()).isEqualTo("upstream timed out\n");
+          assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+        }
+      } finally {
+        for (Socket filler : fillers) {
+          filler.close();
+        }
+      }
+    }
   }
 
   @Test
