@@ -75,8 +75,15 @@ public final class DataPlaneServer implements AutoCloseable {
     private Map<String, String> labels = Map.of();
     private Duration reportInterval = Duration.ofSeconds(5);
     private AdmissionPolicy admission = AdmissionPolicy.defaults();
+    private ProxyServer.Transport upstreamTransport = ProxyServer.Transport.LEAN;
 
     private Builder() {}
+
+    /** Which upstream transport the proxy uses; default {@link ProxyServer.Transport#LEAN}. */
+    public Builder upstreamTransport(ProxyServer.Transport transport) {
+      this.upstreamTransport = requireNonNull(transport, "transport");
+      return this;
+    }
 
     /** Required: "host:port" of each control plane; fail over in order. */
     public Builder controlPlanes(List<String> hostPorts) {
@@ -178,7 +185,10 @@ public final class DataPlaneServer implements AutoCloseable {
       loadCached(cache);
     }
 
-    proxy = new ProxyServer(config.bindAddress, config.httpPort, runtimes, stats, config.admission).start();
+    proxy = new ProxyServer(
+            config.bindAddress, config.httpPort, runtimes, stats, config.admission,
+            config.upstreamTransport)
+        .start();
 
     nodeId = config.nodeId != null ? config.nodeId : hostName() + "-" + proxy.port();
     scheduler = Executors.newScheduledThreadPool(1, runnable -> {

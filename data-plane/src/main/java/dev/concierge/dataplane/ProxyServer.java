@@ -7,11 +7,12 @@ import dev.concierge.dataplane.admission.HeaderDeadlineConnectionFactory;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.stats.TrafficStats;
 import dev.concierge.dataplane.upstream.JettyProxyTransport;
+import dev.concierge.dataplane.upstream.LeanConnector;
+import dev.concierge.dataplane.upstream.LeanProxyTransport;
+import dev.concierge.dataplane.upstream.UpstreamTransport;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The proxy port: one Jetty server (bounded thread pool, one acceptor, HTTP/1.1) running the
@@ -23,17 +24,42 @@ public final class ProxyServer implements AutoCloseable {
   public static final long KEEP_ALIVE_IDLE_TIMEOUT_MS = 60_000;
 
   private final Server server;
-  private final ServerConnector connector;
+  private final LeanConnector connector;
 
-  public ProxyServer(String bindAddress, int port, RuntimeHolder runtimes, TrafficStats stats) {
-    this(bindAddress, port, runtimes, stats, AdmissionPolicy.defaults());
+  /** Which {@link UpstreamTransport} carries requests upstream. */
+  public enum Transport {
+    /** {@link LeanProxyTransport}: HTTP/1.1, both legs on one selector thread (the default). */
+    LEAN,
+    /** {@link JettyProxyTransport}: Jetty's ProxyHandler and HttpClient. */
+    JETTY_CLIENT
   }
 
-  /** As above, admitting clients under {@code admission} (deadlines, body buffering). */
+  /** A proxy server on the default (lean) transport. */
+  public ProxyServer(String bindAddress, int port, RuntimeHolder runtimes, TrafficStats stats) {
+    this(bindAddress, port, runtimes, stats, AdmissionPolicy.defaults(), Transport.LEAN);
+  }
+
+  /** A proxy server on the lean transport, admitting clients under {@code admission}. */
   public ProxyServer(
       String bindAddress, int port, RuntimeHolder runtimes, TrafficStats stats,
       AdmissionPolicy admission) {
-    QueuedThreadPool threads = new QueuedThreadPool(64, 8);
+    this(bindAddress, port, runtimes, stats, admission, Transport.LEAN);
+  }
+
+  /** A proxy server on the given transport with the default admission policy. */
+  public ProxyServer(
+      String bindAddress, int port, RuntimeHolder runtimes, TrafficStats stats, Transport kind) {
+    this(bindAddress, port, runtimes, stats, AdmissionPolicy.defaults(), kind);
+  }
+
+  /**
+   * A proxy server admitting clients under {@code admission} (deadlines, body buffering) and
+   * carrying requests upstream on {@code kind}.
+   */
+  public ProxyServer(
+      String bindAddress, int port, RuntimeHolder runtimes, TrafficStats stats,
+      AdmissionPolicy admission, Transport kind) {
+    InlineResumeThreadPool threads = new InlineResumeThreadPool(64, 8);
     threads.setName("concierge-http");
     server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
@@ -42,15 +68,19 @@ public final class ProxyServer implements AutoCloseable {
     // Selectors: Jetty's default for the pool size; one acceptor is enough for any core count.
     // admission: a total header deadline per request (HttpConnectionFactory with a hook).
     HttpConnectionFactory h1 = new HeaderDeadlineConnectionFactory(http, admission.headerTimeout());
-    connector = new ServerConnector(server, 1, -1, h1);
+    // LeanConnector: a ServerConnector whose selectors also serve the lean upstream connections.
+    connector = new LeanConnector(server, 1, -1, h1);
     // admission: keep-alive wait between requests (and any stall not covered by a deadline).
     connector.setIdleTimeout(KEEP_ALIVE_IDLE_TIMEOUT_MS);
     connector.setHost(requireNonNull(bindAddress, "bindAddress"));
     connector.setPort(port);
     server.addConnector(connector);
-    JettyProxyTransport transport =
-        new JettyProxyTransport(server, JettyProxyTransport.Settings.defaults());
+    UpstreamTransport transport = switch (requireNonNull(kind, "kind")) {
+      case LEAN -> new LeanProxyTransport(connector, LeanProxyTransport.Settings.defaults());
+      case JETTY_CLIENT -> new JettyProxyTransport(server, JettyProxyTransport.Settings.defaults());
+    };
     server.setHandler(HandlerChain.of(runtimes, transport, stats, admission));
+    threads.inlineResumesOf(server);
     // Graceful stop: GracefulHandler in the chain waits this long for in-flight requests.
     server.setStopTimeout(5000);
   }

@@ -3,15 +3,8 @@ package dev.concierge.dataplane.upstream;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.PlainText;
-import java.io.EOFException;
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
-import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -211,28 +204,6 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
 
   /** Maps a client-side failure to an outcome; package-private for tests. */
   static UpstreamOutcome classify(Throwable failure, boolean responseBegun) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof TimeoutException || t instanceof SocketTimeoutException) {
-        return UpstreamOutcome.TIMEOUT;
-      }
-      if (t instanceof ConnectException) {
-        return UpstreamOutcome.REFUSED;
-      }
-    }
-    if (!responseBegun) {
-      for (Throwable t = failure; t != null; t = t.getCause()) {
-        if (t instanceof EOFException || t instanceof ClosedChannelException) {
-          return UpstreamOutcome.RESET;
-        }
-        if (t instanceof IOException && t.getMessage() != null) {
-          String message = t.getMessage().toLowerCase(Locale.ROOT);
-          if (message.contains("reset") || message.contains("closed") || message.contains("broken pipe")) {
-            return UpstreamOutcome.RESET;
-          }
-        }
-      }
-    }
-    return UpstreamOutcome.ERROR;
+    return UpstreamFailures.classify(failure, responseBegun);
   }
-
 }

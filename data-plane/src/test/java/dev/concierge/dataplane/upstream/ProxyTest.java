@@ -42,8 +42,12 @@ import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import java.util.EnumMap;
+import java.util.Map;
 
-/** The whole request path against real Jetty backends on loopback. */
+/** The whole request path against real Jetty backends on loopback, over both upstream transports. */
 class ProxyTest {
   private static final byte[] LARGE = new byte[100 * 1024];
   private static Server backend;
@@ -54,7 +58,8 @@ class ProxyTest {
   private static final ConcurrentLinkedQueue<Callback> hanging = new ConcurrentLinkedQueue<>();
   private static final RuntimeHolder runtimes = new RuntimeHolder();
   private static final TrafficStats stats = new TrafficStats();
-  private static ProxyServer proxy;
+  private static final Map<ProxyServer.Transport, ProxyServer> proxies =
+      new EnumMap<>(ProxyServer.Transport.class);
   private static HttpClient client;
 
   @BeforeAll
@@ -91,7 +96,9 @@ class ProxyTest {
         route("reset", List.of(), "/reset", "reset"),
         route("nothing", List.of("only.test"), "/", "web"));
     runtimes.set(new RuntimeCompiler().compile(snapshot(1, clusters, routes)));
-    proxy = new ProxyServer("127.0.0.1", 0, runtimes, stats).start();
+    for (ProxyServer.Transport transport : ProxyServer.Transport.values()) {
+      proxies.put(transport, new ProxyServer("127.0.0.1", 0, runtimes, stats, transport).start());
+    }
     client = new HttpClient();
     client.start();
   }
@@ -103,7 +110,7 @@ class ProxyTest {
       cb.succeeded();
     }
     client.stop();
-    proxy.close();
+    proxies.values().forEach(ProxyServer::close);
     backend.stop();
     resetter.close();
   }
@@ -119,8 +126,8 @@ class ProxyTest {
     }
   }
 
-  private static String url(String path) {
-    return "http://127.0.0.1:" + proxy.port() + path;
+  private static String url(ProxyServer.Transport transport, String path) {
+    return "http://127.0.0.1:" + proxies.get(transport).port() + path;
   }
 
   /** Echoes request headers, streams bodies back, serves a large body, or hangs. */
@@ -159,9 +166,10 @@ class ProxyTest {
     return List.of(response.getContentAsString().split("\n"));
   }
 
-  @Test
-  void addsForwardingHeadersAndDropsSpoofedOnes() throws Exception {
-    ContentResponse response = client.newRequest(url("/headers?q=1"))
+  @ParameterizedTest
+  @EnumSource(ProxyServer.Transport.class)
+  void addsForwardingHeadersAndDropsSpoofedOnes(ProxyServer.Transport transport) throws Exception {
+    ContentResponse response = client.newRequest(url(transport, "/headers?q=1"))
         .headers(h -> h
             .put(HttpHeader.HOST, "shop.example.com:8443")
             .put("X-Forwarded-For", "6.6.6.6")
@@ -189,18 +197,19 @@ class ProxyTest {
         .filteredOn(l -> l.startsWith("user-agent:")).hasSize(1);
   }
 
-  @Test
-  void matchesTheCanonicalPathButForwardsTheOriginal() throws Exception {
-    ContentResponse encoded = client.GET(url("/headers/a%20b?q=1%2F2"));
+  @ParameterizedTest
+  @EnumSource(ProxyServer.Transport.class)
+  void matchesTheCanonicalPathButForwardsTheOriginal(ProxyServer.Transport transport) throws Exception {
+    ContentResponse encoded = client.GET(url(transport, "/headers/a%20b?q=1%2F2"));
     assertThat(lines(encoded)).contains("uri=/headers/a%20b?q=1%2F2");
 
     // Raw socket: an HTTP client library might normalise the dot segment itself.
-    String answer = rawGet("/other/../refused");
+    String answer = rawGet(transport, "/other/../refused");
     assertThat(answer).startsWith("HTTP/1.1 502").endsWith("upstream connection refused\n");
   }
 
-  private static String rawGet(String target) throws IOException {
-    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+  private static String rawGet(ProxyServer.Transport transport, String target) throws IOException {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxies.get(transport).port())) {
       socket.setSoTimeout(5000);
       OutputStream out = socket.getOutputStream();
       out.write(("GET " + target + " HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
@@ -210,18 +219,20 @@ class ProxyTest {
     }
   }
 
-  @Test
-  void removesServerAndPoweredByFromUpstreamAndAddsNoServerHeader() throws Exception {
-    ContentResponse response = client.GET(url("/headers"));
+  @ParameterizedTest
+  @EnumSource(ProxyServer.Transport.class)
+  void removesServerAndPoweredByFromUpstreamAndAddsNoServerHeader(ProxyServer.Transport transport) throws Exception {
+    ContentResponse response = client.GET(url(transport, "/headers"));
 
     assertThat(response.getHeaders().get(HttpHeader.SERVER)).isNull();
     assertThat(response.getHeaders().get("X-Powered-By")).isNull();
     assertThat(response.getHeaders().get("X-Backend-Port")).isNotNull();
   }
 
-  @Test
-  void dropsHopByHopHeaders() throws Exception {
-    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+  @ParameterizedTest
+  @EnumSource(ProxyServer.Transport.class)
+  void dropsHopByHopHeaders(ProxyServer.Transport transport) throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxies.get(transport).port())) {
       socket.setSoTimeout(5000);
       OutputStream out = socket.getOutputStream();
       out.write(("GET /headers HTTP/1.1\r\nHost: a.test\r\nConnection: close, X-Hop\r\n"
@@ -237,13 +248,14 @@ class ProxyTest {
     }
   }
 
-  @Test
-  void streamsLargeBodiesBothWaysIntact() throws Exception {
-    ContentResponse echoed = client.POST(url("/echo"))
+  @ParameterizedTest
+  @EnumSource(ProxyServer.Transport.class)
+  void streamsLargeBodiesBothWaysIntact(ProxyServer.Transport transport) throws Exception {
+    ContentResponse echoed = client.POST(url(transport, "/echo"))
         .body(new BytesRequestContent("application/octet-stream", LARGE))
         .timeout(10, TimeUnit.SECONDS)
         .send();
-    ContentResponse large = client.GET(url("/large"));
+    ContentResponse large = client.GET(url(transport, "/large"));
 
     assertThat(echoed.getStatus()).isEqualTo(200);
     assertThat(echoed.getContent()).isEqualTo(LARGE);
@@ -251,11 +263,12 @@ class ProxyTest {
     assertThat(large.getContent()).isEqualTo(LARGE);
   }
 
-  @Test
-  void balancesOverTheClusterEndpoints() throws Exception {
+  @ParameterizedTest
+  @EnumSource(ProxyServer.Transport.class)
+  void balancesOverTheClusterEndpoints(ProxyServer.Transport transport) throws Exception {
     List<String> ports = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      ports.add(client.GET(url("/headers")).getHeaders().get("X-Backend-Port"));
+      ports.add(client.GET(url(transport, "/headers")).getHeaders().get("X-Backend-Port"));
     }
 
     assertThat(ports).containsOnly(String.valueOf(backendPort), String.valueOf(backendPort2));
@@ -286,44 +299,49 @@ class ProxyTest {
     }
   }
 
-  @Test
-  void answers502WhenUpstreamRefuses() throws Exception {
-    ContentResponse response = client.GET(url("/refused"));
+  @ParameterizedTest
+  @EnumSource(ProxyServer.Transport.class)
+  void answers502WhenUpstreamRefuses(ProxyServer.Transport transport) throws Exception {
+    ContentResponse response = client.GET(url(transport, "/refused"));
 
     assertThat(response.getStatus()).isEqualTo(502);
     assertThat(response.getContentAsString()).isEqualTo("upstream connection refused\n");
     assertThat(response.getHeaders().get(HttpHeader.CONTENT_TYPE)).startsWith("text/plain");
   }
 
-  @Test
-  void answers502WhenUpstreamResetsBeforeResponding() throws Exception {
-    ContentResponse response = client.GET(url("/reset"));
+  @ParameterizedTest
+  @EnumSource(ProxyServer.Transport.class)
+  void answers502WhenUpstreamResetsBeforeResponding(ProxyServer.Transport transport) throws Exception {
+    ContentResponse response = client.GET(url(transport, "/reset"));
 
     assertThat(response.getStatus()).isEqualTo(502);
     assertThat(response.getContentAsString()).isEqualTo("upstream connection reset\n");
   }
 
-  @Test
-  void answers504WhenRouteTimeoutElapses() throws Exception {
-    ContentResponse response = client.newRequest(url("/hang")).timeout(10, TimeUnit.SECONDS).send();
+  @ParameterizedTest
+  @EnumSource(ProxyServer.Transport.class)
+  void answers504WhenRouteTimeoutElapses(ProxyServer.Transport transport) throws Exception {
+    ContentResponse response = client.newRequest(url(transport, "/hang")).timeout(10, TimeUnit.SECONDS).send();
 
     assertThat(response.getStatus()).isEqualTo(504);
     assertThat(response.getContentAsString()).isEqualTo("upstream timed out\n");
   }
 
-  @Test
-  void abortsTheClientConnectionWhenUpstreamFailsAfterTheResponseIsCommitted() throws Exception {
-    String answer = rawGet("/partial/x");
+  @ParameterizedTest
+  @EnumSource(ProxyServer.Transport.class)
+  void abortsTheClientConnectionWhenUpstreamFailsAfterTheResponseIsCommitted(ProxyServer.Transport transport) throws Exception {
+    String answer = rawGet(transport, "/partial/x");
 
     // Headers and the first bytes went out; then the connection closed short of Content-Length.
     assertThat(answer).startsWith("HTTP/1.1 200").contains("Content-Length: 1000");
     assertThat(answer.substring(answer.indexOf("\r\n\r\n") + 4)).hasSize(10);
   }
 
-  @Test
-  void countsResponsesAndUpstreamFailuresPerRouteAndCluster() throws Exception {
-    client.GET(url("/refused"));
-    client.GET(url("/refused"));
+  @ParameterizedTest
+  @EnumSource(ProxyServer.Transport.class)
+  void countsResponsesAndUpstreamFailuresPerRouteAndCluster(ProxyServer.Transport transport) throws Exception {
+    client.GET(url(transport, "/refused"));
+    client.GET(url(transport, "/refused"));
 
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
       TrafficCounters route = stats.routeCounters().stream()

@@ -1,0 +1,539 @@
+package dev.concierge.dataplane.upstream;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpParser;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HTTP/1.1 connection to an upstream endpoint, registered with the selector of the downstream
+ * connection that opened it. Carries one {@link UpstreamExchange} at a time and, between
+ * exchanges, waits in its {@link UpstreamPool}.
+ *
+ * <p>Threads: the response side ({@link #onFillable()}: fill, parse with Jetty's
+ * {@link HttpParser}, write to the client {@code Response}) runs on the selector thread, since
+ * the connection is non-blocking; it continues on the thread that completes the client write,
+ * which is the same selector thread when the client connection lives there. The next upstream
+ * read is only attempted after the client write of the previous bytes succeeded (demand-based
+ * back-pressure), and the read buffer is never released while such a write is pending. The
+ * request side (head and body writes) runs on whatever thread started the exchange or supplied
+ * body content. Pool state changes are compare-and-set, so acquisition from any thread is safe.
+ */
+final class UpstreamConnection extends AbstractConnection.NonBlocking
+    implements HttpParser.ResponseHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(UpstreamConnection.class);
+  private static final int BUSY = 0;
+  private static final int IDLE = 1;
+  private static final int CLOSED = 2;
+  private static final int W_NONE = 0;
+  private static final int W_PENDING = 1;
+  private static final int W_DONE = 2;
+  private static final int W_ASYNC = 3;
+  private static final int REQUEST_DONE = 1;
+  private static final int RESPONSE_DONE = 2;
+  private static final VarHandle STATE;
+  private static final VarHandle WRITE;
+  private static final VarHandle SIDES;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      STATE = lookup.findVarHandle(UpstreamConnection.class, "state", int.class);
+      WRITE = lookup.findVarHandle(UpstreamConnection.class, "writeState", int.class);
+      SIDES = lookup.findVarHandle(UpstreamConnection.class, "sides", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final PendingConnect opener;
+  private final UpstreamPool pool;
+  private final LeanProxyTransport transport;
+  private final ByteBufferPool buffers;
+  private final HttpParser parser;
+  private final Callback clientWrite = new ClientWrite();
+  private final Callback requestWritten = new RequestWritten();
+  private final ManagedSelector selector;
+
+  @SuppressWarnings("unused") // VarHandle
+  private volatile int state = BUSY;
+  @SuppressWarnings("unused") // VarHandle
+  private volatile int writeState = W_NONE;
+  @SuppressWarnings("unused") // VarHandle: REQUEST_DONE | RESPONSE_DONE of the current exchange
+  private volatile int sides;
+  private volatile UpstreamExchange exchange;
+  private volatile boolean requestComplete;
+  private volatile boolean bytesReceived;
+  private volatile boolean timedOut;
+  private volatile Throwable clientWriteFailure;
+
+  // Response side; only touched by whoever holds the response side (see class comment).
+  private RetainableByteBuffer input;
+  private boolean interim;
+  private boolean interimDone;
+  private boolean messageDone;
+  private boolean lastWritten;
+  private boolean writeIssued;
+  private boolean parseAgain;
+  private boolean closeAfter;
+  private boolean http10;
+  private boolean keepAlive10;
+  private long received;
+  private List<String> dropNames;
+  private Throwable parseFailure;
+
+  UpstreamConnection(EndPoint endPoint, Executor executor, PendingConnect opener) {
+    super(endPoint, executor);
+    this.opener = opener;
+    this.pool = opener.pool;
+    this.transport = opener.exchange.transport;
+    this.buffers = transport.buffers();
+    this.parser = new HttpParser(this, transport.maxResponseHeaderSize());
+    this.selector = opener.pools.selector;
+  }
+
+  /** The selector this connection's I/O is served by. */
+  ManagedSelector selector() {
+    return selector;
+  }
+
+  @Override
+  public void onOpen() {
+    super.onOpen();
+    fillInterested();
+    if (opener.succeeded()) {
+      opener.exchange.start(this, false);
+    } else {
+      close(); // timed out meanwhile
+    }
+  }
+
+  /** Takes this idle connection out of the pool: IDLE to BUSY. */
+  boolean tryAcquire() {
+    return STATE.compareAndSet(this, IDLE, BUSY);
+  }
+
+  boolean bytesReceived() {
+    return bytesReceived;
+  }
+
+  /** Prepares the response side for {@code ex}; called before the request head is written. */
+  void begin(UpstreamExchange ex) {
+    interim = false;
+    interimDone = false;
+    messageDone = false;
+    lastWritten = false;
+    writeIssued = false;
+    parseAgain = false;
+    closeAfter = false;
+    http10 = false;
+    keepAlive10 = false;
+    received = 0;
+    dropNames = null;
+    parseFailure = null;
+    requestComplete = false;
+    SIDES.setVolatile(this, 0);
+    bytesReceived = false;
+    timedOut = false;
+    clientWriteFailure = null;
+    parser.setHeadResponse(ex.isHead());
+    // Changing an endpoint's idle timeout downwards reschedules its timer, so only when it differs.
+    EndPoint endPoint = getEndPoint();
+    if (endPoint.getIdleTimeout() != ex.timeoutMillis()) {
+      endPoint.setIdleTimeout(ex.timeoutMillis());
+    }
+    exchange = ex; // volatile: publishes the above to the response side
+  }
+
+  /** The callback for a request written in one go (head only). */
+  Callback requestWritten() {
+    return requestWritten;
+  }
+
+  /** The whole request (head and body) has been written. */
+  void requestComplete() {
+    requestComplete = true;
+    if (((int) SIDES.getAndBitwiseOr(this, REQUEST_DONE) & RESPONSE_DONE) != 0) {
+      reuse(); // the response side finished first and left the connection to us
+    }
+  }
+
+  @Override
+  public void onFillable() {
+    if (exchange == null) {
+      // Readable while idle: the backend closed it (EOF) or sent bytes nobody asked for.
+      if (STATE.compareAndSet(this, IDLE, CLOSED)) {
+        pool.remove(this);
+        close();
+      } else if ((int) STATE.getVolatile(this) == BUSY) {
+        fillInterested(); // just acquired; its exchange is being attached
+      }
+      return;
+    }
+    process();
+  }
+
+  @Override
+  public void onFillInterestedFailed(Throwable cause) {
+    UpstreamExchange ex = exchange;
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("fill interest failed {} {}: {}", this, ex, cause.toString());
+    }
+    if (ex == null) {
+      STATE.setVolatile(this, CLOSED);
+      pool.remove(this);
+      close();
+      return;
+    }
+    // Nothing else holds the response side while a read is pending.
+    releaseInput();
+    fail(ex, cause);
+  }
+
+  @Override
+  public boolean onIdleExpired(TimeoutException timeout) {
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("idle expired {} {}", this, exchange);
+    }
+    if (exchange != null) {
+      timedOut = true; // the route timeout: the endpoint's idle timeout during an exchange
+      return true;
+    }
+    if (STATE.compareAndSet(this, IDLE, CLOSED)) {
+      pool.remove(this);
+      return true;
+    }
+    return (int) STATE.getVolatile(this) == CLOSED;
+  }
+
+  @Override
+  public void onClose(Throwable cause) {
+    if ((int) STATE.getAndSet(this, CLOSED) == IDLE) {
+      pool.remove(this);
+    }
+    super.onClose(cause);
+  }
+
+  /** The response-side loop: fill, parse, write to the client, until a write or a read pends. */
+  private void process() {
+    UpstreamExchange ex = exchange;
+    if (ex == null) {
+      releaseInput();
+      return;
+    }
+    while (true) {
+      Throwable writeFailure = clientWriteFailure;
+      if (writeFailure != null) {
+        releaseInput();
+        ex.clientFailed(this, writeFailure);
+        return;
+      }
+      if (messageDone) {
+        finish(ex);
+        return;
+      }
+      if (parseFailure != null) {
+        releaseInput();
+        fail(ex, parseFailure);
+        return;
+      }
+      if (interimDone) {
+        interimDone = false;
+        interim = false;
+        parser.reset();
+        parser.setHeadResponse(ex.isHead());
+      }
+      if (input == null) {
+        input = buffers.acquire(transport.responseBufferSize(), true);
+      }
+      ByteBuffer buffer = input.getByteBuffer();
+      int filled = 1;
+      if (!buffer.hasRemaining() && !parseAgain) {
+        try {
+          filled = getEndPoint().fill(buffer);
+        } catch (Throwable x) {
+          releaseInput();
+          fail(ex, x);
+          return;
+        }
+        if (filled == 0) {
+          releaseInput();
+          fillInterested();
+          return;
+        }
+        if (filled > 0) {
+          bytesReceived = true;
+          if (ex.deadlinePassed()) {
+            timedOut = true;
+            releaseInput();
+            fail(ex, new TimeoutException("upstream timed out"));
+            return;
+          }
+        } else {
+          parser.atEOF();
+        }
+      }
+      // After a relayed write the parser may finish the message without new bytes.
+      parseAgain = false;
+      parser.parseNext(buffer);
+      if (writeIssued) {
+        writeIssued = false;
+        parseAgain = true;
+        if (WRITE.compareAndSet(this, W_PENDING, W_ASYNC)) {
+          return; // the write's callback continues
+        }
+        WRITE.setVolatile(this, W_NONE); // completed on this stack: go on
+        continue;
+      }
+      if (filled < 0 && !messageDone && parseFailure == null && !buffer.hasRemaining()) {
+        parseFailure = new EOFException("upstream closed the connection");
+      }
+    }
+  }
+
+  private void finish(UpstreamExchange ex) {
+    boolean leftover = input != null && input.getByteBuffer().hasRemaining();
+    releaseInput();
+    // A request with a body still being sent (the backend answered early) closes the connection;
+    // a head-only request whose write has not yet reported completion is waited for, since its
+    // writer may still be leaving the endpoint's write state (see requestComplete()).
+    boolean reusable = !closeAfter && !leftover && (!http10 || keepAlive10)
+        && (requestComplete || !ex.hasBody());
+    if (!ex.claim(this)) {
+      close();
+      return;
+    }
+    exchange = null;
+    if (reusable && getEndPoint().isOpen()) {
+      parser.reset();
+      // Idle in the pool for the route timeout, at most the keep-alive idle timeout (the timer
+      // is only rescheduled when the route timeout is the longer one).
+      if (getEndPoint().getIdleTimeout() > transport.idleTimeoutMillis()) {
+        getEndPoint().setIdleTimeout(transport.idleTimeoutMillis());
+      }
+      if (((int) SIDES.getAndBitwiseOr(this, RESPONSE_DONE) & REQUEST_DONE) != 0) {
+        reuse();
+      }
+    } else {
+      close();
+    }
+    ex.succeeded();
+  }
+
+  /** Both the request and the response are complete: back to the pool. Any thread. */
+  private void reuse() {
+    STATE.setVolatile(this, IDLE);
+    fillInterested();
+    if (!pool.offer(this) && STATE.compareAndSet(this, IDLE, CLOSED)) {
+      close();
+    }
+  }
+
+  private void fail(UpstreamExchange ex, Throwable failure) {
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("response side failed {} {}: {}", this, ex, failure.toString());
+    }
+    Throwable cause = timedOut && !(failure instanceof TimeoutException)
+        ? new TimeoutException("upstream timed out")
+        : failure;
+    ex.attemptFailed(this, cause, bytesReceived);
+  }
+
+  private void releaseInput() {
+    RetainableByteBuffer buffer = input;
+    if (buffer != null) {
+      input = null;
+      buffer.release();
+    }
+  }
+
+  private void writeToClient(boolean last, ByteBuffer content) {
+    writeIssued = true;
+    WRITE.setVolatile(this, W_PENDING);
+    exchange.response().write(last, content, clientWrite);
+  }
+
+  // HttpParser.ResponseHandler: called by parseNext on the response side.
+
+  @Override
+  public void startResponse(HttpVersion version, int status, String reason) {
+    if (status < 200) {
+      interim = true; // 100/102/103: dropped, the final response follows
+      return;
+    }
+    http10 = version == HttpVersion.HTTP_1_0;
+    exchange.response().setStatus(status);
+  }
+
+  @Override
+  public void parsedHeader(HttpField field) {
+    if (interim) {
+      return;
+    }
+    HttpHeader header = field.getHeader();
+    if (header != null) {
+      switch (header) {
+        case CONNECTION -> {
+          connectionHeader(field);
+          return;
+        }
+        case KEEP_ALIVE, TE, TRAILER, TRANSFER_ENCODING, UPGRADE, PROXY_AUTHENTICATE,
+            PROXY_AUTHORIZATION, PROXY_CONNECTION, SERVER, X_POWERED_BY -> {
+          return;
+        }
+        case DATE -> {
+          exchange.response().getHeaders().put(field); // replaces the server's own
+          return;
+        }
+        default -> {
+          // relayed
+        }
+      }
+    } else if (field.getName().regionMatches(true, 0, "Proxy-", 0, 6)) {
+      return;
+    }
+    exchange.response().getHeaders().add(field);
+  }
+
+  private void connectionHeader(HttpField field) {
+    for (String token : field.getValues()) {
+      String t = token.trim();
+      if (t.equalsIgnoreCase(HttpHeaderValue.CLOSE.asString())) {
+        closeAfter = true;
+      } else if (t.equalsIgnoreCase(HttpHeaderValue.KEEP_ALIVE.asString())) {
+        keepAlive10 = true;
+      } else if (!t.isEmpty()) {
+        if (dropNames == null) {
+          dropNames = new ArrayList<>(2);
+        }
+        dropNames.add(t);
+      }
+    }
+  }
+
+  @Override
+  public boolean headerComplete() {
+    if (interim) {
+      return false;
+    }
+    if (dropNames != null) {
+      HttpFields.Mutable headers = exchange.response().getHeaders();
+      for (String name : dropNames) {
+        headers.remove(name);
+      }
+    }
+    exchange.responseBegun();
+    return false;
+  }
+
+  @Override
+  public boolean content(ByteBuffer item) {
+    int length = item.remaining();
+    received += length;
+    long contentLength = parser.getContentLength();
+    boolean last = !parser.isChunking() && contentLength >= 0 && received >= contentLength;
+    lastWritten = last;
+    writeToClient(last, item);
+    return true;
+  }
+
+  @Override
+  public boolean contentComplete() {
+    return false;
+  }
+
+  @Override
+  public boolean messageComplete() {
+    if (interim) {
+      interimDone = true;
+      return true;
+    }
+    messageDone = true;
+    if (!lastWritten) {
+      lastWritten = true;
+      writeToClient(true, BufferUtil.EMPTY_BUFFER);
+    }
+    return true;
+  }
+
+  @Override
+  public void earlyEOF() {
+    if (parseFailure == null) {
+      parseFailure = new EOFException("upstream closed the connection early");
+    }
+  }
+
+  @Override
+  public void badMessage(HttpException failure) {
+    if (parseFailure == null) {
+      parseFailure = failure instanceof Throwable t ? t : new IOException(String.valueOf(failure));
+    }
+  }
+
+  /** Completion of a write to the client; continues the response side. */
+  private final class ClientWrite implements Callback {
+    @Override
+    public void succeeded() {
+      if (WRITE.compareAndSet(UpstreamConnection.this, W_PENDING, W_DONE)) {
+        return; // still inside process(): it goes on
+      }
+      WRITE.setVolatile(UpstreamConnection.this, W_NONE);
+      process();
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+      clientWriteFailure = failure;
+      succeeded();
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+      return InvocationType.NON_BLOCKING;
+    }
+  }
+
+  /** Completion of a head-only request write. */
+  private final class RequestWritten implements Callback {
+    @Override
+    public void succeeded() {
+      requestComplete();
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+      UpstreamExchange ex = exchange;
+      if (ex != null) {
+        ex.attemptFailed(UpstreamConnection.this, failure, bytesReceived);
+      } else {
+        close();
+      }
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+      return InvocationType.NON_BLOCKING;
+    }
+  }
+}
