@@ -81,7 +81,9 @@ final class UpstreamExchange {
     this.head = "HEAD".equals(method);
     this.hasBody = hasBody;
     this.chunked = chunked;
-    this.retryable = !hasBody && isIdempotent(method);
+    // A body is replayable only if the request can rewind it (the admission stage buffers bodies
+    // and can); that is checked when a retry is due.
+    this.retryable = isIdempotent(method);
     this.timeoutMillis = Math.max(1, target.timeout().toMillis());
     this.timeoutNanos = timeoutMillis * 1_000_000L;
     this.startNanos = System.nanoTime();
@@ -155,8 +157,8 @@ final class UpstreamExchange {
 
   /**
    * The attempt on {@code c} failed; retried once on a fresh connection if the pooled connection
-   * turned out to be closed before any response byte, the method is idempotent and there is no
-   * body to replay. Otherwise the exchange fails.
+   * turned out to be closed before any response byte, the method is idempotent and its body, if
+   * any, can be replayed from the start ({@link Request#rewind()}). Otherwise the exchange fails.
    */
   void attemptFailed(UpstreamConnection c, Throwable failure, boolean bytesReceived) {
     if (!claim(c)) {
@@ -165,7 +167,8 @@ final class UpstreamExchange {
     c.close();
     // Only a connection found closed qualifies: a timeout is no sign of a stale connection.
     if (reused && !retried && !bytesReceived && retryable && !done
-        && !(failure instanceof java.util.concurrent.TimeoutException)) {
+        && !(failure instanceof java.util.concurrent.TimeoutException)
+        && replayable(failure)) {
       retried = true;
       if (LOG.isDebugEnabled()) {
         LOG.debug("retrying on a fresh connection to {}: {}", target.endpoint(), failure.toString());
@@ -174,6 +177,19 @@ final class UpstreamExchange {
       return;
     }
     fail(failure);
+  }
+
+  /** Stops the failed attempt's body pump and rewinds the body; true when there is none. */
+  private boolean replayable(Throwable failure) {
+    if (!hasBody) {
+      return true;
+    }
+    BodyPump bodyPump = pump;
+    if (bodyPump != null && !bodyPump.isSucceeded()) {
+      // Its pending write, if any, fails on the closed connection and is then ignored (claimed).
+      bodyPump.abort(failure);
+    }
+    return request.rewind();
   }
 
   /** The client went away while the response was relayed. */

@@ -61,6 +61,7 @@ class LeanProxyTest {
   private static RawBackend closer;
   private static RawBackend staleGet;
   private static RawBackend stalePost;
+  private static RawBackend stalePut;
   private static RawBackend noBody;
   private static RawBackend connClose;
   private static RawBackend inspect;
@@ -88,6 +89,10 @@ class LeanProxyTest {
     closer = raw((head, body, i) -> Answer.close(OK)); // no Connection: close, just closes
     staleGet = raw((head, body, i) -> i == 0 ? Answer.keep(OK) : null);
     stalePost = raw((head, body, i) -> i == 0 ? Answer.keep(OK) : null);
+    // Answers the first request on each connection (echoing a PUT's body), then closes silently.
+    stalePut = raw((head, body, i) -> i > 0 ? null : !head.startsWith("PUT") ? Answer.keep(OK)
+        : Answer.keep("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n"
+            + new String(body, StandardCharsets.ISO_8859_1)));
     noBody = raw((head, body, i) -> {
       if (head.startsWith("GET /nobody/204") || head.startsWith("DELETE")) {
         return Answer.keep("HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n");
@@ -112,6 +117,7 @@ class LeanProxyTest {
         cluster("closer", closer.port()),
         cluster("staleget", staleGet.port()),
         cluster("stalepost", stalePost.port()),
+        cluster("staleput", stalePut.port()),
         cluster("nobody", noBody.port()),
         cluster("connclose", connClose.port()),
         cluster("inspect", inspect.port()));
@@ -122,6 +128,7 @@ class LeanProxyTest {
         route("closer", List.of(), "/closer", "closer"),
         route("staleget", List.of(), "/stale-get", "staleget"),
         route("stalepost", List.of(), "/stale-post", "stalepost"),
+        route("staleput", List.of(), "/stale-put", "staleput"),
         route("nobody", List.of(), "/nobody", "nobody"),
         route("connclose", List.of(), "/connclose", "connclose"),
         route("inspect", List.of(), "/inspect", "inspect"),
@@ -291,6 +298,22 @@ class LeanProxyTest {
       assertThat(readUntil(in, "upstream connection reset\n")).startsWith("HTTP/1.1 502");
     }
     assertThat(stalePost.connections.get()).isEqualTo(1);
+  }
+
+  @Test
+  void retriesAPutWithItsBufferedBodyWhenThePooledConnectionWasClosed() throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+      socket.setSoTimeout(5000);
+      OutputStream out = socket.getOutputStream();
+      InputStream in = socket.getInputStream();
+      out.write("GET /stale-put/1 HTTP/1.1\r\nHost: a.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      assertThat(readUntil(in, "\r\n\r\nok")).startsWith("HTTP/1.1 200");
+      // The pooled connection is stale: the body must go again, whole, on a fresh one.
+      out.write(("PUT /stale-put/2 HTTP/1.1\r\nHost: a.test\r\nContent-Length: 11\r\n\r\nhello world")
+          .getBytes(StandardCharsets.US_ASCII));
+      assertThat(readUntil(in, "\r\n\r\nhello world")).startsWith("HTTP/1.1 200");
+    }
+    assertThat(stalePut.connections.get()).isEqualTo(2);
   }
 
   private static String readUntil(InputStream in, String end) throws IOException {
