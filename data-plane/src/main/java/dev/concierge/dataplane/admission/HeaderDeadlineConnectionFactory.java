@@ -2,6 +2,7 @@ package dev.concierge.dataplane.admission;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * <p>Hook: Jetty 12.1 has no header timeout, so each connection is a subclass of Jetty's {@link
  * HttpConnection} whose {@link HttpParser} reports its state changes: leaving {@code START} is the
  * first byte of a request, reaching {@code CONTENT} or later is the end of the header block. The
- * parser runs on whichever thread fills the connection; the timer on the connector's scheduler.
+ * parser runs on whichever thread fills the connection; the timer on the connector's scheduler,
+ * scheduled only if a parse call ends inside a header block (see {@code pending}).
  * {@code HttpConnection} lives in Jetty's {@code internal} package: re-check on Jetty upgrades
  * ({@code HeaderDeadlineTest} fails if the hook stops firing).
  */
@@ -62,6 +64,11 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
     private final Scheduler scheduler;
     private final long timeoutMillis;
     private final AtomicReference<Deadline> deadline = new AtomicReference<>();
+    // A header block that started during the current parseNext call and has no timer yet. Parser
+    // thread only. Most requests arrive whole, so their header block starts and completes within
+    // one parseNext call: the timer is only scheduled if the call ends with the block incomplete,
+    // which spares a scheduler insert, cancel and often a wake-up of its thread per request.
+    private boolean pending;
 
     DeadlineConnection(
         HttpConfiguration config, Connector connector, EndPoint endPoint, long timeoutMillis) {
@@ -111,7 +118,23 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
       }
     }
 
+    /** The parser left START: a header block started; its timer waits for the end of the call. */
+    void armLater() {
+      if (deadline.get() == null) {
+        pending = true;
+      }
+    }
+
+    /** The end of a parseNext call: arm the deadline of a header block still incomplete. */
+    void armPending() {
+      if (pending) {
+        pending = false;
+        arm();
+      }
+    }
+
     void disarm() {
+      pending = false;
       if (deadline.get() == null) {
         return;
       }
@@ -164,6 +187,15 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
     }
 
     @Override
+    public boolean parseNext(ByteBuffer buffer) {
+      try {
+        return super.parseNext(buffer);
+      } finally {
+        connection.armPending();
+      }
+    }
+
+    @Override
     protected void setState(State state) {
       State previous = getState();
       super.setState(state);
@@ -172,7 +204,7 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
         return;
       }
       if (previous == State.START && state != State.START && state.ordinal() < State.CONTENT.ordinal()) {
-        connection.arm();
+        connection.armLater();
       } else if (state.ordinal() >= State.CONTENT.ordinal()) {
         connection.disarm();
       }
