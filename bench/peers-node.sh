@@ -21,7 +21,7 @@ fi
 cp_port=${CP_PORT:-17170}
 http_port=${HTTP_PORT:-18180}
 admin_port=${ADMIN_PORT:-19911}
-node_java_opts=${NODE_JAVA_OPTS:--XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}
+node_java_opts=${NODE_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx1g -XX:+ExitOnOutOfMemoryError}
 
 work=$(mktemp -d /tmp/concierge-bench.XXXXXX)
 pids=()
