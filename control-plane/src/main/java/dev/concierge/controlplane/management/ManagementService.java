@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.Any;
 import com.google.protobuf.Empty;
 import com.google.protobuf.FieldMask;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.FieldMaskUtil;
 import com.google.protobuf.Timestamp;
 import com.google.rpc.Code;
 import com.google.rpc.PreconditionFailure;
@@ -163,22 +165,7 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
                 Cluster existing =
                     found(ResourceKind.CLUSTER, in.getName(), store.getCluster(in.getName()));
                 Cluster.Builder merged = existing.toBuilder();
-                for (String path : paths) {
-                  switch (path) {
-                    case "description" -> merged.setDescription(in.getDescription());
-                    case "endpoints" ->
-                        merged.clearEndpoints().addAllEndpoints(in.getEndpointsList());
-                    case "lb_policy" -> merged.setLbPolicyValue(in.getLbPolicyValue());
-                    case "connect_timeout" -> {
-                      if (in.hasConnectTimeout()) {
-                        merged.setConnectTimeout(in.getConnectTimeout());
-                      } else {
-                        merged.clearConnectTimeout();
-                      }
-                    }
-                    default -> throw new IllegalStateException(path);
-                  }
-                }
+                mergeMasked(paths, in, merged);
                 Cluster cluster = merged.build();
                 FieldViolations invalid = new FieldViolations();
                 ClusterValidator.validate(cluster, "cluster", invalid);
@@ -202,6 +189,19 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
               checkedName(ResourceKind.CLUSTER, request.getName()), request.getEtag(), ACTOR);
           return Empty.getDefaultInstance();
         });
+  }
+
+  // An update replaces each masked field whole: an unset message clears it, a repeated field is
+  // replaced rather than appended to (AIP-134).
+  private static final FieldMaskUtil.MergeOptions REPLACE =
+      new FieldMaskUtil.MergeOptions()
+          .setReplaceMessageFields(true)
+          .setReplaceRepeatedFields(true)
+          .setReplacePrimitiveFields(true);
+
+  /** Copies the top-level fields named by {@code paths} (already checked) from {@code in}. */
+  private static void mergeMasked(Set<String> paths, Message in, Message.Builder target) {
+    FieldMaskUtil.merge(FieldMask.newBuilder().addAllPaths(paths).build(), in, target, REPLACE);
   }
 
   // ---- routes
@@ -277,26 +277,7 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
                 Route existing =
                     found(ResourceKind.ROUTE, in.getName(), store.getRoute(in.getName()));
                 Route.Builder merged = existing.toBuilder();
-                for (String path : paths) {
-                  switch (path) {
-                    case "description" -> merged.setDescription(in.getDescription());
-                    case "match" -> {
-                      if (in.hasMatch()) {
-                        merged.setMatch(in.getMatch());
-                      } else {
-                        merged.clearMatch();
-                      }
-                    }
-                    case "forward" -> {
-                      if (in.hasForward()) {
-                        merged.setForward(in.getForward());
-                      } else {
-                        merged.clearForward();
-                      }
-                    }
-                    default -> throw new IllegalStateException(path);
-                  }
-                }
+                mergeMasked(paths, in, merged);
                 Route route = RouteValidator.normalize(merged.build());
                 FieldViolations invalid = new FieldViolations();
                 RouteValidator.validate(route, "route", this::clusterExists, invalid);

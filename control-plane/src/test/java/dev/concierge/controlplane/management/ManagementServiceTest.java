@@ -198,6 +198,31 @@ class ManagementServiceTest {
   }
 
   @Test
+  void maskedUpdateReplacesRepeatedFieldsAndClearsUnsetOnes() {
+    admin.createCluster(
+        CreateClusterRequest.newBuilder()
+            .setClusterId("pair")
+            .setCluster(
+                cluster("10.0.0.1").toBuilder()
+                    .addEndpoints(Endpoint.newBuilder().setHost("10.0.0.2").setPort(8080))
+                    .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(2))
+                    .setDescription("two"))
+            .build());
+
+    Cluster updated =
+        admin.updateCluster(
+            UpdateClusterRequest.newBuilder()
+                .setCluster(cluster("10.0.0.3").toBuilder().setName("clusters/pair"))
+                .setUpdateMask(
+                    FieldMask.newBuilder().addPaths("endpoints").addPaths("connect_timeout"))
+                .build());
+
+    assertThat(updated.getEndpointsList()).extracting(Endpoint::getHost).containsExactly("10.0.0.3");
+    assertThat(updated.hasConnectTimeout()).isFalse();
+    assertThat(updated.getDescription()).isEqualTo("two");
+  }
+
+  @Test
   void rejectsDuplicateCluster() {
     createCluster("web");
     StatusRuntimeException e = failure(() -> createCluster("web"));
