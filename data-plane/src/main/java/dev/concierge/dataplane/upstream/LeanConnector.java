@@ -97,7 +97,7 @@ public final class LeanConnector extends ServerConnector {
   }
 
   /** A downstream (client) endpoint that remembers the selector it lives on. */
-  static final class DownstreamEndPoint extends SocketChannelEndPoint {
+  static final class DownstreamEndPoint extends StickyReadEndPoint {
     final SelectorPools pools;
 
     DownstreamEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key,
@@ -108,7 +108,7 @@ public final class LeanConnector extends ServerConnector {
   }
 
   /** An upstream endpoint: not a server connection. */
-  static final class UpstreamEndPoint extends SocketChannelEndPoint {
+  static final class UpstreamEndPoint extends StickyReadEndPoint {
     private final java.nio.channels.Selector registeredWith;
 
     UpstreamEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key,

@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
@@ -65,6 +66,8 @@ class LeanProxyTest {
   private static RawBackend noBody;
   private static RawBackend connClose;
   private static RawBackend inspect;
+  private static RawBackend gated;
+  private static final CountDownLatch GATE = new CountDownLatch(1);
   private static ProxyServer proxy;
   private static HttpClient client;
 
@@ -110,6 +113,19 @@ class LeanProxyTest {
     inspect = raw((head, body, i) -> Answer.keep("HTTP/1.1 200 OK\r\nContent-Length: "
         + body.length + "\r\n\r\n" + new String(body, StandardCharsets.ISO_8859_1)));
 
+    // Answers with the request's path; holds ".../first" until the test opens the gate.
+    gated = raw((head, body, i) -> {
+      String path = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
+      if (path.endsWith("/first")) {
+        try {
+          GATE.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return Answer.keep("HTTP/1.1 200 OK\r\nContent-Length: " + path.length() + "\r\n\r\n" + path);
+    });
+
     List<Cluster> clusters = List.of(
         cluster("jetty", jettyPort),
         cluster("chunked", chunked.port()),
@@ -120,7 +136,8 @@ class LeanProxyTest {
         cluster("staleput", stalePut.port()),
         cluster("nobody", noBody.port()),
         cluster("connclose", connClose.port()),
-        cluster("inspect", inspect.port()));
+        cluster("inspect", inspect.port()),
+        cluster("gated", gated.port()));
     List<Route> routes = List.of(
         route("chunked", List.of(), "/chunked", "chunked"),
         route("cut", List.of(), "/cut", "cut"),
@@ -132,6 +149,7 @@ class LeanProxyTest {
         route("nobody", List.of(), "/nobody", "nobody"),
         route("connclose", List.of(), "/connclose", "connclose"),
         route("inspect", List.of(), "/inspect", "inspect"),
+        route("gated", List.of(), "/gated", "gated"),
         route("jetty", List.of(), "/", "jetty"));
     RuntimeHolder runtimes = new RuntimeHolder();
     runtimes.set(new RuntimeCompiler().compile(snapshot(1, clusters, routes)));
@@ -386,6 +404,25 @@ class LeanProxyTest {
     assertThat(head.getHeaders().get(HttpHeader.CONTENT_LENGTH)).isEqualTo("102400");
     assertThat(head.getContent()).isEmpty();
     assertThat(ports).hasSize(1);
+  }
+
+  @Test
+  void answersARequestPipelinedWhileTheFirstIsInFlightInOrder() throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+      socket.setSoTimeout(5000);
+      OutputStream out = socket.getOutputStream();
+      out.write("GET /gated/first HTTP/1.1\r\nHost: a.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      await().atMost(5, TimeUnit.SECONDS).until(() -> gated.heads.size() == 1);
+      // Readable while the node waits on the backend with no read pending: it must neither lose
+      // these bytes nor read them before the first response is done.
+      out.write("GET /gated/second HTTP/1.1\r\nHost: a.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      GATE.countDown();
+
+      String answers = readUntil(socket.getInputStream(), "/gated/second");
+      assertThat(answers.indexOf("/gated/first")).isPositive()
+          .isLessThan(answers.indexOf("HTTP/1.1 200", answers.indexOf("/gated/first")));
+      assertThat(answers.split("HTTP/1.1 200 ", -1)).hasSize(3);
+    }
   }
 
   @Test
