@@ -5,15 +5,10 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.AbstractConnection;
@@ -31,8 +26,12 @@ import org.slf4j.LoggerFactory;
  * connection that opened it. Carries one {@link UpstreamExchange} at a time and, between
  * exchanges, waits in its {@link UpstreamPool}.
  *
- * <p>Threads: the response side ({@link #onFillable()}: fill, parse with Jetty's
- * {@link HttpParser}, write to the client {@code Response}) runs on the selector thread, since
+ * <p>The response head is parsed by {@link ResponseHeadParser}; a body is relayed by its
+ * {@code Content-Length}, until the connection closes, or, when chunked, de-chunked by Jetty's
+ * {@link HttpParser} (primed with a stand-in head, so only its chunk decoder is used).
+ *
+ * <p>Threads: the response side ({@link #onFillable()}: fill, parse, write to the client
+ * {@code Response}) runs on the selector thread, since
  * the connection is non-blocking; it continues on the thread that completes the client write,
  * which is the same selector thread when the client connection lives there. The next upstream
  * read is only attempted after the client write of the previous bytes succeeded (demand-based
@@ -40,8 +39,7 @@ import org.slf4j.LoggerFactory;
  * request side (head and body writes) runs on whatever thread started the exchange or supplied
  * body content. Pool state changes are compare-and-set, so acquisition from any thread is safe.
  */
-final class UpstreamConnection extends AbstractConnection.NonBlocking
-    implements HttpParser.ResponseHandler {
+final class UpstreamConnection extends AbstractConnection.NonBlocking {
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamConnection.class);
   private static final int BUSY = 0;
   private static final int IDLE = 1;
@@ -52,6 +50,13 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
   private static final int W_ASYNC = 3;
   private static final int REQUEST_DONE = 1;
   private static final int RESPONSE_DONE = 2;
+  // How the body of the current response is read.
+  private static final int B_HEAD = 0;
+  private static final int B_LENGTH = 1;
+  private static final int B_CHUNKED = 2;
+  private static final int B_UNTIL_CLOSE = 3;
+  private static final ByteBuffer CHUNKED_HEAD = BufferUtil.toBuffer(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
   private static final VarHandle STATE;
   private static final VarHandle WRITE;
   private static final VarHandle SIDES;
@@ -71,7 +76,8 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
   private final UpstreamPool pool;
   private final LeanProxyTransport transport;
   private final ByteBufferPool buffers;
-  private final HttpParser parser;
+  private final ResponseHeadParser head;
+  private final HttpParser chunks;
   private final Callback clientWrite = new ClientWrite();
   private final Callback requestWritten = new RequestWritten();
   private final ManagedSelector selector;
@@ -83,6 +89,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
   @SuppressWarnings("unused") // VarHandle: REQUEST_DONE | RESPONSE_DONE of the current exchange
   private volatile int sides;
   private volatile UpstreamExchange exchange;
+  private volatile UpstreamExchange succeedWhenWritten;
   private volatile boolean requestComplete;
   private volatile boolean bytesReceived;
   private volatile boolean timedOut;
@@ -90,17 +97,14 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
 
   // Response side; only touched by whoever holds the response side (see class comment).
   private RetainableByteBuffer input;
-  private boolean interim;
-  private boolean interimDone;
+  private int bodyMode;
+  private long remaining;
   private boolean messageDone;
-  private boolean lastWritten;
   private boolean writeIssued;
   private boolean parseAgain;
   private boolean closeAfter;
   private boolean http10;
   private boolean keepAlive10;
-  private long received;
-  private List<String> dropNames;
   private Throwable parseFailure;
 
   UpstreamConnection(EndPoint endPoint, Executor executor, PendingConnect opener) {
@@ -109,7 +113,8 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
     this.pool = opener.pool;
     this.transport = opener.exchange.transport;
     this.buffers = transport.buffers();
-    this.parser = new HttpParser(this, transport.maxResponseHeaderSize());
+    this.head = new ResponseHeadParser(transport.maxResponseHeaderSize());
+    this.chunks = new HttpParser(new ChunkedBody(), transport.maxResponseHeaderSize());
     this.selector = opener.pools.selector;
   }
 
@@ -140,24 +145,21 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
 
   /** Prepares the response side for {@code ex}; called before the request head is written. */
   void begin(UpstreamExchange ex) {
-    interim = false;
-    interimDone = false;
+    bodyMode = B_HEAD;
+    remaining = 0;
+    head.reset();
     messageDone = false;
-    lastWritten = false;
     writeIssued = false;
     parseAgain = false;
     closeAfter = false;
     http10 = false;
     keepAlive10 = false;
-    received = 0;
-    dropNames = null;
     parseFailure = null;
     requestComplete = false;
     SIDES.setVolatile(this, 0);
     bytesReceived = false;
     timedOut = false;
     clientWriteFailure = null;
-    parser.setHeadResponse(ex.isHead());
     // Changing an endpoint's idle timeout downwards reschedules its timer, so only when it differs.
     EndPoint endPoint = getEndPoint();
     if (endPoint.getIdleTimeout() != ex.timeoutMillis()) {
@@ -175,7 +177,13 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
   void requestComplete() {
     requestComplete = true;
     if (((int) SIDES.getAndBitwiseOr(this, REQUEST_DONE) & RESPONSE_DONE) != 0) {
-      reuse(); // the response side finished first and left the connection to us
+      // The response side finished first and left the connection, and the exchange, to us.
+      UpstreamExchange ex = succeedWhenWritten;
+      succeedWhenWritten = null;
+      reuse();
+      if (ex != null) {
+        ex.succeeded();
+      }
     }
   }
 
@@ -258,12 +266,6 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
         fail(ex, parseFailure);
         return;
       }
-      if (interimDone) {
-        interimDone = false;
-        interim = false;
-        parser.reset();
-        parser.setHeadResponse(ex.isHead());
-      }
       if (input == null) {
         input = buffers.acquire(transport.responseBufferSize(), true);
       }
@@ -290,13 +292,16 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
             fail(ex, new TimeoutException("upstream timed out"));
             return;
           }
-        } else {
-          parser.atEOF();
         }
       }
-      // After a relayed write the parser may finish the message without new bytes.
+      // After a relayed write the chunk decoder may finish the message without new bytes.
       parseAgain = false;
-      parser.parseNext(buffer);
+      try {
+        relay(ex, buffer, filled < 0);
+      } catch (IOException x) {
+        parseFailure = x;
+        continue;
+      }
       if (writeIssued) {
         writeIssued = false;
         parseAgain = true;
@@ -307,8 +312,84 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
         continue;
       }
       if (filled < 0 && !messageDone && parseFailure == null && !buffer.hasRemaining()) {
-        parseFailure = new EOFException("upstream closed the connection");
+        parseFailure = new EOFException(bodyMode == B_HEAD && !bytesReceived
+            ? "upstream closed the connection"
+            : "upstream closed the connection early");
       }
+    }
+  }
+
+  /** One step of the response: the head, or the body bytes in {@code buffer}, by body mode. */
+  private void relay(UpstreamExchange ex, ByteBuffer buffer, boolean eof) throws IOException {
+    switch (bodyMode) {
+      case B_HEAD -> {
+        while (buffer.hasRemaining()) {
+          if (!head.parse(buffer, ex.response().getHeaders())) {
+            return;
+          }
+          if (head.status >= 200) {
+            responseHead(ex);
+            return;
+          }
+          head.reset(); // 100, 102, 103: dropped, the final response follows
+        }
+      }
+      case B_LENGTH -> {
+        int n = (int) Math.min(remaining, buffer.remaining());
+        if (n > 0) {
+          ByteBuffer slice = buffer.slice();
+          slice.limit(n);
+          buffer.position(buffer.position() + n);
+          remaining -= n;
+          boolean last = remaining == 0;
+          messageDone = last;
+          writeToClient(last, slice);
+        }
+      }
+      case B_CHUNKED -> {
+        if (eof) {
+          chunks.atEOF();
+        }
+        chunks.parseNext(buffer);
+      }
+      default -> { // B_UNTIL_CLOSE
+        if (buffer.hasRemaining()) {
+          ByteBuffer slice = buffer.slice();
+          buffer.position(buffer.limit());
+          writeToClient(false, slice);
+        } else if (eof) {
+          messageDone = true;
+          writeToClient(true, BufferUtil.EMPTY_BUFFER);
+        }
+      }
+    }
+  }
+
+  /** The final response head is in: status and framing of the body. */
+  private void responseHead(UpstreamExchange ex) {
+    int status = head.status;
+    http10 = head.http10;
+    closeAfter = head.close;
+    keepAlive10 = head.keepAlive;
+    ex.response().setStatus(status);
+    ex.responseBegun();
+    if (ex.isHead() || status == 204 || status == 304) {
+      messageDone = true;
+      writeToClient(true, BufferUtil.EMPTY_BUFFER);
+    } else if (head.chunked) {
+      bodyMode = B_CHUNKED;
+      chunks.reset();
+      chunks.parseNext(CHUNKED_HEAD.duplicate());
+    } else if (head.contentLength != ResponseHeadParser.NO_LENGTH) {
+      bodyMode = B_LENGTH;
+      remaining = head.contentLength;
+      if (remaining == 0) {
+        messageDone = true;
+        writeToClient(true, BufferUtil.EMPTY_BUFFER);
+      }
+    } else {
+      bodyMode = B_UNTIL_CLOSE;
+      closeAfter = true;
     }
   }
 
@@ -326,18 +407,23 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
     }
     exchange = null;
     if (reusable && getEndPoint().isOpen()) {
-      parser.reset();
       // Idle in the pool for the route timeout, at most the keep-alive idle timeout (the timer
       // is only rescheduled when the route timeout is the longer one).
       if (getEndPoint().getIdleTimeout() > transport.idleTimeoutMillis()) {
         getEndPoint().setIdleTimeout(transport.idleTimeoutMillis());
       }
+      // The client hears of the end only once the connection is back in the pool, so that its
+      // next request finds it there; if the request write has yet to report completion (its
+      // writer may be on another thread), requestComplete() does both.
+      succeedWhenWritten = ex;
       if (((int) SIDES.getAndBitwiseOr(this, RESPONSE_DONE) & REQUEST_DONE) != 0) {
+        succeedWhenWritten = null;
         reuse();
+        ex.succeeded();
       }
-    } else {
-      close();
+      return;
     }
+    close();
     ex.succeeded();
   }
 
@@ -374,120 +460,53 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
     exchange.response().write(last, content, clientWrite);
   }
 
-  // HttpParser.ResponseHandler: called by parseNext on the response side.
-
-  @Override
-  public void startResponse(HttpVersion version, int status, String reason) {
-    if (status < 200) {
-      interim = true; // 100/102/103: dropped, the final response follows
-      return;
+  /** The chunk decoder's callbacks: the stand-in head is ignored, content is relayed. */
+  private final class ChunkedBody implements HttpParser.ResponseHandler {
+    @Override
+    public void startResponse(HttpVersion version, int status, String reason) {
+      // the stand-in head
     }
-    http10 = version == HttpVersion.HTTP_1_0;
-    exchange.response().setStatus(status);
-  }
 
-  @Override
-  public void parsedHeader(HttpField field) {
-    if (interim) {
-      return;
+    @Override
+    public void parsedHeader(HttpField field) {
+      // the stand-in head
     }
-    HttpHeader header = field.getHeader();
-    if (header != null) {
-      switch (header) {
-        case CONNECTION -> {
-          connectionHeader(field);
-          return;
-        }
-        case KEEP_ALIVE, TE, TRAILER, TRANSFER_ENCODING, UPGRADE, PROXY_AUTHENTICATE,
-            PROXY_AUTHORIZATION, PROXY_CONNECTION, SERVER, X_POWERED_BY -> {
-          return;
-        }
-        case DATE -> {
-          exchange.response().getHeaders().put(field); // replaces the server's own
-          return;
-        }
-        default -> {
-          // relayed
-        }
-      }
-    } else if (field.getName().regionMatches(true, 0, "Proxy-", 0, 6)) {
-      return;
-    }
-    exchange.response().getHeaders().add(field);
-  }
 
-  private void connectionHeader(HttpField field) {
-    for (String token : field.getValues()) {
-      String t = token.trim();
-      if (t.equalsIgnoreCase(HttpHeaderValue.CLOSE.asString())) {
-        closeAfter = true;
-      } else if (t.equalsIgnoreCase(HttpHeaderValue.KEEP_ALIVE.asString())) {
-        keepAlive10 = true;
-      } else if (!t.isEmpty()) {
-        if (dropNames == null) {
-          dropNames = new ArrayList<>(2);
-        }
-        dropNames.add(t);
-      }
-    }
-  }
-
-  @Override
-  public boolean headerComplete() {
-    if (interim) {
+    @Override
+    public boolean headerComplete() {
       return false;
     }
-    if (dropNames != null) {
-      HttpFields.Mutable headers = exchange.response().getHeaders();
-      for (String name : dropNames) {
-        headers.remove(name);
-      }
-    }
-    exchange.responseBegun();
-    return false;
-  }
 
-  @Override
-  public boolean content(ByteBuffer item) {
-    int length = item.remaining();
-    received += length;
-    long contentLength = parser.getContentLength();
-    boolean last = !parser.isChunking() && contentLength >= 0 && received >= contentLength;
-    lastWritten = last;
-    writeToClient(last, item);
-    return true;
-  }
-
-  @Override
-  public boolean contentComplete() {
-    return false;
-  }
-
-  @Override
-  public boolean messageComplete() {
-    if (interim) {
-      interimDone = true;
+    @Override
+    public boolean content(ByteBuffer item) {
+      writeToClient(false, item);
       return true;
     }
-    messageDone = true;
-    if (!lastWritten) {
-      lastWritten = true;
+
+    @Override
+    public boolean contentComplete() {
+      return false;
+    }
+
+    @Override
+    public boolean messageComplete() {
+      messageDone = true;
       writeToClient(true, BufferUtil.EMPTY_BUFFER);
+      return true;
     }
-    return true;
-  }
 
-  @Override
-  public void earlyEOF() {
-    if (parseFailure == null) {
-      parseFailure = new EOFException("upstream closed the connection early");
+    @Override
+    public void earlyEOF() {
+      if (parseFailure == null) {
+        parseFailure = new EOFException("upstream closed the connection early");
+      }
     }
-  }
 
-  @Override
-  public void badMessage(HttpException failure) {
-    if (parseFailure == null) {
-      parseFailure = failure instanceof Throwable t ? t : new IOException(String.valueOf(failure));
+    @Override
+    public void badMessage(HttpException failure) {
+      if (parseFailure == null) {
+        parseFailure = failure instanceof Throwable t ? t : new IOException(String.valueOf(failure));
+      }
     }
   }
 
@@ -526,8 +545,13 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking
       UpstreamExchange ex = exchange;
       if (ex != null) {
         ex.attemptFailed(UpstreamConnection.this, failure, bytesReceived);
-      } else {
-        close();
+        return;
+      }
+      close();
+      UpstreamExchange relayed = succeedWhenWritten; // its response was relayed in full
+      succeedWhenWritten = null;
+      if (relayed != null) {
+        relayed.succeeded();
       }
     }
 
