@@ -10,6 +10,7 @@ import dev.concierge.dataplane.upstream.JettyProxyTransport;
 import dev.concierge.dataplane.upstream.LeanConnector;
 import dev.concierge.dataplane.upstream.LeanProxyTransport;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -61,7 +62,8 @@ public final class ProxyServer implements AutoCloseable {
       AdmissionPolicy admission, Transport kind) {
     InlineResumeThreadPool threads = new InlineResumeThreadPool(64, 8);
     threads.setName("concierge-http");
-    server = new Server(threads);
+    // Buffers: Jetty's pool behind a per-thread cache (ThreadCachingBufferPool says why).
+    server = new Server(threads, null, new ThreadCachingBufferPool(new ArrayByteBufferPool()));
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);

@@ -118,6 +118,17 @@ final class ResponseHeadParser {
     return true;
   }
 
+  /** Rejects control characters (a CR among them) other than HTAB in {@code [start, end)}. */
+  private void checkText(int start, int end) throws IOException {
+    byte[] b = head;
+    for (int i = start; i < end; i++) {
+      int c = b[i] & 0xFF;
+      if ((c < 0x20 && c != '\t') || c == 0x7F) {
+        throw bad(c == '\r' ? "bare CR in the response head" : "control character in the response head");
+      }
+    }
+  }
+
   /** The index just past the empty line ending the head, or -1; leading empty lines skipped. */
   private int findEnd() {
     byte[] b = head;
@@ -157,6 +168,7 @@ final class ResponseHeadParser {
     }
     int lineEnd = lineEnd(p, end);
     parseStatusLine(p, lineEnd);
+    checkText(p, lineEnd);
     p = next(lineEnd, end);
     boolean interim = status < 200;
     contentLength = NO_LENGTH;
@@ -194,12 +206,7 @@ final class ResponseHeadParser {
       while (valueEnd > valueStart && (b[valueEnd - 1] == ' ' || b[valueEnd - 1] == '\t')) {
         valueEnd--;
       }
-      for (int i = valueStart; i < valueEnd; i++) {
-        int c = b[i] & 0xFF;
-        if ((c < 0x20 && c != '\t') || c == 0x7F) {
-          throw bad("control character in a header value");
-        }
-      }
+      checkText(valueStart, valueEnd);
       p = next(lineEnd, end);
       if (interim) {
         continue;
@@ -280,19 +287,17 @@ final class ResponseHeadParser {
     status = code;
   }
 
-  /** The end of the line starting at {@code p} (before its CR LF or LF); rejects a bare CR. */
-  private int lineEnd(int p, int end) throws IOException {
+  /**
+   * The end of the line starting at {@code p} (before its CR LF or LF). A CR anywhere else is
+   * rejected where the line is read: it is neither a token nor allowed in a value or reason.
+   */
+  private int lineEnd(int p, int end) {
     byte[] b = head;
-    for (int i = p; i < end; i++) {
-      byte c = b[i];
-      if (c == '\n') {
-        return i > p && b[i - 1] == '\r' ? i - 1 : i;
-      }
-      if (c == '\r' && (i + 1 >= end || b[i + 1] != '\n')) {
-        throw bad("bare CR in the response head");
-      }
+    int i = p;
+    while (i < end && b[i] != '\n') {
+      i++;
     }
-    return end;
+    return i > p && b[i - 1] == '\r' ? i - 1 : i;
   }
 
   /** The start of the line after the one ending at {@code lineEnd}. */

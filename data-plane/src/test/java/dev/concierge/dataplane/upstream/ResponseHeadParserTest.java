@@ -139,6 +139,9 @@ class ResponseHeadParserTest {
         "HTTP/1.1 200 OK\r\n: no name\r\n\r\n",
         "HTTP/1.1 200 OK\r\nX-A: a\u0000b\r\n\r\n",
         "HTTP/1.1 200 OK\r\nX-A: a\rb\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nX-A: a\r\r\n\r\n",
+        "HTTP/1.1 200 O\rK\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nX\rA: 1\r\n\r\n",
     };
     for (String head : bad) {
       ResponseHeadParser p = new ResponseHeadParser(4096);
