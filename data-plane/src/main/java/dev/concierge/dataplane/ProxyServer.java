@@ -67,6 +67,11 @@ public final class ProxyServer implements AutoCloseable {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
+    // No per-connection field cache: Jetty's builds a trie of ~70 KiB per client connection (700 MiB
+    // for 10,000 keep-alive clients), which each new connection promoted to the old generation in
+    // multi-millisecond young collections. Without it: 1 KiB p99 1.7-1.8 ms instead of 2.1-4.9,
+    // CPU per request no worse.
+    http.setHeaderCacheSize(0);
     // Selectors: Jetty's default for the pool size; one acceptor is enough for any core count.
     // admission: a total header deadline per request (HttpConnectionFactory with a hook).
     HttpConnectionFactory h1 = new HeaderDeadlineConnectionFactory(http, admission.headerTimeout());

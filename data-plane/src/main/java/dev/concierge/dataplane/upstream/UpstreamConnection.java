@@ -115,6 +115,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
     this.buffers = transport.buffers();
     this.head = new ResponseHeadParser(transport.maxResponseHeaderSize());
     this.chunks = new HttpParser(new ChunkedBody(), transport.maxResponseHeaderSize());
+    chunks.setHeaderCacheSize(0); // it only ever parses the stand-in head
     this.selector = opener.pools.selector;
   }
 
