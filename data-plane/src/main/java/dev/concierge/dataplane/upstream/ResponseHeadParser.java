@@ -31,7 +31,7 @@ import org.eclipse.jetty.http.HttpHeader;
  * {@code Content-Length} and {@code Transfer-Encoding}; a head longer than the limit. Lines may
  * end in LF alone. Not thread-safe: one per upstream connection.
  */
-final class ResponseHeadParser {
+public final class ResponseHeadParser {
   /** {@link #contentLength} when the head has no {@code Content-Length}. */
   static final long NO_LENGTH = -1;
 
@@ -81,12 +81,13 @@ final class ResponseHeadParser {
   boolean close;
   boolean keepAlive;
 
-  ResponseHeadParser(int maxHeadSize) {
+  /** A parser for heads of at most {@code maxHeadSize} bytes. */
+  public ResponseHeadParser(int maxHeadSize) {
     this.maxHeadSize = maxHeadSize;
   }
 
   /** Forgets any partial head: the next bytes start a new one. */
-  void reset() {
+  public void reset() {
     length = 0;
     scanned = 0;
   }
@@ -97,7 +98,7 @@ final class ResponseHeadParser {
    * head stay in {@code buffer}, the fields above describe it and, unless it is interim (1xx), its
    * fields were added to {@code relayed}.
    */
-  boolean parse(ByteBuffer buffer, HttpFields.Mutable relayed) throws IOException {
+  public boolean parse(ByteBuffer buffer, HttpFields.Mutable relayed) throws IOException {
     int take = Math.min(buffer.remaining(), maxHeadSize - length);
     if (head.length < length + take) {
       byte[] bigger = new byte[Math.min(maxHeadSize, Math.max(head.length * 2, length + take))];
