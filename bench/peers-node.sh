@@ -5,6 +5,7 @@
 #
 #   bench/peers-node.sh                 # WARMUP=45 per target and path, as the bench README advises
 #   WARMUP=5 DURATION=5 ROUNDS=1 bench/peers-node.sh   # a quick smoke run
+#   NO_BUILD=1 bench/peers-node.sh      # use cli/target/concierge.jar as it is
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,9 +14,10 @@ peers=$shared/bench/peers.sh
 [ -x "$peers" ] || { echo "peers-node.sh: $peers not found (set SHARED_DIR)" >&2; exit 2; }
 
 jar=$root/cli/target/concierge.jar
-if [ ! -f "$jar" ]; then
+# Always from the working tree: a jar left from an older build would measure older code.
+if [ -z "${NO_BUILD:-}" ] || [ ! -f "$jar" ]; then
   echo "building $jar" >&2
-  (cd "$root" && mvn -B -q -ntp -DskipTests install) >&2
+  (cd "$root" && mvn -B -q -ntp -DskipTests -pl cli -am package) >&2
 fi
 
 cp_port=${CP_PORT:-17170}
