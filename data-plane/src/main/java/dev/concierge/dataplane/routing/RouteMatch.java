@@ -6,25 +6,37 @@ import dev.concierge.dataplane.runtime.Runtime;
 import org.eclipse.jetty.server.Request;
 
 /**
- * The route chosen for a request and the runtime it was chosen from, pinned as a request
- * attribute so that every later stage, and the whole life of the request, uses that runtime.
+ * The route chosen for a request and the runtime it was chosen from, carried by the request
+ * itself ({@link #bind}) so that every later stage, and the whole life of the request, uses that
+ * runtime.
  */
 public record RouteMatch(CompiledRoute route, Runtime runtime) {
-  /** The request attribute holding the match. */
-  public static final String ATTRIBUTE = RouteMatch.class.getName();
-
   public RouteMatch {
     requireNonNull(route, "route");
     requireNonNull(runtime, "runtime");
   }
 
-  /** The match pinned on {@code request}, or {@code null} if routing has not run or found none. */
+  /** The match carried by {@code request}, or {@code null} if routing has not run or found none. */
   public static RouteMatch of(Request request) {
-    return (RouteMatch) request.getAttribute(ATTRIBUTE);
+    Routed routed = Request.as(request, Routed.class);
+    return routed == null ? null : routed.match;
   }
 
-  /** Pins this match on {@code request}. */
-  public void pin(Request request) {
-    request.setAttribute(ATTRIBUTE, this);
+  /**
+   * {@code request} carrying this match, for the next stages. A wrapper rather than a request
+   * attribute: Jetty's first attribute creates a concurrent hash map per request.
+   */
+  public Request bind(Request request) {
+    return new Routed(request, this);
+  }
+
+  /** A request that carries its route. */
+  private static final class Routed extends Request.Wrapper {
+    private final RouteMatch match;
+
+    Routed(Request request, RouteMatch match) {
+      super(request);
+      this.match = match;
+    }
   }
 }

@@ -45,7 +45,6 @@ public final class RoutingHandler extends Handler.Wrapper {
       PlainText.write(response, callback, HttpStatus.NOT_FOUND_404, "no route\n");
       return true;
     }
-    new RouteMatch(route, runtime).pin(request);
-    return super.handle(request, response, callback);
+    return super.handle(new RouteMatch(route, runtime).bind(request), response, callback);
   }
 }

@@ -68,6 +68,7 @@ public final class ResponseHeadParser {
   }
 
   private final int maxHeadSize;
+  private final HttpField[] lastFields = new HttpField[HttpHeader.values().length];
   private byte[] head = new byte[1024];
   private int length;
   private int scanned;
@@ -227,8 +228,7 @@ public final class ResponseHeadParser {
             throw bad("conflicting Content-Length values");
           }
           if (contentLength == NO_LENGTH) {
-            relayed.add(new HttpField.LongValueHttpField(HttpHeader.CONTENT_LENGTH,
-                HttpHeader.CONTENT_LENGTH.asString(), ascii(valueStart, valueEnd), value));
+            relayed.add(field(header, valueStart, valueEnd, value));
           }
           contentLength = value;
         }
@@ -245,8 +245,8 @@ public final class ResponseHeadParser {
             PROXY_CONNECTION, SERVER, X_POWERED_BY -> {
           // hop-by-hop, or identifies the backend
         }
-        case DATE -> relayed.put(new HttpField(HttpHeader.DATE, ascii(valueStart, valueEnd)));
-        default -> relayed.add(new HttpField(header, header.asString(), ascii(valueStart, valueEnd)));
+        case DATE -> relayed.put(field(header, valueStart, valueEnd, 0));
+        default -> relayed.add(field(header, valueStart, valueEnd, 0));
       }
     }
     if (transferEncoding && contentLength != NO_LENGTH) {
@@ -386,6 +386,39 @@ public final class ResponseHeadParser {
       }
       i = comma + 1;
     }
+  }
+
+  /**
+   * A field of a known header with the value in {@code [start, end)}: the one this connection
+   * relayed last for that header when the value is the same (fields are immutable), else a new
+   * one that is remembered. A backend repeats most values (types, lengths of the same resource,
+   * {@code Accept-Ranges}, the date within a second), so most fields allocate nothing.
+   */
+  private HttpField field(HttpHeader header, int start, int end, long longValue) {
+    int ordinal = header.ordinal();
+    HttpField last = lastFields[ordinal];
+    if (last != null && sameText(last.getValue(), start, end)) {
+      return last;
+    }
+    String value = ascii(start, end);
+    HttpField field = header == HttpHeader.CONTENT_LENGTH
+        ? new HttpField.LongValueHttpField(header, header.asString(), value, longValue)
+        : new HttpField(header, header.asString(), value);
+    lastFields[ordinal] = field;
+    return field;
+  }
+
+  private boolean sameText(String text, int start, int end) {
+    if (text.length() != end - start) {
+      return false;
+    }
+    byte[] b = head;
+    for (int i = start; i < end; i++) {
+      if (text.charAt(i - start) != (b[i] & 0xFF)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private String ascii(int start, int end) {

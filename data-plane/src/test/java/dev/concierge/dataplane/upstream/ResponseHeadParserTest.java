@@ -113,6 +113,26 @@ class ResponseHeadParserTest {
   }
 
   @Test
+  void reusesTheFieldItRelayedLastForAKnownHeaderWhenTheValueRepeats() throws IOException {
+    parser.parse(bytes("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"), relayed);
+    HttpField type = relayed.getField(HttpHeader.CONTENT_TYPE);
+    HttpField length = relayed.getField(HttpHeader.CONTENT_LENGTH);
+
+    HttpFields.Mutable same = HttpFields.build();
+    parser.reset();
+    parser.parse(bytes("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"), same);
+    HttpFields.Mutable other = HttpFields.build();
+    parser.reset();
+    parser.parse(bytes("HTTP/1.1 200 OK\r\nContent-Type: text/plaiN\r\nContent-Length: 6\r\n\r\n"), other);
+
+    assertThat(same.getField(HttpHeader.CONTENT_TYPE)).isSameAs(type);
+    assertThat(same.getField(HttpHeader.CONTENT_LENGTH)).isSameAs(length);
+    assertThat(other.get(HttpHeader.CONTENT_TYPE)).isEqualTo("text/plaiN");
+    assertThat(other.getLongField(HttpHeader.CONTENT_LENGTH)).isEqualTo(6);
+    assertThat(parser.contentLength).isEqualTo(6);
+  }
+
+  @Test
   void acceptsARepeatedIdenticalContentLength() throws IOException {
     parser.parse(bytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"), relayed);
 
