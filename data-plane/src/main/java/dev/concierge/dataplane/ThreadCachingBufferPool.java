@@ -17,8 +17,9 @@ import org.eclipse.jetty.util.BufferUtil;
  * costs 100 to 200 ns a round trip (a scan with compare-and-set over a bucket's entries); on the
  * 1 KiB benchmark that was 4 % of the node's CPU. A buffer released on a thread goes back on that
  * thread's stack for its 4 KiB size class, up to 256 KiB per class; the next acquire of that class
- * on that thread takes it back with no atomic operation other than its reference count. Beyond
- * the cap a buffer goes back to the wrapped pool, which also serves heap and large buffers.
+ * on that thread takes it back with no atomic operation other than its reference count. A thread
+ * keeps at most 1 MiB in all; beyond the caps a buffer goes back to the wrapped pool, which also
+ * serves heap and large buffers.
  *
  * <p>Thread-safe: a buffer may be released on any thread; each thread's stacks are its own.
  */
@@ -27,6 +28,7 @@ public final class ThreadCachingBufferPool implements ByteBufferPool {
   private static final int CLASSES = 16;
   private static final int MAX_CACHED_CAPACITY = CLASSES * GRANULE;
   private static final int BYTES_PER_CLASS = 256 * 1024;
+  private static final int BYTES_PER_THREAD = 1024 * 1024;
 
   private final ByteBufferPool wrapped;
   private final ThreadLocal<Cache> caches = ThreadLocal.withInitial(Cache::new);
@@ -65,6 +67,7 @@ public final class ThreadCachingBufferPool implements ByteBufferPool {
   private static final class Cache {
     private final CachedBuffer[][] stacks = new CachedBuffer[CLASSES][];
     private final int[] counts = new int[CLASSES];
+    private int bytes;
 
     CachedBuffer pop(int sizeClass) {
       int count = counts[sizeClass];
@@ -75,6 +78,7 @@ public final class ThreadCachingBufferPool implements ByteBufferPool {
       CachedBuffer buffer = stack[--count];
       stack[count] = null;
       counts[sizeClass] = count;
+      bytes -= (sizeClass + 1) * GRANULE;
       return buffer;
     }
 
@@ -86,11 +90,13 @@ public final class ThreadCachingBufferPool implements ByteBufferPool {
         stacks[sizeClass] = stack;
       }
       int count = counts[sizeClass];
-      if (count == stack.length) {
+      int size = (sizeClass + 1) * GRANULE;
+      if (count == stack.length || bytes + size > BYTES_PER_THREAD) {
         return false;
       }
       stack[count] = buffer;
       counts[sizeClass] = count + 1;
+      bytes += size;
       return true;
     }
   }

@@ -71,6 +71,27 @@ class ThreadCachingBufferPoolTest {
   }
 
   @Test
+  void keepsAtMostOneMebibytePerThreadInAllClasses() {
+    List<RetainableByteBuffer> held = new ArrayList<>();
+    for (int kib = 36; kib <= 64; kib += 4) { // eight classes, four buffers each: 1.6 MiB
+      for (int i = 0; i < 4; i++) {
+        held.add(pool.acquire(kib * 1024, true));
+      }
+    }
+    held.forEach(RetainableByteBuffer::release);
+    int before = wrappedAcquires.get();
+    for (int kib = 36; kib <= 64; kib += 4) {
+      for (int i = 0; i < 4; i++) {
+        held.add(pool.acquire(kib * 1024, true));
+      }
+    }
+
+    // Released in order: 36, 40, 44, 48 and 52 KiB four times each is 880 KiB cached; two of the
+    // 56 KiB ones fit under 1 MiB (992 KiB); the other ten went back and are acquired anew.
+    assertThat(wrappedAcquires.get() - before).isEqualTo(32 - 22);
+  }
+
+  @Test
   void aBufferReleasedOnAnotherThreadServesThatThread() throws Exception {
     RetainableByteBuffer buffer = pool.acquire(1000, true);
     RetainableByteBuffer[] reacquired = new RetainableByteBuffer[1];
