@@ -57,6 +57,8 @@ abstract class StickyReadEndPoint extends SocketChannelEndPoint {
   private int desiredInterestOps;
   // A short read emptied the receive queue and the selector has not reported it readable since.
   private volatile boolean drained;
+  // Written by the selector thread only; read (racily) by tests that check the selector idles.
+  private int selections;
 
   StickyReadEndPoint(
       SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler) {
@@ -146,8 +148,14 @@ abstract class StickyReadEndPoint extends SocketChannelEndPoint {
     }
   }
 
+  /** How many times the selector has reported this endpoint ready (tests). */
+  int selections() {
+    return selections;
+  }
+
   @Override
   public Runnable onSelected() {
+    selections++;
     int readyOps = key.readyOps();
     boolean fillable = (readyOps & SelectionKey.OP_READ) != 0;
     boolean flushable = (readyOps & SelectionKey.OP_WRITE) != 0;
