@@ -58,6 +58,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,9 +74,6 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
 
   private static final int UPDATE_ATTEMPTS = 3;
 
-  private static final Set<String> CLUSTER_MASK =
-      Set.of("description", "endpoints", "lb_policy", "connect_timeout");
-  private static final Set<String> ROUTE_MASK = Set.of("description", "match", "forward");
   private static final Set<String> CERTIFICATE_MASK =
       Set.of("description", "certificate_chain", "private_key");
 
@@ -84,6 +82,8 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
   private final NodeRegistry registry;
   private final NodeReportingService reporting;
   private final LongSupplier newestRevision;
+  private final PlainResource<Cluster> clusters;
+  private final PlainResource<Route> routes;
 
   public ManagementService(
       ConfigStore store,
@@ -96,33 +96,45 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
     this.registry = requireNonNull(registry, "registry");
     this.reporting = requireNonNull(reporting, "reporting");
     this.newestRevision = requireNonNull(newestRevision, "newestRevision");
+    this.clusters = new PlainResource<>(
+        ResourceKind.CLUSTER,
+        "cluster",
+        Set.of("description", "endpoints", "lb_policy", "connect_timeout"),
+        UnaryOperator.identity(),
+        (cluster, violations) -> ClusterValidator.validate(cluster, "cluster", violations),
+        store::getCluster,
+        cluster -> store.createCluster(cluster, ACTOR),
+        (cluster, etag) -> store.updateCluster(cluster, etag, ACTOR));
+    this.routes = new PlainResource<>(
+        ResourceKind.ROUTE,
+        "route",
+        Set.of("description", "match", "forward"),
+        RouteValidator::normalize,
+        (route, violations) ->
+            RouteValidator.validate(route, "route", this::clusterExists, violations),
+        store::getRoute,
+        route -> {
+          try {
+            return store.createRoute(route, ACTOR);
+          } catch (StoreException e) {
+            throw missingClusters(e, route);
+          }
+        },
+        (route, etag) -> {
+          try {
+            return store.updateRoute(route, etag, ACTOR);
+          } catch (StoreException e) {
+            throw missingClusters(e, route);
+          }
+        });
   }
 
   // ---- clusters
 
   @Override
   public void createCluster(CreateClusterRequest request, StreamObserver<Cluster> out) {
-    respond(
-        out,
-        () -> {
-          FieldViolations violations = new FieldViolations();
-          String name =
-              ResourceNames.forCreate(
-                  ResourceKind.CLUSTER,
-                  request.getClusterId(),
-                  request.getCluster().getName(),
-                  "cluster_id",
-                  "cluster.name",
-                  violations);
-          Cluster cluster = clearOutputOnly(request.getCluster()).toBuilder().setName(name).build();
-          ClusterValidator.validate(cluster, "cluster", violations);
-          violations.throwIfAny("cluster", name);
-          if (request.getValidateOnly()) {
-            requireAbsent(ResourceKind.CLUSTER, name, store.getCluster(name));
-            return cluster;
-          }
-          return store.createCluster(cluster, ACTOR);
-        });
+    respond(out, () -> create(clusters, request.getClusterId(), request.getCluster(),
+        request.getValidateOnly()));
   }
 
   @Override
@@ -151,33 +163,8 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
 
   @Override
   public void updateCluster(UpdateClusterRequest request, StreamObserver<Cluster> out) {
-    respond(
-        out,
-        () -> {
-          Cluster in = request.getCluster();
-          FieldViolations violations = new FieldViolations();
-          ResourceNames.checkName(ResourceKind.CLUSTER, in.getName(), "cluster.name", violations);
-          Set<String> paths = maskPaths(request.getUpdateMask(), CLUSTER_MASK, violations);
-          violations.throwIfAny("cluster", in.getName());
-          return retryingMerge(
-              in.getEtag(),
-              () -> {
-                Cluster existing =
-                    found(ResourceKind.CLUSTER, in.getName(), store.getCluster(in.getName()));
-                Cluster.Builder merged = existing.toBuilder();
-                mergeMasked(paths, in, merged);
-                Cluster cluster = merged.build();
-                FieldViolations invalid = new FieldViolations();
-                ClusterValidator.validate(cluster, "cluster", invalid);
-                invalid.throwIfAny("cluster", in.getName());
-                if (request.getValidateOnly()) {
-                  checkEtag(ResourceKind.CLUSTER, in.getName(), in.getEtag(), existing.getEtag());
-                  return cluster;
-                }
-                return store.updateCluster(
-                    cluster, etagOr(in.getEtag(), existing.getEtag()), ACTOR);
-              });
-        });
+    respond(out, () -> update(clusters, request.getCluster(), request.getUpdateMask(),
+        request.getValidateOnly()));
   }
 
   @Override
@@ -189,6 +176,53 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
               checkedName(ResourceKind.CLUSTER, request.getName()), request.getEtag(), ACTOR);
           return Empty.getDefaultInstance();
         });
+  }
+
+  /** Create for a kind without secrets: named, normalised, validated (all violations), stored. */
+  private <T extends Message> T create(
+      PlainResource<T> type, String id, T requested, boolean validateOnly) {
+    FieldViolations violations = new FieldViolations();
+    String name = ResourceNames.forCreate(type.kind(), id, type.name(requested),
+        type.field() + "_id", type.field() + ".name", violations);
+    T resource = type.normalize().apply(type.requested(requested, name));
+    type.validate().accept(resource, violations);
+    violations.throwIfAny(type.field(), name);
+    if (validateOnly) {
+      requireAbsent(type.kind(), name, type.read().apply(name));
+      return resource;
+    }
+    return type.create().apply(resource);
+  }
+
+  /**
+   * Masked update for a kind without secrets: the masked fields of {@code in} replace those of
+   * the stored version, the result is normalised and validated, and written if the etag (the
+   * client's, or the one read) still holds; retried on a concurrent write when the client gave
+   * no etag.
+   */
+  private <T extends Message> T update(
+      PlainResource<T> type, T in, FieldMask mask, boolean validateOnly) {
+    String name = type.name(in);
+    String etag = type.etag(in);
+    FieldViolations violations = new FieldViolations();
+    ResourceNames.checkName(type.kind(), name, type.field() + ".name", violations);
+    Set<String> paths = maskPaths(mask, type.mask(), violations);
+    violations.throwIfAny(type.field(), name);
+    return retryingMerge(etag, () -> {
+      T existing = found(type.kind(), name, type.read().apply(name));
+      Message.Builder merged = existing.toBuilder();
+      mergeMasked(paths, in, merged);
+      @SuppressWarnings("unchecked") // a message's builder builds the same type
+      T resource = type.normalize().apply((T) merged.build());
+      FieldViolations invalid = new FieldViolations();
+      type.validate().accept(resource, invalid);
+      invalid.throwIfAny(type.field(), name);
+      if (validateOnly) {
+        checkEtag(type.kind(), name, etag, type.etag(existing));
+        return resource;
+      }
+      return type.update().apply(resource, etagOr(etag, type.etag(existing)));
+    });
   }
 
   // An update replaces each masked field whole: an unset message clears it, a repeated field is
@@ -208,33 +242,8 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
 
   @Override
   public void createRoute(CreateRouteRequest request, StreamObserver<Route> out) {
-    respond(
-        out,
-        () -> {
-          FieldViolations violations = new FieldViolations();
-          String name =
-              ResourceNames.forCreate(
-                  ResourceKind.ROUTE,
-                  request.getRouteId(),
-                  request.getRoute().getName(),
-                  "route_id",
-                  "route.name",
-                  violations);
-          Route route =
-              RouteValidator.normalize(
-                  clearOutputOnly(request.getRoute()).toBuilder().setName(name).build());
-          RouteValidator.validate(route, "route", this::clusterExists, violations);
-          violations.throwIfAny("route", name);
-          if (request.getValidateOnly()) {
-            requireAbsent(ResourceKind.ROUTE, name, store.getRoute(name));
-            return route;
-          }
-          try {
-            return store.createRoute(route, ACTOR);
-          } catch (StoreException e) {
-            throw missingClusters(e, route);
-          }
-        });
+    respond(out, () -> create(routes, request.getRouteId(), request.getRoute(),
+        request.getValidateOnly()));
   }
 
   @Override
@@ -263,36 +272,8 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
 
   @Override
   public void updateRoute(UpdateRouteRequest request, StreamObserver<Route> out) {
-    respond(
-        out,
-        () -> {
-          Route in = request.getRoute();
-          FieldViolations violations = new FieldViolations();
-          ResourceNames.checkName(ResourceKind.ROUTE, in.getName(), "route.name", violations);
-          Set<String> paths = maskPaths(request.getUpdateMask(), ROUTE_MASK, violations);
-          violations.throwIfAny("route", in.getName());
-          return retryingMerge(
-              in.getEtag(),
-              () -> {
-                Route existing =
-                    found(ResourceKind.ROUTE, in.getName(), store.getRoute(in.getName()));
-                Route.Builder merged = existing.toBuilder();
-                mergeMasked(paths, in, merged);
-                Route route = RouteValidator.normalize(merged.build());
-                FieldViolations invalid = new FieldViolations();
-                RouteValidator.validate(route, "route", this::clusterExists, invalid);
-                invalid.throwIfAny("route", in.getName());
-                if (request.getValidateOnly()) {
-                  checkEtag(ResourceKind.ROUTE, in.getName(), in.getEtag(), existing.getEtag());
-                  return route;
-                }
-                try {
-                  return store.updateRoute(route, etagOr(in.getEtag(), existing.getEtag()), ACTOR);
-                } catch (StoreException e) {
-                  throw missingClusters(e, route);
-                }
-              });
-        });
+    respond(out, () -> update(routes, request.getRoute(), request.getUpdateMask(),
+        request.getValidateOnly()));
   }
 
   @Override
@@ -578,14 +559,6 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
       }
     }
     return violations.toException("route", route.getName());
-  }
-
-  private static Cluster clearOutputOnly(Cluster c) {
-    return c.toBuilder().clearEtag().clearCreateTime().clearUpdateTime().build();
-  }
-
-  private static Route clearOutputOnly(Route r) {
-    return r.toBuilder().clearEtag().clearCreateTime().clearUpdateTime().build();
   }
 
   private static Certificate clearOutputOnly(Certificate c) {
