@@ -13,7 +13,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -82,24 +81,13 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
 
   @Command(name = "list", description = "List certificates.")
   int list() {
-    List<Certificate> all =
-        withClient(
-            c -> {
-              List<Certificate> certs = new ArrayList<>();
-              String page = "";
-              do {
-                String token = page;
-                ListCertificatesResponse r =
-                    c.call(
-                        s ->
-                            s.listCertificates(
-                                ListCertificatesRequest.newBuilder().setPageToken(token).build()));
-                r.getCertificatesList()
-                    .forEach(x -> certs.add(x.toBuilder().clearPrivateKey().build()));
-                page = r.getNextPageToken();
-              } while (!page.isEmpty());
-              return certs;
-            });
+    List<Certificate> all = withClient(c -> allPages(
+        token -> c.call(s -> s.listCertificates(
+            ListCertificatesRequest.newBuilder().setPageToken(token).build())),
+        ListCertificatesResponse::getCertificatesList,
+        ListCertificatesResponse::getNextPageToken)).stream()
+        .map(cert -> cert.toBuilder().clearPrivateKey().build()) // never shown, even if sent
+        .toList();
     printer().list(all, table(all));
     return 0;
   }

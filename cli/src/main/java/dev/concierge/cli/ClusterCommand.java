@@ -11,7 +11,6 @@ import dev.concierge.api.v1.ListClustersRequest;
 import dev.concierge.api.v1.ListClustersResponse;
 import dev.concierge.api.v1.UpdateClusterRequest;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -88,23 +87,10 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
 
   @Command(name = "list", description = "List clusters.")
   int list() {
-    List<Cluster> all =
-        withClient(
-            c -> {
-              List<Cluster> clusters = new ArrayList<>();
-              String page = "";
-              do {
-                String token = page;
-                ListClustersResponse r =
-                    c.call(
-                        s ->
-                            s.listClusters(
-                                ListClustersRequest.newBuilder().setPageToken(token).build()));
-                clusters.addAll(r.getClustersList());
-                page = r.getNextPageToken();
-              } while (!page.isEmpty());
-              return clusters;
-            });
+    List<Cluster> all = withClient(c -> allPages(
+        token -> c.call(s -> s.listClusters(ListClustersRequest.newBuilder().setPageToken(token).build())),
+        ListClustersResponse::getClustersList,
+        ListClustersResponse::getNextPageToken));
     printer().list(all, table(all));
     return 0;
   }

@@ -3,7 +3,6 @@ package dev.concierge.cli;
 import dev.concierge.api.v1.ListNodesRequest;
 import dev.concierge.api.v1.ListNodesResponse;
 import dev.concierge.api.v1.Node;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -21,23 +20,13 @@ final class NodeCommand extends ResourceCommand implements Callable<Integer> {
   @Command(name = "list", description = "List nodes with their sync status.")
   int list() {
     long[] revision = new long[1];
-    List<Node> all =
-        withClient(
-            c -> {
-              List<Node> nodes = new ArrayList<>();
-              String page = "";
-              do {
-                String token = page;
-                ListNodesResponse r =
-                    c.call(
-                        s ->
-                            s.listNodes(ListNodesRequest.newBuilder().setPageToken(token).build()));
-                nodes.addAll(r.getNodesList());
-                revision[0] = Math.max(revision[0], r.getRevision());
-                page = r.getNextPageToken();
-              } while (!page.isEmpty());
-              return nodes;
-            });
+    List<Node> all = withClient(c -> allPages(
+        token -> c.call(s -> s.listNodes(ListNodesRequest.newBuilder().setPageToken(token).build())),
+        r -> {
+          revision[0] = Math.max(revision[0], r.getRevision());
+          return r.getNodesList();
+        },
+        ListNodesResponse::getNextPageToken));
     printer()
         .list(
             all,

@@ -3,6 +3,8 @@ package dev.concierge.cli;
 import com.google.protobuf.Timestamp;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -24,6 +26,22 @@ abstract class ResourceCommand {
     try (ControlPlaneClient client = ControlPlaneClient.connect(root.clientSettings())) {
       return work.apply(client);
     }
+  }
+
+  /**
+   * Every item of a paged list call: {@code page} fetches the page a token names ("" for the
+   * first), until a page names no next one.
+   */
+  static <R, T> List<T> allPages(
+      Function<String, R> page, Function<R, List<T>> items, Function<R, String> nextToken) {
+    List<T> all = new ArrayList<>();
+    String token = "";
+    do {
+      R response = page.apply(token);
+      all.addAll(items.apply(response));
+      token = nextToken.apply(response);
+    } while (!token.isEmpty());
+    return all;
   }
 
   final ResourcePrinter printer() {

@@ -13,7 +13,6 @@ import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.UpdateRouteRequest;
 import dev.concierge.api.v1.WeightedCluster;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -99,23 +98,10 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
 
   @Command(name = "list", description = "List routes.")
   int list() {
-    List<Route> all =
-        withClient(
-            c -> {
-              List<Route> routes = new ArrayList<>();
-              String page = "";
-              do {
-                String token = page;
-                ListRoutesResponse r =
-                    c.call(
-                        s ->
-                            s.listRoutes(
-                                ListRoutesRequest.newBuilder().setPageToken(token).build()));
-                routes.addAll(r.getRoutesList());
-                page = r.getNextPageToken();
-              } while (!page.isEmpty());
-              return routes;
-            });
+    List<Route> all = withClient(c -> allPages(
+        token -> c.call(s -> s.listRoutes(ListRoutesRequest.newBuilder().setPageToken(token).build())),
+        ListRoutesResponse::getRoutesList,
+        ListRoutesResponse::getNextPageToken));
     printer().list(all, table(all));
     return 0;
   }
