@@ -102,9 +102,6 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
   private boolean messageDone;
   private boolean writeIssued;
   private boolean parseAgain;
-  private boolean closeAfter;
-  private boolean http10;
-  private boolean keepAlive10;
   private Throwable parseFailure;
 
   UpstreamConnection(EndPoint endPoint, Executor executor, PendingConnect opener) {
@@ -152,9 +149,6 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
     messageDone = false;
     writeIssued = false;
     parseAgain = false;
-    closeAfter = false;
-    http10 = false;
-    keepAlive10 = false;
     parseFailure = null;
     requestComplete = false;
     SIDES.setVolatile(this, 0);
@@ -369,9 +363,6 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
   /** The final response head is in: status and framing of the body. */
   private void responseHead(UpstreamExchange ex) {
     int status = head.status;
-    http10 = head.http10;
-    closeAfter = head.close;
-    keepAlive10 = head.keepAlive;
     ex.response().setStatus(status);
     ex.responseBegun();
     if (ex.isHead() || status == 204 || status == 304) {
@@ -390,18 +381,19 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
       }
     } else {
       bodyMode = B_UNTIL_CLOSE;
-      closeAfter = true;
     }
   }
 
   private void finish(UpstreamExchange ex) {
     boolean leftover = input != null && input.getByteBuffer().hasRemaining();
     releaseInput();
-    // A request with a body still being sent (the backend answered early) closes the connection;
+    // Connection: close, a body delimited by the close, or HTTP/1.0 without keep-alive end the
+    // connection. So does a request with a body still being sent (the backend answered early);
     // a head-only request whose write has not yet reported completion is waited for, since its
     // writer may still be leaving the endpoint's write state (see requestComplete()).
-    boolean reusable = !closeAfter && !leftover && (!http10 || keepAlive10)
-        && (requestComplete || !ex.hasBody());
+    boolean persistent =
+        !head.close && bodyMode != B_UNTIL_CLOSE && (!head.http10 || head.keepAlive);
+    boolean reusable = persistent && !leftover && (requestComplete || !ex.hasBody());
     if (!ex.claim(this)) {
       close();
       return;

@@ -67,6 +67,8 @@ class LeanProxyTest {
   private static RawBackend connClose;
   private static RawBackend inspect;
   private static RawBackend gated;
+  private static RawBackend http10;
+  private static RawBackend http10KeepAlive;
   private static final CountDownLatch GATE = new CountDownLatch(1);
   private static ProxyServer proxy;
   private static HttpClient client;
@@ -113,6 +115,10 @@ class LeanProxyTest {
     inspect = raw((head, body, i) -> Answer.keep("HTTP/1.1 200 OK\r\nContent-Length: "
         + body.length + "\r\n\r\n" + new String(body, StandardCharsets.ISO_8859_1)));
 
+    // HTTP/1.0 answers that leave the socket open: reusable only with Connection: keep-alive.
+    http10 = raw((head, body, i) -> Answer.keep("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+    http10KeepAlive = raw((head, body, i) -> Answer.keep(
+        "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok"));
     // Answers with the request's path; holds ".../first" until the test opens the gate.
     gated = raw((head, body, i) -> {
       String path = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
@@ -137,7 +143,9 @@ class LeanProxyTest {
         cluster("nobody", noBody.port()),
         cluster("connclose", connClose.port()),
         cluster("inspect", inspect.port()),
-        cluster("gated", gated.port()));
+        cluster("gated", gated.port()),
+        cluster("http10", http10.port()),
+        cluster("http10ka", http10KeepAlive.port()));
     List<Route> routes = List.of(
         route("chunked", List.of(), "/chunked", "chunked"),
         route("cut", List.of(), "/cut", "cut"),
@@ -150,6 +158,8 @@ class LeanProxyTest {
         route("connclose", List.of(), "/connclose", "connclose"),
         route("inspect", List.of(), "/inspect", "inspect"),
         route("gated", List.of(), "/gated", "gated"),
+        route("http10ka", List.of(), "/http10/ka", "http10ka"),
+        route("http10", List.of(), "/http10", "http10"),
         route("jetty", List.of(), "/", "jetty"));
     RuntimeHolder runtimes = new RuntimeHolder();
     runtimes.set(new RuntimeCompiler().compile(snapshot(1, clusters, routes)));
@@ -442,6 +452,17 @@ class LeanProxyTest {
     assertThat(interim.getHeaders().get("Link")).isNull(); // interim responses are not relayed
     assertThat(ok.getContentAsString()).isEqualTo("ok");
     assertThat(noBody.connections.get()).isEqualTo(1);
+  }
+
+  @Test
+  void reusesAnHttp10ConnectionOnlyWhenTheBackendSaidKeepAlive() throws Exception {
+    for (int i = 0; i < 2; i++) {
+      assertThat(client.GET(url("/http10/plain/" + i)).getContentAsString()).isEqualTo("ok");
+      assertThat(client.GET(url("/http10/ka/" + i)).getContentAsString()).isEqualTo("ok");
+    }
+
+    assertThat(http10.connections.get()).isEqualTo(2);
+    assertThat(http10KeepAlive.connections.get()).isEqualTo(1);
   }
 
   @Test
