@@ -52,6 +52,7 @@ public final class ThreadCachingBufferPool implements ByteBufferPool {
     return new CachedBuffer(sizeClass, backing, new Retainable.ReferenceCounter());
   }
 
+  /** Clears the wrapped pool; each thread's cache goes with its thread. */
   @Override
   public void clear() {
     wrapped.clear();

@@ -112,6 +112,8 @@ abstract class StickyReadEndPoint extends SocketChannelEndPoint {
 
   @Override
   public Callback cancelWrite(Throwable cause) {
+    // Jetty's version also clears write interest in its own (unused here) bookkeeping; the key
+    // update it may queue calls our updateKey(), which applies our interests: harmless.
     Callback callback = super.cancelWrite(cause);
     if (callback != null) {
       boolean submit;
