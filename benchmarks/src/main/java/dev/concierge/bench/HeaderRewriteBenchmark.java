@@ -1,6 +1,7 @@
 package dev.concierge.bench;
 
-import dev.concierge.dataplane.upstream.UpstreamRequestHead;
+import dev.concierge.dataplane.transport.lean.UpstreamRequestHead;
+import dev.concierge.dataplane.upstream.RequestRewrite;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpFields;
@@ -29,6 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class HeaderRewriteBenchmark {
+  private static final RequestRewrite REWRITE = RequestRewrite.defaults();
   private final ByteBuffer out = ByteBuffer.allocateDirect(16 * 1024);
   private HttpFields curl;
   private HttpFields browser;
@@ -65,7 +67,7 @@ public class HeaderRewriteBenchmark {
   @Benchmark
   public ByteBuffer curlGet() {
     out.clear();
-    UpstreamRequestHead.write(out, "GET", "/small", null, HttpVersion.HTTP_1_1, curl,
+    UpstreamRequestHead.write(out, REWRITE, "GET", "/small", null, HttpVersion.HTTP_1_1, curl,
         "127.0.0.1", false, null, "127.0.0.1:18081", UpstreamRequestHead.NO_BODY);
     return out;
   }
@@ -73,7 +75,7 @@ public class HeaderRewriteBenchmark {
   @Benchmark
   public ByteBuffer browserGet() {
     out.clear();
-    UpstreamRequestHead.write(out, "GET", "/catalog/items/42", "color=red&size=m",
+    UpstreamRequestHead.write(out, REWRITE, "GET", "/catalog/items/42", "color=red&size=m",
         HttpVersion.HTTP_1_1, browser, "203.0.113.7", true, null, "10.0.0.5:8080",
         UpstreamRequestHead.NO_BODY);
     return out;

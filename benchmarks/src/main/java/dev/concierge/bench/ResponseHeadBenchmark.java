@@ -1,6 +1,6 @@
 package dev.concierge.bench;
 
-import dev.concierge.dataplane.upstream.ResponseHeadParser;
+import dev.concierge.dataplane.transport.lean.ResponseHeadParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

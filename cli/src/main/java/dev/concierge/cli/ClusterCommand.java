@@ -12,15 +12,12 @@ import dev.concierge.api.v1.ListClustersResponse;
 import dev.concierge.api.v1.UpdateClusterRequest;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.TypeConversionException;
 
 /** {@code concierge cluster create|list|get|update|delete}: backend endpoint groups. */
 @Command(name = "cluster", description = "Manage clusters (groups of backend endpoints).")
@@ -213,20 +210,14 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
   static String lb(Cluster.LbPolicy policy) {
     return switch (policy) {
       case ROUND_ROBIN, LB_POLICY_UNSPECIFIED -> "round-robin";
-      default -> policy.name().toLowerCase(Locale.ROOT).replace('_', '-');
+      default -> EnumChoices.name(policy);
     };
   }
 
   /** Parses {@code --lb}: {@code round-robin} (also {@code ROUND_ROBIN}). */
-  static final class LbConverter implements ITypeConverter<Cluster.LbPolicy> {
-    @Override
-    public Cluster.LbPolicy convert(String value) {
-      String v = value.strip().toLowerCase(Locale.ROOT).replace('_', '-');
-      if (v.equals("round-robin")) {
-        return Cluster.LbPolicy.ROUND_ROBIN;
-      }
-      throw new TypeConversionException(
-          "'" + value + "' is not a load-balancing policy (expected round-robin)");
+  static final class LbConverter extends EnumChoices.Converter<Cluster.LbPolicy> {
+    LbConverter() {
+      super("a load-balancing policy", List.of(Cluster.LbPolicy.ROUND_ROBIN));
     }
   }
 }

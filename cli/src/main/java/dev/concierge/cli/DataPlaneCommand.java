@@ -1,7 +1,7 @@
 package dev.concierge.cli;
 
 import dev.concierge.dataplane.DataPlaneServer;
-import dev.concierge.dataplane.admission.AdmissionPolicy;
+import dev.concierge.dataplane.buffering.AdmissionPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,13 +12,11 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /** {@code concierge data-plane}: runs one proxy node until SIGINT/SIGTERM. */
 @Command(
@@ -98,14 +96,14 @@ final class DataPlaneCommand implements Callable<Integer> {
   @Option(
       names = "--client-body-buffer",
       paramLabel = "SIZE",
-      converter = SizeConverter.class,
+      converter = Sizes.Converter.class,
       description = "Request body bytes kept in memory; larger bodies go to a temp file (default 16k).")
   Long clientBodyBuffer;
 
   @Option(
       names = "--client-max-body",
       paramLabel = "SIZE",
-      converter = SizeConverter.class,
+      converter = Sizes.Converter.class,
       description = "Largest request body, 413 above; 0 = unlimited (default 1m).")
   Long clientMaxBody;
 
@@ -201,27 +199,6 @@ final class DataPlaneCommand implements Callable<Integer> {
 
   private static java.time.Duration javaDuration(com.google.protobuf.Duration d) {
     return java.time.Duration.ofSeconds(d.getSeconds(), d.getNanos());
-  }
-
-  /** Sizes as nginx takes them: {@code 512}, {@code 16k}, {@code 1m}, {@code 1g} (binary). */
-  static final class SizeConverter implements ITypeConverter<Long> {
-    @Override
-    public Long convert(String value) {
-      String v = value.strip().toLowerCase(java.util.Locale.ROOT);
-      long unit = 1;
-      if (v.endsWith("k") || v.endsWith("m") || v.endsWith("g")) {
-        unit = switch (v.charAt(v.length() - 1)) {
-          case 'k' -> 1L << 10;
-          case 'm' -> 1L << 20;
-          default -> 1L << 30;
-        };
-        v = v.substring(0, v.length() - 1);
-      }
-      if (!v.matches("\\d{1,12}")) {
-        throw new TypeConversionException("'" + value + "' is not a size (e.g. 512, 16k, 1m)");
-      }
-      return Long.parseLong(v) * unit;
-    }
   }
 
   private String nodeToken() {

@@ -2,6 +2,7 @@ package dev.concierge.cli;
 
 import com.google.protobuf.Timestamp;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,6 +86,14 @@ abstract class ResourceCommand {
       return "";
     }
     return Instant.ofEpochSecond(ts.getSeconds()).toString();
+  }
+
+  /**
+   * {@code unicode} when the output charset can show it, else {@code ascii}: Main prints in the
+   * default charset, which is ASCII under a plain C locale.
+   */
+  static String unicodeOr(String unicode, String ascii) {
+    return Charset.defaultCharset().newEncoder().canEncode(unicode) ? unicode : ascii;
   }
 
   static String etagSuffix(String etag) {

@@ -1,10 +1,7 @@
 package dev.concierge.cli;
 
-import com.google.protobuf.Any;
 import com.google.protobuf.Empty;
 import com.google.protobuf.Timestamp;
-import com.google.rpc.BadRequest;
-import com.google.rpc.Code;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateCertificateRequest;
@@ -32,6 +29,8 @@ import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
 import dev.concierge.api.v1.UpdateRouteRequest;
+import dev.concierge.controlplane.management.FieldViolations;
+import dev.concierge.controlplane.management.RouteValidator;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -41,7 +40,6 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -55,7 +53,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A ManagementService on a real Netty server at 127.0.0.1:0 with canned behaviour: an in-memory
- * store, bearer token check, and the error statuses the real control plane uses.
+ * store, bearer token check, and the error statuses the real control plane uses; routes are checked
+ * by the control plane's own RouteValidator.
  */
 final class FakeControlPlane implements AutoCloseable {
 
@@ -152,21 +151,12 @@ final class FakeControlPlane implements AutoCloseable {
         .asRuntimeException();
   }
 
-  private static StatusRuntimeException invalid(String description, String field, String why) {
-    com.google.rpc.Status status =
-        com.google.rpc.Status.newBuilder()
-            .setCode(Code.INVALID_ARGUMENT_VALUE)
-            .setMessage(description)
-            .addDetails(
-                Any.pack(
-                    BadRequest.newBuilder()
-                        .addFieldViolations(
-                            BadRequest.FieldViolation.newBuilder()
-                                .setField(field)
-                                .setDescription(why))
-                        .build()))
-            .build();
-    return StatusProto.toStatusRuntimeException(status);
+  /** The route, or the control plane's own INVALID_ARGUMENT naming every bad field. */
+  private Route validRoute(Route route) {
+    FieldViolations violations = new FieldViolations();
+    RouteValidator.validate(route, "route", clusters::containsKey, violations);
+    violations.throwIfAny("route", route.getName());
+    return route;
   }
 
   private static <T> void reply(StreamObserver<T> observer, java.util.function.Supplier<T> body) {
@@ -293,15 +283,7 @@ final class FakeControlPlane implements AutoCloseable {
           obs,
           () -> {
             String name = "routes/" + req.getRouteId();
-            for (int i = 0; i < req.getRoute().getForward().getClustersCount(); i++) {
-              String cluster = req.getRoute().getForward().getClusters(i).getCluster();
-              if (!clusters.containsKey(cluster)) {
-                String field = "route.forward.clusters[" + i + "].cluster";
-                String why = "cluster \"" + cluster + "\" does not exist";
-                throw invalid("invalid route \"" + name + "\": " + field + ": " + why, field, why);
-              }
-            }
-            return putRoute(req.getRoute().toBuilder().setName(name).build());
+            return putRoute(validRoute(req.getRoute().toBuilder().setName(name).build()));
           });
     }
 
@@ -339,13 +321,14 @@ final class FakeControlPlane implements AutoCloseable {
                 case "match" -> b.setMatch(req.getRoute().getMatch());
                 case "forward" -> b.setForward(req.getRoute().getForward());
                 case "description" -> b.setDescription(req.getRoute().getDescription());
+                case "request_body" -> b.setRequestBody(req.getRoute().getRequestBody());
                 default ->
                     throw Status.INVALID_ARGUMENT
                         .withDescription("bad mask " + path)
                         .asRuntimeException();
               }
             }
-            return putRoute(b.build());
+            return putRoute(validRoute(b.build()));
           });
     }
 
@@ -451,7 +434,22 @@ final class FakeControlPlane implements AutoCloseable {
                           .setName("routes/web")
                           .setRequests(10)
                           .setResponses2Xx(9)
-                          .setResponses5Xx(1))
+                          .setResponses5Xx(1)
+                          .setRetries(2)
+                          .setLatencyCount(10)
+                          .setLatencyP50Us(400)
+                          .setLatencyP99Us(1234))
+                  .setUnrouted(
+                      TrafficCounters.newBuilder()
+                          .setRequests(4)
+                          .setResponses4Xx(4)
+                          .setLatencyCount(4)
+                          .setLatencyP99Us(850))
+                  .addClusters(
+                      TrafficCounters.newBuilder()
+                          .setName("clusters/web")
+                          .setRequests(10)
+                          .setUpstreamFailures(1))
                   .build());
     }
   }

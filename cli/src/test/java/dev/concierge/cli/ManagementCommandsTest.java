@@ -13,6 +13,7 @@ import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.DeleteClusterRequest;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.UpdateCertificateRequest;
@@ -86,6 +87,16 @@ class ManagementCommandsTest {
             .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(9001))
             .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(9002).setWeight(3))
             .build());
+  }
+
+  /** routes/web, forwarding to clusters/web, with the given match. */
+  private static Route.Builder webRoute(RouteMatch.Builder match) {
+    return Route.newBuilder()
+        .setName("routes/web")
+        .setMatch(match)
+        .setForward(
+            ForwardAction.newBuilder()
+                .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web")));
   }
 
   @Test
@@ -341,8 +352,241 @@ class ManagementCommandsTest {
     Result list = run("route", "list");
     assertThat(list.out().lines().toList())
         .containsExactly(
-            "NAME  HOSTS                      PATH   CLUSTERS      TIMEOUT",
-            "web   example.com,*.example.com  /api*  web=9,canary  2m");
+            "NAME  HOSTS                      METHODS  PATH   CLUSTERS      TIMEOUT  BODY",
+            "web   example.com,*.example.com  *        /api*  web=9,canary  2m       buffer");
+  }
+
+  @Test
+  void routeCreateSendsMethodsPrefixModeForwardingAndBodyPolicy() {
+    seedWeb();
+
+    Result r =
+        run(
+            "route",
+            "create",
+            "static",
+            "--method",
+            "GET",
+            "--method",
+            "PURGE",
+            "--path-prefix",
+            "/static",
+            "--prefix-mode",
+            "STRING",
+            "--cluster",
+            "web",
+            "--path-forwarding",
+            "raw",
+            "--max-attempts",
+            "3",
+            "--request-body",
+            "Stream",
+            "--max-body",
+            "50m");
+
+    assertThat(r.err()).isEmpty();
+    assertThat(r.code()).isZero();
+    Route route = fake.<CreateRouteRequest>last("CreateRoute").getRoute();
+    assertThat(route.getMatch())
+        .isEqualTo(
+            RouteMatch.newBuilder()
+                .addMethods("GET")
+                .addMethods("PURGE")
+                .setPathPrefix("/static")
+                .setPrefixMode(RouteMatch.PrefixMode.STRING)
+                .build());
+    assertThat(route.getForward().getPathForwarding())
+        .isEqualTo(ForwardAction.PathForwarding.RAW);
+    assertThat(route.getForward().getMaxAttempts()).isEqualTo(3);
+    assertThat(route.getRequestBody())
+        .isEqualTo(
+            RequestBodyPolicy.newBuilder()
+                .setMode(RequestBodyPolicy.Mode.STREAM)
+                .setMaxBytes(50L << 20)
+                .build());
+
+    Result list = run("route", "list");
+    assertThat(list.out().lines().toList())
+        .containsExactly(
+            "NAME    HOSTS  METHODS    PATH      CLUSTERS  TIMEOUT  BODY",
+            "static  *      GET,PURGE  /static*  web       15s      "
+                + ResourceCommand.unicodeOr("stream ≤50m", "stream <=50m"));
+  }
+
+  @Test
+  void routeCreateLeavesUnsetPartsUnset() {
+    seedWeb();
+
+    assertThat(run("route", "create", "web", "--cluster", "web").code()).isZero();
+
+    Route route = fake.<CreateRouteRequest>last("CreateRoute").getRoute();
+    assertThat(route.getMatch()).isEqualTo(RouteMatch.getDefaultInstance());
+    assertThat(route.getForward().getPathForwarding())
+        .isEqualTo(ForwardAction.PathForwarding.PATH_FORWARDING_UNSPECIFIED);
+    assertThat(route.getForward().getMaxAttempts()).isZero();
+    assertThat(route.hasRequestBody()).isFalse();
+  }
+
+  @Test
+  void routeUpdateAppliesTheNewFlagsToTheStoredRoute() {
+    seedWeb();
+    Route.Builder seeded =
+        webRoute(
+                RouteMatch.newBuilder()
+                    .addHosts("example.com")
+                    .addMethods("GET")
+                    .setPathPrefix("/api"))
+            .setRequestBody(
+                RequestBodyPolicy.newBuilder()
+                    .setMode(RequestBodyPolicy.Mode.STREAM)
+                    .setMaxBytes(1 << 20));
+    seeded.getForwardBuilder().setTimeout(Duration.newBuilder().setSeconds(30));
+    fake.putRoute(seeded.build());
+
+    assertThat(run("route", "update", "web", "--method", "POST", "--method", "PUT").code())
+        .isZero();
+    UpdateRouteRequest req = fake.last("UpdateRoute");
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("match");
+    assertThat(req.getRoute().getMatch())
+        .isEqualTo(
+            RouteMatch.newBuilder()
+                .addHosts("example.com")
+                .addMethods("POST")
+                .addMethods("PUT")
+                .setPathPrefix("/api")
+                .build());
+
+    assertThat(run("route", "update", "web", "--any-method", "--prefix-mode", "string").code())
+        .isZero();
+    req = fake.last("UpdateRoute");
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("match");
+    assertThat(req.getRoute().getMatch().getMethodsList()).isEmpty();
+    assertThat(req.getRoute().getMatch().getPrefixMode()).isEqualTo(RouteMatch.PrefixMode.STRING);
+    assertThat(req.getRoute().getMatch().getPathPrefix()).isEqualTo("/api");
+
+    assertThat(
+            run("route", "update", "web", "--path-forwarding", "RAW", "--max-attempts", "4")
+                .code())
+        .isZero();
+    req = fake.last("UpdateRoute");
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("forward");
+    assertThat(req.getRoute().getForward())
+        .isEqualTo(
+            ForwardAction.newBuilder()
+                .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web"))
+                .setTimeout(Duration.newBuilder().setSeconds(30))
+                .setPathForwarding(ForwardAction.PathForwarding.RAW)
+                .setMaxAttempts(4)
+                .build());
+
+    assertThat(run("route", "update", "web", "--max-body", "16k").code()).isZero();
+    req = fake.last("UpdateRoute");
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("request_body");
+    assertThat(req.getRoute().getRequestBody())
+        .isEqualTo(
+            RequestBodyPolicy.newBuilder()
+                .setMode(RequestBodyPolicy.Mode.STREAM)
+                .setMaxBytes(16 << 10)
+                .build());
+
+    assertThat(run("route", "update", "web", "--request-body", "buffer").code()).isZero();
+    req = fake.last("UpdateRoute");
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("request_body");
+    Route stored = fake.routes.get("routes/web");
+    assertThat(stored.getRequestBody())
+        .isEqualTo(
+            RequestBodyPolicy.newBuilder()
+                .setMode(RequestBodyPolicy.Mode.BUFFER)
+                .setMaxBytes(16 << 10)
+                .build());
+    assertThat(stored.getMatch().getPrefixMode()).isEqualTo(RouteMatch.PrefixMode.STRING);
+    assertThat(stored.getForward().getMaxAttempts()).isEqualTo(4);
+  }
+
+  @Test
+  void routeUpdateToAnExactPathDropsThePrefixMode() {
+    seedWeb();
+    fake.putRoute(
+        webRoute(
+                RouteMatch.newBuilder()
+                    .setPathPrefix("/api")
+                    .setPrefixMode(RouteMatch.PrefixMode.STRING))
+            .build());
+
+    Result r = run("route", "update", "web", "--path", "/health");
+
+    assertThat(r.err()).isEmpty();
+    assertThat(r.code()).isZero();
+    assertThat(fake.<UpdateRouteRequest>last("UpdateRoute").getRoute().getMatch())
+        .isEqualTo(RouteMatch.newBuilder().setPathExact("/health").build());
+  }
+
+  @Test
+  void exclusiveOrIncompleteRouteFlagsAreOneLineUsageErrors() {
+    seedWeb();
+    assertOneLineError(
+        run("route", "update", "web", "--method", "GET", "--any-method"),
+        2,
+        "error: --method and --any-method are mutually exclusive"
+            + " (try 'concierge route update --help')");
+    assertOneLineError(
+        run("route", "create", "web", "--cluster", "web", "--prefix-mode", "string"),
+        2,
+        "error: --prefix-mode requires --path-prefix (try 'concierge route create --help')");
+    assertOneLineError(
+        run("route", "update", "web", "--prefix-mode", "segments", "--path", "/a"),
+        2,
+        "error: --prefix-mode only applies to a path prefix, not to --path or --any-path"
+            + " (try 'concierge route update --help')");
+    assertOneLineError(
+        run("route", "create", "web", "--cluster", "web", "--path-forwarding", "decoded"),
+        2,
+        "error: Invalid value for option '--path-forwarding': 'decoded' is not a path"
+            + " forwarding (expected normalized or raw) (try 'concierge route create --help')");
+    Result badSize = run("route", "update", "web", "--max-body", "5x");
+    assertThat(badSize.code()).isEqualTo(2);
+    assertThat(badSize.err()).contains("'5x' is not a size").hasLineCount(1);
+    Result badMode = run("route", "update", "web", "--request-body", "chunked");
+    assertThat(badMode.code()).isEqualTo(2);
+    assertThat(badMode.err())
+        .contains("'chunked' is not a request body mode (expected buffer or stream)")
+        .hasLineCount(1);
+    assertThat(fake.<Object>last("UpdateRoute")).isNull();
+    assertThat(fake.<Object>last("CreateRoute")).isNull();
+  }
+
+  @Test
+  void badMethodComesBackAsTheServersFieldError() {
+    seedWeb();
+    assertOneLineError(
+        run("route", "create", "web", "--cluster", "web", "--method", "G T"),
+        1,
+        "error: invalid route \"routes/web\": route.match.methods[0]: \"G T\" is not an HTTP"
+            + " method name (letters, digits and !#$%&'*+-.^_`|~ only)");
+
+    assertThat(run("route", "create", "web", "--cluster", "web").code()).isZero();
+    assertOneLineError(
+        run("route", "update", "web", "--method", "GET", "--method", "get"),
+        1,
+        "error: invalid route \"routes/web\": route.match.methods[1]: methods are case-sensitive"
+            + " and written in upper case: \"get\" would never match; did you mean \"GET\"?");
+    assertOneLineError(
+        run("route", "update", "web", "--max-attempts", "9"),
+        1,
+        "error: invalid route \"routes/web\": route.forward.max_attempts: must be at most 5"
+            + " (0 means 2), not 9");
+  }
+
+  @Test
+  void routeUpdateWithoutFlagsNamesEveryFlag() {
+    Result r = run("route", "update", "web");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err())
+        .startsWith("error: nothing to update")
+        .contains("--method, --any-method")
+        .contains("--prefix-mode")
+        .contains("--path-forwarding, --max-attempts, --request-body, --max-body")
+        .hasLineCount(1);
   }
 
   @Test
@@ -359,13 +603,7 @@ class ManagementCommandsTest {
   void routeUpdateReplacesMatchFromStoredValueWithFlagsApplied() {
     seedWeb();
     fake.putRoute(
-        Route.newBuilder()
-            .setName("routes/web")
-            .setMatch(RouteMatch.newBuilder().addHosts("example.com").setPathPrefix("/"))
-            .setForward(
-                ForwardAction.newBuilder()
-                    .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web")))
-            .build());
+        webRoute(RouteMatch.newBuilder().addHosts("example.com").setPathPrefix("/")).build());
 
     Result r = run("route", "update", "web", "--path", "/health");
 
@@ -409,13 +647,7 @@ class ManagementCommandsTest {
   @Test
   void failedPreconditionPrintsTheDescription() {
     seedWeb();
-    fake.putRoute(
-        Route.newBuilder()
-            .setName("routes/web")
-            .setForward(
-                ForwardAction.newBuilder()
-                    .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web")))
-            .build());
+    fake.putRoute(webRoute(RouteMatch.newBuilder()).build());
     Result r = run("cluster", "delete", "web");
     assertOneLineError(r, 1, "error: cluster \"clusters/web\" is used by a route");
   }
@@ -596,7 +828,23 @@ class ManagementCommandsTest {
     assertThat(r.code()).isZero();
     JsonNode yaml = new YAMLMapper().readTree(r.out());
     assertThat(yaml.get("routes").get(0).get("name").asText()).isEqualTo("routes/web");
+    assertThat(yaml.get("routes").get(0).get("latencyP99Us").asText()).isEqualTo("1234");
+    assertThat(yaml.get("unrouted").get("requests").asText()).isEqualTo("4");
     assertThat(yaml.get("nodes").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void statsTableShowsUnroutedRequestsRetriesAndP99() {
+    Result r = run("stats");
+    assertThat(r.code()).isZero();
+    String us = ResourceCommand.unicodeOr("µs", "us");
+    assertThat(r.out().lines().toList())
+        .containsExactly(
+            "NAME          REQUESTS  2XX  3XX  4XX  5XX  UPSTREAM-FAILURES  RETRIES  P99",
+            "routes/web    10        9    0    0    1    0                  2        1.2ms",
+            "(no route)    4         0    0    4    0    0                  0        850" + us,
+            "clusters/web  10        0    0    0    0    1                  0        -",
+            "nodes reporting: 1");
   }
 
   @Test
@@ -604,6 +852,16 @@ class ManagementCommandsTest {
     Result r = run("route", "create", "--help");
     assertThat(r.code()).isZero();
     assertThat(r.out()).contains("--path-prefix").contains("--cluster");
+    for (String sub : List.of("create", "update")) {
+      assertThat(run("route", sub, "--help").out())
+          .contains("--method=METHOD")
+          .contains("--prefix-mode=MODE")
+          .contains("--path-forwarding=FORM")
+          .contains("--max-attempts=N")
+          .contains("--request-body=MODE")
+          .contains("--max-body=SIZE");
+    }
+    assertThat(run("route", "update", "--help").out()).contains("--any-method");
   }
 
   @Test

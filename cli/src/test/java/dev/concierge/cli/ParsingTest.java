@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Duration;
 import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.RequestBodyPolicy;
+import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -13,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Durations, endpoints, cluster references and tables, without a server. */
+/** Durations, sizes, endpoints, cluster references, enum choices and tables, without a server. */
 class ParsingTest {
 
   @ParameterizedTest
@@ -45,14 +48,64 @@ class ParsingTest {
   @ParameterizedTest
   @CsvSource({"0,0", "512,512", "16k,16384", "16K,16384", "1m,1048576", "2g,2147483648"})
   void parsesSizes(String text, long bytes) {
-    assertThat(new DataPlaneCommand.SizeConverter().convert(text)).isEqualTo(bytes);
+    assertThat(new Sizes.Converter().convert(text)).isEqualTo(bytes);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "k", "-1", "1.5m", "16kb", "1 m"})
+  @ValueSource(strings = {"", "k", "-1", "1.5m", "16kb", "1 m", "999999999999g"})
   void rejectsMalformedSizes(String text) {
-    assertThatThrownBy(() -> new DataPlaneCommand.SizeConverter().convert(text))
+    assertThatThrownBy(() -> new Sizes.Converter().convert(text))
         .isInstanceOf(picocli.CommandLine.TypeConversionException.class);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"0,0", "512,512", "1500,1500", "16384,16k", "52428800,50m", "1073741824,1g",
+      "1099511627776,1024g", "1049600,1025k"})
+  void formatsSizesInTheLargestExactUnit(long bytes, String text) {
+    assertThat(Sizes.format(bytes)).isEqualTo(text);
+    assertThat(Sizes.parse(text)).isEqualTo(bytes);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"0,0µs", "850,850µs", "1000,1.0ms", "1234,1.2ms", "45600,45.6ms", "2500000,2.5s"})
+  void formatsLatencies(long micros, String text) {
+    assertThat(StatsCommand.latency(micros))
+        .isEqualTo(text.replace("µs", ResourceCommand.unicodeOr("µs", "us")));
+  }
+
+  @Test
+  void bodyColumnShowsModeAndLimit() {
+    String le = ResourceCommand.unicodeOr("≤", "<=");
+    assertThat(RouteCommand.body(RequestBodyPolicy.getDefaultInstance())).isEqualTo("buffer");
+    assertThat(
+            RouteCommand.body(
+                RequestBodyPolicy.newBuilder().setMode(RequestBodyPolicy.Mode.STREAM).build()))
+        .isEqualTo("stream");
+    assertThat(RouteCommand.body(RequestBodyPolicy.newBuilder().setMaxBytes(1 << 20).build()))
+        .isEqualTo("buffer " + le + "1m");
+    assertThat(
+            RouteCommand.body(
+                RequestBodyPolicy.newBuilder()
+                    .setMode(RequestBodyPolicy.Mode.STREAM)
+                    .setMaxBytes(50L << 20)
+                    .build()))
+        .isEqualTo("stream " + le + "50m");
+    assertThat(RouteCommand.body(RequestBodyPolicy.newBuilder().setModeValue(7).build()))
+        .isEqualTo("mode 7");
+  }
+
+  @Test
+  void enumChoicesIgnoreCaseAndNameTheChoices() {
+    assertThat(new RouteCommand.PrefixModeConverter().convert("String"))
+        .isEqualTo(RouteMatch.PrefixMode.STRING);
+    assertThat(new RouteCommand.PathForwardingConverter().convert("NORMALIZED"))
+        .isEqualTo(ForwardAction.PathForwarding.NORMALIZED);
+    assertThat(new RouteCommand.BodyModeConverter().convert(" stream "))
+        .isEqualTo(RequestBodyPolicy.Mode.STREAM);
+    assertThatThrownBy(
+            () -> new RouteCommand.PrefixModeConverter().convert("prefix_mode_unspecified"))
+        .isInstanceOf(picocli.CommandLine.TypeConversionException.class)
+        .hasMessage("'prefix_mode_unspecified' is not a prefix mode (expected segments or string)");
   }
 
   @Test

@@ -5,7 +5,8 @@ import static java.util.Objects.requireNonNull;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.NodeInfo;
 import dev.concierge.dataplane.admin.AdminServer;
-import dev.concierge.dataplane.admission.AdmissionPolicy;
+import dev.concierge.dataplane.buffering.AdmissionPolicy;
+import dev.concierge.dataplane.cluster.EndpointRegistry;
 import dev.concierge.dataplane.config.Backoff;
 import dev.concierge.dataplane.config.ConfigClient;
 import dev.concierge.dataplane.config.ControlPlaneChannels;
@@ -38,9 +39,11 @@ public final class DataPlaneServer implements AutoCloseable {
       DataPlaneServer.class.getPackage().getImplementationVersion()).orElse("0.1.0-SNAPSHOT");
 
   private final Builder config;
-  private final RuntimeHolder runtimes = new RuntimeHolder();
+  // Node-lifetime state: outlives every config swap; each runtime resolves references into it.
   private final TrafficStats stats = new TrafficStats();
-  private final RuntimeCompiler compiler = new RuntimeCompiler();
+  private final EndpointRegistry endpoints = new EndpointRegistry();
+  private final RuntimeHolder runtimes = new RuntimeHolder(this::retainStateOf);
+  private final RuntimeCompiler compiler = new RuntimeCompiler(endpoints, stats);
   private final CountDownLatch terminated = new CountDownLatch(1);
 
   private ProxyServer proxy;
@@ -185,8 +188,8 @@ public final class DataPlaneServer implements AutoCloseable {
       loadCached(cache);
     }
 
-    proxy = new ProxyServer(
-            config.bindAddress, config.httpPort, runtimes, stats, config.admission,
+    proxy = new ProxyServer(config.bindAddress, config.httpPort, runtimes,
+            ChainSettings.defaults().withStats(stats).withAdmission(config.admission),
             config.upstreamTransport)
         .start();
 
@@ -215,6 +218,12 @@ public final class DataPlaneServer implements AutoCloseable {
     statsReporter.start();
     LOG.info("node {} serving HTTP on {}:{}, admin on {}:{}", nodeId, config.bindAddress,
         proxy.port(), config.adminBindAddress, admin.port());
+  }
+
+  /** Drops the node-lifetime state of routes, clusters and endpoints the runtime no longer has. */
+  private void retainStateOf(dev.concierge.dataplane.runtime.Runtime runtime) {
+    stats.retain(runtime.routeNames(), runtime.clusters().keySet());
+    endpoints.retain(runtime.endpointAddresses());
   }
 
   private void loadCached(LastGoodSnapshot cache) {

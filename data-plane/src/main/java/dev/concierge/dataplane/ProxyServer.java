@@ -2,13 +2,14 @@ package dev.concierge.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.concierge.dataplane.admission.AdmissionPolicy;
-import dev.concierge.dataplane.admission.HeaderDeadlineConnectionFactory;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
-import dev.concierge.dataplane.stats.TrafficStats;
-import dev.concierge.dataplane.upstream.JettyProxyTransport;
-import dev.concierge.dataplane.upstream.LeanConnector;
-import dev.concierge.dataplane.upstream.LeanProxyTransport;
+import dev.concierge.dataplane.server.HeaderDeadlineConnectionFactory;
+import dev.concierge.dataplane.server.InlineResumeThreadPool;
+import dev.concierge.dataplane.server.NodeErrorHandler;
+import dev.concierge.dataplane.server.ThreadCachingBufferPool;
+import dev.concierge.dataplane.transport.jetty.JettyProxyTransport;
+import dev.concierge.dataplane.transport.lean.LeanConnector;
+import dev.concierge.dataplane.transport.lean.LeanProxyTransport;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -35,31 +36,18 @@ public final class ProxyServer implements AutoCloseable {
     JETTY_CLIENT
   }
 
-  /** A proxy server on the default (lean) transport. */
-  public ProxyServer(String bindAddress, int port, RuntimeHolder runtimes, TrafficStats stats) {
-    this(bindAddress, port, runtimes, stats, AdmissionPolicy.defaults(), Transport.LEAN);
-  }
-
-  /** A proxy server on the lean transport, admitting clients under {@code admission}. */
-  public ProxyServer(
-      String bindAddress, int port, RuntimeHolder runtimes, TrafficStats stats,
-      AdmissionPolicy admission) {
-    this(bindAddress, port, runtimes, stats, admission, Transport.LEAN);
-  }
-
-  /** A proxy server on the given transport with the default admission policy. */
-  public ProxyServer(
-      String bindAddress, int port, RuntimeHolder runtimes, TrafficStats stats, Transport kind) {
-    this(bindAddress, port, runtimes, stats, AdmissionPolicy.defaults(), kind);
+  /** A proxy server with default chain settings on the lean transport (tests, tools). */
+  public ProxyServer(String bindAddress, int port, RuntimeHolder runtimes) {
+    this(bindAddress, port, runtimes, ChainSettings.defaults(), Transport.LEAN);
   }
 
   /**
-   * A proxy server admitting clients under {@code admission} (deadlines, body buffering) and
-   * carrying requests upstream on {@code kind}.
+   * A proxy server running the {@link HandlerChain} built from {@code settings} (meters,
+   * admission, randomness) and carrying requests upstream on {@code kind}.
    */
   public ProxyServer(
-      String bindAddress, int port, RuntimeHolder runtimes, TrafficStats stats,
-      AdmissionPolicy admission, Transport kind) {
+      String bindAddress, int port, RuntimeHolder runtimes, ChainSettings settings,
+      Transport kind) {
     InlineResumeThreadPool threads = new InlineResumeThreadPool(64, 8);
     threads.setName("concierge-http");
     // Buffers: Jetty's pool behind a per-thread cache (ThreadCachingBufferPool says why).
@@ -72,12 +60,12 @@ public final class ProxyServer implements AutoCloseable {
     // multi-millisecond young collections. Without it: 1 KiB p99 1.7-1.8 ms instead of 2.1-4.9,
     // CPU per request no worse.
     http.setHeaderCacheSize(0);
-    // Selectors: Jetty's default for the pool size; one acceptor is enough for any core count.
-    // admission: a total header deadline per request (HttpConnectionFactory with a hook).
-    HttpConnectionFactory h1 = new HeaderDeadlineConnectionFactory(http, admission.headerTimeout());
+    // A total header deadline per request (HttpConnectionFactory with a hook).
+    HttpConnectionFactory h1 =
+        new HeaderDeadlineConnectionFactory(http, settings.admission().headerTimeout());
     // LeanConnector: a ServerConnector whose selectors also serve the lean upstream connections.
     connector = new LeanConnector(server, 1, -1, h1);
-    // admission: keep-alive wait between requests (and any stall not covered by a deadline).
+    // Keep-alive wait between requests (and any stall not covered by a deadline).
     connector.setIdleTimeout(KEEP_ALIVE_IDLE_TIMEOUT_MS);
     connector.setHost(requireNonNull(bindAddress, "bindAddress"));
     connector.setPort(port);
@@ -86,7 +74,8 @@ public final class ProxyServer implements AutoCloseable {
       case LEAN -> new LeanProxyTransport(connector, LeanProxyTransport.Settings.defaults());
       case JETTY_CLIENT -> new JettyProxyTransport(server, JettyProxyTransport.Settings.defaults());
     };
-    server.setHandler(HandlerChain.of(runtimes, transport, stats, admission));
+    server.setHandler(HandlerChain.of(runtimes, transport, settings));
+    server.setErrorHandler(new NodeErrorHandler(settings.stats().unrouted()));
     threads.inlineResumesOf(server);
     // Graceful stop: GracefulHandler in the chain waits this long for in-flight requests.
     server.setStopTimeout(5000);

@@ -10,7 +10,7 @@ import static org.awaitility.Awaitility.await;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.ConfigRequest;
 import dev.concierge.api.v1.ConfigSnapshot;
-import dev.concierge.dataplane.admission.AdmissionPolicy;
+import dev.concierge.dataplane.buffering.AdmissionPolicy;
 import dev.concierge.dataplane.config.FakeDiscovery;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -153,7 +153,7 @@ class DataPlaneServerTest {
       ContentResponse large = client.POST("http://127.0.0.1:" + node.httpPort() + "/x")
           .body(new StringRequestContent("0123456789a")).send();
       assertThat(large.getStatus()).isEqualTo(413);
-      assertThat(large.getContentAsString()).isEqualTo("request body too large\n");
+      assertThat(large.getContentAsString()).startsWith("request body too large\nrequest-id: ");
     }
   }
 

@@ -2,18 +2,14 @@ package dev.concierge.controlplane.fleet;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.protobuf.Timestamp;
 import dev.concierge.api.v1.NodeReport;
 import dev.concierge.api.v1.NodeReportingGrpc;
 import dev.concierge.api.v1.ReportSummary;
 import dev.concierge.api.v1.Stats;
-import dev.concierge.api.v1.TrafficCounters;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,38 +58,11 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
     };
   }
 
-  /** The latest report of every node, summed by route and by cluster name. */
+  /**
+   * The latest report of every node, summed by route and by cluster name, with the unrouted
+   * requests and merged latency histograms.
+   */
   public Stats stats() {
-    Map<String, TrafficCounters.Builder> routes = new TreeMap<>();
-    Map<String, TrafficCounters.Builder> clusters = new TreeMap<>();
-    int nodes = 0;
-    for (NodeReport report : latest.values()) {
-      nodes++;
-      add(routes, report.getRoutesList());
-      add(clusters, report.getClustersList());
-    }
-    Instant now = clock.instant();
-    Stats.Builder stats =
-        Stats.newBuilder()
-            .setTime(
-                Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
-            .setNodes(nodes);
-    routes.values().forEach(stats::addRoutes);
-    clusters.values().forEach(stats::addClusters);
-    return stats.build();
-  }
-
-  private static void add(
-      Map<String, TrafficCounters.Builder> sums, List<TrafficCounters> counters) {
-    for (TrafficCounters c : counters) {
-      TrafficCounters.Builder sum =
-          sums.computeIfAbsent(c.getName(), n -> TrafficCounters.newBuilder().setName(n));
-      sum.setRequests(sum.getRequests() + c.getRequests())
-          .setResponses2Xx(sum.getResponses2Xx() + c.getResponses2Xx())
-          .setResponses3Xx(sum.getResponses3Xx() + c.getResponses3Xx())
-          .setResponses4Xx(sum.getResponses4Xx() + c.getResponses4Xx())
-          .setResponses5Xx(sum.getResponses5Xx() + c.getResponses5Xx())
-          .setUpstreamFailures(sum.getUpstreamFailures() + c.getUpstreamFailures());
-    }
+    return TrafficSums.stats(List.copyOf(latest.values()), clock.instant());
   }
 }

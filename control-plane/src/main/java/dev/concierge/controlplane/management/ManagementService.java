@@ -108,7 +108,7 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
     this.routes = new PlainResource<>(
         ResourceKind.ROUTE,
         "route",
-        Set.of("description", "match", "forward"),
+        Set.of("description", "match", "forward", "request_body"),
         RouteValidator::normalize,
         (route, violations) ->
             RouteValidator.validate(route, "route", this::clusterExists, violations),

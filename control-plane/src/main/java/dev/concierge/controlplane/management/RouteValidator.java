@@ -1,6 +1,10 @@
 package dev.concierge.controlplane.management;
 
+import com.google.protobuf.Descriptors.EnumDescriptor;
+import com.google.protobuf.Descriptors.EnumValueDescriptor;
+import dev.concierge.api.rules.HttpMethods;
 import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
@@ -8,15 +12,22 @@ import dev.concierge.controlplane.store.ResourceKind;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.function.Predicate;
 
 /** Checks every writable field of a route, recording each violation with its field path. */
 public final class RouteValidator {
   private static final long MAX_TIMEOUT_SECONDS = 3600;
+  static final int MAX_ATTEMPTS = 5;
+  /** Largest request_body.max_bytes: 1 TiB. */
+  static final long MAX_BODY_BYTES = 1L << 40;
 
   private RouteValidator() {}
 
-  /** The route with its hosts lowercased, as it is stored. */
+  /**
+   * The route with its hosts lowercased, as it is stored; every other field (methods, prefix_mode,
+   * path_forwarding, max_attempts, request_body) is kept as given.
+   */
   public static Route normalize(Route route) {
     Route.Builder b = route.toBuilder();
     RouteMatch.Builder match = b.getMatchBuilder();
@@ -60,11 +71,70 @@ public final class RouteValidator {
           checkPath(match.getPathPrefix(), prefix + ".match.path_prefix", violations);
       default -> {}
     }
+    checkMethods(match, prefix + ".match.methods", violations);
+    String prefixMode = prefix + ".match.prefix_mode";
+    int mode = match.getPrefixModeValue();
+    if (known(mode, RouteMatch.PrefixMode.getDescriptor(), prefixMode, violations)
+        && mode != 0
+        && match.getPathCase() != RouteMatch.PathCase.PATH_PREFIX) {
+      violations.add(prefixMode, "only applies to path_prefix");
+    }
     if (route.getActionCase() == Route.ActionCase.FORWARD) {
       checkForward(route.getForward(), prefix + ".forward", clusterExists, violations);
     } else {
       violations.add(prefix + ".forward", "an action is required: set forward");
     }
+    RequestBodyPolicy body = route.getRequestBody();
+    known(body.getModeValue(), RequestBodyPolicy.Mode.getDescriptor(),
+        prefix + ".request_body.mode", violations);
+    checkAtMost(body.getMaxBytes(), MAX_BODY_BYTES, "1 TiB (" + MAX_BODY_BYTES + " bytes)",
+        prefix + ".request_body.max_bytes", violations);
+  }
+
+  /** Records "must be at most {limit}" when the unsigned {@code value} is above {@code max}. */
+  private static void checkAtMost(
+      long value, long max, String limit, String field, FieldViolations violations) {
+    if (Long.compareUnsigned(value, max) > 0) {
+      violations.add(
+          field, "must be at most " + limit + ", not " + Long.toUnsignedString(value));
+    }
+  }
+
+  private static void checkMethods(RouteMatch match, String prefix, FieldViolations violations) {
+    Map<String, Integer> methods = new HashMap<>();
+    for (int i = 0; i < match.getMethodsCount(); i++) {
+      String method = match.getMethods(i);
+      String field = prefix + "[" + i + "]";
+      String problem = HttpMethods.problem(method);
+      if (problem != null) {
+        violations.add(field, problem);
+      }
+      Integer first = methods.putIfAbsent(method, i);
+      if (first != null) {
+        violations.add(field, "duplicates methods[" + first + "]");
+      }
+    }
+  }
+
+  /**
+   * Whether {@code value} is a number of the enum {@code type} (a newer client may send one this
+   * server does not know); records a violation when not.
+   */
+  private static boolean known(
+      int value, EnumDescriptor type, String field, FieldViolations violations) {
+    if (type.findValueByNumber(value) != null) {
+      return true;
+    }
+    violations.add(
+        field,
+        "unknown value "
+            + value
+            + " (one of "
+            + type.getValues().stream()
+                .map(EnumValueDescriptor::getName)
+                .collect(Collectors.joining(", "))
+            + ")");
+    return false;
   }
 
   private static void checkPath(String path, String field, FieldViolations violations) {
@@ -119,6 +189,10 @@ public final class RouteValidator {
           prefix + ".timeout",
           "must be above 0 and at most 1h, not " + Durations.format(forward.getTimeout()));
     }
+    known(forward.getPathForwardingValue(), ForwardAction.PathForwarding.getDescriptor(),
+        prefix + ".path_forwarding", violations);
+    checkAtMost(Integer.toUnsignedLong(forward.getMaxAttempts()), MAX_ATTEMPTS,
+        MAX_ATTEMPTS + " (0 means 2)", prefix + ".max_attempts", violations);
   }
 
   static String missingCluster(String cluster) {

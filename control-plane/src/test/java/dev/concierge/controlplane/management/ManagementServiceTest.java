@@ -25,6 +25,7 @@ import dev.concierge.api.v1.ListClustersRequest;
 import dev.concierge.api.v1.ListClustersResponse;
 import dev.concierge.api.v1.ManagementServiceGrpc;
 import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
+import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.UpdateCertificateRequest;
@@ -342,6 +343,74 @@ class ManagementServiceTest {
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(e.getStatus().getDescription())
         .startsWith("invalid route \"routes/r\": update_mask: \"etag\" cannot be updated");
+  }
+
+  @Test
+  void storesTheNewRouteFieldsAndUpdatesRequestBodyByMask() throws Exception {
+    createCluster("a");
+    Route requested =
+        route("clusters/a").toBuilder()
+            .setMatch(
+                RouteMatch.newBuilder()
+                    .addMethods("GET")
+                    .addMethods("PURGE")
+                    .setPathPrefix("/static")
+                    .setPrefixMode(RouteMatch.PrefixMode.STRING))
+            .setForward(
+                route("clusters/a").getForward().toBuilder()
+                    .setPathForwarding(ForwardAction.PathForwarding.RAW)
+                    .setMaxAttempts(3))
+            .setRequestBody(
+                RequestBodyPolicy.newBuilder()
+                    .setMode(RequestBodyPolicy.Mode.STREAM)
+                    .setMaxBytes(50L << 20))
+            .build();
+    admin.createRoute(CreateRouteRequest.newBuilder().setRouteId("r").setRoute(requested).build());
+    Route stored = admin.getRoute(GetRouteRequest.newBuilder().setName("routes/r").build());
+    assertThat(stored.getMatch()).isEqualTo(requested.getMatch());
+    assertThat(stored.getForward()).isEqualTo(requested.getForward());
+    assertThat(stored.getRequestBody()).isEqualTo(requested.getRequestBody());
+
+    Route updated =
+        admin.updateRoute(
+            UpdateRouteRequest.newBuilder()
+                .setRoute(
+                    Route.newBuilder()
+                        .setName("routes/r")
+                        .setRequestBody(
+                            RequestBodyPolicy.newBuilder().setMode(RequestBodyPolicy.Mode.BUFFER)))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("request_body"))
+                .build());
+    assertThat(updated.getRequestBody())
+        .isEqualTo(RequestBodyPolicy.newBuilder().setMode(RequestBodyPolicy.Mode.BUFFER).build());
+    assertThat(updated.getMatch()).isEqualTo(requested.getMatch());
+    assertThat(updated.getForward()).isEqualTo(requested.getForward());
+
+    // A masked update is validated like a create: the merged route's bad method is named.
+    StatusRuntimeException e =
+        failure(
+            () ->
+                admin.updateRoute(
+                    UpdateRouteRequest.newBuilder()
+                        .setRoute(
+                            Route.newBuilder()
+                                .setName("routes/r")
+                                .setMatch(RouteMatch.newBuilder().addMethods("get")))
+                        .setUpdateMask(FieldMask.newBuilder().addPaths("match"))
+                        .build()));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(detail(e, BadRequest.class).getFieldViolationsList())
+        .extracting(BadRequest.FieldViolation::getField)
+        .containsExactly("route.match.methods[0]");
+
+    // An update without a mask replaces every updatable field, request_body included.
+    Route replaced =
+        admin.updateRoute(
+            UpdateRouteRequest.newBuilder()
+                .setRoute(route("clusters/a").toBuilder().setName("routes/r"))
+                .build());
+    assertThat(replaced.hasRequestBody()).isFalse();
+    assertThat(replaced.getMatch().getMethodsList()).isEmpty();
   }
 
   @Test

@@ -6,7 +6,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.ConfigSnapshot;
-import dev.concierge.dataplane.PlainText;
+import dev.concierge.api.v1.NodeReport;
+import dev.concierge.api.v1.TrafficCounters;
+import dev.concierge.dataplane.chain.PlainText;
 import dev.concierge.dataplane.runtime.Runtime;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.stats.StatsReporter;
@@ -23,7 +25,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The admin port, on its own small Jetty server so that proxy load cannot starve it:
- * {@code GET /ready}, {@code /config} (private keys cleared) and {@code /stats}.
+ * {@code GET /ready}, {@code /config} (private keys cleared) and {@code /stats} (the node's
+ * report as JSON: counters by route, cluster and unrouted, latency count and percentiles).
  */
 public final class AdminServer implements AutoCloseable {
   private static final String JSON = "application/json";
@@ -74,6 +77,15 @@ public final class AdminServer implements AutoCloseable {
     return builder.build();
   }
 
+  /** The report without its encoded histograms (the p50/p99/max/count fields stay). */
+  static NodeReport readable(NodeReport report) {
+    NodeReport.Builder builder = report.toBuilder();
+    builder.getRoutesBuilderList().forEach(TrafficCounters.Builder::clearLatencyHistogram);
+    builder.getClustersBuilderList().forEach(TrafficCounters.Builder::clearLatencyHistogram);
+    builder.getUnroutedBuilder().clearLatencyHistogram();
+    return builder.build();
+  }
+
   private static final class AdminHandler extends Handler.Abstract.NonBlocking {
     private final RuntimeHolder runtimes;
     private final StatsReporter stats;
@@ -109,7 +121,7 @@ public final class AdminServer implements AutoCloseable {
           PlainText.write(response, callback, HttpStatus.OK_200, JSON, body);
         }
         case "/stats" -> PlainText.write(response, callback, HttpStatus.OK_200, JSON,
-            JsonFormat.printer().print(stats.currentReport()) + "\n");
+            JsonFormat.printer().print(readable(stats.currentReport())) + "\n");
         default -> PlainText.write(response, callback, HttpStatus.NOT_FOUND_404, "not found\n");
       }
       return true;

@@ -2,27 +2,31 @@ package dev.concierge.dataplane.routing;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.concierge.dataplane.upstream.ClusterSplit;
-import java.time.Duration;
+import dev.concierge.dataplane.chain.Meter;
+import dev.concierge.dataplane.chain.PolicySet;
 import java.util.List;
+import org.eclipse.jetty.server.Request;
 
 /**
- * A route ready for matching and forwarding. Immutable.
+ * A route ready for matching: its host patterns and path for the index, the predicates that decide
+ * among the candidates, and what the later stages read (its policies and meter). Immutable.
  *
  * @param name resource name, {@code routes/{id}}
  * @param hosts lower-case host patterns (exact or {@code *.suffix}); empty means any host
  * @param pathKind which path predicate applies
  * @param path the exact path or prefix; empty when {@code pathKind} is {@link PathKind#ANY}
- * @param split the weighted clusters to forward to
- * @param timeout time allowed from sending upstream to the end of the response
+ * @param predicates further tests of the request, all of which must hold
+ * @param policies the compiled per-route policies, one per kind
+ * @param meter where the stats stage counts the route's answers
  */
 public record CompiledRoute(
     String name,
     List<String> hosts,
     PathKind pathKind,
     String path,
-    ClusterSplit split,
-    Duration timeout) {
+    List<RequestPredicate> predicates,
+    PolicySet policies,
+    Meter meter) {
 
   /** The path predicate of a route. */
   public enum PathKind {
@@ -30,8 +34,13 @@ public record CompiledRoute(
     ANY,
     /** The canonical path equals {@code path}. */
     EXACT,
+    /**
+     * The canonical path is {@code path} or continues it with a new segment ("/" follows); a
+     * prefix ending in "/" matches any continuation.
+     */
+    SEGMENT_PREFIX,
     /** The canonical path starts with {@code path} (plain string prefix). */
-    PREFIX
+    STRING_PREFIX
   }
 
   public CompiledRoute {
@@ -39,15 +48,32 @@ public record CompiledRoute(
     hosts = List.copyOf(hosts);
     requireNonNull(pathKind, "pathKind");
     requireNonNull(path, "path");
-    requireNonNull(split, "split");
-    requireNonNull(timeout, "timeout");
+    predicates = List.copyOf(predicates);
+    requireNonNull(policies, "policies");
+    requireNonNull(meter, "meter");
+  }
+
+  /** A route with only host and path (tests and tools): no predicates, no policies. */
+  public static CompiledRoute of(String name, List<String> hosts, PathKind kind, String path) {
+    return new CompiledRoute(name, hosts, kind, path, List.of(), PolicySet.empty(), Meter.none());
   }
 
   boolean matchesPath(String canonicalPath) {
     return switch (pathKind) {
       case ANY -> true;
       case EXACT -> path.equals(canonicalPath);
-      case PREFIX -> canonicalPath.startsWith(path);
+      case STRING_PREFIX -> canonicalPath.startsWith(path);
+      case SEGMENT_PREFIX -> matchesSegments(canonicalPath);
     };
+  }
+
+  private boolean matchesSegments(String canonicalPath) {
+    if (!canonicalPath.startsWith(path)) {
+      return false;
+    }
+    int end = path.length();
+    return canonicalPath.length() == end
+        || path.charAt(end - 1) == '/'
+        || canonicalPath.charAt(end) == '/';
   }
 }

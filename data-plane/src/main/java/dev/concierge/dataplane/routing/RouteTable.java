@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.eclipse.jetty.server.Request;
 
 /**
  * Finds the most specific route for a host and path. Built once per runtime; lookups only read.
@@ -19,6 +20,7 @@ public final class RouteTable {
   private static final Comparator<CompiledRoute> SPECIFICITY =
       Comparator.comparingInt(RouteTable::pathRank)
           .thenComparing(Comparator.comparingInt((CompiledRoute r) -> r.path().length()).reversed())
+          .thenComparing(Comparator.comparingInt((CompiledRoute r) -> r.predicates().size()).reversed())
           .thenComparing(CompiledRoute::name);
 
   private final Map<String, Tier> exactHosts;
@@ -68,14 +70,15 @@ public final class RouteTable {
    * The route for a request, or {@code null} if none matches.
    *
    * @param host the Host header or authority as sent: any case, with or without a port
-   * @param canonicalPath the decoded, normalised request path
+   * @param canonicalPath the normalised request path (dot segments resolved, parameters removed)
+   * @param request what the routes' predicates test (method, ...)
    */
-  public CompiledRoute find(String host, String canonicalPath) {
+  public CompiledRoute find(String host, String canonicalPath, Request request) {
     String name = normaliseHost(host);
     if (name != null && !name.isEmpty()) {
       Tier tier = exactHosts.get(name);
       if (tier != null) {
-        CompiledRoute route = tier.find(canonicalPath);
+        CompiledRoute route = tier.find(canonicalPath, request);
         if (route != null) {
           return route;
         }
@@ -89,7 +92,7 @@ public final class RouteTable {
           }
           Tier wild = wildcardHosts.get(name.substring(dot));
           if (wild != null) {
-            CompiledRoute route = wild.find(canonicalPath);
+            CompiledRoute route = wild.find(canonicalPath, request);
             if (route != null) {
               return route;
             }
@@ -97,7 +100,12 @@ public final class RouteTable {
         }
       }
     }
-    return anyHost.find(canonicalPath);
+    return anyHost.find(canonicalPath, request);
+  }
+
+  /** The route for a request without predicates to test (tools, benchmarks): see above. */
+  public CompiledRoute find(String host, String canonicalPath) {
+    return find(host, canonicalPath, null);
   }
 
   /** The number of routes indexed. */
@@ -129,55 +137,87 @@ public final class RouteTable {
   private static int pathRank(CompiledRoute route) {
     return switch (route.pathKind()) {
       case EXACT -> 0;
-      case PREFIX -> 1;
+      case SEGMENT_PREFIX, STRING_PREFIX -> 1;
       case ANY -> 2;
     };
   }
 
-  /** The routes of one host tier, pre-sorted by specificity. */
+  /** The routes of one host tier, pre-sorted by specificity, each with its predicates. */
   private static final class Tier {
-    private final Map<String, CompiledRoute> exactPaths;
-    private final CompiledRoute[] prefixes;
-    private final CompiledRoute anyPath;
+    private static final Candidate[] NONE = new Candidate[0];
 
-    private Tier(Map<String, CompiledRoute> exact, CompiledRoute[] prefixes, CompiledRoute any) {
-      this.exactPaths = exact;
+    private final Map<String, Candidate[]> exactPaths;
+    private final Candidate[] prefixes;
+    private final Candidate[] anyPath;
+
+    private Tier(Map<String, Candidate[]> exactPaths, Candidate[] prefixes, Candidate[] anyPath) {
+      this.exactPaths = exactPaths;
       this.prefixes = prefixes;
-      this.anyPath = any;
+      this.anyPath = anyPath;
     }
 
     static Tier of(List<CompiledRoute> routes) {
       List<CompiledRoute> sorted = new ArrayList<>(routes);
       sorted.sort(SPECIFICITY);
-      Map<String, CompiledRoute> exact = new HashMap<>();
-      List<CompiledRoute> prefixes = new ArrayList<>();
-      CompiledRoute any = null;
+      Map<String, List<Candidate>> exact = new HashMap<>();
+      List<Candidate> prefixes = new ArrayList<>();
+      List<Candidate> any = new ArrayList<>();
       for (CompiledRoute route : sorted) {
+        Candidate candidate = new Candidate(route);
         switch (route.pathKind()) {
-          case EXACT -> exact.putIfAbsent(route.path(), route);
-          case PREFIX -> prefixes.add(route);
-          case ANY -> {
-            if (any == null) {
-              any = route;
-            }
-          }
+          case EXACT -> exact.computeIfAbsent(route.path(), k -> new ArrayList<>()).add(candidate);
+          case SEGMENT_PREFIX, STRING_PREFIX -> prefixes.add(candidate);
+          case ANY -> any.add(candidate);
           default -> throw new IllegalStateException("unknown path kind " + route.pathKind());
         }
       }
-      return new Tier(Map.copyOf(exact), prefixes.toArray(new CompiledRoute[0]), any);
+      Map<String, Candidate[]> exactArrays = new HashMap<>();
+      exact.forEach((path, list) -> exactArrays.put(path, list.toArray(NONE)));
+      return new Tier(Map.copyOf(exactArrays), prefixes.toArray(NONE), any.toArray(NONE));
     }
 
-    CompiledRoute find(String path) {
-      CompiledRoute exact = exactPaths.get(path);
+    CompiledRoute find(String path, Request request) {
+      Candidate[] exact = exactPaths.get(path);
       if (exact != null) {
-        return exact;
-      }
-      for (CompiledRoute prefix : prefixes) {
-        if (path.startsWith(prefix.path())) {
-          return prefix;
+        CompiledRoute route = first(exact, path, request);
+        if (route != null) {
+          return route;
         }
       }
-      return anyPath;
+      CompiledRoute route = first(prefixes, path, request);
+      return route != null ? route : first(anyPath, path, request);
+    }
+
+    private static CompiledRoute first(Candidate[] candidates, String path, Request request) {
+      for (Candidate candidate : candidates) {
+        if (candidate.route.matchesPath(path) && candidate.test(request)) {
+          return candidate.route;
+        }
+      }
+      return null;
+    }
+  }
+
+  /** A route and its predicates as an array, for the match loop. */
+  private static final class Candidate {
+    final CompiledRoute route;
+    private final RequestPredicate[] predicates;
+
+    Candidate(CompiledRoute route) {
+      this.route = route;
+      this.predicates = route.predicates().toArray(new RequestPredicate[0]);
+    }
+
+    boolean test(Request request) {
+      if (request == null) {
+        return predicates.length == 0;
+      }
+      for (RequestPredicate predicate : predicates) {
+        if (!predicate.test(request)) {
+          return false;
+        }
+      }
+      return true;
     }
   }
 }

@@ -1,2 +1,2 @@
-/** Request path, stage 1: matches host and path to a compiled route and pins it on the request. */
+/** Request path, stage 1: matches a request (host, path, method) to a compiled route and pins it on the request. */
 package dev.concierge.dataplane.routing;

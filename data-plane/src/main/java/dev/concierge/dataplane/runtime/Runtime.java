@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.dataplane.routing.RouteTable;
-import dev.concierge.dataplane.upstream.CompiledCluster;
+import dev.concierge.dataplane.cluster.CompiledCluster;
 import java.util.Map;
 
 /**
@@ -21,5 +21,23 @@ public record Runtime(
     requireNonNull(routes, "routes");
     clusters = Map.copyOf(clusters);
     requireNonNull(snapshot, "snapshot");
+  }
+
+  /** The endpoint addresses of each cluster, by cluster name: what node-lifetime state to keep. */
+  public Map<String, java.util.Set<String>> endpointAddresses() {
+    Map<String, java.util.Set<String>> addresses = new java.util.HashMap<>();
+    clusters.forEach((name, cluster) -> {
+      java.util.Set<String> set = new java.util.HashSet<>();
+      cluster.endpoints().forEach(e -> set.add(e.address()));
+      addresses.put(name, set);
+    });
+    return addresses;
+  }
+
+  /** The names of the runtime's routes. */
+  public java.util.Set<String> routeNames() {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    snapshot.getRoutesList().forEach(r -> names.add(r.getName()));
+    return names;
   }
 }

@@ -1,6 +1,8 @@
 package dev.concierge.dataplane.runtime;
 
+import dev.concierge.dataplane.routing.RouteTable;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The runtime currently in force. Request code reads it once per request and keeps what it read,
@@ -8,6 +10,17 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class RuntimeHolder {
   private final AtomicReference<Runtime> current = new AtomicReference<>();
+  private final Consumer<Runtime> onSwap;
+
+  /** A holder with nothing to do on a swap. */
+  public RuntimeHolder() {
+    this(runtime -> { });
+  }
+
+  /** @param onSwap told of each runtime put in force, after the swap (prunes node-lifetime state) */
+  public RuntimeHolder(Consumer<Runtime> onSwap) {
+    this.onSwap = java.util.Objects.requireNonNull(onSwap, "onSwap");
+  }
 
   /** The runtime in force, or {@code null} before the first configuration. */
   public Runtime get() {
@@ -17,6 +30,13 @@ public final class RuntimeHolder {
   /** Puts {@code runtime} in force for requests that start from now on. */
   public void set(Runtime runtime) {
     current.set(runtime);
+    onSwap.accept(runtime);
+  }
+
+  /** The route table in force, or {@code null} before the first configuration. */
+  public RouteTable routes() {
+    Runtime runtime = current.get();
+    return runtime == null ? null : runtime.routes();
   }
 
   /** The revision in force, or -1 before the first configuration. */

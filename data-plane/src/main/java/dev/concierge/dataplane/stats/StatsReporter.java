@@ -75,6 +75,7 @@ public final class StatsReporter implements AutoCloseable {
         .setStartTime(startTime)
         .addAllRoutes(stats.routeCounters())
         .addAllClusters(stats.clusterCounters())
+        .setUnrouted(stats.unroutedCounters())
         .build();
   }
 

@@ -3,33 +3,41 @@ package dev.concierge.dataplane.stats;
 import dev.concierge.api.v1.TrafficCounters;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Cumulative request counters per route and per cluster since the node started. Recording is
- * lock-free (LongAdder); thread-safe.
+ * The node's meters: one per route and per cluster by resource name, and one for unrouted
+ * requests. A compiled runtime holds the meters of its routes and clusters, resolved once when it
+ * is compiled, so the request path never looks a meter up. Meters outlive config swaps; those of
+ * routes and clusters that the runtime in force no longer has are dropped by {@link #retain}.
+ * Thread-safe.
  */
 public final class TrafficStats {
-  private final ConcurrentHashMap<String, Counters> routes = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Counters> clusters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, TrafficMeter> routes = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, TrafficMeter> clusters = new ConcurrentHashMap<>();
+  private final TrafficMeter unrouted = new TrafficMeter();
 
-  /** Counts one finished request of {@code route} (and {@code cluster}, if one was chosen). */
-  public void recordResponse(String route, String cluster, int status) {
-    counters(routes, route).record(status);
-    if (cluster != null) {
-      counters(clusters, cluster).record(status);
-    }
+  /** The meter of route {@code name}, made on first use. */
+  public TrafficMeter route(String name) {
+    return routes.computeIfAbsent(name, k -> new TrafficMeter());
   }
 
-  /** Counts a request that got no response from upstream (refused, reset, timed out). */
-  public void recordUpstreamFailure(String route, String cluster) {
-    counters(routes, route).upstreamFailures.increment();
-    if (cluster != null) {
-      counters(clusters, cluster).upstreamFailures.increment();
-    }
+  /** The meter of cluster {@code name}, made on first use. */
+  public TrafficMeter cluster(String name) {
+    return clusters.computeIfAbsent(name, k -> new TrafficMeter());
+  }
+
+  /** The meter of requests that no route took, and of answers given before routing. */
+  public TrafficMeter unrouted() {
+    return unrouted;
+  }
+
+  /** Drops the meters of routes and clusters not named (those the runtime in force lacks). */
+  public void retain(Set<String> routeNames, Set<String> clusterNames) {
+    routes.keySet().retainAll(routeNames);
+    clusters.keySet().retainAll(clusterNames);
   }
 
   /** The route counters, sorted by name. */
@@ -42,46 +50,14 @@ public final class TrafficStats {
     return snapshot(clusters);
   }
 
-  private static Counters counters(ConcurrentHashMap<String, Counters> map, String name) {
-    Counters counters = map.get(name);
-    return counters != null ? counters : map.computeIfAbsent(name, k -> new Counters());
+  /** The unrouted counters (empty name). */
+  public TrafficCounters unroutedCounters() {
+    return unrouted.toProto("");
   }
 
-  private static List<TrafficCounters> snapshot(Map<String, Counters> map) {
+  private static List<TrafficCounters> snapshot(ConcurrentHashMap<String, TrafficMeter> map) {
     List<TrafficCounters> out = new ArrayList<>();
-    new TreeMap<>(map).forEach((name, c) -> out.add(c.toProto(name)));
+    new TreeMap<>(map).forEach((name, meter) -> out.add(meter.toProto(name)));
     return out;
-  }
-
-  private static final class Counters {
-    final LongAdder requests = new LongAdder();
-    final LongAdder r2xx = new LongAdder();
-    final LongAdder r3xx = new LongAdder();
-    final LongAdder r4xx = new LongAdder();
-    final LongAdder r5xx = new LongAdder();
-    final LongAdder upstreamFailures = new LongAdder();
-
-    void record(int status) {
-      requests.increment();
-      switch (status / 100) {
-        case 2 -> r2xx.increment();
-        case 3 -> r3xx.increment();
-        case 4 -> r4xx.increment();
-        case 5 -> r5xx.increment();
-        default -> { }
-      }
-    }
-
-    TrafficCounters toProto(String name) {
-      return TrafficCounters.newBuilder()
-          .setName(name)
-          .setRequests(requests.sum())
-          .setResponses2Xx(r2xx.sum())
-          .setResponses3Xx(r3xx.sum())
-          .setResponses4Xx(r4xx.sum())
-          .setResponses5Xx(r5xx.sum())
-          .setUpstreamFailures(upstreamFailures.sum())
-          .build();
-    }
   }
 }

@@ -1,2 +1,2 @@
-/** Traffic counters per route and cluster, and their periodic report to the control plane. */
+/** Request path, outermost stage: counts and times every answer; node-lifetime counters and their report. */
 package dev.concierge.dataplane.stats;

@@ -3,34 +3,40 @@ package dev.concierge.dataplane.upstream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 
-/** Maps an upstream failure to an {@link UpstreamOutcome}; shared by both transports. */
-final class UpstreamFailures {
+/** Maps a transport failure to an {@link UpstreamOutcome}; shared by both transports. */
+public final class UpstreamFailures {
   private UpstreamFailures() {}
 
-  static UpstreamOutcome classify(Throwable failure, boolean responseBegun) {
+  /** The outcome of a try that failed with {@code failure} before any response byte. */
+  public static UpstreamOutcome classify(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof TimeoutException || t instanceof SocketTimeoutException) {
+      if (t instanceof SocketTimeoutException) {
+        return UpstreamOutcome.CONNECT_TIMEOUT; // Jetty's and ours: "Connect Timeout"
+      }
+      if (t instanceof TimeoutException) {
         return UpstreamOutcome.TIMEOUT;
       }
-      if (t instanceof ConnectException) {
+      if (t instanceof ConnectException || t instanceof NoRouteToHostException
+          || t instanceof UnknownHostException) {
         return UpstreamOutcome.REFUSED;
       }
     }
-    if (!responseBegun) {
-      for (Throwable t = failure; t != null; t = t.getCause()) {
-        if (t instanceof EOFException || t instanceof ClosedChannelException) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof EOFException || t instanceof ClosedChannelException) {
+        return UpstreamOutcome.RESET;
+      }
+      if (t instanceof IOException && t.getMessage() != null) {
+        String message = t.getMessage().toLowerCase(Locale.ROOT);
+        if (message.contains("reset") || message.contains("closed")
+            || message.contains("broken pipe")) {
           return UpstreamOutcome.RESET;
-        }
-        if (t instanceof IOException && t.getMessage() != null) {
-          String message = t.getMessage().toLowerCase(Locale.ROOT);
-          if (message.contains("reset") || message.contains("closed") || message.contains("broken pipe")) {
-            return UpstreamOutcome.RESET;
-          }
         }
       }
     }

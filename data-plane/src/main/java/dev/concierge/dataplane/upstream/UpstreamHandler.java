@@ -2,9 +2,11 @@ package dev.concierge.dataplane.upstream;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.concierge.dataplane.PlainText;
-import dev.concierge.dataplane.routing.RouteMatch;
-import dev.concierge.dataplane.stats.TrafficStats;
+import dev.concierge.dataplane.chain.ErrorAnswers;
+import dev.concierge.dataplane.chain.RequestContext;
+import dev.concierge.dataplane.chain.RouteScopedHandler;
+import dev.concierge.dataplane.cluster.CompiledCluster;
+import dev.concierge.dataplane.cluster.Endpoint;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.eclipse.jetty.http.HttpStatus;
@@ -13,28 +15,42 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.component.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Request path, last stage: picks the cluster (weighted split) and the endpoint (balancer) for the
- * matched route, counts the request, and hands the exchange to the {@link UpstreamTransport}.
+ * Request path, last stage: decides, the {@link UpstreamTransport} carries. For the route's
+ * {@link ForwardPolicy} it picks the cluster (weighted split) and the endpoint (the cluster's
+ * balancer over node-lifetime endpoint state), hands the try to the transport, and when a try
+ * fails before any response byte reached the client, decides what follows:
  *
- * <p>Always completes the callback (itself or through the transport). Writes 503 {@code no
- * endpoint available} when the balancer has nothing, and 404 {@code no route} if routing did not
- * run. Non-blocking.
+ * <ul>
+ *   <li>another try, at most {@link ForwardPolicy#maxAttempts()} in all, on an endpoint not tried
+ *       yet when there is one (the same one only on a fresh connection): for any method when
+ *       nothing was sent (refused, connect timeout), for idempotent methods after a reset; never
+ *       after a route timeout, and never when a body already read cannot be replayed
+ *       ({@link Request#rewind()}: a streamed body);
+ *   <li>else the error answer: 502 {@code upstream connection refused|reset}, 502 {@code upstream
+ *       error}, 504 {@code upstream timed out}.
+ * </ul>
+ *
+ * <p>Always completes the callback, itself or through the transport: 503 {@code no endpoint
+ * available} when the cluster has none. A response cut after its head was committed fails the
+ * callback, which aborts the client connection. Non-blocking.
  */
-public final class UpstreamHandler extends Handler.Abstract.NonBlocking {
+public final class UpstreamHandler extends RouteScopedHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(UpstreamHandler.class);
+
   private final UpstreamTransport transport;
-  private final TrafficStats stats;
   private final Supplier<RandomGenerator> random;
 
   /**
-   * @param transport carries the exchange; managed with this handler if it is a {@link LifeCycle}
+   * @param transport carries the tries; managed with this handler if it is a {@link LifeCycle}
    * @param random source for the weighted split; per call so a thread-local generator works
    */
-  public UpstreamHandler(
-      UpstreamTransport transport, TrafficStats stats, Supplier<RandomGenerator> random) {
+  public UpstreamHandler(UpstreamTransport transport, Supplier<RandomGenerator> random) {
+    super(null);
     this.transport = requireNonNull(transport, "transport");
-    this.stats = requireNonNull(stats, "stats");
     this.random = requireNonNull(random, "random");
     if (transport instanceof LifeCycle) {
       addBean(transport, true);
@@ -42,40 +58,169 @@ public final class UpstreamHandler extends Handler.Abstract.NonBlocking {
   }
 
   @Override
-  public boolean handle(Request request, Response response, Callback callback) {
-    RouteMatch match = RouteMatch.of(request);
-    if (match == null) {
-      PlainText.write(response, callback, HttpStatus.NOT_FOUND_404, "no route\n");
+  protected boolean handle(
+      RequestContext context, Request request, Response response, Callback callback) {
+    ForwardPolicy forward = context.policies().get(ForwardPolicy.KEY);
+    if (forward.split() == null) {
+      ErrorAnswers.write(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503,
+          "route forwards nowhere");
       return true;
     }
-    String route = match.route().name();
-    CompiledCluster cluster = match.route().split().pick(random.get());
+    CompiledCluster cluster = forward.split().pick(random.get());
+    context.cluster(cluster.meter());
     Endpoint endpoint = cluster.balancer().pick();
-    Callback counted = new Callback.Nested(callback) {
-      @Override
-      public void succeeded() {
-        stats.recordResponse(route, cluster.name(), response.getStatus());
-        super.succeeded();
-      }
-
-      @Override
-      public void failed(Throwable failure) {
-        stats.recordResponse(route, cluster.name(), response.getStatus());
-        super.failed(failure);
-      }
-    };
     if (endpoint == null) {
-      PlainText.write(
-          response, counted, HttpStatus.SERVICE_UNAVAILABLE_503, "no endpoint available\n");
+      ErrorAnswers.write(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503,
+          "no endpoint available");
       return true;
     }
-    UpstreamTarget target = new UpstreamTarget(cluster, endpoint, match.route().timeout(),
-        outcome -> {
-          if (outcome.isFailure()) {
-            stats.recordUpstreamFailure(route, cluster.name());
-          }
-        });
-    transport.forward(target, request, response, counted);
+    new Call(context, request, response, callback, forward, cluster).start(endpoint);
     return true;
+  }
+
+  private static boolean isIdempotent(String method) {
+    return switch (method) {
+      case "GET", "HEAD", "OPTIONS", "PUT", "DELETE" -> true;
+      default -> false;
+    };
+  }
+
+  /** One request's tries; the transport sees it as the current {@link UpstreamTry}. */
+  private final class Call implements UpstreamTry {
+    private final RequestContext context;
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final ForwardPolicy forward;
+    private final CompiledCluster cluster;
+    private final long timeoutMillis;
+    private Endpoint[] tried;
+    private int tries;
+    private Endpoint endpoint;
+    private boolean fresh;
+
+    Call(RequestContext context, Request request, Response response, Callback callback,
+        ForwardPolicy forward, CompiledCluster cluster) {
+      this.context = context;
+      this.request = request;
+      this.response = response;
+      this.callback = callback;
+      this.forward = forward;
+      this.cluster = cluster;
+      this.timeoutMillis = Math.max(1, forward.timeout().toMillis());
+    }
+
+    void start(Endpoint first) {
+      endpoint = first;
+      tries = 1;
+      first.state().tryStarted();
+      transport.send(this);
+    }
+
+    @Override
+    public void failed(UpstreamOutcome outcome, Throwable cause, boolean reusedConnection,
+        boolean bodyTouched) {
+      Endpoint failedAt = endpoint;
+      failedAt.state().tryEnded();
+      context.upstreamFailure();
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("try {} of {} to {} failed: {} {}", tries, context.routeName(), failedAt,
+            outcome, String.valueOf(cause));
+      }
+      if (response.isCommitted()) {
+        callback.failed(cause); // cannot happen by contract; never write over a relayed head
+        return;
+      }
+      response.reset();
+      if (mayRetry(outcome, bodyTouched)) {
+        if (tried == null) {
+          tried = new Endpoint[forward.maxAttempts()];
+        }
+        tried[tries - 1] = failedAt;
+        Endpoint next = cluster.balancer().pick(tried, tries);
+        // Same endpoint again (no other left): a pooled connection that failed says nothing of
+        // the endpoint, so the retry opens a fresh one.
+        fresh = next == failedAt && reusedConnection;
+        if (next != failedAt || reusedConnection || outcome.nothingSent()) {
+          tries++;
+          context.retried();
+          endpoint = next;
+          next.state().tryStarted();
+          transport.send(this);
+          return;
+        }
+      }
+      answer(outcome);
+    }
+
+    private boolean mayRetry(UpstreamOutcome outcome, boolean bodyTouched) {
+      if (tries >= forward.maxAttempts()) {
+        return false;
+      }
+      boolean safe = outcome.nothingSent()
+          || (outcome == UpstreamOutcome.RESET && isIdempotent(request.getMethod()));
+      if (!safe) {
+        return false;
+      }
+      return !bodyTouched || request.rewind();
+    }
+
+    private void answer(UpstreamOutcome outcome) {
+      switch (outcome) {
+        case TIMEOUT, CONNECT_TIMEOUT -> ErrorAnswers.write(request, response, callback,
+            HttpStatus.GATEWAY_TIMEOUT_504, "upstream timed out");
+        case REFUSED -> ErrorAnswers.write(request, response, callback,
+            HttpStatus.BAD_GATEWAY_502, "upstream connection refused");
+        case RESET -> ErrorAnswers.write(request, response, callback,
+            HttpStatus.BAD_GATEWAY_502, "upstream connection reset");
+        default -> ErrorAnswers.write(request, response, callback,
+            HttpStatus.BAD_GATEWAY_502, "upstream error");
+      }
+    }
+
+    @Override
+    public void completed(Throwable failure) {
+      endpoint.state().tryEnded();
+      if (failure == null) {
+        callback.succeeded();
+      } else {
+        callback.failed(failure);
+      }
+    }
+
+    @Override
+    public Request request() {
+      return request;
+    }
+
+    @Override
+    public Response response() {
+      return response;
+    }
+
+    @Override
+    public CompiledCluster cluster() {
+      return cluster;
+    }
+
+    @Override
+    public Endpoint endpoint() {
+      return endpoint;
+    }
+
+    @Override
+    public RequestRewrite rewrite() {
+      return forward.rewrite();
+    }
+
+    @Override
+    public long timeoutMillis() {
+      return timeoutMillis;
+    }
+
+    @Override
+    public boolean freshConnection() {
+      return fresh;
+    }
   }
 }

@@ -1,20 +1,20 @@
 package dev.concierge.dataplane.upstream;
 
-/** How an exchange with an upstream endpoint ended, as the transport reports it. */
+/** How a try at an upstream endpoint ended without a response, as the transport reports it. */
 public enum UpstreamOutcome {
-  /** Upstream answered; its response was relayed (even if the client then went away). */
-  RESPONSE,
-  /** The connection was refused. */
+  /** The connection was refused (or could not be opened at all): nothing was sent. */
   REFUSED,
-  /** The connection was reset or closed before any response. */
+  /** The connection was not open within the cluster's connect timeout: nothing was sent. */
+  CONNECT_TIMEOUT,
+  /** The connection was reset or closed before any response byte. */
   RESET,
-  /** Connect, idle or route timeout. */
+  /** No (complete) response head within the route's timeout. */
   TIMEOUT,
-  /** Any other failure. */
+  /** Anything else, e.g. a response head the node rejects. */
   ERROR;
 
-  /** Whether the request got no usable response from upstream. */
-  public boolean isFailure() {
-    return this != RESPONSE;
+  /** Whether nothing of the request reached the endpoint, so any method may be tried again. */
+  public boolean nothingSent() {
+    return this == REFUSED || this == CONNECT_TIMEOUT;
   }
 }

@@ -1,2 +1,5 @@
-/** Request path, last stage: weighted cluster split, load balancing and the transport to upstream endpoints. */
+/**
+ * Request path, last stage: decides where a request goes (cluster, endpoint, tries, errors) and
+ * hands each try to an {@link dev.concierge.dataplane.upstream.UpstreamTransport}, which carries it.
+ */
 package dev.concierge.dataplane.upstream;

@@ -3,22 +3,12 @@ package dev.concierge.dataplane.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.concierge.dataplane.routing.CompiledRoute.PathKind;
-import dev.concierge.dataplane.upstream.ClusterSplit;
-import dev.concierge.dataplane.upstream.CompiledCluster;
-import dev.concierge.dataplane.upstream.Endpoint;
-import dev.concierge.dataplane.upstream.RoundRobinBalancer;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RouteTableTest {
-  private static final CompiledCluster CLUSTER = new CompiledCluster("clusters/c",
-      List.of(new Endpoint("127.0.0.1", 1, 1, 0)),
-      RoundRobinBalancer.of(List.of(new Endpoint("127.0.0.1", 1, 1, 0))), Duration.ofSeconds(5));
-
   private static CompiledRoute route(String name, List<String> hosts, PathKind kind, String path) {
-    return new CompiledRoute("routes/" + name, hosts, kind, path,
-        ClusterSplit.of(List.of(new ClusterSplit.Share(CLUSTER, 1))), Duration.ofSeconds(15));
+    return CompiledRoute.of("routes/" + name, hosts, kind, path);
   }
 
   private static String find(RouteTable table, String host, String path) {
@@ -30,14 +20,14 @@ class RouteTableTest {
   void exactPathBeatsLongerPrefixBeatsShorterPrefixBeatsAnyPath() {
     RouteTable table = RouteTable.of(List.of(
         route("any", List.of(), PathKind.ANY, ""),
-        route("short", List.of(), PathKind.PREFIX, "/api"),
-        route("long", List.of(), PathKind.PREFIX, "/api/v1"),
+        route("short", List.of(), PathKind.SEGMENT_PREFIX, "/api"),
+        route("long", List.of(), PathKind.SEGMENT_PREFIX, "/api/v1"),
         route("exact", List.of(), PathKind.EXACT, "/api/v1/users")));
 
     assertThat(find(table, "x", "/api/v1/users")).isEqualTo("exact");
     assertThat(find(table, "x", "/api/v1/users/7")).isEqualTo("long");
     assertThat(find(table, "x", "/api/v2")).isEqualTo("short");
-    assertThat(find(table, "x", "/apix")).isEqualTo("short");
+    assertThat(find(table, "x", "/apix")).isEqualTo("any");
     assertThat(find(table, "x", "/other")).isEqualTo("any");
   }
 
@@ -82,9 +72,9 @@ class RouteTableTest {
   @Test
   void fallsThroughToLessSpecificHostTierWhenPathDoesNotMatch() {
     RouteTable table = RouteTable.of(List.of(
-        route("exact-api", List.of("api.example.com"), PathKind.PREFIX, "/api"),
-        route("wild-static", List.of("*.example.com"), PathKind.PREFIX, "/static"),
-        route("any-root", List.of(), PathKind.PREFIX, "/")));
+        route("exact-api", List.of("api.example.com"), PathKind.SEGMENT_PREFIX, "/api"),
+        route("wild-static", List.of("*.example.com"), PathKind.SEGMENT_PREFIX, "/static"),
+        route("any-root", List.of(), PathKind.SEGMENT_PREFIX, "/")));
 
     assertThat(find(table, "api.example.com", "/api/x")).isEqualTo("exact-api");
     assertThat(find(table, "api.example.com", "/static/a.css")).isEqualTo("wild-static");
@@ -94,8 +84,8 @@ class RouteTableTest {
   @Test
   void equalRoutesAreOrderedByName() {
     RouteTable table = RouteTable.of(List.of(
-        route("b", List.of(), PathKind.PREFIX, "/x"),
-        route("a", List.of(), PathKind.PREFIX, "/x"),
+        route("b", List.of(), PathKind.SEGMENT_PREFIX, "/x"),
+        route("a", List.of(), PathKind.SEGMENT_PREFIX, "/x"),
         route("d", List.of("h.test"), PathKind.EXACT, "/e"),
         route("c", List.of("h.test"), PathKind.EXACT, "/e"),
         route("z", List.of(), PathKind.ANY, ""),

@@ -11,6 +11,14 @@ import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.RequestBodyPolicy;
+import dev.concierge.dataplane.buffering.BufferingPolicy;
+import dev.concierge.dataplane.cluster.EndpointRegistry;
+import dev.concierge.dataplane.routing.CompiledRoute;
+import dev.concierge.dataplane.stats.TrafficStats;
+import dev.concierge.dataplane.upstream.ForwardPolicy;
+import dev.concierge.dataplane.upstream.RequestRewrite;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -32,8 +40,8 @@ class RuntimeCompilerTest {
     assertThat(runtime.clusters()).containsOnlyKeys("clusters/web", "clusters/api");
     assertThat(runtime.clusters().get("clusters/web").connectTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(runtime.routes().find("api.example.com", "/api/x").name()).isEqualTo("routes/api");
-    assertThat(runtime.routes().find("api.example.com", "/api/x").timeout())
-        .isEqualTo(Duration.ofSeconds(15));
+    assertThat(runtime.routes().find("api.example.com", "/api/x").policies()
+        .get(ForwardPolicy.KEY).timeout()).isEqualTo(Duration.ofSeconds(15));
     assertThat(runtime.routes().find("other", "/").name()).isEqualTo("routes/web");
   }
 
@@ -105,5 +113,86 @@ class RuntimeCompilerTest {
     assertThat(RuntimeCompiler.validHostPattern("a.*.com")).isFalse();
     assertThat(RuntimeCompiler.validHostPattern("example.com:80")).isFalse();
     assertThat(RuntimeCompiler.validHostPattern("-a.com")).isFalse();
+  }
+
+  @Test
+  void balancerPositionSurvivesAnUnrelatedConfigSwap() throws Exception {
+    RuntimeCompiler shared = new RuntimeCompiler(new EndpointRegistry(), new TrafficStats());
+    Cluster three = cluster("web", 8001, 8002, 8003);
+    Runtime first = shared.compile(snapshot(1, List.of(three), List.of(route("web", List.of(), "/", "web"))));
+    assertThat(first.clusters().get("clusters/web").balancer().pick().port()).isEqualTo(8001);
+
+    // Revision 2 adds an unrelated route; round robin goes on where it was.
+    Runtime second = shared.compile(snapshot(2, List.of(three, cluster("other", 9000)),
+        List.of(route("web", List.of(), "/", "web"), route("other", List.of(), "/o", "other"))));
+    assertThat(second.clusters().get("clusters/web").balancer().pick().port()).isEqualTo(8002);
+    assertThat(second.clusters().get("clusters/web").balancer().pick().port()).isEqualTo(8003);
+    // The endpoint state is the same object across runtimes.
+    assertThat(second.clusters().get("clusters/web").endpoints().get(0).state())
+        .isSameAs(first.clusters().get("clusters/web").endpoints().get(0).state());
+
+    // A fresh registry starts over: the position is not a property of the snapshot.
+    Runtime fresh = new RuntimeCompiler().compile(snapshot(2, List.of(three, cluster("other", 9000)),
+        List.of(route("web", List.of(), "/", "web"))));
+    assertThat(fresh.clusters().get("clusters/web").balancer().pick().port()).isEqualTo(8001);
+  }
+
+  @Test
+  void rejectsBadMethodNamesAndPrefixModeWithoutPrefix() {
+    Route badMethods = route("m", List.of(), "/m", "ok").toBuilder()
+        .setMatch(RouteMatch.newBuilder().setPathPrefix("/m")
+            .addMethods("GET").addMethods("get").addMethods("G T").addMethods("GET")
+            .addMethods("CONNECT"))
+        .build();
+    Route modeWithoutPrefix = route("p", List.of(), null, "ok").toBuilder()
+        .setMatch(RouteMatch.newBuilder().setPathExact("/p")
+            .setPrefixMode(RouteMatch.PrefixMode.STRING))
+        .build();
+
+    CompileException e = catchThrowableOfType(CompileException.class, () -> compiler.compile(
+        snapshot(1, List.of(cluster("ok", 80)), List.of(badMethods, modeWithoutPrefix))));
+
+    assertThat(e.problems()).hasSize(5);
+    assertThat(e.problems()).anyMatch(p -> p.startsWith("routes/m: match.methods[1]: methods are case-sensitive"));
+    assertThat(e.problems()).anyMatch(p -> p.startsWith("routes/m: match.methods[2]: \"G T\" is not an HTTP method"));
+    assertThat(e.problems()).contains("routes/m: match.methods[3]: \"GET\" is listed twice");
+    assertThat(e.problems()).anyMatch(p -> p.startsWith("routes/m: match.methods[4]: CONNECT is answered 405"));
+    assertThat(e.problems()).contains("routes/p: match.prefix_mode: only applies to path_prefix");
+  }
+
+  @Test
+  void compilesRequestBodyRetriesAndPathForwardingIntoPolicies() throws Exception {
+    Route streaming = route("up", List.of(), "/up", "ok").toBuilder()
+        .setRequestBody(RequestBodyPolicy.newBuilder().setMode(RequestBodyPolicy.Mode.STREAM))
+        .setForward(route("up", List.of(), "/up", "ok").getForward().toBuilder()
+            .setMaxAttempts(3).setPathForwarding(ForwardAction.PathForwarding.RAW))
+        .build();
+    Runtime runtime = compiler.compile(snapshot(1, List.of(cluster("ok", 80)),
+        List.of(streaming, route("plain", List.of(), "/plain", "ok"))));
+
+    CompiledRoute up = runtime.routes().find("h", "/up/x");
+    assertThat(up.policies().get(BufferingPolicy.KEY))
+        .isEqualTo(new BufferingPolicy(BufferingPolicy.Mode.STREAM, 0));
+    assertThat(up.policies().get(ForwardPolicy.KEY).maxAttempts()).isEqualTo(3);
+    assertThat(up.policies().get(ForwardPolicy.KEY).rewrite().pathForm())
+        .isEqualTo(RequestRewrite.PathForm.RAW);
+    CompiledRoute plain = runtime.routes().find("h", "/plain");
+    assertThat(plain.policies().get(BufferingPolicy.KEY)).isSameAs(BufferingPolicy.defaults());
+    assertThat(plain.policies().get(ForwardPolicy.KEY).maxAttempts())
+        .isEqualTo(ForwardPolicy.DEFAULT_MAX_ATTEMPTS);
+    assertThat(plain.policies().get(ForwardPolicy.KEY).rewrite().pathForm())
+        .isEqualTo(RequestRewrite.PathForm.NORMALIZED);
+  }
+
+  @Test
+  void rejectsTooManyAttempts() {
+    Route route = route("r", List.of(), "/", "ok");
+    route = route.toBuilder().setForward(route.getForward().toBuilder().setMaxAttempts(6)).build();
+    Route finalRoute = route;
+
+    CompileException e = catchThrowableOfType(CompileException.class,
+        () -> compiler.compile(snapshot(1, List.of(cluster("ok", 80)), List.of(finalRoute))));
+
+    assertThat(e.problems()).containsExactly("routes/r: forward.max_attempts 6 is not in 0-5");
   }
 }

@@ -77,9 +77,13 @@ class StatsReporterTest {
   void sendsCumulativeCountersEveryInterval() throws Exception {
     startServer("stats-ok", false);
     TrafficStats stats = new TrafficStats();
-    stats.recordResponse("routes/web", "clusters/web", 200);
-    stats.recordResponse("routes/web", "clusters/web", 502);
-    stats.recordUpstreamFailure("routes/web", "clusters/web");
+    for (int status : new int[] {200, 502}) {
+      stats.route("routes/web").record(status, 1_500_000, 0);
+      stats.cluster("clusters/web").record(status, 1_500_000, 0);
+    }
+    stats.route("routes/web").upstreamFailure();
+    stats.cluster("clusters/web").upstreamFailure();
+    stats.unrouted().record(404, 10_000, 0);
     Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     StatsReporter reporter = new StatsReporter(
         stats, "node-1", () -> channel, scheduler, Duration.ofMillis(20), clock);
@@ -97,7 +101,11 @@ class StatsReporterTest {
       assertThat(c.getResponses2Xx()).isEqualTo(1);
       assertThat(c.getResponses5Xx()).isEqualTo(1);
       assertThat(c.getUpstreamFailures()).isEqualTo(1);
+      assertThat(c.getLatencyCount()).isEqualTo(2);
+      assertThat(c.getLatencyP50Us()).isBetween(1480L, 1520L);
     });
+    assertThat(report.getUnrouted().getRequests()).isEqualTo(1);
+    assertThat(report.getUnrouted().getResponses4Xx()).isEqualTo(1);
     assertThat(report.getClustersList()).extracting(c -> c.getName()).containsExactly("clusters/web");
     assertThat(streams.get()).isEqualTo(1);
   }

@@ -10,7 +10,9 @@ import static org.awaitility.Awaitility.await;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.TrafficCounters;
+import dev.concierge.dataplane.ChainSettings;
 import dev.concierge.dataplane.ProxyServer;
+import dev.concierge.dataplane.cluster.EndpointRegistry;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.stats.TrafficStats;
@@ -95,9 +97,10 @@ class ProxyTest {
         route("refused", List.of(), "/refused", "refused"),
         route("reset", List.of(), "/reset", "reset"),
         route("nothing", List.of("only.test"), "/", "web"));
-    runtimes.set(new RuntimeCompiler().compile(snapshot(1, clusters, routes)));
+    runtimes.set(new RuntimeCompiler(new EndpointRegistry(), stats).compile(snapshot(1, clusters, routes)));
     for (ProxyServer.Transport transport : ProxyServer.Transport.values()) {
-      proxies.put(transport, new ProxyServer("127.0.0.1", 0, runtimes, stats, transport).start());
+      proxies.put(transport, new ProxyServer("127.0.0.1", 0, runtimes,
+          ChainSettings.defaults().withStats(stats), transport).start());
     }
     client = new HttpClient();
     client.start();
@@ -205,7 +208,7 @@ class ProxyTest {
 
     // Raw socket: an HTTP client library might normalise the dot segment itself.
     String answer = rawGet(transport, "/other/../refused");
-    assertThat(answer).startsWith("HTTP/1.1 502").endsWith("upstream connection refused\n");
+    assertThat(answer).startsWith("HTTP/1.1 502").contains("upstream connection refused\nrequest-id: ");
   }
 
   private static String rawGet(ProxyServer.Transport transport, String target) throws IOException {
@@ -280,22 +283,22 @@ class ProxyTest {
     RuntimeHolder onlyHost = new RuntimeHolder();
     onlyHost.set(new RuntimeCompiler().compile(snapshot(2, List.of(cluster("web", backendPort)),
         List.of(route("web", List.of("only.test"), "/", "web")))));
-    try (ProxyServer other = new ProxyServer("127.0.0.1", 0, onlyHost, new TrafficStats()).start()) {
+    try (ProxyServer other = new ProxyServer("127.0.0.1", 0, onlyHost).start()) {
       ContentResponse response = client.GET("http://127.0.0.1:" + other.port() + "/x");
 
       assertThat(response.getStatus()).isEqualTo(404);
-      assertThat(response.getContentAsString()).isEqualTo("no route\n");
+      assertThat(response.getContentAsString()).startsWith("no route\nrequest-id: ");
       assertThat(response.getHeaders().get(HttpHeader.SERVER)).isNull();
     }
   }
 
   @Test
   void answers503BeforeAnyConfiguration() throws Exception {
-    try (ProxyServer other = new ProxyServer("127.0.0.1", 0, new RuntimeHolder(), new TrafficStats()).start()) {
+    try (ProxyServer other = new ProxyServer("127.0.0.1", 0, new RuntimeHolder()).start()) {
       ContentResponse response = client.GET("http://127.0.0.1:" + other.port() + "/x");
 
       assertThat(response.getStatus()).isEqualTo(503);
-      assertThat(response.getContentAsString()).isEqualTo("no configuration yet\n");
+      assertThat(response.getContentAsString()).startsWith("no configuration yet\nrequest-id: ");
     }
   }
 
@@ -305,7 +308,7 @@ class ProxyTest {
     ContentResponse response = client.GET(url(transport, "/refused"));
 
     assertThat(response.getStatus()).isEqualTo(502);
-    assertThat(response.getContentAsString()).isEqualTo("upstream connection refused\n");
+    assertThat(response.getContentAsString()).startsWith("upstream connection refused\nrequest-id: ");
     assertThat(response.getHeaders().get(HttpHeader.CONTENT_TYPE)).startsWith("text/plain");
   }
 
@@ -315,7 +318,7 @@ class ProxyTest {
     ContentResponse response = client.GET(url(transport, "/reset"));
 
     assertThat(response.getStatus()).isEqualTo(502);
-    assertThat(response.getContentAsString()).isEqualTo("upstream connection reset\n");
+    assertThat(response.getContentAsString()).startsWith("upstream connection reset\nrequest-id: ");
   }
 
   @ParameterizedTest
@@ -324,7 +327,7 @@ class ProxyTest {
     ContentResponse response = client.newRequest(url(transport, "/hang")).timeout(10, TimeUnit.SECONDS).send();
 
     assertThat(response.getStatus()).isEqualTo(504);
-    assertThat(response.getContentAsString()).isEqualTo("upstream timed out\n");
+    assertThat(response.getContentAsString()).startsWith("upstream timed out\nrequest-id: ");
   }
 
   @ParameterizedTest
@@ -355,17 +358,17 @@ class ProxyTest {
 
   @Test
   void mapsFailuresToOutcomes() {
-    assertThat(JettyProxyTransport.classify(new java.net.SocketTimeoutException("Connect Timeout"), false))
+    assertThat(UpstreamFailures.classify(new java.net.SocketTimeoutException("Connect Timeout")))
+        .isEqualTo(UpstreamOutcome.CONNECT_TIMEOUT);
+    assertThat(UpstreamFailures.classify(new java.util.concurrent.TimeoutException()))
         .isEqualTo(UpstreamOutcome.TIMEOUT);
-    assertThat(JettyProxyTransport.classify(new java.util.concurrent.TimeoutException(), true))
-        .isEqualTo(UpstreamOutcome.TIMEOUT);
-    assertThat(JettyProxyTransport.classify(new IOException(new java.net.ConnectException("refused")), false))
+    assertThat(UpstreamFailures.classify(new IOException(new java.net.ConnectException("refused"))))
         .isEqualTo(UpstreamOutcome.REFUSED);
-    assertThat(JettyProxyTransport.classify(new java.io.EOFException(), false))
+    assertThat(UpstreamFailures.classify(new java.io.EOFException()))
         .isEqualTo(UpstreamOutcome.RESET);
-    assertThat(JettyProxyTransport.classify(new java.io.EOFException(), true))
-        .isEqualTo(UpstreamOutcome.ERROR);
-    assertThat(JettyProxyTransport.classify(new IllegalStateException("x"), false))
+    assertThat(UpstreamFailures.classify(new IOException("Connection reset by peer")))
+        .isEqualTo(UpstreamOutcome.RESET);
+    assertThat(UpstreamFailures.classify(new IllegalStateException("x")))
         .isEqualTo(UpstreamOutcome.ERROR);
   }
 

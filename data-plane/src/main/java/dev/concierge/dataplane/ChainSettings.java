@@ -1,0 +1,53 @@
+package dev.concierge.dataplane;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.concierge.dataplane.buffering.AdmissionPolicy;
+import dev.concierge.dataplane.stats.TrafficStats;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * Everything the {@link HandlerChain} is built from besides the runtime and the transport: one
+ * description, so a new stage adds a field here rather than an overload everywhere. Immutable.
+ *
+ * @param stats the node's meters
+ * @param admission the node's client limits (deadlines, body buffering defaults)
+ * @param random the weighted split's randomness, per call so a thread-local one works
+ * @param nanoTime the clock of latencies
+ */
+public record ChainSettings(
+    TrafficStats stats,
+    AdmissionPolicy admission,
+    Supplier<RandomGenerator> random,
+    LongSupplier nanoTime) {
+  public ChainSettings {
+    requireNonNull(stats, "stats");
+    requireNonNull(admission, "admission");
+    requireNonNull(random, "random");
+    requireNonNull(nanoTime, "nanoTime");
+  }
+
+  /** Fresh meters, default admission, thread-local randomness, the system clock. */
+  public static ChainSettings defaults() {
+    return new ChainSettings(new TrafficStats(), AdmissionPolicy.defaults(),
+        ThreadLocalRandom::current, System::nanoTime);
+  }
+
+  /** These settings counting into {@code meters}. */
+  public ChainSettings withStats(TrafficStats meters) {
+    return new ChainSettings(meters, admission, random, nanoTime);
+  }
+
+  /** These settings with another admission policy. */
+  public ChainSettings withAdmission(AdmissionPolicy policy) {
+    return new ChainSettings(stats, policy, random, nanoTime);
+  }
+
+  /** These settings with another random source. */
+  public ChainSettings withRandom(Supplier<RandomGenerator> source) {
+    return new ChainSettings(stats, admission, source, nanoTime);
+  }
+}

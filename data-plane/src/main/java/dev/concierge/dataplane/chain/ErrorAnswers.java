@@ -1,0 +1,34 @@
+package dev.concierge.dataplane.chain;
+
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The node's own error answers, all of one shape: {@code text/plain}, the reason on the first
+ * line and the request id on the second (also in {@code X-Request-Id}), never an HTML page.
+ * Non-blocking.
+ */
+public final class ErrorAnswers {
+  /** The response header that carries the request id. */
+  public static final String REQUEST_ID = "X-Request-Id";
+
+  private ErrorAnswers() {}
+
+  /** Writes {@code status} with {@code reason} (one line, no newline) and completes the callback. */
+  public static void write(
+      Request request, Response response, Callback callback, int status, String reason) {
+    RequestContext context = request == null ? null : RequestContext.of(request);
+    String id = context != null ? context.requestId() : RequestIds.next();
+    response.getHeaders().put(REQUEST_ID, id);
+    PlainText.write(response, callback, status, reason + "\nrequest-id: " + id + "\n");
+  }
+
+  /** As {@link #write}, and asks for the client connection to be closed after the answer. */
+  public static void writeAndClose(
+      Request request, Response response, Callback callback, int status, String reason) {
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    write(request, response, callback, status, reason);
+  }
+}

@@ -1,0 +1,30 @@
+package dev.concierge.dataplane.chain;
+
+/**
+ * Where the stats stage counts the answers of one route, one cluster or the unrouted requests.
+ * Implementations are node-lifetime objects, resolved when a runtime is compiled, and record
+ * without locks or allocation. Thread-safe.
+ */
+public interface Meter {
+  /** One answer: its status, the time from the start of handling to its end, and its retries. */
+  void record(int status, long latencyNanos, int retries);
+
+  /** One upstream try that got no response (refused, reset, timed out). */
+  void upstreamFailure();
+
+  /** A meter that counts nothing. */
+  static Meter none() {
+    return NoMeter.INSTANCE;
+  }
+
+  /** The meter that counts nothing. */
+  enum NoMeter implements Meter {
+    INSTANCE;
+
+    @Override
+    public void record(int status, long latencyNanos, int retries) {}
+
+    @Override
+    public void upstreamFailure() {}
+  }
+}

@@ -1,0 +1,2 @@
+/** The request chain's shared parts: per-request context, route-scoped stages, the typed per-route policy set and the node's own error answers. */
+package dev.concierge.dataplane.chain;

@@ -1,0 +1,49 @@
+package dev.concierge.dataplane.cluster;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One backend address of a compiled cluster, with its effective weight (at least 1), priority and
+ * node-lifetime {@link EndpointState}.
+ */
+public record Endpoint(String host, int port, int weight, int priority, EndpointState state) {
+  public Endpoint {
+    requireNonNull(host, "host");
+    requireNonNull(state, "state");
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("port out of range: " + port);
+    }
+    if (weight < 1) {
+      throw new IllegalArgumentException("weight must be at least 1: " + weight);
+    }
+    if (priority < 0) {
+      throw new IllegalArgumentException("priority must not be negative: " + priority);
+    }
+  }
+
+  /** An endpoint with a state of its own (tests, tools). */
+  public Endpoint(String host, int port, int weight, int priority) {
+    this(host, port, weight, priority, new EndpointState());
+  }
+
+  /** The URI host form: IPv6 literals need brackets. */
+  public String uriHost() {
+    return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+
+  /** "host:port" in lower case, IPv6 literals in brackets: the key of its state. */
+  public String address() {
+    return addressOf(host, port);
+  }
+
+  /** The address of an endpoint at {@code host} and {@code port}, as {@link #address()}. */
+  public static String addressOf(String host, int port) {
+    String uriHost = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+    return uriHost.toLowerCase(java.util.Locale.ROOT) + ":" + port;
+  }
+
+  @Override
+  public String toString() {
+    return address();
+  }
+}

@@ -1,0 +1,25 @@
+package dev.concierge.dataplane.cluster;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The node-lifetime state of every cluster by resource name. A compiled runtime holds references
+ * into it, resolved when it is compiled; what the runtime in force no longer names is dropped by
+ * {@link #retain}. Thread-safe.
+ */
+public final class EndpointRegistry {
+  private final ConcurrentHashMap<String, ClusterState> clusters = new ConcurrentHashMap<>();
+
+  /** The state of cluster {@code name}, made on first use. */
+  public ClusterState cluster(String name) {
+    return clusters.computeIfAbsent(name, k -> new ClusterState());
+  }
+
+  /** Keeps only the clusters, and within them the endpoint addresses, of {@code inForce}. */
+  public void retain(Map<String, Set<String>> inForce) {
+    clusters.keySet().retainAll(inForce.keySet());
+    clusters.forEach((name, state) -> state.retain(inForce.get(name)));
+  }
+}

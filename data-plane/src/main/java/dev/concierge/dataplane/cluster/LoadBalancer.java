@@ -1,0 +1,21 @@
+package dev.concierge.dataplane.cluster;
+
+import java.util.List;
+
+/** Picks an endpoint of one cluster for each try; implementations are thread-safe and lock-free. */
+public interface LoadBalancer {
+  /**
+   * The endpoint for the next try: a healthy one not among the first {@code triedCount} of
+   * {@code tried} when there is one, else a tried or unhealthy one, or {@code null} when the
+   * cluster has no endpoint at all.
+   */
+  Endpoint pick(Endpoint[] tried, int triedCount);
+
+  /** The endpoint for a first try. */
+  default Endpoint pick() {
+    return pick(null, 0);
+  }
+
+  /** The endpoints this balancer may pick from, in schedule order of first appearance. */
+  List<Endpoint> candidates();
+}

@@ -1,0 +1,128 @@
+package dev.concierge.dataplane.cluster;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Weighted round robin over the endpoints of the highest priority (lowest number).
+ *
+ * <p>The schedule is precomputed with the smooth weighted round-robin interleaving (as nginx does),
+ * so weights 5:1:1 give {@code a a b a c a a} rather than five {@code a} in a row; a request only
+ * increments an {@link AtomicLong}, the cluster's node-lifetime position, so round robin goes on
+ * where it was across config swaps. Unhealthy and already-tried endpoints are stepped over while
+ * another is left. Lower priorities are ignored until health checks mark the higher ones
+ * unavailable. Thread-safe.
+ */
+public final class RoundRobinBalancer implements LoadBalancer {
+  /** Keeps the schedule array small even for many heavy endpoints. */
+  private static final int MAX_SCHEDULE = 1 << 16;
+
+  private final Endpoint[] schedule;
+  private final List<Endpoint> candidates;
+  private final AtomicLong counter;
+
+  private RoundRobinBalancer(List<Endpoint> candidates, Endpoint[] schedule, AtomicLong position) {
+    this.candidates = List.copyOf(candidates);
+    this.schedule = schedule;
+    this.counter = position;
+  }
+
+  /** A balancer with a position of its own (tests). */
+  public static RoundRobinBalancer of(List<Endpoint> endpoints) {
+    return of(endpoints, new AtomicLong());
+  }
+
+  /**
+   * Builds the schedule for {@code endpoints}, advancing the shared {@code position}; an empty list
+   * gives a balancer that picks nothing.
+   */
+  public static RoundRobinBalancer of(List<Endpoint> endpoints, AtomicLong position) {
+    if (endpoints.isEmpty()) {
+      return new RoundRobinBalancer(List.of(), new Endpoint[0], position);
+    }
+    int best = endpoints.stream().mapToInt(Endpoint::priority).min().orElseThrow();
+    List<Endpoint> group = new ArrayList<>();
+    for (Endpoint e : endpoints) {
+      if (e.priority() == best) {
+        group.add(e);
+      }
+    }
+    int[] weights = reducedWeights(group);
+    long total = 0;
+    for (int w : weights) {
+      total += w;
+    }
+    int length = (int) Math.min(total, MAX_SCHEDULE);
+    Endpoint[] schedule = new Endpoint[length];
+    long[] current = new long[weights.length];
+    for (int slot = 0; slot < length; slot++) {
+      int chosen = 0;
+      for (int i = 0; i < weights.length; i++) {
+        current[i] += weights[i];
+        if (current[i] > current[chosen]) {
+          chosen = i;
+        }
+      }
+      current[chosen] -= total;
+      schedule[slot] = group.get(chosen);
+    }
+    return new RoundRobinBalancer(group, schedule, position);
+  }
+
+  private static int[] reducedWeights(List<Endpoint> group) {
+    int gcd = 0;
+    for (Endpoint e : group) {
+      gcd = BigInteger.valueOf(gcd).gcd(BigInteger.valueOf(e.weight())).intValue();
+    }
+    int[] weights = new int[group.size()];
+    for (int i = 0; i < weights.length; i++) {
+      weights[i] = group.get(i).weight() / gcd;
+    }
+    return weights;
+  }
+
+  @Override
+  public Endpoint pick(Endpoint[] tried, int triedCount) {
+    int length = schedule.length;
+    if (length == 0) {
+      return null;
+    }
+    // A retry does not advance the shared position: it walks on from where the first try's pick
+    // left it, so a dead endpoint costs one retry per round, not one per request.
+    long start = triedCount == 0 ? counter.getAndIncrement() : counter.get();
+    Endpoint first = schedule[(int) Math.floorMod(start, (long) length)];
+    if (first.state().isHealthy() && !contains(tried, triedCount, first)) {
+      return first;
+    }
+    // Rare (a retry, or an unhealthy endpoint): walk the schedule once for a better one.
+    for (int i = 1; i < length; i++) {
+      Endpoint next = schedule[(int) Math.floorMod(start + i, (long) length)];
+      if (next.state().isHealthy() && !contains(tried, triedCount, next)) {
+        return next;
+      }
+    }
+    for (int i = 0; i < length; i++) {
+      Endpoint next = schedule[(int) Math.floorMod(start + i, (long) length)];
+      if (!contains(tried, triedCount, next)) {
+        return next; // every untried one is unhealthy: still better than one that just failed
+      }
+    }
+    return first;
+  }
+
+  private static boolean contains(Endpoint[] tried, int count, Endpoint endpoint) {
+    for (int i = 0; i < count; i++) {
+      if (tried[i] == endpoint) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public List<Endpoint> candidates() {
+    return candidates;
+  }
+}

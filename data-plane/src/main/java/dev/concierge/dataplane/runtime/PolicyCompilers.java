@@ -1,0 +1,18 @@
+package dev.concierge.dataplane.runtime;
+
+import dev.concierge.dataplane.buffering.BufferingPolicyCompiler;
+import dev.concierge.dataplane.chain.PolicyCompiler;
+import java.util.List;
+
+/**
+ * The one list of per-route policy compilers that {@link RuntimeCompiler} runs for every route. A
+ * new concern adds its compiler here, its stage to {@code HandlerChain}, and nothing else.
+ */
+public final class PolicyCompilers {
+  private PolicyCompilers() {}
+
+  /** Every policy compiler, in no particular order (each fills its own slot). */
+  public static List<PolicyCompiler<?>> all() {
+    return List.of(new BufferingPolicyCompiler());
+  }
+}

@@ -1,0 +1,47 @@
+package dev.concierge.dataplane.server;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.concierge.dataplane.chain.ErrorAnswers;
+import dev.concierge.dataplane.chain.Meter;
+import java.util.Locale;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The proxy port's answers to what never reaches the handler chain (a malformed request line, a
+ * header block too large, a URI too long: 400, 431, 414) and to failures Jetty itself answers: the
+ * node's own short text answer with a request id ({@link ErrorAnswers}), never Jetty's HTML page,
+ * counted on the unrouted meter. Thread-safe.
+ */
+public final class NodeErrorHandler extends ErrorHandler {
+  private final Meter unrouted;
+
+  public NodeErrorHandler(Meter unrouted) {
+    this.unrouted = requireNonNull(unrouted, "unrouted");
+  }
+
+  @Override
+  protected void generateResponse(Request request, Response response, int code, String message,
+      Throwable cause, Callback callback) {
+    unrouted.record(code, 0, 0);
+    ErrorAnswers.write(request, response, callback, code, reason(code));
+  }
+
+  private static String reason(int code) {
+    return switch (code) {
+      case HttpStatus.BAD_REQUEST_400 -> "bad request";
+      case HttpStatus.URI_TOO_LONG_414 -> "request URI too long";
+      case HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE_431 -> "request header fields too large";
+      case HttpStatus.PAYLOAD_TOO_LARGE_413 -> "request body too large";
+      case HttpStatus.INTERNAL_SERVER_ERROR_500 -> "internal error";
+      default -> {
+        String text = HttpStatus.getMessage(code);
+        yield text == null ? "error" : text.toLowerCase(Locale.ROOT);
+      }
+    };
+  }
+}

@@ -1,0 +1,172 @@
+package dev.concierge.dataplane.transport.jetty;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.concierge.dataplane.cluster.Endpoint;
+import dev.concierge.dataplane.upstream.UpstreamFailures;
+import dev.concierge.dataplane.upstream.UpstreamOutcome;
+import dev.concierge.dataplane.upstream.UpstreamTransport;
+import dev.concierge.dataplane.upstream.UpstreamTry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.proxy.ProxyHandler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link UpstreamTransport} on Jetty's {@link ProxyHandler.Reverse} and {@link HttpClient}.
+ *
+ * <p>Carries each {@link UpstreamTry} to the endpoint chosen above it, with the route's timeout
+ * and {@link dev.concierge.dataplane.upstream.RequestRewrite} (path and headers: ProxyHandler's
+ * own header copying and {@code Via}/{@code Forwarded} are replaced by it), drops {@code
+ * Server}/{@code X-Powered-By} from upstream, and reports a failure before the response is
+ * committed to the try instead of answering it. The client shares the server's thread pool,
+ * buffer pool and scheduler.
+ */
+public final class JettyProxyTransport extends ProxyHandler.Reverse implements UpstreamTransport {
+  private static final Logger LOG = LoggerFactory.getLogger(JettyProxyTransport.class);
+  private static final String TRY = UpstreamTry.class.getName();
+
+  /** Tuning of the proxy's HttpClient. */
+  public record Settings(
+      Duration connectTimeout, Duration idleTimeout, int maxConnectionsPerDestination,
+      int responseBufferSize) {
+    public Settings {
+      requireNonNull(connectTimeout, "connectTimeout");
+      requireNonNull(idleTimeout, "idleTimeout");
+    }
+
+    /** 5 s connect, 30 s idle, 256 connections per endpoint, 64 KiB response buffer. */
+    public static Settings defaults() {
+      return new Settings(Duration.ofSeconds(5), Duration.ofSeconds(30), 256, 64 * 1024);
+    }
+  }
+
+  private final Server server;
+  private final Settings settings;
+
+  public JettyProxyTransport(Server server, Settings settings) {
+    super(JettyProxyTransport::targetUri);
+    this.server = requireNonNull(server, "server");
+    this.settings = requireNonNull(settings, "settings");
+    setServer(server);
+    setViaHost("concierge");
+  }
+
+  private static HttpURI targetUri(Request request) {
+    UpstreamTry attempt = attempt(request);
+    Endpoint endpoint = attempt.endpoint();
+    HttpURI uri = request.getHttpURI();
+    return HttpURI.build(uri)
+        .scheme("http")
+        .host(endpoint.uriHost())
+        .port(endpoint.port())
+        .path(attempt.rewrite().path(uri))
+        .asImmutable();
+  }
+
+
+  private static UpstreamTry attempt(Request request) {
+    return (UpstreamTry) request.getAttribute(TRY);
+  }
+
+  @Override
+  public void send(UpstreamTry attempt) {
+    Request request = attempt.request();
+    request.setAttribute(TRY, attempt);
+    Callback completion = Callback.from(
+        Invocable.InvocationType.NON_BLOCKING, () -> attempt.completed(null), attempt::completed);
+    try {
+      handle(request, attempt.response(), completion);
+    } catch (Exception e) {
+      attempt.failed(UpstreamOutcome.ERROR, e, false, false);
+    }
+  }
+
+  @Override
+  public InvocationType getInvocationType() {
+    return Invocable.InvocationType.NON_BLOCKING;
+  }
+
+  @Override
+  protected HttpClient newHttpClient() {
+    // super first: ProxyHandler's own setup (no redirects, no cookies, no decoders) still follows.
+    HttpClient client = super.newHttpClient();
+    client.setExecutor(server.getThreadPool());
+    client.setByteBufferPool(server.getByteBufferPool());
+    client.setScheduler(server.getScheduler());
+    client.setUserAgentField(null);
+    client.getHttpClientTransport().setInvocationType(Invocable.InvocationType.NON_BLOCKING);
+    client.setResponseBufferSize(settings.responseBufferSize());
+    client.setMaxConnectionsPerDestination(settings.maxConnectionsPerDestination());
+    client.setConnectTimeout(settings.connectTimeout().toMillis());
+    client.setIdleTimeout(settings.idleTimeout().toMillis());
+    client.setMaxResponseHeadersSize(64 * 1024);
+    return client;
+  }
+
+  @Override
+  protected org.eclipse.jetty.client.Request newProxyToServerRequest(
+      Request clientToProxyRequest, HttpURI newHttpURI) {
+    return super.newProxyToServerRequest(clientToProxyRequest, newHttpURI)
+        .timeout(attempt(clientToProxyRequest).timeoutMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  protected void copyRequestHeaders(
+      Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest) {
+    UpstreamTry attempt = attempt(clientToProxyRequest);
+    proxyToServerRequest.headers(headers -> {
+      headers.clear();
+      attempt.rewrite().headers(clientToProxyRequest, attempt.endpoint(), headers::add);
+    });
+  }
+
+  @Override
+  protected void addProxyHeaders(
+      Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest) {
+    // The rewrite already added this hop's forwarding headers and Via.
+  }
+
+  @Override
+  protected HttpField filterServerToProxyResponseField(HttpField field) {
+    if (field.getHeader() == HttpHeader.SERVER || field.getHeader() == HttpHeader.X_POWERED_BY) {
+      return null;
+    }
+    return field;
+  }
+
+  @Override
+  protected void onServerToProxyResponseFailure(
+      Request clientToProxyRequest,
+      org.eclipse.jetty.client.Request proxyToServerRequest,
+      org.eclipse.jetty.client.Response serverToProxyResponse,
+      Response proxyToClientResponse,
+      Callback proxyToClientCallback,
+      Throwable failure) {
+    if (proxyToClientResponse.isCommitted()) {
+      // Part of the upstream response is already with the client: only an abort tells it.
+      proxyToClientCallback.failed(failure);
+      return;
+    }
+    UpstreamOutcome outcome = UpstreamFailures.classify(failure);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("P2S {} to {} failed: {}", outcome, attempt(clientToProxyRequest).endpoint(),
+          failure.toString());
+    }
+    // ProxyHandler fails the client request's content with the failure, even when none of it was
+    // read: a body must be rewound for another try.
+    boolean hasBody = clientToProxyRequest.getLength() > 0
+        || clientToProxyRequest.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+    attempt(clientToProxyRequest).failed(outcome, failure, false, hasBody);
+  }
+}

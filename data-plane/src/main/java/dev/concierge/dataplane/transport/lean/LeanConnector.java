@@ -1,0 +1,218 @@
+package dev.concierge.dataplane.transport.lean;
+
+import dev.concierge.dataplane.cluster.Endpoint;
+import dev.concierge.dataplane.server.StickyReadEndPoint;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SelectorManager;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.IO;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * A {@link ServerConnector} whose selectors also carry the upstream connections of
+ * {@link LeanProxyTransport}: an upstream connection is registered with the same
+ * {@link ManagedSelector} as the downstream connection that needed it, so both legs of an
+ * exchange are served by one selector thread with no hand-off between them.
+ *
+ * <p>Downstream endpoints remember their selector (and its keep-alive pools); upstream endpoints
+ * are neither counted nor closed as server connections. Thread-safe.
+ */
+public final class LeanConnector extends ServerConnector {
+  /** Upper bound of the manager's own connect timeout; each connect schedules its cluster's. */
+  private static final long MAX_CONNECT_TIMEOUT_MS = 120_000;
+  private static final ThreadLocal<ManagedSelector> PREFERRED = new ThreadLocal<>();
+
+  public LeanConnector(Server server, int acceptors, int selectors, ConnectionFactory... factories) {
+    super(server, acceptors, selectors, factories);
+    getSelectorManager().setConnectTimeout(MAX_CONNECT_TIMEOUT_MS);
+  }
+
+  @Override
+  protected SelectorManager newSelectorManager(Executor executor, Scheduler scheduler, int selectors) {
+    return new Manager(executor, scheduler, selectors);
+  }
+
+  @Override
+  protected SocketChannelEndPoint newEndPoint(
+      SocketChannel channel, ManagedSelector selector, SelectionKey key) throws IOException {
+    Manager manager = (Manager) getSelectorManager();
+    DownstreamEndPoint endPoint =
+        new DownstreamEndPoint(channel, selector, key, getScheduler(), manager.poolsOf(selector));
+    endPoint.setIdleTimeout(getIdleTimeout());
+    return endPoint;
+  }
+
+  /** The keep-alive pools of the selector serving {@code request}'s connection. */
+  SelectorPools poolsFor(Request request) {
+    EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+    if (endPoint instanceof DownstreamEndPoint downstream) {
+      return downstream.pools;
+    }
+    // Not one of ours (e.g. a wrapped endpoint): any selector works, only the hand-off is lost.
+    return ((Manager) getSelectorManager()).anyPools();
+  }
+
+  /** The keep-alive pools of every selector that has served a connection (tests). */
+  java.util.Collection<SelectorPools> allPools() {
+    return ((Manager) getSelectorManager()).pools.values();
+  }
+
+  /** Opens a connection for {@code pending} on its preferred selector. Any thread. */
+  void connect(PendingConnect pending) {
+    SocketChannel channel = null;
+    try {
+      channel = SocketChannel.open();
+      channel.configureBlocking(false);
+      channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      pending.channel = channel;
+      pending.scheduleTimeout(getScheduler());
+      Endpoint endpoint = pending.endpoint;
+      boolean connected = channel.connect(new InetSocketAddress(endpoint.host(), endpoint.port()));
+      PREFERRED.set(pending.pools.selector);
+      try {
+        if (connected) {
+          getSelectorManager().accept(channel, pending);
+        } else {
+          getSelectorManager().connect(channel, pending);
+        }
+      } finally {
+        PREFERRED.set(null);
+      }
+    } catch (Throwable failure) {
+      IO.close(channel);
+      pending.failed(failure);
+    }
+  }
+
+  /** A downstream (client) endpoint that remembers the selector it lives on. */
+  static final class DownstreamEndPoint extends StickyReadEndPoint {
+    final SelectorPools pools;
+
+    DownstreamEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key,
+        Scheduler scheduler, SelectorPools pools) {
+      super(channel, selector, key, scheduler);
+      this.pools = pools;
+    }
+  }
+
+  /** An upstream endpoint: not a server connection. */
+  static final class UpstreamEndPoint extends StickyReadEndPoint {
+    private final java.nio.channels.Selector registeredWith;
+
+    UpstreamEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key,
+        Scheduler scheduler) {
+      super(channel, selector, key, scheduler);
+      this.registeredWith = key.selector();
+    }
+
+    /** The NIO selector this endpoint's key belongs to (tests). */
+    java.nio.channels.Selector registeredWith() {
+      return registeredWith;
+    }
+  }
+
+  /** Per selector: its keep-alive pools, one per endpoint. */
+  static final class SelectorPools {
+    final ManagedSelector selector;
+    private final int maxIdle;
+    private final ConcurrentHashMap<Endpoint, UpstreamPool> pools = new ConcurrentHashMap<>();
+
+    SelectorPools(ManagedSelector selector, int maxIdle) {
+      this.selector = selector;
+      this.maxIdle = maxIdle;
+    }
+
+    /** Every pool of this selector (tests). */
+    java.util.Collection<UpstreamPool> all() {
+      return pools.values();
+    }
+
+    UpstreamPool pool(Endpoint endpoint) {
+      UpstreamPool pool = pools.get(endpoint);
+      return pool != null ? pool : pools.computeIfAbsent(endpoint, e -> new UpstreamPool(maxIdle));
+    }
+  }
+
+  private final class Manager extends ServerConnectorManager {
+    private final ConcurrentHashMap<ManagedSelector, SelectorPools> pools = new ConcurrentHashMap<>();
+
+    Manager(Executor executor, Scheduler scheduler, int selectors) {
+      super(executor, scheduler, selectors);
+    }
+
+    SelectorPools poolsOf(ManagedSelector selector) {
+      SelectorPools existing = pools.get(selector);
+      return existing != null
+          ? existing
+          : pools.computeIfAbsent(selector, s -> new SelectorPools(s, LeanProxyTransport.MAX_IDLE));
+    }
+
+    SelectorPools anyPools() {
+      return poolsOf(super.chooseSelector());
+    }
+
+    @Override
+    protected ManagedSelector chooseSelector() {
+      ManagedSelector preferred = PREFERRED.get();
+      return preferred != null ? preferred : super.chooseSelector();
+    }
+
+    @Override
+    protected SocketChannelEndPoint newEndPoint(
+        SelectableChannel channel, ManagedSelector selector, SelectionKey key) throws IOException {
+      if (key.attachment() instanceof PendingConnect pending) {
+        UpstreamEndPoint endPoint =
+            new UpstreamEndPoint((SocketChannel) channel, selector, key, getScheduler());
+        endPoint.setIdleTimeout(pending.exchange.timeoutMillis());
+        return endPoint;
+      }
+      return super.newEndPoint(channel, selector, key);
+    }
+
+    @Override
+    public Connection newConnection(SelectableChannel channel, EndPoint endPoint, Object attachment)
+        throws IOException {
+      if (attachment instanceof PendingConnect pending) {
+        return new UpstreamConnection(endPoint, getExecutor(), pending);
+      }
+      return super.newConnection(channel, endPoint, attachment);
+    }
+
+    @Override
+    protected void connectionFailed(SelectableChannel channel, Throwable failure, Object attachment) {
+      if (attachment instanceof PendingConnect pending) {
+        pending.failed(failure);
+        return;
+      }
+      super.connectionFailed(channel, failure, attachment);
+    }
+
+    @Override
+    protected void endPointOpened(EndPoint endPoint) {
+      if (!(endPoint instanceof UpstreamEndPoint)) {
+        super.endPointOpened(endPoint);
+      }
+    }
+
+    @Override
+    protected void endPointClosed(EndPoint endPoint) {
+      if (!(endPoint instanceof UpstreamEndPoint)) {
+        super.endPointClosed(endPoint);
+      }
+    }
+  }
+}

@@ -1,0 +1,143 @@
+package dev.concierge.dataplane.transport.lean;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.concierge.dataplane.upstream.RequestRewrite;
+import dev.concierge.dataplane.upstream.UpstreamOutcome;
+import dev.concierge.dataplane.upstream.UpstreamTransport;
+import dev.concierge.dataplane.upstream.UpstreamTry;
+import dev.concierge.dataplane.transport.lean.LeanConnector.SelectorPools;
+import java.nio.BufferOverflowException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.server.Request;
+
+/**
+ * {@link UpstreamTransport} of our own over plain HTTP/1.1 on Jetty's I/O layer: the upstream
+ * connection lives on the selector of the client connection ({@link LeanConnector}), so both
+ * legs of an exchange are served by one selector thread; idle connections wait in per-selector,
+ * per-endpoint keep-alive pools ({@link UpstreamPool}); the request is re-framed from the parsed
+ * request ({@link UpstreamRequestHead}) and the response parsed with Jetty's HttpParser and
+ * relayed through the server {@code Response} with demand-based back-pressure
+ * ({@link UpstreamConnection}).
+ *
+ * <p>Covers {@code http://} HTTP/1.1 upstreams only; TLS or h2 upstreams need the Jetty
+ * transport. Thread-safe, non-blocking (except that
+ * an endpoint given by host name is resolved when a connection is opened).
+ */
+public final class LeanProxyTransport implements UpstreamTransport {
+  /** Idle connections kept per (selector, endpoint). */
+  static final int MAX_IDLE = 128;
+  private static final int HEAD_BUFFER_SIZE = 8 * 1024;
+  private static final int MAX_HEAD_BUFFER_SIZE = 64 * 1024;
+
+  /** Tuning of the upstream connections. */
+  public record Settings(Duration idleTimeout, int responseBufferSize, int maxResponseHeaderSize) {
+    public Settings {
+      requireNonNull(idleTimeout, "idleTimeout");
+    }
+
+    /** 30 s idle keep-alive, 64 KiB reads (the pooled maximum), 64 KiB response headers. */
+    public static Settings defaults() {
+      return new Settings(Duration.ofSeconds(30), 64 * 1024, 64 * 1024);
+    }
+  }
+
+  private final LeanConnector connector;
+  private final Settings settings;
+  private final long idleTimeoutMillis;
+
+  public LeanProxyTransport(LeanConnector connector, Settings settings) {
+    this.connector = requireNonNull(connector, "connector");
+    this.settings = requireNonNull(settings, "settings");
+    this.idleTimeoutMillis = settings.idleTimeout().toMillis();
+  }
+
+  ByteBufferPool buffers() {
+    return connector.getByteBufferPool();
+  }
+
+  int responseBufferSize() {
+    return settings.responseBufferSize();
+  }
+
+  int maxResponseHeaderSize() {
+    return settings.maxResponseHeaderSize();
+  }
+
+  long idleTimeoutMillis() {
+    return idleTimeoutMillis;
+  }
+
+  @Override
+  public void send(UpstreamTry attempt) {
+    Request request = attempt.request();
+    HttpFields fields = request.getHeaders();
+    long length = request.getLength();
+    boolean chunked = length < 0 && fields.contains(HttpHeader.TRANSFER_ENCODING);
+    boolean hasBody = length > 0 || chunked;
+    long bodyLength;
+    if (length > 0) {
+      bodyLength = length;
+    } else if (chunked) {
+      bodyLength = UpstreamRequestHead.CHUNKED;
+    } else if (length == 0 && fields.contains(HttpHeader.CONTENT_LENGTH)) {
+      bodyLength = 0;
+    } else {
+      bodyLength = UpstreamRequestHead.NO_BODY;
+    }
+    RetainableByteBuffer head = encodeHead(attempt, request, fields, bodyLength);
+    if (head == null) {
+      attempt.failed(UpstreamOutcome.ERROR,
+          new IllegalStateException("request head larger than " + MAX_HEAD_BUFFER_SIZE), false,
+          false);
+      return;
+    }
+    SelectorPools pools = connector.poolsFor(request);
+    UpstreamPool pool = pools.pool(attempt.endpoint());
+    UpstreamExchange exchange =
+        new UpstreamExchange(this, attempt, pools, pool, hasBody, chunked, head);
+    UpstreamConnection connection = attempt.freshConnection() ? null : pool.acquire();
+    if (connection != null) {
+      exchange.start(connection, true);
+    } else {
+      connect(exchange);
+    }
+  }
+
+  /** Opens a fresh connection for {@code exchange} on its selector. */
+  void connect(UpstreamExchange exchange) {
+    connector.connect(new PendingConnect(exchange, exchange.pools, exchange.pool, exchange.endpoint()));
+  }
+
+  private RetainableByteBuffer encodeHead(
+      UpstreamTry attempt, Request request, HttpFields fields, long bodyLength) {
+    HttpURI uri = request.getHttpURI();
+    RequestRewrite rewrite = attempt.rewrite();
+    String path = rewrite.path(uri);
+    boolean hasHost = fields.contains(HttpHeader.HOST);
+    for (int size = HEAD_BUFFER_SIZE; size <= MAX_HEAD_BUFFER_SIZE; size *= 8) {
+      RetainableByteBuffer buffer = buffers().acquire(size, true);
+      ByteBuffer bytes = buffer.getByteBuffer();
+      bytes.clear();
+      try {
+        UpstreamRequestHead.write(bytes, rewrite, request.getMethod(), path, uri.getQuery(),
+            request.getConnectionMetaData().getHttpVersion(), fields,
+            Request.getRemoteAddr(request), request.isSecure(),
+            hasHost ? null : uri.getAuthority(),
+            hasHost ? null : attempt.endpoint().address(), bodyLength);
+        bytes.flip();
+        return buffer;
+      } catch (BufferOverflowException e) {
+        bytes.clear().flip();
+        buffer.release();
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,74 @@
+package dev.concierge.dataplane.transport.lean;
+
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * Idle keep-alive connections to one endpoint, opened on one selector. Bounded; lock-free: a
+ * connection sits in at most one slot, taken and put back with compare-and-set, so acquisition
+ * is safe from any thread (a request may start on a pool thread) while all I/O of the pooled
+ * connections stays on the selector thread. Low slots are preferred, so the busiest connections
+ * are reused and the rest reach their idle timeout.
+ */
+final class UpstreamPool {
+  private final AtomicReferenceArray<UpstreamConnection> slots;
+
+  UpstreamPool(int maxIdle) {
+    this.slots = new AtomicReferenceArray<>(maxIdle);
+  }
+
+  /** An idle connection, now owned by the caller, or {@code null}. */
+  UpstreamConnection acquire() {
+    int length = slots.length();
+    for (int i = 0; i < length; i++) {
+      UpstreamConnection connection = slots.get(i);
+      if (connection != null && slots.compareAndSet(i, connection, null) && connection.tryAcquire()) {
+        return connection;
+      }
+    }
+    return null;
+  }
+
+  /** Parks an idle connection; false when the pool is full (the caller closes it). */
+  boolean offer(UpstreamConnection connection) {
+    int length = slots.length();
+    for (int i = 0; i < length; i++) {
+      if (slots.get(i) == null && slots.compareAndSet(i, null, connection)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Forgets a connection that closed while idle. */
+  void remove(UpstreamConnection connection) {
+    int length = slots.length();
+    for (int i = 0; i < length; i++) {
+      if (slots.get(i) == connection && slots.compareAndSet(i, connection, null)) {
+        return;
+      }
+    }
+  }
+
+  /** The idle connections right now (tests). */
+  java.util.List<UpstreamConnection> idleConnections() {
+    java.util.List<UpstreamConnection> list = new java.util.ArrayList<>();
+    for (int i = 0; i < slots.length(); i++) {
+      UpstreamConnection c = slots.get(i);
+      if (c != null) {
+        list.add(c);
+      }
+    }
+    return list;
+  }
+
+  /** Idle connections right now (tests, dumps). */
+  int idle() {
+    int n = 0;
+    for (int i = 0; i < slots.length(); i++) {
+      if (slots.get(i) != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+}

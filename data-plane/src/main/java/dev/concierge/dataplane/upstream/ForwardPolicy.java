@@ -1,0 +1,44 @@
+package dev.concierge.dataplane.upstream;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.concierge.dataplane.chain.PolicyKey;
+import dev.concierge.dataplane.cluster.ClusterSplit;
+import java.time.Duration;
+
+/**
+ * Where and how a route's requests go upstream: the weighted clusters, the route timeout, how
+ * many tries a request may take, and the request rewrite. Immutable.
+ *
+ * @param split the weighted clusters; {@code null} only in {@link #none()}
+ * @param timeout time allowed from sending upstream to the end of the response
+ * @param maxAttempts tries per request, the first included (1-5)
+ * @param rewrite the path and header rewrite both transports use
+ */
+public record ForwardPolicy(
+    ClusterSplit split, Duration timeout, int maxAttempts, RequestRewrite rewrite) {
+  /** Default tries per request: one retry. */
+  public static final int DEFAULT_MAX_ATTEMPTS = 2;
+  /** Most tries a route may ask for. */
+  public static final int MAX_ATTEMPTS = 5;
+
+  private static final ForwardPolicy NONE =
+      new ForwardPolicy(null, Duration.ofSeconds(15), 1, RequestRewrite.defaults());
+
+  /** The policy kind; a route without one answers 503. */
+  public static final PolicyKey<ForwardPolicy> KEY =
+      PolicyKey.of("forward", ForwardPolicy.class, NONE);
+
+  public ForwardPolicy {
+    requireNonNull(timeout, "timeout");
+    requireNonNull(rewrite, "rewrite");
+    if (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS) {
+      throw new IllegalArgumentException("maxAttempts must be 1-5: " + maxAttempts);
+    }
+  }
+
+  /** A route that forwards nowhere. */
+  public static ForwardPolicy none() {
+    return NONE;
+  }
+}

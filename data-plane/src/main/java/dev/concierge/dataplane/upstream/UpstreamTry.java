@@ -1,0 +1,51 @@
+package dev.concierge.dataplane.upstream;
+
+import dev.concierge.dataplane.cluster.CompiledCluster;
+import dev.concierge.dataplane.cluster.Endpoint;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+
+/**
+ * One try of a request at one endpoint, as {@link UpstreamHandler} hands it to a transport: what
+ * to send where, and whom to tell how it ended. The transport calls exactly one of
+ * {@link #failed} and {@link #completed}, once, and keeps no reference after that: a new try may
+ * reuse this object.
+ */
+public interface UpstreamTry {
+  /** The client request (body included). */
+  Request request();
+
+  /** The client response the upstream response is relayed into. */
+  Response response();
+
+  /** The cluster of the endpoint (connect timeout). */
+  CompiledCluster cluster();
+
+  /** The endpoint to try. */
+  Endpoint endpoint();
+
+  /** The route's rewrite of path and headers. */
+  RequestRewrite rewrite();
+
+  /** Time allowed from sending to the end of the response, in milliseconds. */
+  long timeoutMillis();
+
+  /** Whether to open a new connection rather than take a pooled one (a pooled one just failed). */
+  boolean freshConnection();
+
+  /**
+   * The try ended without a response: no byte of it was committed to the client (headers the
+   * transport may have set are reset by the handler). The handler decides what follows.
+   *
+   * @param reusedConnection whether the try ran on a pooled connection
+   * @param bodyTouched whether any of the request body was read for this try
+   */
+  void failed(UpstreamOutcome outcome, Throwable cause, boolean reusedConnection,
+      boolean bodyTouched);
+
+  /**
+   * The response was relayed: in full ({@code failure == null}), or cut after its head was
+   * committed to the client (by upstream or by the client going away).
+   */
+  void completed(Throwable failure);
+}
