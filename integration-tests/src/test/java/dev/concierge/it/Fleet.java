@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -124,21 +125,25 @@ final class Fleet implements AutoCloseable {
   }
 
   Cluster createCluster(String id, TestBackend... backends) {
+    return createCluster(id, Arrays.stream(backends).mapToInt(TestBackend::port).toArray());
+  }
+
+  /** A cluster of endpoints 127.0.0.1:port, in the order given. */
+  Cluster createCluster(String id, int... ports) {
     Cluster.Builder cluster = Cluster.newBuilder();
-    for (TestBackend backend : backends) {
-      cluster.addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(backend.port()));
+    for (int port : ports) {
+      cluster.addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(port));
     }
     return api()
         .createCluster(CreateClusterRequest.newBuilder().setClusterId(id).setCluster(cluster).build());
   }
 
   Route createRoute(String id, String pathPrefix, String clusterId) {
-    return api()
-        .createRoute(
-            CreateRouteRequest.newBuilder()
-                .setRouteId(id)
-                .setRoute(routeTo(pathPrefix, clusterId))
-                .build());
+    return createRoute(id, routeTo(pathPrefix, clusterId));
+  }
+
+  Route createRoute(String id, Route route) {
+    return api().createRoute(CreateRouteRequest.newBuilder().setRouteId(id).setRoute(route).build());
   }
 
   static Route routeTo(String pathPrefix, String clusterId) {

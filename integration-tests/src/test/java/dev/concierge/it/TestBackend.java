@@ -8,6 +8,9 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,19 +30,27 @@ final class TestBackend implements AutoCloseable {
     server.createContext(
         "/",
         exchange -> {
-          try (InputStream in = exchange.getRequestBody()) {
-            in.transferTo(OutputStream.nullOutputStream());
+          MessageDigest sha256 = Bodies.sha256();
+          long bodyBytes;
+          try (InputStream in = new DigestInputStream(exchange.getRequestBody(), sha256)) {
+            bodyBytes = in.transferTo(OutputStream.nullOutputStream());
           }
           lastRequestHeaders.set(exchange.getRequestHeaders());
           requests.incrementAndGet();
           byte[] body = name.getBytes(StandardCharsets.UTF_8);
           exchange.getResponseHeaders().add("X-Backend", name);
+          // What arrived of the request body, so a test can compare it with what it sent.
+          exchange.getResponseHeaders().add("X-Body-Bytes", Long.toString(bodyBytes));
+          exchange.getResponseHeaders().add("X-Body-Sha256", HexFormat.of().formatHex(sha256.digest()));
           // Identity headers the proxy must hide from clients.
           exchange.getResponseHeaders().add("Server", "secret-backend/1.0");
           exchange.getResponseHeaders().add("X-Powered-By", "secret-framework");
-          exchange.sendResponseHeaders(200, body.length);
+          boolean head = "HEAD".equals(exchange.getRequestMethod());
+          exchange.sendResponseHeaders(200, head ? -1 : body.length);
           try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
+            if (!head) {
+              out.write(body);
+            }
           }
         });
     server.setExecutor(executor);

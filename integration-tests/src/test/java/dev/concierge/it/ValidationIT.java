@@ -3,7 +3,6 @@ package dev.concierge.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import com.google.rpc.BadRequest;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
@@ -14,7 +13,6 @@ import dev.concierge.api.v1.ListRoutesRequest;
 import dev.concierge.api.v1.ListRoutesResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,7 +59,7 @@ class ValidationIT {
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(e.getStatus().getDescription()).contains("clusters/nope");
-    assertThat(fieldsOf(e)).contains("route.forward.clusters[0].cluster");
+    assertThat(GrpcErrors.fieldsOf(e)).contains("route.forward.clusters[0].cluster");
     assertThat(fleet.controlPlane().revision()).isEqualTo(revision);
     assertThat(fleet.api().listRoutes(ListRoutesRequest.getDefaultInstance())).isEqualTo(before);
   }
@@ -86,7 +84,7 @@ class ValidationIT {
                             .build()));
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(fieldsOf(e))
+    assertThat(GrpcErrors.fieldsOf(e))
         .contains("cluster.endpoints[0].port", "cluster.endpoints[1].host")
         .anyMatch(field -> field.contains("cluster_id") || field.contains("name"));
     assertThat(fleet.controlPlane().revision()).isEqualTo(revision);
@@ -107,22 +105,5 @@ class ValidationIT {
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(e.getStatus().getDescription()).contains("routes/web");
-  }
-
-  private static java.util.List<String> fieldsOf(StatusRuntimeException e) {
-    com.google.rpc.Status status = StatusProto.fromThrowable(e);
-    assertThat(status).as("status details").isNotNull();
-    return status.getDetailsList().stream()
-        .filter(any -> any.is(BadRequest.class))
-        .flatMap(
-            any -> {
-              try {
-                return any.unpack(BadRequest.class).getFieldViolationsList().stream();
-              } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
-                throw new AssertionError(ex);
-              }
-            })
-        .map(BadRequest.FieldViolation::getField)
-        .toList();
   }
 }

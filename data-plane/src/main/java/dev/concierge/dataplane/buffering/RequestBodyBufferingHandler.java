@@ -36,8 +36,7 @@ import org.slf4j.LoggerFactory;
  * has delivered it (nginx's default request buffering, the default), or lets it stream upstream as
  * it arrives (large uploads, streaming APIs), with the route's size limit if it has one.
  *
- * <p>Buffering:
- * <p>A body of up to {@link AdmissionPolicy#memoryLimit()} bytes is kept in pooled memory; a
+ * <p>Buffering: a body of up to {@link AdmissionPolicy#memoryLimit()} bytes is kept in pooled memory; a
  * larger one is spilled to a temporary file (0600, in {@link AdmissionPolicy#spillDirectory()}),
  * written on the thread pool, never on the thread that reads the client. The next stage gets a
  * request whose {@code read()}/{@code demand()} replay the body, whose {@code getLength()} and
@@ -47,8 +46,12 @@ import org.slf4j.LoggerFactory;
  * when the request completes. A request without a body (no or zero {@code Content-Length}, no
  * {@code Transfer-Encoding}) passes straight on.
  *
+ * <p>Streaming: the request goes on at once; a body of unknown length is counted on its way through
+ * when the route has a limit ({@link SizeLimitedRequest}).
+ *
  * <p>Answers itself, completing the callback: 413 {@code request body too large} when {@code
- * Content-Length} or the bytes read exceed {@link AdmissionPolicy#maxBodySize()}; 408 {@code
+ * Content-Length} or the bytes read exceed the route's {@link BufferingPolicy#maxBytes()} (when
+ * buffering and it is 0: {@link AdmissionPolicy#maxBodySize()}); 408 {@code
  * request body timed out} when the body is not complete within {@link
  * AdmissionPolicy#bodyTimeout()} of the header block, however steadily bytes trickle in; 500 when
  * the spill file cannot be written. Each closes the connection. If the client fails, the callback

@@ -3,6 +3,7 @@ package dev.concierge.dataplane.chain;
 import static java.util.Objects.requireNonNull;
 
 import java.util.function.LongSupplier;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -17,6 +18,12 @@ import org.eclipse.jetty.util.Callback;
  * threads is a happens-before edge of Jetty's or the JDK's queues); completed exactly once.
  */
 public final class RequestContext extends Request.Wrapper implements Callback {
+  /**
+   * Set on a request whose failure this context already counted: Jetty then answers it through
+   * its error handler, which must not count it again.
+   */
+  public static final String COUNTED = RequestContext.class.getName() + ".counted";
+
   private final Response response;
   private final Callback callback;
   private final Meter unrouted;
@@ -102,13 +109,19 @@ public final class RequestContext extends Request.Wrapper implements Callback {
 
   @Override
   public void succeeded() {
-    count();
+    count(response.getStatus());
     callback.succeeded();
   }
 
   @Override
   public void failed(Throwable failure) {
-    count();
+    if (!response.isCommitted()) {
+      // Jetty answers 500 (or the failure's status) through its error handler.
+      setAttribute(COUNTED, Boolean.TRUE);
+      count(HttpStatus.INTERNAL_SERVER_ERROR_500);
+    } else {
+      count(response.getStatus());
+    }
     callback.failed(failure);
   }
 
@@ -117,8 +130,7 @@ public final class RequestContext extends Request.Wrapper implements Callback {
     return callback.getInvocationType();
   }
 
-  private void count() {
-    int status = response.getStatus();
+  private void count(int status) {
     long latency = nanoTime.getAsLong() - startNanos;
     Meter route = routeMeter;
     if (route == null) {

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.chain.ErrorAnswers;
 import dev.concierge.dataplane.chain.Meter;
+import dev.concierge.dataplane.chain.RequestContext;
 import java.util.Locale;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
@@ -15,7 +16,7 @@ import org.eclipse.jetty.util.Callback;
  * The proxy port's answers to what never reaches the handler chain (a malformed request line, a
  * header block too large, a URI too long: 400, 431, 414) and to failures Jetty itself answers: the
  * node's own short text answer with a request id ({@link ErrorAnswers}), never Jetty's HTML page,
- * counted on the unrouted meter. Thread-safe.
+ * counted on the unrouted meter unless the chain already counted the request. Thread-safe.
  */
 public final class NodeErrorHandler extends ErrorHandler {
   private final Meter unrouted;
@@ -27,7 +28,9 @@ public final class NodeErrorHandler extends ErrorHandler {
   @Override
   protected void generateResponse(Request request, Response response, int code, String message,
       Throwable cause, Callback callback) {
-    unrouted.record(code, 0, 0);
+    if (request.getAttribute(RequestContext.COUNTED) == null) {
+      unrouted.record(code, 0, 0);
+    }
     ErrorAnswers.write(request, response, callback, code, reason(code));
   }
 

@@ -138,10 +138,10 @@ public final class UpstreamHandler extends RouteScopedHandler {
         }
         tried[tries - 1] = failedAt;
         Endpoint next = cluster.balancer().pick(tried, tries);
-        // Same endpoint again (no other left): a pooled connection that failed says nothing of
-        // the endpoint, so the retry opens a fresh one.
+        // The same endpoint again (no other left) only when the failure was a pooled connection's,
+        // which says nothing of the endpoint: the retry then opens a fresh one.
         fresh = next == failedAt && reusedConnection;
-        if (next != failedAt || reusedConnection || outcome.nothingSent()) {
+        if (next != failedAt || reusedConnection) {
           tries++;
           context.retried();
           endpoint = next;

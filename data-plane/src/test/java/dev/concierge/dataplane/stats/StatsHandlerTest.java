@@ -1,0 +1,111 @@
+package dev.concierge.dataplane.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.concierge.api.v1.TrafficCounters;
+import dev.concierge.dataplane.chain.ErrorAnswers;
+import dev.concierge.dataplane.chain.PolicySet;
+import dev.concierge.dataplane.chain.RequestContext;
+import dev.concierge.dataplane.server.NodeErrorHandler;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.LocalConnector;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The outermost stage counts every answer once, where the request ended up, with its latency. */
+class StatsHandlerTest {
+  private final TrafficStats stats = new TrafficStats();
+  private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+  private Server server;
+  private LocalConnector local;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new Server();
+    local = new LocalConnector(server);
+    server.addConnector(local);
+    Handler stage = new Handler.Abstract.NonBlocking() {
+      @Override
+      public boolean handle(Request request, Response response, Callback callback) {
+        clock.addAndGet(2_500_000); // every answer takes 2.5 ms on the injected clock
+        RequestContext context = RequestContext.of(request);
+        switch (Request.getPathInContext(request)) {
+          case "/routed" -> {
+            context.route("routes/r", PolicySet.empty(), stats.route("routes/r"));
+            context.cluster(stats.cluster("clusters/c"));
+            context.upstreamFailure();
+            context.retried();
+            Content.Sink.write(response, true, "ok", callback);
+          }
+          case "/fails" -> {
+            context.route("routes/r", PolicySet.empty(), stats.route("routes/r"));
+            callback.failed(new IllegalStateException("boom"));
+          }
+          default -> ErrorAnswers.write(request, response, callback, 404, "no route");
+        }
+        return true;
+      }
+    };
+    server.setHandler(new StatsHandler(stats, clock::get, stage));
+    server.setErrorHandler(new NodeErrorHandler(stats.unrouted()));
+    server.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    server.stop();
+  }
+
+  private String get(String path) throws Exception {
+    return local.getResponse("GET " + path + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  }
+
+  private TrafficCounters route() {
+    return stats.routeCounters().stream().filter(c -> c.getName().equals("routes/r"))
+        .findFirst().orElseThrow();
+  }
+
+  @Test
+  void countsAnswersWithoutARouteAsUnrouted() throws Exception {
+    assertThat(get("/nowhere")).startsWith("HTTP/1.1 404").contains("no route\nrequest-id: ");
+    assertThat(get("/nowhere")).startsWith("HTTP/1.1 404");
+
+    TrafficCounters unrouted = stats.unroutedCounters();
+    assertThat(unrouted.getRequests()).isEqualTo(2);
+    assertThat(unrouted.getResponses4Xx()).isEqualTo(2);
+    assertThat(unrouted.getLatencyCount()).isEqualTo(2);
+    assertThat(stats.routeCounters()).isEmpty();
+  }
+
+  @Test
+  void countsRoutedAnswersOnRouteAndClusterWithLatencyRetriesAndFailures() throws Exception {
+    assertThat(get("/routed")).startsWith("HTTP/1.1 200");
+
+    TrafficCounters route = route();
+    assertThat(route.getRequests()).isEqualTo(1);
+    assertThat(route.getResponses2Xx()).isEqualTo(1);
+    assertThat(route.getRetries()).isEqualTo(1);
+    assertThat(route.getUpstreamFailures()).isEqualTo(1);
+    assertThat(route.getLatencyCount()).isEqualTo(1);
+    assertThat(route.getLatencyP50Us()).isBetween(2475L, 2525L); // 2 significant digits
+    TrafficCounters cluster = stats.clusterCounters().get(0);
+    assertThat(cluster.getName()).isEqualTo("clusters/c");
+    assertThat(cluster.getRequests()).isEqualTo(1);
+    assertThat(stats.unroutedCounters().getRequests()).isZero();
+  }
+
+  @Test
+  void countsAFailureBeforeCommitAs500Once() throws Exception {
+    assertThat(get("/fails")).startsWith("HTTP/1.1 500").contains("internal error\nrequest-id: ");
+
+    assertThat(route().getResponses5Xx()).isEqualTo(1);
+    assertThat(stats.unroutedCounters().getRequests()).isZero();
+  }
+}
