@@ -36,6 +36,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -45,6 +46,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Over both transports, against real backends on loopback.
  */
 class DecideAndCarryTest {
+  private static final String RR = "GET /rr HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n";
   private static final ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
   private static final Map<ProxyServer.Transport, ProxyServer> proxies =
       new EnumMap<>(ProxyServer.Transport.class);
@@ -141,7 +143,11 @@ class DecideAndCarryTest {
   }
 
   private static String send(ProxyServer.Transport transport, String head) throws IOException {
-    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxies.get(transport).port())) {
+    return send(proxies.get(transport), head);
+  }
+
+  private static String send(ProxyServer proxy, String head) throws IOException {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
       socket.setSoTimeout(5000);
       OutputStream out = socket.getOutputStream();
       out.write(head.getBytes(StandardCharsets.ISO_8859_1));
@@ -271,5 +277,25 @@ class DecideAndCarryTest {
     String malformed = send(transport, "GET /\u0001 HTTP/1.1\r\nHost: a.test\r\n\r\n");
     assertThat(malformed).startsWith("HTTP/1.1 400").doesNotContain("<html");
     assertThat(body(malformed)).startsWith("bad request\nrequest-id: ");
+  }
+
+  @Test
+  void roundRobinGoesOnWhereItWasAcrossAnUnrelatedConfigSwap() throws Exception {
+    RuntimeCompiler compiler = new RuntimeCompiler(new EndpointRegistry(), new TrafficStats());
+    List<Cluster> clusters = List.of(cluster("ab", portA, portB));
+    RuntimeHolder runtimes = new RuntimeHolder();
+    runtimes.set(compiler.compile(snapshot(1, clusters, List.of(route("ab", List.of(), "/", "ab")))));
+    try (ProxyServer proxy = new ProxyServer("127.0.0.1", 0, runtimes).start()) {
+      String first = body(send(proxy, RR));
+      // Revision 2 adds an unrelated route between two requests.
+      runtimes.set(compiler.compile(snapshot(2, List.of(cluster("ab", portA, portB), cluster("b", portB)),
+          List.of(route("ab", List.of(), "/", "ab"), route("other", List.of(), "/other", "b")))));
+      String second = body(send(proxy, RR));
+      String third = body(send(proxy, RR));
+
+      assertThat(first).isEqualTo("A GET /rr\n");
+      assertThat(second).isEqualTo("B GET /rr\n");
+      assertThat(third).isEqualTo("A GET /rr\n");
+    }
   }
 }
