@@ -2,6 +2,7 @@ package dev.concierge.controlplane.management;
 
 import com.google.protobuf.Descriptors.EnumDescriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
+import dev.concierge.api.rules.HostPatterns;
 import dev.concierge.api.rules.HttpMethods;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.RequestBodyPolicy;
@@ -56,9 +57,9 @@ public final class RouteValidator {
     for (int i = 0; i < match.getHostsCount(); i++) {
       String host = match.getHosts(i);
       String field = prefix + ".match.hosts[" + i + "]";
-      String name = host.startsWith("*.") ? host.substring(2) : host;
-      if (!Hosts.isDnsName(name)) {
-        violations.add(field, "\"" + host + "\" must be a DNS name or \"*.\" followed by one");
+      String problem = HostPatterns.problem(host);
+      if (problem != null) {
+        violations.add(field, problem);
       }
       Integer first = hosts.putIfAbsent(host.toLowerCase(Locale.ROOT), i);
       if (first != null) {

@@ -2,6 +2,7 @@ package dev.concierge.dataplane.runtime;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.rules.HostPatterns;
 import dev.concierge.api.rules.HttpMethods;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
@@ -52,7 +53,6 @@ public final class RuntimeCompiler {
   static final Duration MAX_CONNECT_TIMEOUT = Duration.ofSeconds(60);
 
   private static final Pattern ID = Pattern.compile("[a-z][a-z0-9-]{0,62}");
-  private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
   private final EndpointRegistry endpoints;
   private final TrafficStats stats;
@@ -183,8 +183,9 @@ public final class RuntimeCompiler {
     for (int j = 0; j < match.getHostsCount(); j++) {
       String host = match.getHosts(j);
       String lower = host.toLowerCase(Locale.ROOT);
-      if (!validHostPattern(lower)) {
-        problems.add(path + ": match.hosts[" + j + "]: bad host pattern \"" + host + "\"");
+      String problem = HostPatterns.problem(host);
+      if (problem != null) {
+        problems.add(path + ": match.hosts[" + j + "]: " + problem);
       } else if (seenHosts.add(lower)) {
         hosts.add(lower);
       }
@@ -316,21 +317,9 @@ public final class RuntimeCompiler {
     return new ForwardPolicy(ClusterSplit.of(shares), timeout, maxAttempts, rewrite);
   }
 
-  /** Exact DNS names or a leading "*." wildcard over at least two labels; no ports, no regex. */
+  /** The shared rule of {@link HostPatterns}, which the control plane applies too. */
   static boolean validHostPattern(String pattern) {
-    String name = pattern.startsWith("*.") ? pattern.substring(2) : pattern;
-    if (name.isEmpty() || name.length() > 253) {
-      return false;
-    }
-    String[] labels = name.split("\\.", -1);
-    if (pattern.startsWith("*.") && labels.length < 2) {
-      return false;
-    }
-    for (String label : labels) {
-      if (!LABEL.matcher(label).matches()) {
-        return false;
-      }
-    }
-    return true;
+    return HostPatterns.problem(pattern) == null;
   }
+
 }

@@ -1,0 +1,101 @@
+package dev.concierge.api.rules;
+
+import java.util.Locale;
+
+/**
+ * The rule for a route's host patterns, which the control plane checks on every write and every
+ * node checks again when it compiles: matching ignores case; a pattern is
+ *
+ * <ul>
+ *   <li>a DNS name: labels of letters, digits and inner hyphens, 1-63 characters each, at most 253
+ *       in all, no empty label and no trailing dot, not all-numeric (that is a broken IPv4
+ *       literal); internationalised names in their punycode form ({@code xn--…});
+ *   <li>a wildcard {@code *.} followed by a DNS name of at least two labels ({@code *.example.com},
+ *       never {@code *.com} or {@code *});
+ *   <li>an IPv4 literal ({@code 10.0.0.5}) or a bracketed IPv6 literal ({@code [::1]}), as clients
+ *       send them in Host.
+ * </ul>
+ *
+ * Ports are never part of a pattern.
+ */
+public final class HostPatterns {
+  /** Longest DNS name. */
+  public static final int MAX_NAME = 253;
+  /** Longest DNS label. */
+  public static final int MAX_LABEL = 63;
+
+  private HostPatterns() {}
+
+  /** What is wrong with {@code pattern}, or {@code null} when it is a valid host pattern. */
+  public static String problem(String pattern) {
+    String host = pattern.toLowerCase(Locale.ROOT);
+    if (host.isEmpty()) {
+      return "must not be empty";
+    }
+    if (host.startsWith("[") && host.endsWith("]")) {
+      return IpLiterals.isIpv6(host.substring(1, host.length() - 1))
+          ? null : "\"" + pattern + "\" is not an IPv6 literal";
+    }
+    if (host.indexOf(':') >= 0) {
+      return "\"" + pattern + "\" must not carry a port (hosts match without one);"
+          + " an IPv6 literal goes in brackets";
+    }
+    boolean wildcard = host.startsWith("*.");
+    String name = wildcard ? host.substring(2) : host;
+    if (!wildcard && IpLiterals.isIpv4(name)) {
+      return null;
+    }
+    String dns = dnsNameProblem(name);
+    if (dns != null) {
+      return "\"" + pattern + "\" " + dns;
+    }
+    if (wildcard && name.indexOf('.') < 0) {
+      return "\"" + pattern + "\" would match every name under a top-level domain: a wildcard needs"
+          + " at least two labels after \"*.\" (e.g. *.example.com)";
+    }
+    return null;
+  }
+
+  /** What makes {@code name} (lower case) no DNS name, or {@code null}. */
+  private static String dnsNameProblem(String name) {
+    if (name.length() > MAX_NAME) {
+      return "is longer than " + MAX_NAME + " characters";
+    }
+    if (name.endsWith(".")) {
+      return "must not end with a dot";
+    }
+    boolean allNumeric = true;
+    int start = 0;
+    while (true) {
+      int dot = name.indexOf('.', start);
+      int end = dot < 0 ? name.length() : dot;
+      String label = name.substring(start, end);
+      if (label.isEmpty()) {
+        return "has an empty label";
+      }
+      if (label.length() > MAX_LABEL) {
+        return "has a label longer than " + MAX_LABEL + " characters";
+      }
+      for (int i = 0; i < label.length(); i++) {
+        char c = label.charAt(i);
+        boolean digit = c >= '0' && c <= '9';
+        allNumeric &= digit;
+        if (!digit && !(c >= 'a' && c <= 'z') && c != '-') {
+          return c == '*'
+              ? "may have \"*\" only as a whole first label (\"*.example.com\")"
+              : c > 0x7f
+                  ? "is not ASCII: write an internationalised name in punycode (xn--…)"
+                  : "must be a DNS name (letters, digits, hyphens and dots) or \"*.\" followed by one";
+        }
+      }
+      if (label.startsWith("-") || label.endsWith("-")) {
+        return "has a label that starts or ends with a hyphen";
+      }
+      if (dot < 0) {
+        break;
+      }
+      start = dot + 1;
+    }
+    return allNumeric ? "is neither a DNS name nor an IPv4 literal" : null;
+  }
+}
