@@ -1,12 +1,14 @@
 package dev.concierge.dataplane.stats;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.dataplane.chain.ErrorAnswers;
 import dev.concierge.dataplane.chain.PolicySet;
 import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.server.NodeErrorHandler;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -77,6 +79,9 @@ class StatsHandlerTest {
     assertThat(get("/nowhere")).startsWith("HTTP/1.1 404").contains("no route\nrequest-id: ");
     assertThat(get("/nowhere")).startsWith("HTTP/1.1 404");
 
+    // The answer is counted when its write completes, which may be just after the client read it.
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> stats.unroutedCounters().getRequests() == 2);
     TrafficCounters unrouted = stats.unroutedCounters();
     assertThat(unrouted.getRequests()).isEqualTo(2);
     assertThat(unrouted.getResponses4Xx()).isEqualTo(2);
@@ -88,6 +93,9 @@ class StatsHandlerTest {
   void countsRoutedAnswersOnRouteAndClusterWithLatencyRetriesAndFailures() throws Exception {
     assertThat(get("/routed")).startsWith("HTTP/1.1 200");
 
+    await().atMost(Duration.ofSeconds(5)).until(() -> stats.routeCounters().size() == 1
+        && route().getRequests() == 1 && stats.clusterCounters().size() == 1
+        && stats.clusterCounters().get(0).getRequests() == 1);
     TrafficCounters route = route();
     assertThat(route.getRequests()).isEqualTo(1);
     assertThat(route.getResponses2Xx()).isEqualTo(1);
@@ -105,6 +113,7 @@ class StatsHandlerTest {
   void countsAFailureBeforeCommitAs500Once() throws Exception {
     assertThat(get("/fails")).startsWith("HTTP/1.1 500").contains("internal error\nrequest-id: ");
 
+    await().atMost(Duration.ofSeconds(5)).until(() -> !stats.routeCounters().isEmpty());
     assertThat(route().getResponses5Xx()).isEqualTo(1);
     assertThat(stats.unroutedCounters().getRequests()).isZero();
   }

@@ -4,6 +4,7 @@ import static dev.concierge.dataplane.TestSnapshots.cluster;
 import static dev.concierge.dataplane.TestSnapshots.route;
 import static dev.concierge.dataplane.TestSnapshots.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ForwardAction;
@@ -23,6 +24,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -200,7 +202,9 @@ class DecideAndCarryTest {
       assertThat(body(answer)).isEqualTo("A POST /retry/refused\n");
     }
     // Round robin alternates: half the requests met the refusing endpoint first.
-    assertThat(counters("routes/refused").getRetries() - retriesBefore).isEqualTo(2);
+    // Counted when each request completes, which may be just after the client has the answer.
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        assertThat(counters("routes/refused").getRetries() - retriesBefore).isEqualTo(2));
   }
 
   @ParameterizedTest
