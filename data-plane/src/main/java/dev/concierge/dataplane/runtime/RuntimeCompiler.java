@@ -316,10 +316,4 @@ public final class RuntimeCompiler {
     }
     return new ForwardPolicy(ClusterSplit.of(shares), timeout, maxAttempts, rewrite);
   }
-
-  /** The shared rule of {@link HostPatterns}, which the control plane applies too. */
-  static boolean validHostPattern(String pattern) {
-    return HostPatterns.problem(pattern) == null;
-  }
-
 }

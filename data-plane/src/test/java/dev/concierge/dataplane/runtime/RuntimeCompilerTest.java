@@ -6,6 +6,7 @@ import static dev.concierge.dataplane.TestSnapshots.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.concierge.api.rules.HostPatterns;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Endpoint;
@@ -106,13 +107,13 @@ class RuntimeCompilerTest {
 
   @Test
   void validatesHostPatterns() {
-    assertThat(RuntimeCompiler.validHostPattern("example.com")).isTrue();
-    assertThat(RuntimeCompiler.validHostPattern("*.example.com")).isTrue();
-    assertThat(RuntimeCompiler.validHostPattern("10.0.0.5")).isTrue();
-    assertThat(RuntimeCompiler.validHostPattern("*.com")).isFalse();
-    assertThat(RuntimeCompiler.validHostPattern("a.*.com")).isFalse();
-    assertThat(RuntimeCompiler.validHostPattern("example.com:80")).isFalse();
-    assertThat(RuntimeCompiler.validHostPattern("-a.com")).isFalse();
+    assertThat(HostPatterns.problem("example.com")).isNull();
+    assertThat(HostPatterns.problem("*.example.com")).isNull();
+    assertThat(HostPatterns.problem("10.0.0.5")).isNull();
+    assertThat(HostPatterns.problem("*.com")).isNotNull();
+    assertThat(HostPatterns.problem("a.*.com")).isNotNull();
+    assertThat(HostPatterns.problem("example.com:80")).isNotNull();
+    assertThat(HostPatterns.problem("-a.com")).isNotNull();
   }
 
   @Test

@@ -137,10 +137,6 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
     return STATE.compareAndSet(this, IDLE, BUSY);
   }
 
-  boolean bytesReceived() {
-    return bytesReceived;
-  }
-
   /** Prepares the response side for {@code ex}; called before the request head is written. */
   void begin(UpstreamExchange ex) {
     bodyMode = B_HEAD;
@@ -435,7 +431,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
     Throwable cause = timedOut && !(failure instanceof TimeoutException)
         ? new TimeoutException("upstream timed out")
         : failure;
-    ex.attemptFailed(this, cause, bytesReceived);
+    ex.attemptFailed(this, cause);
   }
 
   private void releaseInput() {
@@ -536,7 +532,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
     public void failed(Throwable failure) {
       UpstreamExchange ex = exchange;
       if (ex != null) {
-        ex.attemptFailed(UpstreamConnection.this, failure, bytesReceived);
+        ex.attemptFailed(UpstreamConnection.this, failure);
         return;
       }
       close();

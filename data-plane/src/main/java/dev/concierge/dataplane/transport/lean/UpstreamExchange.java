@@ -138,7 +138,7 @@ final class UpstreamExchange {
   }
 
   /** The try on {@code c} failed before its response was committed to the client. */
-  void attemptFailed(UpstreamConnection c, Throwable failure, boolean bytesReceived) {
+  void attemptFailed(UpstreamConnection c, Throwable failure) {
     if (!claim(c)) {
       return;
     }
@@ -311,7 +311,7 @@ final class UpstreamExchange {
       if (clientFailure) {
         clientFailed(c, failure);
       } else {
-        attemptFailed(c, failure, c.bytesReceived());
+        attemptFailed(c, failure);
       }
     }
 
