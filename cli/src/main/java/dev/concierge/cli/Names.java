@@ -1,6 +1,6 @@
 package dev.concierge.cli;
 
-import java.util.regex.Pattern;
+import dev.concierge.api.rules.ResourceIds;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
@@ -10,8 +10,6 @@ enum Names {
   ROUTE("routes"),
   CERTIFICATE("certificates"),
   NODE("nodes");
-
-  private static final Pattern ID = Pattern.compile("[a-z][a-z0-9-]{0,62}");
 
   private final String collection;
 
@@ -33,14 +31,15 @@ enum Names {
               + collection
               + "/ID)");
     }
-    if (!ID.matcher(id).matches()) {
+    if (!ResourceIds.isId(id)) {
       throw new ParameterException(
           spec.commandLine(),
           "invalid "
               + singular()
               + " id '"
               + id
-              + "': use 1-63 of a-z, 0-9 and '-', starting with a letter");
+              + "': it "
+              + ResourceIds.RULE);
     }
     return collection + "/" + id;
   }

@@ -20,9 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ConfigDiscoveryService extends ConfigDiscoveryGrpc.ConfigDiscoveryImplBase
     implements AutoCloseable {
-  /** The discovery protocol version this control plane speaks. */
-  public static final int PROTOCOL_VERSION = 1;
-
   private final SnapshotCache snapshots;
   private final NodeRegistry registry;
   private final Set<NodeStream> streams = ConcurrentHashMap.newKeySet();

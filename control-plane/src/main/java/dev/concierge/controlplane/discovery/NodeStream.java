@@ -1,5 +1,6 @@
 package dev.concierge.controlplane.discovery;
 
+import dev.concierge.api.rules.ConfigProtocol;
 import dev.concierge.api.v1.ConfigRequest;
 import dev.concierge.api.v1.ConfigResponse;
 import dev.concierge.api.v1.ConfigSnapshot;
@@ -128,13 +129,13 @@ final class NodeStream implements StreamObserver<ConfigRequest> {
       return;
     }
     NodeInfo node = request.getNode();
-    if (node.getProtocolVersion() != ConfigDiscoveryService.PROTOCOL_VERSION) {
+    if (node.getProtocolVersion() != ConfigProtocol.VERSION) {
       fail(
           Status.FAILED_PRECONDITION.withDescription(
               "protocol version "
                   + node.getProtocolVersion()
                   + " not supported; this control plane speaks "
-                  + ConfigDiscoveryService.PROTOCOL_VERSION));
+                  + ConfigProtocol.VERSION));
       return;
     }
     if (!NODE_ID.matcher(node.getId()).matches()) {

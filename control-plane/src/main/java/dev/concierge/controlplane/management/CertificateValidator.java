@@ -1,5 +1,6 @@
 package dev.concierge.controlplane.management;
 
+import dev.concierge.api.rules.FieldChecks;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.controlplane.crypto.ParsedCertificate;
 import dev.concierge.controlplane.crypto.PemCertificates;
@@ -14,11 +15,7 @@ public final class CertificateValidator {
   /** Records violations of the description. */
   public static void validateDescription(
       Certificate certificate, String prefix, FieldViolations violations) {
-    if (certificate.getDescription().length() > ClusterValidator.MAX_DESCRIPTION) {
-      violations.add(
-          prefix + ".description",
-          "must be at most " + ClusterValidator.MAX_DESCRIPTION + " characters");
-    }
+    FieldChecks.description(certificate.getDescription(), prefix + ".description", violations::add);
   }
 
   /** Parses chain and key; empty (with violations recorded) unless both parse and match. */

@@ -1,21 +1,15 @@
 package dev.concierge.controlplane.management;
 
+import dev.concierge.api.rules.ResourceIds;
 import dev.concierge.controlplane.store.ResourceKind;
-import java.util.regex.Pattern;
 
-/**
- * Resource ids and names: "clusters/{id}" with ids of 1-63 of [a-z0-9-], starting with a letter.
- */
+/** The names of resources in requests, by the shared {@link ResourceIds} rule. */
 final class ResourceNames {
-  static final Pattern ID = Pattern.compile("[a-z][a-z0-9-]{0,62}");
-  static final String ID_RULE = "must be 1-63 of [a-z0-9-], starting with a letter";
-
   private ResourceNames() {}
 
   /** Whether the name is the kind's prefix followed by a valid id. */
   static boolean isValid(ResourceKind kind, String name) {
-    return name.startsWith(kind.namePrefix())
-        && ID.matcher(name.substring(kind.namePrefix().length())).matches();
+    return ResourceIds.isName(kind.namePrefix(), name);
   }
 
   /**
@@ -30,8 +24,8 @@ final class ResourceNames {
       String nameField,
       FieldViolations violations) {
     if (!id.isEmpty()) {
-      if (!ID.matcher(id).matches()) {
-        violations.add(idField, "\"" + id + "\" " + ID_RULE);
+      if (!ResourceIds.isId(id)) {
+        violations.add(idField, "\"" + id + "\" " + ResourceIds.RULE);
       }
       return kind.name(id);
     }
@@ -45,12 +39,9 @@ final class ResourceNames {
 
   /** Records a violation unless the name is valid for the kind. */
   static void checkName(ResourceKind kind, String name, String field, FieldViolations violations) {
-    if (name.isEmpty()) {
-      violations.add(field, "a name (\"" + kind.namePrefix() + "{id}\") is required");
-    } else if (!isValid(kind, name)) {
-      violations.add(
-          field,
-          "\"" + name + "\" must be \"" + kind.namePrefix() + "{id}\" where the id " + ID_RULE);
+    String problem = ResourceIds.nameProblem(kind.namePrefix(), name);
+    if (problem != null) {
+      violations.add(field, problem);
     }
   }
 }

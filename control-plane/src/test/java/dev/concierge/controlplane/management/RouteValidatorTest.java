@@ -110,7 +110,7 @@ class RouteValidatorTest {
         .setRequestBody(
             RequestBodyPolicy.newBuilder()
                 .setMode(RequestBodyPolicy.Mode.STREAM)
-                .setMaxBytes(RouteValidator.MAX_BODY_BYTES));
+                .setMaxBytes(dev.concierge.api.rules.RouteRules.MAX_BODY_BYTES));
   }
 
   @Test
@@ -206,7 +206,7 @@ class RouteValidatorTest {
                 valid()
                     .setRequestBody(
                         RequestBodyPolicy.newBuilder()
-                            .setMaxBytes(RouteValidator.MAX_BODY_BYTES + 1))
+                            .setMaxBytes(dev.concierge.api.rules.RouteRules.MAX_BODY_BYTES + 1))
                     .build()))
         .containsExactly(
             "route.request_body.max_bytes: must be at most 1 TiB (1099511627776 bytes), not"

@@ -1,5 +1,6 @@
 package dev.concierge.dataplane.config;
 
+import dev.concierge.api.rules.ConfigProtocol;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.v1.ConfigDiscoveryGrpc;
@@ -28,8 +29,6 @@ import org.slf4j.LoggerFactory;
  * the node keeps serving throughout. Thread-safe.
  */
 public final class ConfigClient implements AutoCloseable {
-  /** Discovery protocol version this node speaks. */
-  public static final int PROTOCOL_VERSION = 1;
   private static final Logger LOG = LoggerFactory.getLogger(ConfigClient.class);
 
   private final ControlPlaneChannels channels;
@@ -59,7 +58,7 @@ public final class ConfigClient implements AutoCloseable {
       Backoff backoff,
       ScheduledExecutorService scheduler) {
     this.channels = requireNonNull(channels, "channels");
-    this.node = requireNonNull(node, "node").toBuilder().setProtocolVersion(PROTOCOL_VERSION).build();
+    this.node = requireNonNull(node, "node").toBuilder().setProtocolVersion(ConfigProtocol.VERSION).build();
     this.compiler = requireNonNull(compiler, "compiler");
     this.runtimes = requireNonNull(runtimes, "runtimes");
     this.onApplied = requireNonNull(onApplied, "onApplied");

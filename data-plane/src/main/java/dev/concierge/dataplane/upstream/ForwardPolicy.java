@@ -2,6 +2,7 @@ package dev.concierge.dataplane.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.rules.RouteRules;
 import dev.concierge.dataplane.chain.PolicyKey;
 import dev.concierge.dataplane.cluster.ClusterSplit;
 import java.time.Duration;
@@ -17,11 +18,6 @@ import java.time.Duration;
  */
 public record ForwardPolicy(
     ClusterSplit split, Duration timeout, int maxAttempts, RequestRewrite rewrite) {
-  /** Default tries per request: one retry. */
-  public static final int DEFAULT_MAX_ATTEMPTS = 2;
-  /** Most tries a route may ask for. */
-  public static final int MAX_ATTEMPTS = 5;
-
   private static final ForwardPolicy NONE =
       new ForwardPolicy(null, Duration.ofSeconds(15), 1, RequestRewrite.defaults());
 
@@ -32,7 +28,7 @@ public record ForwardPolicy(
   public ForwardPolicy {
     requireNonNull(timeout, "timeout");
     requireNonNull(rewrite, "rewrite");
-    if (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS) {
+    if (maxAttempts < 1 || maxAttempts > RouteRules.MAX_ATTEMPTS) {
       throw new IllegalArgumentException("maxAttempts must be 1-5: " + maxAttempts);
     }
   }

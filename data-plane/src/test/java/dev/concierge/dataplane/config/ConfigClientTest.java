@@ -102,7 +102,7 @@ class ConfigClientTest {
 
     assertThat(nack.getResponseNonce()).isEqualTo("n2");
     assertThat(nack.getRevision()).isEqualTo(6);
-    assertThat(nack.getErrorDetail()).isEqualTo("routes/api: cluster \"clusters/x\" is not in the snapshot");
+    assertThat(nack.getErrorDetail()).isEqualTo("routes/api.forward.clusters[0].cluster: cluster \"clusters/x\" does not exist");
     assertThat(runtimes.revision()).isEqualTo(5);
     assertThat(saved).containsExactly(5L);
   }

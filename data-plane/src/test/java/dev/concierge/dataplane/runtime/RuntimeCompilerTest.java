@@ -60,7 +60,7 @@ class RuntimeCompilerTest {
 
     CompileException e = catchThrowableOfType(CompileException.class, () -> compiler.compile(snapshot));
 
-    assertThat(e.getMessage()).isEqualTo("routes/api: cluster \"clusters/x\" is not in the snapshot");
+    assertThat(e.getMessage()).isEqualTo("routes/api.forward.clusters[0].cluster: cluster \"clusters/x\" does not exist");
   }
 
   @Test
@@ -83,18 +83,19 @@ class RuntimeCompilerTest {
     CompileException e = catchThrowableOfType(CompileException.class, () -> compiler.compile(snapshot));
 
     assertThat(e.problems()).containsExactlyInAnyOrder(
-        "clusters/empty: has no endpoints",
-        "clusters/bad: endpoints[0]: bad host \"\"",
-        "clusters/bad: endpoints[0]: port 0 is not in 1-65535",
-        "clusters/bad: endpoints[2]: duplicate endpoint 10.0.0.1:80",
-        "clusters/ok: duplicate cluster name",
-        "routes/hosts: match.hosts[0]: \"*.\" has an empty label",
-        "routes/hosts: match.hosts[1]: \"a..b\" has an empty label",
-        "routes/path: match.path_prefix \"api\" does not start with \"/\"",
-        "routes/none: forward has no clusters",
-        "routes/idle: has no action",
-        "routes/dup: duplicate route name",
-        "routes/Bad_Name: name \"routes/Bad_Name\" is not routes/{id} with id [a-z][a-z0-9-]{0,62}");
+        "clusters/empty.endpoints: at least one endpoint is required",
+        "clusters/bad.endpoints[0].host: a host is required",
+        "clusters/bad.endpoints[0].port: must be 1-65535, not 0",
+        "clusters/bad.endpoints[2]: duplicates endpoints[1] (10.0.0.1:80)",
+        "clusters/ok.name: duplicate cluster name",
+        "routes/hosts.match.hosts[0]: \"*.\" has an empty label",
+        "routes/hosts.match.hosts[1]: \"a..b\" has an empty label",
+        "routes/path.match.path_prefix: must start with \"/\"",
+        "routes/none.forward.clusters: at least one cluster is required",
+        "routes/idle.forward: an action is required: set forward",
+        "routes/dup.name: duplicate route name",
+        "routes/Bad_Name.name: \"routes/Bad_Name\" must be \"routes/{id}\" where the id must be"
+            + " 1-63 of [a-z0-9-], starting with a letter");
     assertThat(e.getMessage()).contains("\n");
   }
 
@@ -154,11 +155,11 @@ class RuntimeCompilerTest {
         snapshot(1, List.of(cluster("ok", 80)), List.of(badMethods, modeWithoutPrefix))));
 
     assertThat(e.problems()).hasSize(5);
-    assertThat(e.problems()).anyMatch(p -> p.startsWith("routes/m: match.methods[1]: methods are case-sensitive"));
-    assertThat(e.problems()).anyMatch(p -> p.startsWith("routes/m: match.methods[2]: \"G T\" is not an HTTP method"));
-    assertThat(e.problems()).contains("routes/m: match.methods[3]: \"GET\" is listed twice");
-    assertThat(e.problems()).anyMatch(p -> p.startsWith("routes/m: match.methods[4]: CONNECT is answered 405"));
-    assertThat(e.problems()).contains("routes/p: match.prefix_mode: only applies to path_prefix");
+    assertThat(e.problems()).anyMatch(p -> p.startsWith("routes/m.match.methods[1]: methods are case-sensitive"));
+    assertThat(e.problems()).anyMatch(p -> p.startsWith("routes/m.match.methods[2]: \"G T\" is not an HTTP method"));
+    assertThat(e.problems()).contains("routes/m.match.methods[3]: duplicates methods[0]");
+    assertThat(e.problems()).anyMatch(p -> p.startsWith("routes/m.match.methods[4]: CONNECT is answered 405"));
+    assertThat(e.problems()).contains("routes/p.match.prefix_mode: only applies to path_prefix");
   }
 
   @Test
@@ -180,7 +181,7 @@ class RuntimeCompilerTest {
     CompiledRoute plain = runtime.routes().find("h", "/plain");
     assertThat(plain.policies().get(BufferingPolicy.KEY)).isSameAs(BufferingPolicy.defaults());
     assertThat(plain.policies().get(ForwardPolicy.KEY).maxAttempts())
-        .isEqualTo(ForwardPolicy.DEFAULT_MAX_ATTEMPTS);
+        .isEqualTo(dev.concierge.api.rules.RouteRules.DEFAULT_ATTEMPTS);
     assertThat(plain.policies().get(ForwardPolicy.KEY).rewrite().pathForm())
         .isEqualTo(RequestRewrite.PathForm.NORMALIZED);
   }
@@ -194,6 +195,6 @@ class RuntimeCompilerTest {
     CompileException e = catchThrowableOfType(CompileException.class,
         () -> compiler.compile(snapshot(1, List.of(cluster("ok", 80)), List.of(finalRoute))));
 
-    assertThat(e.problems()).containsExactly("routes/r: forward.max_attempts 6 is not in 0-5");
+    assertThat(e.problems()).containsExactly("routes/r.forward.max_attempts: must be at most 5 (0 means 2), not 6");
   }
 }

@@ -20,9 +20,9 @@ import java.util.Locale;
  */
 public final class HostPatterns {
   /** Longest DNS name. */
-  public static final int MAX_NAME = 253;
+  public static final int MAX_NAME = DnsNames.MAX_NAME;
   /** Longest DNS label. */
-  public static final int MAX_LABEL = 63;
+  public static final int MAX_LABEL = DnsNames.MAX_LABEL;
 
   private HostPatterns() {}
 
@@ -45,7 +45,7 @@ public final class HostPatterns {
     if (!wildcard && IpLiterals.isIpv4(name)) {
       return null;
     }
-    String dns = dnsNameProblem(name);
+    String dns = DnsNames.problem(name, false);
     if (dns != null) {
       return "\"" + pattern + "\" " + dns;
     }
@@ -54,48 +54,5 @@ public final class HostPatterns {
           + " at least two labels after \"*.\" (e.g. *.example.com)";
     }
     return null;
-  }
-
-  /** What makes {@code name} (lower case) no DNS name, or {@code null}. */
-  private static String dnsNameProblem(String name) {
-    if (name.length() > MAX_NAME) {
-      return "is longer than " + MAX_NAME + " characters";
-    }
-    if (name.endsWith(".")) {
-      return "must not end with a dot";
-    }
-    boolean allNumeric = true;
-    int start = 0;
-    while (true) {
-      int dot = name.indexOf('.', start);
-      int end = dot < 0 ? name.length() : dot;
-      String label = name.substring(start, end);
-      if (label.isEmpty()) {
-        return "has an empty label";
-      }
-      if (label.length() > MAX_LABEL) {
-        return "has a label longer than " + MAX_LABEL + " characters";
-      }
-      for (int i = 0; i < label.length(); i++) {
-        char c = label.charAt(i);
-        boolean digit = c >= '0' && c <= '9';
-        allNumeric &= digit;
-        if (!digit && !(c >= 'a' && c <= 'z') && c != '-') {
-          return c == '*'
-              ? "may have \"*\" only as a whole first label (\"*.example.com\")"
-              : c > 0x7f
-                  ? "is not ASCII: write an internationalised name in punycode (xn--…)"
-                  : "must be a DNS name (letters, digits, hyphens and dots) or \"*.\" followed by one";
-        }
-      }
-      if (label.startsWith("-") || label.endsWith("-")) {
-        return "has a label that starts or ends with a hyphen";
-      }
-      if (dot < 0) {
-        break;
-      }
-      start = dot + 1;
-    }
-    return allNumeric ? "is neither a DNS name nor an IPv4 literal" : null;
   }
 }
