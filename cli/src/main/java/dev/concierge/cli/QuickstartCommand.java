@@ -141,8 +141,8 @@ final class QuickstartCommand implements Callable<Integer> {
     out.println("Data in " + dir + "; CLI settings (server and admin token) written to " + config);
     out.println();
     out.println("Next, in another terminal:");
-    out.println("  python3 -m http.server 9001 &");
-    out.println("  python3 -m http.server 9002 &");
+    out.println("  python3 -m http.server 9001 --bind 127.0.0.1 &");
+    out.println("  python3 -m http.server 9002 --bind 127.0.0.1 &");
     out.println(
         "  ./concierge cluster create web --endpoint 127.0.0.1:9001 --endpoint 127.0.0.1:9002");
     out.println("  ./concierge route create web --path-prefix / --cluster web");
