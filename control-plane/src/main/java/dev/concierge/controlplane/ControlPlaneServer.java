@@ -154,6 +154,13 @@ public final class ControlPlaneServer implements AutoCloseable {
     adminToken = TokenFile.readOrCreate(dataDir.resolve("admin.token"));
     nodeToken = TokenFile.readOrCreate(dataDir.resolve("node.token"));
     KeyCipher cipher = KeyCipher.fromDataDir(dataDir);
+    String holder = "control plane pid " + ProcessHandle.current().pid();
+    DataDirLock dataDirLock = null;
+    if (jdbcUrl.startsWith("jdbc:h2:file:")) {
+      // Embedded H2 admits one process; say who holds it rather than H2's "may be already in use".
+      dataDirLock = DataDirLock.acquire(dataDir, holder);
+      resources.push(dataDirLock);
+    }
 
     JdbcConfigStore jdbcStore = JdbcConfigStore.open(jdbcUrl, clock);
     store = jdbcStore;
@@ -195,6 +202,9 @@ public final class ControlPlaneServer implements AutoCloseable {
             .build()
             .start();
     health.setStatus("", ServingStatus.SERVING);
+    if (dataDirLock != null && serverBuilder == null) {
+      dataDirLock.record(holder + " serving gRPC on " + bindAddress + ":" + server.getPort());
+    }
     log.info(
         "control plane serving on {} at revision {} (database {})",
         serverBuilder != null ? "a supplied transport" : bindAddress + ":" + server.getPort(),

@@ -54,6 +54,20 @@ class ControlPlaneServerTest {
   }
 
   @Test
+  void aSecondControlPlaneOnTheSameDataDirIsToldWhoHoldsIt() throws Exception {
+    try (ControlPlaneServer first = startOnLoopback()) {
+      assertThatThrownBy(this::startOnLoopback)
+          .hasMessage("data dir " + dir.toAbsolutePath() + " is in use by control plane pid "
+              + ProcessHandle.current().pid() + " serving gRPC on 127.0.0.1:" + first.port()
+              + ": stop it, or give this one another --data-dir");
+    }
+    try (ControlPlaneServer again = startOnLoopback()) {
+      assertThat(again.port()).isPositive();
+    }
+    assertThat(dir).isDirectoryNotContaining("glob:**.trace.db");
+  }
+
+  @Test
   void servesOnLoopbackAndKeepsEverythingAcrossRestart() throws Exception {
     String adminToken;
     String nodeToken;
