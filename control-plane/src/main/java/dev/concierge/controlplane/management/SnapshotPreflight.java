@@ -1,0 +1,68 @@
+package dev.concierge.controlplane.management;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Message;
+import dev.concierge.api.rules.SnapshotRules;
+import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.Route;
+import dev.concierge.controlplane.store.StoredConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Checks, before a write is stored, that the configuration it would produce still compiles on
+ * every node: the stored clusters and routes with the write applied, run through the same
+ * {@link SnapshotRules} as the nodes' compiler. A write that would halt config delivery to the
+ * whole fleet is refused instead; so is any write while the stored config is already broken
+ * (say, stored by an older version with looser rules), except one that repairs it. Thread-safe.
+ */
+public final class SnapshotPreflight {
+  private final Supplier<StoredConfig> config;
+
+  /** Reads the stored configuration from {@code config} on every check. */
+  public SnapshotPreflight(Supplier<StoredConfig> config) {
+    this.config = requireNonNull(config, "config");
+  }
+
+  /**
+   * Throws INVALID_ARGUMENT, naming every violation, unless the stored configuration with the
+   * resource {@code name} replaced by {@code next} (removed when {@code next} is null) keeps the
+   * nodes' rules.
+   */
+  public void check(String name, Message next) {
+    StoredConfig current = config.get();
+    ConfigSnapshot.Builder candidate = ConfigSnapshot.newBuilder().setRevision(current.revision() + 1);
+    candidate.addAllClusters(replace(current.clusters(), Cluster::getName, name,
+        next instanceof Cluster cluster ? cluster : null));
+    candidate.addAllRoutes(replace(current.routes(), Route::getName, name,
+        next instanceof Route route ? route : null));
+    FieldViolations violations = new FieldViolations();
+    SnapshotRules.check(candidate.build(), violations::add);
+    if (!violations.isEmpty()) {
+      throw violations.toException("refused: every node would reject the configuration this write"
+          + " leaves");
+    }
+  }
+
+  private static <T> List<T> replace(List<T> stored, Function<T, String> nameOf,
+      String name, T next) {
+    List<T> result = new ArrayList<>(stored.size() + 1);
+    boolean replaced = false;
+    for (T resource : stored) {
+      if (!nameOf.apply(resource).equals(name)) {
+        result.add(resource);
+      } else if (next != null) {
+        result.add(next);
+        replaced = true;
+      }
+    }
+    if (next != null && !replaced) {
+      result.add(next);
+    }
+    return result;
+  }
+}
