@@ -21,14 +21,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ArgumentsSource;
 
+/** Every case runs on H2 and on PostgreSQL, each test on a database of its own. */
+@ParameterizedClass
+@ArgumentsSource(TestDatabase.All.class)
 class JdbcConfigStoreTest {
+  @Parameter TestDatabase database;
   @TempDir Path dir;
+  private String url;
   private JdbcConfigStore store;
 
   @BeforeEach
   void open() {
-    store = JdbcConfigStore.open(JdbcConfigStore.h2Url(dir), Clock.systemUTC());
+    url = database.createUrl(dir);
+    store = JdbcConfigStore.open(url, Clock.systemUTC());
   }
 
   @AfterEach
@@ -191,7 +200,7 @@ class JdbcConfigStoreTest {
     store.saveNode(Node.newBuilder().setName("nodes/n1").setAddress("y").build());
     store.close();
 
-    store = JdbcConfigStore.open(JdbcConfigStore.h2Url(dir), Clock.systemUTC());
+    store = JdbcConfigStore.open(url, Clock.systemUTC());
     assertThat(store.revision()).isEqualTo(2);
     StoredConfig config = store.readConfig();
     assertThat(config.revision()).isEqualTo(2);
