@@ -34,11 +34,13 @@ class PostgresConfigStoreTest {
     }
     try (JdbcConfigStore store = JdbcConfigStore.open(url, Clock.systemUTC())) {
       Cluster cluster =
-          store.createCluster(
-              Cluster.newBuilder()
-                  .setName("clusters/a")
-                  .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(1))
-                  .build(),
+          store.create(
+              ResourceTable.CLUSTERS,
+              Stored.of(
+                  Cluster.newBuilder()
+                      .setName("clusters/a")
+                      .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(1))
+                      .build()),
               "t");
       assertThat(cluster.getEtag()).isEqualTo("1");
       Route route =
@@ -48,19 +50,21 @@ class PostgresConfigStoreTest {
                   ForwardAction.newBuilder()
                       .addClusters(WeightedCluster.newBuilder().setCluster("clusters/a")))
               .build();
-      store.createRoute(route, "t");
-      assertThatThrownBy(() -> store.deleteCluster("clusters/a", "", "t"))
+      store.create(ResourceTable.ROUTES, Stored.of(route), "t");
+      assertThatThrownBy(() -> store.delete(ResourceTable.CLUSTERS, "clusters/a", "", "t"))
           .isInstanceOf(StoreException.class);
       assertThatThrownBy(
               () ->
-                  store.createRoute(
-                      route.toBuilder()
-                          .setName("routes/s")
-                          .setForward(
-                              ForwardAction.newBuilder()
-                                  .addClusters(
-                                      WeightedCluster.newBuilder().setCluster("clusters/x")))
-                          .build(),
+                  store.create(
+                      ResourceTable.ROUTES,
+                      Stored.of(
+                          route.toBuilder()
+                              .setName("routes/s")
+                              .setForward(
+                                  ForwardAction.newBuilder()
+                                      .addClusters(
+                                          WeightedCluster.newBuilder().setCluster("clusters/x")))
+                              .build()),
                       "t"))
           .isInstanceOf(StoreException.class);
       store.saveNode(Node.newBuilder().setName("nodes/n").build());
@@ -68,8 +72,8 @@ class PostgresConfigStoreTest {
       StoredConfig config = store.readConfig();
       assertThat(config.revision()).isEqualTo(2);
       assertThat(config.routes()).hasSize(1);
-      assertThat(store.getCluster("clusters/a").orElseThrow()).isEqualTo(cluster);
-      assertThat(store.listClusters(1, "").items()).hasSize(1);
+      assertThat(store.get(ResourceTable.CLUSTERS, "clusters/a").orElseThrow()).isEqualTo(cluster);
+      assertThat(store.list(ResourceTable.CLUSTERS, 1, "").items()).hasSize(1);
       assertThat(store.history(5)).hasSize(2);
       assertThat(store.listNodes()).extracting(Node::getAddress).containsExactly("a");
     }
