@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -32,41 +33,13 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
   int create(
       @Parameters(paramLabel = "NAME", description = "Cluster id, e.g. web or clusters/web.")
           String typedName,
-      @Option(
-              names = "--endpoint",
-              required = true,
-              paramLabel = "HOST:PORT[=WEIGHT]",
-              converter = Endpoints.EndpointConverter.class,
-              description = "A backend; repeat for more. Weight 1-1000 (default 1).")
-          List<Endpoint> endpoints,
-      @Option(
-              names = "--lb",
-              paramLabel = "POLICY",
-              converter = LbConverter.class,
-              description = "Load-balancing policy: round-robin (default).")
-          Cluster.LbPolicy lb,
-      @Option(
-              names = "--connect-timeout",
-              paramLabel = "DURATION",
-              converter = Durations.Converter.class,
-              description = "Time allowed to connect to an endpoint, e.g. 500ms, 5s (default 5s).")
-          Duration connectTimeout,
-      @Option(
-              names = "--description",
-              paramLabel = "TEXT",
-              description = "Free text for people (at most 256 characters).")
-          String description) {
+      @Mixin Options options,
+      @Mixin ResourceOptions.Description description,
+      @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "create", typedName);
-    Cluster.Builder cluster = Cluster.newBuilder().setName(name).addAllEndpoints(endpoints);
-    if (lb != null) {
-      cluster.setLbPolicy(lb);
-    }
-    if (connectTimeout != null) {
-      cluster.setConnectTimeout(connectTimeout);
-    }
-    if (description != null) {
-      cluster.setDescription(description);
-    }
+    requireOption("create", options.endpoints, "--endpoint=HOST:PORT[=WEIGHT]");
+    Cluster.Builder cluster = Cluster.newBuilder().setName(name);
+    options.applyTo(cluster, description, FieldMask.newBuilder());
     Cluster created =
         withClient(
             c ->
@@ -76,18 +49,22 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
                             CreateClusterRequest.newBuilder()
                                 .setClusterId(id(name))
                                 .setCluster(cluster)
+                                .setValidateOnly(validateOnly.value)
                                 .build())));
     printer()
-        .changed(created, "cluster \"" + id(name) + "\" created" + etagSuffix(created.getEtag()));
+        .changed(
+            created, validateOnly.confirmation("cluster", id(name), "created", created.getEtag()));
     return 0;
   }
 
   @Command(name = "list", description = "List clusters.")
   int list() {
-    List<Cluster> all = withClient(c -> allPages(
-        token -> c.call(s -> s.listClusters(ListClustersRequest.newBuilder().setPageToken(token).build())),
-        ListClustersResponse::getClustersList,
-        ListClustersResponse::getNextPageToken));
+    List<Cluster> all =
+        listAll(
+            (s, token) ->
+                s.listClusters(ListClustersRequest.newBuilder().setPageToken(token).build()),
+            ListClustersResponse::getClustersList,
+            ListClustersResponse::getNextPageToken);
     printer().list(all, table(all));
     return 0;
   }
@@ -106,48 +83,14 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
   @Command(name = "update", description = "Change a cluster; only the fields given are replaced.")
   int update(
       @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName,
-      @Option(
-              names = "--endpoint",
-              paramLabel = "HOST:PORT[=WEIGHT]",
-              converter = Endpoints.EndpointConverter.class,
-              description = "Replaces all endpoints; repeat for more.")
-          List<Endpoint> endpoints,
-      @Option(
-              names = "--lb",
-              paramLabel = "POLICY",
-              converter = LbConverter.class,
-              description = "Load-balancing policy: round-robin.")
-          Cluster.LbPolicy lb,
-      @Option(
-              names = "--connect-timeout",
-              paramLabel = "DURATION",
-              converter = Durations.Converter.class,
-              description = "Time allowed to connect to an endpoint, e.g. 500ms, 5s.")
-          Duration connectTimeout,
-      @Option(
-              names = "--description",
-              paramLabel = "TEXT",
-              description = "Free text for people (at most 256 characters).")
-          String description) {
+      @Mixin Options options,
+      @Mixin ResourceOptions.Description description,
+      @Mixin ResourceOptions.Etag etag,
+      @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "update", typedName);
     Cluster.Builder cluster = Cluster.newBuilder().setName(name);
     FieldMask.Builder mask = FieldMask.newBuilder();
-    if (endpoints != null && !endpoints.isEmpty()) {
-      cluster.addAllEndpoints(endpoints);
-      mask.addPaths("endpoints");
-    }
-    if (lb != null) {
-      cluster.setLbPolicy(lb);
-      mask.addPaths("lb_policy");
-    }
-    if (connectTimeout != null) {
-      cluster.setConnectTimeout(connectTimeout);
-      mask.addPaths("connect_timeout");
-    }
-    if (description != null) {
-      cluster.setDescription(description);
-      mask.addPaths("description");
-    }
+    options.applyTo(cluster, description, mask);
     if (mask.getPathsCount() == 0) {
       throw usage(
           "update", "nothing to update: give --endpoint, --lb, --connect-timeout or --description");
@@ -159,28 +102,86 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
               // ABORTED.
               Cluster current =
                   c.call(s -> s.getCluster(GetClusterRequest.newBuilder().setName(name).build()));
-              cluster.setEtag(current.getEtag());
+              cluster.setEtag(etag.or(current.getEtag()));
               return c.call(
                   s ->
                       s.updateCluster(
                           UpdateClusterRequest.newBuilder()
                               .setCluster(cluster)
                               .setUpdateMask(mask)
+                              .setValidateOnly(validateOnly.value)
                               .build()));
             });
     printer()
-        .changed(updated, "cluster \"" + id(name) + "\" updated" + etagSuffix(updated.getEtag()));
+        .changed(
+            updated, validateOnly.confirmation("cluster", id(name), "updated", updated.getEtag()));
     return 0;
   }
 
   @Command(name = "delete", description = "Delete a cluster that no route uses.")
   int delete(
-      @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName) {
+      @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName,
+      @Mixin ResourceOptions.Etag etag) {
     String name = name(Names.CLUSTER, "delete", typedName);
     withClient(
-        c -> c.call(s -> s.deleteCluster(DeleteClusterRequest.newBuilder().setName(name).build())));
+        c ->
+            c.call(
+                s ->
+                    s.deleteCluster(
+                        DeleteClusterRequest.newBuilder()
+                            .setName(name)
+                            .setEtag(etag.or(""))
+                            .build())));
     printer().deleted(name, "cluster \"" + id(name) + "\" deleted");
     return 0;
+  }
+
+  /** What a cluster is made of, for create and update alike; only what is given is applied. */
+  static final class Options {
+    @Option(
+        names = "--endpoint",
+        paramLabel = "HOST:PORT[=WEIGHT]",
+        converter = Endpoints.EndpointConverter.class,
+        description =
+            "A backend; repeat for more (update: replaces all). Weight 1-1000 (default 1).")
+    List<Endpoint> endpoints;
+
+    @Option(
+        names = "--lb",
+        paramLabel = "POLICY",
+        converter = LbConverter.class,
+        description = "Load-balancing policy: round-robin (default).")
+    Cluster.LbPolicy lb;
+
+    @Option(
+        names = "--connect-timeout",
+        paramLabel = "DURATION",
+        converter = Durations.ConnectTimeoutConverter.class,
+        description =
+            "Time allowed to connect to an endpoint, above 0 and at most 60s, e.g. 500ms, 5s"
+                + " (default 5s).")
+    Duration connectTimeout;
+
+    /** Sets what was given on {@code cluster} and names it in {@code mask}. */
+    void applyTo(
+        Cluster.Builder cluster, ResourceOptions.Description description, FieldMask.Builder mask) {
+      if (endpoints != null && !endpoints.isEmpty()) {
+        cluster.addAllEndpoints(endpoints);
+        mask.addPaths("endpoints");
+      }
+      if (lb != null) {
+        cluster.setLbPolicy(lb);
+        mask.addPaths("lb_policy");
+      }
+      if (connectTimeout != null) {
+        cluster.setConnectTimeout(connectTimeout);
+        mask.addPaths("connect_timeout");
+      }
+      if (description.given()) {
+        cluster.setDescription(description.value);
+        mask.addPaths("description");
+      }
+    }
   }
 
   static Consumer<PrintWriter> table(List<Cluster> clusters) {

@@ -1,11 +1,13 @@
 package dev.concierge.cli;
 
 import com.google.protobuf.Timestamp;
+import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -43,6 +45,24 @@ abstract class ResourceCommand {
       token = nextToken.apply(response);
     } while (!token.isEmpty());
     return all;
+  }
+
+  /** Every item of a paged list RPC, over one connection. */
+  final <R, T> List<T> listAll(
+      BiFunction<ManagementServiceBlockingStub, String, R> page,
+      Function<R, List<T>> items,
+      Function<R, String> nextToken) {
+    return withClient(c -> allPages(token -> c.call(s -> page.apply(s, token)), items, nextToken));
+  }
+
+  /**
+   * A usage error of subcommand {@code sub}, worded as picocli words its own, unless the option
+   * shared by create and update (so not declared required) was given.
+   */
+  final void requireOption(String sub, List<?> given, String option) {
+    if (given == null || given.isEmpty()) {
+      throw usage(sub, "Missing required option: '" + option + "'");
+    }
   }
 
   final ResourcePrinter printer() {
