@@ -31,6 +31,17 @@ import picocli.CommandLine.Spec;
 @Command(name = "cert", description = "Manage TLS certificates.")
 final class CertCommand extends ResourceCommand implements Callable<Integer> {
 
+  static final Rpcs<Certificate> RPCS =
+      new Rpcs<>(
+          Names.CERTIFICATE,
+          (s, name) ->
+              s.getCertificate(GetCertificateRequest.newBuilder().setName(name).build()).toBuilder()
+                  .clearPrivateKey()
+                  .build(),
+          (s, name, etag) ->
+              s.deleteCertificate(
+                  DeleteCertificateRequest.newBuilder().setName(name).setEtag(etag).build()));
+
   @Override
   public Integer call() {
     return missingSubcommand();
@@ -87,19 +98,7 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
   int get(
       @Parameters(paramLabel = "NAME", description = "Certificate id or full name.")
           String typedName) {
-    String name = name(Names.CERTIFICATE, "get", typedName);
-    Certificate cert =
-        withClient(
-                c ->
-                    c.call(
-                        s ->
-                            s.getCertificate(
-                                GetCertificateRequest.newBuilder().setName(name).build())))
-            .toBuilder()
-            .clearPrivateKey()
-            .build();
-    printer().one(cert, table(List.of(cert)));
-    return 0;
+    return show(RPCS, typedName, CertCommand::table);
   }
 
   @Command(name = "update", description = "Replace a certificate's chain and key together.")
@@ -123,11 +122,7 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
     Certificate updated =
         withClient(
             c -> {
-              Certificate current =
-                  c.call(
-                      s ->
-                          s.getCertificate(
-                              GetCertificateRequest.newBuilder().setName(name).build()));
+              Certificate current = c.call(s -> RPCS.get().apply(s, name));
               cert.setEtag(etag.or(current.getEtag()));
               return c.call(
                   s ->
@@ -150,18 +145,7 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
       @Parameters(paramLabel = "NAME", description = "Certificate id or full name.")
           String typedName,
       @Mixin ResourceOptions.Etag etag) {
-    String name = name(Names.CERTIFICATE, "delete", typedName);
-    withClient(
-        c ->
-            c.call(
-                s ->
-                    s.deleteCertificate(
-                        DeleteCertificateRequest.newBuilder()
-                            .setName(name)
-                            .setEtag(etag.or(""))
-                            .build())));
-    printer().deleted(name, "certificate \"" + id(name) + "\" deleted");
-    return 0;
+    return remove(RPCS, typedName, etag);
   }
 
   /** {@code --cert} and {@code --key}: the PEM files of a chain and its key, for add and update. */

@@ -24,6 +24,14 @@ import picocli.CommandLine.Parameters;
 @Command(name = "cluster", description = "Manage clusters (groups of backend endpoints).")
 final class ClusterCommand extends ResourceCommand implements Callable<Integer> {
 
+  static final Rpcs<Cluster> RPCS =
+      new Rpcs<>(
+          Names.CLUSTER,
+          (s, name) -> s.getCluster(GetClusterRequest.newBuilder().setName(name).build()),
+          (s, name, etag) ->
+              s.deleteCluster(
+                  DeleteClusterRequest.newBuilder().setName(name).setEtag(etag).build()));
+
   @Override
   public Integer call() {
     return missingSubcommand();
@@ -72,12 +80,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
   @Command(name = "get", description = "Show one cluster.")
   int get(
       @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName) {
-    String name = name(Names.CLUSTER, "get", typedName);
-    Cluster cluster =
-        withClient(
-            c -> c.call(s -> s.getCluster(GetClusterRequest.newBuilder().setName(name).build())));
-    printer().one(cluster, table(List.of(cluster)));
-    return 0;
+    return show(RPCS, typedName, ClusterCommand::table);
   }
 
   @Command(name = "update", description = "Change a cluster; only the fields given are replaced.")
@@ -100,8 +103,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
             c -> {
               // The read pins the version we change: a concurrent update makes ours fail with
               // ABORTED.
-              Cluster current =
-                  c.call(s -> s.getCluster(GetClusterRequest.newBuilder().setName(name).build()));
+              Cluster current = c.call(s -> RPCS.get().apply(s, name));
               cluster.setEtag(etag.or(current.getEtag()));
               return c.call(
                   s ->
@@ -122,18 +124,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
   int delete(
       @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName,
       @Mixin ResourceOptions.Etag etag) {
-    String name = name(Names.CLUSTER, "delete", typedName);
-    withClient(
-        c ->
-            c.call(
-                s ->
-                    s.deleteCluster(
-                        DeleteClusterRequest.newBuilder()
-                            .setName(name)
-                            .setEtag(etag.or(""))
-                            .build())));
-    printer().deleted(name, "cluster \"" + id(name) + "\" deleted");
-    return 0;
+    return remove(RPCS, typedName, etag);
   }
 
   /** What a cluster is made of, for create and update alike; only what is given is applied. */

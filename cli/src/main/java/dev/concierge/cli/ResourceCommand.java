@@ -1,5 +1,7 @@
 package dev.concierge.cli;
 
+import com.google.protobuf.Empty;
+import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.Timestamp;
 import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
 import java.io.PrintWriter;
@@ -8,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -45,6 +48,40 @@ abstract class ResourceCommand {
       token = nextToken.apply(response);
     } while (!token.isEmpty());
     return all;
+  }
+
+  /**
+   * The RPCs every kind's get, delete and update go through, described once per kind.
+   *
+   * @param names the kind's names, for typed ids and messages
+   * @param get reads one resource by full name
+   * @param delete deletes one by full name, given an etag or ""
+   * @param <T> the resource message
+   */
+  record Rpcs<T extends MessageOrBuilder>(
+      Names names, BiFunction<ManagementServiceBlockingStub, String, T> get, Deletion delete) {}
+
+  /** One kind's delete RPC. */
+  @FunctionalInterface
+  interface Deletion {
+    Empty delete(ManagementServiceBlockingStub stub, String name, String etag);
+  }
+
+  /** {@code get NAME}: one resource, printed with the kind's table. */
+  final <T extends MessageOrBuilder> int show(
+      Rpcs<T> kind, String typedName, Function<List<T>, Consumer<PrintWriter>> table) {
+    String name = name(kind.names(), "get", typedName);
+    T item = withClient(c -> c.call(s -> kind.get().apply(s, name)));
+    printer().one(item, table.apply(List.of(item)));
+    return 0;
+  }
+
+  /** {@code delete NAME [--etag E]}. */
+  final int remove(Rpcs<?> kind, String typedName, ResourceOptions.Etag etag) {
+    String name = name(kind.names(), "delete", typedName);
+    withClient(c -> c.call(s -> kind.delete().delete(s, name, etag.or(""))));
+    printer().deleted(name, kind.names().singular() + " \"" + id(name) + "\" deleted");
+    return 0;
   }
 
   /** Every item of a paged list RPC, over one connection. */

@@ -29,6 +29,13 @@ import picocli.CommandLine.TypeConversionException;
 @Command(name = "route", description = "Manage routes (request matches forwarded to clusters).")
 final class RouteCommand extends ResourceCommand implements Callable<Integer> {
 
+  static final Rpcs<Route> RPCS =
+      new Rpcs<>(
+          Names.ROUTE,
+          (s, name) -> s.getRoute(GetRouteRequest.newBuilder().setName(name).build()),
+          (s, name, etag) ->
+              s.deleteRoute(DeleteRouteRequest.newBuilder().setName(name).setEtag(etag).build()));
+
   @Override
   public Integer call() {
     return missingSubcommand();
@@ -100,12 +107,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
   @Command(name = "get", description = "Show one route.")
   int get(
       @Parameters(paramLabel = "NAME", description = "Route id or full name.") String typedName) {
-    String name = name(Names.ROUTE, "get", typedName);
-    Route route =
-        withClient(
-            c -> c.call(s -> s.getRoute(GetRouteRequest.newBuilder().setName(name).build())));
-    printer().one(route, table(List.of(route)));
-    return 0;
+    return show(RPCS, typedName, RouteCommand::table);
   }
 
   @Command(name = "update", description = "Change a route; only the parts given are replaced.")
@@ -154,8 +156,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             c -> {
               // The read pins the version we change: a concurrent update makes ours fail with
               // ABORTED.
-              Route current =
-                  c.call(s -> s.getRoute(GetRouteRequest.newBuilder().setName(name).build()));
+              Route current = c.call(s -> RPCS.get().apply(s, name));
               Route.Builder route =
                   Route.newBuilder().setName(name).setEtag(etag.or(current.getEtag()));
               FieldMask.Builder mask = FieldMask.newBuilder();
@@ -216,18 +217,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
   int delete(
       @Parameters(paramLabel = "NAME", description = "Route id or full name.") String typedName,
       @Mixin ResourceOptions.Etag etag) {
-    String name = name(Names.ROUTE, "delete", typedName);
-    withClient(
-        c ->
-            c.call(
-                s ->
-                    s.deleteRoute(
-                        DeleteRouteRequest.newBuilder()
-                            .setName(name)
-                            .setEtag(etag.or(""))
-                            .build())));
-    printer().deleted(name, "route \"" + id(name) + "\" deleted");
-    return 0;
+    return remove(RPCS, typedName, etag);
   }
 
   static Consumer<PrintWriter> table(List<Route> routes) {
