@@ -35,9 +35,24 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
       new Rpcs<>(
           Names.CERTIFICATE,
           (s, name) ->
-              s.getCertificate(GetCertificateRequest.newBuilder().setName(name).build()).toBuilder()
-                  .clearPrivateKey()
-                  .build(),
+              withoutKey(
+                  s.getCertificate(GetCertificateRequest.newBuilder().setName(name).build())),
+          (s, cert, validateOnly) ->
+              withoutKey(
+                  s.createCertificate(
+                      CreateCertificateRequest.newBuilder()
+                          .setCertificateId(id(cert.getName()))
+                          .setCertificate(cert)
+                          .setValidateOnly(validateOnly)
+                          .build())),
+          (s, cert, mask, validateOnly) ->
+              withoutKey(
+                  s.updateCertificate(
+                      UpdateCertificateRequest.newBuilder()
+                          .setCertificate(cert)
+                          .setUpdateMask(mask)
+                          .setValidateOnly(validateOnly)
+                          .build())),
           (s, name, etag) ->
               s.deleteCertificate(
                   DeleteCertificateRequest.newBuilder().setName(name).setEtag(etag).build()));
@@ -60,22 +75,7 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
     }
     Certificate.Builder cert = Certificate.newBuilder().setName(name);
     keyPair.applyTo(cert, description, FieldMask.newBuilder());
-    Certificate created =
-        withClient(
-            c ->
-                c.call(
-                    s ->
-                        s.createCertificate(
-                            CreateCertificateRequest.newBuilder()
-                                .setCertificateId(id(name))
-                                .setCertificate(cert)
-                                .setValidateOnly(validateOnly.value)
-                                .build())));
-    printer()
-        .changed(
-            created.toBuilder().clearPrivateKey().build(),
-            validateOnly.confirmation("certificate", id(name), "added", created.getEtag()));
-    return 0;
+    return create(RPCS, cert.build(), validateOnly, "added");
   }
 
   @Command(name = "list", description = "List certificates.")
@@ -88,7 +88,7 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
                 ListCertificatesResponse::getCertificatesList,
                 ListCertificatesResponse::getNextPageToken)
             .stream()
-            .map(cert -> cert.toBuilder().clearPrivateKey().build()) // never shown, even if sent
+            .map(CertCommand::withoutKey)
             .toList();
     printer().list(all, table(all));
     return 0;
@@ -116,28 +116,19 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
     if (keyPair.certFile == null && !description.given()) {
       throw usage("update", "nothing to update: give --cert and --key, or --description");
     }
+    // The files are read before anything is sent: a bad one is a usage error, whatever the server.
     Certificate.Builder cert = Certificate.newBuilder().setName(name);
-    FieldMask.Builder mask = FieldMask.newBuilder();
-    keyPair.applyTo(cert, description, mask);
-    Certificate updated =
-        withClient(
-            c -> {
-              Certificate current = c.call(s -> RPCS.get().apply(s, name));
-              cert.setEtag(etag.or(current.getEtag()));
-              return c.call(
-                  s ->
-                      s.updateCertificate(
-                          UpdateCertificateRequest.newBuilder()
-                              .setCertificate(cert)
-                              .setUpdateMask(mask)
-                              .setValidateOnly(validateOnly.value)
-                              .build()));
-            });
-    printer()
-        .changed(
-            updated.toBuilder().clearPrivateKey().build(),
-            validateOnly.confirmation("certificate", id(name), "updated", updated.getEtag()));
-    return 0;
+    FieldMask.Builder paths = FieldMask.newBuilder();
+    keyPair.applyTo(cert, description, paths);
+    return update(
+        RPCS,
+        name,
+        (current, mask) -> {
+          mask.mergeFrom(paths.build());
+          return cert.build();
+        },
+        etag,
+        validateOnly);
   }
 
   @Command(name = "delete", description = "Delete a certificate.")
@@ -197,6 +188,11 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
     private ParameterException usage(String message) {
       return new ParameterException(command.commandLine(), message);
     }
+  }
+
+  /** The answer as printed: never with a private key, even if one was sent. */
+  private static Certificate withoutKey(Certificate cert) {
+    return cert.toBuilder().clearPrivateKey().build();
   }
 
   static Consumer<PrintWriter> table(List<Certificate> certs) {

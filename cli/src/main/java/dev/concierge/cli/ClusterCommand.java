@@ -28,6 +28,20 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       new Rpcs<>(
           Names.CLUSTER,
           (s, name) -> s.getCluster(GetClusterRequest.newBuilder().setName(name).build()),
+          (s, cluster, validateOnly) ->
+              s.createCluster(
+                  CreateClusterRequest.newBuilder()
+                      .setClusterId(id(cluster.getName()))
+                      .setCluster(cluster)
+                      .setValidateOnly(validateOnly)
+                      .build()),
+          (s, cluster, mask, validateOnly) ->
+              s.updateCluster(
+                  UpdateClusterRequest.newBuilder()
+                      .setCluster(cluster)
+                      .setUpdateMask(mask)
+                      .setValidateOnly(validateOnly)
+                      .build()),
           (s, name, etag) ->
               s.deleteCluster(
                   DeleteClusterRequest.newBuilder().setName(name).setEtag(etag).build()));
@@ -48,21 +62,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
     requireOption("create", options.endpoints, "--endpoint=HOST:PORT[=WEIGHT]");
     Cluster.Builder cluster = Cluster.newBuilder().setName(name);
     options.applyTo(cluster, description, FieldMask.newBuilder());
-    Cluster created =
-        withClient(
-            c ->
-                c.call(
-                    s ->
-                        s.createCluster(
-                            CreateClusterRequest.newBuilder()
-                                .setClusterId(id(name))
-                                .setCluster(cluster)
-                                .setValidateOnly(validateOnly.value)
-                                .build())));
-    printer()
-        .changed(
-            created, validateOnly.confirmation("cluster", id(name), "created", created.getEtag()));
-    return 0;
+    return create(RPCS, cluster.build(), validateOnly, "created");
   }
 
   @Command(name = "list", description = "List clusters.")
@@ -91,33 +91,20 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "update", typedName);
-    Cluster.Builder cluster = Cluster.newBuilder().setName(name);
-    FieldMask.Builder mask = FieldMask.newBuilder();
-    options.applyTo(cluster, description, mask);
-    if (mask.getPathsCount() == 0) {
+    if (!options.given() && !description.given()) {
       throw usage(
           "update", "nothing to update: give --endpoint, --lb, --connect-timeout or --description");
     }
-    Cluster updated =
-        withClient(
-            c -> {
-              // The read pins the version we change: a concurrent update makes ours fail with
-              // ABORTED.
-              Cluster current = c.call(s -> RPCS.get().apply(s, name));
-              cluster.setEtag(etag.or(current.getEtag()));
-              return c.call(
-                  s ->
-                      s.updateCluster(
-                          UpdateClusterRequest.newBuilder()
-                              .setCluster(cluster)
-                              .setUpdateMask(mask)
-                              .setValidateOnly(validateOnly.value)
-                              .build()));
-            });
-    printer()
-        .changed(
-            updated, validateOnly.confirmation("cluster", id(name), "updated", updated.getEtag()));
-    return 0;
+    return update(
+        RPCS,
+        name,
+        (current, mask) -> {
+          Cluster.Builder cluster = Cluster.newBuilder().setName(name);
+          options.applyTo(cluster, description, mask);
+          return cluster.build();
+        },
+        etag,
+        validateOnly);
   }
 
   @Command(name = "delete", description = "Delete a cluster that no route uses.")
@@ -152,6 +139,10 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
             "Time allowed to connect to an endpoint, above 0 and at most 60s, e.g. 500ms, 5s"
                 + " (default 5s).")
     Duration connectTimeout;
+
+    boolean given() {
+      return (endpoints != null && !endpoints.isEmpty()) || lb != null || connectTimeout != null;
+    }
 
     /** Sets what was given on {@code cluster} and names it in {@code mask}. */
     void applyTo(

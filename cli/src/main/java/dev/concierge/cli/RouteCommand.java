@@ -1,7 +1,6 @@
 package dev.concierge.cli;
 
 import com.google.protobuf.Duration;
-import com.google.protobuf.FieldMask;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.ForwardAction;
@@ -33,6 +32,20 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       new Rpcs<>(
           Names.ROUTE,
           (s, name) -> s.getRoute(GetRouteRequest.newBuilder().setName(name).build()),
+          (s, route, validateOnly) ->
+              s.createRoute(
+                  CreateRouteRequest.newBuilder()
+                      .setRouteId(id(route.getName()))
+                      .setRoute(route)
+                      .setValidateOnly(validateOnly)
+                      .build()),
+          (s, route, mask, validateOnly) ->
+              s.updateRoute(
+                  UpdateRouteRequest.newBuilder()
+                      .setRoute(route)
+                      .setUpdateMask(mask)
+                      .setValidateOnly(validateOnly)
+                      .build()),
           (s, name, etag) ->
               s.deleteRoute(DeleteRouteRequest.newBuilder().setName(name).setEtag(etag).build()));
 
@@ -76,21 +89,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     if (description.given()) {
       route.setDescription(description.value);
     }
-    Route created =
-        withClient(
-            c ->
-                c.call(
-                    s ->
-                        s.createRoute(
-                            CreateRouteRequest.newBuilder()
-                                .setRouteId(id(name))
-                                .setRoute(route)
-                                .setValidateOnly(validateOnly.value)
-                                .build())));
-    printer()
-        .changed(
-            created, validateOnly.confirmation("route", id(name), "created", created.getEtag()));
-    return 0;
+    return create(RPCS, route.build(), validateOnly, "created");
   }
 
   @Command(name = "list", description = "List routes.")
@@ -151,66 +150,53 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
               + " --path, --any-path, --prefix-mode, --cluster, --timeout, --path-forwarding,"
               + " --max-attempts, --request-body, --max-body or --description");
     }
-    Route updated =
-        withClient(
-            c -> {
-              // The read pins the version we change: a concurrent update makes ours fail with
-              // ABORTED.
-              Route current = c.call(s -> RPCS.get().apply(s, name));
-              Route.Builder route =
-                  Route.newBuilder().setName(name).setEtag(etag.or(current.getEtag()));
-              FieldMask.Builder mask = FieldMask.newBuilder();
-              // match, forward and request_body are replaced whole, from the stored value with the
-              // flags applied, so that flags given for one part never clear another.
-              if (changesMatch) {
-                RouteMatch.Builder match = current.getMatch().toBuilder();
-                if (newHosts || anyHost) {
-                  match.clearHosts().addAllHosts(anyHost ? List.of() : options.hosts);
-                }
-                if (newMethods || anyMethod) {
-                  match.clearMethods().addAllMethods(anyMethod ? List.of() : options.methods);
-                }
-                if (paths > 0) {
-                  match.clearPath();
-                  options.applyPath(match);
-                  if (options.pathPrefix == null) {
-                    // The stored prefix mode would not apply to the new path.
-                    match.clearPrefixMode();
-                  }
-                }
-                options.applyTo(match);
-                route.setMatch(match);
-                mask.addPaths("match");
+    return update(
+        RPCS,
+        name,
+        (current, mask) -> {
+          Route.Builder route = Route.newBuilder().setName(name);
+          // match, forward and request_body are replaced whole, from the stored value with the
+          // flags applied, so that flags given for one part never clear another.
+          if (changesMatch) {
+            RouteMatch.Builder match = current.getMatch().toBuilder();
+            if (newHosts || anyHost) {
+              match.clearHosts().addAllHosts(anyHost ? List.of() : options.hosts);
+            }
+            if (newMethods || anyMethod) {
+              match.clearMethods().addAllMethods(anyMethod ? List.of() : options.methods);
+            }
+            if (paths > 0) {
+              match.clearPath();
+              options.applyPath(match);
+              if (options.pathPrefix == null) {
+                // The stored prefix mode would not apply to the new path.
+                match.clearPrefixMode();
               }
-              if (changesForward) {
-                ForwardAction.Builder forward = current.getForward().toBuilder();
-                if (newClusters) {
-                  forward.clearClusters();
-                }
-                route.setForward(options.applyTo(forward));
-                mask.addPaths("forward");
-              }
-              if (options.changesBody()) {
-                route.setRequestBody(options.applyTo(current.getRequestBody().toBuilder()));
-                mask.addPaths("request_body");
-              }
-              if (description.given()) {
-                route.setDescription(description.value);
-                mask.addPaths("description");
-              }
-              return c.call(
-                  s ->
-                      s.updateRoute(
-                          UpdateRouteRequest.newBuilder()
-                              .setRoute(route)
-                              .setUpdateMask(mask)
-                              .setValidateOnly(validateOnly.value)
-                              .build()));
-            });
-    printer()
-        .changed(
-            updated, validateOnly.confirmation("route", id(name), "updated", updated.getEtag()));
-    return 0;
+            }
+            options.applyTo(match);
+            route.setMatch(match);
+            mask.addPaths("match");
+          }
+          if (changesForward) {
+            ForwardAction.Builder forward = current.getForward().toBuilder();
+            if (newClusters) {
+              forward.clearClusters();
+            }
+            route.setForward(options.applyTo(forward));
+            mask.addPaths("forward");
+          }
+          if (options.changesBody()) {
+            route.setRequestBody(options.applyTo(current.getRequestBody().toBuilder()));
+            mask.addPaths("request_body");
+          }
+          if (description.given()) {
+            route.setDescription(description.value);
+            mask.addPaths("description");
+          }
+          return route.build();
+        },
+        etag,
+        validateOnly);
   }
 
   @Command(name = "delete", description = "Delete a route.")
