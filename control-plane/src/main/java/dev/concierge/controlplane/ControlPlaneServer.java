@@ -9,6 +9,7 @@ import dev.concierge.controlplane.discovery.ConfigDiscoveryService;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.fleet.NodeReportingService;
 import dev.concierge.controlplane.management.ManagementService;
+import dev.concierge.controlplane.management.SnapshotPreflight;
 import dev.concierge.controlplane.snapshot.SnapshotBuilder;
 import dev.concierge.controlplane.snapshot.SnapshotCache;
 import dev.concierge.controlplane.store.ConfigStore;
@@ -177,7 +178,12 @@ public final class ControlPlaneServer implements AutoCloseable {
     discovery = new ConfigDiscoveryService(snapshots, registry);
     ManagementService management =
         new ManagementService(
-            jdbcStore, cipher, registry, reporting, () -> snapshots.current().getRevision());
+            jdbcStore,
+            cipher,
+            registry,
+            reporting,
+            () -> snapshots.current().getRevision(),
+            new SnapshotPreflight(jdbcStore::readConfig));
     health = new HealthStatusManager();
 
     BearerTokenInterceptor adminAuth = BearerTokenInterceptor.of(adminToken);

@@ -7,11 +7,13 @@ import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Route;
+import dev.concierge.controlplane.store.ResourceKind;
 import dev.concierge.controlplane.store.StoredConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks, before a write is stored, that the configuration it would produce still compiles on
@@ -20,7 +22,7 @@ import java.util.function.Supplier;
  * whole fleet is refused instead; so is any write while the stored config is already broken
  * (say, stored by an older version with looser rules), except one that repairs it. Thread-safe.
  */
-public final class SnapshotPreflight {
+public final class SnapshotPreflight implements Preflight {
   private final Supplier<StoredConfig> config;
 
   /** Reads the stored configuration from {@code config} on every check. */
@@ -33,7 +35,13 @@ public final class SnapshotPreflight {
    * resource {@code name} replaced by {@code next} (removed when {@code next} is null) keeps the
    * nodes' rules.
    */
-  public void check(String name, Message next) {
+  @Override
+  public void check(ResourceKind kind, String name, @Nullable Message next) {
+    check(name, next);
+  }
+
+  /** {@link #check(ResourceKind, String, Message)} for a name that says its kind. */
+  public void check(String name, @Nullable Message next) {
     StoredConfig current = config.get();
     ConfigSnapshot.Builder candidate = ConfigSnapshot.newBuilder().setRevision(current.revision() + 1);
     candidate.addAllClusters(replace(current.clusters(), Cluster::getName, name,
@@ -49,7 +57,7 @@ public final class SnapshotPreflight {
   }
 
   private static <T> List<T> replace(List<T> stored, Function<T, String> nameOf,
-      String name, T next) {
+      String name, @Nullable T next) {
     List<T> result = new ArrayList<>(stored.size() + 1);
     boolean replaced = false;
     for (T resource : stored) {

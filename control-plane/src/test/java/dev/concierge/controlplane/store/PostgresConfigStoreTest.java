@@ -50,10 +50,10 @@ class PostgresConfigStoreTest {
     List<Long> heardByB = new CopyOnWriteArrayList<>();
     b.addListener(heardByB::add);
 
-    a.createCluster(cluster("a"), "t");
+    a.create(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "t");
 
     assertThat(b.revision()).isEqualTo(1);
-    assertThat(b.getCluster("clusters/a")).isPresent();
+    assertThat(b.get(ResourceTable.CLUSTERS, "clusters/a")).isPresent();
     // Listeners hear only their own store's writes: a control plane finds the others' by polling
     // revision() (SnapshotCache does).
     assertThat(heardByB).isEmpty();
@@ -65,7 +65,7 @@ class PostgresConfigStoreTest {
                 ForwardAction.newBuilder()
                     .addClusters(WeightedCluster.newBuilder().setCluster("clusters/a")))
             .build();
-    b.createRoute(route, "t");
+    b.create(ResourceTable.ROUTES, Stored.of(route), "t");
     assertThat(heardByB).containsExactly(2L);
     StoredConfig config = a.readConfig();
     assertThat(config.revision()).isEqualTo(2);
@@ -82,7 +82,7 @@ class PostgresConfigStoreTest {
           new Thread(
               () -> {
                 for (int i = 0; i < 10; i++) {
-                  store.createCluster(cluster("c" + n + "-" + i), "t");
+                  store.create(ResourceTable.CLUSTERS, Stored.of(cluster("c" + n + "-" + i)), "t");
                 }
               });
       thread.start();
