@@ -78,6 +78,7 @@ public final class ConfigClient implements AutoCloseable {
         return;
       }
       String target = channels.currentTarget();
+      channels.resetConnectBackoff();
       LOG.debug("opening config stream to {}", target);
       Listener listener = new Listener(target);
       ConfigDiscoveryGrpc.newStub(channels.current()).streamConfig(listener);

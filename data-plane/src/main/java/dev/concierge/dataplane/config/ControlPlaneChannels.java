@@ -64,6 +64,18 @@ public final class ControlPlaneChannels implements AutoCloseable {
     return authenticated[i];
   }
 
+  /**
+   * Lets the current channel connect at once on its next call, instead of waiting out gRPC's own
+   * reconnect backoff (1 s growing by 1.6 up to 2 min), which after a long outage would add tens of
+   * seconds to ours. Our jittered {@link Backoff} is then the only delay between attempts.
+   */
+  public synchronized void resetConnectBackoff() {
+    ManagedChannel channel = channels[current.get()];
+    if (channel != null && !closed) {
+      channel.resetConnectBackoff();
+    }
+  }
+
   /** Moves on to the next control plane (wrapping around) after a failure. */
   public void failover() {
     current.updateAndGet(i -> (i + 1) % targets.size());
