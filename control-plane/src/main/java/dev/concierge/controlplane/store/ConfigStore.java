@@ -4,6 +4,7 @@ import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Node;
 import dev.concierge.api.v1.Route;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongConsumer;
@@ -67,7 +68,14 @@ public interface ConfigStore extends AutoCloseable {
   List<HistoryEntry> history(int limit);
 
   /** Inserts or replaces a node of the registry; does not change the revision. */
-  void saveNode(Node node);
+  default void saveNode(Node node) {
+    saveNodes(List.of(node));
+  }
+
+  /**
+   * Inserts or replaces nodes of the registry in one transaction; does not change the revision.
+   */
+  void saveNodes(Collection<Node> nodes);
 
   /** Every node ever saved, ordered by name. */
   List<Node> listNodes();
