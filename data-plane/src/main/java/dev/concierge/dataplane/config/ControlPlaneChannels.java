@@ -2,6 +2,7 @@ package dev.concierge.dataplane.config;
 
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
+import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -74,6 +75,12 @@ public final class ControlPlaneChannels implements AutoCloseable {
     if (channel != null && !closed) {
       channel.resetConnectBackoff();
     }
+  }
+
+  /** The connectivity of the current channel; IDLE before its first use. */
+  public synchronized ConnectivityState state() {
+    ManagedChannel channel = channels[current.get()];
+    return channel == null || closed ? ConnectivityState.IDLE : channel.getState(false);
   }
 
   /** Moves on to the next control plane (wrapping around) after a failure. */
