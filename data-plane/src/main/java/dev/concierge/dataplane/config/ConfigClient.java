@@ -144,9 +144,11 @@ public final class ConfigClient implements AutoCloseable {
         .setRevision(snapshot.getRevision())
         .setResponseNonce(response.getNonce());
     try {
+      long start = System.nanoTime();
       Runtime runtime = compiler.compile(snapshot);
       runtimes.set(runtime);
-      LOG.info("applied configuration revision {}", snapshot.getRevision());
+      LOG.info("applied configuration revision {} (compiled in {} ms)", snapshot.getRevision(),
+          (System.nanoTime() - start) / 1_000_000);
       onApplied.accept(snapshot);
     } catch (CompileException e) {
       LOG.warn("rejected configuration revision {}: {}", snapshot.getRevision(), e.getMessage());
