@@ -91,7 +91,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     }
 
     /**
-     * Default jdbc:h2:file:&lt;dataDir&gt;/concierge;WRITE_DELAY=0; a jdbc:postgresql: URL works
+     * Default jdbc:h2:file:&lt;dataDir&gt;/concierge (see {@link JdbcConfigStore#h2Url}); a jdbc:postgresql: URL works
      * too.
      */
     public Builder jdbcUrl(String url) {
@@ -174,6 +174,8 @@ public final class ControlPlaneServer implements AutoCloseable {
 
     NodeRegistry registry =
         NodeRegistry.load(jdbcStore, () -> snapshots.current().getRevision(), clock);
+    // Closed before the store: its last batch is written after the streams end (closeLocked).
+    resources.push(registry);
     NodeReportingService reporting = new NodeReportingService(registry, clock);
     discovery = new ConfigDiscoveryService(snapshots, registry);
     ManagementService management =
@@ -267,7 +269,10 @@ public final class ControlPlaneServer implements AutoCloseable {
     }
   }
 
-  /** Graceful stop: no new calls, node streams ended with UNAVAILABLE, database closed. */
+  /**
+   * Graceful stop, in order: no new calls, node streams ended with UNAVAILABLE, the node registry's
+   * last batch written, snapshot builds stopped, database closed.
+   */
   @Override
   public void close() {
     synchronized (lock) {

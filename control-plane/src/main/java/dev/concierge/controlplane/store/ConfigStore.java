@@ -2,6 +2,7 @@ package dev.concierge.controlplane.store;
 
 import com.google.protobuf.Message;
 import dev.concierge.api.v1.Node;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongConsumer;
@@ -53,7 +54,14 @@ public interface ConfigStore extends AutoCloseable {
   List<HistoryEntry> history(int limit);
 
   /** Inserts or replaces a node of the registry; does not change the revision. */
-  void saveNode(Node node);
+  default void saveNode(Node node) {
+    saveNodes(List.of(node));
+  }
+
+  /**
+   * Inserts or replaces nodes of the registry in one transaction; does not change the revision.
+   */
+  void saveNodes(Collection<Node> nodes);
 
   /** Every node ever saved, ordered by name. */
   List<Node> listNodes();

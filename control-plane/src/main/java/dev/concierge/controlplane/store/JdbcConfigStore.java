@@ -24,6 +24,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -57,7 +58,11 @@ public final class JdbcConfigStore implements ConfigStore {
 
   /** The default embedded database: H2 in file mode, every commit written at once. */
   public static String h2Url(Path dataDir) {
-    return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("concierge") + ";WRITE_DELAY=0";
+    // DB_CLOSE_ON_EXIT=FALSE: H2's own shutdown hook would close the database while ours still
+    // ends the streams and writes the node registry; close() closes it, in order.
+    return "jdbc:h2:file:"
+        + dataDir.toAbsolutePath().resolve("concierge")
+        + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
   }
 
   /** Opens a pool on the URL and migrates the schema to the newest version. */
@@ -216,27 +221,46 @@ public final class JdbcConfigStore implements ConfigStore {
   }
 
   @Override
-  public void saveNode(Node node) {
-    String json = json(node);
+  public void saveNodes(Collection<Node> nodes) {
+    if (nodes.isEmpty()) {
+      return;
+    }
+    List<Node> batch = List.copyOf(nodes);
+    List<String> specs = new ArrayList<>(batch.size());
+    for (Node node : batch) {
+      specs.add(json(node));
+    }
     OffsetDateTime now = now();
     transaction(
         c -> {
-          // UPDATE, then INSERT if absent: portable between H2 and PostgreSQL, unlike MERGE/UPSERT.
+          // UPDATE, then INSERT what was absent: portable between H2 and PostgreSQL, unlike
+          // MERGE/UPSERT. Each is one JDBC batch, so a thousand nodes cost one round trip each.
+          int[] updated;
           try (PreparedStatement ps =
               c.prepareStatement("UPDATE nodes SET spec = ?, update_time = ? WHERE name = ?")) {
-            ps.setString(1, json);
-            ps.setObject(2, now);
-            ps.setString(3, node.getName());
-            if (ps.executeUpdate() > 0) {
-              return null;
+            for (int i = 0; i < batch.size(); i++) {
+              ps.setString(1, specs.get(i));
+              ps.setObject(2, now);
+              ps.setString(3, batch.get(i).getName());
+              ps.addBatch();
             }
+            updated = ps.executeBatch();
           }
+          boolean inserting = false;
           try (PreparedStatement ps =
               c.prepareStatement("INSERT INTO nodes (name, spec, update_time) VALUES (?, ?, ?)")) {
-            ps.setString(1, node.getName());
-            ps.setString(2, json);
-            ps.setObject(3, now);
-            ps.executeUpdate();
+            for (int i = 0; i < batch.size(); i++) {
+              if (updated[i] == 0) {
+                ps.setString(1, batch.get(i).getName());
+                ps.setString(2, specs.get(i));
+                ps.setObject(3, now);
+                ps.addBatch();
+                inserting = true;
+              }
+            }
+            if (inserting) {
+              ps.executeBatch();
+            }
           }
           return null;
         });
