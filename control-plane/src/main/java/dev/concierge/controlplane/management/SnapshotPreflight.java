@@ -3,6 +3,7 @@ package dev.concierge.controlplane.management;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Message;
+import dev.concierge.api.rules.RouteRules;
 import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
@@ -49,7 +50,14 @@ public final class SnapshotPreflight implements Preflight {
     candidate.addAllRoutes(replace(current.routes(), Route::getName, name,
         next instanceof Route route ? route : null));
     FieldViolations violations = new FieldViolations();
-    SnapshotRules.check(candidate.build(), violations::add);
+    // A delete of something still referred to is the store's verdict (IN_USE, naming the
+    // referrers), which says more than a dangling reference would here.
+    String dangling = next == null ? RouteRules.missingCluster(name) : null;
+    SnapshotRules.check(candidate.build(), (field, description) -> {
+      if (!description.equals(dangling)) {
+        violations.add(field, description);
+      }
+    });
     if (!violations.isEmpty()) {
       throw violations.toException("refused: every node would reject the configuration this write"
           + " leaves");
