@@ -29,7 +29,7 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return missingSubcommand();
+    throw missingSubcommand();
   }
 
   @Command(name = "add", description = "Add a certificate chain and its private key (PEM files).")

@@ -25,7 +25,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
 
   @Override
   public Integer call() {
-    return missingSubcommand();
+    throw missingSubcommand();
   }
 
   @Command(name = "create", description = "Create a cluster.")

@@ -67,9 +67,9 @@ abstract class ResourceCommand {
     return kind.name(target, typed);
   }
 
-  /** A group invoked without a subcommand is a usage error. */
-  final Integer missingSubcommand() {
-    throw new ParameterException(
+  /** A group invoked without a subcommand is a usage error: the caller throws this. */
+  final ParameterException missingSubcommand() {
+    return new ParameterException(
         spec.commandLine(),
         "missing subcommand: one of " + String.join(", ", spec.subcommands().keySet()));
   }

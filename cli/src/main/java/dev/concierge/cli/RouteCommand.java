@@ -29,7 +29,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return missingSubcommand();
+    throw missingSubcommand();
   }
 
   @Command(name = "create", description = "Create a route.")

@@ -120,7 +120,7 @@ class ManagementCommandsTest {
     assertThat(r.code()).isZero();
     assertThat(r.err()).isEmpty();
     assertThat(r.out()).isEqualTo("cluster \"web\" created (etag 1)" + System.lineSeparator());
-    CreateClusterRequest req = fake.last("CreateCluster");
+    CreateClusterRequest req = fake.last("CreateCluster", CreateClusterRequest.class);
     assertThat(req.getClusterId()).isEqualTo("web");
     assertThat(req.getCluster().getName()).isEqualTo("clusters/web");
     assertThat(req.getCluster().getEndpointsList())
@@ -229,7 +229,7 @@ class ManagementCommandsTest {
 
     assertThat(r.code()).isZero();
     assertThat(r.out()).isEqualTo("cluster \"web\" updated (etag 2)" + System.lineSeparator());
-    UpdateClusterRequest req = fake.last("UpdateCluster");
+    UpdateClusterRequest req = fake.last("UpdateCluster", UpdateClusterRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("lb_policy");
     assertThat(req.getCluster().getEtag()).isEqualTo("1");
     assertThat(req.getCluster().getName()).isEqualTo("clusters/web");
@@ -247,7 +247,7 @@ class ManagementCommandsTest {
             "moved");
 
     assertThat(r.code()).isZero();
-    req = fake.last("UpdateCluster");
+    req = fake.last("UpdateCluster", UpdateClusterRequest.class);
     assertThat(req.getUpdateMask().getPathsList())
         .containsExactly("endpoints", "connect_timeout", "description");
     assertThat(req.getCluster().getEtag()).isEqualTo("2");
@@ -265,7 +265,7 @@ class ManagementCommandsTest {
         .startsWith("error: nothing to update")
         .contains("cluster update --help")
         .hasLineCount(1);
-    assertThat(fake.<Object>last("UpdateCluster")).isNull();
+    assertThat(fake.last("UpdateCluster", Object.class)).isNull();
   }
 
   @Test
@@ -274,7 +274,7 @@ class ManagementCommandsTest {
     Result r = run("cluster", "delete", "web");
     assertThat(r.code()).isZero();
     assertThat(r.out()).isEqualTo("cluster \"web\" deleted" + System.lineSeparator());
-    assertThat(fake.<DeleteClusterRequest>last("DeleteCluster").getName())
+    assertThat(fake.last("DeleteCluster", DeleteClusterRequest.class).getName())
         .isEqualTo("clusters/web");
 
     seedWeb();
@@ -338,7 +338,7 @@ class ManagementCommandsTest {
 
     assertThat(r.code()).isZero();
     assertThat(r.out()).isEqualTo("route \"web\" created (etag 3)" + System.lineSeparator());
-    CreateRouteRequest req = fake.last("CreateRoute");
+    CreateRouteRequest req = fake.last("CreateRoute", CreateRouteRequest.class);
     assertThat(req.getRouteId()).isEqualTo("web");
     Route route = req.getRoute();
     assertThat(route.getMatch().getHostsList()).containsExactly("example.com", "*.example.com");
@@ -386,7 +386,7 @@ class ManagementCommandsTest {
 
     assertThat(r.err()).isEmpty();
     assertThat(r.code()).isZero();
-    Route route = fake.<CreateRouteRequest>last("CreateRoute").getRoute();
+    Route route = fake.last("CreateRoute", CreateRouteRequest.class).getRoute();
     assertThat(route.getMatch())
         .isEqualTo(
             RouteMatch.newBuilder()
@@ -419,7 +419,7 @@ class ManagementCommandsTest {
 
     assertThat(run("route", "create", "web", "--cluster", "web").code()).isZero();
 
-    Route route = fake.<CreateRouteRequest>last("CreateRoute").getRoute();
+    Route route = fake.last("CreateRoute", CreateRouteRequest.class).getRoute();
     assertThat(route.getMatch()).isEqualTo(RouteMatch.getDefaultInstance());
     assertThat(route.getForward().getPathForwarding())
         .isEqualTo(ForwardAction.PathForwarding.PATH_FORWARDING_UNSPECIFIED);
@@ -445,7 +445,7 @@ class ManagementCommandsTest {
 
     assertThat(run("route", "update", "web", "--method", "POST", "--method", "PUT").code())
         .isZero();
-    UpdateRouteRequest req = fake.last("UpdateRoute");
+    UpdateRouteRequest req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("match");
     assertThat(req.getRoute().getMatch())
         .isEqualTo(
@@ -458,7 +458,7 @@ class ManagementCommandsTest {
 
     assertThat(run("route", "update", "web", "--any-method", "--prefix-mode", "string").code())
         .isZero();
-    req = fake.last("UpdateRoute");
+    req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("match");
     assertThat(req.getRoute().getMatch().getMethodsList()).isEmpty();
     assertThat(req.getRoute().getMatch().getPrefixMode()).isEqualTo(RouteMatch.PrefixMode.STRING);
@@ -468,7 +468,7 @@ class ManagementCommandsTest {
             run("route", "update", "web", "--path-forwarding", "RAW", "--max-attempts", "4")
                 .code())
         .isZero();
-    req = fake.last("UpdateRoute");
+    req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("forward");
     assertThat(req.getRoute().getForward())
         .isEqualTo(
@@ -480,7 +480,7 @@ class ManagementCommandsTest {
                 .build());
 
     assertThat(run("route", "update", "web", "--max-body", "16k").code()).isZero();
-    req = fake.last("UpdateRoute");
+    req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("request_body");
     assertThat(req.getRoute().getRequestBody())
         .isEqualTo(
@@ -490,7 +490,7 @@ class ManagementCommandsTest {
                 .build());
 
     assertThat(run("route", "update", "web", "--request-body", "buffer").code()).isZero();
-    req = fake.last("UpdateRoute");
+    req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("request_body");
     Route stored = fake.routes.get("routes/web");
     assertThat(stored.getRequestBody())
@@ -517,7 +517,7 @@ class ManagementCommandsTest {
 
     assertThat(r.err()).isEmpty();
     assertThat(r.code()).isZero();
-    assertThat(fake.<UpdateRouteRequest>last("UpdateRoute").getRoute().getMatch())
+    assertThat(fake.last("UpdateRoute", UpdateRouteRequest.class).getRoute().getMatch())
         .isEqualTo(RouteMatch.newBuilder().setPathExact("/health").build());
   }
 
@@ -551,8 +551,8 @@ class ManagementCommandsTest {
     assertThat(badMode.err())
         .contains("'chunked' is not a request body mode (expected buffer or stream)")
         .hasLineCount(1);
-    assertThat(fake.<Object>last("UpdateRoute")).isNull();
-    assertThat(fake.<Object>last("CreateRoute")).isNull();
+    assertThat(fake.last("UpdateRoute", Object.class)).isNull();
+    assertThat(fake.last("CreateRoute", Object.class)).isNull();
   }
 
   @Test
@@ -608,14 +608,15 @@ class ManagementCommandsTest {
     Result r = run("route", "update", "web", "--path", "/health");
 
     assertThat(r.code()).isZero();
-    UpdateRouteRequest req = fake.last("UpdateRoute");
+    UpdateRouteRequest req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("match");
     assertThat(req.getRoute().getEtag()).isEqualTo("2");
     assertThat(req.getRoute().getMatch())
         .isEqualTo(RouteMatch.newBuilder().addHosts("example.com").setPathExact("/health").build());
 
     r = run("route", "update", "web", "--timeout", "30s", "--any-host");
-    req = fake.last("UpdateRoute");
+    assertThat(r.code()).isZero();
+    req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("match", "forward");
     assertThat(req.getRoute().getMatch().getHostsList()).isEmpty();
     assertThat(req.getRoute().getMatch().getPathExact()).isEqualTo("/health");
@@ -762,7 +763,7 @@ class ManagementCommandsTest {
     assertThat(r.code()).isZero();
     assertThat(r.out())
         .isEqualTo("certificate \"example-com\" added (etag 1)" + System.lineSeparator());
-    CreateCertificateRequest req = fake.last("CreateCertificate");
+    CreateCertificateRequest req = fake.last("CreateCertificate", CreateCertificateRequest.class);
     assertThat(req.getCertificate().getPrivateKey()).contains("SECRETKEY");
     assertThat(req.getCertificate().getCertificateChain()).contains("MIIB");
 
@@ -789,7 +790,7 @@ class ManagementCommandsTest {
     Result r =
         run("cert", "update", "example-com", "--cert", cert.toString(), "--key", key.toString());
     assertThat(r.code()).isZero();
-    UpdateCertificateRequest req = fake.last("UpdateCertificate");
+    UpdateCertificateRequest req = fake.last("UpdateCertificate", UpdateCertificateRequest.class);
     assertThat(req.getUpdateMask().getPathsList())
         .containsExactly("certificate_chain", "private_key");
     assertThat(req.getCertificate().getEtag()).isEqualTo("1");

@@ -55,7 +55,10 @@ public final class SnapshotCache implements AutoCloseable {
             requireNonNull(builder, "builder"), requireNonNull(storeRevision, "storeRevision"));
     cache.current.set(builder.build());
     long millis = pollInterval.toMillis();
-    cache.executor.scheduleWithFixedDelay(cache::poll, millis, millis, TimeUnit.MILLISECONDS);
+    // poll() catches its own failures, so the periodic task is never cancelled by one; close()
+    // stops it with the executor.
+    var unused =
+        cache.executor.scheduleWithFixedDelay(cache::poll, millis, millis, TimeUnit.MILLISECONDS);
     return cache;
   }
 

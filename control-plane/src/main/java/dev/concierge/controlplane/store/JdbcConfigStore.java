@@ -29,6 +29,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongConsumer;
@@ -437,7 +438,7 @@ public final class JdbcConfigStore implements ConfigStore {
     }
   }
 
-  private static TreeSet<String> clustersOf(Route route) {
+  private static SortedSet<String> clustersOf(Route route) {
     TreeSet<String> clusters = new TreeSet<>();
     for (WeightedCluster wc : route.getForward().getClustersList()) {
       clusters.add(wc.getCluster());

@@ -117,7 +117,7 @@ public final class RequestContext extends Request.Wrapper implements Callback {
   public void failed(Throwable failure) {
     if (!response.isCommitted()) {
       // Jetty answers 500 (or the failure's status) through its error handler.
-      setAttribute(COUNTED, Boolean.TRUE);
+      setAttribute(COUNTED, true);
       count(HttpStatus.INTERNAL_SERVER_ERROR_500);
     } else {
       count(response.getStatus());

@@ -114,7 +114,7 @@ public final class RoundRobinBalancer implements LoadBalancer {
 
   private static boolean contains(Endpoint[] tried, int count, Endpoint endpoint) {
     for (int i = 0; i < count; i++) {
-      if (tried[i] == endpoint) {
+      if (endpoint.equals(tried[i])) {
         return true;
       }
     }

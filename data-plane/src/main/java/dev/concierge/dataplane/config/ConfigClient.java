@@ -97,7 +97,16 @@ public final class ConfigClient implements AutoCloseable {
     }
     LOG.warn("config stream to {} ended ({}); retrying {} in {} ms", target,
         Status.fromThrowable(cause).getCode(), channels.currentTarget(), delay.toMillis());
-    scheduler.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
+    var unused = scheduler.schedule(this::connectOrLog, delay.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** The scheduled reconnect: a failure to open a stream is logged, not lost in a Future. */
+  private void connectOrLog() {
+    try {
+      connect();
+    } catch (RuntimeException e) {
+      LOG.error("could not open the config stream to {}", channels.currentTarget(), e);
+    }
   }
 
   /** Answers one pushed snapshot: ACK if applied, NACK with the problems otherwise. */

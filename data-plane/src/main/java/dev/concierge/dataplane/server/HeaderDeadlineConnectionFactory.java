@@ -203,9 +203,9 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
       if (connection == null || previous == null) {
         return;
       }
-      if (previous == State.START && state != State.START && state.ordinal() < State.CONTENT.ordinal()) {
+      if (previous == State.START && state != State.START && state.compareTo(State.CONTENT) < 0) {
         connection.armLater();
-      } else if (state.ordinal() >= State.CONTENT.ordinal()) {
+      } else if (state.compareTo(State.CONTENT) >= 0) {
         connection.disarm();
       }
     }

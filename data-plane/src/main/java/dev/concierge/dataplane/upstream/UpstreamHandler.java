@@ -140,8 +140,8 @@ public final class UpstreamHandler extends RouteScopedHandler {
         Endpoint next = cluster.balancer().pick(tried, tries);
         // The same endpoint again (no other left) only when the failure was a pooled connection's,
         // which says nothing of the endpoint: the retry then opens a fresh one.
-        fresh = next == failedAt && reusedConnection;
-        if (next != failedAt || reusedConnection) {
+        fresh = next.equals(failedAt) && reusedConnection;
+        if (!next.equals(failedAt) || reusedConnection) {
           tries++;
           context.retried();
           endpoint = next;

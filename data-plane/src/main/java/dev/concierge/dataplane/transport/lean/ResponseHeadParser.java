@@ -325,7 +325,7 @@ public final class ResponseHeadParser {
     for (int i = 0; i < lower.length; i++) {
       byte c = head[start + i];
       if (c >= 'A' && c <= 'Z') {
-        c += 32;
+        c = (byte) (c + 32);
       }
       if (c != lower[i]) {
         return false;
@@ -394,6 +394,7 @@ public final class ResponseHeadParser {
    * one that is remembered. A backend repeats most values (types, lengths of the same resource,
    * {@code Accept-Ranges}, the date within a second), so most fields allocate nothing.
    */
+  @SuppressWarnings("EnumOrdinal") // an array by ordinal is EnumMap without the boxing, per field
   private HttpField field(HttpHeader header, int start, int end, long longValue) {
     int ordinal = header.ordinal();
     HttpField last = lastFields[ordinal];
