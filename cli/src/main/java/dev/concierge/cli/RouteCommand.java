@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -344,7 +345,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         description =
             "How --path-prefix compares: segments (whole segments: /api matches /api/x, not"
                 + " /apix; default) or string (plain string prefix).")
-    RouteMatch.PrefixMode prefixMode;
+    RouteMatch.@Nullable PrefixMode prefixMode;
 
     @Option(
         names = "--path-forwarding",
@@ -353,13 +354,13 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         description =
             "Path sent upstream: normalized (the path as matched; default) or raw (exactly as"
                 + " the client sent it).")
-    ForwardAction.PathForwarding pathForwarding;
+    ForwardAction.@Nullable PathForwarding pathForwarding;
 
     @Option(
         names = "--max-attempts",
         paramLabel = "N",
         description = "Tries per request, the first included: 1-5 (default 2).")
-    Integer maxAttempts;
+    @Nullable Integer maxAttempts;
 
     @Option(
         names = "--request-body",
@@ -368,7 +369,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         description =
             "How request bodies are taken in: buffer (the whole body before going upstream;"
                 + " default) or stream (relayed as it arrives).")
-    RequestBodyPolicy.Mode requestBody;
+    RequestBodyPolicy.@Nullable Mode requestBody;
 
     @Option(
         names = "--max-body",
@@ -377,7 +378,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         description =
             "Largest request body, 413 above, e.g. 16k, 50m (default: the node's limit when"
                 + " buffering, none when streaming).")
-    Long maxBody;
+    @Nullable Long maxBody;
 
     boolean changesForward() {
       return pathForwarding != null || maxAttempts != null;

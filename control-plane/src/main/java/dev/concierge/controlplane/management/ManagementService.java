@@ -59,6 +59,7 @@ import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -372,7 +373,7 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
           invalid.throwIfAny("certificate", in.getName());
           Optional<ParsedCertificate> newKeyPair = parsed;
           // Encrypted once, outside the retry loop: the same ciphertext serves every attempt.
-          String newCiphertext =
+          @Nullable String newCiphertext =
               replaceKeyPair ? cipher.encrypt(in.getPrivateKey(), in.getName()) : null;
           return retryingMerge(
               in.getEtag(),
@@ -390,7 +391,8 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
                 if (newKeyPair.isPresent()) {
                   merged.setCertificateChain(in.getCertificateChain());
                   withDerived(merged, newKeyPair.get());
-                  ciphertext = newCiphertext;
+                  // Present exactly when replaceKeyPair is.
+                  ciphertext = requireNonNull(newCiphertext, "newCiphertext");
                 }
                 Certificate spec = merged.build();
                 if (request.getValidateOnly()) {
@@ -634,11 +636,11 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
                 .build());
       }
       case MISSING_REFERENCE ->
-          new FieldViolations().add("references", e.getMessage()).toException("invalid request");
+          new FieldViolations().add("references", String.valueOf(e.getMessage())).toException("invalid request");
       case INVALID_PAGE_TOKEN ->
-          new FieldViolations().add("page_token", e.getMessage()).toException("invalid request");
+          new FieldViolations().add("page_token", String.valueOf(e.getMessage())).toException("invalid request");
       case INVALID_PAGE_SIZE ->
-          new FieldViolations().add("page_size", e.getMessage()).toException("invalid request");
+          new FieldViolations().add("page_size", String.valueOf(e.getMessage())).toException("invalid request");
       case UNAVAILABLE -> Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
     };
   }

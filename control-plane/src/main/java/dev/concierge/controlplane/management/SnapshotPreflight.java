@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks, before a write is stored, that the configuration it would produce still compiles on
@@ -49,7 +50,7 @@ public final class SnapshotPreflight {
   }
 
   private static <T> List<T> replace(List<T> stored, Function<T, String> nameOf,
-      String name, T next) {
+      String name, @Nullable T next) {
     List<T> result = new ArrayList<>(stored.size() + 1);
     boolean replaced = false;
     for (T resource : stored) {

@@ -34,6 +34,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongConsumer;
 import org.flywaydb.core.Flyway;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -188,7 +189,8 @@ public final class JdbcConfigStore implements ConfigStore {
                 .map(
                     row ->
                         new StoredCertificate(
-                            row.resource(Certificate.getDefaultInstance()), row.keyCiphertext)));
+                            row.resource(Certificate.getDefaultInstance()),
+                            requireNonNull(row.keyCiphertext, "key_ciphertext"))));
   }
 
   @Override
@@ -216,7 +218,8 @@ public final class JdbcConfigStore implements ConfigStore {
           for (Row row : readAll(c, ResourceKind.CERTIFICATE)) {
             certificates.add(
                 new StoredCertificate(
-                    row.resource(Certificate.getDefaultInstance()), row.keyCiphertext));
+                    row.resource(Certificate.getDefaultInstance()),
+                    requireNonNull(row.keyCiphertext, "key_ciphertext")));
           }
           return new StoredConfig(revision, clusters, routes, certificates);
         });
@@ -264,7 +267,7 @@ public final class JdbcConfigStore implements ConfigStore {
             ps.setObject(2, now);
             ps.setString(3, node.getName());
             if (ps.executeUpdate() > 0) {
-              return null;
+              return node;
             }
           }
           try (PreparedStatement ps =
@@ -274,7 +277,7 @@ public final class JdbcConfigStore implements ConfigStore {
             ps.setObject(3, now);
             ps.executeUpdate();
           }
-          return null;
+          return node;
         });
   }
 
@@ -301,7 +304,7 @@ public final class JdbcConfigStore implements ConfigStore {
   // ---- generic writes
 
   private <T extends Message> T create(
-      ResourceKind kind, T resource, String keyCiphertext, String actor) {
+      ResourceKind kind, T resource, @Nullable String keyCiphertext, String actor) {
     T spec = stripOutputOnly(resource);
     String name = nameOf(spec);
     return write(
@@ -337,7 +340,11 @@ public final class JdbcConfigStore implements ConfigStore {
   }
 
   private <T extends Message> T update(
-      ResourceKind kind, T resource, String keyCiphertext, String expectedEtag, String actor) {
+      ResourceKind kind,
+      T resource,
+      @Nullable String keyCiphertext,
+      String expectedEtag,
+      String actor) {
     T spec = stripOutputOnly(resource);
     String name = nameOf(spec);
     return write(
@@ -393,7 +400,7 @@ public final class JdbcConfigStore implements ConfigStore {
             deleteReferences(c, name);
           }
           writeHistory(c, revision, now, actor, Action.DELETE, kind, name, row.spec, null);
-          return null;
+          return row;
         });
   }
 
@@ -494,8 +501,8 @@ public final class JdbcConfigStore implements ConfigStore {
       Action action,
       ResourceKind kind,
       String name,
-      String before,
-      String after)
+      @Nullable String before,
+      @Nullable String after)
       throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -608,7 +615,7 @@ public final class JdbcConfigStore implements ConfigStore {
       long revision,
       OffsetDateTime createTime,
       OffsetDateTime updateTime,
-      String keyCiphertext) {
+      @Nullable String keyCiphertext) {
     <T extends Message> T resource(T prototype) {
       return withMetadata(parse(spec, prototype), revision, createTime, updateTime);
     }

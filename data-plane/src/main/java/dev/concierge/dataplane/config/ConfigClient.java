@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,7 @@ public final class ConfigClient implements AutoCloseable {
 
   private final Object lock = new Object();
   /** Guarded by {@link #lock}. */
-  private ClientCallStreamObserver<ConfigRequest> stream;
+  private @Nullable ClientCallStreamObserver<ConfigRequest> stream;
   /** Guarded by {@link #lock}. */
   private boolean closed;
 
@@ -143,7 +144,7 @@ public final class ConfigClient implements AutoCloseable {
 
   private final class Listener implements ClientResponseObserver<ConfigRequest, ConfigResponse> {
     private final String target;
-    private ClientCallStreamObserver<ConfigRequest> requests;
+    private @Nullable ClientCallStreamObserver<ConfigRequest> requests;
 
     Listener(String target) {
       this.target = target;
@@ -158,7 +159,7 @@ public final class ConfigClient implements AutoCloseable {
       // StreamObserver is not thread-safe; the first request and the answers come from different
       // threads.
       synchronized (this) {
-        requests.onNext(request);
+        requireNonNull(requests, "set when the stream starts").onNext(request);
       }
     }
 
