@@ -15,13 +15,37 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code concierge cluster create|list|get|update|delete}: backend endpoint groups. */
 @Command(name = "cluster", description = "Manage clusters (groups of backend endpoints).")
 final class ClusterCommand extends ResourceCommand implements Callable<Integer> {
+
+  static final Rpcs<Cluster> RPCS =
+      new Rpcs<>(
+          Names.CLUSTER,
+          (s, name) -> s.getCluster(GetClusterRequest.newBuilder().setName(name).build()),
+          (s, cluster, validateOnly) ->
+              s.createCluster(
+                  CreateClusterRequest.newBuilder()
+                      .setClusterId(id(cluster.getName()))
+                      .setCluster(cluster)
+                      .setValidateOnly(validateOnly)
+                      .build()),
+          (s, cluster, mask, validateOnly) ->
+              s.updateCluster(
+                  UpdateClusterRequest.newBuilder()
+                      .setCluster(cluster)
+                      .setUpdateMask(mask)
+                      .setValidateOnly(validateOnly)
+                      .build()),
+          (s, name, etag) ->
+              s.deleteCluster(
+                  DeleteClusterRequest.newBuilder().setName(name).setEtag(etag).build()));
 
   @Override
   public Integer call() {
@@ -32,62 +56,24 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
   int create(
       @Parameters(paramLabel = "NAME", description = "Cluster id, e.g. web or clusters/web.")
           String typedName,
-      @Option(
-              names = "--endpoint",
-              required = true,
-              paramLabel = "HOST:PORT[=WEIGHT]",
-              converter = Endpoints.EndpointConverter.class,
-              description = "A backend; repeat for more. Weight 1-1000 (default 1).")
-          List<Endpoint> endpoints,
-      @Option(
-              names = "--lb",
-              paramLabel = "POLICY",
-              converter = LbConverter.class,
-              description = "Load-balancing policy: round-robin (default).")
-          Cluster.LbPolicy lb,
-      @Option(
-              names = "--connect-timeout",
-              paramLabel = "DURATION",
-              converter = Durations.Converter.class,
-              description = "Time allowed to connect to an endpoint, e.g. 500ms, 5s (default 5s).")
-          Duration connectTimeout,
-      @Option(
-              names = "--description",
-              paramLabel = "TEXT",
-              description = "Free text for people (at most 256 characters).")
-          String description) {
+      @Mixin Options options,
+      @Mixin ResourceOptions.Description description,
+      @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "create", typedName);
-    Cluster.Builder cluster = Cluster.newBuilder().setName(name).addAllEndpoints(endpoints);
-    if (lb != null) {
-      cluster.setLbPolicy(lb);
-    }
-    if (connectTimeout != null) {
-      cluster.setConnectTimeout(connectTimeout);
-    }
-    if (description != null) {
-      cluster.setDescription(description);
-    }
-    Cluster created =
-        withClient(
-            c ->
-                c.call(
-                    s ->
-                        s.createCluster(
-                            CreateClusterRequest.newBuilder()
-                                .setClusterId(id(name))
-                                .setCluster(cluster)
-                                .build())));
-    printer()
-        .changed(created, "cluster \"" + id(name) + "\" created" + etagSuffix(created.getEtag()));
-    return 0;
+    requireOption("create", options.endpoints, "--endpoint=HOST:PORT[=WEIGHT]");
+    Cluster.Builder cluster = Cluster.newBuilder().setName(name);
+    options.applyTo(cluster, description, FieldMask.newBuilder());
+    return create(RPCS, cluster.build(), validateOnly, "created");
   }
 
   @Command(name = "list", description = "List clusters.")
   int list() {
-    List<Cluster> all = withClient(c -> allPages(
-        token -> c.call(s -> s.listClusters(ListClustersRequest.newBuilder().setPageToken(token).build())),
-        ListClustersResponse::getClustersList,
-        ListClustersResponse::getNextPageToken));
+    List<Cluster> all =
+        listAll(
+            (s, token) ->
+                s.listClusters(ListClustersRequest.newBuilder().setPageToken(token).build()),
+            ListClustersResponse::getClustersList,
+            ListClustersResponse::getNextPageToken);
     printer().list(all, table(all));
     return 0;
   }
@@ -95,92 +81,90 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
   @Command(name = "get", description = "Show one cluster.")
   int get(
       @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName) {
-    String name = name(Names.CLUSTER, "get", typedName);
-    Cluster cluster =
-        withClient(
-            c -> c.call(s -> s.getCluster(GetClusterRequest.newBuilder().setName(name).build())));
-    printer().one(cluster, table(List.of(cluster)));
-    return 0;
+    return show(RPCS, typedName, ClusterCommand::table);
   }
 
   @Command(name = "update", description = "Change a cluster; only the fields given are replaced.")
   int update(
       @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName,
-      @Option(
-              names = "--endpoint",
-              paramLabel = "HOST:PORT[=WEIGHT]",
-              converter = Endpoints.EndpointConverter.class,
-              description = "Replaces all endpoints; repeat for more.")
-          List<Endpoint> endpoints,
-      @Option(
-              names = "--lb",
-              paramLabel = "POLICY",
-              converter = LbConverter.class,
-              description = "Load-balancing policy: round-robin.")
-          Cluster.LbPolicy lb,
-      @Option(
-              names = "--connect-timeout",
-              paramLabel = "DURATION",
-              converter = Durations.Converter.class,
-              description = "Time allowed to connect to an endpoint, e.g. 500ms, 5s.")
-          Duration connectTimeout,
-      @Option(
-              names = "--description",
-              paramLabel = "TEXT",
-              description = "Free text for people (at most 256 characters).")
-          String description) {
+      @Mixin Options options,
+      @Mixin ResourceOptions.Description description,
+      @Mixin ResourceOptions.Etag etag,
+      @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "update", typedName);
-    Cluster.Builder cluster = Cluster.newBuilder().setName(name);
-    FieldMask.Builder mask = FieldMask.newBuilder();
-    if (endpoints != null && !endpoints.isEmpty()) {
-      cluster.addAllEndpoints(endpoints);
-      mask.addPaths("endpoints");
-    }
-    if (lb != null) {
-      cluster.setLbPolicy(lb);
-      mask.addPaths("lb_policy");
-    }
-    if (connectTimeout != null) {
-      cluster.setConnectTimeout(connectTimeout);
-      mask.addPaths("connect_timeout");
-    }
-    if (description != null) {
-      cluster.setDescription(description);
-      mask.addPaths("description");
-    }
-    if (mask.getPathsCount() == 0) {
+    if (!options.given() && !description.given()) {
       throw usage(
           "update", "nothing to update: give --endpoint, --lb, --connect-timeout or --description");
     }
-    Cluster updated =
-        withClient(
-            c -> {
-              // The read pins the version we change: a concurrent update makes ours fail with
-              // ABORTED.
-              Cluster current =
-                  c.call(s -> s.getCluster(GetClusterRequest.newBuilder().setName(name).build()));
-              cluster.setEtag(current.getEtag());
-              return c.call(
-                  s ->
-                      s.updateCluster(
-                          UpdateClusterRequest.newBuilder()
-                              .setCluster(cluster)
-                              .setUpdateMask(mask)
-                              .build()));
-            });
-    printer()
-        .changed(updated, "cluster \"" + id(name) + "\" updated" + etagSuffix(updated.getEtag()));
-    return 0;
+    return update(
+        RPCS,
+        name,
+        (current, mask) -> {
+          Cluster.Builder cluster = Cluster.newBuilder().setName(name);
+          options.applyTo(cluster, description, mask);
+          return cluster.build();
+        },
+        etag,
+        validateOnly);
   }
 
   @Command(name = "delete", description = "Delete a cluster that no route uses.")
   int delete(
-      @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName) {
-    String name = name(Names.CLUSTER, "delete", typedName);
-    withClient(
-        c -> c.call(s -> s.deleteCluster(DeleteClusterRequest.newBuilder().setName(name).build())));
-    printer().deleted(name, "cluster \"" + id(name) + "\" deleted");
-    return 0;
+      @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName,
+      @Mixin ResourceOptions.Etag etag) {
+    return remove(RPCS, typedName, etag);
+  }
+
+  /** What a cluster is made of, for create and update alike; only what is given is applied. */
+  static final class Options {
+    @Option(
+        names = "--endpoint",
+        paramLabel = "HOST:PORT[=WEIGHT]",
+        converter = Endpoints.EndpointConverter.class,
+        description =
+            "A backend; repeat for more (update: replaces all). Weight 1-1000 (default 1).")
+    @Nullable List<Endpoint> endpoints;
+
+    @Option(
+        names = "--lb",
+        paramLabel = "POLICY",
+        converter = LbConverter.class,
+        description = "Load-balancing policy: round-robin (default).")
+    Cluster.@Nullable LbPolicy lb;
+
+    @Option(
+        names = "--connect-timeout",
+        paramLabel = "DURATION",
+        converter = Durations.ConnectTimeoutConverter.class,
+        description =
+            "Time allowed to connect to an endpoint, above 0 and at most 60s, e.g. 500ms, 5s"
+                + " (default 5s).")
+    @Nullable Duration connectTimeout;
+
+    boolean given() {
+      return (endpoints != null && !endpoints.isEmpty()) || lb != null || connectTimeout != null;
+    }
+
+    /** Sets what was given on {@code cluster} and names it in {@code mask}. */
+    void applyTo(
+        Cluster.Builder cluster, ResourceOptions.Description description, FieldMask.Builder mask) {
+      if (endpoints != null && !endpoints.isEmpty()) {
+        cluster.addAllEndpoints(endpoints);
+        mask.addPaths("endpoints");
+      }
+      if (lb != null) {
+        cluster.setLbPolicy(lb);
+        mask.addPaths("lb_policy");
+      }
+      if (connectTimeout != null) {
+        cluster.setConnectTimeout(connectTimeout);
+        mask.addPaths("connect_timeout");
+      }
+      if (description.given()) {
+        cluster.setDescription(description.value);
+        mask.addPaths("description");
+      }
+    }
   }
 
   static Consumer<PrintWriter> table(List<Cluster> clusters) {

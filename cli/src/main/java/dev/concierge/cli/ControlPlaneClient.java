@@ -103,6 +103,10 @@ final class ControlPlaneClient implements AutoCloseable {
     Status status = e.getStatus();
     String where = target == null ? "the control plane" : "the control plane at " + target;
     String description = status.getDescription() == null ? "" : status.getDescription().strip();
+    if (notGrpc(e)) {
+      return (target == null ? "the server" : target)
+          + " is not a Concierge control plane (it does not answer gRPC; check --server)";
+    }
     return switch (status.getCode()) {
       case UNAVAILABLE -> "cannot reach " + where + " (" + unavailableReason(e) + ")";
       case DEADLINE_EXCEEDED -> where + " did not answer within " + DEADLINE_SECONDS + "s";
@@ -147,6 +151,24 @@ final class ControlPlaneClient implements AutoCloseable {
       }
     }
     return missing.isEmpty() ? description : description + ": " + String.join("; ", missing);
+  }
+
+  /**
+   * Whether the peer answered, but not in HTTP/2: an HTTP/1 server (a node's proxy or admin port, a
+   * web server) makes the first frame something other than SETTINGS.
+   */
+  private static boolean notGrpc(StatusRuntimeException e) {
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      if (t.getClass().getSimpleName().equals("Http2Exception")
+          || (m != null && m.contains("First received frame was not SETTINGS"))) {
+        return true;
+      }
+    }
+    String d = e.getStatus().getDescription();
+    return e.getStatus().getCode() == Status.Code.INTERNAL
+        && d != null
+        && d.strip().equalsIgnoreCase("http2 exception");
   }
 
   private static String unavailableReason(Throwable e) {

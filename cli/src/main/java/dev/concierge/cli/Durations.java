@@ -63,6 +63,48 @@ final class Durations {
     return millis + "ms";
   }
 
+  /** picocli converter for a duration that must be above 0 and at most a maximum. */
+  abstract static class RangeConverter implements ITypeConverter<Duration> {
+    private final long maxSeconds;
+    private final String max;
+
+    RangeConverter(long maxSeconds, String max) {
+      this.maxSeconds = maxSeconds;
+      this.max = max;
+    }
+
+    @Override
+    public Duration convert(String value) {
+      Duration d;
+      try {
+        d = parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+      if ((d.getSeconds() == 0 && d.getNanos() == 0)
+          || d.getSeconds() > maxSeconds
+          || (d.getSeconds() == maxSeconds && d.getNanos() > 0)) {
+        throw new TypeConversionException(
+            "'" + value + "' is out of range: must be above 0 and at most " + max);
+      }
+      return d;
+    }
+  }
+
+  /** A route's upstream response timeout: the control plane takes up to 1h. */
+  static final class RouteTimeoutConverter extends RangeConverter {
+    RouteTimeoutConverter() {
+      super(3_600, "1h");
+    }
+  }
+
+  /** A cluster's connect timeout: the control plane takes up to 60s. */
+  static final class ConnectTimeoutConverter extends RangeConverter {
+    ConnectTimeoutConverter() {
+      super(60, "60s");
+    }
+  }
+
   /** picocli converter for duration options. */
   static final class Converter implements ITypeConverter<Duration> {
     @Override

@@ -1,7 +1,6 @@
 package dev.concierge.cli;
 
 import com.google.protobuf.Duration;
-import com.google.protobuf.FieldMask;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.ForwardAction;
@@ -20,13 +19,36 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code concierge route create|list|get|update|delete}: which requests go to which clusters. */
 @Command(name = "route", description = "Manage routes (request matches forwarded to clusters).")
 final class RouteCommand extends ResourceCommand implements Callable<Integer> {
+
+  static final Rpcs<Route> RPCS =
+      new Rpcs<>(
+          Names.ROUTE,
+          (s, name) -> s.getRoute(GetRouteRequest.newBuilder().setName(name).build()),
+          (s, route, validateOnly) ->
+              s.createRoute(
+                  CreateRouteRequest.newBuilder()
+                      .setRouteId(id(route.getName()))
+                      .setRoute(route)
+                      .setValidateOnly(validateOnly)
+                      .build()),
+          (s, route, mask, validateOnly) ->
+              s.updateRoute(
+                  UpdateRouteRequest.newBuilder()
+                      .setRoute(route)
+                      .setUpdateMask(mask)
+                      .setValidateOnly(validateOnly)
+                      .build()),
+          (s, name, etag) ->
+              s.deleteRoute(DeleteRouteRequest.newBuilder().setName(name).setEtag(etag).build()));
 
   @Override
   public Integer call() {
@@ -37,92 +59,47 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
   int create(
       @Parameters(paramLabel = "NAME", description = "Route id, e.g. web or routes/web.")
           String typedName,
-      @Option(
-              names = "--host",
-              paramLabel = "HOST",
-              description = "Host to match, exact or *.example.com; repeat for more (default any).")
-          List<String> hosts,
-      @Option(
-              names = "--method",
-              paramLabel = "METHOD",
-              description =
-                  "HTTP method to match, e.g. GET (case-sensitive); repeat for more (default any).")
-          List<String> methods,
-      @Option(
-              names = "--path-prefix",
-              paramLabel = "PREFIX",
-              description = "Match paths starting with PREFIX.")
-          String pathPrefix,
-      @Option(names = "--path", paramLabel = "PATH", description = "Match exactly this path.")
-          String pathExact,
-      @Option(
-              names = "--cluster",
-              required = true,
-              paramLabel = "NAME[=WEIGHT]",
-              converter = Endpoints.WeightedClusterConverter.class,
-              description = "Cluster to forward to; repeat to split traffic by weight.")
-          List<WeightedCluster> clusters,
-      @Option(
-              names = "--timeout",
-              paramLabel = "DURATION",
-              converter = Durations.Converter.class,
-              description = "Upstream response timeout, e.g. 15s (default 15s).")
-          Duration timeout,
-      @Mixin Tuning tuning,
-      @Option(
-              names = "--description",
-              paramLabel = "TEXT",
-              description = "Free text for people (at most 256 characters).")
-          String description) {
+      @Mixin Options options,
+      @Mixin ResourceOptions.Description description,
+      @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.ROUTE, "create", typedName);
-    if (pathPrefix != null && pathExact != null) {
+    requireOption("create", options.clusters, "--cluster=NAME[=WEIGHT]");
+    if (options.pathPrefix != null && options.pathExact != null) {
       throw usage("create", "--path-prefix and --path are mutually exclusive");
     }
-    if (tuning.prefixMode != null && pathPrefix == null) {
+    if (options.prefixMode != null && options.pathPrefix == null) {
       throw usage("create", "--prefix-mode requires --path-prefix");
     }
     RouteMatch.Builder match = RouteMatch.newBuilder();
-    if (hosts != null) {
-      match.addAllHosts(hosts);
+    if (options.hosts != null) {
+      match.addAllHosts(options.hosts);
     }
-    if (methods != null) {
-      match.addAllMethods(methods);
+    if (options.methods != null) {
+      match.addAllMethods(options.methods);
     }
-    setPath(match, pathPrefix, pathExact);
-    tuning.applyTo(match);
-    ForwardAction.Builder forward = ForwardAction.newBuilder().addAllClusters(clusters);
-    if (timeout != null) {
-      forward.setTimeout(timeout);
+    options.applyPath(match);
+    options.applyTo(match);
+    Route.Builder route =
+        Route.newBuilder()
+            .setName(name)
+            .setMatch(match)
+            .setForward(options.applyTo(ForwardAction.newBuilder()));
+    if (options.changesBody()) {
+      route.setRequestBody(options.applyTo(RequestBodyPolicy.newBuilder()));
     }
-    tuning.applyTo(forward);
-    Route.Builder route = Route.newBuilder().setName(name).setMatch(match).setForward(forward);
-    if (tuning.changesBody()) {
-      route.setRequestBody(tuning.applyTo(RequestBodyPolicy.newBuilder()));
+    if (description.given()) {
+      route.setDescription(description.value);
     }
-    if (description != null) {
-      route.setDescription(description);
-    }
-    Route created =
-        withClient(
-            c ->
-                c.call(
-                    s ->
-                        s.createRoute(
-                            CreateRouteRequest.newBuilder()
-                                .setRouteId(id(name))
-                                .setRoute(route)
-                                .build())));
-    printer()
-        .changed(created, "route \"" + id(name) + "\" created" + etagSuffix(created.getEtag()));
-    return 0;
+    return create(RPCS, route.build(), validateOnly, "created");
   }
 
   @Command(name = "list", description = "List routes.")
   int list() {
-    List<Route> all = withClient(c -> allPages(
-        token -> c.call(s -> s.listRoutes(ListRoutesRequest.newBuilder().setPageToken(token).build())),
-        ListRoutesResponse::getRoutesList,
-        ListRoutesResponse::getNextPageToken));
+    List<Route> all =
+        listAll(
+            (s, token) -> s.listRoutes(ListRoutesRequest.newBuilder().setPageToken(token).build()),
+            ListRoutesResponse::getRoutesList,
+            ListRoutesResponse::getNextPageToken);
     printer().list(all, table(all));
     return 0;
   }
@@ -130,160 +107,104 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
   @Command(name = "get", description = "Show one route.")
   int get(
       @Parameters(paramLabel = "NAME", description = "Route id or full name.") String typedName) {
-    String name = name(Names.ROUTE, "get", typedName);
-    Route route =
-        withClient(
-            c -> c.call(s -> s.getRoute(GetRouteRequest.newBuilder().setName(name).build())));
-    printer().one(route, table(List.of(route)));
-    return 0;
+    return show(RPCS, typedName, RouteCommand::table);
   }
 
   @Command(name = "update", description = "Change a route; only the parts given are replaced.")
   int update(
       @Parameters(paramLabel = "NAME", description = "Route id or full name.") String typedName,
-      @Option(names = "--host", paramLabel = "HOST", description = "Replaces all hosts.")
-          List<String> hosts,
       @Option(names = "--any-host", description = "Match any host.") boolean anyHost,
-      @Option(
-              names = "--method",
-              paramLabel = "METHOD",
-              description = "Replaces all methods, e.g. GET (case-sensitive); repeat for more.")
-          List<String> methods,
       @Option(names = "--any-method", description = "Match any method.") boolean anyMethod,
-      @Option(
-              names = "--path-prefix",
-              paramLabel = "PREFIX",
-              description = "Match paths starting with PREFIX.")
-          String pathPrefix,
-      @Option(names = "--path", paramLabel = "PATH", description = "Match exactly this path.")
-          String pathExact,
       @Option(names = "--any-path", description = "Match any path.") boolean anyPath,
-      @Option(
-              names = "--cluster",
-              paramLabel = "NAME[=WEIGHT]",
-              converter = Endpoints.WeightedClusterConverter.class,
-              description = "Replaces all clusters; repeat for more.")
-          List<WeightedCluster> clusters,
-      @Option(
-              names = "--timeout",
-              paramLabel = "DURATION",
-              converter = Durations.Converter.class,
-              description = "Upstream response timeout, e.g. 15s.")
-          Duration timeout,
-      @Mixin Tuning tuning,
-      @Option(
-              names = "--description",
-              paramLabel = "TEXT",
-              description = "Free text for people (at most 256 characters).")
-          String description) {
+      @Mixin Options options,
+      @Mixin ResourceOptions.Description description,
+      @Mixin ResourceOptions.Etag etag,
+      @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.ROUTE, "update", typedName);
-    boolean newHosts = hosts != null && !hosts.isEmpty();
+    boolean newHosts = options.hosts != null && !options.hosts.isEmpty();
     if (newHosts && anyHost) {
       throw usage("update", "--host and --any-host are mutually exclusive");
     }
-    boolean newMethods = methods != null && !methods.isEmpty();
+    boolean newMethods = options.methods != null && !options.methods.isEmpty();
     if (newMethods && anyMethod) {
       throw usage("update", "--method and --any-method are mutually exclusive");
     }
-    int paths = (pathPrefix != null ? 1 : 0) + (pathExact != null ? 1 : 0) + (anyPath ? 1 : 0);
+    int paths =
+        (options.pathPrefix != null ? 1 : 0)
+            + (options.pathExact != null ? 1 : 0)
+            + (anyPath ? 1 : 0);
     if (paths > 1) {
       throw usage("update", "--path-prefix, --path and --any-path are mutually exclusive");
     }
-    if (tuning.prefixMode != null && (pathExact != null || anyPath)) {
+    if (options.prefixMode != null && (options.pathExact != null || anyPath)) {
       throw usage(
           "update", "--prefix-mode only applies to a path prefix, not to --path or --any-path");
     }
-    boolean newClusters = clusters != null && !clusters.isEmpty();
+    boolean newClusters = options.clusters != null && !options.clusters.isEmpty();
     boolean changesMatch =
-        newHosts || anyHost || newMethods || anyMethod || paths > 0 || tuning.prefixMode != null;
-    boolean changesForward = newClusters || timeout != null || tuning.changesForward();
-    if (!changesMatch && !changesForward && !tuning.changesBody() && description == null) {
+        newHosts || anyHost || newMethods || anyMethod || paths > 0 || options.prefixMode != null;
+    boolean changesForward = newClusters || options.timeout != null || options.changesForward();
+    if (!changesMatch && !changesForward && !options.changesBody() && !description.given()) {
       throw usage(
           "update",
           "nothing to update: give --host, --any-host, --method, --any-method, --path-prefix,"
               + " --path, --any-path, --prefix-mode, --cluster, --timeout, --path-forwarding,"
               + " --max-attempts, --request-body, --max-body or --description");
     }
-    Route updated =
-        withClient(
-            c -> {
-              // The read pins the version we change: a concurrent update makes ours fail with
-              // ABORTED.
-              Route current =
-                  c.call(s -> s.getRoute(GetRouteRequest.newBuilder().setName(name).build()));
-              Route.Builder route = Route.newBuilder().setName(name).setEtag(current.getEtag());
-              FieldMask.Builder mask = FieldMask.newBuilder();
-              // match, forward and request_body are replaced whole, from the stored value with the
-              // flags applied, so that flags given for one part never clear another.
-              if (changesMatch) {
-                RouteMatch.Builder match = current.getMatch().toBuilder();
-                if (newHosts || anyHost) {
-                  match.clearHosts().addAllHosts(anyHost ? List.of() : hosts);
-                }
-                if (newMethods || anyMethod) {
-                  match.clearMethods().addAllMethods(anyMethod ? List.of() : methods);
-                }
-                if (paths > 0) {
-                  match.clearPath();
-                  setPath(match, pathPrefix, pathExact);
-                  if (pathPrefix == null) {
-                    // The stored prefix mode would not apply to the new path.
-                    match.clearPrefixMode();
-                  }
-                }
-                tuning.applyTo(match);
-                route.setMatch(match);
-                mask.addPaths("match");
+    return update(
+        RPCS,
+        name,
+        (current, mask) -> {
+          Route.Builder route = Route.newBuilder().setName(name);
+          // match, forward and request_body are replaced whole, from the stored value with the
+          // flags applied, so that flags given for one part never clear another.
+          if (changesMatch) {
+            RouteMatch.Builder match = current.getMatch().toBuilder();
+            if (newHosts || anyHost) {
+              match.clearHosts().addAllHosts(anyHost ? List.of() : options.hosts);
+            }
+            if (newMethods || anyMethod) {
+              match.clearMethods().addAllMethods(anyMethod ? List.of() : options.methods);
+            }
+            if (paths > 0) {
+              match.clearPath();
+              options.applyPath(match);
+              if (options.pathPrefix == null) {
+                // The stored prefix mode would not apply to the new path.
+                match.clearPrefixMode();
               }
-              if (changesForward) {
-                ForwardAction.Builder forward = current.getForward().toBuilder();
-                if (newClusters) {
-                  forward.clearClusters().addAllClusters(clusters);
-                }
-                if (timeout != null) {
-                  forward.setTimeout(timeout);
-                }
-                tuning.applyTo(forward);
-                route.setForward(forward);
-                mask.addPaths("forward");
-              }
-              if (tuning.changesBody()) {
-                route.setRequestBody(tuning.applyTo(current.getRequestBody().toBuilder()));
-                mask.addPaths("request_body");
-              }
-              if (description != null) {
-                route.setDescription(description);
-                mask.addPaths("description");
-              }
-              return c.call(
-                  s ->
-                      s.updateRoute(
-                          UpdateRouteRequest.newBuilder()
-                              .setRoute(route)
-                              .setUpdateMask(mask)
-                              .build()));
-            });
-    printer()
-        .changed(updated, "route \"" + id(name) + "\" updated" + etagSuffix(updated.getEtag()));
-    return 0;
+            }
+            options.applyTo(match);
+            route.setMatch(match);
+            mask.addPaths("match");
+          }
+          if (changesForward) {
+            ForwardAction.Builder forward = current.getForward().toBuilder();
+            if (newClusters) {
+              forward.clearClusters();
+            }
+            route.setForward(options.applyTo(forward));
+            mask.addPaths("forward");
+          }
+          if (options.changesBody()) {
+            route.setRequestBody(options.applyTo(current.getRequestBody().toBuilder()));
+            mask.addPaths("request_body");
+          }
+          if (description.given()) {
+            route.setDescription(description.value);
+            mask.addPaths("description");
+          }
+          return route.build();
+        },
+        etag,
+        validateOnly);
   }
 
   @Command(name = "delete", description = "Delete a route.")
   int delete(
-      @Parameters(paramLabel = "NAME", description = "Route id or full name.") String typedName) {
-    String name = name(Names.ROUTE, "delete", typedName);
-    withClient(
-        c -> c.call(s -> s.deleteRoute(DeleteRouteRequest.newBuilder().setName(name).build())));
-    printer().deleted(name, "route \"" + id(name) + "\" deleted");
-    return 0;
-  }
-
-  private static void setPath(RouteMatch.Builder match, String prefix, String exact) {
-    if (prefix != null) {
-      match.setPathPrefix(prefix);
-    } else if (exact != null) {
-      match.setPathExact(exact);
-    }
+      @Parameters(paramLabel = "NAME", description = "Route id or full name.") String typedName,
+      @Mixin ResourceOptions.Etag etag) {
+    return remove(RPCS, typedName, etag);
   }
 
   static Consumer<PrintWriter> table(List<Route> routes) {
@@ -334,10 +255,52 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
   }
 
   /**
-   * Options create and update share with one meaning: the prefix mode, how a matched request is
-   * forwarded, and how its body is taken in. Only what is given is applied.
+   * Options create and update share with one meaning: what a route matches, where and how a matched
+   * request is forwarded, and how its body is taken in. Only what is given is applied; update
+   * replaces each list given whole.
    */
-  static final class Tuning {
+  static final class Options {
+    @Option(
+        names = "--host",
+        paramLabel = "HOST",
+        description =
+            "Host to match, exact or *.example.com; repeat for more (default any; update: replaces"
+                + " all).")
+    @Nullable List<String> hosts;
+
+    @Option(
+        names = "--method",
+        paramLabel = "METHOD",
+        description =
+            "HTTP method to match, e.g. GET (case-sensitive); repeat for more (default any;"
+                + " update: replaces all).")
+    @Nullable List<String> methods;
+
+    @Option(
+        names = "--path-prefix",
+        paramLabel = "PREFIX",
+        description = "Match paths starting with PREFIX.")
+    @Nullable String pathPrefix;
+
+    @Option(names = "--path", paramLabel = "PATH", description = "Match exactly this path.")
+    @Nullable String pathExact;
+
+    @Option(
+        names = "--cluster",
+        paramLabel = "NAME[=WEIGHT]",
+        converter = Endpoints.WeightedClusterConverter.class,
+        description =
+            "Cluster to forward to; repeat to split traffic by weight (required on create; update:"
+                + " replaces all).")
+    @Nullable List<WeightedCluster> clusters;
+
+    @Option(
+        names = "--timeout",
+        paramLabel = "DURATION",
+        converter = Durations.RouteTimeoutConverter.class,
+        description = "Upstream response timeout, above 0 and at most 1h, e.g. 15s (default 15s).")
+    @Nullable Duration timeout;
+
     @Option(
         names = "--prefix-mode",
         paramLabel = "MODE",
@@ -359,6 +322,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     @Option(
         names = "--max-attempts",
         paramLabel = "N",
+        converter = AttemptsConverter.class,
         description = "Tries per request, the first included: 1-5 (default 2).")
     @Nullable Integer maxAttempts;
 
@@ -380,6 +344,15 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
                 + " buffering, none when streaming).")
     @Nullable Long maxBody;
 
+    /** Sets the path given, prefix or exact, if any. */
+    void applyPath(RouteMatch.Builder match) {
+      if (pathPrefix != null) {
+        match.setPathPrefix(pathPrefix);
+      } else if (pathExact != null) {
+        match.setPathExact(pathExact);
+      }
+    }
+
     boolean changesForward() {
       return pathForwarding != null || maxAttempts != null;
     }
@@ -394,13 +367,20 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       }
     }
 
-    void applyTo(ForwardAction.Builder forward) {
+    ForwardAction.Builder applyTo(ForwardAction.Builder forward) {
+      if (clusters != null) {
+        forward.addAllClusters(clusters);
+      }
+      if (timeout != null) {
+        forward.setTimeout(timeout);
+      }
       if (pathForwarding != null) {
         forward.setPathForwarding(pathForwarding);
       }
       if (maxAttempts != null) {
         forward.setMaxAttempts(maxAttempts);
       }
+      return forward;
     }
 
     RequestBodyPolicy.Builder applyTo(RequestBodyPolicy.Builder body) {
@@ -411,6 +391,22 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         body.setMaxBytes(maxBody);
       }
       return body;
+    }
+  }
+
+  /** Parses {@code --max-attempts}: 1 to 5. */
+  static final class AttemptsConverter implements ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      try {
+        int n = Integer.parseInt(value.strip());
+        if (n >= 1 && n <= 5) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // falls through to the message below
+      }
+      throw new TypeConversionException("'" + value + "' must be a number from 1 to 5");
     }
   }
 

@@ -335,6 +335,7 @@ final class FakeControlPlane implements AutoCloseable {
 
     @Override
     public void deleteRoute(DeleteRouteRequest req, StreamObserver<Empty> obs) {
+      lastRequests.put("DeleteRoute", req);
       reply(
           obs,
           () -> {

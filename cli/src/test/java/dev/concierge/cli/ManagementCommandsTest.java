@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.google.protobuf.Duration;
+import com.sun.net.httpserver.HttpServer;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.DeleteClusterRequest;
+import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.RequestBodyPolicy;
@@ -23,6 +25,8 @@ import dev.concierge.api.v1.WeightedCluster;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +38,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Runs the real command line against {@link FakeControlPlane}. */
 class ManagementCommandsTest {
@@ -242,7 +248,7 @@ class ManagementCommandsTest {
             "--endpoint",
             "10.0.0.1:80",
             "--connect-timeout",
-            "2m",
+            "20s",
             "--description",
             "moved");
 
@@ -251,7 +257,7 @@ class ManagementCommandsTest {
     assertThat(req.getUpdateMask().getPathsList())
         .containsExactly("endpoints", "connect_timeout", "description");
     assertThat(req.getCluster().getEtag()).isEqualTo("2");
-    assertThat(req.getCluster().getConnectTimeout().getSeconds()).isEqualTo(120);
+    assertThat(req.getCluster().getConnectTimeout().getSeconds()).isEqualTo(20);
     assertThat(fake.clusters.get("clusters/web").getEndpointsList())
         .containsExactly(Endpoint.newBuilder().setHost("10.0.0.1").setPort(80).build());
   }
@@ -395,8 +401,7 @@ class ManagementCommandsTest {
                 .setPathPrefix("/static")
                 .setPrefixMode(RouteMatch.PrefixMode.STRING)
                 .build());
-    assertThat(route.getForward().getPathForwarding())
-        .isEqualTo(ForwardAction.PathForwarding.RAW);
+    assertThat(route.getForward().getPathForwarding()).isEqualTo(ForwardAction.PathForwarding.RAW);
     assertThat(route.getForward().getMaxAttempts()).isEqualTo(3);
     assertThat(route.getRequestBody())
         .isEqualTo(
@@ -465,8 +470,7 @@ class ManagementCommandsTest {
     assertThat(req.getRoute().getMatch().getPathPrefix()).isEqualTo("/api");
 
     assertThat(
-            run("route", "update", "web", "--path-forwarding", "RAW", "--max-attempts", "4")
-                .code())
+            run("route", "update", "web", "--path-forwarding", "RAW", "--max-attempts", "4").code())
         .isZero();
     req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("forward");
@@ -570,11 +574,92 @@ class ManagementCommandsTest {
         1,
         "error: invalid route \"routes/web\": route.match.methods[1]: methods are case-sensitive"
             + " and written in upper case: \"get\" would never match; did you mean \"GET\"?");
-    assertOneLineError(
-        run("route", "update", "web", "--max-attempts", "9"),
-        1,
-        "error: invalid route \"routes/web\": route.forward.max_attempts: must be at most 5"
-            + " (0 means 2), not 9");
+  }
+
+  /** The same kind of mistake gets the same exit code: 2 for what the CLI sees in the flags. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      value = {
+        "route update web --max-attempts 9|'9' must be a number from 1 to 5",
+        "route update web --timeout abc|'abc' is not a duration",
+        "route update web --timeout 2h|'2h' is out of range: must be above 0 and at most 1h",
+        "route create web --cluster web --timeout 0s|'0s' is out of range",
+        "cluster update web --connect-timeout 2m|'2m' is out of range: must be above 0 and at most"
+            + " 60s",
+        "cluster create web --endpoint 10.0.0.1:80=1001|weight must be a number from 1 to 1000",
+        "cluster create web|Missing required option: '--endpoint=HOST:PORT[=WEIGHT]'",
+        "cert add c --cert x.pem|Missing required options: '--cert=FILE', '--key=FILE'"
+      })
+  void badFlagValuesAreUsageErrors(String args, String message) {
+    seedWeb();
+    Result r = run(args.split(" "));
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).startsWith("error: ").contains(message).contains("--help").hasLineCount(1);
+    assertThat(fake.last("CreateRoute", Object.class)).isNull();
+  }
+
+  /** ... and 1 for what the control plane refuses or when it cannot be reached. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "route create web --cluster nope|error: invalid route \"routes/web\"",
+        "route get missing|error: route \"routes/missing\" not found",
+        "--server nohost:7070 cluster list|error: cannot reach the control plane at nohost:7070",
+        "--server nocolon cluster list|error: invalid control plane address"
+      })
+  void serverVerdictsExitWithOne(String args, String start) {
+    Result r = run(args.split(" "));
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).startsWith(start).hasLineCount(1);
+  }
+
+  @Test
+  void anHttpPortIsNotAControlPlane() throws IOException {
+    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
+    http.createContext(
+        "/",
+        exchange -> {
+          exchange.sendResponseHeaders(404, -1);
+          exchange.close();
+        });
+    http.start();
+    try {
+      String address = "127.0.0.1:" + http.getAddress().getPort();
+      assertOneLineError(
+          run("--server", address, "cluster", "list"),
+          1,
+          "error: "
+              + address
+              + " is not a Concierge control plane (it does not answer gRPC; check --server)");
+    } finally {
+      http.stop(0);
+    }
+  }
+
+  @Test
+  void etagAndValidateOnlyAreSentAsGiven() {
+    seedWeb();
+    Result checked =
+        run("cluster", "update", "web", "--lb", "round-robin", "--etag", "1", "--validate-only");
+    assertThat(checked.code()).isZero();
+    UpdateClusterRequest update = fake.last("UpdateCluster", UpdateClusterRequest.class);
+    assertThat(update.getCluster().getEtag()).isEqualTo("1");
+    assertThat(update.getValidateOnly()).isTrue();
+    assertThat(checked.out())
+        .isEqualTo("cluster \"web\" is valid (nothing stored)" + System.lineSeparator());
+
+    Result created = run("route", "create", "api", "--cluster", "web", "--validate-only");
+    assertThat(created.code()).isZero();
+    assertThat(fake.last("CreateRoute", CreateRouteRequest.class).getValidateOnly()).isTrue();
+
+    assertThat(run("route", "create", "kept", "--cluster", "web").code()).isZero();
+    assertThat(run("route", "delete", "kept", "--etag", "3").code()).isZero();
+    assertThat(fake.last("DeleteRoute", DeleteRouteRequest.class).getEtag()).isEqualTo("3");
   }
 
   @Test

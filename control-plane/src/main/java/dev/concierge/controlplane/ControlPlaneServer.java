@@ -9,6 +9,7 @@ import dev.concierge.controlplane.discovery.ConfigDiscoveryService;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.fleet.NodeReportingService;
 import dev.concierge.controlplane.management.ManagementService;
+import dev.concierge.controlplane.management.SnapshotPreflight;
 import dev.concierge.controlplane.snapshot.SnapshotBuilder;
 import dev.concierge.controlplane.snapshot.SnapshotCache;
 import dev.concierge.controlplane.store.ConfigStore;
@@ -91,7 +92,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     }
 
     /**
-     * Default jdbc:h2:file:&lt;dataDir&gt;/concierge;WRITE_DELAY=0; a jdbc:postgresql: URL works
+     * Default jdbc:h2:file:&lt;dataDir&gt;/concierge (see {@link JdbcConfigStore#h2Url}); a jdbc:postgresql: URL works
      * too.
      */
     public Builder jdbcUrl(String url) {
@@ -174,11 +175,18 @@ public final class ControlPlaneServer implements AutoCloseable {
 
     NodeRegistry registry =
         NodeRegistry.load(jdbcStore, () -> snapshots.current().getRevision(), clock);
+    // Closed before the store: its last batch is written after the streams end (closeLocked).
+    resources.push(registry);
     NodeReportingService reporting = new NodeReportingService(registry, clock);
     discovery = new ConfigDiscoveryService(snapshots, registry);
     ManagementService management =
         new ManagementService(
-            jdbcStore, cipher, registry, reporting, () -> snapshots.current().getRevision());
+            jdbcStore,
+            cipher,
+            registry,
+            reporting,
+            () -> snapshots.current().getRevision(),
+            new SnapshotPreflight(jdbcStore::readConfig));
     health = new HealthStatusManager();
 
     BearerTokenInterceptor adminAuth = BearerTokenInterceptor.of(adminToken);
@@ -262,7 +270,10 @@ public final class ControlPlaneServer implements AutoCloseable {
     }
   }
 
-  /** Graceful stop: no new calls, node streams ended with UNAVAILABLE, database closed. */
+  /**
+   * Graceful stop, in order: no new calls, node streams ended with UNAVAILABLE, the node registry's
+   * last batch written, snapshot builds stopped, database closed.
+   */
   @Override
   public void close() {
     synchronized (lock) {

@@ -7,24 +7,34 @@ import dev.concierge.api.v1.Node;
 import dev.concierge.api.v1.Node.SyncStatus;
 import dev.concierge.api.v1.NodeInfo;
 import dev.concierge.controlplane.store.ConfigStore;
-import dev.concierge.controlplane.store.StoreException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every node that ever connected, persisted in the store, with its sync status judged against the
- * newest revision when read. Events of a replaced connection (the node reconnected) are ignored.
- * Thread-safe.
+ * Every node that ever connected, with its sync status judged against the newest revision when
+ * read. The registry in memory is the truth for reads; node status is telemetry, so the store gets
+ * it asynchronously: an event marks the node dirty, and one background writer saves every dirty
+ * node in one batch transaction at most once per flush delay. Pushes and ACKs never wait on the
+ * database. Events of a replaced connection (the node reconnected) are ignored. Thread-safe.
  */
-public final class NodeRegistry {
+public final class NodeRegistry implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeRegistry.class);
 
   /** One stream of one node; events carry it so that a stale stream cannot touch a newer one. */
@@ -40,30 +50,92 @@ public final class NodeRegistry {
     }
   }
 
+  /** How long changes gather before the writer saves them in one batch. */
+  public static final Duration FLUSH_DELAY = Duration.ofSeconds(1);
+
   private final ConfigStore store;
   private final LongSupplier newestRevision;
   private final Clock clock;
-  private final Map<String, Entry> nodes = new TreeMap<>(); // guarded by this
-  private long lastConnectionId; // guarded by this
+  private final ScheduledExecutorService writer;
+  private final boolean ownsWriter;
+  private final long flushDelayNanos;
+  // Serialises flushes, so that an older batch never lands after a newer one.
+  private final Object flushLock = new Object();
 
-  private NodeRegistry(ConfigStore store, LongSupplier newestRevision, Clock clock) {
-    this.store = store;
-    this.newestRevision = newestRevision;
-    this.clock = clock;
+  // All guarded by this.
+  private final Map<String, Entry> nodes = new TreeMap<>();
+  private final Set<String> dirty = new LinkedHashSet<>();
+  private long lastConnectionId;
+  private @Nullable ScheduledFuture<?> pendingFlush;
+  private boolean closed;
+  private boolean failing;
+
+  private NodeRegistry(
+      ConfigStore store,
+      LongSupplier newestRevision,
+      Clock clock,
+      ScheduledExecutorService writer,
+      boolean ownsWriter,
+      Duration flushDelay) {
+    this.store = requireNonNull(store, "store");
+    this.newestRevision = requireNonNull(newestRevision, "newestRevision");
+    this.clock = requireNonNull(clock, "clock");
+    this.writer = requireNonNull(writer, "writer");
+    this.ownsWriter = ownsWriter;
+    this.flushDelayNanos = requireNonNull(flushDelay, "flushDelay").toNanos();
   }
 
-  /** Loads the persisted nodes, all marked disconnected: no stream survives a restart. */
+  /**
+   * Loads the persisted nodes, all marked disconnected (no stream survives a restart), and saves
+   * changes on a thread of its own every {@link #FLUSH_DELAY}.
+   */
   public static NodeRegistry load(ConfigStore store, LongSupplier newestRevision, Clock clock) {
+    ScheduledThreadPoolExecutor writer =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "concierge-fleet-writer");
+              t.setDaemon(true);
+              return t;
+            });
+    // close() writes the last batch itself, after the writer has stopped.
+    writer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    return load(store, newestRevision, clock, writer, true, FLUSH_DELAY);
+  }
+
+  /**
+   * As {@link #load(ConfigStore, LongSupplier, Clock)}, saving on the given executor (owned by the
+   * caller), a flushDelay after the first unsaved change.
+   */
+  public static NodeRegistry load(
+      ConfigStore store,
+      LongSupplier newestRevision,
+      Clock clock,
+      ScheduledExecutorService writer,
+      Duration flushDelay) {
+    return load(store, newestRevision, clock, writer, false, flushDelay);
+  }
+
+  private static NodeRegistry load(
+      ConfigStore store,
+      LongSupplier newestRevision,
+      Clock clock,
+      ScheduledExecutorService writer,
+      boolean ownsWriter,
+      Duration flushDelay) {
     NodeRegistry registry =
-        new NodeRegistry(
-            requireNonNull(store, "store"),
-            requireNonNull(newestRevision, "newestRevision"),
-            requireNonNull(clock, "clock"));
-    for (Node node : store.listNodes()) {
-      Entry entry =
-          new Entry(node.toBuilder().setConnected(false).setStatus(SyncStatus.DISCONNECTED));
-      registry.nodes.put(node.getName().substring("nodes/".length()), entry);
-      registry.persist(entry);
+        new NodeRegistry(store, newestRevision, clock, writer, ownsWriter, flushDelay);
+    List<Node> persisted = store.listNodes();
+    synchronized (registry) {
+      for (Node node : persisted) {
+        Entry entry =
+            new Entry(node.toBuilder().setConnected(false).setStatus(SyncStatus.DISCONNECTED));
+        registry.nodes.put(node.getName().substring("nodes/".length()), entry);
+        if (node.getConnected()) {
+          // Saved while connected: the previous run ended without its last batch.
+          registry.markDirty(entry);
+        }
+      }
     }
     return registry;
   }
@@ -89,7 +161,7 @@ public final class NodeRegistry {
         .setConnected(true)
         .setConnectedSince(now)
         .setLastSeen(now);
-    persist(entry);
+    markDirty(entry);
     return new Connection(info.getId(), entry.connectionId);
   }
 
@@ -99,7 +171,7 @@ public final class NodeRegistry {
         .ifPresent(
             entry -> {
               entry.node.setSentRevision(revision);
-              persist(entry);
+              markDirty(entry);
             });
   }
 
@@ -110,7 +182,7 @@ public final class NodeRegistry {
             entry -> {
               entry.ackedSinceConnect = true;
               entry.node.setAppliedRevision(revision).setLastSeen(now());
-              persist(entry);
+              markDirty(entry);
             });
   }
 
@@ -120,7 +192,7 @@ public final class NodeRegistry {
         .ifPresent(
             entry -> {
               entry.node.setLastNack(error).setLastNackRevision(revision).setLastSeen(now());
-              persist(entry);
+              markDirty(entry);
             });
   }
 
@@ -144,7 +216,7 @@ public final class NodeRegistry {
             entry -> {
               entry.connectionId = -1;
               entry.node.setConnected(false).setLastSeen(now());
-              persist(entry);
+              markDirty(entry);
             });
   }
 
@@ -191,13 +263,105 @@ public final class NodeRegistry {
         : Optional.empty();
   }
 
-  private void persist(Entry entry) {
-    try {
-      store.saveNode(withStatus(entry, newestRevision.getAsLong()));
-    } catch (StoreException e) {
-      // The registry in memory stays right; the row catches up with the next event.
-      log.warn("could not persist {}: {}", entry.node.getName(), e.getMessage());
+  // Called with this held.
+  private void markDirty(Entry entry) {
+    dirty.add(entry.node.getName());
+    scheduleFlush();
+  }
+
+  // Called with this held.
+  private void scheduleFlush() {
+    if (pendingFlush != null || closed || dirty.isEmpty()) {
+      return;
     }
+    try {
+      pendingFlush = writer.schedule(this::scheduledFlush, flushDelayNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      log.debug("fleet writer stopped; node changes stay in memory");
+    }
+  }
+
+  private void scheduledFlush() {
+    synchronized (this) {
+      pendingFlush = null;
+      if (closed) {
+        return; // close() writes the last batch
+      }
+    }
+    flush();
+  }
+
+  /**
+   * Saves every node changed since the last flush, in one transaction, on the calling thread. On
+   * failure the nodes stay dirty and the writer tries again after the flush delay.
+   */
+  public void flush() {
+    synchronized (flushLock) {
+      List<Node> batch;
+      synchronized (this) {
+        if (dirty.isEmpty()) {
+          return;
+        }
+        long newest = newestRevision.getAsLong();
+        batch = new ArrayList<>(dirty.size());
+        for (String name : dirty) {
+          // Only registered nodes are marked dirty, and none is ever removed.
+          Entry entry = requireNonNull(nodes.get(name.substring("nodes/".length())), name);
+          batch.add(withStatus(entry, newest));
+        }
+        dirty.clear();
+      }
+      try {
+        store.saveNodes(batch);
+      } catch (RuntimeException e) {
+        synchronized (this) {
+          for (Node node : batch) {
+            dirty.add(node.getName());
+          }
+          if (!failing) {
+            // The registry in memory stays right; the rows catch up with a later batch.
+            log.warn("could not save {} nodes, will retry: {}", batch.size(), e.getMessage());
+          }
+          failing = true;
+          scheduleFlush();
+        }
+        return;
+      }
+      synchronized (this) {
+        if (failing) {
+          log.info("saved {} nodes again", batch.size());
+          failing = false;
+        }
+      }
+    }
+  }
+
+  /**
+   * Stops the writer and saves what is left, once; call it after the streams have ended and
+   * before the store closes. Later changes stay in memory.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (pendingFlush != null) {
+        pendingFlush.cancel(false);
+        pendingFlush = null;
+      }
+    }
+    if (ownsWriter) {
+      // Never interrupt a flush: H2 closes the database when a thread is interrupted in file I/O.
+      writer.shutdown();
+      try {
+        writer.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    flush();
   }
 
   private Timestamp now() {

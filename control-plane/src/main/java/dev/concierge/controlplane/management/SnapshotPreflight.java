@@ -3,10 +3,12 @@ package dev.concierge.controlplane.management;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Message;
+import dev.concierge.api.rules.RouteRules;
 import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Route;
+import dev.concierge.controlplane.store.ResourceKind;
 import dev.concierge.controlplane.store.StoredConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * whole fleet is refused instead; so is any write while the stored config is already broken
  * (say, stored by an older version with looser rules), except one that repairs it. Thread-safe.
  */
-public final class SnapshotPreflight {
+public final class SnapshotPreflight implements Preflight {
   private final Supplier<StoredConfig> config;
 
   /** Reads the stored configuration from {@code config} on every check. */
@@ -34,7 +36,13 @@ public final class SnapshotPreflight {
    * resource {@code name} replaced by {@code next} (removed when {@code next} is null) keeps the
    * nodes' rules.
    */
-  public void check(String name, Message next) {
+  @Override
+  public void check(ResourceKind kind, String name, @Nullable Message next) {
+    check(name, next);
+  }
+
+  /** {@link #check(ResourceKind, String, Message)} for a name that says its kind. */
+  public void check(String name, @Nullable Message next) {
     StoredConfig current = config.get();
     ConfigSnapshot.Builder candidate = ConfigSnapshot.newBuilder().setRevision(current.revision() + 1);
     candidate.addAllClusters(replace(current.clusters(), Cluster::getName, name,
@@ -42,7 +50,14 @@ public final class SnapshotPreflight {
     candidate.addAllRoutes(replace(current.routes(), Route::getName, name,
         next instanceof Route route ? route : null));
     FieldViolations violations = new FieldViolations();
-    SnapshotRules.check(candidate.build(), violations::add);
+    // A delete of something still referred to is the store's verdict (IN_USE, naming the
+    // referrers), which says more than a dangling reference would here.
+    String dangling = next == null ? RouteRules.missingCluster(name) : null;
+    SnapshotRules.check(candidate.build(), (field, description) -> {
+      if (!description.equals(dangling)) {
+        violations.add(field, description);
+      }
+    });
     if (!violations.isEmpty()) {
       throw violations.toException("refused: every node would reject the configuration this write"
           + " leaves");

@@ -2,14 +2,14 @@ package dev.concierge.controlplane.snapshot;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Timestamps;
+import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.store.ConfigStore;
-import dev.concierge.controlplane.store.StoredCertificate;
+import dev.concierge.controlplane.store.Stored;
 import dev.concierge.controlplane.store.StoredConfig;
 import java.time.Clock;
-import java.time.Instant;
 
 /**
  * Turns the store at its newest revision into one ConfigSnapshot, with keys decrypted for nodes.
@@ -28,19 +28,17 @@ public final class SnapshotBuilder {
   /** The snapshot of the newest committed revision. */
   public ConfigSnapshot build() {
     StoredConfig config = store.readConfig();
-    Instant now = clock.instant();
     ConfigSnapshot.Builder snapshot =
         ConfigSnapshot.newBuilder()
             .setRevision(config.revision())
-            .setCreateTime(
-                Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+            .setCreateTime(Timestamps.fromMillis(clock.millis()))
             .addAllClusters(config.clusters())
             .addAllRoutes(config.routes());
-    for (StoredCertificate stored : config.certificates()) {
-      String name = stored.certificate().getName();
+    for (Stored<Certificate> stored : config.certificates()) {
+      String name = stored.resource().getName();
       snapshot.addCertificates(
-          stored.certificate().toBuilder()
-              .setPrivateKey(cipher.decrypt(stored.keyCiphertext(), name)));
+          stored.resource().toBuilder()
+              .setPrivateKey(cipher.decrypt(requireNonNull(stored.sealed(), "sealed"), name)));
     }
     return snapshot.build();
   }

@@ -96,6 +96,7 @@ public final class SnapshotCache implements AutoCloseable {
   private void rebuild() {
     // Cleared before reading, so a revision committed during the build queues one more build.
     rebuildQueued.set(false);
+    long start = System.nanoTime();
     ConfigSnapshot next;
     try {
       next = builder.build();
@@ -110,6 +111,7 @@ public final class SnapshotCache implements AutoCloseable {
       return;
     }
     current = next;
+    long built = System.nanoTime();
     for (Consumer<ConfigSnapshot> listener : listeners) {
       try {
         listener.accept(next);
@@ -117,6 +119,11 @@ public final class SnapshotCache implements AutoCloseable {
         log.warn("snapshot listener failed on revision {}", next.getRevision(), e);
       }
     }
+    log.info(
+        "revision {}: snapshot built in {} ms, offered to the nodes in {} ms",
+        next.getRevision(),
+        (built - start) / 1_000_000,
+        (System.nanoTime() - built) / 1_000_000);
   }
 
   @Override

@@ -1,9 +1,8 @@
 package dev.concierge.controlplane.store;
 
-import dev.concierge.api.v1.Certificate;
-import dev.concierge.api.v1.Cluster;
+import com.google.protobuf.Message;
 import dev.concierge.api.v1.Node;
-import dev.concierge.api.v1.Route;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongConsumer;
@@ -11,8 +10,9 @@ import java.util.function.LongConsumer;
 /**
  * The configuration of record. Every write is one transaction that bumps the global revision,
  * checks references, writes the resource and a history row; listeners hear the new revision after
- * the commit. Returned resources carry etag (the revision of their last write) and times.
- * Thread-safe.
+ * the commit. Returned resources carry etag (the revision of their last write) and times, and never
+ * what a sealed column holds. Every kind goes through the same methods, described by its {@link
+ * ResourceTable}. Thread-safe.
  */
 public interface ConfigStore extends AutoCloseable {
 
@@ -22,43 +22,30 @@ public interface ConfigStore extends AutoCloseable {
   /** Calls the listener with the new revision after each committed write. */
   void addListener(LongConsumer listener);
 
-  Cluster createCluster(Cluster cluster, String actor);
+  /**
+   * Stores a new resource and returns it as stored. Refused with ALREADY_EXISTS when the name is
+   * taken, and with MISSING_REFERENCE, naming them, when a resource it refers to does not exist.
+   */
+  <T extends Message> T create(ResourceTable<T> table, Stored<T> resource, String actor);
 
-  /** Replaces the stored cluster; a non-empty expectedEtag must be the stored one. */
-  Cluster updateCluster(Cluster cluster, String expectedEtag, String actor);
+  /**
+   * Replaces the stored resource of the same name; a non-empty expectedEtag must be the stored one
+   * (else ETAG_MISMATCH). References are checked as for create.
+   */
+  <T extends Message> T update(
+      ResourceTable<T> table, Stored<T> resource, String expectedEtag, String actor);
 
-  /** Refused with IN_USE, naming the routes, while a route forwards to the cluster. */
-  void deleteCluster(String name, String expectedEtag, String actor);
+  /** Deletes a resource; refused with IN_USE, naming them, while other resources refer to it. */
+  void delete(ResourceTable<?> table, String name, String expectedEtag, String actor);
 
-  Optional<Cluster> getCluster(String name);
+  /** The resource without what its sealed column holds. */
+  <T extends Message> Optional<T> get(ResourceTable<T> table, String name);
 
-  Page<Cluster> listClusters(int pageSize, String pageToken);
+  /** The resource with its sealed column. */
+  <T extends Message> Optional<Stored<T>> getStored(ResourceTable<T> table, String name);
 
-  /** Refused with MISSING_REFERENCE, naming them, when a forwarded-to cluster does not exist. */
-  Route createRoute(Route route, String actor);
-
-  Route updateRoute(Route route, String expectedEtag, String actor);
-
-  void deleteRoute(String name, String expectedEtag, String actor);
-
-  Optional<Route> getRoute(String name);
-
-  Page<Route> listRoutes(int pageSize, String pageToken);
-
-  /** Returns the stored certificate, without a key. */
-  Certificate createCertificate(StoredCertificate certificate, String actor);
-
-  Certificate updateCertificate(StoredCertificate certificate, String expectedEtag, String actor);
-
-  void deleteCertificate(String name, String expectedEtag, String actor);
-
-  /** The certificate without its key. */
-  Optional<Certificate> getCertificate(String name);
-
-  /** The certificate with its encrypted key. */
-  Optional<StoredCertificate> getStoredCertificate(String name);
-
-  Page<Certificate> listCertificates(int pageSize, String pageToken);
+  /** One page of the kind's resources ordered by name. */
+  <T extends Message> Page<T> list(ResourceTable<T> table, int pageSize, String pageToken);
 
   /** Everything at one revision, read consistently. */
   StoredConfig readConfig();
@@ -67,7 +54,14 @@ public interface ConfigStore extends AutoCloseable {
   List<HistoryEntry> history(int limit);
 
   /** Inserts or replaces a node of the registry; does not change the revision. */
-  void saveNode(Node node);
+  default void saveNode(Node node) {
+    saveNodes(List.of(node));
+  }
+
+  /**
+   * Inserts or replaces nodes of the registry in one transaction; does not change the revision.
+   */
+  void saveNodes(Collection<Node> nodes);
 
   /** Every node ever saved, ordered by name. */
   List<Node> listNodes();

@@ -7,13 +7,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
+import com.google.protobuf.util.Timestamps;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.concierge.api.v1.Certificate;
-import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Node;
-import dev.concierge.api.v1.Route;
-import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.controlplane.store.HistoryEntry.Action;
 import dev.concierge.controlplane.store.StoreException.Reason;
 import java.nio.file.Path;
@@ -27,9 +24,9 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongConsumer;
@@ -40,7 +37,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link ConfigStore} on JDBC (H2 or PostgreSQL) through a HikariCP pool. Resources are kept as
- * protobuf JSON beside the columns that queries need; the schema is migrated by Flyway on open.
+ * protobuf JSON beside the columns that queries need (name, revision, times, a kind's sealed
+ * column); one generic path, driven by {@link ResourceTable}, serves every kind. The schema is
+ * migrated by Flyway on open.
  */
 public final class JdbcConfigStore implements ConfigStore {
   private static final Logger log = LoggerFactory.getLogger(JdbcConfigStore.class);
@@ -59,7 +58,11 @@ public final class JdbcConfigStore implements ConfigStore {
 
   /** The default embedded database: H2 in file mode, every commit written at once. */
   public static String h2Url(Path dataDir) {
-    return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("concierge") + ";WRITE_DELAY=0";
+    // DB_CLOSE_ON_EXIT=FALSE: H2's own shutdown hook would close the database while ours still
+    // ends the streams and writes the node registry; close() closes it, in order.
+    return "jdbc:h2:file:"
+        + dataDir.toAbsolutePath().resolve("concierge")
+        + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
   }
 
   /** Opens a pool on the URL and migrates the schema to the newest version. */
@@ -98,104 +101,78 @@ public final class JdbcConfigStore implements ConfigStore {
     listeners.add(requireNonNull(listener, "listener"));
   }
 
-  // ---- clusters
+  // ---- every kind, one path
 
   @Override
-  public Cluster createCluster(Cluster cluster, String actor) {
-    return create(ResourceKind.CLUSTER, cluster, null, actor);
+  public <T extends Message> T create(ResourceTable<T> table, Stored<T> resource, String actor) {
+    return put(table, resource, Action.CREATE, "", actor);
   }
 
   @Override
-  public Cluster updateCluster(Cluster cluster, String expectedEtag, String actor) {
-    return update(ResourceKind.CLUSTER, cluster, null, expectedEtag, actor);
+  public <T extends Message> T update(
+      ResourceTable<T> table, Stored<T> resource, String expectedEtag, String actor) {
+    return put(table, resource, Action.UPDATE, expectedEtag, actor);
   }
 
   @Override
-  public void deleteCluster(String name, String expectedEtag, String actor) {
-    delete(ResourceKind.CLUSTER, name, expectedEtag, actor);
+  public void delete(ResourceTable<?> table, String name, String expectedEtag, String actor) {
+    ResourceKind kind = table.kind();
+    write(
+        (c, revision, now) -> {
+          Row row = current(c, table, name, expectedEtag);
+          List<String> referrers = referrers(c, kind, name);
+          if (!referrers.isEmpty()) {
+            throw new StoreException(
+                Reason.IN_USE,
+                kind.singular() + " \"" + name + "\" is used by " + String.join(", ", referrers),
+                referrers);
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement("DELETE FROM " + kind.table() + " WHERE name = ?")) {
+            ps.setString(1, name);
+            ps.executeUpdate();
+          }
+          deleteReferences(c, table, name);
+          writeHistory(c, revision, now, actor, Action.DELETE, kind, name, row.spec, null);
+          return row;
+        });
   }
 
   @Override
-  public Optional<Cluster> getCluster(String name) {
-    return get(ResourceKind.CLUSTER, name, Cluster.getDefaultInstance());
+  public <T extends Message> Optional<T> get(ResourceTable<T> table, String name) {
+    return getStored(table, name).map(Stored::resource);
   }
 
   @Override
-  public Page<Cluster> listClusters(int pageSize, String pageToken) {
-    return list(ResourceKind.CLUSTER, pageSize, pageToken, Cluster.getDefaultInstance());
-  }
-
-  // ---- routes
-
-  @Override
-  public Route createRoute(Route route, String actor) {
-    return create(ResourceKind.ROUTE, route, null, actor);
+  public <T extends Message> Optional<Stored<T>> getStored(ResourceTable<T> table, String name) {
+    return read(c -> readRow(c, table, name).map(row -> row.stored(table)));
   }
 
   @Override
-  public Route updateRoute(Route route, String expectedEtag, String actor) {
-    return update(ResourceKind.ROUTE, route, null, expectedEtag, actor);
-  }
-
-  @Override
-  public void deleteRoute(String name, String expectedEtag, String actor) {
-    delete(ResourceKind.ROUTE, name, expectedEtag, actor);
-  }
-
-  @Override
-  public Optional<Route> getRoute(String name) {
-    return get(ResourceKind.ROUTE, name, Route.getDefaultInstance());
-  }
-
-  @Override
-  public Page<Route> listRoutes(int pageSize, String pageToken) {
-    return list(ResourceKind.ROUTE, pageSize, pageToken, Route.getDefaultInstance());
-  }
-
-  // ---- certificates
-
-  @Override
-  public Certificate createCertificate(StoredCertificate certificate, String actor) {
-    return create(
-        ResourceKind.CERTIFICATE, certificate.certificate(), certificate.keyCiphertext(), actor);
-  }
-
-  @Override
-  public Certificate updateCertificate(
-      StoredCertificate certificate, String expectedEtag, String actor) {
-    return update(
-        ResourceKind.CERTIFICATE,
-        certificate.certificate(),
-        certificate.keyCiphertext(),
-        expectedEtag,
-        actor);
-  }
-
-  @Override
-  public void deleteCertificate(String name, String expectedEtag, String actor) {
-    delete(ResourceKind.CERTIFICATE, name, expectedEtag, actor);
-  }
-
-  @Override
-  public Optional<Certificate> getCertificate(String name) {
-    return get(ResourceKind.CERTIFICATE, name, Certificate.getDefaultInstance());
-  }
-
-  @Override
-  public Optional<StoredCertificate> getStoredCertificate(String name) {
+  public <T extends Message> Page<T> list(ResourceTable<T> table, int pageSize, String pageToken) {
+    int size = Page.size(pageSize);
+    String after = Page.nameAfter(pageToken, table.kind().namePrefix());
     return read(
-        c ->
-            readRow(c, ResourceKind.CERTIFICATE, name)
-                .map(
-                    row ->
-                        new StoredCertificate(
-                            row.resource(Certificate.getDefaultInstance()),
-                            requireNonNull(row.keyCiphertext, "key_ciphertext"))));
-  }
-
-  @Override
-  public Page<Certificate> listCertificates(int pageSize, String pageToken) {
-    return list(ResourceKind.CERTIFICATE, pageSize, pageToken, Certificate.getDefaultInstance());
+        c -> {
+          List<T> items = new ArrayList<>();
+          boolean more = false;
+          try (PreparedStatement ps =
+              c.prepareStatement(select(table) + " WHERE name > ? ORDER BY name LIMIT ?")) {
+            ps.setString(1, after);
+            ps.setInt(2, size + 1);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                if (items.size() == size) {
+                  more = true;
+                  break;
+                }
+                items.add(row(rs, table).stored(table).resource());
+              }
+            }
+          }
+          String next = more ? Page.tokenAfter(nameOf(items.get(items.size() - 1))) : "";
+          return new Page<>(items, next);
+        });
   }
 
   // ---- whole config, history, nodes
@@ -206,22 +183,11 @@ public final class JdbcConfigStore implements ConfigStore {
         c -> {
           // Locking the revision row keeps writers out while the tables are read, so they agree.
           long revision = readRevision(c, true);
-          List<Cluster> clusters = new ArrayList<>();
-          for (Row row : readAll(c, ResourceKind.CLUSTER)) {
-            clusters.add(row.resource(Cluster.getDefaultInstance()));
-          }
-          List<Route> routes = new ArrayList<>();
-          for (Row row : readAll(c, ResourceKind.ROUTE)) {
-            routes.add(row.resource(Route.getDefaultInstance()));
-          }
-          List<StoredCertificate> certificates = new ArrayList<>();
-          for (Row row : readAll(c, ResourceKind.CERTIFICATE)) {
-            certificates.add(
-                new StoredCertificate(
-                    row.resource(Certificate.getDefaultInstance()),
-                    requireNonNull(row.keyCiphertext, "key_ciphertext")));
-          }
-          return new StoredConfig(revision, clusters, routes, certificates);
+          return new StoredConfig(
+              revision,
+              resources(readAll(c, ResourceTable.CLUSTERS)),
+              resources(readAll(c, ResourceTable.ROUTES)),
+              readAll(c, ResourceTable.CERTIFICATES));
         });
   }
 
@@ -255,29 +221,48 @@ public final class JdbcConfigStore implements ConfigStore {
   }
 
   @Override
-  public void saveNode(Node node) {
-    String json = json(node);
+  public void saveNodes(Collection<Node> nodes) {
+    if (nodes.isEmpty()) {
+      return;
+    }
+    List<Node> batch = List.copyOf(nodes);
+    List<String> specs = new ArrayList<>(batch.size());
+    for (Node node : batch) {
+      specs.add(json(node));
+    }
     OffsetDateTime now = now();
     transaction(
         c -> {
-          // UPDATE, then INSERT if absent: portable between H2 and PostgreSQL, unlike MERGE/UPSERT.
+          // UPDATE, then INSERT what was absent: portable between H2 and PostgreSQL, unlike
+          // MERGE/UPSERT. Each is one JDBC batch, so a thousand nodes cost one round trip each.
+          int[] updated;
           try (PreparedStatement ps =
               c.prepareStatement("UPDATE nodes SET spec = ?, update_time = ? WHERE name = ?")) {
-            ps.setString(1, json);
-            ps.setObject(2, now);
-            ps.setString(3, node.getName());
-            if (ps.executeUpdate() > 0) {
-              return node;
+            for (int i = 0; i < batch.size(); i++) {
+              ps.setString(1, specs.get(i));
+              ps.setObject(2, now);
+              ps.setString(3, batch.get(i).getName());
+              ps.addBatch();
             }
+            updated = ps.executeBatch();
           }
+          boolean inserting = false;
           try (PreparedStatement ps =
               c.prepareStatement("INSERT INTO nodes (name, spec, update_time) VALUES (?, ?, ?)")) {
-            ps.setString(1, node.getName());
-            ps.setString(2, json);
-            ps.setObject(3, now);
-            ps.executeUpdate();
+            for (int i = 0; i < batch.size(); i++) {
+              if (updated[i] == 0) {
+                ps.setString(1, batch.get(i).getName());
+                ps.setString(2, specs.get(i));
+                ps.setObject(3, now);
+                ps.addBatch();
+                inserting = true;
+              }
+            }
+            if (inserting) {
+              ps.executeBatch();
+            }
           }
-          return node;
+          return batch;
         });
   }
 
@@ -303,194 +288,185 @@ public final class JdbcConfigStore implements ConfigStore {
 
   // ---- generic writes
 
-  private <T extends Message> T create(
-      ResourceKind kind, T resource, @Nullable String keyCiphertext, String actor) {
-    T spec = stripOutputOnly(resource);
-    String name = nameOf(spec);
-    return write(
-        (c, revision, now) -> {
-          if (readRow(c, kind, name).isPresent()) {
-            throw new StoreException(
-                Reason.ALREADY_EXISTS, kind.singular() + " \"" + name + "\" already exists");
-          }
-          checkReferences(c, kind, spec);
-          String json = json(spec);
-          String sql =
-              kind == ResourceKind.CERTIFICATE
-                  ? "INSERT INTO certificates (name, spec, revision, create_time, update_time,"
-                      + " key_ciphertext) VALUES (?, ?, ?, ?, ?, ?)"
-                  : "INSERT INTO "
-                      + kind.table()
-                      + " (name, spec, revision, create_time, update_time) VALUES (?, ?, ?, ?, ?)";
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, name);
-            ps.setString(2, json);
-            ps.setLong(3, revision);
-            ps.setObject(4, now);
-            ps.setObject(5, now);
-            if (kind == ResourceKind.CERTIFICATE) {
-              ps.setString(6, requireNonNull(keyCiphertext, "keyCiphertext"));
-            }
-            ps.executeUpdate();
-          }
-          writeReferences(c, kind, spec);
-          writeHistory(c, revision, now, actor, Action.CREATE, kind, name, null, json);
-          return withMetadata(spec, revision, now, now);
-        });
-  }
-
-  private <T extends Message> T update(
-      ResourceKind kind,
-      T resource,
-      @Nullable String keyCiphertext,
+  /** Create or update: one transaction that checks, writes the row, its references and history. */
+  private <T extends Message> T put(
+      ResourceTable<T> table,
+      Stored<T> resource,
+      Action action,
       String expectedEtag,
       String actor) {
-    T spec = stripOutputOnly(resource);
+    if ((table.sealedColumn() == null) != (resource.sealed() == null)) {
+      throw new IllegalArgumentException(
+          table
+              + (table.sealedColumn() == null
+                  ? " has no sealed column"
+                  : " needs its sealed column"));
+    }
+    T spec = stripOutputOnly(resource.resource());
     String name = nameOf(spec);
+    ResourceKind kind = table.kind();
     return write(
         (c, revision, now) -> {
-          Row row = readRow(c, kind, name).orElseThrow(() -> notFound(kind, name));
-          checkEtag(kind, name, expectedEtag, row.revision);
-          checkReferences(c, kind, spec);
+          Row before = null;
+          if (action == Action.CREATE) {
+            if (readRow(c, table, name).isPresent()) {
+              throw StoreException.alreadyExists(kind, name);
+            }
+          } else {
+            before = current(c, table, name, expectedEtag);
+          }
+          checkReferences(c, table, spec);
           String json = json(spec);
-          String sql =
-              kind == ResourceKind.CERTIFICATE
-                  ? "UPDATE certificates SET spec = ?, revision = ?, update_time = ?,"
-                      + " key_ciphertext = ? WHERE name = ?"
-                  : "UPDATE "
-                      + kind.table()
-                      + " SET spec = ?, revision = ?, update_time = ? WHERE name = ?";
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int i = 1;
-            ps.setString(i++, json);
-            ps.setLong(i++, revision);
-            ps.setObject(i++, now);
-            if (kind == ResourceKind.CERTIFICATE) {
-              ps.setString(i++, requireNonNull(keyCiphertext, "keyCiphertext"));
-            }
-            ps.setString(i, name);
-            ps.executeUpdate();
-          }
-          writeReferences(c, kind, spec);
-          writeHistory(c, revision, now, actor, Action.UPDATE, kind, name, row.spec, json);
-          return withMetadata(spec, revision, row.createTime, now);
+          writeRow(c, table, name, json, resource.sealed(), revision, now, before == null);
+          writeReferences(c, table, name, spec);
+          writeHistory(
+              c,
+              revision,
+              now,
+              actor,
+              action,
+              kind,
+              name,
+              before == null ? null : before.spec,
+              json);
+          return withMetadata(spec, revision, before == null ? now : before.createTime, now);
         });
   }
 
-  private void delete(ResourceKind kind, String name, String expectedEtag, String actor) {
-    write(
-        (c, revision, now) -> {
-          Row row = readRow(c, kind, name).orElseThrow(() -> notFound(kind, name));
-          checkEtag(kind, name, expectedEtag, row.revision);
-          if (kind == ResourceKind.CLUSTER) {
-            List<String> routes = routesUsing(c, name);
-            if (!routes.isEmpty()) {
-              throw new StoreException(
-                  Reason.IN_USE,
-                  "cluster \"" + name + "\" is used by " + String.join(", ", routes),
-                  routes);
-            }
-          }
-          try (PreparedStatement ps =
-              c.prepareStatement("DELETE FROM " + kind.table() + " WHERE name = ?")) {
-            ps.setString(1, name);
-            ps.executeUpdate();
-          }
-          if (kind == ResourceKind.ROUTE) {
-            deleteReferences(c, name);
-          }
-          writeHistory(c, revision, now, actor, Action.DELETE, kind, name, row.spec, null);
-          return row;
-        });
-  }
-
-  private static void checkEtag(
-      ResourceKind kind, String name, String expectedEtag, long storedRevision) {
-    if (expectedEtag != null
-        && !expectedEtag.isEmpty()
-        && !expectedEtag.equals(Long.toString(storedRevision))) {
-      throw new StoreException(
-          Reason.ETAG_MISMATCH,
-          kind.singular()
-              + " \""
-              + name
-              + "\" has changed: etag \""
-              + expectedEtag
-              + "\" is stale, the current one is \""
-              + storedRevision
-              + "\"");
-    }
-  }
-
-  private static StoreException notFound(ResourceKind kind, String name) {
-    return new StoreException(Reason.NOT_FOUND, kind.singular() + " \"" + name + "\" not found");
-  }
-
-  private static void checkReferences(Connection c, ResourceKind kind, Message spec)
+  /** The stored row, if the name exists and the etag (when given) is still the stored one. */
+  private static Row current(Connection c, ResourceTable<?> table, String name, String expectedEtag)
       throws SQLException {
-    if (kind != ResourceKind.ROUTE) {
-      return;
+    ResourceKind kind = table.kind();
+    Row row = readRow(c, table, name).orElseThrow(() -> StoreException.notFound(kind, name));
+    StoreException.checkEtag(kind, name, expectedEtag, Long.toString(row.revision));
+    return row;
+  }
+
+  private static void writeRow(
+      Connection c,
+      ResourceTable<?> table,
+      String name,
+      String json,
+      @Nullable String sealed,
+      long revision,
+      OffsetDateTime now,
+      boolean insert)
+      throws SQLException {
+    String sealedColumn = table.sealedColumn();
+    String sql =
+        insert
+            ? "INSERT INTO "
+                + table.kind().table()
+                + " (spec, revision, update_time, "
+                + (sealedColumn == null ? "" : sealedColumn + ", ")
+                + "create_time, name) VALUES (?, ?, ?, "
+                + (sealedColumn == null ? "" : "?, ")
+                + "?, ?)"
+            : "UPDATE "
+                + table.kind().table()
+                + " SET spec = ?, revision = ?, update_time = ?"
+                + (sealedColumn == null ? "" : ", " + sealedColumn + " = ?")
+                + " WHERE name = ?";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      int i = 1;
+      ps.setString(i++, json);
+      ps.setLong(i++, revision);
+      ps.setObject(i++, now);
+      if (sealedColumn != null) {
+        ps.setString(i++, sealed);
+      }
+      if (insert) {
+        ps.setObject(i++, now);
+      }
+      ps.setString(i, name);
+      ps.executeUpdate();
     }
+  }
+
+  private static <T extends Message> void checkReferences(
+      Connection c, ResourceTable<T> table, T spec) throws SQLException {
     List<String> missing = new ArrayList<>();
-    for (String cluster : clustersOf((Route) spec)) {
-      if (readRow(c, ResourceKind.CLUSTER, cluster).isEmpty()) {
-        missing.add(cluster);
+    for (ResourceTable.Reference<T> reference : table.references()) {
+      ResourceTable<?> target = ResourceTable.of(reference.target());
+      for (String name : reference.names(spec)) {
+        if (readRow(c, target, name).isEmpty()) {
+          missing.add(name);
+        }
       }
     }
     if (!missing.isEmpty()) {
       throw new StoreException(
           Reason.MISSING_REFERENCE,
-          "route \"" + nameOf(spec) + "\" refers to missing " + String.join(", ", missing),
+          table.kind().singular()
+              + " \""
+              + nameOf(spec)
+              + "\" refers to missing "
+              + String.join(", ", missing),
           missing);
     }
   }
 
-  private static SortedSet<String> clustersOf(Route route) {
-    TreeSet<String> clusters = new TreeSet<>();
-    for (WeightedCluster wc : route.getForward().getClustersList()) {
-      clusters.add(wc.getCluster());
+  private static <T extends Message> void writeReferences(
+      Connection c, ResourceTable<T> table, String name, T spec) throws SQLException {
+    deleteReferences(c, table, name);
+    for (ResourceTable.Reference<T> reference : table.references()) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO "
+                  + reference.linkTable()
+                  + " ("
+                  + reference.fromColumn()
+                  + ", "
+                  + reference.toColumn()
+                  + ") VALUES (?, ?)")) {
+        for (String target : reference.names(spec)) {
+          ps.setString(1, name);
+          ps.setString(2, target);
+          ps.executeUpdate();
+        }
+      }
     }
-    return clusters;
   }
 
-  private static void writeReferences(Connection c, ResourceKind kind, Message spec)
+  private static void deleteReferences(Connection c, ResourceTable<?> table, String name)
       throws SQLException {
-    if (kind != ResourceKind.ROUTE) {
-      return;
-    }
-    String route = nameOf(spec);
-    deleteReferences(c, route);
-    try (PreparedStatement ps =
-        c.prepareStatement("INSERT INTO route_clusters (route_name, cluster_name) VALUES (?, ?)")) {
-      for (String cluster : clustersOf((Route) spec)) {
-        ps.setString(1, route);
-        ps.setString(2, cluster);
+    for (ResourceTable.Reference<?> reference : table.references()) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "DELETE FROM "
+                  + reference.linkTable()
+                  + " WHERE "
+                  + reference.fromColumn()
+                  + " = ?")) {
+        ps.setString(1, name);
         ps.executeUpdate();
       }
     }
   }
 
-  private static void deleteReferences(Connection c, String route) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("DELETE FROM route_clusters WHERE route_name = ?")) {
-      ps.setString(1, route);
-      ps.executeUpdate();
-    }
-  }
-
-  private static List<String> routesUsing(Connection c, String cluster) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT route_name FROM route_clusters WHERE cluster_name = ? ORDER BY route_name")) {
-      ps.setString(1, cluster);
-      try (ResultSet rs = ps.executeQuery()) {
-        List<String> routes = new ArrayList<>();
-        while (rs.next()) {
-          routes.add(rs.getString(1));
+  /** The resources of any kind that refer to the named one, sorted. */
+  private static List<String> referrers(Connection c, ResourceKind kind, String name)
+      throws SQLException {
+    TreeSet<String> referrers = new TreeSet<>();
+    for (ResourceTable.Reference<?> reference : ResourceTable.referencesTo(kind)) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT "
+                  + reference.fromColumn()
+                  + " FROM "
+                  + reference.linkTable()
+                  + " WHERE "
+                  + reference.toColumn()
+                  + " = ?")) {
+        ps.setString(1, name);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            referrers.add(rs.getString(1));
+          }
         }
-        return routes;
       }
     }
+    return List.copyOf(referrers);
   }
 
   private static void writeHistory(
@@ -522,79 +498,48 @@ public final class JdbcConfigStore implements ConfigStore {
 
   // ---- generic reads
 
-  private <T extends Message> Optional<T> get(ResourceKind kind, String name, T prototype) {
-    return read(c -> readRow(c, kind, name).map(row -> row.resource(prototype)));
+  private static <T extends Message> List<T> resources(List<Stored<T>> stored) {
+    return stored.stream().map(Stored::resource).toList();
   }
 
-  private <T extends Message> Page<T> list(
-      ResourceKind kind, int pageSize, String pageToken, T prototype) {
-    int size = Page.size(pageSize);
-    String after = Page.nameAfter(pageToken, kind.namePrefix());
-    return read(
-        c -> {
-          List<T> items = new ArrayList<>();
-          boolean more = false;
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT "
-                      + columns(kind)
-                      + " FROM "
-                      + kind.table()
-                      + " WHERE name > ? ORDER BY name LIMIT ?")) {
-            ps.setString(1, after);
-            ps.setInt(2, size + 1);
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                if (items.size() == size) {
-                  more = true;
-                  break;
-                }
-                items.add(row(rs, kind).resource(prototype));
-              }
-            }
-          }
-          String next = more ? Page.tokenAfter(nameOf(items.get(items.size() - 1))) : "";
-          return new Page<>(items, next);
-        });
-  }
-
-  private static List<Row> readAll(Connection c, ResourceKind kind) throws SQLException {
-    try (PreparedStatement ps =
-            c.prepareStatement(
-                "SELECT " + columns(kind) + " FROM " + kind.table() + " ORDER BY name");
+  private static <T extends Message> List<Stored<T>> readAll(Connection c, ResourceTable<T> table)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(select(table) + " ORDER BY name");
         ResultSet rs = ps.executeQuery()) {
-      List<Row> rows = new ArrayList<>();
+      List<Stored<T>> rows = new ArrayList<>();
       while (rs.next()) {
-        rows.add(row(rs, kind));
+        rows.add(row(rs, table).stored(table));
       }
       return rows;
     }
   }
 
-  private static Optional<Row> readRow(Connection c, ResourceKind kind, String name)
+  private static Optional<Row> readRow(Connection c, ResourceTable<?> table, String name)
       throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT " + columns(kind) + " FROM " + kind.table() + " WHERE name = ?")) {
+    try (PreparedStatement ps = c.prepareStatement(select(table) + " WHERE name = ?")) {
       ps.setString(1, name);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(row(rs, kind)) : Optional.empty();
+        return rs.next() ? Optional.of(row(rs, table)) : Optional.empty();
       }
     }
   }
 
-  private static String columns(ResourceKind kind) {
-    return "spec, revision, create_time, update_time"
-        + (kind == ResourceKind.CERTIFICATE ? ", key_ciphertext" : "");
+  /** The columns a {@link Row} is read from. */
+  private static String select(ResourceTable<?> table) {
+    String sealed = table.sealedColumn();
+    return "SELECT spec, revision, create_time, update_time"
+        + (sealed == null ? "" : ", " + sealed)
+        + " FROM "
+        + table.kind().table();
   }
 
-  private static Row row(ResultSet rs, ResourceKind kind) throws SQLException {
+  private static Row row(ResultSet rs, ResourceTable<?> table) throws SQLException {
     return new Row(
         rs.getString(1),
         rs.getLong(2),
         rs.getObject(3, OffsetDateTime.class),
         rs.getObject(4, OffsetDateTime.class),
-        kind == ResourceKind.CERTIFICATE ? rs.getString(5) : null);
+        table.sealedColumn() == null ? null : rs.getString(5));
   }
 
   private static long readRevision(Connection c, boolean lock) throws SQLException {
@@ -615,9 +560,10 @@ public final class JdbcConfigStore implements ConfigStore {
       long revision,
       OffsetDateTime createTime,
       OffsetDateTime updateTime,
-      @Nullable String keyCiphertext) {
-    <T extends Message> T resource(T prototype) {
-      return withMetadata(parse(spec, prototype), revision, createTime, updateTime);
+      @Nullable String sealed) {
+    <T extends Message> Stored<T> stored(ResourceTable<T> table) {
+      T resource = withMetadata(parse(spec, table.prototype()), revision, createTime, updateTime);
+      return new Stored<>(resource, sealed);
     }
   }
 
@@ -719,8 +665,8 @@ public final class JdbcConfigStore implements ConfigStore {
     Message.Builder b =
         m.toBuilder()
             .setField(d.findFieldByName("etag"), Long.toString(revision))
-            .setField(d.findFieldByName("create_time"), timestamp(created.toInstant()))
-            .setField(d.findFieldByName("update_time"), timestamp(updated.toInstant()));
+            .setField(d.findFieldByName("create_time"), timestamp(created))
+            .setField(d.findFieldByName("update_time"), timestamp(updated));
     return cast(m, b.build());
   }
 
@@ -732,11 +678,8 @@ public final class JdbcConfigStore implements ConfigStore {
     return (T) built;
   }
 
-  private static Timestamp timestamp(Instant instant) {
-    return Timestamp.newBuilder()
-        .setSeconds(instant.getEpochSecond())
-        .setNanos(instant.getNano())
-        .build();
+  private static Timestamp timestamp(OffsetDateTime time) {
+    return Timestamps.fromMicros(ChronoUnit.MICROS.between(Instant.EPOCH, time.toInstant()));
   }
 
   private static String json(Message m) {

@@ -46,6 +46,36 @@ public final class StoreException extends RuntimeException {
     this.names = List.of();
   }
 
+  /** The named resource of the kind does not exist. */
+  public static StoreException notFound(ResourceKind kind, String name) {
+    return new StoreException(Reason.NOT_FOUND, kind.singular() + " \"" + name + "\" not found");
+  }
+
+  /** A resource of the kind has that name already. */
+  public static StoreException alreadyExists(ResourceKind kind, String name) {
+    return new StoreException(
+        Reason.ALREADY_EXISTS, kind.singular() + " \"" + name + "\" already exists");
+  }
+
+  /**
+   * The one stale-etag check: throws ETAG_MISMATCH when {@code expected} is given (non-empty) and
+   * is not {@code stored}.
+   */
+  public static void checkEtag(ResourceKind kind, String name, String expected, String stored) {
+    if (!expected.isEmpty() && !expected.equals(stored)) {
+      throw new StoreException(
+          Reason.ETAG_MISMATCH,
+          kind.singular()
+              + " \""
+              + name
+              + "\" has changed: etag \""
+              + expected
+              + "\" is stale, the current one is \""
+              + stored
+              + "\"");
+    }
+  }
+
   public Reason reason() {
     return reason;
   }

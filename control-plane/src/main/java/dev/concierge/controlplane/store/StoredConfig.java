@@ -1,5 +1,6 @@
 package dev.concierge.controlplane.store;
 
+import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Route;
 import java.util.List;
@@ -9,7 +10,7 @@ public record StoredConfig(
     long revision,
     List<Cluster> clusters,
     List<Route> routes,
-    List<StoredCertificate> certificates) {
+    List<Stored<Certificate>> certificates) {
   public StoredConfig {
     clusters = List.copyOf(clusters);
     routes = List.copyOf(routes);

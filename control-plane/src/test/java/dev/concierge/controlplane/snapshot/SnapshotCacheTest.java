@@ -8,6 +8,8 @@ import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.store.JdbcConfigStore;
+import dev.concierge.controlplane.store.ResourceTable;
+import dev.concierge.controlplane.store.Stored;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -51,10 +53,10 @@ class SnapshotCacheTest {
               Thread.currentThread().interrupt();
             }
           });
-      store.createCluster(cluster(1), "t");
+      store.create(ResourceTable.CLUSTERS, Stored.of(cluster(1)), "t");
       await().until(() -> seen.size() == 1);
       for (int i = 2; i <= 6; i++) {
-        store.createCluster(cluster(i), "t");
+        store.create(ResourceTable.CLUSTERS, Stored.of(cluster(i)), "t");
       }
       release.countDown();
       await().until(() -> cache.current().getRevision() == 6);
@@ -75,7 +77,7 @@ class SnapshotCacheTest {
                 new SnapshotBuilder(store, KeyCipher.of(new byte[32]), Clock.systemUTC()),
                 store::revision,
                 Duration.ofMillis(50))) {
-      store.createCluster(cluster(1), "t");
+      store.create(ResourceTable.CLUSTERS, Stored.of(cluster(1)), "t");
       await().until(() -> cache.current().getRevision() == 1);
     }
   }

@@ -21,14 +21,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ArgumentsSource;
 
+/** Every case runs on H2 and on PostgreSQL, each test on a database of its own. */
+@ParameterizedClass
+@ArgumentsSource(TestDatabase.All.class)
 class JdbcConfigStoreTest {
+  @Parameter TestDatabase database;
   @TempDir Path dir;
+  private String url;
   private JdbcConfigStore store;
 
   @BeforeEach
   void open() {
-    store = JdbcConfigStore.open(JdbcConfigStore.h2Url(dir), Clock.systemUTC());
+    url = database.createUrl(dir);
+    store = JdbcConfigStore.open(url, Clock.systemUTC());
   }
 
   @AfterEach
@@ -70,14 +79,18 @@ class JdbcConfigStoreTest {
   void bumpsRevisionAndWritesHistoryPerWrite() {
     List<Long> heard = new CopyOnWriteArrayList<>();
     store.addListener(heard::add);
-    Cluster created = store.createCluster(cluster("a"), "alice");
+    Cluster created = store.create(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "alice");
     assertThat(created.getEtag()).isEqualTo("1");
     assertThat(created.hasCreateTime()).isTrue();
     Cluster updated =
-        store.updateCluster(created.toBuilder().setDescription("d").build(), "1", "bob");
+        store.update(
+            ResourceTable.CLUSTERS,
+            Stored.of(created.toBuilder().setDescription("d").build()),
+            "1",
+            "bob");
     assertThat(updated.getEtag()).isEqualTo("2");
     assertThat(updated.getCreateTime()).isEqualTo(created.getCreateTime());
-    store.deleteCluster("clusters/a", "", "carol");
+    store.delete(ResourceTable.CLUSTERS, "clusters/a", "", "carol");
     assertThat(store.revision()).isEqualTo(3);
     assertThat(heard).containsExactly(1L, 2L, 3L);
 
@@ -94,11 +107,12 @@ class JdbcConfigStoreTest {
 
   @Test
   void rejectsStaleEtagAndLeavesRevision() {
-    store.createCluster(cluster("a"), "t");
-    store.updateCluster(cluster("a"), "", "t");
-    assertThat(reason(() -> store.updateCluster(cluster("a"), "1", "t")))
+    store.create(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "t");
+    store.update(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "", "t");
+    assertThat(
+            reason(() -> store.update(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "1", "t")))
         .isEqualTo(Reason.ETAG_MISMATCH);
-    assertThat(reason(() -> store.deleteCluster("clusters/a", "1", "t")))
+    assertThat(reason(() -> store.delete(ResourceTable.CLUSTERS, "clusters/a", "1", "t")))
         .isEqualTo(Reason.ETAG_MISMATCH);
     assertThat(store.revision()).isEqualTo(2);
     assertThat(store.history(10)).hasSize(2);
@@ -106,19 +120,25 @@ class JdbcConfigStoreTest {
 
   @Test
   void rejectsDuplicateAndMissing() {
-    store.createCluster(cluster("a"), "t");
-    assertThat(reason(() -> store.createCluster(cluster("a"), "t")))
+    store.create(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "t");
+    assertThat(reason(() -> store.create(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "t")))
         .isEqualTo(Reason.ALREADY_EXISTS);
-    assertThat(reason(() -> store.updateCluster(cluster("b"), "", "t")))
+    assertThat(reason(() -> store.update(ResourceTable.CLUSTERS, Stored.of(cluster("b")), "", "t")))
         .isEqualTo(Reason.NOT_FOUND);
-    assertThat(reason(() -> store.deleteRoute("routes/x", "", "t"))).isEqualTo(Reason.NOT_FOUND);
+    assertThat(reason(() -> store.delete(ResourceTable.ROUTES, "routes/x", "", "t")))
+        .isEqualTo(Reason.NOT_FOUND);
     assertThat(store.revision()).isEqualTo(1);
   }
 
   @Test
   void keepsReferentialIntegrity() {
-    store.createCluster(cluster("a"), "t");
-    assertThatThrownBy(() -> store.createRoute(route("r", "clusters/a", "clusters/nope"), "t"))
+    store.create(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "t");
+    assertThatThrownBy(
+            () ->
+                store.create(
+                    ResourceTable.ROUTES,
+                    Stored.of(route("r", "clusters/a", "clusters/nope")),
+                    "t"))
         .isInstanceOfSatisfying(
             StoreException.class,
             e -> {
@@ -126,34 +146,35 @@ class JdbcConfigStoreTest {
               assertThat(e.names()).containsExactly("clusters/nope");
             });
     assertThat(store.revision()).isEqualTo(1);
-    assertThat(store.getRoute("routes/r")).isEmpty();
+    assertThat(store.get(ResourceTable.ROUTES, "routes/r")).isEmpty();
 
-    store.createRoute(route("r", "clusters/a"), "t");
-    store.createRoute(route("s", "clusters/a"), "t");
-    assertThatThrownBy(() -> store.deleteCluster("clusters/a", "", "t"))
+    store.create(ResourceTable.ROUTES, Stored.of(route("r", "clusters/a")), "t");
+    store.create(ResourceTable.ROUTES, Stored.of(route("s", "clusters/a")), "t");
+    assertThatThrownBy(() -> store.delete(ResourceTable.CLUSTERS, "clusters/a", "", "t"))
         .isInstanceOfSatisfying(
             StoreException.class,
             e -> {
               assertThat(e.reason()).isEqualTo(Reason.IN_USE);
               assertThat(e.names()).containsExactly("routes/r", "routes/s");
             });
-    store.deleteRoute("routes/r", "", "t");
-    store.createCluster(cluster("b"), "t");
-    store.updateRoute(route("s", "clusters/b"), "", "t");
-    store.deleteCluster("clusters/a", "", "t");
-    assertThat(reason(() -> store.deleteCluster("clusters/b", "", "t"))).isEqualTo(Reason.IN_USE);
+    store.delete(ResourceTable.ROUTES, "routes/r", "", "t");
+    store.create(ResourceTable.CLUSTERS, Stored.of(cluster("b")), "t");
+    store.update(ResourceTable.ROUTES, Stored.of(route("s", "clusters/b")), "", "t");
+    store.delete(ResourceTable.CLUSTERS, "clusters/a", "", "t");
+    assertThat(reason(() -> store.delete(ResourceTable.CLUSTERS, "clusters/b", "", "t")))
+        .isEqualTo(Reason.IN_USE);
   }
 
   @Test
   void pagesInNameOrder() {
     for (String id : List.of("d", "b", "e", "a", "c")) {
-      store.createCluster(cluster(id), "t");
+      store.create(ResourceTable.CLUSTERS, Stored.of(cluster(id)), "t");
     }
     List<String> names = new ArrayList<>();
     String token = "";
     int pages = 0;
     do {
-      Page<Cluster> page = store.listClusters(2, token);
+      Page<Cluster> page = store.list(ResourceTable.CLUSTERS, 2, token);
       page.items().forEach(c -> names.add(c.getName()));
       token = page.nextPageToken();
       pages++;
@@ -161,37 +182,39 @@ class JdbcConfigStoreTest {
     assertThat(names)
         .containsExactly("clusters/a", "clusters/b", "clusters/c", "clusters/d", "clusters/e");
     assertThat(pages).isEqualTo(3);
-    assertThat(store.listClusters(0, "").items()).hasSize(5);
-    assertThat(reason(() -> store.listClusters(0, "garbage!")))
+    assertThat(store.list(ResourceTable.CLUSTERS, 0, "").items()).hasSize(5);
+    assertThat(reason(() -> store.list(ResourceTable.CLUSTERS, 0, "garbage!")))
         .isEqualTo(Reason.INVALID_PAGE_TOKEN);
-    assertThat(reason(() -> store.listRoutes(0, Page.tokenAfter("clusters/a"))))
+    assertThat(reason(() -> store.list(ResourceTable.ROUTES, 0, Page.tokenAfter("clusters/a"))))
         .isEqualTo(Reason.INVALID_PAGE_TOKEN);
-    assertThat(reason(() -> store.listClusters(-1, ""))).isEqualTo(Reason.INVALID_PAGE_SIZE);
+    assertThat(reason(() -> store.list(ResourceTable.CLUSTERS, -1, "")))
+        .isEqualTo(Reason.INVALID_PAGE_SIZE);
   }
 
   @Test
   void keepsCertificateKeyOnlyAsCiphertext() {
     Certificate spec =
         Certificate.newBuilder().setName("certificates/c").setCertificateChain("PEM").build();
-    Certificate created = store.createCertificate(new StoredCertificate(spec, "CIPHERTEXT"), "t");
+    Certificate created =
+        store.create(ResourceTable.CERTIFICATES, new Stored<>(spec, "CIPHERTEXT"), "t");
     assertThat(created.getPrivateKey()).isEmpty();
-    assertThat(store.getStoredCertificate("certificates/c").orElseThrow().keyCiphertext())
+    assertThat(store.getStored(ResourceTable.CERTIFICATES, "certificates/c").orElseThrow().sealed())
         .isEqualTo("CIPHERTEXT");
     assertThat(store.history(1).get(0).afterJson()).doesNotContain("CIPHERTEXT");
     assertThat(store.readConfig().certificates())
         .singleElement()
-        .satisfies(c -> assertThat(c.keyCiphertext()).isEqualTo("CIPHERTEXT"));
+        .satisfies(c -> assertThat(c.sealed()).isEqualTo("CIPHERTEXT"));
   }
 
   @Test
   void keepsEverythingAcrossRestart() {
-    store.createCluster(cluster("a"), "t");
-    store.createRoute(route("r", "clusters/a"), "t");
+    store.create(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "t");
+    store.create(ResourceTable.ROUTES, Stored.of(route("r", "clusters/a")), "t");
     store.saveNode(Node.newBuilder().setName("nodes/n1").setAddress("x").build());
     store.saveNode(Node.newBuilder().setName("nodes/n1").setAddress("y").build());
     store.close();
 
-    store = JdbcConfigStore.open(JdbcConfigStore.h2Url(dir), Clock.systemUTC());
+    store = JdbcConfigStore.open(url, Clock.systemUTC());
     assertThat(store.revision()).isEqualTo(2);
     StoredConfig config = store.readConfig();
     assertThat(config.revision()).isEqualTo(2);
@@ -200,7 +223,8 @@ class JdbcConfigStoreTest {
         .singleElement()
         .satisfies(r -> assertThat(r.getEtag()).isEqualTo("2"));
     assertThat(store.listNodes()).extracting(Node::getAddress).containsExactly("y");
-    assertThat(reason(() -> store.deleteCluster("clusters/a", "", "t"))).isEqualTo(Reason.IN_USE);
+    assertThat(reason(() -> store.delete(ResourceTable.CLUSTERS, "clusters/a", "", "t")))
+        .isEqualTo(Reason.IN_USE);
   }
 
   @Test
@@ -212,7 +236,7 @@ class JdbcConfigStoreTest {
           new Thread(
               () -> {
                 for (int i = 0; i < 10; i++) {
-                  store.createCluster(cluster("c" + n + "-" + i), "t");
+                  store.create(ResourceTable.CLUSTERS, Stored.of(cluster("c" + n + "-" + i)), "t");
                 }
               });
       thread.start();

@@ -12,6 +12,7 @@ import dev.concierge.dataplane.runtime.CompileException;
 import dev.concierge.dataplane.runtime.Runtime;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
+import io.grpc.ConnectivityState;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -27,10 +28,13 @@ import org.slf4j.LoggerFactory;
  * The node's side of {@code ConfigDiscovery.StreamConfig}: identifies the node, compiles each
  * pushed snapshot, swaps it in and ACKs, or NACKs with the compiler's problems and keeps the old
  * runtime. When the stream breaks it moves to the next control plane after a jittered backoff;
- * the node keeps serving throughout. Thread-safe.
+ * an attempt waits for its connection for one backoff window, then moves on. The node keeps
+ * serving throughout. Thread-safe.
  */
 public final class ConfigClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigClient.class);
+  /** The shortest wait for a connection before an attempt is abandoned for the next one. */
+  private static final Duration MIN_ATTEMPT = Duration.ofMillis(250);
 
   private final ControlPlaneChannels channels;
   private final NodeInfo node;
@@ -73,18 +77,51 @@ public final class ConfigClient implements AutoCloseable {
   }
 
   private void connect() {
+    Listener listener;
+    Duration window;
     synchronized (lock) {
       if (closed) {
         return;
       }
       String target = channels.currentTarget();
+      // Connect now rather than after gRPC's own reconnect backoff (see ControlPlaneChannels).
+      channels.resetConnectBackoff();
       LOG.debug("opening config stream to {}", target);
-      Listener listener = new Listener(target);
-      ConfigDiscoveryGrpc.newStub(channels.current()).streamConfig(listener);
+      listener = new Listener(target);
+      // Wait-for-ready: the stream goes out the moment the connection this attempt started is up.
+      // Without it, an attempt made while the channel reconnects fails at once (gRPC keeps a
+      // channel in TRANSIENT_FAILURE until it is READY), and the node waits one more backoff.
+      ConfigDiscoveryGrpc.newStub(channels.current()).withWaitForReady().streamConfig(listener);
       stream = listener.requests;
       long serving = Math.max(0, runtimes.revision());
       listener.send(ConfigRequest.newBuilder().setNode(node).setRevision(serving).build());
+      window = backoff.next();
+      if (window.compareTo(MIN_ATTEMPT) < 0) {
+        window = MIN_ATTEMPT;
+      }
     }
+    scheduleLogged(() -> abandonIfNotConnected(listener), window);
+  }
+
+  /**
+   * Ends an attempt whose channel is still not connected after its window, and starts the next
+   * one, on the next control plane: the attempts of a node follow its jittered backoff, and it is
+   * back within one window (at most the backoff's cap) of its control plane's return.
+   */
+  private void abandonIfNotConnected(Listener listener) {
+    synchronized (lock) {
+      ClientCallStreamObserver<ConfigRequest> current = stream;
+      if (closed || current == null || current != listener.requests || listener.answered
+          || listener.ended || channels.state() == ConnectivityState.READY) {
+        return; // replaced, answered, or on its way over a live connection
+      }
+      listener.abandoned = true;
+      current.cancel("no connection to " + listener.target + " yet", null);
+      stream = null;
+      channels.failover();
+    }
+    LOG.debug("no connection to {} yet; trying {}", listener.target, channels.currentTarget());
+    connect();
   }
 
   private void reconnectLater(String target, Throwable cause) {
@@ -98,16 +135,23 @@ public final class ConfigClient implements AutoCloseable {
     }
     LOG.warn("config stream to {} ended ({}); retrying {} in {} ms", target,
         Status.fromThrowable(cause).getCode(), channels.currentTarget(), delay.toMillis());
-    var unused = scheduler.schedule(this::connectOrLog, delay.toNanos(), TimeUnit.NANOSECONDS);
+    scheduleLogged(this::connect, delay);
   }
 
-  /** The scheduled reconnect: a failure to open a stream is logged, not lost in a Future. */
-  private void connectOrLog() {
-    try {
-      connect();
-    } catch (RuntimeException e) {
-      LOG.error("could not open the config stream to {}", channels.currentTarget(), e);
-    }
+  /**
+   * Runs a reconnect step after the delay. A step that throws is logged here, not lost in a Future
+   * that nobody reads.
+   */
+  private void scheduleLogged(Runnable step, Duration delay) {
+    Runnable logged =
+        () -> {
+          try {
+            step.run();
+          } catch (RuntimeException e) {
+            LOG.error("config stream to {} could not be opened", channels.currentTarget(), e);
+          }
+        };
+    var unused = scheduler.schedule(logged, delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** Answers one pushed snapshot: ACK if applied, NACK with the problems otherwise. */
@@ -117,9 +161,11 @@ public final class ConfigClient implements AutoCloseable {
         .setRevision(snapshot.getRevision())
         .setResponseNonce(response.getNonce());
     try {
+      long start = System.nanoTime();
       Runtime runtime = compiler.compile(snapshot);
       runtimes.set(runtime);
-      LOG.info("applied configuration revision {}", snapshot.getRevision());
+      LOG.info("applied configuration revision {} (compiled in {} ms)", snapshot.getRevision(),
+          (System.nanoTime() - start) / 1_000_000);
       onApplied.accept(snapshot);
     } catch (CompileException e) {
       LOG.warn("rejected configuration revision {}: {}", snapshot.getRevision(), e.getMessage());
@@ -145,6 +191,12 @@ public final class ConfigClient implements AutoCloseable {
   private final class Listener implements ClientResponseObserver<ConfigRequest, ConfigResponse> {
     private final String target;
     private @Nullable ClientCallStreamObserver<ConfigRequest> requests;
+    /** Guarded by the client's lock. */
+    private boolean answered;
+    /** Guarded by the client's lock: cancelled by us to move on; its end is no failure. */
+    private boolean abandoned;
+    /** Guarded by the client's lock: failed or completed; a reconnect is scheduled. */
+    private boolean ended;
 
     Listener(String target) {
       this.target = target;
@@ -169,6 +221,7 @@ public final class ConfigClient implements AutoCloseable {
         if (closed) {
           return;
         }
+        answered = true;
         backoff.reset();
       }
       send(apply(response));
@@ -176,12 +229,21 @@ public final class ConfigClient implements AutoCloseable {
 
     @Override
     public void onError(Throwable t) {
+      synchronized (lock) {
+        if (abandoned) {
+          return;
+        }
+        ended = true;
+      }
       reconnectLater(target, t);
     }
 
     @Override
     public void onCompleted() {
       // The server ends streams only when it goes away; treat it like a failure.
+      synchronized (lock) {
+        ended = true;
+      }
       reconnectLater(target, Status.UNAVAILABLE.withDescription("stream completed").asException());
     }
   }

@@ -20,6 +20,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -141,6 +142,42 @@ class ConfigClientTest {
 
     assertThat(hello.getNode().getId()).isEqualTo("node-1");
     await().atMost(Duration.ofSeconds(10)).until(() -> runtimes.revision() == 3);
+  }
+
+  @Test
+  void defaultBackoffNeverWaitsMoreThanTwoSecondsHoweverLongTheOutage() {
+    // The largest value every draw allows: the delays are then the caps themselves.
+    Backoff highest = Backoff.defaults(new RandomGenerator() {
+      @Override
+      public long nextLong() {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public long nextLong(long bound) {
+        return bound - 1;
+      }
+    });
+    List<Long> caps = new ArrayList<>();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      caps.add(highest.next().toMillis());
+    }
+    assertThat(caps.subList(0, 5)).containsExactly(250L, 500L, 1000L, 2000L, 2000L);
+    assertThat(caps).allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(2000));
+
+    // The smallest: a node may retry at once, so a fleet spreads over the whole range.
+    Backoff lowest = Backoff.defaults(new RandomGenerator() {
+      @Override
+      public long nextLong() {
+        return 0;
+      }
+
+      @Override
+      public long nextLong(long bound) {
+        return 0;
+      }
+    });
+    assertThat(lowest.next()).isEqualTo(Duration.ZERO);
   }
 
   @Test

@@ -1,0 +1,67 @@
+package dev.concierge.controlplane.management;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.concierge.api.v1.Route;
+import dev.concierge.api.v1.RouteMatch;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RouteShadowingTest {
+  @Test
+  void aNewRouteThatSortsFirstWithTheSameMatchHidesTheOldOne() {
+    Route old = route("routes/web", RouteMatch.newBuilder().setPathPrefix("/api"));
+    Route written = route("routes/api", RouteMatch.newBuilder().setPathPrefix("/api"));
+
+    assertThat(RouteShadowing.warnings(written, List.of(old, written))).containsExactly(
+        "routes/web can no longer match: routes/api takes every request it would (same hosts,"
+            + " path and methods, and its name sorts first)");
+  }
+
+  @Test
+  void aNewRouteThatSortsLaterIsTheOneThatCanNeverMatch() {
+    Route old = route("routes/a", RouteMatch.newBuilder().addHosts("x.example").setPathExact("/"));
+    Route written = route("routes/b", RouteMatch.newBuilder().addHosts("X.example").setPathExact("/"));
+
+    assertThat(RouteShadowing.warnings(written, List.of(old)))
+        .singleElement().asString().startsWith("routes/b can never match: routes/a takes");
+  }
+
+  @Test
+  void partialOverlapIsNoWarning() {
+    Route any = route("routes/a", RouteMatch.newBuilder().setPathPrefix("/"));
+    List<Route> others = List.of(
+        route("routes/b", RouteMatch.newBuilder().setPathPrefix("/api")),
+        route("routes/c", RouteMatch.newBuilder().addHosts("x.example").setPathPrefix("/")),
+        route("routes/d", RouteMatch.newBuilder().setPathPrefix("/").addMethods("GET")),
+        route("routes/e", RouteMatch.newBuilder().setPathPrefix("/")
+            .setPrefixMode(RouteMatch.PrefixMode.STRING)),
+        route("routes/f", RouteMatch.newBuilder().setPathExact("/")));
+
+    assertThat(RouteShadowing.warnings(any, others)).isEmpty();
+  }
+
+  @Test
+  void methodsHideOnlyASubsetOfThemselves() {
+    Route getHead = route("routes/a", RouteMatch.newBuilder().setPathPrefix("/")
+        .addMethods("GET").addMethods("HEAD"));
+    Route get = route("routes/b", RouteMatch.newBuilder().setPathPrefix("/").addMethods("GET"));
+    Route post = route("routes/c", RouteMatch.newBuilder().setPathPrefix("/").addMethods("POST"));
+
+    assertThat(RouteShadowing.hides(getHead, get)).isTrue();
+    assertThat(RouteShadowing.hides(getHead, post)).isFalse();
+  }
+
+  @Test
+  void moreHostsHideARouteWithFewer() {
+    Route both = route("routes/a", RouteMatch.newBuilder().addHosts("x.example").addHosts("y.example"));
+    Route one = route("routes/b", RouteMatch.newBuilder().addHosts("y.example"));
+
+    assertThat(RouteShadowing.hides(both, one)).isTrue();
+    assertThat(RouteShadowing.hides(one, both)).isFalse();
+  }
+
+  private static Route route(String name, RouteMatch.Builder match) {
+    return Route.newBuilder().setName(name).setMatch(match).build();
+  }
+}
