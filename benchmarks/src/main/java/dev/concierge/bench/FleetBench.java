@@ -1,5 +1,7 @@
 package dev.concierge.bench;
 
+import static java.util.Objects.requireNonNull;
+
 import com.sun.net.httpserver.HttpServer;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigDiscoveryGrpc;
@@ -33,6 +35,7 @@ import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -57,6 +60,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Measures config propagation against a real control plane process (the CLI jar), run by {@code
@@ -88,7 +92,7 @@ public final class FleetBench {
   private final Path work;
   private final int port;
   private final List<String> cpJavaOpts;
-  private Process controlPlane;
+  private @Nullable Process controlPlane;
 
   private FleetBench(Path jar, Path work, int port, List<String> cpJavaOpts) {
     this.jar = jar;
@@ -185,7 +189,7 @@ public final class FleetBench {
     double[] writeMs = new double[writes];
     double[] firstMs = new double[writes];
     for (int i = -warmup; i < writes; i++) {
-      String id = (i < 0 ? "warm" + (-i) : String.format(Locale.ROOT, "r%02d", i));
+      String id = i < 0 ? "warm" + -i : String.format(Locale.ROOT, "r%02d", i);
       long start = System.nanoTime();
       Route route = admin.createRoute(routeRequest(id, "/" + id, "bench"));
       long answered = System.nanoTime();
@@ -219,13 +223,13 @@ public final class FleetBench {
     for (SimNode node : fleet) {
       node.restartSeen = false;
     }
-    controlPlane.destroyForcibly().waitFor();
+    controlPlane().destroyForcibly().waitFor();
     long killed = System.nanoTime();
     Thread.sleep(outageSeconds * 1000L);
     long launched = System.nanoTime();
     startControlPlaneProcess();
     long listening = awaitListening();
-    long cpCpuAtListen = cpuMillis(controlPlane.pid());
+    long cpCpuAtListen = cpuMillis(controlPlane().pid());
     long simCpuAtListen = ownCpuMillis();
     FAILURES.clear();
     ATTEMPTS.set(0);
@@ -236,7 +240,7 @@ public final class FleetBench {
       LockSupport.parkNanos(200_000);
     }
     long resynced = System.nanoTime();
-    long cpCpu = cpuMillis(controlPlane.pid()) - cpCpuAtListen;
+    long cpCpu = cpuMillis(controlPlane().pid()) - cpCpuAtListen;
     long simCpu = ownCpuMillis() - simCpuAtListen;
     System.out.printf(Locale.ROOT,
         "restart: control plane killed, down %.1f s, listening %d ms after launch;"
@@ -339,7 +343,7 @@ public final class FleetBench {
     volatile long ackNanos;
     volatile boolean restartSeen;
     private boolean closed; // guarded by this
-    private ClientCallStreamObserver<ConfigRequest> requests; // guarded by this
+    private @Nullable ClientCallStreamObserver<ConfigRequest> requests; // guarded by this
 
     SimNode(String id, ManagedChannel raw, Channel channel, ScheduledExecutorService scheduler,
         SplittableRandom random) {
@@ -360,7 +364,7 @@ public final class FleetBench {
         ATTEMPTS.incrementAndGet();
         resetConnectBackoff(raw);
         ConfigDiscoveryGrpc.newStub(channel).withWaitForReady().streamConfig(listener);
-        requests.onNext(ConfigRequest.newBuilder()
+        requireNonNull(requests, "set when the stream starts").onNext(ConfigRequest.newBuilder()
             .setNode(NodeInfo.newBuilder().setId(id).setAddress("127.0.0.1:0")
                 .setVersion("fleet-sim").setProtocolVersion(dev.concierge.api.rules.ConfigProtocol.VERSION))
             .setRevision(Math.max(0, ackedRevision))
@@ -370,19 +374,19 @@ public final class FleetBench {
           window = Duration.ofMillis(250);
         }
       }
-      scheduler.schedule(() -> abandonIfNotConnected(listener), window.toNanos(),
-          TimeUnit.NANOSECONDS);
+      scheduleLogged(() -> abandonIfNotConnected(listener), window);
     }
 
     /** As ConfigClient: an attempt that has no connection after its window makes way for the next. */
     private void abandonIfNotConnected(Listener listener) {
       synchronized (this) {
-        if (closed || requests != listener.stream || listener.answered || listener.ended
-            || raw.getState(false) == ConnectivityState.READY) {
+        ClientCallStreamObserver<ConfigRequest> current = requests;
+        if (closed || current == null || current != listener.stream || listener.answered
+            || listener.ended || raw.getState(false) == ConnectivityState.READY) {
           return;
         }
         listener.abandoned = true;
-        requests.cancel("no connection yet", null);
+        current.cancel("no connection yet", null);
       }
       connect();
     }
@@ -390,8 +394,9 @@ public final class FleetBench {
     void close() {
       synchronized (this) {
         closed = true;
-        if (requests != null) {
-          requests.cancel("bench over", null);
+        ClientCallStreamObserver<ConfigRequest> current = requests;
+        if (current != null) {
+          current.cancel("bench over", null);
         }
       }
     }
@@ -404,11 +409,25 @@ public final class FleetBench {
         }
         delay = backoff.next();
       }
-      scheduler.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
+      scheduleLogged(this::connect, delay);
+    }
+
+    /** Runs a reconnect step after the delay; a failure is counted and logged, not lost. */
+    private void scheduleLogged(Runnable step, Duration delay) {
+      Runnable logged =
+          () -> {
+            try {
+              step.run();
+            } catch (RuntimeException e) {
+              FAILURES.merge("connect " + e, 1, Integer::sum);
+              System.err.println("node " + id + ": could not open a stream: " + e);
+            }
+          };
+      var unused = scheduler.schedule(logged, delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private final class Listener implements ClientResponseObserver<ConfigRequest, ConfigResponse> {
-      private ClientCallStreamObserver<ConfigRequest> stream;
+      private @Nullable ClientCallStreamObserver<ConfigRequest> stream;
       // All guarded by SimNode.this.
       private boolean answered;
       private boolean abandoned;
@@ -426,7 +445,7 @@ public final class FleetBench {
         synchronized (SimNode.this) {
           answered = true;
           backoff.reset();
-          stream.onNext(ConfigRequest.newBuilder()
+          requireNonNull(stream, "set when the stream starts").onNext(ConfigRequest.newBuilder()
               .setRevision(revision).setResponseNonce(response.getNonce()).build());
         }
         ackNanos = System.nanoTime();
@@ -462,7 +481,7 @@ public final class FleetBench {
   private void realNode(int writes, int warmup) throws Exception {
     startControlPlane();
     ManagementServiceBlockingStub admin = admin();
-    HttpServer backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+    HttpServer backend = HttpServer.create(new InetSocketAddress(loopbackV4(), 0), 64);
     byte[] ok = "ok".getBytes(StandardCharsets.UTF_8);
     backend.createContext("/", exchange -> {
       exchange.sendResponseHeaders(200, ok.length);
@@ -517,7 +536,7 @@ public final class FleetBench {
           samples[i] = (System.nanoTime() - answered) / 1e6;
           if (System.getenv("VERBOSE") != null) {
             System.out.printf(Locale.ROOT, "%s %s served %.1f ms after the answer%n",
-                java.time.LocalTime.now(), path, samples[i]);
+                java.time.LocalTime.now(java.time.ZoneId.systemDefault()), path, samples[i]);
           }
         }
       }
@@ -529,14 +548,16 @@ public final class FleetBench {
       // runtime is in force: that splits the figure into propagation and the poll's own latency.
       Pattern applied = Pattern.compile(
           "^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*applied configuration revision (\\d+)");
-      java.time.LocalDate today = java.time.LocalDate.now();
+      // The node logs in the system default zone (logback's default), so the dates are read there.
+      java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneId.systemDefault());
       List<Double> toApplied = new ArrayList<>();
       for (String line : Files.readAllLines(work.resolve("node.log"))) {
         Matcher m = applied.matcher(line);
-        if (m.find() && answeredAt.containsKey(Long.parseLong(m.group(2)))) {
+        Long answeredMs = m.find() ? answeredAt.get(Long.parseLong(m.group(2))) : null;
+        if (answeredMs != null) {
           long at = java.time.LocalDateTime.of(today, java.time.LocalTime.parse(m.group(1)))
               .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
-          toApplied.add((double) (at - answeredAt.get(Long.parseLong(m.group(2)))));
+          toApplied.add((double) (at - answeredMs));
         }
       }
       if (!toApplied.isEmpty()) {
@@ -578,7 +599,7 @@ public final class FleetBench {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!Files.exists(work.resolve("cp/admin.token"))
         || !Files.exists(work.resolve("cp/node.token"))) {
-      if (System.nanoTime() > deadline || !controlPlane.isAlive()) {
+      if (System.nanoTime() > deadline || !controlPlane().isAlive()) {
         throw new IllegalStateException("control plane did not start; see " + work.resolve("cp.log"));
       }
       LockSupport.parkNanos(20_000_000);
@@ -602,17 +623,27 @@ public final class FleetBench {
   private long awaitListening() {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
-      if (!controlPlane.isAlive()) {
+      if (!controlPlane().isAlive()) {
         throw new IllegalStateException("control plane exited; see " + work.resolve("cp.log"));
       }
       try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 100);
+        s.connect(new InetSocketAddress(loopbackV4(), port), 100);
         return System.nanoTime();
       } catch (IOException notYet) {
         LockSupport.parkNanos(5_000_000);
       }
     }
     throw new IllegalStateException("control plane did not listen within 60 s");
+  }
+
+  /** 127.0.0.1, where the control plane binds: no name to resolve. */
+  private static InetAddress loopbackV4() throws IOException {
+    return InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+  }
+
+  /** The control plane's process; only called once it has been started. */
+  private Process controlPlane() {
+    return requireNonNull(controlPlane, "control plane not started");
   }
 
   private void stopControlPlane() {
@@ -655,7 +686,7 @@ public final class FleetBench {
    * runs a full GC first, so only reachable objects count.
    */
   private long liveHeapBytes() throws Exception {
-    Process jcmd = new ProcessBuilder("jcmd", String.valueOf(controlPlane.pid()),
+    Process jcmd = new ProcessBuilder("jcmd", String.valueOf(controlPlane().pid()),
         "GC.class_histogram").redirectErrorStream(true).start();
     String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     jcmd.waitFor();
@@ -669,7 +700,7 @@ public final class FleetBench {
   /** User + system CPU time of a process, from /proc/PID/stat (clock ticks of 10 ms). */
   private static long cpuMillis(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
     return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
   }
 
@@ -678,7 +709,7 @@ public final class FleetBench {
   }
 
   private String procStatus(String field) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/" + controlPlane.pid() + "/status"))) {
+    for (String line : Files.readAllLines(Path.of("/proc/" + controlPlane().pid() + "/status"))) {
       if (line.startsWith(field + ":")) {
         return line.substring(field.length() + 1).trim();
       }

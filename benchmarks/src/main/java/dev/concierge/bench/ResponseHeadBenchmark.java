@@ -107,7 +107,7 @@ public class ResponseHeadBenchmark {
   /** Jetty's parser relaying every field but Connection, Server and X-Powered-By, as the node did. */
   private static final class JettyRelay implements HttpParser.ResponseHandler {
     final HttpParser parser = new HttpParser(this, 64 * 1024);
-    HttpFields.Mutable fields;
+    HttpFields.Mutable fields = HttpFields.build();
 
     @Override
     public void startResponse(HttpVersion version, int status, String reason) {

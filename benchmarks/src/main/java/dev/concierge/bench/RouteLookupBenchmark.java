@@ -12,6 +12,7 @@ import dev.concierge.dataplane.routing.RouteTable;
 import dev.concierge.dataplane.runtime.CompileException;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -77,19 +78,19 @@ public class RouteLookupBenchmark {
 
   /** An exact host with a port, a deep path under one of its prefixes. */
   @Benchmark
-  public CompiledRoute exactHostPrefix() {
+  public @Nullable CompiledRoute exactHostPrefix() {
     return table.find("host3.example.com:8080", "/api/v0/items/42/details");
   }
 
   /** A name only a wildcard covers: the exact tier misses, the wildcard tier answers. */
   @Benchmark
-  public CompiledRoute wildcardHost() {
+  public @Nullable CompiledRoute wildcardHost() {
     return table.find("Shop.Example.com", "/api/v0/items/42");
   }
 
   /** An unknown host falling through to the catch-all route. */
   @Benchmark
-  public CompiledRoute catchAll() {
+  public @Nullable CompiledRoute catchAll() {
     return table.find("127.0.0.1:8080", "/index.html");
   }
 }

@@ -1,5 +1,7 @@
 package dev.concierge.cli;
 
+import static java.util.Objects.requireNonNull;
+
 import com.google.protobuf.FieldMask;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.CreateCertificateRequest;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,7 +62,7 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return missingSubcommand();
+    throw missingSubcommand();
   }
 
   @Command(name = "add", description = "Add a certificate chain and its private key (PEM files).")
@@ -148,20 +151,21 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
         names = "--cert",
         paramLabel = "FILE",
         description = "PEM chain: the leaf first, then intermediates (update: needs --key).")
-    Path certFile;
+    @Nullable Path certFile;
 
     @Option(
         names = "--key",
         paramLabel = "FILE",
         description = "PEM private key of the leaf (update: needs --cert).")
-    Path keyFile;
+    @Nullable Path keyFile;
 
     /** Sets the pair (when given) and the description (when given), naming them in the mask. */
     void applyTo(
         Certificate.Builder cert, ResourceOptions.Description description, FieldMask.Builder mask) {
       if (certFile != null) {
-        cert.setCertificateChain(readPem("--cert", certFile))
-            .setPrivateKey(readPem("--key", keyFile));
+        // add and update refuse --cert without --key before they get here.
+        Path key = requireNonNull(keyFile, "--key comes with --cert");
+        cert.setCertificateChain(readPem("--cert", certFile)).setPrivateKey(readPem("--key", key));
         mask.addPaths("certificate_chain").addPaths("private_key");
       }
       if (description.given()) {

@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the CLI connects and with which token, resolved as flag, then environment, then config
@@ -33,7 +34,10 @@ record ClientSettings(String server, String token) {
       YAMLMapper.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build();
 
   static ClientSettings resolve(
-      String flagServer, String flagToken, Path flagConfig, Map<String, String> env) {
+      @Nullable String flagServer,
+      @Nullable String flagToken,
+      @Nullable Path flagConfig,
+      Map<String, String> env) {
     String server = firstNonBlank(flagServer, env.get(ENV_SERVER));
     String token = firstNonBlank(flagToken, env.get(ENV_TOKEN));
     if (server == null || token == null) {
@@ -46,7 +50,7 @@ record ClientSettings(String server, String token) {
         token == null ? "" : token.strip());
   }
 
-  static Path configPath(Path flagConfig, Map<String, String> env) {
+  static Path configPath(@Nullable Path flagConfig, Map<String, String> env) {
     if (flagConfig != null) {
       return flagConfig;
     }
@@ -62,7 +66,7 @@ record ClientSettings(String server, String token) {
     return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"));
   }
 
-  private static String firstNonBlank(String a, String b) {
+  private static @Nullable String firstNonBlank(@Nullable String a, @Nullable String b) {
     if (a != null && !a.isBlank()) {
       return a;
     }
@@ -70,7 +74,7 @@ record ClientSettings(String server, String token) {
   }
 
   /** The YAML config file's two keys; both may be absent. */
-  record ConfigFile(String server, String token) {
+  record ConfigFile(@Nullable String server, @Nullable String token) {
 
     /** Reads the file; a missing file is empty unless the user named it explicitly. */
     static ConfigFile read(Path path, boolean explicit) {
@@ -141,7 +145,7 @@ record ClientSettings(String server, String token) {
       }
     }
 
-    private static String text(JsonNode root, String key) {
+    private static @Nullable String text(JsonNode root, String key) {
       JsonNode node = root.get(key);
       return node == null || node.isNull() ? null : node.asText();
     }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -48,7 +49,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
 
   @Override
   public Integer call() {
-    return missingSubcommand();
+    throw missingSubcommand();
   }
 
   @Command(name = "create", description = "Create a cluster.")
@@ -122,14 +123,14 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
         converter = Endpoints.EndpointConverter.class,
         description =
             "A backend; repeat for more (update: replaces all). Weight 1-1000 (default 1).")
-    List<Endpoint> endpoints;
+    @Nullable List<Endpoint> endpoints;
 
     @Option(
         names = "--lb",
         paramLabel = "POLICY",
         converter = LbConverter.class,
         description = "Load-balancing policy: round-robin (default).")
-    Cluster.LbPolicy lb;
+    Cluster.@Nullable LbPolicy lb;
 
     @Option(
         names = "--connect-timeout",
@@ -138,7 +139,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
         description =
             "Time allowed to connect to an endpoint, above 0 and at most 60s, e.g. 500ms, 5s"
                 + " (default 5s).")
-    Duration connectTimeout;
+    @Nullable Duration connectTimeout;
 
     boolean given() {
       return (endpoints != null && !endpoints.isEmpty()) || lb != null || connectTimeout != null;

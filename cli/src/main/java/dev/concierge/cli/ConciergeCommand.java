@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,14 +53,14 @@ public final class ConciergeCommand implements Callable<Integer> {
       scope = ScopeType.INHERIT,
       description =
           "Control plane gRPC address (env CONCIERGE_SERVER; default " + DEFAULT_SERVER + ").")
-  String server;
+  @Nullable String server;
 
   @Option(
       names = "--token",
       paramLabel = "TOKEN",
       scope = ScopeType.INHERIT,
       description = "Admin token (env CONCIERGE_TOKEN).")
-  String token;
+  @Nullable String token;
 
   @Option(
       names = {"-o", "--output"},
@@ -74,7 +75,7 @@ public final class ConciergeCommand implements Callable<Integer> {
       paramLabel = "FILE",
       scope = ScopeType.INHERIT,
       description = "CLI config file (env CONCIERGE_CONFIG; default ~/.concierge/config).")
-  Path config;
+  @Nullable Path config;
 
   private final Map<String, String> env;
 

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A plaintext gRPC connection to the control plane's ManagementService for one CLI invocation.
@@ -98,7 +99,7 @@ final class ControlPlaneClient implements AutoCloseable {
    *
    * @param target the control plane address, or null when unknown
    */
-  static String describe(StatusRuntimeException e, String target) {
+  static String describe(StatusRuntimeException e, @Nullable String target) {
     Status status = e.getStatus();
     String where = target == null ? "the control plane" : "the control plane at " + target;
     String description = status.getDescription() == null ? "" : status.getDescription().strip();

@@ -4,6 +4,7 @@ import dev.concierge.controlplane.ControlPlaneServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -17,6 +18,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
 
   private static final Logger log = LoggerFactory.getLogger(ControlPlaneCommand.class);
 
+  @SuppressWarnings("NullAway.Init") // picocli sets it: required
   @Option(
       names = "--data-dir",
       required = true,
@@ -28,7 +30,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
       names = "--db",
       paramLabel = "JDBC_URL",
       description = "Database instead of the embedded H2, e.g. jdbc:postgresql://host/db.")
-  String jdbcUrl;
+  @Nullable String jdbcUrl;
 
   @Option(
       names = "--grpc-port",
@@ -37,6 +39,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
       description = "gRPC port (default ${DEFAULT-VALUE}).")
   int grpcPort;
 
+  @SuppressWarnings("NullAway.Init") // picocli sets it: it has a default
   @Option(
       names = "--bind",
       paramLabel = "HOST",

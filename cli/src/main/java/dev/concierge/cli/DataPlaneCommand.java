@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -32,6 +33,7 @@ final class DataPlaneCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  @SuppressWarnings("NullAway.Init") // picocli sets it: required
   @Option(
       names = "--control-plane",
       required = true,
@@ -54,6 +56,7 @@ final class DataPlaneCommand implements Callable<Integer> {
       description = "Admin port: /ready, /config, /stats (default ${DEFAULT-VALUE}).")
   int adminPort;
 
+  @SuppressWarnings("NullAway.Init") // picocli sets it: it has a default
   @Option(
       names = "--bind",
       paramLabel = "HOST",
@@ -61,6 +64,7 @@ final class DataPlaneCommand implements Callable<Integer> {
       description = "Proxy listen address (default ${DEFAULT-VALUE}).")
   String bind;
 
+  @SuppressWarnings("NullAway.Init") // picocli sets it: it has a default
   @Option(
       names = "--admin-bind",
       paramLabel = "HOST",
@@ -69,26 +73,26 @@ final class DataPlaneCommand implements Callable<Integer> {
   String adminBind;
 
   @Option(names = "--node-id", paramLabel = "ID", description = "Default <hostname>-<http-port>.")
-  String nodeId;
+  @Nullable String nodeId;
 
   @Option(
       names = "--node-token",
       paramLabel = "TOKEN",
       description = "Node token (or --node-token-file, or env CONCIERGE_NODE_TOKEN).")
-  String nodeToken;
+  @Nullable String nodeToken;
 
   @Option(
       names = "--node-token-file",
       paramLabel = "FILE",
       description = "File holding the node token, e.g. <data-dir>/node.token.")
-  Path nodeTokenFile;
+  @Nullable Path nodeTokenFile;
 
   @Option(
       names = "--cache-dir",
       paramLabel = "DIR",
       description =
           "Keeps the last good configuration to start from when the control plane is down.")
-  Path cacheDir;
+  @Nullable Path cacheDir;
 
   @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Node label; repeatable.")
   Map<String, String> labels = new LinkedHashMap<>();
@@ -98,28 +102,28 @@ final class DataPlaneCommand implements Callable<Integer> {
       paramLabel = "SIZE",
       converter = Sizes.Converter.class,
       description = "Request body bytes kept in memory; larger bodies go to a temp file (default 16k).")
-  Long clientBodyBuffer;
+  @Nullable Long clientBodyBuffer;
 
   @Option(
       names = "--client-max-body",
       paramLabel = "SIZE",
       converter = Sizes.Converter.class,
       description = "Largest request body, 413 above; 0 = unlimited (default 1m).")
-  Long clientMaxBody;
+  @Nullable Long clientMaxBody;
 
   @Option(
       names = "--client-header-timeout",
       paramLabel = "DURATION",
       converter = Durations.Converter.class,
       description = "Total time for a request's header block (default 10s).")
-  com.google.protobuf.Duration clientHeaderTimeout;
+  com.google.protobuf.@Nullable Duration clientHeaderTimeout;
 
   @Option(
       names = "--client-body-timeout",
       paramLabel = "DURATION",
       converter = Durations.Converter.class,
       description = "Total time for a request body, 408 after (default 30s).")
-  com.google.protobuf.Duration clientBodyTimeout;
+  com.google.protobuf.@Nullable Duration clientBodyTimeout;
 
   @Override
   public Integer call() {

@@ -98,8 +98,9 @@ final class Endpoints {
       try {
         return endpoint(value);
       } catch (IllegalArgumentException e) {
+        String message = String.valueOf(e.getMessage());
         throw new TypeConversionException(
-            e.getMessage().endsWith("HOST:PORT") ? e.getMessage() + "[=WEIGHT]" : e.getMessage());
+            message.endsWith("HOST:PORT") ? message + "[=WEIGHT]" : message);
       }
     }
   }

@@ -3,6 +3,7 @@ package dev.concierge.cli;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.net.BindException;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
@@ -49,7 +50,7 @@ final class ErrorHandlers {
 
   static String describe(Throwable ex) {
     if (ex instanceof CommandFailure) {
-      return ex.getMessage();
+      return String.valueOf(ex.getMessage());
     }
     if (ex instanceof StatusRuntimeException sre) {
       return ControlPlaneClient.describe(sre, null);
@@ -65,7 +66,7 @@ final class ErrorHandlers {
   }
 
   /** Folds a multi-line message into one line. */
-  static String oneLine(String message) {
+  static String oneLine(@Nullable String message) {
     if (message == null) {
       return "";
     }

@@ -14,7 +14,7 @@ final class NodeCommand extends ResourceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return missingSubcommand();
+    throw missingSubcommand();
   }
 
   @Command(name = "list", description = "List nodes with their sync status.")

@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -40,7 +41,7 @@ final class QuickstartCommand implements Callable<Integer> {
       names = "--data-dir",
       paramLabel = "DIR",
       description = "Where the control plane keeps its state (default ~/.concierge/quickstart).")
-  Path dataDir;
+  @Nullable Path dataDir;
 
   @Option(
       names = "--grpc-port",

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
@@ -162,7 +163,7 @@ abstract class ResourceCommand {
    * A usage error of subcommand {@code sub}, worded as picocli words its own, unless the option
    * shared by create and update (so not declared required) was given.
    */
-  final void requireOption(String sub, List<?> given, String option) {
+  final void requireOption(String sub, @Nullable List<?> given, String option) {
     if (given == null || given.isEmpty()) {
       throw usage(sub, "Missing required option: '" + option + "'");
     }
@@ -190,9 +191,9 @@ abstract class ResourceCommand {
     return kind.name(target, typed);
   }
 
-  /** A group invoked without a subcommand is a usage error. */
-  final Integer missingSubcommand() {
-    throw new ParameterException(
+  /** A group invoked without a subcommand is a usage error: the caller throws this. */
+  final ParameterException missingSubcommand() {
+    return new ParameterException(
         spec.commandLine(),
         "missing subcommand: one of " + String.join(", ", spec.subcommands().keySet()));
   }

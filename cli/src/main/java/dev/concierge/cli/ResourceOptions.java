@@ -1,5 +1,6 @@
 package dev.concierge.cli;
 
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
@@ -15,7 +16,7 @@ final class ResourceOptions {
         names = "--description",
         paramLabel = "TEXT",
         description = "Free text for people (at most 256 characters).")
-    String value;
+    @Nullable String value;
 
     boolean given() {
       return value != null;
@@ -32,7 +33,7 @@ final class ResourceOptions {
         paramLabel = "ETAG",
         description =
             "Refuse the change unless the stored version still has this etag (from get or list).")
-    String value;
+    @Nullable String value;
 
     /** The given etag, else {@code read}. */
     String or(String read) {

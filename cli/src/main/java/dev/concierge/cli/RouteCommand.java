@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -51,7 +52,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return missingSubcommand();
+    throw missingSubcommand();
   }
 
   @Command(name = "create", description = "Create a route.")
@@ -265,7 +266,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         description =
             "Host to match, exact or *.example.com; repeat for more (default any; update: replaces"
                 + " all).")
-    List<String> hosts;
+    @Nullable List<String> hosts;
 
     @Option(
         names = "--method",
@@ -273,16 +274,16 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         description =
             "HTTP method to match, e.g. GET (case-sensitive); repeat for more (default any;"
                 + " update: replaces all).")
-    List<String> methods;
+    @Nullable List<String> methods;
 
     @Option(
         names = "--path-prefix",
         paramLabel = "PREFIX",
         description = "Match paths starting with PREFIX.")
-    String pathPrefix;
+    @Nullable String pathPrefix;
 
     @Option(names = "--path", paramLabel = "PATH", description = "Match exactly this path.")
-    String pathExact;
+    @Nullable String pathExact;
 
     @Option(
         names = "--cluster",
@@ -291,14 +292,14 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         description =
             "Cluster to forward to; repeat to split traffic by weight (required on create; update:"
                 + " replaces all).")
-    List<WeightedCluster> clusters;
+    @Nullable List<WeightedCluster> clusters;
 
     @Option(
         names = "--timeout",
         paramLabel = "DURATION",
         converter = Durations.RouteTimeoutConverter.class,
         description = "Upstream response timeout, above 0 and at most 1h, e.g. 15s (default 15s).")
-    Duration timeout;
+    @Nullable Duration timeout;
 
     @Option(
         names = "--prefix-mode",
@@ -307,7 +308,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         description =
             "How --path-prefix compares: segments (whole segments: /api matches /api/x, not"
                 + " /apix; default) or string (plain string prefix).")
-    RouteMatch.PrefixMode prefixMode;
+    RouteMatch.@Nullable PrefixMode prefixMode;
 
     @Option(
         names = "--path-forwarding",
@@ -316,14 +317,14 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         description =
             "Path sent upstream: normalized (the path as matched; default) or raw (exactly as"
                 + " the client sent it).")
-    ForwardAction.PathForwarding pathForwarding;
+    ForwardAction.@Nullable PathForwarding pathForwarding;
 
     @Option(
         names = "--max-attempts",
         paramLabel = "N",
         converter = AttemptsConverter.class,
         description = "Tries per request, the first included: 1-5 (default 2).")
-    Integer maxAttempts;
+    @Nullable Integer maxAttempts;
 
     @Option(
         names = "--request-body",
@@ -332,7 +333,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         description =
             "How request bodies are taken in: buffer (the whole body before going upstream;"
                 + " default) or stream (relayed as it arrives).")
-    RequestBodyPolicy.Mode requestBody;
+    RequestBodyPolicy.@Nullable Mode requestBody;
 
     @Option(
         names = "--max-body",
@@ -341,7 +342,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         description =
             "Largest request body, 413 above, e.g. 16k, 50m (default: the node's limit when"
                 + " buffering, none when streaming).")
-    Long maxBody;
+    @Nullable Long maxBody;
 
     /** Sets the path given, prefix or exact, if any. */
     void applyPath(RouteMatch.Builder match) {

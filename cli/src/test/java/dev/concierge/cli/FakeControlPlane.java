@@ -42,6 +42,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,7 @@ final class FakeControlPlane implements AutoCloseable {
 
   FakeControlPlane() throws IOException {
     server =
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .addService(ServerInterceptors.intercept(new Service(), new TokenCheck()))
             .build()
             .start();
@@ -93,9 +94,9 @@ final class FakeControlPlane implements AutoCloseable {
     revision.set(0);
   }
 
-  @SuppressWarnings("unchecked") // the tests know which request type each RPC records
-  <T> T last(String rpc) {
-    return (T) lastRequests.get(rpc);
+  /** The last request of that RPC, as the type the test expects it to be. */
+  <T> T last(String rpc, Class<T> type) {
+    return type.cast(lastRequests.get(rpc));
   }
 
   Cluster putCluster(Cluster c) {

@@ -25,6 +25,7 @@ import dev.concierge.api.v1.WeightedCluster;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -125,7 +126,7 @@ class ManagementCommandsTest {
     assertThat(r.code()).isZero();
     assertThat(r.err()).isEmpty();
     assertThat(r.out()).isEqualTo("cluster \"web\" created (etag 1)" + System.lineSeparator());
-    CreateClusterRequest req = fake.last("CreateCluster");
+    CreateClusterRequest req = fake.last("CreateCluster", CreateClusterRequest.class);
     assertThat(req.getClusterId()).isEqualTo("web");
     assertThat(req.getCluster().getName()).isEqualTo("clusters/web");
     assertThat(req.getCluster().getEndpointsList())
@@ -234,7 +235,7 @@ class ManagementCommandsTest {
 
     assertThat(r.code()).isZero();
     assertThat(r.out()).isEqualTo("cluster \"web\" updated (etag 2)" + System.lineSeparator());
-    UpdateClusterRequest req = fake.last("UpdateCluster");
+    UpdateClusterRequest req = fake.last("UpdateCluster", UpdateClusterRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("lb_policy");
     assertThat(req.getCluster().getEtag()).isEqualTo("1");
     assertThat(req.getCluster().getName()).isEqualTo("clusters/web");
@@ -252,7 +253,7 @@ class ManagementCommandsTest {
             "moved");
 
     assertThat(r.code()).isZero();
-    req = fake.last("UpdateCluster");
+    req = fake.last("UpdateCluster", UpdateClusterRequest.class);
     assertThat(req.getUpdateMask().getPathsList())
         .containsExactly("endpoints", "connect_timeout", "description");
     assertThat(req.getCluster().getEtag()).isEqualTo("2");
@@ -270,7 +271,7 @@ class ManagementCommandsTest {
         .startsWith("error: nothing to update")
         .contains("cluster update --help")
         .hasLineCount(1);
-    assertThat(fake.<Object>last("UpdateCluster")).isNull();
+    assertThat(fake.last("UpdateCluster", Object.class)).isNull();
   }
 
   @Test
@@ -279,7 +280,7 @@ class ManagementCommandsTest {
     Result r = run("cluster", "delete", "web");
     assertThat(r.code()).isZero();
     assertThat(r.out()).isEqualTo("cluster \"web\" deleted" + System.lineSeparator());
-    assertThat(fake.<DeleteClusterRequest>last("DeleteCluster").getName())
+    assertThat(fake.last("DeleteCluster", DeleteClusterRequest.class).getName())
         .isEqualTo("clusters/web");
 
     seedWeb();
@@ -343,7 +344,7 @@ class ManagementCommandsTest {
 
     assertThat(r.code()).isZero();
     assertThat(r.out()).isEqualTo("route \"web\" created (etag 3)" + System.lineSeparator());
-    CreateRouteRequest req = fake.last("CreateRoute");
+    CreateRouteRequest req = fake.last("CreateRoute", CreateRouteRequest.class);
     assertThat(req.getRouteId()).isEqualTo("web");
     Route route = req.getRoute();
     assertThat(route.getMatch().getHostsList()).containsExactly("example.com", "*.example.com");
@@ -391,7 +392,7 @@ class ManagementCommandsTest {
 
     assertThat(r.err()).isEmpty();
     assertThat(r.code()).isZero();
-    Route route = fake.<CreateRouteRequest>last("CreateRoute").getRoute();
+    Route route = fake.last("CreateRoute", CreateRouteRequest.class).getRoute();
     assertThat(route.getMatch())
         .isEqualTo(
             RouteMatch.newBuilder()
@@ -423,7 +424,7 @@ class ManagementCommandsTest {
 
     assertThat(run("route", "create", "web", "--cluster", "web").code()).isZero();
 
-    Route route = fake.<CreateRouteRequest>last("CreateRoute").getRoute();
+    Route route = fake.last("CreateRoute", CreateRouteRequest.class).getRoute();
     assertThat(route.getMatch()).isEqualTo(RouteMatch.getDefaultInstance());
     assertThat(route.getForward().getPathForwarding())
         .isEqualTo(ForwardAction.PathForwarding.PATH_FORWARDING_UNSPECIFIED);
@@ -449,7 +450,7 @@ class ManagementCommandsTest {
 
     assertThat(run("route", "update", "web", "--method", "POST", "--method", "PUT").code())
         .isZero();
-    UpdateRouteRequest req = fake.last("UpdateRoute");
+    UpdateRouteRequest req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("match");
     assertThat(req.getRoute().getMatch())
         .isEqualTo(
@@ -462,7 +463,7 @@ class ManagementCommandsTest {
 
     assertThat(run("route", "update", "web", "--any-method", "--prefix-mode", "string").code())
         .isZero();
-    req = fake.last("UpdateRoute");
+    req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("match");
     assertThat(req.getRoute().getMatch().getMethodsList()).isEmpty();
     assertThat(req.getRoute().getMatch().getPrefixMode()).isEqualTo(RouteMatch.PrefixMode.STRING);
@@ -471,7 +472,7 @@ class ManagementCommandsTest {
     assertThat(
             run("route", "update", "web", "--path-forwarding", "RAW", "--max-attempts", "4").code())
         .isZero();
-    req = fake.last("UpdateRoute");
+    req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("forward");
     assertThat(req.getRoute().getForward())
         .isEqualTo(
@@ -483,7 +484,7 @@ class ManagementCommandsTest {
                 .build());
 
     assertThat(run("route", "update", "web", "--max-body", "16k").code()).isZero();
-    req = fake.last("UpdateRoute");
+    req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("request_body");
     assertThat(req.getRoute().getRequestBody())
         .isEqualTo(
@@ -493,7 +494,7 @@ class ManagementCommandsTest {
                 .build());
 
     assertThat(run("route", "update", "web", "--request-body", "buffer").code()).isZero();
-    req = fake.last("UpdateRoute");
+    req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("request_body");
     Route stored = fake.routes.get("routes/web");
     assertThat(stored.getRequestBody())
@@ -520,7 +521,7 @@ class ManagementCommandsTest {
 
     assertThat(r.err()).isEmpty();
     assertThat(r.code()).isZero();
-    assertThat(fake.<UpdateRouteRequest>last("UpdateRoute").getRoute().getMatch())
+    assertThat(fake.last("UpdateRoute", UpdateRouteRequest.class).getRoute().getMatch())
         .isEqualTo(RouteMatch.newBuilder().setPathExact("/health").build());
   }
 
@@ -554,8 +555,8 @@ class ManagementCommandsTest {
     assertThat(badMode.err())
         .contains("'chunked' is not a request body mode (expected buffer or stream)")
         .hasLineCount(1);
-    assertThat(fake.<Object>last("UpdateRoute")).isNull();
-    assertThat(fake.<Object>last("CreateRoute")).isNull();
+    assertThat(fake.last("UpdateRoute", Object.class)).isNull();
+    assertThat(fake.last("CreateRoute", Object.class)).isNull();
   }
 
   @Test
@@ -597,7 +598,7 @@ class ManagementCommandsTest {
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.out()).isEmpty();
     assertThat(r.err()).startsWith("error: ").contains(message).contains("--help").hasLineCount(1);
-    assertThat(fake.<Object>last("CreateRoute")).isNull();
+    assertThat(fake.last("CreateRoute", Object.class)).isNull();
   }
 
   /** ... and 1 for what the control plane refuses or when it cannot be reached. */
@@ -619,7 +620,7 @@ class ManagementCommandsTest {
 
   @Test
   void anHttpPortIsNotAControlPlane() throws IOException {
-    HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
     http.createContext(
         "/",
         exchange -> {
@@ -646,7 +647,7 @@ class ManagementCommandsTest {
     Result checked =
         run("cluster", "update", "web", "--lb", "round-robin", "--etag", "1", "--validate-only");
     assertThat(checked.code()).isZero();
-    UpdateClusterRequest update = fake.last("UpdateCluster");
+    UpdateClusterRequest update = fake.last("UpdateCluster", UpdateClusterRequest.class);
     assertThat(update.getCluster().getEtag()).isEqualTo("1");
     assertThat(update.getValidateOnly()).isTrue();
     assertThat(checked.out())
@@ -654,11 +655,11 @@ class ManagementCommandsTest {
 
     Result created = run("route", "create", "api", "--cluster", "web", "--validate-only");
     assertThat(created.code()).isZero();
-    assertThat(fake.<CreateRouteRequest>last("CreateRoute").getValidateOnly()).isTrue();
+    assertThat(fake.last("CreateRoute", CreateRouteRequest.class).getValidateOnly()).isTrue();
 
     assertThat(run("route", "create", "kept", "--cluster", "web").code()).isZero();
     assertThat(run("route", "delete", "kept", "--etag", "3").code()).isZero();
-    assertThat(fake.<DeleteRouteRequest>last("DeleteRoute").getEtag()).isEqualTo("3");
+    assertThat(fake.last("DeleteRoute", DeleteRouteRequest.class).getEtag()).isEqualTo("3");
   }
 
   @Test
@@ -692,14 +693,15 @@ class ManagementCommandsTest {
     Result r = run("route", "update", "web", "--path", "/health");
 
     assertThat(r.code()).isZero();
-    UpdateRouteRequest req = fake.last("UpdateRoute");
+    UpdateRouteRequest req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("match");
     assertThat(req.getRoute().getEtag()).isEqualTo("2");
     assertThat(req.getRoute().getMatch())
         .isEqualTo(RouteMatch.newBuilder().addHosts("example.com").setPathExact("/health").build());
 
     r = run("route", "update", "web", "--timeout", "30s", "--any-host");
-    req = fake.last("UpdateRoute");
+    assertThat(r.code()).isZero();
+    req = fake.last("UpdateRoute", UpdateRouteRequest.class);
     assertThat(req.getUpdateMask().getPathsList()).containsExactly("match", "forward");
     assertThat(req.getRoute().getMatch().getHostsList()).isEmpty();
     assertThat(req.getRoute().getMatch().getPathExact()).isEqualTo("/health");
@@ -846,7 +848,7 @@ class ManagementCommandsTest {
     assertThat(r.code()).isZero();
     assertThat(r.out())
         .isEqualTo("certificate \"example-com\" added (etag 1)" + System.lineSeparator());
-    CreateCertificateRequest req = fake.last("CreateCertificate");
+    CreateCertificateRequest req = fake.last("CreateCertificate", CreateCertificateRequest.class);
     assertThat(req.getCertificate().getPrivateKey()).contains("SECRETKEY");
     assertThat(req.getCertificate().getCertificateChain()).contains("MIIB");
 
@@ -873,7 +875,7 @@ class ManagementCommandsTest {
     Result r =
         run("cert", "update", "example-com", "--cert", cert.toString(), "--key", key.toString());
     assertThat(r.code()).isZero();
-    UpdateCertificateRequest req = fake.last("UpdateCertificate");
+    UpdateCertificateRequest req = fake.last("UpdateCertificate", UpdateCertificateRequest.class);
     assertThat(req.getUpdateMask().getPathsList())
         .containsExactly("certificate_chain", "private_key");
     assertThat(req.getCertificate().getEtag()).isEqualTo("1");

@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +46,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final String jdbcUrl;
   private final String bindAddress;
   private final int grpcPort;
-  private final ServerBuilder<?> serverBuilder;
+  private final @Nullable ServerBuilder<?> serverBuilder;
   private final Clock clock;
 
   private final Object lock = new Object();
@@ -53,12 +54,12 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private boolean started;
   private boolean closed;
-  private Server server;
-  private ConfigStore store;
-  private ConfigDiscoveryService discovery;
-  private HealthStatusManager health;
-  private String adminToken;
-  private String nodeToken;
+  private @Nullable Server server;
+  private @Nullable ConfigStore store;
+  private @Nullable ConfigDiscoveryService discovery;
+  private @Nullable HealthStatusManager health;
+  private @Nullable String adminToken;
+  private @Nullable String nodeToken;
 
   private ControlPlaneServer(Builder b) {
     this.dataDir = requireNonNull(b.dataDir, "dataDir is required");
@@ -75,11 +76,11 @@ public final class ControlPlaneServer implements AutoCloseable {
 
   /** Options of a control plane; only the data directory is required. */
   public static final class Builder {
-    private Path dataDir;
-    private String jdbcUrl;
+    private @Nullable Path dataDir;
+    private @Nullable String jdbcUrl;
     private String bindAddress = "0.0.0.0";
     private int grpcPort = 7070;
-    private ServerBuilder<?> serverBuilder;
+    private @Nullable ServerBuilder<?> serverBuilder;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -224,7 +225,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   public int port() {
     synchronized (lock) {
       requireStarted();
-      return server.getPort();
+      return requireNonNull(server, "server").getPort();
     }
   }
 
@@ -232,7 +233,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   public String adminToken() {
     synchronized (lock) {
       requireStarted();
-      return adminToken;
+      return requireNonNull(adminToken, "adminToken");
     }
   }
 
@@ -240,7 +241,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   public String nodeToken() {
     synchronized (lock) {
       requireStarted();
-      return nodeToken;
+      return requireNonNull(nodeToken, "nodeToken");
     }
   }
 
@@ -249,7 +250,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     ConfigStore s;
     synchronized (lock) {
       requireStarted();
-      s = store;
+      s = requireNonNull(store, "store");
     }
     return s.revision();
   }
@@ -258,7 +259,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     Server s;
     synchronized (lock) {
       requireStarted();
-      s = server;
+      s = requireNonNull(server, "server");
     }
     s.awaitTermination();
   }

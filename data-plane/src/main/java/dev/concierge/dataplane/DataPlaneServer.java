@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.Random;
 import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,13 +47,13 @@ public final class DataPlaneServer implements AutoCloseable {
   private final RuntimeCompiler compiler = new RuntimeCompiler(endpoints, stats);
   private final CountDownLatch terminated = new CountDownLatch(1);
 
-  private ProxyServer proxy;
-  private AdminServer admin;
-  private ScheduledExecutorService scheduler;
-  private ControlPlaneChannels channels;
-  private ConfigClient configClient;
-  private StatsReporter statsReporter;
-  private String nodeId;
+  private @Nullable ProxyServer proxy;
+  private @Nullable AdminServer admin;
+  private @Nullable ScheduledExecutorService scheduler;
+  private @Nullable ControlPlaneChannels channels;
+  private @Nullable ConfigClient configClient;
+  private @Nullable StatsReporter statsReporter;
+  private @Nullable String nodeId;
   private boolean started;
   private boolean closed;
 
@@ -67,14 +68,14 @@ public final class DataPlaneServer implements AutoCloseable {
 
   /** Settings of one node; see the contract for defaults. */
   public static final class Builder {
-    private List<String> controlPlanes;
-    private String nodeToken;
-    private String nodeId;
+    private @Nullable List<String> controlPlanes;
+    private @Nullable String nodeToken;
+    private @Nullable String nodeId;
     private String bindAddress = "0.0.0.0";
     private int httpPort = 8080;
     private String adminBindAddress = "127.0.0.1";
     private int adminPort = 9901;
-    private Path cacheDir;
+    private @Nullable Path cacheDir;
     private Map<String, String> labels = Map.of();
     private Duration reportInterval = Duration.ofSeconds(5);
     private AdmissionPolicy admission = AdmissionPolicy.defaults();
@@ -199,7 +200,10 @@ public final class DataPlaneServer implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
-    channels = new ControlPlaneChannels(config.controlPlanes, config.nodeToken);
+    channels =
+        new ControlPlaneChannels(
+            requireNonNull(config.controlPlanes, "controlPlanes"),
+            requireNonNull(config.nodeToken, "nodeToken"));
     statsReporter = new StatsReporter(
         stats, nodeId, channels::current, scheduler, config.reportInterval, Clock.systemUTC());
     admin = new AdminServer(config.adminBindAddress, config.adminPort, runtimes, statsReporter);
@@ -239,7 +243,7 @@ public final class DataPlaneServer implements AutoCloseable {
     }
   }
 
-  private static void save(LastGoodSnapshot cache, ConfigSnapshot snapshot) {
+  private static void save(@Nullable LastGoodSnapshot cache, ConfigSnapshot snapshot) {
     if (cache == null) {
       return;
     }
@@ -265,12 +269,12 @@ public final class DataPlaneServer implements AutoCloseable {
 
   /** The bound HTTP port (after start). */
   public int httpPort() {
-    return proxy.port();
+    return requireNonNull(proxy, "not started").port();
   }
 
   /** The bound admin port (after start). */
   public int adminPort() {
-    return admin.port();
+    return requireNonNull(admin, "not started").port();
   }
 
   /** The revision in force, or -1 until the first configuration is applied. */
@@ -279,7 +283,7 @@ public final class DataPlaneServer implements AutoCloseable {
   }
 
   /** The node id (resolved at start when defaulted). */
-  public String nodeId() {
+  public @Nullable String nodeId() {
     return nodeId != null ? nodeId : config.nodeId;
   }
 

@@ -187,7 +187,7 @@ final class BackendProcess implements AutoCloseable {
       OutputStream out = socket.getOutputStream();
       // One request after the other until the client's EOF or "Connection: close".
       for (String requestLine = line(in); requestLine != null; requestLine = line(in)) {
-        String[] parts = requestLine.split(" ");
+        String[] parts = requestLine.split(" ", -1);
         String method = parts[0];
         String path = parts.length > 1 ? parts[1] : "";
         long contentLength = 0;

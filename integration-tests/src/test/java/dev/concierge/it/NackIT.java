@@ -13,6 +13,7 @@ import dev.concierge.dataplane.DataPlaneServer;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -36,7 +37,7 @@ class NackIT {
   void setUp() throws Exception {
     backend = TestBackend.start("backend");
     discovery =
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .addService(
                 new ConfigDiscoveryGrpc.ConfigDiscoveryImplBase() {
                   @Override

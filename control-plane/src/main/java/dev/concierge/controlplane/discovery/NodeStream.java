@@ -1,5 +1,7 @@
 package dev.concierge.controlplane.discovery;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.concierge.api.rules.ConfigProtocol;
 import dev.concierge.api.v1.ConfigRequest;
 import dev.concierge.api.v1.ConfigResponse;
@@ -13,6 +15,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +38,8 @@ final class NodeStream implements StreamObserver<ConfigRequest> {
   private final String noncePrefix = Long.toHexString(ThreadLocalRandom.current().nextLong()) + "-";
 
   // All guarded by lock.
-  private NodeRegistry.Connection connection;
-  private String outstandingNonce;
+  private NodeRegistry.@Nullable Connection connection;
+  private @Nullable String outstandingNonce;
   private long outstandingRevision;
   private long sentRevision = -1;
   private long nonces;
@@ -159,7 +162,7 @@ final class NodeStream implements StreamObserver<ConfigRequest> {
     outstandingNonce = nonce;
     outstandingRevision = snapshot.getRevision();
     sentRevision = snapshot.getRevision();
-    registry.sent(connection, snapshot.getRevision());
+    registry.sent(requireNonNull(connection, "pushed only once open"), snapshot.getRevision());
     out.onNext(ConfigResponse.newBuilder().setNonce(nonce).setSnapshot(snapshot).build());
   }
 

@@ -68,6 +68,7 @@ final class SharedSnapshotMarshaller implements MethodDescriptor.Marshaller<Conf
     return encodings.get();
   }
 
+  @SuppressWarnings("ReferenceEquality") // identity is the intent: see below
   private ByteString encoded(ConfigSnapshot snapshot) {
     Encoded e = last.get();
     // Identity: every stream sends the one instance that SnapshotCache built for the revision.

@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +66,7 @@ public final class NodeRegistry implements AutoCloseable {
   private final Map<String, Entry> nodes = new TreeMap<>();
   private final Set<String> dirty = new LinkedHashSet<>();
   private long lastConnectionId;
-  private ScheduledFuture<?> pendingFlush;
+  private @Nullable ScheduledFuture<?> pendingFlush;
   private boolean closed;
   private boolean failing;
 
@@ -304,7 +305,9 @@ public final class NodeRegistry implements AutoCloseable {
         long newest = newestRevision.getAsLong();
         batch = new ArrayList<>(dirty.size());
         for (String name : dirty) {
-          batch.add(withStatus(nodes.get(name.substring("nodes/".length())), newest));
+          // Only registered nodes are marked dirty, and none is ever removed.
+          Entry entry = requireNonNull(nodes.get(name.substring("nodes/".length())), name);
+          batch.add(withStatus(entry, newest));
         }
         dirty.clear();
       }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.DataFormatException;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +62,7 @@ final class TrafficSums {
   /** The counters of one name over the nodes. Not thread-safe. */
   private static final class Sum {
     private final TrafficCounters.Builder counters;
-    private Histogram latency; // null until a report brings a readable histogram
+    private @Nullable Histogram latency; // null until a report brings a readable histogram
 
     Sum(String name) {
       counters = TrafficCounters.newBuilder().setName(name);

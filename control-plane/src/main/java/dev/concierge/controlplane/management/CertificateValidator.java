@@ -29,7 +29,7 @@ public final class CertificateValidator {
       try {
         PemCertificates.parseChain(certificate.getCertificateChain());
       } catch (IllegalArgumentException e) {
-        violations.add(prefix + ".certificate_chain", e.getMessage());
+        violations.add(prefix + ".certificate_chain", String.valueOf(e.getMessage()));
         ok = false;
       }
     }
@@ -40,7 +40,7 @@ public final class CertificateValidator {
       try {
         PemCertificates.parsePrivateKey(certificate.getPrivateKey());
       } catch (IllegalArgumentException e) {
-        violations.add(prefix + ".private_key", e.getMessage());
+        violations.add(prefix + ".private_key", String.valueOf(e.getMessage()));
         ok = false;
       }
     }
@@ -51,7 +51,7 @@ public final class CertificateValidator {
       return Optional.of(
           PemCertificates.parse(certificate.getCertificateChain(), certificate.getPrivateKey()));
     } catch (IllegalArgumentException e) {
-      violations.add(prefix + ".private_key", e.getMessage());
+      violations.add(prefix + ".private_key", String.valueOf(e.getMessage()));
       return Optional.empty();
     }
   }

@@ -65,6 +65,8 @@ record ResourceType<T extends Message>(
   @FunctionalInterface
   interface Validation<T> {
     /**
+     * Checks the resource, adding a violation per invalid field.
+     *
      * @param written the fields this write sets (every mask field on create); a kind may check only
      *     those
      */
@@ -75,6 +77,8 @@ record ResourceType<T extends Message>(
   @FunctionalInterface
   interface Sealing<T extends Message> {
     /**
+     * Returns what the store keeps of the resource.
+     *
      * @param existing the stored version on update, null on create
      */
     Stored<T> seal(T resource, @Nullable Stored<T> existing);

@@ -11,7 +11,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -28,7 +27,7 @@ public final class SnapshotCache implements AutoCloseable {
 
   private final SnapshotBuilder builder;
   private final LongSupplier storeRevision;
-  private final AtomicReference<ConfigSnapshot> current = new AtomicReference<>();
+  private volatile ConfigSnapshot current;
   private final AtomicBoolean rebuildQueued = new AtomicBoolean();
   private final List<Consumer<ConfigSnapshot>> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService executor =
@@ -39,9 +38,10 @@ public final class SnapshotCache implements AutoCloseable {
             return t;
           });
 
-  private SnapshotCache(SnapshotBuilder builder, LongSupplier storeRevision) {
+  private SnapshotCache(SnapshotBuilder builder, LongSupplier storeRevision, ConfigSnapshot first) {
     this.builder = builder;
     this.storeRevision = storeRevision;
+    this.current = first;
   }
 
   /**
@@ -52,16 +52,20 @@ public final class SnapshotCache implements AutoCloseable {
       SnapshotBuilder builder, LongSupplier storeRevision, Duration pollInterval) {
     SnapshotCache cache =
         new SnapshotCache(
-            requireNonNull(builder, "builder"), requireNonNull(storeRevision, "storeRevision"));
-    cache.current.set(builder.build());
+            requireNonNull(builder, "builder"),
+            requireNonNull(storeRevision, "storeRevision"),
+            builder.build());
     long millis = pollInterval.toMillis();
-    cache.executor.scheduleWithFixedDelay(cache::poll, millis, millis, TimeUnit.MILLISECONDS);
+    // poll() catches its own failures, so the periodic task is never cancelled by one; close()
+    // stops it with the executor.
+    var unused =
+        cache.executor.scheduleWithFixedDelay(cache::poll, millis, millis, TimeUnit.MILLISECONDS);
     return cache;
   }
 
   /** The newest snapshot built. */
   public ConfigSnapshot current() {
-    return current.get();
+    return current;
   }
 
   /** Calls the listener, on the cache's thread, with each newer snapshot. */
@@ -71,7 +75,7 @@ public final class SnapshotCache implements AutoCloseable {
 
   /** Schedules a rebuild unless one is queued already, which will then see this revision. */
   public void onRevision(long revision) {
-    if (revision <= current.get().getRevision() || !rebuildQueued.compareAndSet(false, true)) {
+    if (revision <= current.getRevision() || !rebuildQueued.compareAndSet(false, true)) {
       return;
     }
     try {
@@ -99,14 +103,14 @@ public final class SnapshotCache implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn(
           "snapshot build failed; keeping revision {} until the next poll",
-          current.get().getRevision(),
+          current.getRevision(),
           e);
       return;
     }
-    if (next.getRevision() <= current.get().getRevision()) {
+    if (next.getRevision() <= current.getRevision()) {
       return;
     }
-    current.set(next);
+    current = next;
     long built = System.nanoTime();
     for (Consumer<ConfigSnapshot> listener : listeners) {
       try {

@@ -134,7 +134,7 @@ public final class JdbcConfigStore implements ConfigStore {
           }
           deleteReferences(c, table, name);
           writeHistory(c, revision, now, actor, Action.DELETE, kind, name, row.spec, null);
-          return null;
+          return row;
         });
   }
 
@@ -262,7 +262,7 @@ public final class JdbcConfigStore implements ConfigStore {
               ps.executeBatch();
             }
           }
-          return null;
+          return batch;
         });
   }
 

@@ -59,17 +59,18 @@ class NodeRegistryTest {
               new Class<?>[] {ConfigStore.class},
               (p, method, args) -> {
                 switch (method.getName()) {
-                  case "saveNodes":
+                  case "saveNodes" -> {
                     @SuppressWarnings("unchecked")
                     Collection<Node> nodes = (Collection<Node>) args[0];
                     save(List.copyOf(nodes));
                     return null;
-                  case "listNodes":
+                  }
+                  case "listNodes" -> {
                     synchronized (this) {
                       return List.copyOf(rows.values());
                     }
-                  default:
-                    throw new UnsupportedOperationException(method.getName());
+                  }
+                  default -> throw new UnsupportedOperationException(method.getName());
                 }
               });
     }

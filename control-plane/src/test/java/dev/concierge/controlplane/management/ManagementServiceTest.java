@@ -40,7 +40,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -440,7 +439,7 @@ class ManagementServiceTest {
   }
 
   @Test
-  void neverReturnsTheCertificateKey() {
+  void neverReturnsTheCertificateKey() throws IOException {
     String[] pem = TestCertificates.chainAndKey("www.example.com", "example.com");
     Certificate created =
         admin.createCertificate(
@@ -509,17 +508,13 @@ class ManagementServiceTest {
             });
   }
 
-  private List<HistoryEntry> historyOfStore() {
+  private List<HistoryEntry> historyOfStore() throws IOException {
     cp.close();
     try (JdbcConfigStore store =
         JdbcConfigStore.open(JdbcConfigStore.h2Url(dir), Clock.systemUTC())) {
       return store.history(100);
     } finally {
-      try {
-        cp.restart();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      cp.restart();
     }
   }
 

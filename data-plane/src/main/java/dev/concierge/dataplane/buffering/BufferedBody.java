@@ -9,6 +9,7 @@ import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.Request;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request body read in full by {@link RequestBodyBufferingHandler}, kept in pooled memory or in a
@@ -25,14 +26,18 @@ public final class BufferedBody {
   public static final String ATTRIBUTE = BufferedBody.class.getName();
 
   private final long length;
-  private final RetainableByteBuffer memory;
-  private final Path file;
-  private final ByteBufferPool.Sized filePool;
+  private final @Nullable RetainableByteBuffer memory;
+  private final @Nullable Path file;
+  private final ByteBufferPool.@Nullable Sized filePool;
   // File sources handed out, closed when the request completes. Guarded by this.
   private final List<Content.Source> fileSources = new ArrayList<>();
   private boolean closed;
 
-  private BufferedBody(long length, RetainableByteBuffer memory, Path file, ByteBufferPool.Sized filePool) {
+  private BufferedBody(
+      long length,
+      @Nullable RetainableByteBuffer memory,
+      @Nullable Path file,
+      ByteBufferPool.@Nullable Sized filePool) {
     this.length = length;
     this.memory = memory;
     this.file = file;
@@ -68,7 +73,7 @@ public final class BufferedBody {
    */
   public Content.Source newSource() {
     if (file == null) {
-      return new MemorySource(memory);
+      return new MemorySource(requireNonNull(memory, "memory"));
     }
     Content.Source source = Content.Source.from(filePool, file, 0, length);
     boolean late;
@@ -104,7 +109,7 @@ public final class BufferedBody {
   private static final class MemorySource implements Content.Source {
     private final RetainableByteBuffer buffer;
     private boolean consumed;
-    private Throwable failure;
+    private @Nullable Throwable failure;
 
     MemorySource(RetainableByteBuffer buffer) {
       this.buffer = buffer;

@@ -4,6 +4,7 @@ import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyKey;
+import org.jspecify.annotations.Nullable;
 
 /** Compiles a route's {@code request_body} into a {@link BufferingPolicy}. Stateless. */
 public final class BufferingPolicyCompiler implements PolicyCompiler<BufferingPolicy> {
@@ -13,7 +14,7 @@ public final class BufferingPolicyCompiler implements PolicyCompiler<BufferingPo
   }
 
   @Override
-  public BufferingPolicy compile(Route route) {
+  public @Nullable BufferingPolicy compile(Route route) {
     if (!route.hasRequestBody()) {
       return null;
     }

@@ -27,6 +27,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,14 +118,14 @@ public final class RequestBodyBufferingHandler extends RouteScopedHandler {
     private final Scheduler.Task deadline;
 
     // Touched by the running flow only (or by release(), once no flow runs).
-    private RetainableByteBuffer.Mutable memory;
+    private RetainableByteBuffer.@Nullable Mutable memory;
     private int memoryCapacity;
-    private Content.Chunk pending;
+    private Content.@Nullable Chunk pending;
     private long received;
-    private Path file;
-    private FileChannel channel;
+    private @Nullable Path file;
+    private @Nullable FileChannel channel;
     private long spilled;
-    private BufferedBody body;
+    private @Nullable BufferedBody body;
 
     // Guarded by this.
     private int busy;
@@ -248,7 +249,8 @@ public final class RequestBodyBufferingHandler extends RouteScopedHandler {
     }
 
     private void forwardSpilled() {
-      forward(BufferedBody.inFile(spilled, file, new ByteBufferPool.Sized(pool, false, REPLAY_BUFFER)));
+      Path spilledTo = requireNonNull(file, "spill() created it");
+      forward(BufferedBody.inFile(spilled, spilledTo, new ByteBufferPool.Sized(pool, false, REPLAY_BUFFER)));
     }
 
     /** Runs on a pool thread: appends memory to the file. False if the request is over. */
@@ -264,7 +266,7 @@ public final class RequestBodyBufferingHandler extends RouteScopedHandler {
           file = createFile(policy.spillDirectory());
           channel = FileChannel.open(file, StandardOpenOption.WRITE);
         }
-        ByteBuffer out = memory.getByteBuffer().slice();
+        ByteBuffer out = requireNonNull(memory, "memory").getByteBuffer().slice();
         while (out.hasRemaining()) {
           spilled += channel.write(out);
         }
@@ -401,7 +403,7 @@ public final class RequestBodyBufferingHandler extends RouteScopedHandler {
     }
   }
 
-  private static void deleteQuietly(FileChannel channel, Path file) {
+  private static void deleteQuietly(@Nullable FileChannel channel, Path file) {
     try {
       if (channel != null) {
         channel.close();

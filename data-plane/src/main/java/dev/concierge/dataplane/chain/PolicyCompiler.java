@@ -1,6 +1,7 @@
 package dev.concierge.dataplane.chain;
 
 import dev.concierge.api.v1.Route;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Compiles one kind of per-route policy from a route of the snapshot (Envoy's filter config
@@ -15,5 +16,5 @@ public interface PolicyCompiler<P> {
   PolicyKey<P> key();
 
   /** The compiled policy of {@code route}, which kept the shared rules, or {@code null} for none. */
-  P compile(Route route);
+  @Nullable P compile(Route route);
 }

@@ -7,6 +7,7 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One request's state from the outermost stage to the last: when it started, the route routing
@@ -29,12 +30,12 @@ public final class RequestContext extends Request.Wrapper implements Callback {
   private final Meter unrouted;
   private final LongSupplier nanoTime;
   private final long startNanos;
-  private String routeName;
+  private @Nullable String routeName;
   private PolicySet policies = PolicySet.empty();
-  private Meter routeMeter;
+  private @Nullable Meter routeMeter;
   private Meter clusterMeter = Meter.none();
   private int retries;
-  private String requestId;
+  private @Nullable String requestId;
 
   /**
    * @param unrouted counts the answer when no route was chosen
@@ -64,7 +65,7 @@ public final class RequestContext extends Request.Wrapper implements Callback {
   }
 
   /** The chosen route's name, or {@code null} before routing or when none matched. */
-  public String routeName() {
+  public @Nullable String routeName() {
     return routeName;
   }
 
@@ -117,7 +118,7 @@ public final class RequestContext extends Request.Wrapper implements Callback {
   public void failed(Throwable failure) {
     if (!response.isCommitted()) {
       // Jetty answers 500 (or the failure's status) through its error handler.
-      setAttribute(COUNTED, Boolean.TRUE);
+      setAttribute(COUNTED, true);
       count(HttpStatus.INTERNAL_SERVER_ERROR_500);
     } else {
       count(response.getStatus());

@@ -4,6 +4,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request-path stage that acts on the route routing chose: it reads its compiled policy from
@@ -11,7 +12,7 @@ import org.eclipse.jetty.util.Callback;
  * answers and completes the callback (StopIteration). Non-blocking.
  */
 public abstract class RouteScopedHandler extends Handler.Wrapper {
-  protected RouteScopedHandler(Handler next) {
+  protected RouteScopedHandler(@Nullable Handler next) {
     super(next);
   }
 

@@ -20,6 +20,6 @@ public final class EndpointRegistry {
   /** Keeps only the clusters, and within them the endpoint addresses, of {@code inForce}. */
   public void retain(Map<String, Set<String>> inForce) {
     clusters.keySet().retainAll(inForce.keySet());
-    clusters.forEach((name, state) -> state.retain(inForce.get(name)));
+    clusters.forEach((name, state) -> state.retain(inForce.getOrDefault(name, Set.of())));
   }
 }

@@ -1,6 +1,7 @@
 package dev.concierge.dataplane.cluster;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** Picks an endpoint of one cluster for each try; implementations are thread-safe and lock-free. */
 public interface LoadBalancer {
@@ -9,10 +10,10 @@ public interface LoadBalancer {
    * {@code tried} when there is one, else a tried or unhealthy one, or {@code null} when the
    * cluster has no endpoint at all.
    */
-  Endpoint pick(Endpoint[] tried, int triedCount);
+  @Nullable Endpoint pick(Endpoint @Nullable [] tried, int triedCount);
 
   /** The endpoint for a first try. */
-  default Endpoint pick() {
+  default @Nullable Endpoint pick() {
     return pick(null, 0);
   }
 

@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Weighted round robin over the endpoints of the highest priority (lowest number).
@@ -84,7 +85,7 @@ public final class RoundRobinBalancer implements LoadBalancer {
   }
 
   @Override
-  public Endpoint pick(Endpoint[] tried, int triedCount) {
+  public @Nullable Endpoint pick(Endpoint @Nullable [] tried, int triedCount) {
     int length = schedule.length;
     if (length == 0) {
       return null;
@@ -112,9 +113,12 @@ public final class RoundRobinBalancer implements LoadBalancer {
     return first;
   }
 
-  private static boolean contains(Endpoint[] tried, int count, Endpoint endpoint) {
+  private static boolean contains(Endpoint @Nullable [] tried, int count, Endpoint endpoint) {
+    if (tried == null) {
+      return false;
+    }
     for (int i = 0; i < count; i++) {
-      if (tried[i] == endpoint) {
+      if (endpoint.equals(tried[i])) {
         return true;
       }
     }

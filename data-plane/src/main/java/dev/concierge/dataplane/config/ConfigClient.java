@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +46,7 @@ public final class ConfigClient implements AutoCloseable {
 
   private final Object lock = new Object();
   /** Guarded by {@link #lock}. */
-  private ClientCallStreamObserver<ConfigRequest> stream;
+  private @Nullable ClientCallStreamObserver<ConfigRequest> stream;
   /** Guarded by {@link #lock}. */
   private boolean closed;
 
@@ -99,7 +100,7 @@ public final class ConfigClient implements AutoCloseable {
         window = MIN_ATTEMPT;
       }
     }
-    scheduler.schedule(() -> abandonIfNotConnected(listener), window.toNanos(), TimeUnit.NANOSECONDS);
+    scheduleLogged(() -> abandonIfNotConnected(listener), window);
   }
 
   /**
@@ -109,12 +110,13 @@ public final class ConfigClient implements AutoCloseable {
    */
   private void abandonIfNotConnected(Listener listener) {
     synchronized (lock) {
-      if (closed || stream != listener.requests || listener.answered || listener.ended
-          || channels.state() == ConnectivityState.READY) {
+      ClientCallStreamObserver<ConfigRequest> current = stream;
+      if (closed || current == null || current != listener.requests || listener.answered
+          || listener.ended || channels.state() == ConnectivityState.READY) {
         return; // replaced, answered, or on its way over a live connection
       }
       listener.abandoned = true;
-      stream.cancel("no connection to " + listener.target + " yet", null);
+      current.cancel("no connection to " + listener.target + " yet", null);
       stream = null;
       channels.failover();
     }
@@ -133,7 +135,23 @@ public final class ConfigClient implements AutoCloseable {
     }
     LOG.warn("config stream to {} ended ({}); retrying {} in {} ms", target,
         Status.fromThrowable(cause).getCode(), channels.currentTarget(), delay.toMillis());
-    scheduler.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
+    scheduleLogged(this::connect, delay);
+  }
+
+  /**
+   * Runs a reconnect step after the delay. A step that throws is logged here, not lost in a Future
+   * that nobody reads.
+   */
+  private void scheduleLogged(Runnable step, Duration delay) {
+    Runnable logged =
+        () -> {
+          try {
+            step.run();
+          } catch (RuntimeException e) {
+            LOG.error("config stream to {} could not be opened", channels.currentTarget(), e);
+          }
+        };
+    var unused = scheduler.schedule(logged, delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** Answers one pushed snapshot: ACK if applied, NACK with the problems otherwise. */
@@ -172,7 +190,7 @@ public final class ConfigClient implements AutoCloseable {
 
   private final class Listener implements ClientResponseObserver<ConfigRequest, ConfigResponse> {
     private final String target;
-    private ClientCallStreamObserver<ConfigRequest> requests;
+    private @Nullable ClientCallStreamObserver<ConfigRequest> requests;
     /** Guarded by the client's lock. */
     private boolean answered;
     /** Guarded by the client's lock: cancelled by us to move on; its end is no failure. */
@@ -193,7 +211,7 @@ public final class ConfigClient implements AutoCloseable {
       // StreamObserver is not thread-safe; the first request and the answers come from different
       // threads.
       synchronized (this) {
-        requests.onNext(request);
+        requireNonNull(requests, "set when the stream starts").onNext(request);
       }
     }
 

@@ -26,10 +26,11 @@ public final class MethodPredicate implements RequestPredicate {
   }
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // identity is only the fast path; equals() follows
   public boolean test(Request request) {
     String method = request.getMethod();
     for (String m : methods) {
-      if (m == method) { // NOPMD: identity first, Jetty's cached constants
+      if (m == method) { // identity first: Jetty's cached constants
         return true;
       }
     }

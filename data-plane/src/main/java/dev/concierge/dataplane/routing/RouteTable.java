@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.eclipse.jetty.server.Request;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Finds the most specific route for a host and path. Built once per runtime; lookups only read.
@@ -73,7 +74,7 @@ public final class RouteTable {
    * @param canonicalPath the normalised request path (dot segments resolved, parameters removed)
    * @param request what the routes' predicates test (method, ...)
    */
-  public CompiledRoute find(String host, String canonicalPath, Request request) {
+  public @Nullable CompiledRoute find(String host, String canonicalPath, @Nullable Request request) {
     String name = normaliseHost(host);
     if (name != null && !name.isEmpty()) {
       Tier tier = exactHosts.get(name);
@@ -104,7 +105,7 @@ public final class RouteTable {
   }
 
   /** The route for a request without predicates to test (tools, benchmarks): see above. */
-  public CompiledRoute find(String host, String canonicalPath) {
+  public @Nullable CompiledRoute find(String host, String canonicalPath) {
     return find(host, canonicalPath, null);
   }
 
@@ -114,7 +115,7 @@ public final class RouteTable {
   }
 
   /** Lower-cases and strips the port, keeping IPv6 literals whole ("[::1]:80" is "[::1]"). */
-  static String normaliseHost(String host) {
+  static @Nullable String normaliseHost(String host) {
     if (host == null) {
       return null;
     }
@@ -176,7 +177,7 @@ public final class RouteTable {
       return new Tier(Map.copyOf(exactArrays), prefixes.toArray(NONE), any.toArray(NONE));
     }
 
-    CompiledRoute find(String path, Request request) {
+    @Nullable CompiledRoute find(String path, @Nullable Request request) {
       Candidate[] exact = exactPaths.get(path);
       if (exact != null) {
         CompiledRoute route = first(exact, path, request);
@@ -188,7 +189,8 @@ public final class RouteTable {
       return route != null ? route : first(anyPath, path, request);
     }
 
-    private static CompiledRoute first(Candidate[] candidates, String path, Request request) {
+    private static @Nullable CompiledRoute first(
+        Candidate[] candidates, String path, @Nullable Request request) {
       for (Candidate candidate : candidates) {
         if (candidate.route.matchesPath(path) && candidate.test(request)) {
           return candidate.route;
@@ -208,7 +210,7 @@ public final class RouteTable {
       this.predicates = route.predicates().toArray(new RequestPredicate[0]);
     }
 
-    boolean test(Request request) {
+    boolean test(@Nullable Request request) {
       if (request == null) {
         return predicates.length == 0;
       }

@@ -146,7 +146,9 @@ public final class RuntimeCompiler {
         ? RequestRewrite.of(RequestRewrite.PathForm.RAW) : RequestRewrite.defaults();
     List<ClusterSplit.Share> shares = new ArrayList<>();
     for (WeightedCluster wc : forward.getClustersList()) {
-      shares.add(new ClusterSplit.Share(clusters.get(wc.getCluster()), Math.max(1, wc.getWeight())));
+      // SnapshotRules, checked first, refuses a route that names an unknown cluster.
+      CompiledCluster cluster = requireNonNull(clusters.get(wc.getCluster()), wc.getCluster());
+      shares.add(new ClusterSplit.Share(cluster, Math.max(1, wc.getWeight())));
     }
     return new ForwardPolicy(ClusterSplit.of(shares), timeout, maxAttempts, rewrite);
   }

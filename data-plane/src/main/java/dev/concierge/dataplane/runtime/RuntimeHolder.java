@@ -3,6 +3,7 @@ package dev.concierge.dataplane.runtime;
 import dev.concierge.dataplane.routing.RouteTable;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The runtime currently in force. Request code reads it once per request and keeps what it read,
@@ -23,7 +24,7 @@ public final class RuntimeHolder {
   }
 
   /** The runtime in force, or {@code null} before the first configuration. */
-  public Runtime get() {
+  public @Nullable Runtime get() {
     return current.get();
   }
 
@@ -34,7 +35,7 @@ public final class RuntimeHolder {
   }
 
   /** The route table in force, or {@code null} before the first configuration. */
-  public RouteTable routes() {
+  public @Nullable RouteTable routes() {
     Runtime runtime = current.get();
     return runtime == null ? null : runtime.routes();
   }

@@ -16,6 +16,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -148,7 +149,7 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
 
     /** One armed deadline; identity tells a stale timer from the one in force. */
     private final class Deadline implements Runnable {
-      volatile Scheduler.Task task;
+      volatile Scheduler.@Nullable Task task;
 
       @Override
       public void run() {
@@ -203,9 +204,9 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
       if (connection == null || previous == null) {
         return;
       }
-      if (previous == State.START && state != State.START && state.ordinal() < State.CONTENT.ordinal()) {
+      if (previous == State.START && state != State.START && state.compareTo(State.CONTENT) < 0) {
         connection.armLater();
-      } else if (state.ordinal() >= State.CONTENT.ordinal()) {
+      } else if (state.compareTo(State.CONTENT) >= 0) {
         connection.disarm();
       }
     }

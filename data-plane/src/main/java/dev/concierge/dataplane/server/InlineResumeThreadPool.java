@@ -4,6 +4,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The proxy port's thread pool. Jetty's HTTP/1.1 connection hands itself to the pool after every
@@ -14,7 +15,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * itself when a request completes while still being handled. Every other task is queued.
  */
 public final class InlineResumeThreadPool extends QueuedThreadPool {
-  private volatile Server server;
+  private volatile @Nullable Server server;
 
   public InlineResumeThreadPool(int maxThreads, int minThreads) {
     super(maxThreads, minThreads);

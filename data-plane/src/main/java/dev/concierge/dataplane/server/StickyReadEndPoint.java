@@ -12,6 +12,7 @@ import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,7 +157,7 @@ public abstract class StickyReadEndPoint extends SocketChannelEndPoint {
   }
 
   @Override
-  public Runnable onSelected() {
+  public @Nullable Runnable onSelected() {
     selections++;
     int readyOps = key.readyOps();
     boolean fillable = (readyOps & SelectionKey.OP_READ) != 0;

@@ -6,6 +6,7 @@ import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Retainable;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.util.BufferUtil;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link ByteBufferPool} that keeps a few released direct buffers per thread in front of
@@ -70,7 +71,7 @@ public final class ThreadCachingBufferPool implements ByteBufferPool {
     private final int[] counts = new int[CLASSES];
     private int bytes;
 
-    CachedBuffer pop(int sizeClass) {
+    @Nullable CachedBuffer pop(int sizeClass) {
       int count = counts[sizeClass];
       if (count == 0) {
         return null;

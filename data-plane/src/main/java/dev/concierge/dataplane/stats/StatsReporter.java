@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +36,8 @@ public final class StatsReporter implements AutoCloseable {
   private final Timestamp startTime;
 
   private final Object lock = new Object();
-  private StreamObserver<NodeReport> stream;
-  private ScheduledFuture<?> task;
+  private @Nullable StreamObserver<NodeReport> stream;
+  private @Nullable ScheduledFuture<?> task;
   private boolean closed;
 
   /**

@@ -6,6 +6,7 @@ import dev.concierge.api.rules.RouteRules;
 import dev.concierge.dataplane.chain.PolicyKey;
 import dev.concierge.dataplane.cluster.ClusterSplit;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where and how a route's requests go upstream: the weighted clusters, the route timeout, how
@@ -17,7 +18,7 @@ import java.time.Duration;
  * @param rewrite the path and header rewrite both transports use
  */
 public record ForwardPolicy(
-    ClusterSplit split, Duration timeout, int maxAttempts, RequestRewrite rewrite) {
+    @Nullable ClusterSplit split, Duration timeout, int maxAttempts, RequestRewrite rewrite) {
   private static final ForwardPolicy NONE =
       new ForwardPolicy(null, Duration.ofSeconds(15), 1, RequestRewrite.defaults());
 

@@ -11,6 +11,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.Request;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A route's compiled rewrite of the request that goes upstream, the one copy both transports
@@ -94,8 +95,9 @@ public final class RequestRewrite {
    * @param upstreamAuthority the Host to send when the client sent none ("host:port")
    */
   public void headers(HttpFields fields, String clientIp, boolean secure,
-      HttpVersion clientVersion, String authority, String upstreamAuthority, HeaderSink sink) {
-    String[] connectionTokens =
+      HttpVersion clientVersion, @Nullable String authority, @Nullable String upstreamAuthority,
+      HeaderSink sink) {
+    String @Nullable [] connectionTokens =
         fields.contains(HttpHeader.CONNECTION) ? connectionTokens(fields) : null;
     String host = null;
     for (HttpField field : fields) {
@@ -157,7 +159,7 @@ public final class RequestRewrite {
   }
 
   /** Names listed in Connection (other than close/keep-alive); rare, so allocation is fine. */
-  private static String[] connectionTokens(HttpFields fields) {
+  private static String @Nullable [] connectionTokens(HttpFields fields) {
     List<String> names = new ArrayList<>(2);
     for (HttpField field : fields) {
       if (field.getHeader() == HttpHeader.CONNECTION) {

@@ -15,6 +15,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.component.LifeCycle;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,9 +95,9 @@ public final class UpstreamHandler extends RouteScopedHandler {
     private final ForwardPolicy forward;
     private final CompiledCluster cluster;
     private final long timeoutMillis;
-    private Endpoint[] tried;
+    private Endpoint @Nullable [] tried;
     private int tries;
-    private Endpoint endpoint;
+    private @Nullable Endpoint endpoint;
     private boolean fresh;
 
     Call(RequestContext context, Request request, Response response, Callback callback,
@@ -120,7 +121,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
     @Override
     public void failed(UpstreamOutcome outcome, Throwable cause, boolean reusedConnection,
         boolean bodyTouched) {
-      Endpoint failedAt = endpoint;
+      Endpoint failedAt = endpoint();
       failedAt.state().tryEnded();
       context.upstreamFailure();
       if (LOG.isDebugEnabled()) {
@@ -137,11 +138,12 @@ public final class UpstreamHandler extends RouteScopedHandler {
           tried = new Endpoint[forward.maxAttempts()];
         }
         tried[tries - 1] = failedAt;
-        Endpoint next = cluster.balancer().pick(tried, tries);
+        // Not null: this cluster has served a try, so it has endpoints.
+        Endpoint next = requireNonNull(cluster.balancer().pick(tried, tries), "next");
         // The same endpoint again (no other left) only when the failure was a pooled connection's,
         // which says nothing of the endpoint: the retry then opens a fresh one.
-        fresh = next == failedAt && reusedConnection;
-        if (next != failedAt || reusedConnection) {
+        fresh = next.equals(failedAt) && reusedConnection;
+        if (!next.equals(failedAt) || reusedConnection) {
           tries++;
           context.retried();
           endpoint = next;
@@ -179,8 +181,8 @@ public final class UpstreamHandler extends RouteScopedHandler {
     }
 
     @Override
-    public void completed(Throwable failure) {
-      endpoint.state().tryEnded();
+    public void completed(@Nullable Throwable failure) {
+      endpoint().state().tryEnded();
       if (failure == null) {
         callback.succeeded();
       } else {
@@ -205,7 +207,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
 
     @Override
     public Endpoint endpoint() {
-      return endpoint;
+      return requireNonNull(endpoint, "set by start()");
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One try of a request at one endpoint, as {@link UpstreamHandler} hands it to a transport: what
@@ -47,5 +48,5 @@ public interface UpstreamTry {
    * The response was relayed: in full ({@code failure == null}), or cut after its head was
    * committed to the client (by upstream or by the client going away).
    */
-  void completed(Throwable failure);
+  void completed(@Nullable Throwable failure);
 }

@@ -133,7 +133,7 @@ class SlowClientsTest {
       }
       // Each tick sends every slow client one more byte of its body; they end by themselves.
       AtomicInteger ticks = new AtomicInteger();
-      ticker.scheduleAtFixedRate(() -> {
+      var unused = ticker.scheduleAtFixedRate(() -> {
         if (ticks.get() >= BODY_BYTES) {
           return;
         }

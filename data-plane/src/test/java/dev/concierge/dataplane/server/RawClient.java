@@ -46,7 +46,7 @@ public final class RawClient implements AutoCloseable {
     if (statusLine == null) {
       return null;
     }
-    int status = Integer.parseInt(statusLine.split(" ")[1]);
+    int status = Integer.parseInt(statusLine.split(" ", 3)[1]);
     Map<String, String> headers = new LinkedHashMap<>();
     for (String line = readLine(); line != null && !line.isEmpty(); line = readLine()) {
       int colon = line.indexOf(':');
@@ -93,6 +93,7 @@ public final class RawClient implements AutoCloseable {
     socket.close();
   }
 
+  @SuppressWarnings("ArrayRecordComponent") // a carrier of raw bytes; never compared or hashed
   public record Response(int status, Map<String, String> headers, byte[] body) {
     public String text() {
       return new String(body, StandardCharsets.UTF_8);

@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -156,7 +157,7 @@ class ProxyTest {
         default -> {
           StringBuilder body = new StringBuilder("uri=" + request.getHttpURI().getPathQuery() + "\n");
           for (HttpField field : request.getHeaders()) {
-            body.append(field.getName().toLowerCase()).append(": ").append(field.getValue()).append('\n');
+            body.append(field.getName().toLowerCase(Locale.ROOT)).append(": ").append(field.getValue()).append('\n');
           }
           Content.Sink.write(response, true, body.toString(), callback);
         }

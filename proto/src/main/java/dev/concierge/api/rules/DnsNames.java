@@ -1,5 +1,7 @@
 package dev.concierge.api.rules;
 
+import org.jspecify.annotations.Nullable;
+
 /** DNS name syntax shared by host patterns and endpoint hosts; never asks DNS. */
 final class DnsNames {
   /** Longest DNS name. */
@@ -14,7 +16,7 @@ final class DnsNames {
    * and inner hyphens ({@code underscores} also allows '_', as resolvers do for service names),
    * 1-63 characters each, at most 253 in all, not all-numeric (a broken IPv4 literal).
    */
-  static String problem(String name, boolean underscores) {
+  static @Nullable String problem(String name, boolean underscores) {
     if (name.length() > MAX_NAME) {
       return "is longer than " + MAX_NAME + " characters";
     }

@@ -1,6 +1,7 @@
 package dev.concierge.api.rules;
 
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The rule for a backend endpoint's host: a DNS name (as resolvers take it: underscores allowed,
@@ -11,7 +12,7 @@ public final class EndpointHosts {
   private EndpointHosts() {}
 
   /** What is wrong with {@code host} as an endpoint's host, or {@code null} when it is fine. */
-  public static String problem(String host) {
+  public static @Nullable String problem(String host) {
     if (host.isEmpty()) {
       return "a host is required";
     }

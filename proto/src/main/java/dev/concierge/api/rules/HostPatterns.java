@@ -1,6 +1,7 @@
 package dev.concierge.api.rules;
 
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The rule for a route's host patterns, which the control plane checks on every write and every
@@ -27,7 +28,7 @@ public final class HostPatterns {
   private HostPatterns() {}
 
   /** What is wrong with {@code pattern}, or {@code null} when it is a valid host pattern. */
-  public static String problem(String pattern) {
+  public static @Nullable String problem(String pattern) {
     String host = pattern.toLowerCase(Locale.ROOT);
     if (host.isEmpty()) {
       return "must not be empty";

@@ -1,5 +1,7 @@
 package dev.concierge.api.rules;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The rule for HTTP method names in a route match: an RFC 9110 token in upper case, at most 32
  * characters, and not one of the methods every node answers itself (CONNECT and TRACE get 405).
@@ -11,7 +13,7 @@ public final class HttpMethods {
   private HttpMethods() {}
 
   /** What is wrong with {@code method} as a route's method, or {@code null} when it is fine. */
-  public static String problem(String method) {
+  public static @Nullable String problem(String method) {
     if (method.isEmpty()) {
       return "must not be empty";
     }

@@ -1,6 +1,7 @@
 package dev.concierge.api.rules;
 
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Resource ids and names: a name is its collection's prefix and an id ({@code clusters/web}); an
@@ -33,7 +34,7 @@ public final class ResourceIds {
   }
 
   /** What is wrong with {@code name} as a name under {@code prefix}, or {@code null}. */
-  public static String nameProblem(String prefix, String name) {
+  public static @Nullable String nameProblem(String prefix, String name) {
     if (name.isEmpty()) {
       return "a name (\"" + prefix + "{id}\") is required";
     }

@@ -1,5 +1,7 @@
 package dev.concierge.api.rules;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The rule for a route's path (exact or prefix). A node matches the request's canonical path:
  * percent-decoded, with "." and ".." segments resolved and without the query. So a route path is
@@ -9,7 +11,7 @@ public final class RoutePaths {
   private RoutePaths() {}
 
   /** What is wrong with {@code path} as a route's path, or {@code null} when it can match. */
-  public static String problem(String path) {
+  public static @Nullable String problem(String path) {
     if (!path.startsWith("/")) {
       return "must start with \"/\"";
     }

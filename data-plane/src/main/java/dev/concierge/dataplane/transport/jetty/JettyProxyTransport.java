@@ -19,6 +19,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,7 +139,7 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
   }
 
   @Override
-  protected HttpField filterServerToProxyResponseField(HttpField field) {
+  protected @Nullable HttpField filterServerToProxyResponseField(HttpField field) {
     if (field.getHeader() == HttpHeader.SERVER || field.getHeader() == HttpHeader.X_POWERED_BY) {
       return null;
     }

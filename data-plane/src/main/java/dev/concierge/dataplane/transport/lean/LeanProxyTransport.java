@@ -16,6 +16,7 @@ import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.Request;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link UpstreamTransport} of our own over plain HTTP/1.1 on Jetty's I/O layer: the upstream
@@ -115,7 +116,7 @@ public final class LeanProxyTransport implements UpstreamTransport {
     connector.connect(new PendingConnect(exchange, exchange.pools, exchange.pool, exchange.endpoint()));
   }
 
-  private RetainableByteBuffer encodeHead(
+  private @Nullable RetainableByteBuffer encodeHead(
       UpstreamTry attempt, Request request, HttpFields fields, long bodyLength) {
     HttpURI uri = request.getHttpURI();
     RequestRewrite rewrite = attempt.rewrite();

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.util.IO;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One upstream connect in progress, the attachment that {@link LeanConnector}'s selector
@@ -21,8 +22,8 @@ final class PendingConnect extends AtomicBoolean implements Runnable {
   final transient SelectorPools pools;
   final transient UpstreamPool pool;
   final transient Endpoint endpoint;
-  transient volatile SocketChannel channel;
-  private transient volatile Scheduler.Task timeout;
+  transient volatile @Nullable SocketChannel channel;
+  private transient volatile Scheduler.@Nullable Task timeout;
 
   PendingConnect(UpstreamExchange exchange, SelectorPools pools, UpstreamPool pool, Endpoint endpoint) {
     this.exchange = exchange;

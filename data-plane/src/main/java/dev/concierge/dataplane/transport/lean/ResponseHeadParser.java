@@ -8,6 +8,7 @@ import java.util.List;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Parses the head of an upstream HTTP/1.x response, strictly, and relays its end-to-end fields
@@ -72,7 +73,7 @@ public final class ResponseHeadParser {
   private byte[] head = new byte[1024];
   private int length;
   private int scanned;
-  private List<String> connectionNames;
+  private @Nullable List<String> connectionNames;
 
   // The last complete head.
   int status;
@@ -310,7 +311,7 @@ public final class ResponseHeadParser {
     return i < end ? i + 1 : end;
   }
 
-  private HttpHeader lookup(int hash, int start, int colon) {
+  private @Nullable HttpHeader lookup(int hash, int start, int colon) {
     int length = colon - start;
     for (int slot = mix(hash) & HEADERS_MASK; HEADERS[slot] != null; slot = (slot + 1) & HEADERS_MASK) {
       byte[] name = HEADER_NAMES[slot];
@@ -325,7 +326,7 @@ public final class ResponseHeadParser {
     for (int i = 0; i < lower.length; i++) {
       byte c = head[start + i];
       if (c >= 'A' && c <= 'Z') {
-        c += 32;
+        c = (byte) (c + 32);
       }
       if (c != lower[i]) {
         return false;
@@ -394,6 +395,7 @@ public final class ResponseHeadParser {
    * one that is remembered. A backend repeats most values (types, lengths of the same resource,
    * {@code Accept-Ranges}, the date within a second), so most fields allocate nothing.
    */
+  @SuppressWarnings("EnumOrdinal") // an array by ordinal is EnumMap without the boxing, per field
   private HttpField field(HttpHeader header, int start, int end, long longValue) {
     int ordinal = header.ordinal();
     HttpField last = lastFields[ordinal];

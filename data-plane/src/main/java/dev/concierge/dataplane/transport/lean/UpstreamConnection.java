@@ -1,5 +1,7 @@
 package dev.concierge.dataplane.transport.lean;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -18,6 +20,7 @@ import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,21 +91,21 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
   private volatile int writeState = W_NONE;
   @SuppressWarnings("unused") // VarHandle: REQUEST_DONE | RESPONSE_DONE of the current exchange
   private volatile int sides;
-  private volatile UpstreamExchange exchange;
-  private volatile UpstreamExchange succeedWhenWritten;
+  private volatile @Nullable UpstreamExchange exchange;
+  private volatile @Nullable UpstreamExchange succeedWhenWritten;
   private volatile boolean requestComplete;
   private volatile boolean bytesReceived;
   private volatile boolean timedOut;
-  private volatile Throwable clientWriteFailure;
+  private volatile @Nullable Throwable clientWriteFailure;
 
   // Response side; only touched by whoever holds the response side (see class comment).
-  private RetainableByteBuffer input;
+  private @Nullable RetainableByteBuffer input;
   private int bodyMode;
   private long remaining;
   private boolean messageDone;
   private boolean writeIssued;
   private boolean parseAgain;
-  private Throwable parseFailure;
+  private @Nullable Throwable parseFailure;
 
   UpstreamConnection(EndPoint endPoint, Executor executor, PendingConnect opener) {
     super(endPoint, executor);
@@ -445,7 +448,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
   private void writeToClient(boolean last, ByteBuffer content) {
     writeIssued = true;
     WRITE.setVolatile(this, W_PENDING);
-    exchange.response().write(last, content, clientWrite);
+    requireNonNull(exchange, "writes only during an exchange").response().write(last, content, clientWrite);
   }
 
   /** The chunk decoder's callbacks: the stand-in head is ignored, content is relayed. */

@@ -15,6 +15,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.IteratingCallback;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,11 +60,11 @@ final class UpstreamExchange {
   private final RetainableByteBuffer headBuffer;
 
   @SuppressWarnings("unused") // VarHandle
-  private volatile UpstreamConnection connection;
+  private volatile @Nullable UpstreamConnection connection;
   @SuppressWarnings("unused") // VarHandle
   private volatile boolean done;
   private volatile boolean reused;
-  private volatile BodyPump pump;
+  private volatile @Nullable BodyPump pump;
 
   UpstreamExchange(LeanProxyTransport transport, UpstreamTry attempt, SelectorPools pools,
       UpstreamPool pool, boolean hasBody, boolean chunked, RetainableByteBuffer headBuffer) {
@@ -184,7 +185,7 @@ final class UpstreamExchange {
     attempt.failed(outcome, failure, reused, bodyTouched);
   }
 
-  private void cleanUp(Throwable failure) {
+  private void cleanUp(@Nullable Throwable failure) {
     BodyPump bodyPump = pump;
     if (bodyPump != null && !bodyPump.isSucceeded()) {
       bodyPump.abort(failure != null ? failure : new java.io.IOException("exchange ended"));
@@ -203,8 +204,8 @@ final class UpstreamExchange {
     private final ByteBuffer sizeLine = ByteBuffer.allocate(18);
     private final ByteBuffer crlf = ByteBuffer.wrap(CRLF);
     private final ByteBuffer lastChunk = ByteBuffer.wrap(LAST_CHUNK);
-    private ByteBuffer headBytes;
-    private Content.Chunk current;
+    private @Nullable ByteBuffer headBytes;
+    private Content.@Nullable Chunk current;
     private boolean finished;
     private boolean clientFailure;
 

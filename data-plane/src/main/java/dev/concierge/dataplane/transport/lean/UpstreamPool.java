@@ -1,6 +1,7 @@
 package dev.concierge.dataplane.transport.lean;
 
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Idle keep-alive connections to one endpoint, opened on one selector. Bounded; lock-free: a
@@ -17,7 +18,7 @@ final class UpstreamPool {
   }
 
   /** An idle connection, now owned by the caller, or {@code null}. */
-  UpstreamConnection acquire() {
+  @Nullable UpstreamConnection acquire() {
     int length = slots.length();
     for (int i = 0; i < length; i++) {
       UpstreamConnection connection = slots.get(i);

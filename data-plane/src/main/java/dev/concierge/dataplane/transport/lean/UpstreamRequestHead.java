@@ -5,6 +5,7 @@ import dev.concierge.dataplane.upstream.RequestRewrite;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpVersion;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes the head (request line and header block) of an upstream HTTP/1.1 request straight from
@@ -47,13 +48,13 @@ public final class UpstreamRequestHead {
       RequestRewrite rewrite,
       String method,
       String path,
-      String rawQuery,
+      @Nullable String rawQuery,
       HttpVersion clientVersion,
       HttpFields fields,
       String clientIp,
       boolean secure,
-      String authority,
-      String upstreamAuthority,
+      @Nullable String authority,
+      @Nullable String upstreamAuthority,
       long bodyLength) {
     put(out, method);
     out.put((byte) ' ');

@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -322,7 +323,7 @@ class LeanProxyTest {
       InputStream in = socket.getInputStream();
       out.write("GET /stale-post/1 HTTP/1.1\r\nHost: a.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       assertThat(readUntil(in, "\r\n\r\nok")).startsWith("HTTP/1.1 200");
-      out.write(("POST /stale-post/2 HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\n\r\nabc")
+      out.write("POST /stale-post/2 HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\n\r\nabc"
           .getBytes(StandardCharsets.US_ASCII));
       assertThat(readUntil(in, "upstream connection reset\n")).startsWith("HTTP/1.1 502");
     }
@@ -338,7 +339,7 @@ class LeanProxyTest {
       out.write("GET /stale-put/1 HTTP/1.1\r\nHost: a.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       assertThat(readUntil(in, "\r\n\r\nok")).startsWith("HTTP/1.1 200");
       // The pooled connection is stale: the body must go again, whole, on a fresh one.
-      out.write(("PUT /stale-put/2 HTTP/1.1\r\nHost: a.test\r\nContent-Length: 11\r\n\r\nhello world")
+      out.write("PUT /stale-put/2 HTTP/1.1\r\nHost: a.test\r\nContent-Length: 11\r\n\r\nhello world"
           .getBytes(StandardCharsets.US_ASCII));
       assertThat(readUntil(in, "\r\n\r\nhello world")).startsWith("HTTP/1.1 200");
     }
@@ -393,9 +394,9 @@ class LeanProxyTest {
     assertThat(streamedAnswer).startsWith("HTTP/1.1 200")
         .endsWith("\r\n\r\n" + body);
     String sizedHead = inspect.heads.stream().filter(h -> h.startsWith("POST /inspect/sized"))
-        .findFirst().orElseThrow().toLowerCase();
+        .findFirst().orElseThrow().toLowerCase(Locale.ROOT);
     String streamedHead = inspect.heads.stream().filter(h -> h.startsWith("POST /inspect/streamed"))
-        .findFirst().orElseThrow().toLowerCase();
+        .findFirst().orElseThrow().toLowerCase(Locale.ROOT);
     assertThat(sizedHead).contains("content-length: 102400").doesNotContain("transfer-encoding", "expect");
     // The admission stage buffers the chunked body first, so upstream it has a known length too.
     assertThat(streamedHead).contains("content-length: 102400").doesNotContain("transfer-encoding");

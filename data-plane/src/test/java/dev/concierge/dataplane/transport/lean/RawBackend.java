@@ -26,6 +26,7 @@ final class RawBackend implements AutoCloseable {
   }
 
   /** Bytes to send, then keep the connection or close it. */
+  @SuppressWarnings("ArrayRecordComponent") // a carrier of raw bytes; never compared or hashed
   record Answer(byte[] bytes, boolean close) {
     static Answer keep(String text) {
       return new Answer(text.getBytes(StandardCharsets.ISO_8859_1), false);
