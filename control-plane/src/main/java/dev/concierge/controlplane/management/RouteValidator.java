@@ -34,8 +34,4 @@ public final class RouteValidator {
       Route route, String prefix, Predicate<String> clusterExists, FieldViolations violations) {
     RouteRules.check(route, prefix, clusterExists, violations::add);
   }
-
-  static String missingCluster(String cluster) {
-    return RouteRules.missingCluster(cluster);
-  }
 }

@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -229,14 +230,27 @@ class JdbcConfigStoreTest {
 
   @Test
   void serialisesConcurrentWriters() throws Exception {
+    writeFromFourThreads(t -> store);
+
+    assertThat(store.revision()).isEqualTo(40);
+    assertThat(store.history(100))
+        .extracting(HistoryEntry::revision)
+        .doesNotHaveDuplicates()
+        .hasSize(40);
+  }
+
+  /** Ten cluster creates on each of four threads, thread t writing through {@code storeOf(t)}. */
+  static void writeFromFourThreads(IntFunction<JdbcConfigStore> storeOf)
+      throws InterruptedException {
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
+      JdbcConfigStore writer = storeOf.apply(t);
       int n = t;
       Thread thread =
           new Thread(
               () -> {
                 for (int i = 0; i < 10; i++) {
-                  store.create(ResourceTable.CLUSTERS, Stored.of(cluster("c" + n + "-" + i)), "t");
+                  writer.create(ResourceTable.CLUSTERS, Stored.of(cluster("c" + n + "-" + i)), "t");
                 }
               });
       thread.start();
@@ -245,10 +259,5 @@ class JdbcConfigStoreTest {
     for (Thread thread : threads) {
       thread.join();
     }
-    assertThat(store.revision()).isEqualTo(40);
-    assertThat(store.history(100))
-        .extracting(HistoryEntry::revision)
-        .doesNotHaveDuplicates()
-        .hasSize(40);
   }
 }

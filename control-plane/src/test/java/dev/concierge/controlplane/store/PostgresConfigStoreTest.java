@@ -8,7 +8,6 @@ import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.WeightedCluster;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -74,23 +73,8 @@ class PostgresConfigStoreTest {
 
   @Test
   void writersOnTwoStoresShareOneRevisionSequence() throws Exception {
-    List<Thread> threads = new ArrayList<>();
-    for (int t = 0; t < 4; t++) {
-      JdbcConfigStore store = t % 2 == 0 ? a : b;
-      int n = t;
-      Thread thread =
-          new Thread(
-              () -> {
-                for (int i = 0; i < 10; i++) {
-                  store.create(ResourceTable.CLUSTERS, Stored.of(cluster("c" + n + "-" + i)), "t");
-                }
-              });
-      thread.start();
-      threads.add(thread);
-    }
-    for (Thread thread : threads) {
-      thread.join();
-    }
+    JdbcConfigStoreTest.writeFromFourThreads(t -> t % 2 == 0 ? a : b);
+
     assertThat(a.revision()).isEqualTo(40);
     assertThat(b.revision()).isEqualTo(40);
     assertThat(b.history(100))
