@@ -35,11 +35,11 @@ import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.net.HttpURLConnection;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -70,11 +70,12 @@ import org.jspecify.annotations.Nullable;
  * streams share a few channels) that does what {@code ConfigClient} does: first request with the
  * node identity and protocol version, node token as bearer, an ACK (revision + nonce) for every
  * push, and on a broken stream a reconnect after the node's own {@link Backoff}: a wait-for-ready
- * stream per attempt, the channel's connect backoff reset, the attempt abandoned after its window. They ACK at once: a real node compiles first (about a millisecond for a
- * small config), which this leaves out. Then: 20 route writes in a row through the management API,
- * each timed from the write's answer to the last node's ACK of its revision; the control plane's
- * live heap after a full GC; then a kill -9 of the control plane, an outage, a start on the same
- * port and data directory, and the time until every node has ACKed on a new stream.
+ * stream per attempt, the channel's connect backoff reset, the attempt abandoned after its window.
+ * They ACK at once: a real node compiles first (about a millisecond for a small config), which this
+ * leaves out. Then: 20 route writes in a row through the management API, each timed from the
+ * write's answer to the last node's ACK of its revision; the control plane's live heap after a full
+ * GC; then a kill -9 of the control plane, an outage, a start on the same port and data directory,
+ * and the time until every node has ACKed on a new stream.
  *
  * <p>Node mode ({@code --real-node}): one real data-plane node (the same jar) and a local backend;
  * each write is timed from its answer to the first request the node serves on the new route.
@@ -129,8 +130,11 @@ public final class FleetBench {
       throw new IllegalArgumentException(
           "usage: --jar cli.jar --work DIR (--nodes N | --real-node) [--writes 20] [--port P]");
     }
-    String opts = System.getenv().getOrDefault("CP_JAVA_OPTS",
-        "-XX:+UseSerialGC -Xms64m -Xmx1g -XX:+ExitOnOutOfMemoryError -Xss512k");
+    String opts =
+        System.getenv()
+            .getOrDefault(
+                "CP_JAVA_OPTS",
+                "-XX:+UseSerialGC -Xms64m -Xmx1g -XX:+ExitOnOutOfMemoryError -Xss512k");
     FleetBench bench = new FleetBench(jar, work, port, List.of(opts.trim().split("\\s+")));
     Runtime.getRuntime().addShutdownHook(new Thread(bench::stopControlPlane));
     try {
@@ -163,26 +167,44 @@ public final class FleetBench {
       raw.add(c);
       channels.add(ClientInterceptors.intercept(c, bearer(nodeToken)));
     }
-    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
-      Thread t = new Thread(r, "sim-reconnect");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService scheduler =
+        Executors.newScheduledThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "sim-reconnect");
+              t.setDaemon(true);
+              return t;
+            });
     SimNode[] fleet = new SimNode[n];
     long connectStart = System.nanoTime();
     for (int i = 0; i < n; i++) {
-      fleet[i] = new SimNode(String.format(Locale.ROOT, "sim-%05d", i), raw.get(i % channelCount),
-          channels.get(i % channelCount), scheduler, new SplittableRandom(i));
+      fleet[i] =
+          new SimNode(
+              String.format(Locale.ROOT, "sim-%05d", i),
+              raw.get(i % channelCount),
+              channels.get(i % channelCount),
+              scheduler,
+              new SplittableRandom(i));
       fleet[i].connect();
     }
     long revision = admin.listNodes(ListNodesRequest.getDefaultInstance()).getRevision();
     awaitAcked(fleet, revision, Duration.ofMinutes(2));
-    System.out.printf(Locale.ROOT, "fleet: %d streams on %d channels connected and ACKed in %d ms%n",
-        n, channelCount, ms(System.nanoTime() - connectStart));
+    System.out.printf(
+        Locale.ROOT,
+        "fleet: %d streams on %d channels connected and ACKed in %d ms%n",
+        n,
+        channelCount,
+        ms(System.nanoTime() - connectStart));
 
-    long r = write(admin, CreateClusterRequest.newBuilder().setClusterId("bench")
-        .setCluster(Cluster.newBuilder().addEndpoints(
-            Endpoint.newBuilder().setHost("127.0.0.1").setPort(9))).build());
+    long r =
+        write(
+            admin,
+            CreateClusterRequest.newBuilder()
+                .setClusterId("bench")
+                .setCluster(
+                    Cluster.newBuilder()
+                        .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(9)))
+                .build());
     awaitAcked(fleet, r, Duration.ofMinutes(1));
 
     double[] samples = new double[writes];
@@ -209,15 +231,24 @@ public final class FleetBench {
     long heapAfter = liveHeapBytes();
     String threads = procStatus("Threads");
     String rss = procStatus("VmRSS");
-    System.out.printf(Locale.ROOT,
+    System.out.printf(
+        Locale.ROOT,
         "fleet: write answered in p50 %.1f ms; first node ACK p50 %.1f ms after the answer;"
             + " ListNodes shows %d of %d SYNCED%n",
-        percentile(writeMs, 50), percentile(firstMs, 50), synced, n);
-    System.out.printf(Locale.ROOT,
+        percentile(writeMs, 50),
+        percentile(firstMs, 50),
+        synced,
+        n);
+    System.out.printf(
+        Locale.ROOT,
         "control plane: live heap %.1f MiB with %d streams, %.1f MiB before any node"
             + " (%.1f KiB per stream), %s threads, RSS %s%n",
-        heapAfter / 1048576.0, n, heapBefore / 1048576.0,
-        (heapAfter - heapBefore) / 1024.0 / n, threads, rss);
+        heapAfter / 1048576.0,
+        n,
+        heapBefore / 1048576.0,
+        (heapAfter - heapBefore) / 1024.0 / n,
+        threads,
+        rss);
 
     // Outage and restart.
     for (SimNode node : fleet) {
@@ -242,13 +273,20 @@ public final class FleetBench {
     long resynced = System.nanoTime();
     long cpCpu = cpuMillis(controlPlane().pid()) - cpCpuAtListen;
     long simCpu = ownCpuMillis() - simCpuAtListen;
-    System.out.printf(Locale.ROOT,
+    System.out.printf(
+        Locale.ROOT,
         "restart: control plane killed, down %.1f s, listening %d ms after launch;"
             + " all %d nodes ACKed on new streams %d ms after it listened"
             + " (%d stream attempts since, failures %s; CPU meanwhile: control plane %d ms,"
             + " simulator %d ms)%n",
-        (launched - killed) / 1e9, ms(listening - launched), n, ms(resynced - listening),
-        ATTEMPTS.get(), FAILURES, cpCpu, simCpu);
+        (launched - killed) / 1e9,
+        ms(listening - launched),
+        n,
+        ms(resynced - listening),
+        ATTEMPTS.get(),
+        FAILURES,
+        cpCpu,
+        simCpu);
 
     for (SimNode node : fleet) {
       node.close();
@@ -257,14 +295,18 @@ public final class FleetBench {
       c.shutdownNow();
     }
     scheduler.shutdownNow();
-    System.out.printf(Locale.ROOT,
+    System.out.printf(
+        Locale.ROOT,
         "fleet: %d nodes, p50 %.0f ms, p99 %.0f ms, control plane heap %.0f MiB%n",
-        n, percentile(samples, 50), percentile(samples, 99), heapAfter / 1048576.0);
+        n,
+        percentile(samples, 50),
+        percentile(samples, 99),
+        heapAfter / 1048576.0);
   }
 
   /**
-   * Waits until every node has ACKed the revision; returns the nanoTime of the last ACK (and
-   * leaves the first in firstAckNanos).
+   * Waits until every node has ACKed the revision; returns the nanoTime of the last ACK (and leaves
+   * the first in firstAckNanos).
    */
   private static long awaitAcked(SimNode[] fleet, long revision, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -284,8 +326,13 @@ public final class FleetBench {
         return last;
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(fleet[from].id + " did not ACK revision " + revision
-            + " (has " + fleet[from].ackedRevision + ")");
+        throw new IllegalStateException(
+            fleet[from].id
+                + " did not ACK revision "
+                + revision
+                + " (has "
+                + fleet[from].ackedRevision
+                + ")");
       }
       LockSupport.parkNanos(100_000);
     }
@@ -296,10 +343,13 @@ public final class FleetBench {
     long synced = 0;
     String token = "";
     do {
-      ListNodesResponse page = admin.listNodes(
-          ListNodesRequest.newBuilder().setPageSize(1000).setPageToken(token).build());
-      synced += page.getNodesList().stream()
-          .filter(node -> node.getStatus() == Node.SyncStatus.SYNCED).count();
+      ListNodesResponse page =
+          admin.listNodes(
+              ListNodesRequest.newBuilder().setPageSize(1000).setPageToken(token).build());
+      synced +=
+          page.getNodesList().stream()
+              .filter(node -> node.getStatus() == Node.SyncStatus.SYNCED)
+              .count();
       token = page.getNextPageToken();
     } while (!token.isEmpty());
     return synced;
@@ -314,8 +364,7 @@ public final class FleetBench {
     return true;
   }
 
-  private static final Map<ManagedChannel, AtomicLong>
-      NEXT_RESET = new ConcurrentHashMap<>();
+  private static final Map<ManagedChannel, AtomicLong> NEXT_RESET = new ConcurrentHashMap<>();
 
   /**
    * What a node does before each attempt (ControlPlaneChannels.resetConnectBackoff), at most every
@@ -323,8 +372,7 @@ public final class FleetBench {
    * one channel kept interrupting the very connection attempt they were waiting for.
    */
   private static void resetConnectBackoff(ManagedChannel channel) {
-    AtomicLong next =
-        NEXT_RESET.computeIfAbsent(channel, c -> new AtomicLong());
+    AtomicLong next = NEXT_RESET.computeIfAbsent(channel, c -> new AtomicLong());
     long now = System.nanoTime();
     long due = next.get();
     if (now - due >= 0 && next.compareAndSet(due, now + 200_000_000L)) {
@@ -345,7 +393,11 @@ public final class FleetBench {
     private boolean closed; // guarded by this
     private @Nullable ClientCallStreamObserver<ConfigRequest> requests; // guarded by this
 
-    SimNode(String id, ManagedChannel raw, Channel channel, ScheduledExecutorService scheduler,
+    SimNode(
+        String id,
+        ManagedChannel raw,
+        Channel channel,
+        ScheduledExecutorService scheduler,
         SplittableRandom random) {
       this.id = id;
       this.raw = raw;
@@ -364,11 +416,17 @@ public final class FleetBench {
         ATTEMPTS.incrementAndGet();
         resetConnectBackoff(raw);
         ConfigDiscoveryGrpc.newStub(channel).withWaitForReady().streamConfig(listener);
-        requireNonNull(requests, "set when the stream starts").onNext(ConfigRequest.newBuilder()
-            .setNode(NodeInfo.newBuilder().setId(id).setAddress("127.0.0.1:0")
-                .setVersion("fleet-sim").setProtocolVersion(dev.concierge.api.rules.ConfigProtocol.VERSION))
-            .setRevision(Math.max(0, ackedRevision))
-            .build());
+        requireNonNull(requests, "set when the stream starts")
+            .onNext(
+                ConfigRequest.newBuilder()
+                    .setNode(
+                        NodeInfo.newBuilder()
+                            .setId(id)
+                            .setAddress("127.0.0.1:0")
+                            .setVersion("fleet-sim")
+                            .setProtocolVersion(dev.concierge.api.rules.ConfigProtocol.VERSION))
+                    .setRevision(Math.max(0, ackedRevision))
+                    .build());
         window = backoff.next();
         if (window.toMillis() < 250) {
           window = Duration.ofMillis(250);
@@ -377,12 +435,18 @@ public final class FleetBench {
       scheduleLogged(() -> abandonIfNotConnected(listener), window);
     }
 
-    /** As ConfigClient: an attempt that has no connection after its window makes way for the next. */
+    /**
+     * As ConfigClient: an attempt that has no connection after its window makes way for the next.
+     */
     private void abandonIfNotConnected(Listener listener) {
       synchronized (this) {
         ClientCallStreamObserver<ConfigRequest> current = requests;
-        if (closed || current == null || current != listener.stream || listener.answered
-            || listener.ended || raw.getState(false) == ConnectivityState.READY) {
+        if (closed
+            || current == null
+            || current != listener.stream
+            || listener.answered
+            || listener.ended
+            || raw.getState(false) == ConnectivityState.READY) {
           return;
         }
         listener.abandoned = true;
@@ -445,8 +509,12 @@ public final class FleetBench {
         synchronized (SimNode.this) {
           answered = true;
           backoff.reset();
-          requireNonNull(stream, "set when the stream starts").onNext(ConfigRequest.newBuilder()
-              .setRevision(revision).setResponseNonce(response.getNonce()).build());
+          requireNonNull(stream, "set when the stream starts")
+              .onNext(
+                  ConfigRequest.newBuilder()
+                      .setRevision(revision)
+                      .setResponseNonce(response.getNonce())
+                      .build());
         }
         ackNanos = System.nanoTime();
         ackedRevision = revision;
@@ -483,30 +551,60 @@ public final class FleetBench {
     ManagementServiceBlockingStub admin = admin();
     HttpServer backend = HttpServer.create(new InetSocketAddress(loopbackV4(), 0), 64);
     byte[] ok = "ok".getBytes(StandardCharsets.UTF_8);
-    backend.createContext("/", exchange -> {
-      exchange.sendResponseHeaders(200, ok.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(ok);
-      }
-    });
+    backend.createContext(
+        "/",
+        exchange -> {
+          exchange.sendResponseHeaders(200, ok.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(ok);
+          }
+        });
     backend.setExecutor(Executors.newFixedThreadPool(2));
     backend.start();
     int httpPort = port + 10;
     int adminPort = port + 11;
     List<String> command = new ArrayList<>(List.of("java"));
-    command.addAll(List.of(System.getenv().getOrDefault("NODE_JAVA_OPTS",
-        "-XX:+UseSerialGC -Xms64m -Xmx1g -XX:+ExitOnOutOfMemoryError -Xss512k").split("\\s+")));
-    command.addAll(List.of("-jar", jar.toString(), "data-plane",
-        "--control-plane", "127.0.0.1:" + port,
-        "--node-token-file", work.resolve("cp/node.token").toString(),
-        "--node-id", "bench-node", "--bind", "127.0.0.1",
-        "--http-port", String.valueOf(httpPort), "--admin-port", String.valueOf(adminPort)));
-    Process node = new ProcessBuilder(command)
-        .redirectErrorStream(true).redirectOutput(work.resolve("node.log").toFile()).start();
+    command.addAll(
+        List.of(
+            System.getenv()
+                .getOrDefault(
+                    "NODE_JAVA_OPTS",
+                    "-XX:+UseSerialGC -Xms64m -Xmx1g -XX:+ExitOnOutOfMemoryError -Xss512k")
+                .split("\\s+")));
+    command.addAll(
+        List.of(
+            "-jar",
+            jar.toString(),
+            "data-plane",
+            "--control-plane",
+            "127.0.0.1:" + port,
+            "--node-token-file",
+            work.resolve("cp/node.token").toString(),
+            "--node-id",
+            "bench-node",
+            "--bind",
+            "127.0.0.1",
+            "--http-port",
+            String.valueOf(httpPort),
+            "--admin-port",
+            String.valueOf(adminPort)));
+    Process node =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("node.log").toFile())
+            .start();
     try {
-      write(admin, CreateClusterRequest.newBuilder().setClusterId("origin")
-          .setCluster(Cluster.newBuilder().addEndpoints(Endpoint.newBuilder()
-              .setHost("127.0.0.1").setPort(backend.getAddress().getPort()))).build());
+      write(
+          admin,
+          CreateClusterRequest.newBuilder()
+              .setClusterId("origin")
+              .setCluster(
+                  Cluster.newBuilder()
+                      .addEndpoints(
+                          Endpoint.newBuilder()
+                              .setHost("127.0.0.1")
+                              .setPort(backend.getAddress().getPort())))
+              .build());
       double[] samples = new double[writes];
       Map<Long, Long> answeredAt = new java.util.HashMap<>(); // revision -> wall-clock ms
       for (int i = -warmup; i < writes; i++) {
@@ -535,19 +633,28 @@ public final class FleetBench {
         if (i >= 0) {
           samples[i] = (System.nanoTime() - answered) / 1e6;
           if (System.getenv("VERBOSE") != null) {
-            System.out.printf(Locale.ROOT, "%s %s served %.1f ms after the answer%n",
-                java.time.LocalTime.now(java.time.ZoneId.systemDefault()), path, samples[i]);
+            System.out.printf(
+                Locale.ROOT,
+                "%s %s served %.1f ms after the answer%n",
+                java.time.LocalTime.now(java.time.ZoneId.systemDefault()),
+                path,
+                samples[i]);
           }
         }
       }
-      System.out.printf(Locale.ROOT,
+      System.out.printf(
+          Locale.ROOT,
           "node: write acknowledged -> new route served: p50 %.1f ms, p99 %.1f ms, max %.1f ms"
               + " (%d writes)%n",
-          percentile(samples, 50), percentile(samples, 99), percentile(samples, 100), writes);
+          percentile(samples, 50),
+          percentile(samples, 99),
+          percentile(samples, 100),
+          writes);
       // The node logs "HH:mm:ss.SSS INFO ... applied configuration revision N" once the new
       // runtime is in force: that splits the figure into propagation and the poll's own latency.
-      Pattern applied = Pattern.compile(
-          "^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*applied configuration revision (\\d+)");
+      Pattern applied =
+          Pattern.compile(
+              "^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*applied configuration revision (\\d+)");
       // The node logs in the system default zone (logback's default), so the dates are read there.
       java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneId.systemDefault());
       List<Double> toApplied = new ArrayList<>();
@@ -555,17 +662,23 @@ public final class FleetBench {
         Matcher m = applied.matcher(line);
         Long answeredMs = m.find() ? answeredAt.get(Long.parseLong(m.group(2))) : null;
         if (answeredMs != null) {
-          long at = java.time.LocalDateTime.of(today, java.time.LocalTime.parse(m.group(1)))
-              .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
+          long at =
+              java.time.LocalDateTime.of(today, java.time.LocalTime.parse(m.group(1)))
+                  .atZone(java.time.ZoneId.systemDefault())
+                  .toInstant()
+                  .toEpochMilli();
           toApplied.add((double) (at - answeredMs));
         }
       }
       if (!toApplied.isEmpty()) {
         double[] a = toApplied.stream().mapToDouble(Double::doubleValue).toArray();
-        System.out.printf(Locale.ROOT,
+        System.out.printf(
+            Locale.ROOT,
             "node: write acknowledged -> new runtime in force (node log, ms clock): p50 %.0f ms,"
                 + " p99 %.0f ms (%d writes)%n",
-            percentile(a, 50), percentile(a, 99), a.length);
+            percentile(a, 50),
+            percentile(a, 99),
+            a.length);
       }
     } finally {
       node.destroy();
@@ -600,7 +713,8 @@ public final class FleetBench {
     while (!Files.exists(work.resolve("cp/admin.token"))
         || !Files.exists(work.resolve("cp/node.token"))) {
       if (System.nanoTime() > deadline || !controlPlane().isAlive()) {
-        throw new IllegalStateException("control plane did not start; see " + work.resolve("cp.log"));
+        throw new IllegalStateException(
+            "control plane did not start; see " + work.resolve("cp.log"));
       }
       LockSupport.parkNanos(20_000_000);
     }
@@ -610,13 +724,22 @@ public final class FleetBench {
   private void startControlPlaneProcess() throws IOException {
     List<String> command = new ArrayList<>(List.of("java"));
     command.addAll(cpJavaOpts);
-    command.addAll(List.of("-jar", jar.toString(), "control-plane",
-        "--data-dir", work.resolve("cp").toString(), "--bind", "127.0.0.1",
-        "--grpc-port", String.valueOf(port)));
-    controlPlane = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("cp.log").toFile()))
-        .start();
+    command.addAll(
+        List.of(
+            "-jar",
+            jar.toString(),
+            "control-plane",
+            "--data-dir",
+            work.resolve("cp").toString(),
+            "--bind",
+            "127.0.0.1",
+            "--grpc-port",
+            String.valueOf(port)));
+    controlPlane =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("cp.log").toFile()))
+            .start();
   }
 
   /** Waits until the gRPC port accepts connections; returns the nanoTime it first did. */
@@ -665,12 +788,13 @@ public final class FleetBench {
     String token = Files.readString(work.resolve("cp/admin.token")).trim();
     ManagedChannel channel =
         Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
-    ManagementServiceBlockingStub stub = ManagementServiceGrpc.newBlockingStub(
-        ClientInterceptors.intercept(channel, bearer(token)));
+    ManagementServiceBlockingStub stub =
+        ManagementServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, bearer(token)));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       try {
-        stub.withDeadlineAfter(2, TimeUnit.SECONDS).listNodes(ListNodesRequest.getDefaultInstance());
+        stub.withDeadlineAfter(2, TimeUnit.SECONDS)
+            .listNodes(ListNodesRequest.getDefaultInstance());
         return stub;
       } catch (RuntimeException e) {
         if (System.nanoTime() > deadline) {
@@ -686,8 +810,10 @@ public final class FleetBench {
    * runs a full GC first, so only reachable objects count.
    */
   private long liveHeapBytes() throws Exception {
-    Process jcmd = new ProcessBuilder("jcmd", String.valueOf(controlPlane().pid()),
-        "GC.class_histogram").redirectErrorStream(true).start();
+    Process jcmd =
+        new ProcessBuilder("jcmd", String.valueOf(controlPlane().pid()), "GC.class_histogram")
+            .redirectErrorStream(true)
+            .start();
     String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     jcmd.waitFor();
     Matcher m = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)").matcher(out);
@@ -720,10 +846,15 @@ public final class FleetBench {
   // ---- helpers
 
   private static CreateRouteRequest routeRequest(String id, String prefix, String cluster) {
-    return CreateRouteRequest.newBuilder().setRouteId(id).setRoute(Route.newBuilder()
-            .setMatch(RouteMatch.newBuilder().setPathPrefix(prefix))
-            .setForward(ForwardAction.newBuilder()
-                .addClusters(WeightedCluster.newBuilder().setCluster("clusters/" + cluster))))
+    return CreateRouteRequest.newBuilder()
+        .setRouteId(id)
+        .setRoute(
+            Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPathPrefix(prefix))
+                .setForward(
+                    ForwardAction.newBuilder()
+                        .addClusters(
+                            WeightedCluster.newBuilder().setCluster("clusters/" + cluster))))
         .build();
   }
 

@@ -20,8 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@link UpstreamRequestHead#write}: the upstream request head of a proxied request, from the
- * client's parsed headers (hop-by-hop and spoofed forwarding headers dropped, X-Forwarded-* and
- * Via added), for a curl-like request and a browser-like one with a Connection-named header.
+ * client's parsed headers (hop-by-hop and spoofed forwarding headers dropped, X-Forwarded-* and Via
+ * added), for a curl-like request and a browser-like one with a Connection-named header.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -67,16 +67,37 @@ public class HeaderRewriteBenchmark {
   @Benchmark
   public ByteBuffer curlGet() {
     out.clear();
-    UpstreamRequestHead.write(out, REWRITE, "GET", "/small", null, HttpVersion.HTTP_1_1, curl,
-        "127.0.0.1", false, null, "127.0.0.1:18081", UpstreamRequestHead.NO_BODY);
+    UpstreamRequestHead.write(
+        out,
+        REWRITE,
+        "GET",
+        "/small",
+        null,
+        HttpVersion.HTTP_1_1,
+        curl,
+        "127.0.0.1",
+        false,
+        null,
+        "127.0.0.1:18081",
+        UpstreamRequestHead.NO_BODY);
     return out;
   }
 
   @Benchmark
   public ByteBuffer browserGet() {
     out.clear();
-    UpstreamRequestHead.write(out, REWRITE, "GET", "/catalog/items/42", "color=red&size=m",
-        HttpVersion.HTTP_1_1, browser, "203.0.113.7", true, null, "10.0.0.5:8080",
+    UpstreamRequestHead.write(
+        out,
+        REWRITE,
+        "GET",
+        "/catalog/items/42",
+        "color=red&size=m",
+        HttpVersion.HTTP_1_1,
+        browser,
+        "203.0.113.7",
+        true,
+        null,
+        "10.0.0.5:8080",
         UpstreamRequestHead.NO_BODY);
     return out;
   }

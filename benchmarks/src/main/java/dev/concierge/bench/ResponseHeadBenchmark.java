@@ -21,10 +21,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The head of an upstream response, parsed and relayed into the client response's fields: by
- * {@link ResponseHeadParser} (what the node uses) and, for comparison, by Jetty's
- * {@link HttpParser} feeding the same fields (what it used before), for nginx's nine-field head of
- * a static file and a sixteen-field application response.
+ * The head of an upstream response, parsed and relayed into the client response's fields: by {@link
+ * ResponseHeadParser} (what the node uses) and, for comparison, by Jetty's {@link HttpParser}
+ * feeding the same fields (what it used before), for nginx's nine-field head of a static file and a
+ * sixteen-field application response.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -33,34 +33,38 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class ResponseHeadBenchmark {
-  private static final ByteBuffer NGINX = direct("HTTP/1.1 200 OK\r\n"
-      + "Server: nginx/1.22.1\r\n"
-      + "Date: Tue, 24 Nov 2026 05:00:00 GMT\r\n"
-      + "Content-Type: application/octet-stream\r\n"
-      + "Content-Length: 1024\r\n"
-      + "Last-Modified: Mon, 23 Nov 2026 03:28:00 GMT\r\n"
-      + "Connection: keep-alive\r\n"
-      + "ETag: \"6922f0b0-400\"\r\n"
-      + "Accept-Ranges: bytes\r\n"
-      + "\r\n");
-  private static final ByteBuffer APP = direct("HTTP/1.1 200 OK\r\n"
-      + "Date: Tue, 24 Nov 2026 05:00:00 GMT\r\n"
-      + "Content-Type: application/json; charset=utf-8\r\n"
-      + "Content-Length: 5120\r\n"
-      + "Connection: keep-alive\r\n"
-      + "Cache-Control: private, max-age=0, must-revalidate\r\n"
-      + "Vary: Accept-Encoding, Origin\r\n"
-      + "Set-Cookie: session=4f9c2a7d0e5b41c8a3d6; Path=/; HttpOnly; Secure; SameSite=Lax\r\n"
-      + "Set-Cookie: theme=dark; Path=/; Max-Age=31536000\r\n"
-      + "X-Request-Id: 0f8b9a3c-6a1e-4d2b-9f7e-2c5d8e1a4b6f\r\n"
-      + "X-Content-Type-Options: nosniff\r\n"
-      + "X-Frame-Options: DENY\r\n"
-      + "Strict-Transport-Security: max-age=63072000; includeSubDomains\r\n"
-      + "Content-Security-Policy: default-src 'self'; img-src 'self' data:\r\n"
-      + "ETag: W/\"1400-5f3a9c1b\"\r\n"
-      + "X-Powered-By: Express\r\n"
-      + "Server: gunicorn\r\n"
-      + "\r\n");
+  private static final ByteBuffer NGINX =
+      direct(
+          "HTTP/1.1 200 OK\r\n"
+              + "Server: nginx/1.22.1\r\n"
+              + "Date: Tue, 24 Nov 2026 05:00:00 GMT\r\n"
+              + "Content-Type: application/octet-stream\r\n"
+              + "Content-Length: 1024\r\n"
+              + "Last-Modified: Mon, 23 Nov 2026 03:28:00 GMT\r\n"
+              + "Connection: keep-alive\r\n"
+              + "ETag: \"6922f0b0-400\"\r\n"
+              + "Accept-Ranges: bytes\r\n"
+              + "\r\n");
+  private static final ByteBuffer APP =
+      direct(
+          "HTTP/1.1 200 OK\r\n"
+              + "Date: Tue, 24 Nov 2026 05:00:00 GMT\r\n"
+              + "Content-Type: application/json; charset=utf-8\r\n"
+              + "Content-Length: 5120\r\n"
+              + "Connection: keep-alive\r\n"
+              + "Cache-Control: private, max-age=0, must-revalidate\r\n"
+              + "Vary: Accept-Encoding, Origin\r\n"
+              + "Set-Cookie: session=4f9c2a7d0e5b41c8a3d6; Path=/; HttpOnly; Secure; SameSite=Lax\r\n"
+              + "Set-Cookie: theme=dark; Path=/; Max-Age=31536000\r\n"
+              + "X-Request-Id: 0f8b9a3c-6a1e-4d2b-9f7e-2c5d8e1a4b6f\r\n"
+              + "X-Content-Type-Options: nosniff\r\n"
+              + "X-Frame-Options: DENY\r\n"
+              + "Strict-Transport-Security: max-age=63072000; includeSubDomains\r\n"
+              + "Content-Security-Policy: default-src 'self'; img-src 'self' data:\r\n"
+              + "ETag: W/\"1400-5f3a9c1b\"\r\n"
+              + "X-Powered-By: Express\r\n"
+              + "Server: gunicorn\r\n"
+              + "\r\n");
 
   private final ResponseHeadParser ours = new ResponseHeadParser(64 * 1024);
   private final JettyRelay jetty = new JettyRelay();
@@ -104,7 +108,9 @@ public class ResponseHeadBenchmark {
     return jetty(APP);
   }
 
-  /** Jetty's parser relaying every field but Connection, Server and X-Powered-By, as the node did. */
+  /**
+   * Jetty's parser relaying every field but Connection, Server and X-Powered-By, as the node did.
+   */
   private static final class JettyRelay implements HttpParser.ResponseHandler {
     final HttpParser parser = new HttpParser(this, 64 * 1024);
     HttpFields.Mutable fields = HttpFields.build();

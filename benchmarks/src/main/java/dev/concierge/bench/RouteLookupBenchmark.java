@@ -54,7 +54,7 @@ public class RouteLookupBenchmark {
       RouteMatch.Builder match = RouteMatch.newBuilder();
       switch (i % 12) {
         case 10 -> match.addHosts("*.example.com");
-        case 11 -> { } // any host
+        case 11 -> {} // any host
         default -> match.addHosts("host" + (i % 10) + ".example.com");
       }
       match.setPathPrefix("/api/v" + (i / 12) + "/items");

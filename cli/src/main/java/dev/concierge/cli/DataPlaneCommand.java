@@ -101,7 +101,8 @@ final class DataPlaneCommand implements Callable<Integer> {
       names = "--client-body-buffer",
       paramLabel = "SIZE",
       converter = Sizes.Converter.class,
-      description = "Request body bytes kept in memory; larger bodies go to a temp file (default 16k).")
+      description =
+          "Request body bytes kept in memory; larger bodies go to a temp file (default 16k).")
   @Nullable Long clientBodyBuffer;
 
   @Option(

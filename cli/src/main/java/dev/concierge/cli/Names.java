@@ -33,13 +33,7 @@ enum Names {
     }
     if (!ResourceIds.isId(id)) {
       throw new ParameterException(
-          spec.commandLine(),
-          "invalid "
-              + singular()
-              + " id '"
-              + id
-              + "': it "
-              + ResourceIds.RULE);
+          spec.commandLine(), "invalid " + singular() + " id '" + id + "': it " + ResourceIds.RULE);
     }
     return collection + "/" + id;
   }

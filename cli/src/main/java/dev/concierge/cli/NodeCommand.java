@@ -20,13 +20,20 @@ final class NodeCommand extends ResourceCommand implements Callable<Integer> {
   @Command(name = "list", description = "List nodes with their sync status.")
   int list() {
     long[] revision = new long[1];
-    List<Node> all = withClient(c -> allPages(
-        token -> c.call(s -> s.listNodes(ListNodesRequest.newBuilder().setPageToken(token).build())),
-        r -> {
-          revision[0] = Math.max(revision[0], r.getRevision());
-          return r.getNodesList();
-        },
-        ListNodesResponse::getNextPageToken));
+    List<Node> all =
+        withClient(
+            c ->
+                allPages(
+                    token ->
+                        c.call(
+                            s ->
+                                s.listNodes(
+                                    ListNodesRequest.newBuilder().setPageToken(token).build())),
+                    r -> {
+                      revision[0] = Math.max(revision[0], r.getRevision());
+                      return r.getNodesList();
+                    },
+                    ListNodesResponse::getNextPageToken));
     printer()
         .list(
             all,

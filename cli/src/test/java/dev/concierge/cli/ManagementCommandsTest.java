@@ -620,7 +620,9 @@ class ManagementCommandsTest {
 
   @Test
   void anHttpPortIsNotAControlPlane() throws IOException {
-    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
+    HttpServer http =
+        HttpServer.create(
+            new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
     http.createContext(
         "/",
         exchange -> {

@@ -59,8 +59,16 @@ class ParsingTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"0,0", "512,512", "1500,1500", "16384,16k", "52428800,50m", "1073741824,1g",
-      "1099511627776,1024g", "1049600,1025k"})
+  @CsvSource({
+    "0,0",
+    "512,512",
+    "1500,1500",
+    "16384,16k",
+    "52428800,50m",
+    "1073741824,1g",
+    "1099511627776,1024g",
+    "1049600,1025k"
+  })
   void formatsSizesInTheLargestExactUnit(long bytes, String text) {
     assertThat(Sizes.format(bytes)).isEqualTo(text);
     assertThat(Sizes.parse(text)).isEqualTo(bytes);

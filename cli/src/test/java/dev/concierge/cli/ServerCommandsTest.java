@@ -109,8 +109,15 @@ class ServerCommandsTest {
 
   @Test
   void dataPlaneRejectsAZeroClientHeaderTimeout() {
-    Result r = run("data-plane", "--control-plane", "127.0.0.1:7070", "--node-token", "t",
-        "--client-header-timeout", "0s");
+    Result r =
+        run(
+            "data-plane",
+            "--control-plane",
+            "127.0.0.1:7070",
+            "--node-token",
+            "t",
+            "--client-header-timeout",
+            "0s");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("headerTimeout must be positive").hasLineCount(1);
   }

@@ -92,8 +92,8 @@ public final class ControlPlaneServer implements AutoCloseable {
     }
 
     /**
-     * Default jdbc:h2:file:&lt;dataDir&gt;/concierge (see {@link JdbcConfigStore#h2Url}); a jdbc:postgresql: URL works
-     * too.
+     * Default jdbc:h2:file:&lt;dataDir&gt;/concierge (see {@link JdbcConfigStore#h2Url}); a
+     * jdbc:postgresql: URL works too.
      */
     public Builder jdbcUrl(String url) {
       this.jdbcUrl = requireNonNull(url, "url");

@@ -11,11 +11,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * An exclusive lock on a data dir whose embedded database only one process may open: taken
- * before the database, with the holder's pid written in the lock file, so that a second control
- * plane is told who holds the directory instead of H2's "Database may be already in use". The
- * operating system drops the lock when the process dies, so a killed control plane never leaves
- * the directory locked.
+ * An exclusive lock on a data dir whose embedded database only one process may open: taken before
+ * the database, with the holder's pid written in the lock file, so that a second control plane is
+ * told who holds the directory instead of H2's "Database may be already in use". The operating
+ * system drops the lock when the process dies, so a killed control plane never leaves the directory
+ * locked.
  */
 final class DataDirLock implements AutoCloseable {
   static final String FILE = "control-plane.lock";
@@ -31,8 +31,9 @@ final class DataDirLock implements AutoCloseable {
   /** Locks {@code dataDir}, recording {@code holder} (pid and what it serves) in the lock file. */
   static DataDirLock acquire(Path dataDir, String holder) throws IOException {
     Path file = dataDir.resolve(FILE);
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE,
-        StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileChannel channel =
+        FileChannel.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = channel.tryLock();
@@ -45,9 +46,12 @@ final class DataDirLock implements AutoCloseable {
     if (lock == null) {
       String other = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip();
       channel.close();
-      throw new DataDirInUseException("data dir " + dataDir.toAbsolutePath() + " is in use by "
-          + (other.isEmpty() ? "another control plane" : other)
-          + ": stop it, or give this one another --data-dir");
+      throw new DataDirInUseException(
+          "data dir "
+              + dataDir.toAbsolutePath()
+              + " is in use by "
+              + (other.isEmpty() ? "another control plane" : other)
+              + ": stop it, or give this one another --data-dir");
     }
     DataDirLock held = new DataDirLock(channel, lock);
     held.record(holder);

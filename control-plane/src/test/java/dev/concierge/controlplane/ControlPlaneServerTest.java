@@ -57,9 +57,14 @@ class ControlPlaneServerTest {
   void aSecondControlPlaneOnTheSameDataDirIsToldWhoHoldsIt() throws Exception {
     try (ControlPlaneServer first = startOnLoopback()) {
       assertThatThrownBy(this::startOnLoopback)
-          .hasMessage("data dir " + dir.toAbsolutePath() + " is in use by control plane pid "
-              + ProcessHandle.current().pid() + " serving gRPC on 127.0.0.1:" + first.port()
-              + ": stop it, or give this one another --data-dir");
+          .hasMessage(
+              "data dir "
+                  + dir.toAbsolutePath()
+                  + " is in use by control plane pid "
+                  + ProcessHandle.current().pid()
+                  + " serving gRPC on 127.0.0.1:"
+                  + first.port()
+                  + ": stop it, or give this one another --data-dir");
     }
     try (ControlPlaneServer again = startOnLoopback()) {
       assertThat(again.port()).isPositive();

@@ -32,8 +32,11 @@ public record ChainSettings(
 
   /** Fresh meters, default admission, thread-local randomness, the system clock. */
   public static ChainSettings defaults() {
-    return new ChainSettings(new TrafficStats(), AdmissionPolicy.defaults(),
-        ThreadLocalRandom::current, System::nanoTime);
+    return new ChainSettings(
+        new TrafficStats(),
+        AdmissionPolicy.defaults(),
+        ThreadLocalRandom::current,
+        System::nanoTime);
   }
 
   /** These settings counting into {@code meters}. */

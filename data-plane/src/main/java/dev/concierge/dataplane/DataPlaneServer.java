@@ -24,10 +24,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.Random;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
 /** One proxy node: Jetty server, admin server, config client. */
 public final class DataPlaneServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DataPlaneServer.class);
-  private static final String VERSION = Optional.ofNullable(
-      DataPlaneServer.class.getPackage().getImplementationVersion()).orElse("0.1.0-SNAPSHOT");
+  private static final String VERSION =
+      Optional.ofNullable(DataPlaneServer.class.getPackage().getImplementationVersion())
+          .orElse("0.1.0-SNAPSHOT");
 
   private final Builder config;
   // Node-lifetime state: outlives every config swap; each runtime resolves references into it.
@@ -189,39 +190,60 @@ public final class DataPlaneServer implements AutoCloseable {
       loadCached(cache);
     }
 
-    proxy = new ProxyServer(config.bindAddress, config.httpPort, runtimes,
-            ChainSettings.defaults().withStats(stats).withAdmission(config.admission),
-            config.upstreamTransport)
-        .start();
+    proxy =
+        new ProxyServer(
+                config.bindAddress,
+                config.httpPort,
+                runtimes,
+                ChainSettings.defaults().withStats(stats).withAdmission(config.admission),
+                config.upstreamTransport)
+            .start();
 
     nodeId = config.nodeId != null ? config.nodeId : hostName() + "-" + proxy.port();
-    scheduler = Executors.newScheduledThreadPool(1, runnable -> {
-      Thread thread = new Thread(runnable, "concierge-config");
-      thread.setDaemon(true);
-      return thread;
-    });
+    scheduler =
+        Executors.newScheduledThreadPool(
+            1,
+            runnable -> {
+              Thread thread = new Thread(runnable, "concierge-config");
+              thread.setDaemon(true);
+              return thread;
+            });
     channels =
         new ControlPlaneChannels(
             requireNonNull(config.controlPlanes, "controlPlanes"),
             requireNonNull(config.nodeToken, "nodeToken"));
-    statsReporter = new StatsReporter(
-        stats, nodeId, channels::current, scheduler, config.reportInterval, Clock.systemUTC());
+    statsReporter =
+        new StatsReporter(
+            stats, nodeId, channels::current, scheduler, config.reportInterval, Clock.systemUTC());
     admin = new AdminServer(config.adminBindAddress, config.adminPort, runtimes, statsReporter);
     admin.start();
 
-    NodeInfo node = NodeInfo.newBuilder()
-        .setId(nodeId)
-        .setAddress(advertisedHost() + ":" + proxy.port())
-        .setVersion(VERSION)
-        .putAllLabels(config.labels)
-        .build();
+    NodeInfo node =
+        NodeInfo.newBuilder()
+            .setId(nodeId)
+            .setAddress(advertisedHost() + ":" + proxy.port())
+            .setVersion(VERSION)
+            .putAllLabels(config.labels)
+            .build();
     RandomGenerator random = new Random();
-    configClient = new ConfigClient(channels, node, compiler, runtimes,
-        snapshot -> save(cache, snapshot), Backoff.defaults(random), scheduler);
+    configClient =
+        new ConfigClient(
+            channels,
+            node,
+            compiler,
+            runtimes,
+            snapshot -> save(cache, snapshot),
+            Backoff.defaults(random),
+            scheduler);
     configClient.start();
     statsReporter.start();
-    LOG.info("node {} serving HTTP on {}:{}, admin on {}:{}", nodeId, config.bindAddress,
-        proxy.port(), config.adminBindAddress, admin.port());
+    LOG.info(
+        "node {} serving HTTP on {}:{}, admin on {}:{}",
+        nodeId,
+        config.bindAddress,
+        proxy.port(),
+        config.adminBindAddress,
+        admin.port());
   }
 
   /** Drops the node-lifetime state of routes, clusters and endpoints the runtime no longer has. */
@@ -235,7 +257,8 @@ public final class DataPlaneServer implements AutoCloseable {
       Optional<ConfigSnapshot> snapshot = cache.load();
       if (snapshot.isPresent()) {
         runtimes.set(compiler.compile(snapshot.get()));
-        LOG.info("serving cached configuration revision {} until the control plane answers",
+        LOG.info(
+            "serving cached configuration revision {} until the control plane answers",
             snapshot.get().getRevision());
       }
     } catch (IOException | CompileException e) {
@@ -250,7 +273,8 @@ public final class DataPlaneServer implements AutoCloseable {
     try {
       cache.save(snapshot);
     } catch (IOException e) {
-      LOG.warn("could not cache configuration revision {}: {}", snapshot.getRevision(), e.toString());
+      LOG.warn(
+          "could not cache configuration revision {}: {}", snapshot.getRevision(), e.toString());
     }
   }
 

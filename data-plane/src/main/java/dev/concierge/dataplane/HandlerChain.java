@@ -10,11 +10,11 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
- * The request path in order, in one place (docs/architecture.md "The request path"):
- * {@link StatsHandler} (outermost: counts every answer) → graceful shutdown →
- * {@link RoutingHandler} → {@link RequestBodyBufferingHandler} → {@link UpstreamHandler} →
- * {@link UpstreamTransport}. New per-route stages go between routing and upstream, in the
- * table's order, and read their policy from the request's context.
+ * The request path in order, in one place (docs/architecture.md "The request path"): {@link
+ * StatsHandler} (outermost: counts every answer) → graceful shutdown → {@link RoutingHandler} →
+ * {@link RequestBodyBufferingHandler} → {@link UpstreamHandler} → {@link UpstreamTransport}. New
+ * per-route stages go between routing and upstream, in the table's order, and read their policy
+ * from the request's context.
  */
 public final class HandlerChain {
   private HandlerChain() {}

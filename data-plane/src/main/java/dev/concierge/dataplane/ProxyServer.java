@@ -17,9 +17,9 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 
 /**
- * The proxy port: one Jetty server (bounded thread pool, one acceptor, HTTP/1.1) running the
- * {@link HandlerChain} over whatever runtime the holder has. Not thread-safe to start/stop
- * concurrently; serving is.
+ * The proxy port: one Jetty server (bounded thread pool, one acceptor, HTTP/1.1) running the {@link
+ * HandlerChain} over whatever runtime the holder has. Not thread-safe to start/stop concurrently;
+ * serving is.
  */
 public final class ProxyServer implements AutoCloseable {
   /** Idle timeout of a client connection, e.g. between keep-alive requests: 60 s. */
@@ -42,11 +42,14 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * A proxy server running the {@link HandlerChain} built from {@code settings} (meters,
-   * admission, randomness) and carrying requests upstream on {@code kind}.
+   * A proxy server running the {@link HandlerChain} built from {@code settings} (meters, admission,
+   * randomness) and carrying requests upstream on {@code kind}.
    */
   public ProxyServer(
-      String bindAddress, int port, RuntimeHolder runtimes, ChainSettings settings,
+      String bindAddress,
+      int port,
+      RuntimeHolder runtimes,
+      ChainSettings settings,
       Transport kind) {
     InlineResumeThreadPool threads = new InlineResumeThreadPool(64, 8);
     threads.setName("concierge-http");
@@ -55,7 +58,8 @@ public final class ProxyServer implements AutoCloseable {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
-    // No per-connection field cache: Jetty's builds a trie of ~70 KiB per client connection (700 MiB
+    // No per-connection field cache: Jetty's builds a trie of ~70 KiB per client connection (700
+    // MiB
     // for 10,000 keep-alive clients), which each new connection promoted to the old generation in
     // multi-millisecond young collections. Without it: 1 KiB p99 1.7-1.8 ms instead of 2.1-4.9,
     // CPU per request no worse.
@@ -70,10 +74,12 @@ public final class ProxyServer implements AutoCloseable {
     connector.setHost(requireNonNull(bindAddress, "bindAddress"));
     connector.setPort(port);
     server.addConnector(connector);
-    UpstreamTransport transport = switch (requireNonNull(kind, "kind")) {
-      case LEAN -> new LeanProxyTransport(connector, LeanProxyTransport.Settings.defaults());
-      case JETTY_CLIENT -> new JettyProxyTransport(server, JettyProxyTransport.Settings.defaults());
-    };
+    UpstreamTransport transport =
+        switch (requireNonNull(kind, "kind")) {
+          case LEAN -> new LeanProxyTransport(connector, LeanProxyTransport.Settings.defaults());
+          case JETTY_CLIENT ->
+              new JettyProxyTransport(server, JettyProxyTransport.Settings.defaults());
+        };
     server.setHandler(HandlerChain.of(runtimes, transport, settings));
     server.setErrorHandler(new NodeErrorHandler(settings.stats().unrouted()));
     threads.inlineResumesOf(server);

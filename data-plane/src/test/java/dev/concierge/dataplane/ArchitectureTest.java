@@ -12,9 +12,10 @@ import org.junit.jupiter.api.Test;
 
 /** The package layout of docs/architecture.md, checked on the compiled classes. */
 class ArchitectureTest {
-  private static final JavaClasses CLASSES = new ClassFileImporter()
-      .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-      .importPackages("dev.concierge.dataplane");
+  private static final JavaClasses CLASSES =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("dev.concierge.dataplane");
 
   @Test
   void hasNoPackageCycles() {
@@ -24,25 +25,41 @@ class ArchitectureTest {
 
   @Test
   void routingKnowsNoFeaturePackage() {
-    noClasses().that().resideInAPackage("..dataplane.routing..")
-        .should().dependOnClassesThat().resideInAnyPackage(
-            "..dataplane.buffering..", "..dataplane.upstream..", "..dataplane.transport..",
-            "..dataplane.stats..", "..dataplane.cluster..", "..dataplane.admin..")
+    noClasses()
+        .that()
+        .resideInAPackage("..dataplane.routing..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "..dataplane.buffering..",
+            "..dataplane.upstream..",
+            "..dataplane.transport..",
+            "..dataplane.stats..",
+            "..dataplane.cluster..",
+            "..dataplane.admin..")
         .check(CLASSES);
   }
 
   @Test
   void transportsWriteNoAnswersOfTheirOwn() {
     // Decide, then carry: error answers are UpstreamHandler's.
-    noClasses().that().resideInAPackage("..dataplane.transport..")
-        .should().dependOnClassesThat().belongToAnyOf(ErrorAnswers.class, PlainText.class)
+    noClasses()
+        .that()
+        .resideInAPackage("..dataplane.transport..")
+        .should()
+        .dependOnClassesThat()
+        .belongToAnyOf(ErrorAnswers.class, PlainText.class)
         .check(CLASSES);
   }
 
   @Test
   void nothingDependsOnTheCompositionRoot() {
-    noClasses().that().resideOutsideOfPackage("dev.concierge.dataplane")
-        .should().dependOnClassesThat().resideInAPackage("dev.concierge.dataplane")
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("dev.concierge.dataplane")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("dev.concierge.dataplane")
         .check(CLASSES);
   }
 }

@@ -49,13 +49,14 @@ class DataPlaneServerTest {
     ServerConnector connector = new ServerConnector(backend);
     connector.setHost("127.0.0.1");
     backend.addConnector(connector);
-    backend.setHandler(new Handler.Abstract.NonBlocking() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) {
-        Content.Sink.write(response, true, "hello from backend\n", callback);
-        return true;
-      }
-    });
+    backend.setHandler(
+        new Handler.Abstract.NonBlocking() {
+          @Override
+          public boolean handle(Request request, Response response, Callback callback) {
+            Content.Sink.write(response, true, "hello from backend\n", callback);
+            return true;
+          }
+        });
     backend.start();
     backendPort = connector.getLocalPort();
     client = new HttpClient();
@@ -85,12 +86,16 @@ class DataPlaneServerTest {
   }
 
   private ConfigSnapshot config(long revision) {
-    return snapshot(revision, List.of(cluster("web", backendPort)),
-        List.of(route("web", List.of(), "/", "web"))).toBuilder()
-        .addCertificates(Certificate.newBuilder()
-            .setName("certificates/site")
-            .setCertificateChain("-----BEGIN CERTIFICATE-----")
-            .setPrivateKey("-----BEGIN PRIVATE KEY----- SECRET"))
+    return snapshot(
+            revision,
+            List.of(cluster("web", backendPort)),
+            List.of(route("web", List.of(), "/", "web")))
+        .toBuilder()
+        .addCertificates(
+            Certificate.newBuilder()
+                .setName("certificates/site")
+                .setCertificateChain("-----BEGIN CERTIFICATE-----")
+                .setPrivateKey("-----BEGIN PRIVATE KEY----- SECRET"))
         .build();
   }
 
@@ -127,31 +132,44 @@ class DataPlaneServerTest {
       ContentResponse proxied = client.GET("http://127.0.0.1:" + node.httpPort() + "/x");
       assertThat(proxied.getStatus()).isEqualTo(200);
       assertThat(proxied.getContentAsString()).isEqualTo("hello from backend\n");
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-          assertThat(admin(node, "/stats").getContentAsString())
-              .contains("\"nodeId\": \"node-a\"", "\"name\": \"routes/web\"", "\"responses2xx\": \"1\""));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () ->
+                  assertThat(admin(node, "/stats").getContentAsString())
+                      .contains(
+                          "\"nodeId\": \"node-a\"",
+                          "\"name\": \"routes/web\"",
+                          "\"responses2xx\": \"1\""));
     }
   }
 
   @Test
   void admitsClientsUnderTheBuildersPolicy() throws Exception {
-    try (DataPlaneServer node = DataPlaneServer.builder()
-        .controlPlanes(List.of(controlPlane.target()))
-        .nodeToken(TOKEN)
-        .bindAddress("127.0.0.1")
-        .httpPort(0)
-        .adminPort(0)
-        .admission(AdmissionPolicy.defaults().withMaxBodySize(10))
-        .build()
-        .start()) {
+    try (DataPlaneServer node =
+        DataPlaneServer.builder()
+            .controlPlanes(List.of(controlPlane.target()))
+            .nodeToken(TOKEN)
+            .bindAddress("127.0.0.1")
+            .httpPort(0)
+            .adminPort(0)
+            .admission(AdmissionPolicy.defaults().withMaxBodySize(10))
+            .build()
+            .start()) {
       controlPlane.nextRequest();
       controlPlane.push("n1", config(1));
       controlPlane.nextRequest();
-      ContentResponse small = client.POST("http://127.0.0.1:" + node.httpPort() + "/x")
-          .body(new StringRequestContent("0123456789")).send();
+      ContentResponse small =
+          client
+              .POST("http://127.0.0.1:" + node.httpPort() + "/x")
+              .body(new StringRequestContent("0123456789"))
+              .send();
       assertThat(small.getStatus()).isEqualTo(200);
-      ContentResponse large = client.POST("http://127.0.0.1:" + node.httpPort() + "/x")
-          .body(new StringRequestContent("0123456789a")).send();
+      ContentResponse large =
+          client
+              .POST("http://127.0.0.1:" + node.httpPort() + "/x")
+              .body(new StringRequestContent("0123456789a"))
+              .send();
       assertThat(large.getStatus()).isEqualTo(413);
       assertThat(large.getContentAsString()).startsWith("request body too large\nrequest-id: ");
     }
@@ -160,13 +178,14 @@ class DataPlaneServerTest {
   @Test
   void failedStartLeavesNothingRunning() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      DataPlaneServer node = DataPlaneServer.builder()
-          .controlPlanes(List.of(controlPlane.target()))
-          .nodeToken(TOKEN)
-          .bindAddress("127.0.0.1")
-          .httpPort(0)
-          .adminPort(taken.getLocalPort())
-          .build();
+      DataPlaneServer node =
+          DataPlaneServer.builder()
+              .controlPlanes(List.of(controlPlane.target()))
+              .nodeToken(TOKEN)
+              .bindAddress("127.0.0.1")
+              .httpPort(0)
+              .adminPort(taken.getLocalPort())
+              .build();
 
       assertThatThrownBy(node::start).isInstanceOf(java.io.IOException.class);
       node.awaitTermination();

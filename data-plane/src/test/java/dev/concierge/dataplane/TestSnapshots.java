@@ -36,8 +36,12 @@ public final class TestSnapshots {
 
   public static Route withTimeout(Route route, long millis) {
     return route.toBuilder()
-        .setForward(route.getForward().toBuilder().setTimeout(
-            Duration.newBuilder().setSeconds(millis / 1000).setNanos((int) (millis % 1000) * 1_000_000)))
+        .setForward(
+            route.getForward().toBuilder()
+                .setTimeout(
+                    Duration.newBuilder()
+                        .setSeconds(millis / 1000)
+                        .setNanos((int) (millis % 1000) * 1_000_000)))
         .build();
   }
 

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Acceptance: no client sees a refused or reset backend that another endpoint could stand in for. */
+/**
+ * Acceptance: no client sees a refused or reset backend that another endpoint could stand in for.
+ */
 class BackendFailoverIT {
   private static final int REQUESTS = 3_000;
   private static final int KILL_AFTER = 600;
@@ -59,8 +61,7 @@ class BackendFailoverIT {
   void everyGetIsAnsweredWhileABackendIsKilled() throws Exception {
     List<BackendProcess> started = startBackends("backend-a", "backend-b", "backend-c");
     BackendProcess victim = started.get(1);
-    fleet.createCluster(
-        "web", started.stream().mapToInt(BackendProcess::port).toArray());
+    fleet.createCluster("web", started.stream().mapToInt(BackendProcess::port).toArray());
     fleet.createRoute("web", "/", "web");
     fleet.awaitSynced();
 
@@ -81,10 +82,11 @@ class BackendFailoverIT {
                   fromVictim.incrementAndGet();
                 } else if (!outcome.startsWith("backend-")
                     && failureCount.incrementAndGet() <= SHOWN_FAILURES) {
-                  failures.add("request " + i + (killed.get() ? " (after the kill): " : ": ")
-                      + outcome);
+                  failures.add(
+                      "request " + i + (killed.get() ? " (after the kill): " : ": ") + outcome);
                 }
-                if (completed.incrementAndGet() == KILL_AFTER && killed.compareAndSet(false, true)) {
+                if (completed.incrementAndGet() == KILL_AFTER
+                    && killed.compareAndSet(false, true)) {
                   victim.kill();
                 }
               }
@@ -95,7 +97,8 @@ class BackendFailoverIT {
     }
     assertThat(clients.awaitTermination(60, TimeUnit.SECONDS)).as("clients finished").isTrue();
 
-    assertThat(failureCount.get()).as("answers other than 200 from a backend, first: %s", failures)
+    assertThat(failureCount.get())
+        .as("answers other than 200 from a backend, first: %s", failures)
         .isZero();
     assertThat(completed.get()).isEqualTo(REQUESTS);
     assertThat(killed.get()).isTrue();
@@ -106,7 +109,8 @@ class BackendFailoverIT {
         .atMost(Duration.ofSeconds(5))
         .untilAsserted(
             () -> {
-              TrafficCounters web = NodeStats.named(NodeStats.of(node).getClustersList(), "clusters/web");
+              TrafficCounters web =
+                  NodeStats.named(NodeStats.of(node).getClustersList(), "clusters/web");
               assertThat(web.getRequests()).isEqualTo(REQUESTS);
               assertThat(web.getResponses2Xx()).isEqualTo(REQUESTS);
               assertThat(web.getUpstreamFailures()).isPositive();

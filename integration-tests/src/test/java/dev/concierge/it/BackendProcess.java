@@ -33,10 +33,10 @@ import org.slf4j.LoggerFactory;
  * <p>The child ({@link #main}) serves HTTP/1.1 with keep-alive on 127.0.0.1:0 and prints {@code
  * port N} first. It answers {@code GET /posts} with the number of POST requests it has received,
  * {@code POST /hang} by reading the whole body, printing {@code got-post} and never answering, and
- * everything else with 200 and its name. It writes each answer, head and body, with one write
- * call: a SIGKILL then finds an answer either wholly sent or not at all, never a head without its
- * body (which no proxy could hide from its client). The JDK's HttpServer flushes the head on its
- * own, so it is not used here.
+ * everything else with 200 and its name. It writes each answer, head and body, with one write call:
+ * a SIGKILL then finds an answer either wholly sent or not at all, never a head without its body
+ * (which no proxy could hide from its client). The JDK's HttpServer flushes the head on its own, so
+ * it is not used here.
  *
  * <p>The test side ({@link #start}) runs that JVM and reads what it prints.
  */
@@ -240,8 +240,11 @@ final class BackendProcess implements AutoCloseable {
     byte[] content = body.getBytes(StandardCharsets.UTF_8);
     ByteArrayOutputStream answer = new ByteArrayOutputStream();
     answer.writeBytes(
-        ("HTTP/1.1 " + status + " X\r\nContent-Type: text/plain\r\nContent-Length: "
-                + content.length + "\r\n\r\n")
+        ("HTTP/1.1 "
+                + status
+                + " X\r\nContent-Type: text/plain\r\nContent-Length: "
+                + content.length
+                + "\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
     if (!head) {
       answer.writeBytes(content);

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Nodes keep serving without the control plane; a restarted one has everything and resyncs them. */
+/**
+ * Nodes keep serving without the control plane; a restarted one has everything and resyncs them.
+ */
 class ControlPlaneOutageIT {
   @TempDir Path dataDir;
   private TestBackend backend;
@@ -44,7 +46,8 @@ class ControlPlaneOutageIT {
   void nodesKeepServingWhileTheControlPlaneIsDownAndResyncAfterRestart() throws Exception {
     List<Cluster> clusters =
         fleet.api().listClusters(ListClustersRequest.getDefaultInstance()).getClustersList();
-    List<Route> routes = fleet.api().listRoutes(ListRoutesRequest.getDefaultInstance()).getRoutesList();
+    List<Route> routes =
+        fleet.api().listRoutes(ListRoutesRequest.getDefaultInstance()).getRoutesList();
     long revision = fleet.controlPlane().revision();
 
     fleet.stopControlPlane();
@@ -66,7 +69,8 @@ class ControlPlaneOutageIT {
         .pollInterval(Duration.ofMillis(50))
         .untilAsserted(
             () -> {
-              ListNodesResponse nodes = fleet.api().listNodes(ListNodesRequest.getDefaultInstance());
+              ListNodesResponse nodes =
+                  fleet.api().listNodes(ListNodesRequest.getDefaultInstance());
               assertThat(nodes.getRevision()).isEqualTo(revision);
               assertThat(nodes.getNodesList())
                   .hasSize(2)

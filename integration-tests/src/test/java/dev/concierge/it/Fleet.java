@@ -104,8 +104,7 @@ final class Fleet implements AutoCloseable {
         .pollInterval(Duration.ofMillis(10))
         .until(
             () ->
-                nodes.stream()
-                    .allMatch(node -> node.appliedRevision() == controlPlane.revision()));
+                nodes.stream().allMatch(node -> node.appliedRevision() == controlPlane.revision()));
   }
 
   ControlPlaneServer controlPlane() {
@@ -135,7 +134,8 @@ final class Fleet implements AutoCloseable {
       cluster.addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(port));
     }
     return api()
-        .createCluster(CreateClusterRequest.newBuilder().setClusterId(id).setCluster(cluster).build());
+        .createCluster(
+            CreateClusterRequest.newBuilder().setClusterId(id).setCluster(cluster).build());
   }
 
   Route createRoute(String id, String pathPrefix, String clusterId) {
@@ -143,7 +143,8 @@ final class Fleet implements AutoCloseable {
   }
 
   Route createRoute(String id, Route route) {
-    return api().createRoute(CreateRouteRequest.newBuilder().setRouteId(id).setRoute(route).build());
+    return api()
+        .createRoute(CreateRouteRequest.newBuilder().setRouteId(id).setRoute(route).build());
   }
 
   static Route routeTo(String pathPrefix, String clusterId) {

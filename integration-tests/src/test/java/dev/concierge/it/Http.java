@@ -45,14 +45,18 @@ final class Http {
    * connection of its own, and reads the answer until the node closes it.
    */
   static RawResponse withHost(int port, String method, String host, String path) {
-    return raw(port, method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n", InputStream.nullInputStream(), 0);
+    return raw(
+        port,
+        method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n",
+        InputStream.nullInputStream(),
+        0);
   }
 
   /**
    * Sends a request with a Content-Length body on a connection of its own, writing on a thread of
    * its own while it reads the answer, as curl does: an answer the node gives before it has read
-   * the whole body (413) is seen even when the node then stops reading. Reads until the node
-   * closes the connection.
+   * the whole body (413) is seen even when the node then stops reading. Reads until the node closes
+   * the connection.
    *
    * @param head the request line and header lines, each ending in CRLF; Content-Length and
    *     "Connection: close" are added

@@ -85,7 +85,8 @@ class MethodRoutingIT {
       StatusRuntimeException lookup =
           catchThrowableOfType(
               StatusRuntimeException.class,
-              () -> fleet.api().getRoute(GetRouteRequest.newBuilder().setName("routes/bad").build()));
+              () ->
+                  fleet.api().getRoute(GetRouteRequest.newBuilder().setName("routes/bad").build()));
       assertThat(lookup).as("routes/bad was stored").isNotNull();
       assertThat(lookup.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
     }

@@ -31,7 +31,8 @@ class PackagedBinaryIT {
           "control plane on 127\\.0\\.0\\.1:(\\d+), proxy on http://127\\.0\\.0\\.1:(\\d+), node admin on http://127\\.0\\.0\\.1:(\\d+)");
 
   @TempDir Path home;
-  private final Path jar = Path.of(System.getProperty("concierge.jar", "../cli/target/concierge.jar"));
+  private final Path jar =
+      Path.of(System.getProperty("concierge.jar", "../cli/target/concierge.jar"));
   private final List<String> quickstartOutput = new CopyOnWriteArrayList<>();
   private Process quickstart;
   private TestBackend one;
@@ -56,8 +57,17 @@ class PackagedBinaryIT {
   @Test
   void quickstartThenClusterRouteCurlAndNodeList() throws Exception {
     quickstart =
-        process(List.of("quickstart", "--data-dir", home.resolve("qs").toString(),
-                "--grpc-port", "0", "--http-port", "0", "--admin-port", "0"))
+        process(
+                List.of(
+                    "quickstart",
+                    "--data-dir",
+                    home.resolve("qs").toString(),
+                    "--grpc-port",
+                    "0",
+                    "--http-port",
+                    "0",
+                    "--admin-port",
+                    "0"))
             .redirectErrorStream(true)
             .start();
     Thread reader = new Thread(() -> readLines(quickstart), "quickstart-output");
@@ -76,7 +86,15 @@ class PackagedBinaryIT {
     int proxyPort = Integer.parseInt(running.group(2));
     assertThat(Files.readString(home.resolve("config"))).contains("token:");
 
-    assertThat(cli("cluster", "create", "web", "--endpoint", one.endpoint(), "--endpoint", two.endpoint()))
+    assertThat(
+            cli(
+                "cluster",
+                "create",
+                "web",
+                "--endpoint",
+                one.endpoint(),
+                "--endpoint",
+                two.endpoint()))
         .satisfies(result -> assertThat(result.exitCode()).isZero());
     assertThat(cli("route", "create", "web", "--path-prefix", "/", "--cluster", "web").exitCode())
         .isZero();
@@ -132,17 +150,17 @@ class PackagedBinaryIT {
     Path out = Files.createTempFile(home, "out", ".txt");
     Path err = Files.createTempFile(home, "err", ".txt");
     Process process =
-        process(List.of(args))
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("concierge %s finishes", List.of(args)).isTrue();
+        process(List.of(args)).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS))
+        .as("concierge %s finishes", List.of(args))
+        .isTrue();
     return new CliResult(process.exitValue(), Files.readString(out), Files.readString(err));
   }
 
   private void readLines(Process process) {
     try (BufferedReader reader =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = reader.readLine(); line != null; line = reader.readLine()) {
         quickstartOutput.add(line);
       }

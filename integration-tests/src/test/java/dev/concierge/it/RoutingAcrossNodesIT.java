@@ -3,10 +3,10 @@ package dev.concierge.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.FieldMask;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.UpdateRouteRequest;
 import dev.concierge.dataplane.DataPlaneServer;
-import com.google.protobuf.FieldMask;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,7 +57,9 @@ class RoutingAcrossNodesIT {
       }
       assertThat(answers).containsOnly("backend-a", "backend-b");
       for (int i = 1; i < answers.size(); i++) {
-        assertThat(answers.get(i)).as("round robin alternates: %s", answers).isNotEqualTo(answers.get(i - 1));
+        assertThat(answers.get(i))
+            .as("round robin alternates: %s", answers)
+            .isNotEqualTo(answers.get(i - 1));
       }
     }
   }

@@ -32,20 +32,21 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The management API accepts a cluster or route exactly when every node compiles it, rule by
- * rule, on the edge cases: one accepted write must never be NACKed by the whole fleet. The API
- * side is a real control plane answering {@code validate_only} creates; the node side is the
- * node's own compiler on a snapshot holding the resource.
+ * The management API accepts a cluster or route exactly when every node compiles it, rule by rule,
+ * on the edge cases: one accepted write must never be NACKed by the whole fleet. The API side is a
+ * real control plane answering {@code validate_only} creates; the node side is the node's own
+ * compiler on a snapshot holding the resource.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RuleAgreementIT {
   private static final String LABEL_63 = "a".repeat(63);
   private static final String NAME_253 =
       String.join(".", LABEL_63, LABEL_63, LABEL_63, "a".repeat(61));
-  private static final Cluster TARGET = Cluster.newBuilder()
-      .setName("clusters/c")
-      .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(8080))
-      .build();
+  private static final Cluster TARGET =
+      Cluster.newBuilder()
+          .setName("clusters/c")
+          .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(8080))
+          .build();
 
   @TempDir static Path dataDir;
   private Fleet fleet;
@@ -53,8 +54,13 @@ class RuleAgreementIT {
   @BeforeAll
   void startControlPlane() throws Exception {
     fleet = Fleet.start(dataDir, 0);
-    fleet.api().createCluster(CreateClusterRequest.newBuilder().setClusterId("c")
-        .setCluster(TARGET.toBuilder().clearName()).build());
+    fleet
+        .api()
+        .createCluster(
+            CreateClusterRequest.newBuilder()
+                .setClusterId("c")
+                .setCluster(TARGET.toBuilder().clearName())
+                .build());
   }
 
   @AfterAll
@@ -78,52 +84,121 @@ class RuleAgreementIT {
 
   Stream<Arguments> routes() {
     List<Arguments> cases = new ArrayList<>();
-    for (String host : List.of("example.com", "API.Example.COM", "*.example.com",
-        "*.a.b.example.com", "localhost", "xn--bcher-kva.example", "10.0.0.5", "[::1]",
-        "[2001:db8::1]", "a1.example.com", LABEL_63 + ".example.com", NAME_253)) {
+    for (String host :
+        List.of(
+            "example.com",
+            "API.Example.COM",
+            "*.example.com",
+            "*.a.b.example.com",
+            "localhost",
+            "xn--bcher-kva.example",
+            "10.0.0.5",
+            "[::1]",
+            "[2001:db8::1]",
+            "a1.example.com",
+            LABEL_63 + ".example.com",
+            NAME_253)) {
       cases.add(route("host " + host, true, r -> r.getMatchBuilder().addHosts(host)));
     }
-    for (String host : List.of("*.com", "*", "*.", "a..b", "example.com.", "-a.com", "a-.com",
-        "a.*.com", "example.com:80", "::1", "[::zz]", "999.1.1.1", "1.2.3", "bücher.example",
-        "under_score.com", "a".repeat(64) + ".example.com", NAME_253 + "a", "")) {
+    for (String host :
+        List.of(
+            "*.com",
+            "*",
+            "*.",
+            "a..b",
+            "example.com.",
+            "-a.com",
+            "a-.com",
+            "a.*.com",
+            "example.com:80",
+            "::1",
+            "[::zz]",
+            "999.1.1.1",
+            "1.2.3",
+            "bücher.example",
+            "under_score.com",
+            "a".repeat(64) + ".example.com",
+            NAME_253 + "a",
+            "")) {
       cases.add(route("host " + host, false, r -> r.getMatchBuilder().addHosts(host)));
     }
-    cases.add(route("hosts differing in case", false,
-        r -> r.getMatchBuilder().addHosts("a.example").addHosts("A.example")));
+    cases.add(
+        route(
+            "hosts differing in case",
+            false,
+            r -> r.getMatchBuilder().addHosts("a.example").addHosts("A.example")));
     for (String path : List.of("/", "/api", "/api/", "/.well-known/x", "/café", "/100%", "/...")) {
       cases.add(route("prefix " + path, true, r -> r.getMatchBuilder().setPathPrefix(path)));
       cases.add(route("exact " + path, true, r -> r.getMatchBuilder().setPathExact(path)));
     }
-    for (String path : List.of("api", "", "/x/../y", "/x/./y", "/x/..", "/x%2e%2e", "/a%2Fb",
-        "/q?x=1", "/a#b", "/a b", "/a\tb")) {
+    for (String path :
+        List.of(
+            "api",
+            "",
+            "/x/../y",
+            "/x/./y",
+            "/x/..",
+            "/x%2e%2e",
+            "/a%2Fb",
+            "/q?x=1",
+            "/a#b",
+            "/a b",
+            "/a\tb")) {
       cases.add(route("prefix " + path, false, r -> r.getMatchBuilder().setPathPrefix(path)));
       cases.add(route("exact " + path, false, r -> r.getMatchBuilder().setPathExact(path)));
     }
-    cases.add(route("string prefix mode", true,
-        r -> r.getMatchBuilder().setPrefixMode(RouteMatch.PrefixMode.STRING)));
-    cases.add(route("prefix mode on an exact path", false, r -> r.getMatchBuilder()
-        .setPathExact("/x").setPrefixMode(RouteMatch.PrefixMode.STRING)));
-    cases.add(route("unknown prefix mode", false,
-        r -> r.getMatchBuilder().setPrefixModeValue(9)));
+    cases.add(
+        route(
+            "string prefix mode",
+            true,
+            r -> r.getMatchBuilder().setPrefixMode(RouteMatch.PrefixMode.STRING)));
+    cases.add(
+        route(
+            "prefix mode on an exact path",
+            false,
+            r ->
+                r.getMatchBuilder()
+                    .setPathExact("/x")
+                    .setPrefixMode(RouteMatch.PrefixMode.STRING)));
+    cases.add(route("unknown prefix mode", false, r -> r.getMatchBuilder().setPrefixModeValue(9)));
     for (String method : List.of("GET", "PURGE", "M-SEARCH", "A".repeat(32))) {
       cases.add(route("method " + method, true, r -> r.getMatchBuilder().addMethods(method)));
     }
     for (String method : List.of("get", "G T", "CONNECT", "TRACE", "", "A".repeat(33))) {
       cases.add(route("method " + method, false, r -> r.getMatchBuilder().addMethods(method)));
     }
-    cases.add(route("a method twice", false,
-        r -> r.getMatchBuilder().addMethods("GET").addMethods("GET")));
+    cases.add(
+        route(
+            "a method twice", false, r -> r.getMatchBuilder().addMethods("GET").addMethods("GET")));
     cases.add(route("no action", false, Route.Builder::clearForward));
     cases.add(route("no cluster", false, r -> r.getForwardBuilder().clearClusters()));
-    cases.add(route("missing cluster", false, r -> r.getForwardBuilder()
-        .setClusters(0, WeightedCluster.newBuilder().setCluster("clusters/gone"))));
-    cases.add(route("cluster listed twice", false, r -> r.getForwardBuilder()
-        .addClusters(WeightedCluster.newBuilder().setCluster("clusters/c"))));
-    cases.add(route("malformed cluster name", false, r -> r.getForwardBuilder()
-        .setClusters(0, WeightedCluster.newBuilder().setCluster("c"))));
+    cases.add(
+        route(
+            "missing cluster",
+            false,
+            r ->
+                r.getForwardBuilder()
+                    .setClusters(0, WeightedCluster.newBuilder().setCluster("clusters/gone"))));
+    cases.add(
+        route(
+            "cluster listed twice",
+            false,
+            r ->
+                r.getForwardBuilder()
+                    .addClusters(WeightedCluster.newBuilder().setCluster("clusters/c"))));
+    cases.add(
+        route(
+            "malformed cluster name",
+            false,
+            r ->
+                r.getForwardBuilder()
+                    .setClusters(0, WeightedCluster.newBuilder().setCluster("c"))));
     for (int weight : new int[] {0, 1000, 1001, -1}) {
-      cases.add(route("split weight " + Integer.toUnsignedString(weight), weight >= 0 && weight <= 1000,
-          r -> r.getForwardBuilder().getClustersBuilder(0).setWeight(weight)));
+      cases.add(
+          route(
+              "split weight " + Integer.toUnsignedString(weight),
+              weight >= 0 && weight <= 1000,
+              r -> r.getForwardBuilder().getClustersBuilder(0).setWeight(weight)));
     }
     cases.add(timeout(Duration.newBuilder().setSeconds(3600).build(), true));
     cases.add(timeout(Duration.newBuilder().setNanos(1_000_000).build(), true));
@@ -132,18 +207,31 @@ class RuleAgreementIT {
     cases.add(timeout(Duration.newBuilder().setSeconds(-1).build(), false));
     cases.add(timeout(Duration.newBuilder().setSeconds(1).setNanos(1_000_000_000).build(), false));
     for (int attempts : new int[] {0, 1, 5, 6, -1}) {
-      cases.add(route("max_attempts " + Integer.toUnsignedString(attempts),
-          attempts >= 0 && attempts <= 5, r -> r.getForwardBuilder().setMaxAttempts(attempts)));
+      cases.add(
+          route(
+              "max_attempts " + Integer.toUnsignedString(attempts),
+              attempts >= 0 && attempts <= 5,
+              r -> r.getForwardBuilder().setMaxAttempts(attempts)));
     }
-    cases.add(route("raw path forwarding", true, r -> r.getForwardBuilder()
-        .setPathForwarding(ForwardAction.PathForwarding.RAW)));
-    cases.add(route("unknown path forwarding", false,
-        r -> r.getForwardBuilder().setPathForwardingValue(7)));
-    cases.add(route("streamed body", true,
-        r -> r.getRequestBodyBuilder().setMode(RequestBodyPolicy.Mode.STREAM)));
+    cases.add(
+        route(
+            "raw path forwarding",
+            true,
+            r -> r.getForwardBuilder().setPathForwarding(ForwardAction.PathForwarding.RAW)));
+    cases.add(
+        route(
+            "unknown path forwarding",
+            false,
+            r -> r.getForwardBuilder().setPathForwardingValue(7)));
+    cases.add(
+        route(
+            "streamed body",
+            true,
+            r -> r.getRequestBodyBuilder().setMode(RequestBodyPolicy.Mode.STREAM)));
     cases.add(route("body of 1 TiB", true, r -> r.getRequestBodyBuilder().setMaxBytes(1L << 40)));
-    cases.add(route("body above 1 TiB", false,
-        r -> r.getRequestBodyBuilder().setMaxBytes((1L << 40) + 1)));
+    cases.add(
+        route(
+            "body above 1 TiB", false, r -> r.getRequestBodyBuilder().setMaxBytes((1L << 40) + 1)));
     cases.add(route("unknown body mode", false, r -> r.getRequestBodyBuilder().setModeValue(5)));
     cases.add(route("description of 256", true, r -> r.setDescription("d".repeat(256))));
     cases.add(route("description of 257", false, r -> r.setDescription("d".repeat(257))));
@@ -158,52 +246,99 @@ class RuleAgreementIT {
 
   Stream<Arguments> clusters() {
     List<Arguments> cases = new ArrayList<>();
-    for (String host : List.of("backend", "backend.internal", "Backend.Example", "backend.local.",
-        "my_service", "xn--bcher-kva.example", "10.0.0.1", "::1", "[::1]", "2001:db8::1",
-        LABEL_63 + ".example", NAME_253)) {
-      cases.add(cluster("endpoint host " + host, true, c -> c.getEndpointsBuilder(0).setHost(host)));
+    for (String host :
+        List.of(
+            "backend",
+            "backend.internal",
+            "Backend.Example",
+            "backend.local.",
+            "my_service",
+            "xn--bcher-kva.example",
+            "10.0.0.1",
+            "::1",
+            "[::1]",
+            "2001:db8::1",
+            LABEL_63 + ".example",
+            NAME_253)) {
+      cases.add(
+          cluster("endpoint host " + host, true, c -> c.getEndpointsBuilder(0).setHost(host)));
     }
-    for (String host : List.of("", "example.com:80", "[::zz]", "999.1.1.1", "a..b", "bücher.example",
-        "-a.example", "http://a", "a".repeat(64) + ".example", NAME_253 + "a")) {
-      cases.add(cluster("endpoint host " + host, false, c -> c.getEndpointsBuilder(0).setHost(host)));
+    for (String host :
+        List.of(
+            "",
+            "example.com:80",
+            "[::zz]",
+            "999.1.1.1",
+            "a..b",
+            "bücher.example",
+            "-a.example",
+            "http://a",
+            "a".repeat(64) + ".example",
+            NAME_253 + "a")) {
+      cases.add(
+          cluster("endpoint host " + host, false, c -> c.getEndpointsBuilder(0).setHost(host)));
     }
     for (int port : new int[] {1, 65535, 0, 65536, -1}) {
-      cases.add(cluster("port " + Integer.toUnsignedString(port), port >= 1 && port <= 65535,
-          c -> c.getEndpointsBuilder(0).setPort(port)));
+      cases.add(
+          cluster(
+              "port " + Integer.toUnsignedString(port),
+              port >= 1 && port <= 65535,
+              c -> c.getEndpointsBuilder(0).setPort(port)));
     }
     for (int weight : new int[] {0, 1000, 1001}) {
-      cases.add(cluster("endpoint weight " + weight, weight <= 1000,
-          c -> c.getEndpointsBuilder(0).setWeight(weight)));
+      cases.add(
+          cluster(
+              "endpoint weight " + weight,
+              weight <= 1000,
+              c -> c.getEndpointsBuilder(0).setWeight(weight)));
     }
     for (int priority : new int[] {0, 127, 128, -1}) {
-      cases.add(cluster("priority " + Integer.toUnsignedString(priority),
-          priority >= 0 && priority <= 127, c -> c.getEndpointsBuilder(0).setPriority(priority)));
+      cases.add(
+          cluster(
+              "priority " + Integer.toUnsignedString(priority),
+              priority >= 0 && priority <= 127,
+              c -> c.getEndpointsBuilder(0).setPriority(priority)));
     }
     cases.add(cluster("no endpoints", false, Cluster.Builder::clearEndpoints));
-    cases.add(cluster("an endpoint twice, in other case", false, c -> c
-        .setEndpoints(0, Endpoint.newBuilder().setHost("b.example").setPort(80))
-        .addEndpoints(Endpoint.newBuilder().setHost("B.example").setPort(80))));
+    cases.add(
+        cluster(
+            "an endpoint twice, in other case",
+            false,
+            c ->
+                c.setEndpoints(0, Endpoint.newBuilder().setHost("b.example").setPort(80))
+                    .addEndpoints(Endpoint.newBuilder().setHost("B.example").setPort(80))));
     cases.add(cluster("unknown lb policy", false, c -> c.setLbPolicyValue(42)));
     for (long seconds : new long[] {1, 60}) {
-      cases.add(cluster("connect timeout " + seconds + "s", true,
-          c -> c.setConnectTimeout(Duration.newBuilder().setSeconds(seconds))));
+      cases.add(
+          cluster(
+              "connect timeout " + seconds + "s",
+              true,
+              c -> c.setConnectTimeout(Duration.newBuilder().setSeconds(seconds))));
     }
-    cases.add(cluster("connect timeout 60.000000001s", false,
-        c -> c.setConnectTimeout(Duration.newBuilder().setSeconds(60).setNanos(1))));
-    cases.add(cluster("connect timeout 0", false,
-        c -> c.setConnectTimeout(Duration.getDefaultInstance())));
+    cases.add(
+        cluster(
+            "connect timeout 60.000000001s",
+            false,
+            c -> c.setConnectTimeout(Duration.newBuilder().setSeconds(60).setNanos(1))));
+    cases.add(
+        cluster(
+            "connect timeout 0", false, c -> c.setConnectTimeout(Duration.getDefaultInstance())));
     cases.add(cluster("description of 257", false, c -> c.setDescription("d".repeat(257))));
     for (String id : List.of("a", "z".repeat(63))) {
-      cases.add(named("cluster id " + id, TARGET.toBuilder().setName("clusters/" + id).build(), true));
+      cases.add(
+          named("cluster id " + id, TARGET.toBuilder().setName("clusters/" + id).build(), true));
     }
     for (String id : List.of("A", "9", "a.b", "z".repeat(64))) {
-      cases.add(named("cluster id " + id, TARGET.toBuilder().setName("clusters/" + id).build(), false));
+      cases.add(
+          named("cluster id " + id, TARGET.toBuilder().setName("clusters/" + id).build(), false));
     }
     return cases.stream();
   }
 
   private static Arguments timeout(Duration timeout, boolean accepted) {
-    return route("timeout " + timeout.getSeconds() + "s+" + timeout.getNanos() + "ns", accepted,
+    return route(
+        "timeout " + timeout.getSeconds() + "s+" + timeout.getNanos() + "ns",
+        accepted,
         r -> r.getForwardBuilder().setTimeout(timeout));
   }
 
@@ -213,7 +348,8 @@ class RuleAgreementIT {
     return Arguments.of(rule, route.build(), accepted);
   }
 
-  private static Arguments cluster(String rule, boolean accepted, Consumer<Cluster.Builder> change) {
+  private static Arguments cluster(
+      String rule, boolean accepted, Consumer<Cluster.Builder> change) {
     Cluster.Builder cluster = TARGET.toBuilder().setName("clusters/x");
     change.accept(cluster);
     return Arguments.of(rule, cluster.build(), accepted);
@@ -227,19 +363,31 @@ class RuleAgreementIT {
     return Route.newBuilder()
         .setName(name)
         .setMatch(RouteMatch.newBuilder().setPathPrefix("/"))
-        .setForward(ForwardAction.newBuilder()
-            .addClusters(WeightedCluster.newBuilder().setCluster(TARGET.getName())))
+        .setForward(
+            ForwardAction.newBuilder()
+                .addClusters(WeightedCluster.newBuilder().setCluster(TARGET.getName())))
         .build();
   }
 
   private boolean apiAccepts(Route route) {
-    return accepted(() -> fleet.api().createRoute(CreateRouteRequest.newBuilder()
-        .setRoute(route).setValidateOnly(true).build()));
+    return accepted(
+        () ->
+            fleet
+                .api()
+                .createRoute(
+                    CreateRouteRequest.newBuilder().setRoute(route).setValidateOnly(true).build()));
   }
 
   private boolean apiAccepts(Cluster cluster) {
-    return accepted(() -> fleet.api().createCluster(CreateClusterRequest.newBuilder()
-        .setCluster(cluster).setValidateOnly(true).build()));
+    return accepted(
+        () ->
+            fleet
+                .api()
+                .createCluster(
+                    CreateClusterRequest.newBuilder()
+                        .setCluster(cluster)
+                        .setValidateOnly(true)
+                        .build()));
   }
 
   private static boolean accepted(Runnable call) {
@@ -247,17 +395,21 @@ class RuleAgreementIT {
       call.run();
       return true;
     } catch (StatusRuntimeException e) {
-      assertThat(e.getStatus().getCode()).as(e.getMessage()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getCode())
+          .as(e.getMessage())
+          .isEqualTo(Status.Code.INVALID_ARGUMENT);
       return false;
     }
   }
 
   private static boolean nodeAccepts(Route route) {
-    return compiles(ConfigSnapshot.newBuilder().setRevision(1).addClusters(TARGET).addRoutes(route));
+    return compiles(
+        ConfigSnapshot.newBuilder().setRevision(1).addClusters(TARGET).addRoutes(route));
   }
 
   private static boolean nodeAccepts(Cluster cluster) {
-    return compiles(ConfigSnapshot.newBuilder().setRevision(1).addClusters(TARGET).addClusters(cluster));
+    return compiles(
+        ConfigSnapshot.newBuilder().setRevision(1).addClusters(TARGET).addClusters(cluster));
   }
 
   private static boolean compiles(ConfigSnapshot.Builder snapshot) {

@@ -67,8 +67,11 @@ class StreamingUploadIT {
    * exchange when the node stops reading the body, before it looks for the answer.
    */
   private Http.RawResponse postReadingAsSending(String path, long length) {
-    return Http.raw(port, "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n",
-        Bodies.pseudoRandom(SEED, length), length);
+    return Http.raw(
+        port,
+        "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+        Bodies.pseudoRandom(SEED, length),
+        length);
   }
 
   @Test

@@ -41,7 +41,9 @@ final class TestBackend implements AutoCloseable {
           exchange.getResponseHeaders().add("X-Backend", name);
           // What arrived of the request body, so a test can compare it with what it sent.
           exchange.getResponseHeaders().add("X-Body-Bytes", Long.toString(bodyBytes));
-          exchange.getResponseHeaders().add("X-Body-Sha256", HexFormat.of().formatHex(sha256.digest()));
+          exchange
+              .getResponseHeaders()
+              .add("X-Body-Sha256", HexFormat.of().formatHex(sha256.digest()));
           // Identity headers the proxy must hide from clients.
           exchange.getResponseHeaders().add("Server", "secret-backend/1.0");
           exchange.getResponseHeaders().add("X-Powered-By", "secret-framework");

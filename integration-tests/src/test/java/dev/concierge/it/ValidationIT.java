@@ -79,7 +79,8 @@ class ValidationIT {
                             .setClusterId("Bad_Name")
                             .setCluster(
                                 Cluster.newBuilder()
-                                    .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(0))
+                                    .addEndpoints(
+                                        Endpoint.newBuilder().setHost("127.0.0.1").setPort(0))
                                     .addEndpoints(Endpoint.newBuilder().setHost("").setPort(80)))
                             .build()));
 
@@ -101,7 +102,8 @@ class ValidationIT {
             () ->
                 fleet
                     .api()
-                    .deleteCluster(DeleteClusterRequest.newBuilder().setName("clusters/web").build()));
+                    .deleteCluster(
+                        DeleteClusterRequest.newBuilder().setName("clusters/web").build()));
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(e.getStatus().getDescription()).contains("routes/web");

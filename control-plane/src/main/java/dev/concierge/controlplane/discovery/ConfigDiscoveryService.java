@@ -62,7 +62,8 @@ public final class ConfigDiscoveryService
             .setSchemaDescriptor(descriptor.getSchemaDescriptor());
     List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
     for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
-      if (method.getMethodDescriptor()
+      if (method
+          .getMethodDescriptor()
           .getFullMethodName()
           .equals(ConfigDiscoveryGrpc.getStreamConfigMethod().getFullMethodName())) {
         @SuppressWarnings("unchecked")

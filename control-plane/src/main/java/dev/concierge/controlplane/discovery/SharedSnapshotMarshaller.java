@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Writes a {@link ConfigResponse} with its snapshot encoded once per revision and shared by every
  * stream: a push to a thousand nodes then costs one encoding and a thousand copies of its bytes,
- * instead of a thousand encodings on the snapshot thread. Only the small rest of each response
- * (the nonce) is encoded per stream. The bytes are exactly what protobuf itself writes. Thread-safe.
+ * instead of a thousand encodings on the snapshot thread. Only the small rest of each response (the
+ * nonce) is encoded per stream. The bytes are exactly what protobuf itself writes. Thread-safe.
  */
 final class SharedSnapshotMarshaller implements MethodDescriptor.Marshaller<ConfigResponse> {
   private static final int SNAPSHOT_FIELD = ConfigResponse.SNAPSHOT_FIELD_NUMBER;

@@ -337,8 +337,8 @@ public final class NodeRegistry implements AutoCloseable {
   }
 
   /**
-   * Stops the writer and saves what is left, once; call it after the streams have ended and
-   * before the store closes. Later changes stay in memory.
+   * Stops the writer and saves what is left, once; call it after the streams have ended and before
+   * the store closes. Later changes stay in memory.
    */
   @Override
   public void close() {

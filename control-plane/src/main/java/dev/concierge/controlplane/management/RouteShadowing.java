@@ -9,9 +9,9 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Finds routes that another route hides entirely, by the nodes' ordering (host tier, path kind
- * and length, methods, then name): such a route is valid but can never match, which is almost
- * always a mistake worth a warning. Only certain shadowing is reported; partial overlap is normal.
+ * Finds routes that another route hides entirely, by the nodes' ordering (host tier, path kind and
+ * length, methods, then name): such a route is valid but can never match, which is almost always a
+ * mistake worth a warning. Only certain shadowing is reported; partial overlap is normal.
  */
 public final class RouteShadowing {
   private RouteShadowing() {}
@@ -27,13 +27,19 @@ public final class RouteShadowing {
         continue;
       }
       if (hides(written, other)) {
-        warnings.add(other.getName() + " can no longer match: " + written.getName()
-            + " takes every request it would (same hosts, path and methods, and its name sorts"
-            + " first)");
+        warnings.add(
+            other.getName()
+                + " can no longer match: "
+                + written.getName()
+                + " takes every request it would (same hosts, path and methods, and its name sorts"
+                + " first)");
       } else if (hides(other, written)) {
-        warnings.add(written.getName() + " can never match: " + other.getName()
-            + " takes every request it would (same hosts, path and methods, and its name sorts"
-            + " first)");
+        warnings.add(
+            written.getName()
+                + " can never match: "
+                + other.getName()
+                + " takes every request it would (same hosts, path and methods, and its name sorts"
+                + " first)");
       }
     }
     return warnings;
@@ -48,17 +54,18 @@ public final class RouteShadowing {
     RouteMatch b = second.getMatch();
     Set<String> firstHosts = lower(a.getHostsList());
     Set<String> secondHosts = lower(b.getHostsList());
-    boolean sameHostTiers = secondHosts.isEmpty()
-        ? firstHosts.isEmpty() : firstHosts.containsAll(secondHosts);
+    boolean sameHostTiers =
+        secondHosts.isEmpty() ? firstHosts.isEmpty() : firstHosts.containsAll(secondHosts);
     if (!sameHostTiers || a.getPathCase() != b.getPathCase()) {
       return false;
     }
-    boolean samePath = switch (a.getPathCase()) {
-      case PATH_EXACT -> a.getPathExact().equals(b.getPathExact());
-      case PATH_PREFIX -> a.getPathPrefix().equals(b.getPathPrefix())
-          && a.getPrefixMode() == b.getPrefixMode();
-      default -> true;
-    };
+    boolean samePath =
+        switch (a.getPathCase()) {
+          case PATH_EXACT -> a.getPathExact().equals(b.getPathExact());
+          case PATH_PREFIX ->
+              a.getPathPrefix().equals(b.getPathPrefix()) && a.getPrefixMode() == b.getPrefixMode();
+          default -> true;
+        };
     if (!samePath) {
       return false;
     }

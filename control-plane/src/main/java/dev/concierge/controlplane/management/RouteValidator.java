@@ -6,7 +6,9 @@ import dev.concierge.api.v1.RouteMatch;
 import java.util.Locale;
 import java.util.function.Predicate;
 
-/** Normalises a route of a write and checks it by the rules every node applies ({@link RouteRules}). */
+/**
+ * Normalises a route of a write and checks it by the rules every node applies ({@link RouteRules}).
+ */
 public final class RouteValidator {
   private RouteValidator() {}
 

@@ -17,11 +17,11 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Checks, before a write is stored, that the configuration it would produce still compiles on
- * every node: the stored clusters and routes with the write applied, run through the same
- * {@link SnapshotRules} as the nodes' compiler. A write that would halt config delivery to the
- * whole fleet is refused instead; so is any write while the stored config is already broken
- * (say, stored by an older version with looser rules), except one that repairs it. Thread-safe.
+ * Checks, before a write is stored, that the configuration it would produce still compiles on every
+ * node: the stored clusters and routes with the write applied, run through the same {@link
+ * SnapshotRules} as the nodes' compiler. A write that would halt config delivery to the whole fleet
+ * is refused instead; so is any write while the stored config is already broken (say, stored by an
+ * older version with looser rules), except one that repairs it. Thread-safe.
  */
 public final class SnapshotPreflight implements Preflight {
   private final Supplier<StoredConfig> config;
@@ -44,28 +44,36 @@ public final class SnapshotPreflight implements Preflight {
   /** {@link #check(ResourceKind, String, Message)} for a name that says its kind. */
   public void check(String name, @Nullable Message next) {
     StoredConfig current = config.get();
-    ConfigSnapshot.Builder candidate = ConfigSnapshot.newBuilder().setRevision(current.revision() + 1);
-    candidate.addAllClusters(replace(current.clusters(), Cluster::getName, name,
-        next instanceof Cluster cluster ? cluster : null));
-    candidate.addAllRoutes(replace(current.routes(), Route::getName, name,
-        next instanceof Route route ? route : null));
+    ConfigSnapshot.Builder candidate =
+        ConfigSnapshot.newBuilder().setRevision(current.revision() + 1);
+    candidate.addAllClusters(
+        replace(
+            current.clusters(),
+            Cluster::getName,
+            name,
+            next instanceof Cluster cluster ? cluster : null));
+    candidate.addAllRoutes(
+        replace(
+            current.routes(), Route::getName, name, next instanceof Route route ? route : null));
     FieldViolations violations = new FieldViolations();
     // A delete of something still referred to is the store's verdict (IN_USE, naming the
     // referrers), which says more than a dangling reference would here.
     String dangling = next == null ? RouteRules.missingCluster(name) : null;
-    SnapshotRules.check(candidate.build(), (field, description) -> {
-      if (!description.equals(dangling)) {
-        violations.add(field, description);
-      }
-    });
+    SnapshotRules.check(
+        candidate.build(),
+        (field, description) -> {
+          if (!description.equals(dangling)) {
+            violations.add(field, description);
+          }
+        });
     if (!violations.isEmpty()) {
-      throw violations.toException("refused: every node would reject the configuration this write"
-          + " leaves");
+      throw violations.toException(
+          "refused: every node would reject the configuration this write" + " leaves");
     }
   }
 
-  private static <T> List<T> replace(List<T> stored, Function<T, String> nameOf,
-      String name, @Nullable T next) {
+  private static <T> List<T> replace(
+      List<T> stored, Function<T, String> nameOf, String name, @Nullable T next) {
     List<T> result = new ArrayList<>(stored.size() + 1);
     boolean replaced = false;
     for (T resource : stored) {

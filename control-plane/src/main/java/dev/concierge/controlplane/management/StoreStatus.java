@@ -31,11 +31,17 @@ final class StoreStatus {
       case ETAG_MISMATCH -> Status.ABORTED.withDescription(e.getMessage()).asRuntimeException();
       case IN_USE -> inUse(e, kind);
       case MISSING_REFERENCE ->
-          new FieldViolations().add("references", String.valueOf(e.getMessage())).toException("invalid request");
+          new FieldViolations()
+              .add("references", String.valueOf(e.getMessage()))
+              .toException("invalid request");
       case INVALID_PAGE_TOKEN ->
-          new FieldViolations().add("page_token", String.valueOf(e.getMessage())).toException("invalid request");
+          new FieldViolations()
+              .add("page_token", String.valueOf(e.getMessage()))
+              .toException("invalid request");
       case INVALID_PAGE_SIZE ->
-          new FieldViolations().add("page_size", String.valueOf(e.getMessage())).toException("invalid request");
+          new FieldViolations()
+              .add("page_size", String.valueOf(e.getMessage()))
+              .toException("invalid request");
       case UNAVAILABLE -> Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
     };
   }

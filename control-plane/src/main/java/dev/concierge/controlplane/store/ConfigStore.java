@@ -58,9 +58,7 @@ public interface ConfigStore extends AutoCloseable {
     saveNodes(List.of(node));
   }
 
-  /**
-   * Inserts or replaces nodes of the registry in one transaction; does not change the revision.
-   */
+  /** Inserts or replaces nodes of the registry in one transaction; does not change the revision. */
   void saveNodes(Collection<Node> nodes);
 
   /** Every node ever saved, ordered by name. */

@@ -41,7 +41,8 @@ class SharedSnapshotMarshallerTest {
     }
     assertThat(marshaller.encodings()).isEqualTo(1);
 
-    ConfigResponse eight = ConfigResponse.newBuilder().setNonce("x").setSnapshot(snapshot(8)).build();
+    ConfigResponse eight =
+        ConfigResponse.newBuilder().setNonce("x").setSnapshot(snapshot(8)).build();
     assertThat(marshaller.stream(eight).readAllBytes()).isEqualTo(eight.toByteArray());
     assertThat(marshaller.parse(marshaller.stream(eight))).isEqualTo(eight);
     assertThat(marshaller.encodings()).isEqualTo(2);

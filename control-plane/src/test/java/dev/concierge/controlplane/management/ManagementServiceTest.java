@@ -217,7 +217,9 @@ class ManagementServiceTest {
                     FieldMask.newBuilder().addPaths("endpoints").addPaths("connect_timeout"))
                 .build());
 
-    assertThat(updated.getEndpointsList()).extracting(Endpoint::getHost).containsExactly("10.0.0.3");
+    assertThat(updated.getEndpointsList())
+        .extracting(Endpoint::getHost)
+        .containsExactly("10.0.0.3");
     assertThat(updated.hasConnectTimeout()).isFalse();
     assertThat(updated.getDescription()).isEqualTo("two");
   }

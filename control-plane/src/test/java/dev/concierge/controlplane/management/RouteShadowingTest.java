@@ -13,38 +13,48 @@ class RouteShadowingTest {
     Route old = route("routes/web", RouteMatch.newBuilder().setPathPrefix("/api"));
     Route written = route("routes/api", RouteMatch.newBuilder().setPathPrefix("/api"));
 
-    assertThat(RouteShadowing.warnings(written, List.of(old, written))).containsExactly(
-        "routes/web can no longer match: routes/api takes every request it would (same hosts,"
-            + " path and methods, and its name sorts first)");
+    assertThat(RouteShadowing.warnings(written, List.of(old, written)))
+        .containsExactly(
+            "routes/web can no longer match: routes/api takes every request it would (same hosts,"
+                + " path and methods, and its name sorts first)");
   }
 
   @Test
   void aNewRouteThatSortsLaterIsTheOneThatCanNeverMatch() {
     Route old = route("routes/a", RouteMatch.newBuilder().addHosts("x.example").setPathExact("/"));
-    Route written = route("routes/b", RouteMatch.newBuilder().addHosts("X.example").setPathExact("/"));
+    Route written =
+        route("routes/b", RouteMatch.newBuilder().addHosts("X.example").setPathExact("/"));
 
     assertThat(RouteShadowing.warnings(written, List.of(old)))
-        .singleElement().asString().startsWith("routes/b can never match: routes/a takes");
+        .singleElement()
+        .asString()
+        .startsWith("routes/b can never match: routes/a takes");
   }
 
   @Test
   void partialOverlapIsNoWarning() {
     Route any = route("routes/a", RouteMatch.newBuilder().setPathPrefix("/"));
-    List<Route> others = List.of(
-        route("routes/b", RouteMatch.newBuilder().setPathPrefix("/api")),
-        route("routes/c", RouteMatch.newBuilder().addHosts("x.example").setPathPrefix("/")),
-        route("routes/d", RouteMatch.newBuilder().setPathPrefix("/").addMethods("GET")),
-        route("routes/e", RouteMatch.newBuilder().setPathPrefix("/")
-            .setPrefixMode(RouteMatch.PrefixMode.STRING)),
-        route("routes/f", RouteMatch.newBuilder().setPathExact("/")));
+    List<Route> others =
+        List.of(
+            route("routes/b", RouteMatch.newBuilder().setPathPrefix("/api")),
+            route("routes/c", RouteMatch.newBuilder().addHosts("x.example").setPathPrefix("/")),
+            route("routes/d", RouteMatch.newBuilder().setPathPrefix("/").addMethods("GET")),
+            route(
+                "routes/e",
+                RouteMatch.newBuilder()
+                    .setPathPrefix("/")
+                    .setPrefixMode(RouteMatch.PrefixMode.STRING)),
+            route("routes/f", RouteMatch.newBuilder().setPathExact("/")));
 
     assertThat(RouteShadowing.warnings(any, others)).isEmpty();
   }
 
   @Test
   void methodsHideOnlyASubsetOfThemselves() {
-    Route getHead = route("routes/a", RouteMatch.newBuilder().setPathPrefix("/")
-        .addMethods("GET").addMethods("HEAD"));
+    Route getHead =
+        route(
+            "routes/a",
+            RouteMatch.newBuilder().setPathPrefix("/").addMethods("GET").addMethods("HEAD"));
     Route get = route("routes/b", RouteMatch.newBuilder().setPathPrefix("/").addMethods("GET"));
     Route post = route("routes/c", RouteMatch.newBuilder().setPathPrefix("/").addMethods("POST"));
 
@@ -54,7 +64,8 @@ class RouteShadowingTest {
 
   @Test
   void moreHostsHideARouteWithFewer() {
-    Route both = route("routes/a", RouteMatch.newBuilder().addHosts("x.example").addHosts("y.example"));
+    Route both =
+        route("routes/a", RouteMatch.newBuilder().addHosts("x.example").addHosts("y.example"));
     Route one = route("routes/b", RouteMatch.newBuilder().addHosts("y.example"));
 
     assertThat(RouteShadowing.hides(both, one)).isTrue();

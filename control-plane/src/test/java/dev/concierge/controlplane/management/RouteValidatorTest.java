@@ -90,9 +90,7 @@ class RouteValidatorTest {
   }
 
   private static List<String> violations(Route route) {
-    return check(route).list().stream()
-        .map(v -> v.getField() + ": " + v.getDescription())
-        .toList();
+    return check(route).list().stream().map(v -> v.getField() + ": " + v.getDescription()).toList();
   }
 
   /** A valid route that sets every field added with methods and body policies, at its limits. */

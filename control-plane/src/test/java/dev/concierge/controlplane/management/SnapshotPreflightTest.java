@@ -19,8 +19,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SnapshotPreflightTest {
-  private static final Cluster WEB = Cluster.newBuilder().setName("clusters/web")
-      .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(8080)).build();
+  private static final Cluster WEB =
+      Cluster.newBuilder()
+          .setName("clusters/web")
+          .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(8080))
+          .build();
   private static final Route GOOD = route("routes/good", "example.com");
   // Stored by an older version whose rules took "*.com".
   private static final Route WILD = route("routes/wild", "*.com");
@@ -37,17 +40,21 @@ class SnapshotPreflightTest {
   @Test
   void refusesAWriteThatLeavesAConfigTheNodesReject() {
     SnapshotPreflight preflight = new SnapshotPreflight(() -> stored(List.of(GOOD)));
-    Route dangling = route("routes/new", "a.example").toBuilder()
-        .setForward(ForwardAction.newBuilder()
-            .addClusters(WeightedCluster.newBuilder().setCluster("clusters/gone")))
-        .build();
+    Route dangling =
+        route("routes/new", "a.example").toBuilder()
+            .setForward(
+                ForwardAction.newBuilder()
+                    .addClusters(WeightedCluster.newBuilder().setCluster("clusters/gone")))
+            .build();
 
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
-        () -> preflight.check("routes/new", dangling));
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class, () -> preflight.check("routes/new", dangling));
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(violations(e)).containsExactly(
-        "routes/new.forward.clusters[0].cluster: cluster \"clusters/gone\" does not exist");
+    assertThat(violations(e))
+        .containsExactly(
+            "routes/new.forward.clusters[0].cluster: cluster \"clusters/gone\" does not exist");
   }
 
   @Test
@@ -61,8 +68,10 @@ class SnapshotPreflightTest {
   void whileTheStoredConfigIsBrokenOnlyARepairPasses() {
     SnapshotPreflight preflight = new SnapshotPreflight(() -> stored(List.of(GOOD, WILD)));
 
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
-        () -> preflight.check("routes/new", route("routes/new", "a.example")));
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () -> preflight.check("routes/new", route("routes/new", "a.example")));
     assertThat(violations(e)).singleElement().asString().startsWith("routes/wild.match.hosts[0]: ");
     assertThat(e.getStatus().getDescription()).startsWith("refused: every node would reject");
 
@@ -73,8 +82,11 @@ class SnapshotPreflightTest {
 
   private static List<String> violations(StatusRuntimeException e) {
     try {
-      return StatusProto.fromThrowable(e).getDetails(0).unpack(BadRequest.class)
-          .getFieldViolationsList().stream()
+      return StatusProto.fromThrowable(e)
+          .getDetails(0)
+          .unpack(BadRequest.class)
+          .getFieldViolationsList()
+          .stream()
           .map(v -> v.getField() + ": " + v.getDescription())
           .toList();
     } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
@@ -87,10 +99,12 @@ class SnapshotPreflightTest {
   }
 
   private static Route route(String name, String host) {
-    return Route.newBuilder().setName(name)
+    return Route.newBuilder()
+        .setName(name)
         .setMatch(RouteMatch.newBuilder().addHosts(host).setPathPrefix("/"))
-        .setForward(ForwardAction.newBuilder()
-            .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web")))
+        .setForward(
+            ForwardAction.newBuilder()
+                .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web")))
         .build();
   }
 }

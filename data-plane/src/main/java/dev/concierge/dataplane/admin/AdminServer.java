@@ -24,9 +24,9 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * The admin port, on its own small Jetty server so that proxy load cannot starve it:
- * {@code GET /ready}, {@code /config} (private keys cleared) and {@code /stats} (the node's
- * report as JSON: counters by route, cluster and unrouted, latency count and percentiles).
+ * The admin port, on its own small Jetty server so that proxy load cannot starve it: {@code GET
+ * /ready}, {@code /config} (private keys cleared) and {@code /stats} (the node's report as JSON:
+ * counters by route, cluster and unrouted, latency count and percentiles).
  */
 public final class AdminServer implements AutoCloseable {
   private static final String JSON = "application/json";
@@ -44,7 +44,8 @@ public final class AdminServer implements AutoCloseable {
     connector.setHost(bindAddress);
     connector.setPort(port);
     server.addConnector(connector);
-    server.setHandler(new AdminHandler(requireNonNull(runtimes, "runtimes"), requireNonNull(stats, "stats")));
+    server.setHandler(
+        new AdminHandler(requireNonNull(runtimes, "runtimes"), requireNonNull(stats, "stats")));
     // Nothing on the admin port is worth waiting for at shutdown.
     server.setStopTimeout(0);
   }
@@ -99,14 +100,18 @@ public final class AdminServer implements AutoCloseable {
     public boolean handle(Request request, Response response, Callback callback)
         throws InvalidProtocolBufferException {
       if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
-        PlainText.write(response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, "method not allowed\n");
+        PlainText.write(
+            response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, "method not allowed\n");
         return true;
       }
       Runtime runtime = runtimes.get();
       switch (Request.getPathInContext(request)) {
         case "/ready" -> {
           if (runtime == null) {
-            PlainText.write(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503,
+            PlainText.write(
+                response,
+                callback,
+                HttpStatus.SERVICE_UNAVAILABLE_503,
                 "not ready: no configuration yet\n");
           } else {
             PlainText.write(response, callback, HttpStatus.OK_200, "ready\n");
@@ -114,14 +119,23 @@ public final class AdminServer implements AutoCloseable {
         }
         case "/config" -> {
           long revision = runtime == null ? -1 : runtime.revision();
-          ConfigSnapshot snapshot = runtime == null
-              ? ConfigSnapshot.getDefaultInstance() : redact(runtime.snapshot());
-          String body = "{\"revision\": " + revision + ", \"snapshot\": "
-              + JsonFormat.printer().print(snapshot) + "}\n";
+          ConfigSnapshot snapshot =
+              runtime == null ? ConfigSnapshot.getDefaultInstance() : redact(runtime.snapshot());
+          String body =
+              "{\"revision\": "
+                  + revision
+                  + ", \"snapshot\": "
+                  + JsonFormat.printer().print(snapshot)
+                  + "}\n";
           PlainText.write(response, callback, HttpStatus.OK_200, JSON, body);
         }
-        case "/stats" -> PlainText.write(response, callback, HttpStatus.OK_200, JSON,
-            JsonFormat.printer().print(readable(stats.currentReport())) + "\n");
+        case "/stats" ->
+            PlainText.write(
+                response,
+                callback,
+                HttpStatus.OK_200,
+                JSON,
+                JsonFormat.printer().print(readable(stats.currentReport())) + "\n");
         default -> PlainText.write(response, callback, HttpStatus.NOT_FOUND_404, "not found\n");
       }
       return true;

@@ -49,7 +49,8 @@ public final class BufferedBody {
   }
 
   static BufferedBody inFile(long length, Path file, ByteBufferPool.Sized pool) {
-    return new BufferedBody(length, null, requireNonNull(file, "file"), requireNonNull(pool, "pool"));
+    return new BufferedBody(
+        length, null, requireNonNull(file, "file"), requireNonNull(pool, "pool"));
   }
 
   /** The body buffered for {@code request}, or null when the stage passed it on unbuffered. */
@@ -90,8 +91,8 @@ public final class BufferedBody {
   }
 
   /**
-   * Closes what file sources hold (an open channel, a pooled buffer) when a reader stopped short;
-   * a source read to its end has closed itself. Called once the request has completed.
+   * Closes what file sources hold (an open channel, a pooled buffer) when a reader stopped short; a
+   * source read to its end has closed itself. Called once the request has completed.
    */
   void close() {
     List<Content.Source> open;

@@ -19,8 +19,10 @@ public final class BufferingPolicyCompiler implements PolicyCompiler<BufferingPo
       return null;
     }
     RequestBodyPolicy body = route.getRequestBody();
-    BufferingPolicy.Mode mode = body.getMode() == RequestBodyPolicy.Mode.STREAM
-        ? BufferingPolicy.Mode.STREAM : BufferingPolicy.Mode.BUFFER;
+    BufferingPolicy.Mode mode =
+        body.getMode() == RequestBodyPolicy.Mode.STREAM
+            ? BufferingPolicy.Mode.STREAM
+            : BufferingPolicy.Mode.BUFFER;
     if (mode == BufferingPolicy.Mode.BUFFER && body.getMaxBytes() == 0) {
       return null; // the default
     }

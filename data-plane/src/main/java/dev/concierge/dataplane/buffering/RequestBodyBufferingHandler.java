@@ -37,37 +37,40 @@ import org.slf4j.LoggerFactory;
  * has delivered it (nginx's default request buffering, the default), or lets it stream upstream as
  * it arrives (large uploads, streaming APIs), with the route's size limit if it has one.
  *
- * <p>Buffering: a body of up to {@link AdmissionPolicy#memoryLimit()} bytes is kept in pooled memory; a
- * larger one is spilled to a temporary file (0600, in {@link AdmissionPolicy#spillDirectory()}),
- * written on the thread pool, never on the thread that reads the client. The next stage gets a
- * request whose {@code read()}/{@code demand()} replay the body, whose {@code getLength()} and
- * {@code Content-Length} are the exact byte count (a chunked body is re-framed; {@code
- * Transfer-Encoding} and {@code Expect} are gone), and whose {@code rewind()} starts the replay
- * over; the body is also pinned as {@link BufferedBody#ATTRIBUTE}. Memory and file are released
- * when the request completes. A request without a body (no or zero {@code Content-Length}, no
- * {@code Transfer-Encoding}) passes straight on.
+ * <p>Buffering: a body of up to {@link AdmissionPolicy#memoryLimit()} bytes is kept in pooled
+ * memory; a larger one is spilled to a temporary file (0600, in {@link
+ * AdmissionPolicy#spillDirectory()}), written on the thread pool, never on the thread that reads
+ * the client. The next stage gets a request whose {@code read()}/{@code demand()} replay the body,
+ * whose {@code getLength()} and {@code Content-Length} are the exact byte count (a chunked body is
+ * re-framed; {@code Transfer-Encoding} and {@code Expect} are gone), and whose {@code rewind()}
+ * starts the replay over; the body is also pinned as {@link BufferedBody#ATTRIBUTE}. Memory and
+ * file are released when the request completes. A request without a body (no or zero {@code
+ * Content-Length}, no {@code Transfer-Encoding}) passes straight on.
  *
  * <p>Streaming: the request goes on at once; a body of unknown length is counted on its way through
  * when the route has a limit ({@link SizeLimitedRequest}).
  *
  * <p>Answers itself, completing the callback: 413 {@code request body too large} when {@code
  * Content-Length} or the bytes read exceed the route's {@link BufferingPolicy#maxBytes()} (when
- * buffering and it is 0: {@link AdmissionPolicy#maxBodySize()}); 408 {@code
- * request body timed out} when the body is not complete within {@link
- * AdmissionPolicy#bodyTimeout()} of the header block, however steadily bytes trickle in; 500 when
- * the spill file cannot be written. Each closes the connection. If the client fails, the callback
- * fails. Non-blocking and thread-safe.
+ * buffering and it is 0: {@link AdmissionPolicy#maxBodySize()}); 408 {@code request body timed out}
+ * when the body is not complete within {@link AdmissionPolicy#bodyTimeout()} of the header block,
+ * however steadily bytes trickle in; 500 when the spill file cannot be written. Each closes the
+ * connection. If the client fails, the callback fails. Non-blocking and thread-safe.
  */
 public final class RequestBodyBufferingHandler extends RouteScopedHandler {
   private static final Logger LOG = LoggerFactory.getLogger(RequestBodyBufferingHandler.class);
+
   /** Size of the staging buffer for spill writes when {@code memoryLimit} is 0. */
   private static final int MIN_STAGING = 8 * 1024;
+
   /** Buffer size for replaying a spilled body. */
   private static final int REPLAY_BUFFER = 16 * 1024;
 
   private final AdmissionPolicy policy;
 
-  /** @param policy the node's limits: memory, spill directory, deadlines, default body limit */
+  /**
+   * @param policy the node's limits: memory, spill directory, deadlines, default body limit
+   */
   public RequestBodyBufferingHandler(AdmissionPolicy policy, Handler next) {
     super(next);
     this.policy = requireNonNull(policy, "policy");
@@ -83,18 +86,21 @@ public final class RequestBodyBufferingHandler extends RouteScopedHandler {
       return next(request, response, callback);
     }
     BufferingPolicy route = context.policies().get(BufferingPolicy.KEY);
-    long maxBody = route.mode() == BufferingPolicy.Mode.STREAM
-        ? route.maxBytes()
-        : route.maxBytes() > 0 ? route.maxBytes() : policy.maxBodySize();
+    long maxBody =
+        route.mode() == BufferingPolicy.Mode.STREAM
+            ? route.maxBytes()
+            : route.maxBytes() > 0 ? route.maxBytes() : policy.maxBodySize();
     if (!chunked && maxBody > 0 && length > maxBody) {
-      ErrorAnswers.writeAndClose(request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413,
-          "request body too large");
+      ErrorAnswers.writeAndClose(
+          request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, "request body too large");
       return true;
     }
     if (route.mode() == BufferingPolicy.Mode.STREAM) {
       // Relayed as it arrives; a chunked body is counted on its way through.
-      return next(chunked && maxBody > 0 ? new SizeLimitedRequest(request, maxBody) : request,
-          response, callback);
+      return next(
+          chunked && maxBody > 0 ? new SizeLimitedRequest(request, maxBody) : request,
+          response,
+          callback);
     }
     new BodyReader(request, response, callback, chunked ? -1 : length, maxBody).start();
     return true;
@@ -132,29 +138,33 @@ public final class RequestBodyBufferingHandler extends RouteScopedHandler {
     private boolean completed;
     private boolean released;
 
-    BodyReader(Request request, Response response, Callback callback, long contentLength,
-        long maxBody) {
+    BodyReader(
+        Request request, Response response, Callback callback, long contentLength, long maxBody) {
       this.request = request;
       this.response = response;
       this.contentLength = contentLength;
       this.maxBody = maxBody;
       this.pool = request.getComponents().getByteBufferPool();
       this.executor = request.getComponents().getExecutor();
-      this.completion = new Callback.Nested(callback) {
-        @Override
-        public void succeeded() {
-          onComplete();
-          super.succeeded();
-        }
+      this.completion =
+          new Callback.Nested(callback) {
+            @Override
+            public void succeeded() {
+              onComplete();
+              super.succeeded();
+            }
 
-        @Override
-        public void failed(Throwable x) {
-          onComplete();
-          super.failed(x);
-        }
-      };
-      this.deadline = request.getComponents().getScheduler()
-          .schedule(this::expire, policy.bodyTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            @Override
+            public void failed(Throwable x) {
+              onComplete();
+              super.failed(x);
+            }
+          };
+      this.deadline =
+          request
+              .getComponents()
+              .getScheduler()
+              .schedule(this::expire, policy.bodyTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     void start() {
@@ -205,10 +215,12 @@ public final class RequestBodyBufferingHandler extends RouteScopedHandler {
         }
         if (bytes.hasRemaining()) {
           if (memory == null) {
-            // Exactly the declared size when it fits; else the limit (at least 8 KiB to stage spills).
-            memoryCapacity = contentLength >= 0 && contentLength <= policy.memoryLimit()
-                ? (int) contentLength
-                : Math.max(policy.memoryLimit(), MIN_STAGING);
+            // Exactly the declared size when it fits; else the limit (at least 8 KiB to stage
+            // spills).
+            memoryCapacity =
+                contentLength >= 0 && contentLength <= policy.memoryLimit()
+                    ? (int) contentLength
+                    : Math.max(policy.memoryLimit(), MIN_STAGING);
             memory = pool.acquire(memoryCapacity, false);
           }
           int n = Math.min(bytes.remaining(), memoryCapacity - memory.remaining());
@@ -250,7 +262,9 @@ public final class RequestBodyBufferingHandler extends RouteScopedHandler {
 
     private void forwardSpilled() {
       Path spilledTo = requireNonNull(file, "spill() created it");
-      forward(BufferedBody.inFile(spilled, spilledTo, new ByteBufferPool.Sized(pool, false, REPLAY_BUFFER)));
+      forward(
+          BufferedBody.inFile(
+              spilled, spilledTo, new ByteBufferPool.Sized(pool, false, REPLAY_BUFFER)));
     }
 
     /** Runs on a pool thread: appends memory to the file. False if the request is over. */
@@ -318,7 +332,11 @@ public final class RequestBodyBufferingHandler extends RouteScopedHandler {
 
     private void expire() {
       if (decided.compareAndSet(false, true)) {
-        ErrorAnswers.writeAndClose(request, response, completion, HttpStatus.REQUEST_TIMEOUT_408,
+        ErrorAnswers.writeAndClose(
+            request,
+            response,
+            completion,
+            HttpStatus.REQUEST_TIMEOUT_408,
             "request body timed out");
       }
     }
@@ -395,7 +413,10 @@ public final class RequestBodyBufferingHandler extends RouteScopedHandler {
 
   private static Path createFile(Path dir) throws IOException {
     try {
-      return Files.createTempFile(dir, "concierge-body-", ".tmp",
+      return Files.createTempFile(
+          dir,
+          "concierge-body-",
+          ".tmp",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException e) {
       // Not a POSIX file system: the platform's default for temporary files applies.
@@ -427,11 +448,12 @@ public final class RequestBodyBufferingHandler extends RouteScopedHandler {
       HttpFields original = request.getHeaders();
       if (original.contains(HttpHeader.TRANSFER_ENCODING) || original.contains(HttpHeader.EXPECT)) {
         // The body is here already: no 100-continue upstream, and a Content-Length for chunked.
-        this.headers = HttpFields.build(original)
-            .remove(HttpHeader.TRANSFER_ENCODING)
-            .remove(HttpHeader.EXPECT)
-            .put(HttpHeader.CONTENT_LENGTH, body.length())
-            .asImmutable();
+        this.headers =
+            HttpFields.build(original)
+                .remove(HttpHeader.TRANSFER_ENCODING)
+                .remove(HttpHeader.EXPECT)
+                .put(HttpHeader.CONTENT_LENGTH, body.length())
+                .asImmutable();
       } else {
         this.headers = original;
       }

@@ -6,9 +6,9 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 
 /**
- * A streamed request whose body (of unknown length) may not exceed a limit: past it, reading
- * fails with 413, which ends the exchange (the client gets 413 if nothing was answered yet). Read
- * by one reader at a time, as every request body is.
+ * A streamed request whose body (of unknown length) may not exceed a limit: past it, reading fails
+ * with 413, which ends the exchange (the client gets 413 if nothing was answered yet). Read by one
+ * reader at a time, as every request body is.
  */
 final class SizeLimitedRequest extends Request.Wrapper {
   private final long limit;
@@ -28,8 +28,9 @@ final class SizeLimitedRequest extends Request.Wrapper {
     read += chunk.remaining();
     if (read > limit) {
       chunk.release();
-      HttpException.RuntimeException tooLarge = new HttpException.RuntimeException(
-          HttpStatus.PAYLOAD_TOO_LARGE_413, "request body too large");
+      HttpException.RuntimeException tooLarge =
+          new HttpException.RuntimeException(
+              HttpStatus.PAYLOAD_TOO_LARGE_413, "request body too large");
       super.fail(tooLarge);
       return Content.Chunk.from(tooLarge, true);
     }

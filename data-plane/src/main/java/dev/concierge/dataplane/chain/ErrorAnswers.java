@@ -6,8 +6,8 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The node's own error answers, all of one shape: {@code text/plain}, the reason on the first
- * line and the request id on the second (also in {@code X-Request-Id}), never an HTML page.
+ * The node's own error answers, all of one shape: {@code text/plain}, the reason on the first line
+ * and the request id on the second (also in {@code X-Request-Id}), never an HTML page.
  * Non-blocking.
  */
 public final class ErrorAnswers {
@@ -16,7 +16,9 @@ public final class ErrorAnswers {
 
   private ErrorAnswers() {}
 
-  /** Writes {@code status} with {@code reason} (one line, no newline) and completes the callback. */
+  /**
+   * Writes {@code status} with {@code reason} (one line, no newline) and completes the callback.
+   */
   public static void write(
       Request request, Response response, Callback callback, int status, String reason) {
     RequestContext context = request == null ? null : RequestContext.of(request);

@@ -15,6 +15,8 @@ public interface PolicyCompiler<P> {
   /** The kind this compiler produces. */
   PolicyKey<P> key();
 
-  /** The compiled policy of {@code route}, which kept the shared rules, or {@code null} for none. */
+  /**
+   * The compiled policy of {@code route}, which kept the shared rules, or {@code null} for none.
+   */
   @Nullable P compile(Route route);
 }

@@ -5,9 +5,9 @@ import static java.util.Objects.requireNonNull;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Names one kind of per-route policy, its type and its null object (what a route without the
- * policy gets). Keys are constants of their feature package; each has a slot index in every
- * {@link PolicySet}, so a stage finds its policy with one array read. Thread-safe.
+ * Names one kind of per-route policy, its type and its null object (what a route without the policy
+ * gets). Keys are constants of their feature package; each has a slot index in every {@link
+ * PolicySet}, so a stage finds its policy with one array read. Thread-safe.
  */
 public final class PolicyKey<P> {
   private static final AtomicInteger NEXT = new AtomicInteger();

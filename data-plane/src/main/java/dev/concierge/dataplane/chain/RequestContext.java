@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RequestContext extends Request.Wrapper implements Callback {
   /**
-   * Set on a request whose failure this context already counted: Jetty then answers it through
-   * its error handler, which must not count it again.
+   * Set on a request whose failure this context already counted: Jetty then answers it through its
+   * error handler, which must not count it again.
    */
   public static final String COUNTED = RequestContext.class.getName() + ".counted";
 
@@ -42,7 +42,10 @@ public final class RequestContext extends Request.Wrapper implements Callback {
    * @param nanoTime the clock of latencies; read now for the start and at completion
    */
   public RequestContext(
-      Request request, Response response, Callback callback, Meter unrouted,
+      Request request,
+      Response response,
+      Callback callback,
+      Meter unrouted,
       LongSupplier nanoTime) {
     super(request);
     this.response = requireNonNull(response, "response");

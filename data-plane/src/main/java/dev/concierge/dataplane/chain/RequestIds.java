@@ -8,8 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * unique across a fleet's nodes and restarts without coordination. Thread-safe.
  */
 public final class RequestIds {
-  private static final String PREFIX =
-      String.format("%08x", new SecureRandom().nextInt());
+  private static final String PREFIX = String.format("%08x", new SecureRandom().nextInt());
   private static final AtomicLong NEXT = new AtomicLong();
 
   private RequestIds() {}

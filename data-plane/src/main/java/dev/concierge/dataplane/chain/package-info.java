@@ -1,4 +1,7 @@
-/** The request chain's shared parts: per-request context, route-scoped stages, the typed per-route policy set and the node's own error answers. */
+/**
+ * The request chain's shared parts: per-request context, route-scoped stages, the typed per-route
+ * policy set and the node's own error answers.
+ */
 @NullMarked
 package dev.concierge.dataplane.chain;
 

@@ -5,8 +5,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The node-lifetime state of one cluster: its balancer position and the state of each endpoint
- * by address ("host:port"), so both survive config swaps. Thread-safe.
+ * The node-lifetime state of one cluster: its balancer position and the state of each endpoint by
+ * address ("host:port"), so both survive config swaps. Thread-safe.
  */
 public final class ClusterState {
   private final AtomicLong position = new AtomicLong();

@@ -8,7 +8,10 @@ import java.util.List;
 
 /** A cluster ready for traffic: its endpoints, balancer, connect timeout and meter. Immutable. */
 public record CompiledCluster(
-    String name, List<Endpoint> endpoints, LoadBalancer balancer, Duration connectTimeout,
+    String name,
+    List<Endpoint> endpoints,
+    LoadBalancer balancer,
+    Duration connectTimeout,
     Meter meter) {
   public CompiledCluster {
     requireNonNull(name, "name");

@@ -6,9 +6,9 @@ import org.jspecify.annotations.Nullable;
 /** Picks an endpoint of one cluster for each try; implementations are thread-safe and lock-free. */
 public interface LoadBalancer {
   /**
-   * The endpoint for the next try: a healthy one not among the first {@code triedCount} of
-   * {@code tried} when there is one, else a tried or unhealthy one, or {@code null} when the
-   * cluster has no endpoint at all.
+   * The endpoint for the next try: a healthy one not among the first {@code triedCount} of {@code
+   * tried} when there is one, else a tried or unhealthy one, or {@code null} when the cluster has
+   * no endpoint at all.
    */
   @Nullable Endpoint pick(Endpoint @Nullable [] tried, int triedCount);
 

@@ -1,4 +1,7 @@
-/** Compiled clusters, endpoints, the weighted split between clusters, balancers, and the node-lifetime endpoint state they read. */
+/**
+ * Compiled clusters, endpoints, the weighted split between clusters, balancers, and the
+ * node-lifetime endpoint state they read.
+ */
 @NullMarked
 package dev.concierge.dataplane.cluster;
 

@@ -6,9 +6,9 @@ import java.time.Duration;
 import java.util.random.RandomGenerator;
 
 /**
- * Exponential backoff with full jitter: the n-th delay is uniform in [0, min(max, initial·2ⁿ)],
- * so a fleet that lost its control plane does not reconnect in lockstep. Not thread-safe: one
- * per reconnect loop.
+ * Exponential backoff with full jitter: the n-th delay is uniform in [0, min(max, initial·2ⁿ)], so
+ * a fleet that lost its control plane does not reconnect in lockstep. Not thread-safe: one per
+ * reconnect loop.
  */
 public final class Backoff {
   private final long initialNanos;
@@ -27,8 +27,8 @@ public final class Backoff {
 
   /**
    * 250 ms doubling up to 2 s: a node is back within about 2 s of its control plane's return,
-   * however long the outage, while a thousand nodes spread their attempts over those 2 s (about
-   * 500 attempts a second, which one control plane answers easily).
+   * however long the outage, while a thousand nodes spread their attempts over those 2 s (about 500
+   * attempts a second, which one control plane answers easily).
    */
   public static Backoff defaults(RandomGenerator random) {
     return new Backoff(Duration.ofMillis(250), Duration.ofSeconds(2), random);

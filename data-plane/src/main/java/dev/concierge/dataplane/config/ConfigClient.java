@@ -1,8 +1,8 @@
 package dev.concierge.dataplane.config;
 
-import dev.concierge.api.rules.ConfigProtocol;
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.rules.ConfigProtocol;
 import dev.concierge.api.v1.ConfigDiscoveryGrpc;
 import dev.concierge.api.v1.ConfigRequest;
 import dev.concierge.api.v1.ConfigResponse;
@@ -27,12 +27,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The node's side of {@code ConfigDiscovery.StreamConfig}: identifies the node, compiles each
  * pushed snapshot, swaps it in and ACKs, or NACKs with the compiler's problems and keeps the old
- * runtime. When the stream breaks it moves to the next control plane after a jittered backoff;
- * an attempt waits for its connection for one backoff window, then moves on. The node keeps
- * serving throughout. Thread-safe.
+ * runtime. When the stream breaks it moves to the next control plane after a jittered backoff; an
+ * attempt waits for its connection for one backoff window, then moves on. The node keeps serving
+ * throughout. Thread-safe.
  */
 public final class ConfigClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigClient.class);
+
   /** The shortest wait for a connection before an attempt is abandoned for the next one. */
   private static final Duration MIN_ATTEMPT = Duration.ofMillis(250);
 
@@ -45,8 +46,10 @@ public final class ConfigClient implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
 
   private final Object lock = new Object();
+
   /** Guarded by {@link #lock}. */
   private @Nullable ClientCallStreamObserver<ConfigRequest> stream;
+
   /** Guarded by {@link #lock}. */
   private boolean closed;
 
@@ -63,7 +66,8 @@ public final class ConfigClient implements AutoCloseable {
       Backoff backoff,
       ScheduledExecutorService scheduler) {
     this.channels = requireNonNull(channels, "channels");
-    this.node = requireNonNull(node, "node").toBuilder().setProtocolVersion(ConfigProtocol.VERSION).build();
+    this.node =
+        requireNonNull(node, "node").toBuilder().setProtocolVersion(ConfigProtocol.VERSION).build();
     this.compiler = requireNonNull(compiler, "compiler");
     this.runtimes = requireNonNull(runtimes, "runtimes");
     this.onApplied = requireNonNull(onApplied, "onApplied");
@@ -104,15 +108,19 @@ public final class ConfigClient implements AutoCloseable {
   }
 
   /**
-   * Ends an attempt whose channel is still not connected after its window, and starts the next
-   * one, on the next control plane: the attempts of a node follow its jittered backoff, and it is
-   * back within one window (at most the backoff's cap) of its control plane's return.
+   * Ends an attempt whose channel is still not connected after its window, and starts the next one,
+   * on the next control plane: the attempts of a node follow its jittered backoff, and it is back
+   * within one window (at most the backoff's cap) of its control plane's return.
    */
   private void abandonIfNotConnected(Listener listener) {
     synchronized (lock) {
       ClientCallStreamObserver<ConfigRequest> current = stream;
-      if (closed || current == null || current != listener.requests || listener.answered
-          || listener.ended || channels.state() == ConnectivityState.READY) {
+      if (closed
+          || current == null
+          || current != listener.requests
+          || listener.answered
+          || listener.ended
+          || channels.state() == ConnectivityState.READY) {
         return; // replaced, answered, or on its way over a live connection
       }
       listener.abandoned = true;
@@ -133,8 +141,12 @@ public final class ConfigClient implements AutoCloseable {
       channels.failover();
       delay = backoff.next();
     }
-    LOG.warn("config stream to {} ended ({}); retrying {} in {} ms", target,
-        Status.fromThrowable(cause).getCode(), channels.currentTarget(), delay.toMillis());
+    LOG.warn(
+        "config stream to {} ended ({}); retrying {} in {} ms",
+        target,
+        Status.fromThrowable(cause).getCode(),
+        channels.currentTarget(),
+        delay.toMillis());
     scheduleLogged(this::connect, delay);
   }
 
@@ -157,14 +169,17 @@ public final class ConfigClient implements AutoCloseable {
   /** Answers one pushed snapshot: ACK if applied, NACK with the problems otherwise. */
   ConfigRequest apply(ConfigResponse response) {
     ConfigSnapshot snapshot = response.getSnapshot();
-    ConfigRequest.Builder answer = ConfigRequest.newBuilder()
-        .setRevision(snapshot.getRevision())
-        .setResponseNonce(response.getNonce());
+    ConfigRequest.Builder answer =
+        ConfigRequest.newBuilder()
+            .setRevision(snapshot.getRevision())
+            .setResponseNonce(response.getNonce());
     try {
       long start = System.nanoTime();
       Runtime runtime = compiler.compile(snapshot);
       runtimes.set(runtime);
-      LOG.info("applied configuration revision {} (compiled in {} ms)", snapshot.getRevision(),
+      LOG.info(
+          "applied configuration revision {} (compiled in {} ms)",
+          snapshot.getRevision(),
           (System.nanoTime() - start) / 1_000_000);
       onApplied.accept(snapshot);
     } catch (CompileException e) {
@@ -191,10 +206,13 @@ public final class ConfigClient implements AutoCloseable {
   private final class Listener implements ClientResponseObserver<ConfigRequest, ConfigResponse> {
     private final String target;
     private @Nullable ClientCallStreamObserver<ConfigRequest> requests;
+
     /** Guarded by the client's lock. */
     private boolean answered;
+
     /** Guarded by the client's lock: cancelled by us to move on; its end is no failure. */
     private boolean abandoned;
+
     /** Guarded by the client's lock: failed or completed; a reconnect is scheduled. */
     private boolean ended;
 

@@ -54,13 +54,16 @@ public final class ControlPlaneChannels implements AutoCloseable {
     }
     int i = current.get();
     if (channels[i] == null) {
-      channels[i] = Grpc.newChannelBuilder(targets.get(i), InsecureChannelCredentials.create())
-          // Not below the server's default permitKeepAliveTime (5 min), which would earn a GOAWAY.
-          .keepAliveTime(5, TimeUnit.MINUTES)
-          .keepAliveTimeout(20, TimeUnit.SECONDS)
-          .build();
-      authenticated[i] = ClientInterceptors.intercept(
-          channels[i], MetadataUtils.newAttachHeadersInterceptor(credentials));
+      channels[i] =
+          Grpc.newChannelBuilder(targets.get(i), InsecureChannelCredentials.create())
+              // Not below the server's default permitKeepAliveTime (5 min), which would earn a
+              // GOAWAY.
+              .keepAliveTime(5, TimeUnit.MINUTES)
+              .keepAliveTimeout(20, TimeUnit.SECONDS)
+              .build();
+      authenticated[i] =
+          ClientInterceptors.intercept(
+              channels[i], MetadataUtils.newAttachHeadersInterceptor(credentials));
     }
     return authenticated[i];
   }

@@ -20,12 +20,13 @@ import java.util.Set;
 
 /**
  * The last applied snapshot on local disk, so that a node can start while the control plane is
- * down. It holds private keys: the file is 0600 and replaced atomically (temp file, then move),
- * so a crash leaves either the old or the new snapshot, never half of one. Thread-safe.
+ * down. It holds private keys: the file is 0600 and replaced atomically (temp file, then move), so
+ * a crash leaves either the old or the new snapshot, never half of one. Thread-safe.
  */
 public final class LastGoodSnapshot {
   static final String FILE_NAME = "last-good-snapshot.pb";
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
 
   private final Path dir;
   private final Path file;
@@ -48,9 +49,10 @@ public final class LastGoodSnapshot {
   public synchronized void save(ConfigSnapshot snapshot) throws IOException {
     Files.createDirectories(dir);
     boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-    FileAttribute<?>[] attrs = posix
-        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)}
-        : new FileAttribute<?>[0];
+    FileAttribute<?>[] attrs =
+        posix
+            ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)}
+            : new FileAttribute<?>[0];
     Path temp = Files.createTempFile(dir, FILE_NAME, ".tmp", attrs);
     try {
       try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {

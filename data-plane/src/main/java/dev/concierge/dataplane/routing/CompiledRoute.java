@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import dev.concierge.dataplane.chain.Meter;
 import dev.concierge.dataplane.chain.PolicySet;
 import java.util.List;
-import org.eclipse.jetty.server.Request;
 
 /**
  * A route ready for matching: its host patterns and path for the index, the predicates that decide
@@ -35,8 +34,8 @@ public record CompiledRoute(
     /** The canonical path equals {@code path}. */
     EXACT,
     /**
-     * The canonical path is {@code path} or continues it with a new segment ("/" follows); a
-     * prefix ending in "/" matches any continuation.
+     * The canonical path is {@code path} or continues it with a new segment ("/" follows); a prefix
+     * ending in "/" matches any continuation.
      */
     SEGMENT_PREFIX,
     /** The canonical path starts with {@code path} (plain string prefix). */

@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Finds the most specific route for a host and path. Built once per runtime; lookups only read.
  *
- * <p>Host tiers, most specific first: the exact host, then wildcards from the longest suffix to
- * the shortest, then routes without hosts. Within a tier: exact path, then the longest prefix, then
+ * <p>Host tiers, most specific first: the exact host, then wildcards from the longest suffix to the
+ * shortest, then routes without hosts. Within a tier: exact path, then the longest prefix, then
  * routes without a path predicate; equal routes are ordered by name. A tier with no route for the
  * path falls through to the next. Thread-safe.
  */
@@ -21,12 +21,15 @@ public final class RouteTable {
   private static final Comparator<CompiledRoute> SPECIFICITY =
       Comparator.comparingInt(RouteTable::pathRank)
           .thenComparing(Comparator.comparingInt((CompiledRoute r) -> r.path().length()).reversed())
-          .thenComparing(Comparator.comparingInt((CompiledRoute r) -> r.predicates().size()).reversed())
+          .thenComparing(
+              Comparator.comparingInt((CompiledRoute r) -> r.predicates().size()).reversed())
           .thenComparing(CompiledRoute::name);
 
   private final Map<String, Tier> exactHosts;
+
   /** Keyed by the suffix including its leading dot: "*.example.com" is ".example.com". */
   private final Map<String, Tier> wildcardHosts;
+
   private final Tier anyHost;
   private final int routeCount;
 
@@ -74,7 +77,8 @@ public final class RouteTable {
    * @param canonicalPath the normalised request path (dot segments resolved, parameters removed)
    * @param request what the routes' predicates test (method, ...)
    */
-  public @Nullable CompiledRoute find(String host, String canonicalPath, @Nullable Request request) {
+  public @Nullable CompiledRoute find(
+      String host, String canonicalPath, @Nullable Request request) {
     String name = normaliseHost(host);
     if (name != null && !name.isEmpty()) {
       Tier tier = exactHosts.get(name);

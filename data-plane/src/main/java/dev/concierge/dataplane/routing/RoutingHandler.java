@@ -16,19 +16,21 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Request path, stage 1: reads the route table in force once, refuses what no route may carry, finds the route
- * for the request (host, canonical path, predicates) and pins it on the request's
+ * Request path, stage 1: reads the route table in force once, refuses what no route may carry,
+ * finds the route for the request (host, canonical path, predicates) and pins it on the request's
  * {@link RequestContext}, so every later stage, and the whole life of the request, uses it.
  *
- * <p>Completes the callback itself only when it answers: 405 for CONNECT and TRACE (a reverse
- * proxy tunnels nothing and echoes nothing), 501 for a transfer coding other than a lone {@code
- * chunked} (it would be silently dropped), 503 {@code no configuration yet} before the first
- * configuration, 404 {@code no route} when nothing matches. Non-blocking.
+ * <p>Completes the callback itself only when it answers: 405 for CONNECT and TRACE (a reverse proxy
+ * tunnels nothing and echoes nothing), 501 for a transfer coding other than a lone {@code chunked}
+ * (it would be silently dropped), 503 {@code no configuration yet} before the first configuration,
+ * 404 {@code no route} when nothing matches. Non-blocking.
  */
 public final class RoutingHandler extends Handler.Wrapper {
   private final Supplier<RouteTable> routes;
 
-  /** @param routes the route table in force, read once per request; {@code null} before any */
+  /**
+   * @param routes the route table in force, read once per request; {@code null} before any
+   */
   public RoutingHandler(Supplier<RouteTable> routes, Handler next) {
     super(next);
     this.routes = requireNonNull(routes, "routes");
@@ -46,19 +48,27 @@ public final class RoutingHandler extends Handler.Wrapper {
     String method = request.getMethod();
     if (HttpMethod.CONNECT.is(method) || HttpMethod.TRACE.is(method)) {
       response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH");
-      ErrorAnswers.write(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405,
+      ErrorAnswers.write(
+          request,
+          response,
+          callback,
+          HttpStatus.METHOD_NOT_ALLOWED_405,
           method + " is not allowed");
       return true;
     }
     if (request.getLength() < 0 && !transferCodingIsChunked(request)) {
-      ErrorAnswers.writeAndClose(request, response, callback, HttpStatus.NOT_IMPLEMENTED_501,
+      ErrorAnswers.writeAndClose(
+          request,
+          response,
+          callback,
+          HttpStatus.NOT_IMPLEMENTED_501,
           "transfer coding not implemented (only chunked)");
       return true;
     }
     RouteTable table = routes.get();
     if (table == null) {
-      ErrorAnswers.write(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503,
-          "no configuration yet");
+      ErrorAnswers.write(
+          request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "no configuration yet");
       return true;
     }
     String host = request.getHeaders().get(HttpHeader.HOST);

@@ -2,7 +2,9 @@ package dev.concierge.dataplane.runtime;
 
 import java.util.List;
 
-/** A snapshot that cannot be served; the message lists every problem, one per line, with its path. */
+/**
+ * A snapshot that cannot be served; the message lists every problem, one per line, with its path.
+ */
 public final class CompileException extends Exception {
   private final List<String> problems;
 

@@ -3,8 +3,8 @@ package dev.concierge.dataplane.runtime;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.v1.ConfigSnapshot;
-import dev.concierge.dataplane.routing.RouteTable;
 import dev.concierge.dataplane.cluster.CompiledCluster;
+import dev.concierge.dataplane.routing.RouteTable;
 import java.util.Map;
 
 /**
@@ -19,7 +19,10 @@ import java.util.Map;
 // plane, so it waits until the branches now in flight have merged.
 @SuppressWarnings("JavaLangClash")
 public record Runtime(
-    long revision, RouteTable routes, Map<String, CompiledCluster> clusters, ConfigSnapshot snapshot) {
+    long revision,
+    RouteTable routes,
+    Map<String, CompiledCluster> clusters,
+    ConfigSnapshot snapshot) {
   public Runtime {
     requireNonNull(routes, "routes");
     clusters = Map.copyOf(clusters);
@@ -29,11 +32,12 @@ public record Runtime(
   /** The endpoint addresses of each cluster, by cluster name: what node-lifetime state to keep. */
   public Map<String, java.util.Set<String>> endpointAddresses() {
     Map<String, java.util.Set<String>> addresses = new java.util.HashMap<>();
-    clusters.forEach((name, cluster) -> {
-      java.util.Set<String> set = new java.util.HashSet<>();
-      cluster.endpoints().forEach(e -> set.add(e.address()));
-      addresses.put(name, set);
-    });
+    clusters.forEach(
+        (name, cluster) -> {
+          java.util.Set<String> set = new java.util.HashSet<>();
+          cluster.endpoints().forEach(e -> set.add(e.address()));
+          addresses.put(name, set);
+        });
     return addresses;
   }
 

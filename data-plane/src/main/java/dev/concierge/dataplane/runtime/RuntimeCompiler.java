@@ -85,13 +85,23 @@ public final class RuntimeCompiler {
     List<Endpoint> endpoints = new ArrayList<>();
     ClusterState state = this.endpoints.cluster(cluster.getName());
     for (var e : cluster.getEndpointsList()) {
-      endpoints.add(new Endpoint(e.getHost(), e.getPort(), Math.max(1, e.getWeight()),
-          e.getPriority(), state.endpoint(Endpoint.addressOf(e.getHost(), e.getPort()))));
+      endpoints.add(
+          new Endpoint(
+              e.getHost(),
+              e.getPort(),
+              Math.max(1, e.getWeight()),
+              e.getPriority(),
+              state.endpoint(Endpoint.addressOf(e.getHost(), e.getPort()))));
     }
-    Duration connectTimeout = cluster.hasConnectTimeout()
-        ? toDuration(cluster.getConnectTimeout()) : DEFAULT_CONNECT_TIMEOUT;
-    return new CompiledCluster(cluster.getName(), endpoints,
-        RoundRobinBalancer.of(endpoints, state.position()), connectTimeout,
+    Duration connectTimeout =
+        cluster.hasConnectTimeout()
+            ? toDuration(cluster.getConnectTimeout())
+            : DEFAULT_CONNECT_TIMEOUT;
+    return new CompiledCluster(
+        cluster.getName(),
+        endpoints,
+        RoundRobinBalancer.of(endpoints, state.position()),
+        connectTimeout,
         stats.cluster(cluster.getName()));
   }
 
@@ -104,17 +114,21 @@ public final class RuntimeCompiler {
         hosts.add(lower);
       }
     }
-    PathKind kind = switch (match.getPathCase()) {
-      case PATH_EXACT -> PathKind.EXACT;
-      case PATH_PREFIX -> match.getPrefixMode() == RouteMatch.PrefixMode.STRING
-          ? PathKind.STRING_PREFIX : PathKind.SEGMENT_PREFIX;
-      default -> PathKind.ANY;
-    };
-    String matchPath = switch (kind) {
-      case EXACT -> match.getPathExact();
-      case SEGMENT_PREFIX, STRING_PREFIX -> match.getPathPrefix();
-      default -> "";
-    };
+    PathKind kind =
+        switch (match.getPathCase()) {
+          case PATH_EXACT -> PathKind.EXACT;
+          case PATH_PREFIX ->
+              match.getPrefixMode() == RouteMatch.PrefixMode.STRING
+                  ? PathKind.STRING_PREFIX
+                  : PathKind.SEGMENT_PREFIX;
+          default -> PathKind.ANY;
+        };
+    String matchPath =
+        switch (kind) {
+          case EXACT -> match.getPathExact();
+          case SEGMENT_PREFIX, STRING_PREFIX -> match.getPathPrefix();
+          default -> "";
+        };
     List<RequestPredicate> predicates = new ArrayList<>();
     if (match.getMethodsCount() > 0) {
       predicates.add(MethodPredicate.of(match.getMethodsList()));
@@ -124,8 +138,14 @@ public final class RuntimeCompiler {
     for (PolicyCompiler<?> compiler : policies) {
       compilePolicy(compiler, route, policySet);
     }
-    return new CompiledRoute(route.getName(), hosts, kind, matchPath, predicates,
-        policySet.build(), stats.route(route.getName()));
+    return new CompiledRoute(
+        route.getName(),
+        hosts,
+        kind,
+        matchPath,
+        predicates,
+        policySet.build(),
+        stats.route(route.getName()));
   }
 
   private static <P> void compilePolicy(
@@ -138,12 +158,14 @@ public final class RuntimeCompiler {
 
   private static ForwardPolicy compileForward(
       ForwardAction forward, Map<String, CompiledCluster> clusters) {
-    Duration timeout = forward.hasTimeout()
-        ? toDuration(forward.getTimeout()) : DEFAULT_ROUTE_TIMEOUT;
-    int maxAttempts = forward.getMaxAttempts() == 0
-        ? RouteRules.DEFAULT_ATTEMPTS : forward.getMaxAttempts();
-    RequestRewrite rewrite = forward.getPathForwarding() == ForwardAction.PathForwarding.RAW
-        ? RequestRewrite.of(RequestRewrite.PathForm.RAW) : RequestRewrite.defaults();
+    Duration timeout =
+        forward.hasTimeout() ? toDuration(forward.getTimeout()) : DEFAULT_ROUTE_TIMEOUT;
+    int maxAttempts =
+        forward.getMaxAttempts() == 0 ? RouteRules.DEFAULT_ATTEMPTS : forward.getMaxAttempts();
+    RequestRewrite rewrite =
+        forward.getPathForwarding() == ForwardAction.PathForwarding.RAW
+            ? RequestRewrite.of(RequestRewrite.PathForm.RAW)
+            : RequestRewrite.defaults();
     List<ClusterSplit.Share> shares = new ArrayList<>();
     for (WeightedCluster wc : forward.getClustersList()) {
       // SnapshotRules, checked first, refuses a route that names an unknown cluster.

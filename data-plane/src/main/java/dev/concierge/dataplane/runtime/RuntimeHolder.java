@@ -6,8 +6,8 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The runtime currently in force. Request code reads it once per request and keeps what it read,
- * so a swap never changes a request half-way. Thread-safe.
+ * The runtime currently in force. Request code reads it once per request and keeps what it read, so
+ * a swap never changes a request half-way. Thread-safe.
  */
 public final class RuntimeHolder {
   private final AtomicReference<Runtime> current = new AtomicReference<>();
@@ -15,10 +15,12 @@ public final class RuntimeHolder {
 
   /** A holder with nothing to do on a swap. */
   public RuntimeHolder() {
-    this(runtime -> { });
+    this(runtime -> {});
   }
 
-  /** @param onSwap told of each runtime put in force, after the swap (prunes node-lifetime state) */
+  /**
+   * @param onSwap told of each runtime put in force, after the swap (prunes node-lifetime state)
+   */
   public RuntimeHolder(Consumer<Runtime> onSwap) {
     this.onSwap = java.util.Objects.requireNonNull(onSwap, "onSwap");
   }

@@ -1,4 +1,7 @@
-/** Config path, step 4: compiles a ConfigSnapshot into the immutable Runtime that request handling reads. */
+/**
+ * Config path, step 4: compiles a ConfigSnapshot into the immutable Runtime that request handling
+ * reads.
+ */
 @NullMarked
 package dev.concierge.dataplane.runtime;
 

@@ -34,9 +34,9 @@ import org.slf4j.LoggerFactory;
  * HttpConnection} whose {@link HttpParser} reports its state changes: leaving {@code START} is the
  * first byte of a request, reaching {@code CONTENT} or later is the end of the header block. The
  * parser runs on whichever thread fills the connection; the timer on the connector's scheduler,
- * scheduled only if a parse call ends inside a header block (see {@code pending}).
- * {@code HttpConnection} lives in Jetty's {@code internal} package: re-check on Jetty upgrades
- * ({@code HeaderDeadlineTest} fails if the hook stops firing).
+ * scheduled only if a parse call ends inside a header block (see {@code pending}). {@code
+ * HttpConnection} lives in Jetty's {@code internal} package: re-check on Jetty upgrades ({@code
+ * HeaderDeadlineTest} fails if the hook stops firing).
  */
 public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory {
   private static final Logger LOG = LoggerFactory.getLogger(HeaderDeadlineConnectionFactory.class);
@@ -84,11 +84,12 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
       // only keeps "this" and calls back once parsing starts. The request handler is private to
       // HttpConnection; the parser Jetty would build hands it over.
       HttpParser plain = super.newHttpParser(compliance);
-      HttpParser parser = new DeadlineParser(
-          (HttpParser.RequestHandler) plain.getHandler(),
-          getHttpConfiguration().getRequestHeaderSize(),
-          compliance,
-          this);
+      HttpParser parser =
+          new DeadlineParser(
+              (HttpParser.RequestHandler) plain.getHandler(),
+              getHttpConfiguration().getRequestHeaderSize(),
+              compliance,
+              this);
       parser.setHeaderCacheSize(plain.getHeaderCacheSize());
       parser.setHeaderCacheCaseSensitive(plain.isHeaderCacheCaseSensitive());
       return parser;
@@ -167,8 +168,10 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
         return;
       }
       if (LOG.isDebugEnabled()) {
-        LOG.debug("closing {}: request header block not complete within {} ms",
-            endPoint.getRemoteSocketAddress(), timeoutMillis);
+        LOG.debug(
+            "closing {}: request header block not complete within {} ms",
+            endPoint.getRemoteSocketAddress(),
+            timeoutMillis);
       }
       endPoint.close(new TimeoutException("request header timed out"));
     }

@@ -9,10 +9,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The proxy port's thread pool. Jetty's HTTP/1.1 connection hands itself to the pool after every
  * request that completes asynchronously (to look for a pipelined request), and a proxied request
- * always does: one thread wake-up and context switch per request, usually to find nothing to
- * read. When the whole handler tree is non-blocking, that resumption runs on the completing
- * thread instead (for the lean transport: the selector thread serving both legs), as Jetty does
- * itself when a request completes while still being handled. Every other task is queued.
+ * always does: one thread wake-up and context switch per request, usually to find nothing to read.
+ * When the whole handler tree is non-blocking, that resumption runs on the completing thread
+ * instead (for the lean transport: the selector thread serving both legs), as Jetty does itself
+ * when a request completes while still being handled. Every other task is queued.
  */
 public final class InlineResumeThreadPool extends QueuedThreadPool {
   private volatile @Nullable Server server;

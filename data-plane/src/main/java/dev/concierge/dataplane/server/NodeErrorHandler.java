@@ -26,8 +26,13 @@ public final class NodeErrorHandler extends ErrorHandler {
   }
 
   @Override
-  protected void generateResponse(Request request, Response response, int code, String message,
-      Throwable cause, Callback callback) {
+  protected void generateResponse(
+      Request request,
+      Response response,
+      int code,
+      String message,
+      Throwable cause,
+      Callback callback) {
     if (request.getAttribute(RequestContext.COUNTED) == null) {
       unrouted.record(code, 0, 0);
     }

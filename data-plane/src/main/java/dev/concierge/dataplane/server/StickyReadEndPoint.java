@@ -17,30 +17,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A socket endpoint that keeps read interest registered with the selector between reads, and
- * skips the read system call when the socket is known to be drained.
+ * A socket endpoint that keeps read interest registered with the selector between reads, and skips
+ * the read system call when the socket is known to be drained.
  *
- * <p>Jetty's endpoint removes read interest from the key each time the socket is selected
- * readable and adds it back when the connection next asks to read: for a proxied request that is
- * two {@code epoll_ctl} calls on the client connection (it waits for the upstream response with
- * no read pending), plus a selector update queued under a lock each time. And when a response
- * completes, Jetty's HTTP/1.1 connection reads twice to look for a pipelined request before it
- * asks to be told of one: two {@code read} calls that return nothing. Measured on the 1 KiB proxy
- * benchmark, those four system calls were the whole difference in system time per request
- * between the node and nginx (which registers each socket once, edge-triggered).
+ * <p>Jetty's endpoint removes read interest from the key each time the socket is selected readable
+ * and adds it back when the connection next asks to read: for a proxied request that is two {@code
+ * epoll_ctl} calls on the client connection (it waits for the upstream response with no read
+ * pending), plus a selector update queued under a lock each time. And when a response completes,
+ * Jetty's HTTP/1.1 connection reads twice to look for a pipelined request before it asks to be told
+ * of one: two {@code read} calls that return nothing. Measured on the 1 KiB proxy benchmark, those
+ * four system calls were the whole difference in system time per request between the node and nginx
+ * (which registers each socket once, edge-triggered).
  *
- * <p>Here read interest stays registered (epoll is level-triggered, so nothing is ever missed):
- * it is removed only when the socket turns readable while nobody wants to read, so an unexpected
- * sender cannot make the selector spin, and added back, by a key update, on the next read
- * interest. A read that returns fewer bytes than the buffer had room for means the socket's
- * receive queue was empty at that instant; until the selector reports the socket readable again,
- * {@link #fill} answers 0 without asking the kernel. Answering 0 is always allowed; every caller
- * then registers read interest, and a byte that arrived meanwhile makes the still-registered key
- * selected at once. Write interest is Jetty's: added for an incomplete flush, removed when
- * selected.
+ * <p>Here read interest stays registered (epoll is level-triggered, so nothing is ever missed): it
+ * is removed only when the socket turns readable while nobody wants to read, so an unexpected
+ * sender cannot make the selector spin, and added back, by a key update, on the next read interest.
+ * A read that returns fewer bytes than the buffer had room for means the socket's receive queue was
+ * empty at that instant; until the selector reports the socket readable again, {@link #fill}
+ * answers 0 without asking the kernel. Answering 0 is always allowed; every caller then registers
+ * read interest, and a byte that arrived meanwhile makes the still-registered key selected at once.
+ * Write interest is Jetty's: added for an incomplete flush, removed when selected.
  *
- * <p>Thread-safe: interest changes come from any thread and are serialised by a lock;
- * {@link #onSelected} and {@link #updateKey} run on the selector thread.
+ * <p>Thread-safe: interest changes come from any thread and are serialised by a lock; {@link
+ * #onSelected} and {@link #updateKey} run on the selector thread.
  */
 public abstract class StickyReadEndPoint extends SocketChannelEndPoint {
   private static final Logger LOG = LoggerFactory.getLogger(StickyReadEndPoint.class);

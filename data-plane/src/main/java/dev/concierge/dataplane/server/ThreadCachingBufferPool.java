@@ -9,14 +9,13 @@ import org.eclipse.jetty.util.BufferUtil;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A {@link ByteBufferPool} that keeps a few released direct buffers per thread in front of
- * another pool (Jetty's {@code ArrayByteBufferPool}), the way Netty's allocator keeps a
- * per-thread cache.
+ * A {@link ByteBufferPool} that keeps a few released direct buffers per thread in front of another
+ * pool (Jetty's {@code ArrayByteBufferPool}), the way Netty's allocator keeps a per-thread cache.
  *
  * <p>A proxied request takes four pooled buffers (the client request, the upstream request head,
- * the upstream response, the client response head), all on one selector thread. Jetty's pool
- * costs 100 to 200 ns a round trip (a scan with compare-and-set over a bucket's entries); on the
- * 1 KiB benchmark that was 4 % of the node's CPU. A buffer released on a thread goes back on that
+ * the upstream response, the client response head), all on one selector thread. Jetty's pool costs
+ * 100 to 200 ns a round trip (a scan with compare-and-set over a bucket's entries); on the 1 KiB
+ * benchmark that was 4 % of the node's CPU. A buffer released on a thread goes back on that
  * thread's stack for its 4 KiB size class, up to 256 KiB per class; the next acquire of that class
  * on that thread takes it back with no atomic operation other than its reference count. A thread
  * keeps at most 1 MiB in all; beyond the caps a buffer goes back to the wrapped pool, which also
@@ -109,7 +108,8 @@ public final class ThreadCachingBufferPool implements ByteBufferPool {
     private final RetainableByteBuffer backing;
     private final Retainable.ReferenceCounter references;
 
-    CachedBuffer(int sizeClass, RetainableByteBuffer backing, Retainable.ReferenceCounter references) {
+    CachedBuffer(
+        int sizeClass, RetainableByteBuffer backing, Retainable.ReferenceCounter references) {
       super(ThreadCachingBufferPool.this, backing.getByteBuffer(), references);
       this.sizeClass = sizeClass;
       this.backing = backing;

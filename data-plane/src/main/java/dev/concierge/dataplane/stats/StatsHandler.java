@@ -12,14 +12,16 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Request path, outermost stage: starts each request's {@link RequestContext}, which counts the
  * answer when the request completes, whatever stage gave it (404, 413, 503 and the proxied ones
- * alike): on the chosen route's and cluster's meters, or on {@link TrafficStats#unrouted()}.
- * Never answers itself; non-blocking.
+ * alike): on the chosen route's and cluster's meters, or on {@link TrafficStats#unrouted()}. Never
+ * answers itself; non-blocking.
  */
 public final class StatsHandler extends Handler.Wrapper {
   private final TrafficStats stats;
   private final LongSupplier nanoTime;
 
-  /** @param nanoTime the clock of latencies, {@code System::nanoTime} outside tests */
+  /**
+   * @param nanoTime the clock of latencies, {@code System::nanoTime} outside tests
+   */
   public StatsHandler(TrafficStats stats, LongSupplier nanoTime, Handler next) {
     super(next);
     this.stats = requireNonNull(stats, "stats");

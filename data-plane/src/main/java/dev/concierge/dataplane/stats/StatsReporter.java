@@ -20,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the node's cumulative counters on one {@code NodeReporting.Report} stream every interval.
- * A broken stream is reopened quietly on the next tick: the counters are cumulative, so a lost
- * report loses nothing. Thread-safe (all work runs on the scheduler).
+ * Sends the node's cumulative counters on one {@code NodeReporting.Report} stream every interval. A
+ * broken stream is reopened quietly on the next tick: the counters are cumulative, so a lost report
+ * loses nothing. Thread-safe (all work runs on the scheduler).
  */
 public final class StatsReporter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatsReporter.class);

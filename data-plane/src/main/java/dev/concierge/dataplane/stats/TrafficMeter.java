@@ -31,7 +31,7 @@ public final class TrafficMeter implements Meter {
   public void record(int status, long latencyNanos, int retried) {
     requests.increment();
     switch (status / 100) {
-      case 1 -> { } // counted in requests only
+      case 1 -> {} // counted in requests only
       case 2 -> r2xx.increment();
       case 3 -> r3xx.increment();
       case 4 -> r4xx.increment();

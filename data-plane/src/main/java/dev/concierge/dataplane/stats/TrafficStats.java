@@ -8,9 +8,9 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The node's meters: one per route and per cluster by resource name, and one for unrouted
- * requests. A compiled runtime holds the meters of its routes and clusters, resolved once when it
- * is compiled, so the request path never looks a meter up. Meters outlive config swaps; those of
+ * The node's meters: one per route and per cluster by resource name, and one for unrouted requests.
+ * A compiled runtime holds the meters of its routes and clusters, resolved once when it is
+ * compiled, so the request path never looks a meter up. Meters outlive config swaps; those of
  * routes and clusters that the runtime in force no longer has are dropped by {@link #retain}.
  * Thread-safe.
  */

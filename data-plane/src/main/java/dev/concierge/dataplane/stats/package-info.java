@@ -1,4 +1,7 @@
-/** Request path, outermost stage: counts and times every answer; node-lifetime counters and their report. */
+/**
+ * Request path, outermost stage: counts and times every answer; node-lifetime counters and their
+ * report.
+ */
 @NullMarked
 package dev.concierge.dataplane.stats;
 

@@ -9,8 +9,8 @@ import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Where and how a route's requests go upstream: the weighted clusters, the route timeout, how
- * many tries a request may take, and the request rewrite. Immutable.
+ * Where and how a route's requests go upstream: the weighted clusters, the route timeout, how many
+ * tries a request may take, and the request rewrite. Immutable.
  *
  * @param split the weighted clusters; {@code null} only in {@link #none()}
  * @param timeout time allowed from sending upstream to the end of the response

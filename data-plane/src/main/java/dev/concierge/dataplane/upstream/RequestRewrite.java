@@ -14,16 +14,16 @@ import org.eclipse.jetty.server.Request;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A route's compiled rewrite of the request that goes upstream, the one copy both transports
- * use: the path (the canonical one routing matched, or the raw one when the route asks), and the
- * header block without framing.
+ * A route's compiled rewrite of the request that goes upstream, the one copy both transports use:
+ * the path (the canonical one routing matched, or the raw one when the route asks), and the header
+ * block without framing.
  *
  * <p>Headers: hop-by-hop headers (Connection and the headers it names, Keep-Alive, TE, Trailer,
- * Transfer-Encoding, Upgrade, Proxy-*) and Expect are dropped; client-sent X-Forwarded-*,
- * Forwarded and X-Real-IP are dropped (nobody in front of the node is trusted yet) and replaced
- * by X-Forwarded-For/-Proto/-Host of this hop; {@code Via: <version> concierge} is added; a
- * missing Host is filled in with the endpoint's address; a second Host is dropped. Content-Length
- * is left to the transport, which frames the body.
+ * Transfer-Encoding, Upgrade, Proxy-*) and Expect are dropped; client-sent X-Forwarded-*, Forwarded
+ * and X-Real-IP are dropped (nobody in front of the node is trusted yet) and replaced by
+ * X-Forwarded-For/-Proto/-Host of this hop; {@code Via: <version> concierge} is added; a missing
+ * Host is filled in with the endpoint's address; a second Host is dropped. Content-Length is left
+ * to the transport, which frames the body.
  *
  * <p>Immutable and thread-safe; allocation-free except for a Connection header naming headers.
  */
@@ -77,10 +77,14 @@ public final class RequestRewrite {
   public void headers(Request request, Endpoint endpoint, HeaderSink sink) {
     HttpFields fields = request.getHeaders();
     boolean hasHost = fields.contains(HttpHeader.HOST);
-    headers(fields, Request.getRemoteAddr(request), request.isSecure(),
+    headers(
+        fields,
+        Request.getRemoteAddr(request),
+        request.isSecure(),
         request.getConnectionMetaData().getHttpVersion(),
         hasHost ? null : request.getHttpURI().getAuthority(),
-        hasHost ? null : endpoint.address(), sink);
+        hasHost ? null : endpoint.address(),
+        sink);
   }
 
   /**
@@ -90,12 +94,17 @@ public final class RequestRewrite {
    * @param clientIp the client's address (X-Forwarded-For)
    * @param secure whether the client connection is TLS (X-Forwarded-Proto)
    * @param clientVersion the client's protocol version (Via)
-   * @param authority the client's URI authority, for X-Forwarded-Host when there is no Host
-   *     header; may be {@code null}
+   * @param authority the client's URI authority, for X-Forwarded-Host when there is no Host header;
+   *     may be {@code null}
    * @param upstreamAuthority the Host to send when the client sent none ("host:port")
    */
-  public void headers(HttpFields fields, String clientIp, boolean secure,
-      HttpVersion clientVersion, @Nullable String authority, @Nullable String upstreamAuthority,
+  public void headers(
+      HttpFields fields,
+      String clientIp,
+      boolean secure,
+      HttpVersion clientVersion,
+      @Nullable String authority,
+      @Nullable String upstreamAuthority,
       HeaderSink sink) {
     String @Nullable [] connectionTokens =
         fields.contains(HttpHeader.CONNECTION) ? connectionTokens(fields) : null;
@@ -104,10 +113,23 @@ public final class RequestRewrite {
       HttpHeader header = field.getHeader();
       if (header != null) {
         switch (header) {
-          case CONNECTION, KEEP_ALIVE, TE, TRAILER, TRANSFER_ENCODING, UPGRADE,
-              PROXY_AUTHORIZATION, PROXY_AUTHENTICATE, PROXY_CONNECTION,
-              X_FORWARDED_FOR, X_FORWARDED_PROTO, X_FORWARDED_HOST, X_FORWARDED_PORT,
-              X_FORWARDED_SERVER, FORWARDED, EXPECT, CONTENT_LENGTH -> {
+          case CONNECTION,
+              KEEP_ALIVE,
+              TE,
+              TRAILER,
+              TRANSFER_ENCODING,
+              UPGRADE,
+              PROXY_AUTHORIZATION,
+              PROXY_AUTHENTICATE,
+              PROXY_CONNECTION,
+              X_FORWARDED_FOR,
+              X_FORWARDED_PROTO,
+              X_FORWARDED_HOST,
+              X_FORWARDED_PORT,
+              X_FORWARDED_SERVER,
+              FORWARDED,
+              EXPECT,
+              CONTENT_LENGTH -> {
             continue;
           }
           case HOST -> {
@@ -154,8 +176,7 @@ public final class RequestRewrite {
   }
 
   private static boolean isDroppedByName(String name) {
-    return name.equalsIgnoreCase("X-Real-IP")
-        || name.regionMatches(true, 0, "Proxy-", 0, 6);
+    return name.equalsIgnoreCase("X-Real-IP") || name.regionMatches(true, 0, "Proxy-", 0, 6);
   }
 
   /** Names listed in Connection (other than close/keep-alive); rare, so allocation is fine. */

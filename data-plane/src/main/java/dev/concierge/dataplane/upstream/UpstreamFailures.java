@@ -23,7 +23,8 @@ public final class UpstreamFailures {
       if (t instanceof TimeoutException) {
         return UpstreamOutcome.TIMEOUT;
       }
-      if (t instanceof ConnectException || t instanceof NoRouteToHostException
+      if (t instanceof ConnectException
+          || t instanceof NoRouteToHostException
           || t instanceof UnknownHostException) {
         return UpstreamOutcome.REFUSED;
       }
@@ -34,7 +35,8 @@ public final class UpstreamFailures {
       }
       if (t instanceof IOException && t.getMessage() != null) {
         String message = t.getMessage().toLowerCase(Locale.ROOT);
-        if (message.contains("reset") || message.contains("closed")
+        if (message.contains("reset")
+            || message.contains("closed")
             || message.contains("broken pipe")) {
           return UpstreamOutcome.RESET;
         }

@@ -10,7 +10,6 @@ import dev.concierge.dataplane.cluster.Endpoint;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.eclipse.jetty.http.HttpStatus;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -20,17 +19,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Request path, last stage: decides, the {@link UpstreamTransport} carries. For the route's
- * {@link ForwardPolicy} it picks the cluster (weighted split) and the endpoint (the cluster's
- * balancer over node-lifetime endpoint state), hands the try to the transport, and when a try
- * fails before any response byte reached the client, decides what follows:
+ * Request path, last stage: decides, the {@link UpstreamTransport} carries. For the route's {@link
+ * ForwardPolicy} it picks the cluster (weighted split) and the endpoint (the cluster's balancer
+ * over node-lifetime endpoint state), hands the try to the transport, and when a try fails before
+ * any response byte reached the client, decides what follows:
  *
  * <ul>
  *   <li>another try, at most {@link ForwardPolicy#maxAttempts()} in all, on an endpoint not tried
  *       yet when there is one (the same one only on a fresh connection): for any method when
  *       nothing was sent (refused, connect timeout), for idempotent methods after a reset; never
- *       after a route timeout, and never when a body already read cannot be replayed
- *       ({@link Request#rewind()}: a streamed body);
+ *       after a route timeout, and never when a body already read cannot be replayed ({@link
+ *       Request#rewind()}: a streamed body);
  *   <li>else the error answer: 502 {@code upstream connection refused|reset}, 502 {@code upstream
  *       error}, 504 {@code upstream timed out}.
  * </ul>
@@ -63,7 +62,11 @@ public final class UpstreamHandler extends RouteScopedHandler {
       RequestContext context, Request request, Response response, Callback callback) {
     ForwardPolicy forward = context.policies().get(ForwardPolicy.KEY);
     if (forward.split() == null) {
-      ErrorAnswers.write(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503,
+      ErrorAnswers.write(
+          request,
+          response,
+          callback,
+          HttpStatus.SERVICE_UNAVAILABLE_503,
           "route forwards nowhere");
       return true;
     }
@@ -71,8 +74,8 @@ public final class UpstreamHandler extends RouteScopedHandler {
     context.cluster(cluster.meter());
     Endpoint endpoint = cluster.balancer().pick();
     if (endpoint == null) {
-      ErrorAnswers.write(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503,
-          "no endpoint available");
+      ErrorAnswers.write(
+          request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "no endpoint available");
       return true;
     }
     new Call(context, request, response, callback, forward, cluster).start(endpoint);
@@ -100,8 +103,13 @@ public final class UpstreamHandler extends RouteScopedHandler {
     private @Nullable Endpoint endpoint;
     private boolean fresh;
 
-    Call(RequestContext context, Request request, Response response, Callback callback,
-        ForwardPolicy forward, CompiledCluster cluster) {
+    Call(
+        RequestContext context,
+        Request request,
+        Response response,
+        Callback callback,
+        ForwardPolicy forward,
+        CompiledCluster cluster) {
       this.context = context;
       this.request = request;
       this.response = response;
@@ -119,14 +127,19 @@ public final class UpstreamHandler extends RouteScopedHandler {
     }
 
     @Override
-    public void failed(UpstreamOutcome outcome, Throwable cause, boolean reusedConnection,
-        boolean bodyTouched) {
+    public void failed(
+        UpstreamOutcome outcome, Throwable cause, boolean reusedConnection, boolean bodyTouched) {
       Endpoint failedAt = endpoint();
       failedAt.state().tryEnded();
       context.upstreamFailure();
       if (LOG.isDebugEnabled()) {
-        LOG.debug("try {} of {} to {} failed: {} {}", tries, context.routeName(), failedAt,
-            outcome, String.valueOf(cause));
+        LOG.debug(
+            "try {} of {} to {} failed: {} {}",
+            tries,
+            context.routeName(),
+            failedAt,
+            outcome,
+            String.valueOf(cause));
       }
       if (response.isCommitted()) {
         callback.failed(cause); // cannot happen by contract; never write over a relayed head
@@ -159,8 +172,9 @@ public final class UpstreamHandler extends RouteScopedHandler {
       if (tries >= forward.maxAttempts()) {
         return false;
       }
-      boolean safe = outcome.nothingSent()
-          || (outcome == UpstreamOutcome.RESET && isIdempotent(request.getMethod()));
+      boolean safe =
+          outcome.nothingSent()
+              || (outcome == UpstreamOutcome.RESET && isIdempotent(request.getMethod()));
       if (!safe) {
         return false;
       }
@@ -169,14 +183,26 @@ public final class UpstreamHandler extends RouteScopedHandler {
 
     private void answer(UpstreamOutcome outcome) {
       switch (outcome) {
-        case TIMEOUT, CONNECT_TIMEOUT -> ErrorAnswers.write(request, response, callback,
-            HttpStatus.GATEWAY_TIMEOUT_504, "upstream timed out");
-        case REFUSED -> ErrorAnswers.write(request, response, callback,
-            HttpStatus.BAD_GATEWAY_502, "upstream connection refused");
-        case RESET -> ErrorAnswers.write(request, response, callback,
-            HttpStatus.BAD_GATEWAY_502, "upstream connection reset");
-        default -> ErrorAnswers.write(request, response, callback,
-            HttpStatus.BAD_GATEWAY_502, "upstream error");
+        case TIMEOUT, CONNECT_TIMEOUT ->
+            ErrorAnswers.write(
+                request, response, callback, HttpStatus.GATEWAY_TIMEOUT_504, "upstream timed out");
+        case REFUSED ->
+            ErrorAnswers.write(
+                request,
+                response,
+                callback,
+                HttpStatus.BAD_GATEWAY_502,
+                "upstream connection refused");
+        case RESET ->
+            ErrorAnswers.write(
+                request,
+                response,
+                callback,
+                HttpStatus.BAD_GATEWAY_502,
+                "upstream connection reset");
+        default ->
+            ErrorAnswers.write(
+                request, response, callback, HttpStatus.BAD_GATEWAY_502, "upstream error");
       }
     }
 

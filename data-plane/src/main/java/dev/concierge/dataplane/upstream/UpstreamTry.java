@@ -7,10 +7,9 @@ import org.eclipse.jetty.server.Response;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One try of a request at one endpoint, as {@link UpstreamHandler} hands it to a transport: what
- * to send where, and whom to tell how it ended. The transport calls exactly one of
- * {@link #failed} and {@link #completed}, once, and keeps no reference after that: a new try may
- * reuse this object.
+ * One try of a request at one endpoint, as {@link UpstreamHandler} hands it to a transport: what to
+ * send where, and whom to tell how it ended. The transport calls exactly one of {@link #failed} and
+ * {@link #completed}, once, and keeps no reference after that: a new try may reuse this object.
  */
 public interface UpstreamTry {
   /** The client request (body included). */
@@ -41,8 +40,8 @@ public interface UpstreamTry {
    * @param reusedConnection whether the try ran on a pooled connection
    * @param bodyTouched whether any of the request body was read for this try
    */
-  void failed(UpstreamOutcome outcome, Throwable cause, boolean reusedConnection,
-      boolean bodyTouched);
+  void failed(
+      UpstreamOutcome outcome, Throwable cause, boolean reusedConnection, boolean bodyTouched);
 
   /**
    * The response was relayed: in full ({@code failure == null}), or cut after its head was

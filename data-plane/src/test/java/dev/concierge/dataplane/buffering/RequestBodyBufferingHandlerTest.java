@@ -62,9 +62,11 @@ class RequestBodyBufferingHandlerTest {
     start(policy, idleTimeoutMillis, new Reporter());
   }
 
-  private void start(AdmissionPolicy policy, long idleTimeoutMillis, Handler next) throws Exception {
+  private void start(AdmissionPolicy policy, long idleTimeoutMillis, Handler next)
+      throws Exception {
     server = new Server();
-    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(new HttpConfiguration()));
+    ServerConnector connector =
+        new ServerConnector(server, new HttpConnectionFactory(new HttpConfiguration()));
     connector.setHost("127.0.0.1");
     connector.setIdleTimeout(idleTimeoutMillis);
     server.addConnector(connector);
@@ -83,7 +85,8 @@ class RequestBodyBufferingHandlerTest {
       handled.incrementAndGet();
       BufferedBody body = BufferedBody.of(request);
       if (body == null) {
-        response.write(true, ByteBuffer.wrap("no body\n".getBytes(StandardCharsets.UTF_8)), callback);
+        response.write(
+            true, ByteBuffer.wrap("no body\n".getBytes(StandardCharsets.UTF_8)), callback);
         return true;
       }
       byte[] first = bytes(Content.Source.asByteBuffer(request));
@@ -94,19 +97,25 @@ class RequestBodyBufferingHandlerTest {
       try (Stream<Path> list = Files.list(spillDir)) {
         files = list.toList();
       }
-      String perms = files.size() == 1
-          ? PosixFilePermissions.toString(Files.getPosixFilePermissions(files.get(0))) : "-";
-      String report = String.join("\n",
-          "length=" + request.getLength(),
-          "content-length=" + request.getHeaders().get(HttpHeader.CONTENT_LENGTH),
-          "transfer-encoding=" + request.getHeaders().get(HttpHeader.TRANSFER_ENCODING),
-          "spilled=" + body.isSpilled(),
-          "files=" + files.size(),
-          "perms=" + perms,
-          "rewound=" + rewound,
-          "replays-equal=" + (java.util.Arrays.equals(first, second) && java.util.Arrays.equals(first, third)),
-          "sha256=" + sha256(first),
-          "");
+      String perms =
+          files.size() == 1
+              ? PosixFilePermissions.toString(Files.getPosixFilePermissions(files.get(0)))
+              : "-";
+      String report =
+          String.join(
+              "\n",
+              "length=" + request.getLength(),
+              "content-length=" + request.getHeaders().get(HttpHeader.CONTENT_LENGTH),
+              "transfer-encoding=" + request.getHeaders().get(HttpHeader.TRANSFER_ENCODING),
+              "spilled=" + body.isSpilled(),
+              "files=" + files.size(),
+              "perms=" + perms,
+              "rewound=" + rewound,
+              "replays-equal="
+                  + (java.util.Arrays.equals(first, second)
+                      && java.util.Arrays.equals(first, third)),
+              "sha256=" + sha256(first),
+              "");
       response.write(true, ByteBuffer.wrap(report.getBytes(StandardCharsets.UTF_8)), callback);
       return true;
     }
@@ -143,10 +152,16 @@ class RequestBodyBufferingHandlerTest {
       client.send(post("/small", "Content-Length: 11\r\n") + "hello world");
       RawClient.Response response = client.readResponse();
       assertThat(response.status()).isEqualTo(200);
-      assertThat(response.text()).contains(
-          "length=11\n", "content-length=11\n", "transfer-encoding=null\n", "spilled=false\n",
-          "files=0\n", "rewound=true\n", "replays-equal=true\n",
-          "sha256=" + sha256("hello world".getBytes(StandardCharsets.UTF_8)));
+      assertThat(response.text())
+          .contains(
+              "length=11\n",
+              "content-length=11\n",
+              "transfer-encoding=null\n",
+              "spilled=false\n",
+              "files=0\n",
+              "rewound=true\n",
+              "replays-equal=true\n",
+              "sha256=" + sha256("hello world".getBytes(StandardCharsets.UTF_8)));
     }
   }
 
@@ -159,9 +174,14 @@ class RequestBodyBufferingHandlerTest {
       client.send("5\r\nworld\r\n0\r\n\r\n");
       RawClient.Response response = client.readResponse();
       assertThat(response.status()).isEqualTo(200);
-      assertThat(response.text()).contains(
-          "length=11\n", "content-length=11\n", "transfer-encoding=null\n", "spilled=false\n",
-          "replays-equal=true\n", "sha256=" + sha256("hello world".getBytes(StandardCharsets.UTF_8)));
+      assertThat(response.text())
+          .contains(
+              "length=11\n",
+              "content-length=11\n",
+              "transfer-encoding=null\n",
+              "spilled=false\n",
+              "replays-equal=true\n",
+              "sha256=" + sha256("hello world".getBytes(StandardCharsets.UTF_8)));
       // The connection stays usable for the next request.
       client.send("GET /after HTTP/1.1\r\nHost: test\r\n\r\n");
       assertThat(client.readResponse().status()).isEqualTo(200);
@@ -177,15 +197,23 @@ class RequestBodyBufferingHandlerTest {
       client.send(body);
       RawClient.Response response = client.readResponse();
       assertThat(response.status()).isEqualTo(200);
-      assertThat(response.text()).contains(
-          "length=" + body.length + "\n", "spilled=true\n", "files=1\n", "perms=rw-------\n",
-          "replays-equal=true\n", "sha256=" + sha256(body));
+      assertThat(response.text())
+          .contains(
+              "length=" + body.length + "\n",
+              "spilled=true\n",
+              "files=1\n",
+              "perms=rw-------\n",
+              "replays-equal=true\n",
+              "sha256=" + sha256(body));
     }
-    await().atMost(Duration.ofSeconds(5)).until(() -> {
-      try (Stream<Path> list = Files.list(spillDir)) {
-        return list.findAny().isEmpty();
-      }
-    });
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> {
+              try (Stream<Path> list = Files.list(spillDir)) {
+                return list.findAny().isEmpty();
+              }
+            });
   }
 
   @Test
@@ -203,28 +231,34 @@ class RequestBodyBufferingHandlerTest {
       client.send("0\r\n\r\n");
       RawClient.Response response = client.readResponse();
       assertThat(response.status()).isEqualTo(200);
-      assertThat(response.text()).contains(
-          "length=" + body.length + "\n", "content-length=" + body.length + "\n",
-          "transfer-encoding=null\n", "spilled=true\n", "replays-equal=true\n",
-          "sha256=" + sha256(body));
+      assertThat(response.text())
+          .contains(
+              "length=" + body.length + "\n",
+              "content-length=" + body.length + "\n",
+              "transfer-encoding=null\n",
+              "spilled=true\n",
+              "replays-equal=true\n",
+              "sha256=" + sha256(body));
     }
   }
 
   @Test
   void closesAndDeletesSpilledBodyThatTheNextStageReadOnlyInPart() throws Exception {
     AtomicInteger fileChunkBytes = new AtomicInteger();
-    Handler partial = new Handler.Abstract() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) {
-        Content.Chunk chunk = request.read();
-        fileChunkBytes.set(chunk == null ? -1 : chunk.remaining());
-        if (chunk != null) {
-          chunk.release();
-        }
-        response.write(true, ByteBuffer.wrap("partial".getBytes(StandardCharsets.UTF_8)), callback);
-        return true;
-      }
-    };
+    Handler partial =
+        new Handler.Abstract() {
+          @Override
+          public boolean handle(Request request, Response response, Callback callback) {
+            Content.Chunk chunk = request.read();
+            fileChunkBytes.set(chunk == null ? -1 : chunk.remaining());
+            if (chunk != null) {
+              chunk.release();
+            }
+            response.write(
+                true, ByteBuffer.wrap("partial".getBytes(StandardCharsets.UTF_8)), callback);
+            return true;
+          }
+        };
     start(policy().withMemoryLimit(1024), 30_000, partial);
     byte[] body = randomBytes(100 * 1024);
     try (RawClient client = RawClient.connect(port)) {
@@ -233,11 +267,14 @@ class RequestBodyBufferingHandlerTest {
       assertThat(client.readResponse().text()).isEqualTo("partial");
     }
     assertThat(fileChunkBytes.get()).isBetween(1, body.length - 1);
-    await().atMost(Duration.ofSeconds(5)).until(() -> {
-      try (Stream<Path> list = Files.list(spillDir)) {
-        return list.findAny().isEmpty();
-      }
-    });
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> {
+              try (Stream<Path> list = Files.list(spillDir)) {
+                return list.findAny().isEmpty();
+              }
+            });
     // And no descriptor is left open on the (deleted) file, where Linux lets us look.
     Path fds = Path.of("/proc/self/fd");
     if (Files.isDirectory(fds)) {
@@ -247,13 +284,15 @@ class RequestBodyBufferingHandlerTest {
 
   private static long openFilesUnder(Path fds, Path dir) throws IOException {
     try (Stream<Path> list = Files.list(fds)) {
-      return list.filter(fd -> {
-        try {
-          return Files.readSymbolicLink(fd).toString().startsWith(dir.toString());
-        } catch (IOException e) {
-          return false;
-        }
-      }).count();
+      return list.filter(
+              fd -> {
+                try {
+                  return Files.readSymbolicLink(fd).toString().startsWith(dir.toString());
+                } catch (IOException e) {
+                  return false;
+                }
+              })
+          .count();
     }
   }
 
@@ -292,15 +331,20 @@ class RequestBodyBufferingHandlerTest {
     try (RawClient client = RawClient.connect(port)) {
       client.send(post("/trickle", "Content-Length: 100\r\n"));
       AtomicInteger sent = new AtomicInteger();
-      ScheduledFuture<?> trickle = trickler.scheduleAtFixedRate(() -> {
-        try {
-          if (sent.incrementAndGet() <= 100) {
-            client.send("x");
-          }
-        } catch (IOException e) {
-          throw new IllegalStateException(e);
-        }
-      }, 0, 100, TimeUnit.MILLISECONDS);
+      ScheduledFuture<?> trickle =
+          trickler.scheduleAtFixedRate(
+              () -> {
+                try {
+                  if (sent.incrementAndGet() <= 100) {
+                    client.send("x");
+                  }
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              0,
+              100,
+              TimeUnit.MILLISECONDS);
       long start = System.nanoTime();
       RawClient.Response response = client.readResponse();
       long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -317,16 +361,22 @@ class RequestBodyBufferingHandlerTest {
 
   @Test
   void passesRequestsWithoutBodyStraightOn() throws Exception {
-    Handler passthrough = new Handler.Abstract() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) {
-        // Only the context the stage gives a request outside the chain wraps it, no body replay.
-        boolean same = BufferedBody.of(request) == null
-            && (!(request instanceof Request.Wrapper) || request instanceof RequestContext);
-        response.write(true, ByteBuffer.wrap(("unwrapped=" + same).getBytes(StandardCharsets.UTF_8)), callback);
-        return true;
-      }
-    };
+    Handler passthrough =
+        new Handler.Abstract() {
+          @Override
+          public boolean handle(Request request, Response response, Callback callback) {
+            // Only the context the stage gives a request outside the chain wraps it, no body
+            // replay.
+            boolean same =
+                BufferedBody.of(request) == null
+                    && (!(request instanceof Request.Wrapper) || request instanceof RequestContext);
+            response.write(
+                true,
+                ByteBuffer.wrap(("unwrapped=" + same).getBytes(StandardCharsets.UTF_8)),
+                callback);
+            return true;
+          }
+        };
     start(policy(), 30_000, passthrough);
     try (RawClient client = RawClient.connect(port)) {
       client.send("GET /plain HTTP/1.1\r\nHost: test\r\n\r\n");

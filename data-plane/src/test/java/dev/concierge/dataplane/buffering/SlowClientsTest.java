@@ -6,13 +6,12 @@ import static dev.concierge.dataplane.TestSnapshots.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.concierge.dataplane.server.HeaderDeadlineConnectionFactory;
-import dev.concierge.dataplane.server.RawClient;
 import dev.concierge.dataplane.ChainSettings;
 import dev.concierge.dataplane.HandlerChain;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
-import dev.concierge.dataplane.stats.TrafficStats;
+import dev.concierge.dataplane.server.HeaderDeadlineConnectionFactory;
+import dev.concierge.dataplane.server.RawClient;
 import dev.concierge.dataplane.transport.jetty.JettyProxyTransport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -45,8 +44,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The issue's scenario: many clients send their bodies a byte at a time through a node whose
  * upstream pool has 4 connections, while a normal client's requests keep being answered promptly.
- * Without body buffering the slow requests take all 4 connections and everything else queues
- * behind them until their bodies end.
+ * Without body buffering the slow requests take all 4 connections and everything else queues behind
+ * them until their bodies end.
  */
 class SlowClientsTest {
   private static final int SLOW_CLIENTS = 200;
@@ -67,46 +66,70 @@ class SlowClientsTest {
     ServerConnector backendConnector = new ServerConnector(backend);
     backendConnector.setHost("127.0.0.1");
     backend.addConnector(backendConnector);
-    backend.setHandler(new Handler.Abstract.NonBlocking() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) {
-        if (Request.getPathInContext(request).startsWith("/slow")) {
-          slowSeenByBackend.incrementAndGet();
-        }
-        if (Request.getPathInContext(request).equals("/headers")) {
-          String seen = "content-length=" + request.getHeaders().get(HttpHeader.CONTENT_LENGTH)
-              + " transfer-encoding=" + request.getHeaders().get(HttpHeader.TRANSFER_ENCODING)
-              + " expect=" + request.getHeaders().get(HttpHeader.EXPECT);
-          Content.Source.consumeAll(request, Callback.from(
-              () -> response.write(true, ByteBuffer.wrap(seen.getBytes(StandardCharsets.UTF_8)), callback),
-              callback::failed));
-        } else if (HttpMethod.POST.is(request.getMethod())) {
-          Content.copy(request, response, callback);
-        } else {
-          response.write(true, ByteBuffer.wrap("ok".getBytes(StandardCharsets.UTF_8)), callback);
-        }
-        return true;
-      }
-    });
+    backend.setHandler(
+        new Handler.Abstract.NonBlocking() {
+          @Override
+          public boolean handle(Request request, Response response, Callback callback) {
+            if (Request.getPathInContext(request).startsWith("/slow")) {
+              slowSeenByBackend.incrementAndGet();
+            }
+            if (Request.getPathInContext(request).equals("/headers")) {
+              String seen =
+                  "content-length="
+                      + request.getHeaders().get(HttpHeader.CONTENT_LENGTH)
+                      + " transfer-encoding="
+                      + request.getHeaders().get(HttpHeader.TRANSFER_ENCODING)
+                      + " expect="
+                      + request.getHeaders().get(HttpHeader.EXPECT);
+              Content.Source.consumeAll(
+                  request,
+                  Callback.from(
+                      () ->
+                          response.write(
+                              true,
+                              ByteBuffer.wrap(seen.getBytes(StandardCharsets.UTF_8)),
+                              callback),
+                      callback::failed));
+            } else if (HttpMethod.POST.is(request.getMethod())) {
+              Content.copy(request, response, callback);
+            } else {
+              response.write(
+                  true, ByteBuffer.wrap("ok".getBytes(StandardCharsets.UTF_8)), callback);
+            }
+            return true;
+          }
+        });
     backend.start();
 
     // As ProxyServer builds it, with a small upstream pool to make the point.
     QueuedThreadPool threads = new QueuedThreadPool(64, 8);
     proxy = new Server(threads);
     AdmissionPolicy admission = AdmissionPolicy.defaults();
-    ServerConnector connector = new ServerConnector(proxy, 1, -1,
-        new HeaderDeadlineConnectionFactory(new HttpConfiguration(), admission.headerTimeout()));
+    ServerConnector connector =
+        new ServerConnector(
+            proxy,
+            1,
+            -1,
+            new HeaderDeadlineConnectionFactory(
+                new HttpConfiguration(), admission.headerTimeout()));
     connector.setHost("127.0.0.1");
     connector.setAcceptQueueSize(SLOW_CLIENTS + 50);
     proxy.addConnector(connector);
     RuntimeHolder runtimes = new RuntimeHolder();
-    runtimes.set(new RuntimeCompiler().compile(snapshot(1,
-        List.of(cluster("web", backendConnector.getLocalPort())),
-        List.of(route("web", List.of(), "/", "web")))));
-    JettyProxyTransport transport = new JettyProxyTransport(proxy, new JettyProxyTransport.Settings(
-        Duration.ofSeconds(5), Duration.ofSeconds(30), UPSTREAM_CONNECTIONS, 64 * 1024));
-    proxy.setHandler(HandlerChain.of(runtimes, transport,
-        ChainSettings.defaults().withAdmission(admission)));
+    runtimes.set(
+        new RuntimeCompiler()
+            .compile(
+                snapshot(
+                    1,
+                    List.of(cluster("web", backendConnector.getLocalPort())),
+                    List.of(route("web", List.of(), "/", "web")))));
+    JettyProxyTransport transport =
+        new JettyProxyTransport(
+            proxy,
+            new JettyProxyTransport.Settings(
+                Duration.ofSeconds(5), Duration.ofSeconds(30), UPSTREAM_CONNECTIONS, 64 * 1024));
+    proxy.setHandler(
+        HandlerChain.of(runtimes, transport, ChainSettings.defaults().withAdmission(admission)));
     proxy.start();
     proxyPort = connector.getLocalPort();
 
@@ -129,33 +152,52 @@ class SlowClientsTest {
       for (int i = 0; i < SLOW_CLIENTS; i++) {
         RawClient c = RawClient.connect(proxyPort);
         slow.add(c);
-        c.send("POST /slow/" + i + " HTTP/1.1\r\nHost: test\r\nContent-Length: " + BODY_BYTES + "\r\n\r\n");
+        c.send(
+            "POST /slow/"
+                + i
+                + " HTTP/1.1\r\nHost: test\r\nContent-Length: "
+                + BODY_BYTES
+                + "\r\n\r\n");
       }
       // Each tick sends every slow client one more byte of its body; they end by themselves.
       AtomicInteger ticks = new AtomicInteger();
-      var unused = ticker.scheduleAtFixedRate(() -> {
-        if (ticks.get() >= BODY_BYTES) {
-          return;
-        }
-        for (RawClient c : slow) {
-          try {
-            c.send("x");
-          } catch (IOException e) {
-            throw new IllegalStateException("slow client cut off", e);
-          }
-        }
-        ticks.incrementAndGet();
-      }, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+      var unused =
+          ticker.scheduleAtFixedRate(
+              () -> {
+                if (ticks.get() >= BODY_BYTES) {
+                  return;
+                }
+                for (RawClient c : slow) {
+                  try {
+                    c.send("x");
+                  } catch (IOException e) {
+                    throw new IllegalStateException("slow client cut off", e);
+                  }
+                }
+                ticks.incrementAndGet();
+              },
+              0,
+              TICK_MILLIS,
+              TimeUnit.MILLISECONDS);
       await().atMost(Duration.ofSeconds(5)).until(() -> ticks.get() >= 1);
 
       for (int i = 0; i < 10; i++) {
-        ContentResponse get = client.newRequest("127.0.0.1", proxyPort).path("/fast/" + i)
-            .timeout(2, TimeUnit.SECONDS).send();
+        ContentResponse get =
+            client
+                .newRequest("127.0.0.1", proxyPort)
+                .path("/fast/" + i)
+                .timeout(2, TimeUnit.SECONDS)
+                .send();
         assertThat(get.getStatus()).isEqualTo(200);
         assertThat(get.getContentAsString()).isEqualTo("ok");
-        ContentResponse post = client.newRequest("127.0.0.1", proxyPort).path("/fast/post/" + i)
-            .method(HttpMethod.POST).body(new StringRequestContent("payload " + i))
-            .timeout(2, TimeUnit.SECONDS).send();
+        ContentResponse post =
+            client
+                .newRequest("127.0.0.1", proxyPort)
+                .path("/fast/post/" + i)
+                .method(HttpMethod.POST)
+                .body(new StringRequestContent("payload " + i))
+                .timeout(2, TimeUnit.SECONDS)
+                .send();
         assertThat(post.getStatus()).isEqualTo(200);
         assertThat(post.getContentAsString()).isEqualTo("payload " + i);
       }
@@ -181,8 +223,9 @@ class SlowClientsTest {
   @Test
   void sendsChunkedClientBodyUpstreamWithContentLengthAndWithoutExpect() throws Exception {
     try (RawClient c = RawClient.connect(proxyPort)) {
-      c.send("POST /headers HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n"
-          + "Expect: 100-continue\r\n\r\n");
+      c.send(
+          "POST /headers HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n"
+              + "Expect: 100-continue\r\n\r\n");
       RawClient.Response interim = c.readResponse();
       assertThat(interim.status()).isEqualTo(100);
       c.send("6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n");

@@ -14,16 +14,17 @@ import org.junit.jupiter.api.Test;
 class ClusterSplitTest {
   private static CompiledCluster cluster(String name) {
     Endpoint e = new Endpoint("127.0.0.1", 80, 1, 0);
-    return new CompiledCluster(name, List.of(e), RoundRobinBalancer.of(List.of(e)), Duration.ofSeconds(5),
-        Meter.none());
+    return new CompiledCluster(
+        name, List.of(e), RoundRobinBalancer.of(List.of(e)), Duration.ofSeconds(5), Meter.none());
   }
 
   @Test
   void splitsInProportionToWeights() {
     CompiledCluster stable = cluster("clusters/stable");
     CompiledCluster canary = cluster("clusters/canary");
-    ClusterSplit split = ClusterSplit.of(List.of(
-        new ClusterSplit.Share(stable, 9), new ClusterSplit.Share(canary, 1)));
+    ClusterSplit split =
+        ClusterSplit.of(
+            List.of(new ClusterSplit.Share(stable, 9), new ClusterSplit.Share(canary, 1)));
     SplittableRandom random = new SplittableRandom(42);
 
     Map<String, Integer> counts = new HashMap<>();
@@ -37,8 +38,11 @@ class ClusterSplitTest {
 
   @Test
   void sameSeedGivesSameSequence() {
-    ClusterSplit split = ClusterSplit.of(List.of(
-        new ClusterSplit.Share(cluster("clusters/a"), 1), new ClusterSplit.Share(cluster("clusters/b"), 1)));
+    ClusterSplit split =
+        ClusterSplit.of(
+            List.of(
+                new ClusterSplit.Share(cluster("clusters/a"), 1),
+                new ClusterSplit.Share(cluster("clusters/b"), 1)));
     SplittableRandom r1 = new SplittableRandom(7);
     SplittableRandom r2 = new SplittableRandom(7);
 

@@ -40,7 +40,8 @@ class ConfigClientTest {
   }
 
   private static ConfigSnapshot valid(long revision) {
-    return snapshot(revision, List.of(cluster("web", 8081)), List.of(route("web", List.of(), "/", "web")));
+    return snapshot(
+        revision, List.of(cluster("web", 8081)), List.of(route("web", List.of(), "/", "web")));
   }
 
   private FakeDiscovery discovery(int port) throws Exception {
@@ -51,10 +52,19 @@ class ConfigClientTest {
 
   private ConfigClient client(List<String> targets) {
     ControlPlaneChannels channels = new ControlPlaneChannels(targets, TOKEN);
-    ConfigClient client = new ConfigClient(channels,
-        NodeInfo.newBuilder().setId("node-1").setAddress("127.0.0.1:8080").setVersion("test").build(),
-        new RuntimeCompiler(), runtimes, s -> saved.add(s.getRevision()),
-        new Backoff(Duration.ofMillis(20), Duration.ofMillis(200), new SplittableRandom(1)), scheduler);
+    ConfigClient client =
+        new ConfigClient(
+            channels,
+            NodeInfo.newBuilder()
+                .setId("node-1")
+                .setAddress("127.0.0.1:8080")
+                .setVersion("test")
+                .build(),
+            new RuntimeCompiler(),
+            runtimes,
+            s -> saved.add(s.getRevision()),
+            new Backoff(Duration.ofMillis(20), Duration.ofMillis(200), new SplittableRandom(1)),
+            scheduler);
     closeables.add(channels);
     closeables.add(client);
     return client;
@@ -103,7 +113,8 @@ class ConfigClientTest {
 
     assertThat(nack.getResponseNonce()).isEqualTo("n2");
     assertThat(nack.getRevision()).isEqualTo(6);
-    assertThat(nack.getErrorDetail()).isEqualTo("routes/api.forward.clusters[0].cluster: cluster \"clusters/x\" does not exist");
+    assertThat(nack.getErrorDetail())
+        .isEqualTo("routes/api.forward.clusters[0].cluster: cluster \"clusters/x\" does not exist");
     assertThat(runtimes.revision()).isEqualTo(5);
     assertThat(saved).containsExactly(5L);
   }
@@ -147,17 +158,19 @@ class ConfigClientTest {
   @Test
   void defaultBackoffNeverWaitsMoreThanTwoSecondsHoweverLongTheOutage() {
     // The largest value every draw allows: the delays are then the caps themselves.
-    Backoff highest = Backoff.defaults(new RandomGenerator() {
-      @Override
-      public long nextLong() {
-        throw new UnsupportedOperationException();
-      }
+    Backoff highest =
+        Backoff.defaults(
+            new RandomGenerator() {
+              @Override
+              public long nextLong() {
+                throw new UnsupportedOperationException();
+              }
 
-      @Override
-      public long nextLong(long bound) {
-        return bound - 1;
-      }
-    });
+              @Override
+              public long nextLong(long bound) {
+                return bound - 1;
+              }
+            });
     List<Long> caps = new ArrayList<>();
     for (int attempt = 0; attempt < 200; attempt++) {
       caps.add(highest.next().toMillis());
@@ -166,23 +179,26 @@ class ConfigClientTest {
     assertThat(caps).allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(2000));
 
     // The smallest: a node may retry at once, so a fleet spreads over the whole range.
-    Backoff lowest = Backoff.defaults(new RandomGenerator() {
-      @Override
-      public long nextLong() {
-        return 0;
-      }
+    Backoff lowest =
+        Backoff.defaults(
+            new RandomGenerator() {
+              @Override
+              public long nextLong() {
+                return 0;
+              }
 
-      @Override
-      public long nextLong(long bound) {
-        return 0;
-      }
-    });
+              @Override
+              public long nextLong(long bound) {
+                return 0;
+              }
+            });
     assertThat(lowest.next()).isEqualTo(Duration.ZERO);
   }
 
   @Test
   void backoffGrowsToItsCapWithFullJitter() {
-    Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30), new SplittableRandom(3));
+    Backoff backoff =
+        new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30), new SplittableRandom(3));
     long[] caps = {500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000};
     for (long cap : caps) {
       assertThat(backoff.next()).isBetween(Duration.ZERO, Duration.ofMillis(cap));

@@ -36,23 +36,27 @@ public final class FakeDiscovery implements AutoCloseable {
   }
 
   public FakeDiscovery start(int bindPort) throws IOException {
-    ServerInterceptor auth = new ServerInterceptor() {
-      @Override
-      public <Q, A> ServerCall.Listener<Q> interceptCall(
-          ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
-        String value = headers.get(AUTHORIZATION);
-        authorizations.add(String.valueOf(value));
-        if (!("Bearer " + token).equals(value)) {
-          call.close(Status.UNAUTHENTICATED.withDescription("missing or invalid bearer token"), new Metadata());
-          return new ServerCall.Listener<>() {};
-        }
-        return next.startCall(call, headers);
-      }
-    };
-    server = Grpc.newServerBuilderForPort(bindPort, InsecureServerCredentials.create())
-        .addService(ServerInterceptors.intercept(new Service(), auth))
-        .build()
-        .start();
+    ServerInterceptor auth =
+        new ServerInterceptor() {
+          @Override
+          public <Q, A> ServerCall.Listener<Q> interceptCall(
+              ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+            String value = headers.get(AUTHORIZATION);
+            authorizations.add(String.valueOf(value));
+            if (!("Bearer " + token).equals(value)) {
+              call.close(
+                  Status.UNAUTHENTICATED.withDescription("missing or invalid bearer token"),
+                  new Metadata());
+              return new ServerCall.Listener<>() {};
+            }
+            return next.startCall(call, headers);
+          }
+        };
+    server =
+        Grpc.newServerBuilderForPort(bindPort, InsecureServerCredentials.create())
+            .addService(ServerInterceptors.intercept(new Service(), auth))
+            .build()
+            .start();
     port = server.getPort();
     return this;
   }

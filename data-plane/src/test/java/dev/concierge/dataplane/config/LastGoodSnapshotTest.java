@@ -18,11 +18,13 @@ class LastGoodSnapshotTest {
   @Test
   void roundTripsTheSnapshotInAnOwnerOnlyFile() throws Exception {
     LastGoodSnapshot cache = new LastGoodSnapshot(dir.resolve("cache"));
-    ConfigSnapshot snapshot = ConfigSnapshot.newBuilder()
-        .setRevision(9)
-        .addAllClusters(List.of(cluster("web", 8081)))
-        .addCertificates(Certificate.newBuilder().setName("certificates/c").setPrivateKey("KEY"))
-        .build();
+    ConfigSnapshot snapshot =
+        ConfigSnapshot.newBuilder()
+            .setRevision(9)
+            .addAllClusters(List.of(cluster("web", 8081)))
+            .addCertificates(
+                Certificate.newBuilder().setName("certificates/c").setPrivateKey("KEY"))
+            .build();
 
     assertThat(cache.load()).isEmpty();
     cache.save(snapshot.toBuilder().setRevision(8).build());

@@ -18,11 +18,13 @@ class RouteTableTest {
 
   @Test
   void exactPathBeatsLongerPrefixBeatsShorterPrefixBeatsAnyPath() {
-    RouteTable table = RouteTable.of(List.of(
-        route("any", List.of(), PathKind.ANY, ""),
-        route("short", List.of(), PathKind.SEGMENT_PREFIX, "/api"),
-        route("long", List.of(), PathKind.SEGMENT_PREFIX, "/api/v1"),
-        route("exact", List.of(), PathKind.EXACT, "/api/v1/users")));
+    RouteTable table =
+        RouteTable.of(
+            List.of(
+                route("any", List.of(), PathKind.ANY, ""),
+                route("short", List.of(), PathKind.SEGMENT_PREFIX, "/api"),
+                route("long", List.of(), PathKind.SEGMENT_PREFIX, "/api/v1"),
+                route("exact", List.of(), PathKind.EXACT, "/api/v1/users")));
 
     assertThat(find(table, "x", "/api/v1/users")).isEqualTo("exact");
     assertThat(find(table, "x", "/api/v1/users/7")).isEqualTo("long");
@@ -33,11 +35,13 @@ class RouteTableTest {
 
   @Test
   void exactHostBeatsWildcardBeatsAnyHost() {
-    RouteTable table = RouteTable.of(List.of(
-        route("any", List.of(), PathKind.ANY, ""),
-        route("wild", List.of("*.example.com"), PathKind.ANY, ""),
-        route("deeper", List.of("*.api.example.com"), PathKind.ANY, ""),
-        route("exact", List.of("api.example.com"), PathKind.ANY, "")));
+    RouteTable table =
+        RouteTable.of(
+            List.of(
+                route("any", List.of(), PathKind.ANY, ""),
+                route("wild", List.of("*.example.com"), PathKind.ANY, ""),
+                route("deeper", List.of("*.api.example.com"), PathKind.ANY, ""),
+                route("exact", List.of("api.example.com"), PathKind.ANY, "")));
 
     assertThat(find(table, "api.example.com", "/")).isEqualTo("exact");
     assertThat(find(table, "v1.api.example.com", "/")).isEqualTo("deeper");
@@ -50,7 +54,8 @@ class RouteTableTest {
 
   @Test
   void wildcardDoesNotMatchApex() {
-    RouteTable table = RouteTable.of(List.of(route("wild", List.of("*.example.com"), PathKind.ANY, "")));
+    RouteTable table =
+        RouteTable.of(List.of(route("wild", List.of("*.example.com"), PathKind.ANY, "")));
 
     assertThat(find(table, "example.com", "/")).isNull();
     assertThat(find(table, "badexample.com", "/")).isNull();
@@ -59,9 +64,11 @@ class RouteTableTest {
 
   @Test
   void hostIsMatchedIgnoringCaseAndPort() {
-    RouteTable table = RouteTable.of(List.of(
-        route("exact", List.of("api.example.com"), PathKind.ANY, ""),
-        route("v6", List.of(), PathKind.EXACT, "/v6")));
+    RouteTable table =
+        RouteTable.of(
+            List.of(
+                route("exact", List.of("api.example.com"), PathKind.ANY, ""),
+                route("v6", List.of(), PathKind.EXACT, "/v6")));
 
     assertThat(find(table, "API.Example.COM:8080", "/")).isEqualTo("exact");
     assertThat(find(table, "api.example.com.", "/")).isEqualTo("exact");
@@ -71,10 +78,12 @@ class RouteTableTest {
 
   @Test
   void fallsThroughToLessSpecificHostTierWhenPathDoesNotMatch() {
-    RouteTable table = RouteTable.of(List.of(
-        route("exact-api", List.of("api.example.com"), PathKind.SEGMENT_PREFIX, "/api"),
-        route("wild-static", List.of("*.example.com"), PathKind.SEGMENT_PREFIX, "/static"),
-        route("any-root", List.of(), PathKind.SEGMENT_PREFIX, "/")));
+    RouteTable table =
+        RouteTable.of(
+            List.of(
+                route("exact-api", List.of("api.example.com"), PathKind.SEGMENT_PREFIX, "/api"),
+                route("wild-static", List.of("*.example.com"), PathKind.SEGMENT_PREFIX, "/static"),
+                route("any-root", List.of(), PathKind.SEGMENT_PREFIX, "/")));
 
     assertThat(find(table, "api.example.com", "/api/x")).isEqualTo("exact-api");
     assertThat(find(table, "api.example.com", "/static/a.css")).isEqualTo("wild-static");
@@ -83,13 +92,15 @@ class RouteTableTest {
 
   @Test
   void equalRoutesAreOrderedByName() {
-    RouteTable table = RouteTable.of(List.of(
-        route("b", List.of(), PathKind.SEGMENT_PREFIX, "/x"),
-        route("a", List.of(), PathKind.SEGMENT_PREFIX, "/x"),
-        route("d", List.of("h.test"), PathKind.EXACT, "/e"),
-        route("c", List.of("h.test"), PathKind.EXACT, "/e"),
-        route("z", List.of(), PathKind.ANY, ""),
-        route("y", List.of(), PathKind.ANY, "")));
+    RouteTable table =
+        RouteTable.of(
+            List.of(
+                route("b", List.of(), PathKind.SEGMENT_PREFIX, "/x"),
+                route("a", List.of(), PathKind.SEGMENT_PREFIX, "/x"),
+                route("d", List.of("h.test"), PathKind.EXACT, "/e"),
+                route("c", List.of("h.test"), PathKind.EXACT, "/e"),
+                route("z", List.of(), PathKind.ANY, ""),
+                route("y", List.of(), PathKind.ANY, "")));
 
     assertThat(find(table, "h.test", "/x/1")).isEqualTo("a");
     assertThat(find(table, "h.test", "/e")).isEqualTo("c");
@@ -98,8 +109,8 @@ class RouteTableTest {
 
   @Test
   void routeWithSeveralHostsIsFoundUnderEach() {
-    RouteTable table = RouteTable.of(List.of(
-        route("multi", List.of("a.test", "*.b.test"), PathKind.ANY, "")));
+    RouteTable table =
+        RouteTable.of(List.of(route("multi", List.of("a.test", "*.b.test"), PathKind.ANY, "")));
 
     assertThat(find(table, "a.test", "/")).isEqualTo("multi");
     assertThat(find(table, "x.b.test", "/")).isEqualTo("multi");

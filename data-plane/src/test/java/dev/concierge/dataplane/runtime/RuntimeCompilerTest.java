@@ -10,10 +10,10 @@ import dev.concierge.api.rules.HostPatterns;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Endpoint;
-import dev.concierge.api.v1.Route;
-import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.RequestBodyPolicy;
+import dev.concierge.api.v1.Route;
+import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.dataplane.buffering.BufferingPolicy;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
 import dev.concierge.dataplane.routing.CompiledRoute;
@@ -29,20 +29,30 @@ class RuntimeCompilerTest {
 
   @Test
   void compilesValidSnapshot() throws Exception {
-    ConfigSnapshot snapshot = snapshot(7,
-        List.of(cluster("web", 8081, 8082), cluster("api", 9000)),
-        List.of(route("api", List.of("API.example.com"), "/api", "api"),
-            route("web", List.of(), null, "web")));
+    ConfigSnapshot snapshot =
+        snapshot(
+            7,
+            List.of(cluster("web", 8081, 8082), cluster("api", 9000)),
+            List.of(
+                route("api", List.of("API.example.com"), "/api", "api"),
+                route("web", List.of(), null, "web")));
 
     Runtime runtime = compiler.compile(snapshot);
 
     assertThat(runtime.revision()).isEqualTo(7);
     assertThat(runtime.snapshot()).isSameAs(snapshot);
     assertThat(runtime.clusters()).containsOnlyKeys("clusters/web", "clusters/api");
-    assertThat(runtime.clusters().get("clusters/web").connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(runtime.clusters().get("clusters/web").connectTimeout())
+        .isEqualTo(Duration.ofSeconds(5));
     assertThat(runtime.routes().find("api.example.com", "/api/x").name()).isEqualTo("routes/api");
-    assertThat(runtime.routes().find("api.example.com", "/api/x").policies()
-        .get(ForwardPolicy.KEY).timeout()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(
+            runtime
+                .routes()
+                .find("api.example.com", "/api/x")
+                .policies()
+                .get(ForwardPolicy.KEY)
+                .timeout())
+        .isEqualTo(Duration.ofSeconds(15));
     assertThat(runtime.routes().find("other", "/").name()).isEqualTo("routes/web");
   }
 
@@ -58,44 +68,59 @@ class RuntimeCompilerTest {
   void rejectsRouteWithUnknownCluster() {
     ConfigSnapshot snapshot = snapshot(1, List.of(), List.of(route("api", List.of(), null, "x")));
 
-    CompileException e = catchThrowableOfType(CompileException.class, () -> compiler.compile(snapshot));
+    CompileException e =
+        catchThrowableOfType(CompileException.class, () -> compiler.compile(snapshot));
 
-    assertThat(e.getMessage()).isEqualTo("routes/api.forward.clusters[0].cluster: cluster \"clusters/x\" does not exist");
+    assertThat(e.getMessage())
+        .isEqualTo("routes/api.forward.clusters[0].cluster: cluster \"clusters/x\" does not exist");
   }
 
   @Test
   void listsEveryProblemWithItsPath() {
     Cluster noEndpoints = Cluster.newBuilder().setName("clusters/empty").build();
-    Cluster badEndpoint = Cluster.newBuilder().setName("clusters/bad")
-        .addEndpoints(Endpoint.newBuilder().setHost("").setPort(0))
-        .addEndpoints(Endpoint.newBuilder().setHost("10.0.0.1").setPort(80))
-        .addEndpoints(Endpoint.newBuilder().setHost("10.0.0.1").setPort(80))
-        .build();
+    Cluster badEndpoint =
+        Cluster.newBuilder()
+            .setName("clusters/bad")
+            .addEndpoints(Endpoint.newBuilder().setHost("").setPort(0))
+            .addEndpoints(Endpoint.newBuilder().setHost("10.0.0.1").setPort(80))
+            .addEndpoints(Endpoint.newBuilder().setHost("10.0.0.1").setPort(80))
+            .build();
     Route badHost = route("hosts", List.of("*.", "a..b"), null, "ok");
     Route badPath = route("path", List.of(), "api", "ok");
     Route noClusters = route("none", List.of(), null);
-    Route noAction = Route.newBuilder().setName("routes/idle").setMatch(RouteMatch.getDefaultInstance()).build();
-    ConfigSnapshot snapshot = snapshot(3,
-        List.of(noEndpoints, badEndpoint, cluster("ok", 80), cluster("ok", 81)),
-        List.of(badHost, badPath, noClusters, noAction, route("dup", List.of(), null, "ok"),
-            route("dup", List.of(), null, "ok"), route("Bad_Name", List.of(), null, "ok")));
+    Route noAction =
+        Route.newBuilder().setName("routes/idle").setMatch(RouteMatch.getDefaultInstance()).build();
+    ConfigSnapshot snapshot =
+        snapshot(
+            3,
+            List.of(noEndpoints, badEndpoint, cluster("ok", 80), cluster("ok", 81)),
+            List.of(
+                badHost,
+                badPath,
+                noClusters,
+                noAction,
+                route("dup", List.of(), null, "ok"),
+                route("dup", List.of(), null, "ok"),
+                route("Bad_Name", List.of(), null, "ok")));
 
-    CompileException e = catchThrowableOfType(CompileException.class, () -> compiler.compile(snapshot));
+    CompileException e =
+        catchThrowableOfType(CompileException.class, () -> compiler.compile(snapshot));
 
-    assertThat(e.problems()).containsExactlyInAnyOrder(
-        "clusters/empty.endpoints: at least one endpoint is required",
-        "clusters/bad.endpoints[0].host: a host is required",
-        "clusters/bad.endpoints[0].port: must be 1-65535, not 0",
-        "clusters/bad.endpoints[2]: duplicates endpoints[1] (10.0.0.1:80)",
-        "clusters/ok.name: duplicate cluster name",
-        "routes/hosts.match.hosts[0]: \"*.\" has an empty label",
-        "routes/hosts.match.hosts[1]: \"a..b\" has an empty label",
-        "routes/path.match.path_prefix: must start with \"/\"",
-        "routes/none.forward.clusters: at least one cluster is required",
-        "routes/idle.forward: an action is required: set forward",
-        "routes/dup.name: duplicate route name",
-        "routes/Bad_Name.name: \"routes/Bad_Name\" must be \"routes/{id}\" where the id must be"
-            + " 1-63 of [a-z0-9-], starting with a letter");
+    assertThat(e.problems())
+        .containsExactlyInAnyOrder(
+            "clusters/empty.endpoints: at least one endpoint is required",
+            "clusters/bad.endpoints[0].host: a host is required",
+            "clusters/bad.endpoints[0].port: must be 1-65535, not 0",
+            "clusters/bad.endpoints[2]: duplicates endpoints[1] (10.0.0.1:80)",
+            "clusters/ok.name: duplicate cluster name",
+            "routes/hosts.match.hosts[0]: \"*.\" has an empty label",
+            "routes/hosts.match.hosts[1]: \"a..b\" has an empty label",
+            "routes/path.match.path_prefix: must start with \"/\"",
+            "routes/none.forward.clusters: at least one cluster is required",
+            "routes/idle.forward: an action is required: set forward",
+            "routes/dup.name: duplicate route name",
+            "routes/Bad_Name.name: \"routes/Bad_Name\" must be \"routes/{id}\" where the id must be"
+                + " 1-63 of [a-z0-9-], starting with a letter");
     assertThat(e.getMessage()).contains("\n");
   }
 
@@ -121,12 +146,19 @@ class RuntimeCompilerTest {
   void balancerPositionSurvivesAnUnrelatedConfigSwap() throws Exception {
     RuntimeCompiler shared = new RuntimeCompiler(new EndpointRegistry(), new TrafficStats());
     Cluster three = cluster("web", 8001, 8002, 8003);
-    Runtime first = shared.compile(snapshot(1, List.of(three), List.of(route("web", List.of(), "/", "web"))));
+    Runtime first =
+        shared.compile(snapshot(1, List.of(three), List.of(route("web", List.of(), "/", "web"))));
     assertThat(first.clusters().get("clusters/web").balancer().pick().port()).isEqualTo(8001);
 
     // Revision 2 adds an unrelated route; round robin goes on where it was.
-    Runtime second = shared.compile(snapshot(2, List.of(three, cluster("other", 9000)),
-        List.of(route("web", List.of(), "/", "web"), route("other", List.of(), "/o", "other"))));
+    Runtime second =
+        shared.compile(
+            snapshot(
+                2,
+                List.of(three, cluster("other", 9000)),
+                List.of(
+                    route("web", List.of(), "/", "web"),
+                    route("other", List.of(), "/o", "other"))));
     assertThat(second.clusters().get("clusters/web").balancer().pick().port()).isEqualTo(8002);
     assertThat(second.clusters().get("clusters/web").balancer().pick().port()).isEqualTo(8003);
     // The endpoint state is the same object across runtimes.
@@ -134,43 +166,72 @@ class RuntimeCompilerTest {
         .isSameAs(first.clusters().get("clusters/web").endpoints().get(0).state());
 
     // A fresh registry starts over: the position is not a property of the snapshot.
-    Runtime fresh = new RuntimeCompiler().compile(snapshot(2, List.of(three, cluster("other", 9000)),
-        List.of(route("web", List.of(), "/", "web"))));
+    Runtime fresh =
+        new RuntimeCompiler()
+            .compile(
+                snapshot(
+                    2,
+                    List.of(three, cluster("other", 9000)),
+                    List.of(route("web", List.of(), "/", "web"))));
     assertThat(fresh.clusters().get("clusters/web").balancer().pick().port()).isEqualTo(8001);
   }
 
   @Test
   void rejectsBadMethodNamesAndPrefixModeWithoutPrefix() {
-    Route badMethods = route("m", List.of(), "/m", "ok").toBuilder()
-        .setMatch(RouteMatch.newBuilder().setPathPrefix("/m")
-            .addMethods("GET").addMethods("get").addMethods("G T").addMethods("GET")
-            .addMethods("CONNECT"))
-        .build();
-    Route modeWithoutPrefix = route("p", List.of(), null, "ok").toBuilder()
-        .setMatch(RouteMatch.newBuilder().setPathExact("/p")
-            .setPrefixMode(RouteMatch.PrefixMode.STRING))
-        .build();
+    Route badMethods =
+        route("m", List.of(), "/m", "ok").toBuilder()
+            .setMatch(
+                RouteMatch.newBuilder()
+                    .setPathPrefix("/m")
+                    .addMethods("GET")
+                    .addMethods("get")
+                    .addMethods("G T")
+                    .addMethods("GET")
+                    .addMethods("CONNECT"))
+            .build();
+    Route modeWithoutPrefix =
+        route("p", List.of(), null, "ok").toBuilder()
+            .setMatch(
+                RouteMatch.newBuilder()
+                    .setPathExact("/p")
+                    .setPrefixMode(RouteMatch.PrefixMode.STRING))
+            .build();
 
-    CompileException e = catchThrowableOfType(CompileException.class, () -> compiler.compile(
-        snapshot(1, List.of(cluster("ok", 80)), List.of(badMethods, modeWithoutPrefix))));
+    CompileException e =
+        catchThrowableOfType(
+            CompileException.class,
+            () ->
+                compiler.compile(
+                    snapshot(
+                        1, List.of(cluster("ok", 80)), List.of(badMethods, modeWithoutPrefix))));
 
     assertThat(e.problems()).hasSize(5);
-    assertThat(e.problems()).anyMatch(p -> p.startsWith("routes/m.match.methods[1]: methods are case-sensitive"));
-    assertThat(e.problems()).anyMatch(p -> p.startsWith("routes/m.match.methods[2]: \"G T\" is not an HTTP method"));
+    assertThat(e.problems())
+        .anyMatch(p -> p.startsWith("routes/m.match.methods[1]: methods are case-sensitive"));
+    assertThat(e.problems())
+        .anyMatch(p -> p.startsWith("routes/m.match.methods[2]: \"G T\" is not an HTTP method"));
     assertThat(e.problems()).contains("routes/m.match.methods[3]: duplicates methods[0]");
-    assertThat(e.problems()).anyMatch(p -> p.startsWith("routes/m.match.methods[4]: CONNECT is answered 405"));
+    assertThat(e.problems())
+        .anyMatch(p -> p.startsWith("routes/m.match.methods[4]: CONNECT is answered 405"));
     assertThat(e.problems()).contains("routes/p.match.prefix_mode: only applies to path_prefix");
   }
 
   @Test
   void compilesRequestBodyRetriesAndPathForwardingIntoPolicies() throws Exception {
-    Route streaming = route("up", List.of(), "/up", "ok").toBuilder()
-        .setRequestBody(RequestBodyPolicy.newBuilder().setMode(RequestBodyPolicy.Mode.STREAM))
-        .setForward(route("up", List.of(), "/up", "ok").getForward().toBuilder()
-            .setMaxAttempts(3).setPathForwarding(ForwardAction.PathForwarding.RAW))
-        .build();
-    Runtime runtime = compiler.compile(snapshot(1, List.of(cluster("ok", 80)),
-        List.of(streaming, route("plain", List.of(), "/plain", "ok"))));
+    Route streaming =
+        route("up", List.of(), "/up", "ok").toBuilder()
+            .setRequestBody(RequestBodyPolicy.newBuilder().setMode(RequestBodyPolicy.Mode.STREAM))
+            .setForward(
+                route("up", List.of(), "/up", "ok").getForward().toBuilder()
+                    .setMaxAttempts(3)
+                    .setPathForwarding(ForwardAction.PathForwarding.RAW))
+            .build();
+    Runtime runtime =
+        compiler.compile(
+            snapshot(
+                1,
+                List.of(cluster("ok", 80)),
+                List.of(streaming, route("plain", List.of(), "/plain", "ok"))));
 
     CompiledRoute up = runtime.routes().find("h", "/up/x");
     assertThat(up.policies().get(BufferingPolicy.KEY))
@@ -192,9 +253,12 @@ class RuntimeCompilerTest {
     route = route.toBuilder().setForward(route.getForward().toBuilder().setMaxAttempts(6)).build();
     Route finalRoute = route;
 
-    CompileException e = catchThrowableOfType(CompileException.class,
-        () -> compiler.compile(snapshot(1, List.of(cluster("ok", 80)), List.of(finalRoute))));
+    CompileException e =
+        catchThrowableOfType(
+            CompileException.class,
+            () -> compiler.compile(snapshot(1, List.of(cluster("ok", 80)), List.of(finalRoute))));
 
-    assertThat(e.problems()).containsExactly("routes/r.forward.max_attempts: must be at most 5 (0 means 2), not 6");
+    assertThat(e.problems())
+        .containsExactly("routes/r.forward.max_attempts: must be at most 5 (0 means 2), not 6");
   }
 }

@@ -35,19 +35,21 @@ class HeaderDeadlineConnectionFactoryTest {
   @BeforeEach
   void start() throws Exception {
     server = new Server();
-    ServerConnector connector = new ServerConnector(
-        server, new HeaderDeadlineConnectionFactory(new HttpConfiguration(), HEADER_TIMEOUT));
+    ServerConnector connector =
+        new ServerConnector(
+            server, new HeaderDeadlineConnectionFactory(new HttpConfiguration(), HEADER_TIMEOUT));
     connector.setHost("127.0.0.1");
     connector.setIdleTimeout(5_000);
     server.addConnector(connector);
-    server.setHandler(new Handler.Abstract.NonBlocking() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) {
-        handled.incrementAndGet();
-        response.write(true, ByteBuffer.wrap("ok".getBytes(StandardCharsets.UTF_8)), callback);
-        return true;
-      }
-    });
+    server.setHandler(
+        new Handler.Abstract.NonBlocking() {
+          @Override
+          public boolean handle(Request request, Response response, Callback callback) {
+            handled.incrementAndGet();
+            response.write(true, ByteBuffer.wrap("ok".getBytes(StandardCharsets.UTF_8)), callback);
+            return true;
+          }
+        });
     server.start();
     port = connector.getLocalPort();
   }
@@ -60,22 +62,27 @@ class HeaderDeadlineConnectionFactoryTest {
 
   private ScheduledFuture<?> trickle(RawClient client, String text, long everyMillis) {
     AtomicInteger at = new AtomicInteger();
-    return trickler.scheduleAtFixedRate(() -> {
-      int i = at.getAndIncrement();
-      if (i < text.length()) {
-        try {
-          client.send(text.substring(i, i + 1));
-        } catch (IOException e) {
-          throw new IllegalStateException("closed", e);
-        }
-      }
-    }, 0, everyMillis, TimeUnit.MILLISECONDS);
+    return trickler.scheduleAtFixedRate(
+        () -> {
+          int i = at.getAndIncrement();
+          if (i < text.length()) {
+            try {
+              client.send(text.substring(i, i + 1));
+            } catch (IOException e) {
+              throw new IllegalStateException("closed", e);
+            }
+          }
+        },
+        0,
+        everyMillis,
+        TimeUnit.MILLISECONDS);
   }
 
   @Test
   void closesConnectionThatTricklesItsHeaderBlock() throws Exception {
     try (RawClient client = RawClient.connect(port)) {
-      String request = "GET /trickle HTTP/1.1\r\nHost: test\r\nX-Slow: " + "a".repeat(100) + "\r\n\r\n";
+      String request =
+          "GET /trickle HTTP/1.1\r\nHost: test\r\nX-Slow: " + "a".repeat(100) + "\r\n\r\n";
       long start = System.nanoTime();
       // A byte every 50 ms: far inside the idle timeout, but the block needs > 6 s in all.
       ScheduledFuture<?> trickle = trickle(client, request, 50);
@@ -103,7 +110,10 @@ class HeaderDeadlineConnectionFactoryTest {
       client.send("GET /one HTTP/1.1\r\nHost: test\r\n\r\n");
       assertThat(client.readResponse().status()).isEqualTo(200);
       // Idle between requests for longer than the header deadline: the idle timeout governs.
-      await().pollDelay(HEADER_TIMEOUT.multipliedBy(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
+      await()
+          .pollDelay(HEADER_TIMEOUT.multipliedBy(2))
+          .atMost(Duration.ofSeconds(3))
+          .until(() -> true);
       client.send("GET /two HTTP/1.1\r\nHost: test\r\n\r\n");
       assertThat(client.readResponse().status()).isEqualTo(200);
       // A request that starts and then trickles is still cut at its own deadline.

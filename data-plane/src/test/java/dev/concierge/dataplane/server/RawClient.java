@@ -12,7 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** A blocking HTTP/1.1 client on a raw socket, to send exactly the bytes a test wants, when it wants. */
+/**
+ * A blocking HTTP/1.1 client on a raw socket, to send exactly the bytes a test wants, when it
+ * wants.
+ */
 public final class RawClient implements AutoCloseable {
   private final Socket socket;
   private final InputStream in;
@@ -50,13 +53,16 @@ public final class RawClient implements AutoCloseable {
     Map<String, String> headers = new LinkedHashMap<>();
     for (String line = readLine(); line != null && !line.isEmpty(); line = readLine()) {
       int colon = line.indexOf(':');
-      headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+      headers.put(
+          line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+          line.substring(colon + 1).trim());
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     if (headers.containsKey("content-length")) {
       body.write(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
     } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-      for (int size = Integer.parseInt(readLine().trim(), 16); size > 0;
+      for (int size = Integer.parseInt(readLine().trim(), 16);
+          size > 0;
           size = Integer.parseInt(readLine().trim(), 16)) {
         body.write(in.readNBytes(size));
         readLine();
@@ -81,7 +87,9 @@ public final class RawClient implements AutoCloseable {
     while ((c = in.read()) != -1) {
       if (c == '\n') {
         int end = line.length();
-        return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
+        return end > 0 && line.charAt(end - 1) == '\r'
+            ? line.substring(0, end - 1)
+            : line.toString();
       }
       line.append((char) c);
     }

@@ -13,13 +13,14 @@ import org.junit.jupiter.api.Test;
 
 class ThreadCachingBufferPoolTest {
   private final AtomicInteger wrappedAcquires = new AtomicInteger();
-  private final ByteBufferPool counting = new ByteBufferPool.Wrapper(new ArrayByteBufferPool()) {
-    @Override
-    public RetainableByteBuffer.Mutable acquire(int size, boolean direct) {
-      wrappedAcquires.incrementAndGet();
-      return super.acquire(size, direct);
-    }
-  };
+  private final ByteBufferPool counting =
+      new ByteBufferPool.Wrapper(new ArrayByteBufferPool()) {
+        @Override
+        public RetainableByteBuffer.Mutable acquire(int size, boolean direct) {
+          wrappedAcquires.incrementAndGet();
+          return super.acquire(size, direct);
+        }
+      };
   private final ThreadCachingBufferPool pool = new ThreadCachingBufferPool(counting);
 
   @Test
@@ -95,10 +96,12 @@ class ThreadCachingBufferPoolTest {
   void aBufferReleasedOnAnotherThreadServesThatThread() throws Exception {
     RetainableByteBuffer buffer = pool.acquire(1000, true);
     RetainableByteBuffer[] reacquired = new RetainableByteBuffer[1];
-    Thread other = new Thread(() -> {
-      buffer.release();
-      reacquired[0] = pool.acquire(1000, true);
-    });
+    Thread other =
+        new Thread(
+            () -> {
+              buffer.release();
+              reacquired[0] = pool.acquire(1000, true);
+            });
     other.start();
     other.join();
 

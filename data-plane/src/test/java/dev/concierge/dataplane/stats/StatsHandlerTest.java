@@ -33,28 +33,29 @@ class StatsHandlerTest {
     server = new Server();
     local = new LocalConnector(server);
     server.addConnector(local);
-    Handler stage = new Handler.Abstract.NonBlocking() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) {
-        clock.addAndGet(2_500_000); // every answer takes 2.5 ms on the injected clock
-        RequestContext context = RequestContext.of(request);
-        switch (Request.getPathInContext(request)) {
-          case "/routed" -> {
-            context.route("routes/r", PolicySet.empty(), stats.route("routes/r"));
-            context.cluster(stats.cluster("clusters/c"));
-            context.upstreamFailure();
-            context.retried();
-            Content.Sink.write(response, true, "ok", callback);
+    Handler stage =
+        new Handler.Abstract.NonBlocking() {
+          @Override
+          public boolean handle(Request request, Response response, Callback callback) {
+            clock.addAndGet(2_500_000); // every answer takes 2.5 ms on the injected clock
+            RequestContext context = RequestContext.of(request);
+            switch (Request.getPathInContext(request)) {
+              case "/routed" -> {
+                context.route("routes/r", PolicySet.empty(), stats.route("routes/r"));
+                context.cluster(stats.cluster("clusters/c"));
+                context.upstreamFailure();
+                context.retried();
+                Content.Sink.write(response, true, "ok", callback);
+              }
+              case "/fails" -> {
+                context.route("routes/r", PolicySet.empty(), stats.route("routes/r"));
+                callback.failed(new IllegalStateException("boom"));
+              }
+              default -> ErrorAnswers.write(request, response, callback, 404, "no route");
+            }
+            return true;
           }
-          case "/fails" -> {
-            context.route("routes/r", PolicySet.empty(), stats.route("routes/r"));
-            callback.failed(new IllegalStateException("boom"));
-          }
-          default -> ErrorAnswers.write(request, response, callback, 404, "no route");
-        }
-        return true;
-      }
-    };
+        };
     server.setHandler(new StatsHandler(stats, clock::get, stage));
     server.setErrorHandler(new NodeErrorHandler(stats.unrouted()));
     server.start();
@@ -70,8 +71,10 @@ class StatsHandlerTest {
   }
 
   private TrafficCounters route() {
-    return stats.routeCounters().stream().filter(c -> c.getName().equals("routes/r"))
-        .findFirst().orElseThrow();
+    return stats.routeCounters().stream()
+        .filter(c -> c.getName().equals("routes/r"))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
@@ -80,8 +83,7 @@ class StatsHandlerTest {
     assertThat(get("/nowhere")).startsWith("HTTP/1.1 404");
 
     // The answer is counted when its write completes, which may be just after the client read it.
-    await().atMost(Duration.ofSeconds(5))
-        .until(() -> stats.unroutedCounters().getRequests() == 2);
+    await().atMost(Duration.ofSeconds(5)).until(() -> stats.unroutedCounters().getRequests() == 2);
     TrafficCounters unrouted = stats.unroutedCounters();
     assertThat(unrouted.getRequests()).isEqualTo(2);
     assertThat(unrouted.getResponses4Xx()).isEqualTo(2);
@@ -93,9 +95,14 @@ class StatsHandlerTest {
   void countsRoutedAnswersOnRouteAndClusterWithLatencyRetriesAndFailures() throws Exception {
     assertThat(get("/routed")).startsWith("HTTP/1.1 200");
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> stats.routeCounters().size() == 1
-        && route().getRequests() == 1 && stats.clusterCounters().size() == 1
-        && stats.clusterCounters().get(0).getRequests() == 1);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                stats.routeCounters().size() == 1
+                    && route().getRequests() == 1
+                    && stats.clusterCounters().size() == 1
+                    && stats.clusterCounters().get(0).getRequests() == 1);
     TrafficCounters route = route();
     assertThat(route.getRequests()).isEqualTo(1);
     assertThat(route.getResponses2Xx()).isEqualTo(1);

@@ -42,34 +42,38 @@ class StatsReporterTest {
   }
 
   private void startServer(String name, boolean failFirstStream) throws Exception {
-    server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(new NodeReportingGrpc.NodeReportingImplBase() {
-          @Override
-          public StreamObserver<NodeReport> report(StreamObserver<ReportSummary> summary) {
-            int n = streams.incrementAndGet();
-            return new StreamObserver<>() {
-              @Override
-              public void onNext(NodeReport report) {
-                if (failFirstStream && n == 1) {
-                  summary.onError(io.grpc.Status.UNAVAILABLE.asException());
-                  return;
-                }
-                received.add(report);
-              }
+    server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(
+                new NodeReportingGrpc.NodeReportingImplBase() {
+                  @Override
+                  public StreamObserver<NodeReport> report(StreamObserver<ReportSummary> summary) {
+                    int n = streams.incrementAndGet();
+                    return new StreamObserver<>() {
+                      @Override
+                      public void onNext(NodeReport report) {
+                        if (failFirstStream && n == 1) {
+                          summary.onError(io.grpc.Status.UNAVAILABLE.asException());
+                          return;
+                        }
+                        received.add(report);
+                      }
 
-              @Override
-              public void onError(Throwable t) {}
+                      @Override
+                      public void onError(Throwable t) {}
 
-              @Override
-              public void onCompleted() {
-                summary.onNext(ReportSummary.newBuilder().setReportsReceived(received.size()).build());
-                summary.onCompleted();
-              }
-            };
-          }
-        })
-        .build()
-        .start();
+                      @Override
+                      public void onCompleted() {
+                        summary.onNext(
+                            ReportSummary.newBuilder().setReportsReceived(received.size()).build());
+                        summary.onCompleted();
+                      }
+                    };
+                  }
+                })
+            .build()
+            .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
   }
 
@@ -85,8 +89,8 @@ class StatsReporterTest {
     stats.cluster("clusters/web").upstreamFailure();
     stats.unrouted().record(404, 10_000, 0);
     Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-    StatsReporter reporter = new StatsReporter(
-        stats, "node-1", () -> channel, scheduler, Duration.ofMillis(20), clock);
+    StatsReporter reporter =
+        new StatsReporter(stats, "node-1", () -> channel, scheduler, Duration.ofMillis(20), clock);
 
     reporter.start();
     await().atMost(Duration.ofSeconds(5)).until(() -> received.size() >= 2);
@@ -95,26 +99,37 @@ class StatsReporterTest {
     NodeReport report = received.get(0);
     assertThat(report.getNodeId()).isEqualTo("node-1");
     assertThat(report.getStartTime().getSeconds()).isEqualTo(clock.instant().getEpochSecond());
-    assertThat(report.getRoutesList()).singleElement().satisfies(c -> {
-      assertThat(c.getName()).isEqualTo("routes/web");
-      assertThat(c.getRequests()).isEqualTo(2);
-      assertThat(c.getResponses2Xx()).isEqualTo(1);
-      assertThat(c.getResponses5Xx()).isEqualTo(1);
-      assertThat(c.getUpstreamFailures()).isEqualTo(1);
-      assertThat(c.getLatencyCount()).isEqualTo(2);
-      assertThat(c.getLatencyP50Us()).isBetween(1480L, 1520L);
-    });
+    assertThat(report.getRoutesList())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getName()).isEqualTo("routes/web");
+              assertThat(c.getRequests()).isEqualTo(2);
+              assertThat(c.getResponses2Xx()).isEqualTo(1);
+              assertThat(c.getResponses5Xx()).isEqualTo(1);
+              assertThat(c.getUpstreamFailures()).isEqualTo(1);
+              assertThat(c.getLatencyCount()).isEqualTo(2);
+              assertThat(c.getLatencyP50Us()).isBetween(1480L, 1520L);
+            });
     assertThat(report.getUnrouted().getRequests()).isEqualTo(1);
     assertThat(report.getUnrouted().getResponses4Xx()).isEqualTo(1);
-    assertThat(report.getClustersList()).extracting(c -> c.getName()).containsExactly("clusters/web");
+    assertThat(report.getClustersList())
+        .extracting(c -> c.getName())
+        .containsExactly("clusters/web");
     assertThat(streams.get()).isEqualTo(1);
   }
 
   @Test
   void reopensTheStreamAfterAFailure() throws Exception {
     startServer("stats-flaky", true);
-    StatsReporter reporter = new StatsReporter(
-        new TrafficStats(), "node-1", () -> channel, scheduler, Duration.ofMillis(20), Clock.systemUTC());
+    StatsReporter reporter =
+        new StatsReporter(
+            new TrafficStats(),
+            "node-1",
+            () -> channel,
+            scheduler,
+            Duration.ofMillis(20),
+            Clock.systemUTC());
 
     reporter.start();
     await().atMost(Duration.ofSeconds(5)).until(() -> !received.isEmpty());

@@ -68,17 +68,19 @@ class DecideAndCarryTest {
     b.setHost("127.0.0.1");
     backends.addConnector(a);
     backends.addConnector(b);
-    backends.setHandler(new Handler.Abstract.NonBlocking() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) {
-        String name = Request.getLocalPort(request) == portA ? "A" : "B";
-        // The request line's target exactly as it arrived.
-        String line = name + " " + request.getMethod() + " " + request.getHttpURI().getPathQuery();
-        seen.add(line);
-        Content.Sink.write(response, true, line + "\n", callback);
-        return true;
-      }
-    });
+    backends.setHandler(
+        new Handler.Abstract.NonBlocking() {
+          @Override
+          public boolean handle(Request request, Response response, Callback callback) {
+            String name = Request.getLocalPort(request) == portA ? "A" : "B";
+            // The request line's target exactly as it arrived.
+            String line =
+                name + " " + request.getMethod() + " " + request.getHttpURI().getPathQuery();
+            seen.add(line);
+            Content.Sink.write(response, true, line + "\n", callback);
+            return true;
+          }
+        });
     backends.start();
     portA = a.getLocalPort();
     portB = b.getLocalPort();
@@ -90,38 +92,48 @@ class DecideAndCarryTest {
     resets.setDaemon(true);
     resets.start();
 
-    List<Cluster> clusters = List.of(
-        cluster("a", portA),
-        cluster("b", portB),
-        cluster("refused-then-a", refusedPort, portA),
-        cluster("reset-then-a", resetter.getLocalPort(), portA),
-        cluster("refused-only", refusedPort),
-        cluster("reset-for-post", resetter.getLocalPort(), portA));
+    List<Cluster> clusters =
+        List.of(
+            cluster("a", portA),
+            cluster("b", portB),
+            cluster("refused-then-a", refusedPort, portA),
+            cluster("reset-then-a", resetter.getLocalPort(), portA),
+            cluster("refused-only", refusedPort),
+            cluster("reset-for-post", resetter.getLocalPort(), portA));
     RouteMatch.Builder getOnly = RouteMatch.newBuilder().setPathPrefix("/m").addMethods("GET");
     Route raw = route("raw", List.of(), "/raw", "a");
-    List<Route> routes = List.of(
-        route("public", List.of(), "/public", "a"),
-        route("all", List.of(), "/", "b"),
-        route("get-only", List.of(), "/m", "a").toBuilder().setMatch(getOnly).build(),
-        raw.toBuilder().setForward(raw.getForward().toBuilder()
-            .setPathForwarding(ForwardAction.PathForwarding.RAW)).build(),
-        route("refused", List.of(), "/retry/refused", "refused-then-a"),
-        route("reset", List.of(), "/retry/reset", "reset-then-a"),
-        attempts(route("once", List.of(), "/retry/once", "refused-only"), 1),
-        route("post", List.of(), "/retry/post", "reset-for-post"));
+    List<Route> routes =
+        List.of(
+            route("public", List.of(), "/public", "a"),
+            route("all", List.of(), "/", "b"),
+            route("get-only", List.of(), "/m", "a").toBuilder().setMatch(getOnly).build(),
+            raw.toBuilder()
+                .setForward(
+                    raw.getForward().toBuilder()
+                        .setPathForwarding(ForwardAction.PathForwarding.RAW))
+                .build(),
+            route("refused", List.of(), "/retry/refused", "refused-then-a"),
+            route("reset", List.of(), "/retry/reset", "reset-then-a"),
+            attempts(route("once", List.of(), "/retry/once", "refused-only"), 1),
+            route("post", List.of(), "/retry/post", "reset-for-post"));
     for (ProxyServer.Transport transport : ProxyServer.Transport.values()) {
       // Each proxy its own runtime and registry: both start round robin at the first endpoint.
       RuntimeHolder runtimes = new RuntimeHolder();
-      runtimes.set(new RuntimeCompiler(new EndpointRegistry(), stats)
-          .compile(snapshot(1, clusters, routes)));
-      proxies.put(transport, new ProxyServer("127.0.0.1", 0, runtimes,
-          ChainSettings.defaults().withStats(stats), transport).start());
+      runtimes.set(
+          new RuntimeCompiler(new EndpointRegistry(), stats)
+              .compile(snapshot(1, clusters, routes)));
+      proxies.put(
+          transport,
+          new ProxyServer(
+                  "127.0.0.1", 0, runtimes, ChainSettings.defaults().withStats(stats), transport)
+              .start());
     }
   }
 
   private static Route attempts(Route route, int attempts) {
     return route.toBuilder()
-        .setForward(route.getForward().toBuilder().setMaxAttempts(attempts)).build();
+        .setForward(route.getForward().toBuilder().setMaxAttempts(attempts))
+        .build();
   }
 
   @AfterAll
@@ -168,8 +180,8 @@ class DecideAndCarryTest {
       }
       text.append((char) b);
     }
-    java.util.regex.Matcher length = java.util.regex.Pattern
-        .compile("(?i)\r\ncontent-length: *(\\d+)").matcher(text);
+    java.util.regex.Matcher length =
+        java.util.regex.Pattern.compile("(?i)\r\ncontent-length: *(\\d+)").matcher(text);
     if (length.find()) {
       byte[] body = in.readNBytes(Integer.parseInt(length.group(1)));
       text.append(new String(body, StandardCharsets.ISO_8859_1));
@@ -178,7 +190,8 @@ class DecideAndCarryTest {
   }
 
   private static String get(ProxyServer.Transport transport, String target) throws IOException {
-    return send(transport, "GET " + target + " HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+    return send(
+        transport, "GET " + target + " HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
   }
 
   private static String body(String answer) {
@@ -186,25 +199,33 @@ class DecideAndCarryTest {
   }
 
   private static TrafficCounters counters(String name) {
-    return stats.routeCounters().stream().filter(c -> c.getName().equals(name)).findFirst()
+    return stats.routeCounters().stream()
+        .filter(c -> c.getName().equals(name))
+        .findFirst()
         .orElseThrow();
   }
 
   @ParameterizedTest
   @EnumSource(ProxyServer.Transport.class)
-  void retriesARefusedConnectionOnAnotherEndpoint(ProxyServer.Transport transport) throws Exception {
+  void retriesARefusedConnectionOnAnotherEndpoint(ProxyServer.Transport transport)
+      throws Exception {
     long retriesBefore = counters("routes/refused").getRetries();
     for (int i = 0; i < 4; i++) {
-      String answer = send(transport, "POST /retry/refused HTTP/1.1\r\nHost: a.test\r\n"
-          + "Content-Length: 3\r\nConnection: close\r\n\r\nabc");
+      String answer =
+          send(
+              transport,
+              "POST /retry/refused HTTP/1.1\r\nHost: a.test\r\n"
+                  + "Content-Length: 3\r\nConnection: close\r\n\r\nabc");
       // Nothing was sent to the refusing endpoint, so even a POST goes to the next one.
       assertThat(answer).startsWith("HTTP/1.1 200");
       assertThat(body(answer)).isEqualTo("A POST /retry/refused\n");
     }
     // Round robin alternates: half the requests met the refusing endpoint first.
     // Counted when each request completes, which may be just after the client has the answer.
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-        assertThat(counters("routes/refused").getRetries() - retriesBefore).isEqualTo(2));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> assertThat(counters("routes/refused").getRetries() - retriesBefore).isEqualTo(2));
   }
 
   @ParameterizedTest
@@ -222,8 +243,11 @@ class DecideAndCarryTest {
   @EnumSource(ProxyServer.Transport.class)
   void neverRetriesAPostWhoseBodyWasSent(ProxyServer.Transport transport) throws Exception {
     seen.clear();
-    String first = send(transport, "POST /retry/post HTTP/1.1\r\nHost: a.test\r\n"
-        + "Content-Length: 3\r\nConnection: close\r\n\r\nabc");
+    String first =
+        send(
+            transport,
+            "POST /retry/post HTTP/1.1\r\nHost: a.test\r\n"
+                + "Content-Length: 3\r\nConnection: close\r\n\r\nabc");
 
     assertThat(first).startsWith("HTTP/1.1 502");
     assertThat(body(first)).startsWith("upstream connection reset\nrequest-id: ");
@@ -245,7 +269,8 @@ class DecideAndCarryTest {
   @EnumSource(ProxyServer.Transport.class)
   void matchesTheRoutesMethodsOnly(ProxyServer.Transport transport) throws Exception {
     assertThat(body(get(transport, "/m/x"))).isEqualTo("A GET /m/x\n");
-    String delete = send(transport, "DELETE /m/x HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+    String delete =
+        send(transport, "DELETE /m/x HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
     assertThat(body(delete)).isEqualTo("B DELETE /m/x\n");
   }
 
@@ -268,16 +293,22 @@ class DecideAndCarryTest {
   @ParameterizedTest
   @EnumSource(ProxyServer.Transport.class)
   void refusesWhatNoRouteMayCarry(ProxyServer.Transport transport) throws Exception {
-    String connect = send(transport,
-        "CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\nConnection: close\r\n\r\n");
+    String connect =
+        send(
+            transport,
+            "CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\nConnection: close\r\n\r\n");
     assertThat(connect).startsWith("HTTP/1.1 405").contains("\r\nAllow: ");
     assertThat(body(connect)).startsWith("CONNECT is not allowed\nrequest-id: ");
     String trace = send(transport, "TRACE / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
     assertThat(trace).startsWith("HTTP/1.1 405");
-    String gzip = send(transport, "POST / HTTP/1.1\r\nHost: a.test\r\n"
-        + "Transfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+    String gzip =
+        send(
+            transport,
+            "POST / HTTP/1.1\r\nHost: a.test\r\n"
+                + "Transfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
     assertThat(gzip).startsWith("HTTP/1.1 501");
-    assertThat(body(gzip)).startsWith("transfer coding not implemented (only chunked)\nrequest-id: ");
+    assertThat(body(gzip))
+        .startsWith("transfer coding not implemented (only chunked)\nrequest-id: ");
     String malformed = send(transport, "GET /\u0001 HTTP/1.1\r\nHost: a.test\r\n\r\n");
     assertThat(malformed).startsWith("HTTP/1.1 400").doesNotContain("<html");
     assertThat(body(malformed)).startsWith("bad request\nrequest-id: ");
@@ -288,12 +319,19 @@ class DecideAndCarryTest {
     RuntimeCompiler compiler = new RuntimeCompiler(new EndpointRegistry(), new TrafficStats());
     List<Cluster> clusters = List.of(cluster("ab", portA, portB));
     RuntimeHolder runtimes = new RuntimeHolder();
-    runtimes.set(compiler.compile(snapshot(1, clusters, List.of(route("ab", List.of(), "/", "ab")))));
+    runtimes.set(
+        compiler.compile(snapshot(1, clusters, List.of(route("ab", List.of(), "/", "ab")))));
     try (ProxyServer proxy = new ProxyServer("127.0.0.1", 0, runtimes).start()) {
       String first = body(send(proxy, RR));
       // Revision 2 adds an unrelated route between two requests.
-      runtimes.set(compiler.compile(snapshot(2, List.of(cluster("ab", portA, portB), cluster("b", portB)),
-          List.of(route("ab", List.of(), "/", "ab"), route("other", List.of(), "/other", "b")))));
+      runtimes.set(
+          compiler.compile(
+              snapshot(
+                  2,
+                  List.of(cluster("ab", portA, portB), cluster("b", portB)),
+                  List.of(
+                      route("ab", List.of(), "/", "ab"),
+                      route("other", List.of(), "/other", "b")))));
       String second = body(send(proxy, RR));
       String third = body(send(proxy, RR));
 

@@ -25,8 +25,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -47,10 +49,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import java.util.EnumMap;
-import java.util.Map;
 
-/** The whole request path against real Jetty backends on loopback, over both upstream transports. */
+/**
+ * The whole request path against real Jetty backends on loopback, over both upstream transports.
+ */
 class ProxyTest {
   private static final byte[] LARGE = new byte[100 * 1024];
   private static Server backend;
@@ -87,21 +89,27 @@ class ProxyTest {
     resetThread.setDaemon(true);
     resetThread.start();
 
-    List<Cluster> clusters = List.of(
-        cluster("web", backendPort, backendPort2),
-        cluster("refused", refusedPort),
-        cluster("reset", resetter.getLocalPort()));
-    List<Route> routes = List.of(
-        route("web", List.of(), "/", "web"),
-        withTimeout(route("slow", List.of(), "/hang", "web"), 300),
-        withTimeout(route("partial", List.of(), "/partial", "web"), 300),
-        route("refused", List.of(), "/refused", "refused"),
-        route("reset", List.of(), "/reset", "reset"),
-        route("nothing", List.of("only.test"), "/", "web"));
-    runtimes.set(new RuntimeCompiler(new EndpointRegistry(), stats).compile(snapshot(1, clusters, routes)));
+    List<Cluster> clusters =
+        List.of(
+            cluster("web", backendPort, backendPort2),
+            cluster("refused", refusedPort),
+            cluster("reset", resetter.getLocalPort()));
+    List<Route> routes =
+        List.of(
+            route("web", List.of(), "/", "web"),
+            withTimeout(route("slow", List.of(), "/hang", "web"), 300),
+            withTimeout(route("partial", List.of(), "/partial", "web"), 300),
+            route("refused", List.of(), "/refused", "refused"),
+            route("reset", List.of(), "/reset", "reset"),
+            route("nothing", List.of("only.test"), "/", "web"));
+    runtimes.set(
+        new RuntimeCompiler(new EndpointRegistry(), stats).compile(snapshot(1, clusters, routes)));
     for (ProxyServer.Transport transport : ProxyServer.Transport.values()) {
-      proxies.put(transport, new ProxyServer("127.0.0.1", 0, runtimes,
-          ChainSettings.defaults().withStats(stats), transport).start());
+      proxies.put(
+          transport,
+          new ProxyServer(
+                  "127.0.0.1", 0, runtimes, ChainSettings.defaults().withStats(stats), transport)
+              .start());
     }
     client = new HttpClient();
     client.start();
@@ -151,13 +159,19 @@ class ProxyTest {
         case "/hang" -> hanging.add(callback);
         case "/partial/x" -> {
           response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 1000);
-          response.write(false, ByteBuffer.wrap(new byte[10]),
+          response.write(
+              false,
+              ByteBuffer.wrap(new byte[10]),
               Callback.from(() -> hanging.add(callback), callback::failed));
         }
         default -> {
-          StringBuilder body = new StringBuilder("uri=" + request.getHttpURI().getPathQuery() + "\n");
+          StringBuilder body =
+              new StringBuilder("uri=" + request.getHttpURI().getPathQuery() + "\n");
           for (HttpField field : request.getHeaders()) {
-            body.append(field.getName().toLowerCase(Locale.ROOT)).append(": ").append(field.getValue()).append('\n');
+            body.append(field.getName().toLowerCase(Locale.ROOT))
+                .append(": ")
+                .append(field.getValue())
+                .append('\n');
           }
           Content.Sink.write(response, true, body.toString(), callback);
         }
@@ -173,51 +187,62 @@ class ProxyTest {
   @ParameterizedTest
   @EnumSource(ProxyServer.Transport.class)
   void addsForwardingHeadersAndDropsSpoofedOnes(ProxyServer.Transport transport) throws Exception {
-    ContentResponse response = client.newRequest(url(transport, "/headers?q=1"))
-        .headers(h -> h
-            .put(HttpHeader.HOST, "shop.example.com:8443")
-            .put("X-Forwarded-For", "6.6.6.6")
-            .put("X-Forwarded-Proto", "https")
-            .put("X-Forwarded-Host", "evil.test")
-            .put("Forwarded", "for=6.6.6.6")
-            .put("X-Real-IP", "6.6.6.6")
-            .put("X-Custom", "kept")
-            .put(HttpHeader.USER_AGENT, "test-client"))
-        .timeout(5, TimeUnit.SECONDS)
-        .send();
+    ContentResponse response =
+        client
+            .newRequest(url(transport, "/headers?q=1"))
+            .headers(
+                h ->
+                    h.put(HttpHeader.HOST, "shop.example.com:8443")
+                        .put("X-Forwarded-For", "6.6.6.6")
+                        .put("X-Forwarded-Proto", "https")
+                        .put("X-Forwarded-Host", "evil.test")
+                        .put("Forwarded", "for=6.6.6.6")
+                        .put("X-Real-IP", "6.6.6.6")
+                        .put("X-Custom", "kept")
+                        .put(HttpHeader.USER_AGENT, "test-client"))
+            .timeout(5, TimeUnit.SECONDS)
+            .send();
 
     assertThat(response.getStatus()).isEqualTo(200);
-    assertThat(lines(response)).contains(
-        "uri=/headers?q=1",
-        "host: shop.example.com:8443",
-        "x-forwarded-for: 127.0.0.1",
-        "x-forwarded-proto: http",
-        "x-forwarded-host: shop.example.com:8443",
-        "via: 1.1 concierge",
-        "x-custom: kept",
-        "user-agent: test-client");
-    assertThat(lines(response)).noneMatch(l -> l.contains("6.6.6.6") || l.contains("evil.test"))
+    assertThat(lines(response))
+        .contains(
+            "uri=/headers?q=1",
+            "host: shop.example.com:8443",
+            "x-forwarded-for: 127.0.0.1",
+            "x-forwarded-proto: http",
+            "x-forwarded-host: shop.example.com:8443",
+            "via: 1.1 concierge",
+            "x-custom: kept",
+            "user-agent: test-client");
+    assertThat(lines(response))
+        .noneMatch(l -> l.contains("6.6.6.6") || l.contains("evil.test"))
         .noneMatch(l -> l.startsWith("forwarded:") || l.startsWith("x-real-ip:"))
-        .filteredOn(l -> l.startsWith("user-agent:")).hasSize(1);
+        .filteredOn(l -> l.startsWith("user-agent:"))
+        .hasSize(1);
   }
 
   @ParameterizedTest
   @EnumSource(ProxyServer.Transport.class)
-  void matchesTheCanonicalPathButForwardsTheOriginal(ProxyServer.Transport transport) throws Exception {
+  void matchesTheCanonicalPathButForwardsTheOriginal(ProxyServer.Transport transport)
+      throws Exception {
     ContentResponse encoded = client.GET(url(transport, "/headers/a%20b?q=1%2F2"));
     assertThat(lines(encoded)).contains("uri=/headers/a%20b?q=1%2F2");
 
     // Raw socket: an HTTP client library might normalise the dot segment itself.
     String answer = rawGet(transport, "/other/../refused");
-    assertThat(answer).startsWith("HTTP/1.1 502").contains("upstream connection refused\nrequest-id: ");
+    assertThat(answer)
+        .startsWith("HTTP/1.1 502")
+        .contains("upstream connection refused\nrequest-id: ");
   }
 
   private static String rawGet(ProxyServer.Transport transport, String target) throws IOException {
-    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxies.get(transport).port())) {
+    try (Socket socket =
+        new Socket(InetAddress.getLoopbackAddress(), proxies.get(transport).port())) {
       socket.setSoTimeout(5000);
       OutputStream out = socket.getOutputStream();
-      out.write(("GET " + target + " HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("GET " + target + " HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
     }
@@ -225,7 +250,8 @@ class ProxyTest {
 
   @ParameterizedTest
   @EnumSource(ProxyServer.Transport.class)
-  void removesServerAndPoweredByFromUpstreamAndAddsNoServerHeader(ProxyServer.Transport transport) throws Exception {
+  void removesServerAndPoweredByFromUpstreamAndAddsNoServerHeader(ProxyServer.Transport transport)
+      throws Exception {
     ContentResponse response = client.GET(url(transport, "/headers"));
 
     assertThat(response.getHeaders().get(HttpHeader.SERVER)).isNull();
@@ -236,18 +262,23 @@ class ProxyTest {
   @ParameterizedTest
   @EnumSource(ProxyServer.Transport.class)
   void dropsHopByHopHeaders(ProxyServer.Transport transport) throws Exception {
-    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxies.get(transport).port())) {
+    try (Socket socket =
+        new Socket(InetAddress.getLoopbackAddress(), proxies.get(transport).port())) {
       socket.setSoTimeout(5000);
       OutputStream out = socket.getOutputStream();
-      out.write(("GET /headers HTTP/1.1\r\nHost: a.test\r\nConnection: close, X-Hop\r\n"
-          + "X-Hop: secret\r\nKeep-Alive: timeout=5\r\nProxy-Authorization: Basic x\r\n"
-          + "TE: trailers\r\nX-End-To-End: yes\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("GET /headers HTTP/1.1\r\nHost: a.test\r\nConnection: close, X-Hop\r\n"
+                  + "X-Hop: secret\r\nKeep-Alive: timeout=5\r\nProxy-Authorization: Basic x\r\n"
+                  + "TE: trailers\r\nX-End-To-End: yes\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
-      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      String answer =
+          new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
       String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
 
       assertThat(answer).startsWith("HTTP/1.1 200");
-      assertThat(body).contains("x-end-to-end: yes")
+      assertThat(body)
+          .contains("x-end-to-end: yes")
           .doesNotContain("x-hop:", "keep-alive:", "proxy-authorization:", "te:", "connection:");
     }
   }
@@ -255,10 +286,12 @@ class ProxyTest {
   @ParameterizedTest
   @EnumSource(ProxyServer.Transport.class)
   void streamsLargeBodiesBothWaysIntact(ProxyServer.Transport transport) throws Exception {
-    ContentResponse echoed = client.POST(url(transport, "/echo"))
-        .body(new BytesRequestContent("application/octet-stream", LARGE))
-        .timeout(10, TimeUnit.SECONDS)
-        .send();
+    ContentResponse echoed =
+        client
+            .POST(url(transport, "/echo"))
+            .body(new BytesRequestContent("application/octet-stream", LARGE))
+            .timeout(10, TimeUnit.SECONDS)
+            .send();
     ContentResponse large = client.GET(url(transport, "/large"));
 
     assertThat(echoed.getStatus()).isEqualTo(200);
@@ -282,8 +315,13 @@ class ProxyTest {
   @Test
   void answers404WhenNoRouteMatches() throws Exception {
     RuntimeHolder onlyHost = new RuntimeHolder();
-    onlyHost.set(new RuntimeCompiler().compile(snapshot(2, List.of(cluster("web", backendPort)),
-        List.of(route("web", List.of("only.test"), "/", "web")))));
+    onlyHost.set(
+        new RuntimeCompiler()
+            .compile(
+                snapshot(
+                    2,
+                    List.of(cluster("web", backendPort)),
+                    List.of(route("web", List.of("only.test"), "/", "web")))));
     try (ProxyServer other = new ProxyServer("127.0.0.1", 0, onlyHost).start()) {
       ContentResponse response = client.GET("http://127.0.0.1:" + other.port() + "/x");
 
@@ -309,13 +347,15 @@ class ProxyTest {
     ContentResponse response = client.GET(url(transport, "/refused"));
 
     assertThat(response.getStatus()).isEqualTo(502);
-    assertThat(response.getContentAsString()).startsWith("upstream connection refused\nrequest-id: ");
+    assertThat(response.getContentAsString())
+        .startsWith("upstream connection refused\nrequest-id: ");
     assertThat(response.getHeaders().get(HttpHeader.CONTENT_TYPE)).startsWith("text/plain");
   }
 
   @ParameterizedTest
   @EnumSource(ProxyServer.Transport.class)
-  void answers502WhenUpstreamResetsBeforeResponding(ProxyServer.Transport transport) throws Exception {
+  void answers502WhenUpstreamResetsBeforeResponding(ProxyServer.Transport transport)
+      throws Exception {
     ContentResponse response = client.GET(url(transport, "/reset"));
 
     assertThat(response.getStatus()).isEqualTo(502);
@@ -325,7 +365,8 @@ class ProxyTest {
   @ParameterizedTest
   @EnumSource(ProxyServer.Transport.class)
   void answers504WhenRouteTimeoutElapses(ProxyServer.Transport transport) throws Exception {
-    ContentResponse response = client.newRequest(url(transport, "/hang")).timeout(10, TimeUnit.SECONDS).send();
+    ContentResponse response =
+        client.newRequest(url(transport, "/hang")).timeout(10, TimeUnit.SECONDS).send();
 
     assertThat(response.getStatus()).isEqualTo(504);
     assertThat(response.getContentAsString()).startsWith("upstream timed out\nrequest-id: ");
@@ -333,7 +374,8 @@ class ProxyTest {
 
   @ParameterizedTest
   @EnumSource(ProxyServer.Transport.class)
-  void abortsTheClientConnectionWhenUpstreamFailsAfterTheResponseIsCommitted(ProxyServer.Transport transport) throws Exception {
+  void abortsTheClientConnectionWhenUpstreamFailsAfterTheResponseIsCommitted(
+      ProxyServer.Transport transport) throws Exception {
     String answer = rawGet(transport, "/partial/x");
 
     // Headers and the first bytes went out; then the connection closed short of Content-Length.
@@ -343,18 +385,26 @@ class ProxyTest {
 
   @ParameterizedTest
   @EnumSource(ProxyServer.Transport.class)
-  void countsResponsesAndUpstreamFailuresPerRouteAndCluster(ProxyServer.Transport transport) throws Exception {
+  void countsResponsesAndUpstreamFailuresPerRouteAndCluster(ProxyServer.Transport transport)
+      throws Exception {
     client.GET(url(transport, "/refused"));
     client.GET(url(transport, "/refused"));
 
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-      TrafficCounters route = stats.routeCounters().stream()
-          .filter(c -> c.getName().equals("routes/refused")).findFirst().orElseThrow();
-      assertThat(route.getRequests()).isGreaterThanOrEqualTo(2);
-      assertThat(route.getResponses5Xx()).isGreaterThanOrEqualTo(2);
-      assertThat(route.getUpstreamFailures()).isGreaterThanOrEqualTo(2);
-      assertThat(stats.clusterCounters()).anyMatch(c -> c.getName().equals("clusters/refused"));
-    });
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              TrafficCounters route =
+                  stats.routeCounters().stream()
+                      .filter(c -> c.getName().equals("routes/refused"))
+                      .findFirst()
+                      .orElseThrow();
+              assertThat(route.getRequests()).isGreaterThanOrEqualTo(2);
+              assertThat(route.getResponses5Xx()).isGreaterThanOrEqualTo(2);
+              assertThat(route.getUpstreamFailures()).isGreaterThanOrEqualTo(2);
+              assertThat(stats.clusterCounters())
+                  .anyMatch(c -> c.getName().equals("clusters/refused"));
+            });
   }
 
   @Test
@@ -372,5 +422,4 @@ class ProxyTest {
     assertThat(UpstreamFailures.classify(new IllegalStateException("x")))
         .isEqualTo(UpstreamOutcome.ERROR);
   }
-
 }

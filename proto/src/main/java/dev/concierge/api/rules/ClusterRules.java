@@ -12,6 +12,7 @@ import java.util.Map;
 public final class ClusterRules {
   /** Longest connect timeout. */
   public static final Duration MAX_CONNECT_TIMEOUT = Durations.fromSeconds(60);
+
   /** Lowest priority (largest number) an endpoint may have. */
   public static final int MAX_PRIORITY = 127;
 
@@ -32,24 +33,31 @@ public final class ClusterRules {
         sink.add(field + ".host", host);
       }
       if (endpoint.getPort() < 1 || endpoint.getPort() > 65535) {
-        sink.add(field + ".port",
+        sink.add(
+            field + ".port",
             "must be 1-65535, not " + Integer.toUnsignedString(endpoint.getPort()));
       }
       FieldChecks.weight(endpoint.getWeight(), field + ".weight", sink);
-      FieldChecks.atMost(Integer.toUnsignedLong(endpoint.getPriority()), MAX_PRIORITY,
-          String.valueOf(MAX_PRIORITY), field + ".priority", sink);
-      String key = endpoint.getHost().toLowerCase(Locale.ROOT) + ":"
-          + Integer.toUnsignedString(endpoint.getPort());
+      FieldChecks.atMost(
+          Integer.toUnsignedLong(endpoint.getPriority()),
+          MAX_PRIORITY,
+          String.valueOf(MAX_PRIORITY),
+          field + ".priority",
+          sink);
+      String key =
+          endpoint.getHost().toLowerCase(Locale.ROOT)
+              + ":"
+              + Integer.toUnsignedString(endpoint.getPort());
       Integer first = seen.putIfAbsent(key, i);
       if (first != null) {
         sink.add(field, "duplicates endpoints[" + first + "] (" + key + ")");
       }
     }
-    FieldChecks.known(cluster.getLbPolicyValue(), Cluster.LbPolicy.getDescriptor(),
-        prefix + ".lb_policy", sink);
+    FieldChecks.known(
+        cluster.getLbPolicyValue(), Cluster.LbPolicy.getDescriptor(), prefix + ".lb_policy", sink);
     if (cluster.hasConnectTimeout()) {
-      FieldChecks.positiveAtMost(cluster.getConnectTimeout(), MAX_CONNECT_TIMEOUT,
-          prefix + ".connect_timeout", sink);
+      FieldChecks.positiveAtMost(
+          cluster.getConnectTimeout(), MAX_CONNECT_TIMEOUT, prefix + ".connect_timeout", sink);
     }
   }
 }

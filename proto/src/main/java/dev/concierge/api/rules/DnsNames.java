@@ -6,6 +6,7 @@ import org.jspecify.annotations.Nullable;
 final class DnsNames {
   /** Longest DNS name. */
   static final int MAX_NAME = 253;
+
   /** Longest DNS label. */
   static final int MAX_LABEL = 63;
 

@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
 public final class FieldChecks {
   /** Longest description of any resource. */
   public static final int MAX_DESCRIPTION = 256;
+
   /** Largest weight of an endpoint or of a cluster in a split; 0 means 1. */
   public static final int MAX_WEIGHT = 1000;
 
@@ -23,8 +24,12 @@ public final class FieldChecks {
 
   static void weight(int weight, String field, ViolationSink sink) {
     if (Integer.compareUnsigned(weight, MAX_WEIGHT) > 0) {
-      sink.add(field, "must be at most " + MAX_WEIGHT + " (0 means 1), not "
-          + Integer.toUnsignedString(weight));
+      sink.add(
+          field,
+          "must be at most "
+              + MAX_WEIGHT
+              + " (0 means 1), not "
+              + Integer.toUnsignedString(weight));
     }
   }
 
@@ -38,14 +43,15 @@ public final class FieldChecks {
   /** Records a violation unless {@code d} is above zero and at most {@code max}. */
   static void positiveAtMost(Duration d, Duration max, String field, ViolationSink sink) {
     if (!Durations.isValid(d) || !Durations.isPositive(d) || Durations.compare(d, max) > 0) {
-      sink.add(field, "must be above 0 and at most " + Durations.toString(max) + ", not "
-          + format(d));
+      sink.add(
+          field, "must be above 0 and at most " + Durations.toString(max) + ", not " + format(d));
     }
   }
 
   private static String format(Duration d) {
     return Durations.isValid(d)
-        ? Durations.toString(d) : d.getSeconds() + "s and " + d.getNanos() + "ns";
+        ? Durations.toString(d)
+        : d.getSeconds() + "s and " + d.getNanos() + "ns";
   }
 
   /**
@@ -56,9 +62,15 @@ public final class FieldChecks {
     if (type.findValueByNumber(value) != null) {
       return true;
     }
-    sink.add(field, "unknown value " + value + " (one of "
-        + type.getValues().stream().map(EnumValueDescriptor::getName)
-            .collect(Collectors.joining(", ")) + ")");
+    sink.add(
+        field,
+        "unknown value "
+            + value
+            + " (one of "
+            + type.getValues().stream()
+                .map(EnumValueDescriptor::getName)
+                .collect(Collectors.joining(", "))
+            + ")");
     return false;
   }
 }

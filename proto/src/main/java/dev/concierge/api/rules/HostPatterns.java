@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
 public final class HostPatterns {
   /** Longest DNS name. */
   public static final int MAX_NAME = DnsNames.MAX_NAME;
+
   /** Longest DNS label. */
   public static final int MAX_LABEL = DnsNames.MAX_LABEL;
 
@@ -35,10 +36,13 @@ public final class HostPatterns {
     }
     if (host.startsWith("[") && host.endsWith("]")) {
       return IpLiterals.isIpv6(host.substring(1, host.length() - 1))
-          ? null : "\"" + pattern + "\" is not an IPv6 literal";
+          ? null
+          : "\"" + pattern + "\" is not an IPv6 literal";
     }
     if (host.indexOf(':') >= 0) {
-      return "\"" + pattern + "\" must not carry a port (hosts match without one);"
+      return "\""
+          + pattern
+          + "\" must not carry a port (hosts match without one);"
           + " an IPv6 literal goes in brackets";
     }
     boolean wildcard = host.startsWith("*.");
@@ -51,7 +55,9 @@ public final class HostPatterns {
       return "\"" + pattern + "\" " + dns;
     }
     if (wildcard && name.indexOf('.') < 0) {
-      return "\"" + pattern + "\" would match every name under a top-level domain: a wildcard needs"
+      return "\""
+          + pattern
+          + "\" would match every name under a top-level domain: a wildcard needs"
           + " at least two labels after \"*.\" (e.g. *.example.com)";
     }
     return null;

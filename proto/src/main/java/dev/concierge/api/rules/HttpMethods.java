@@ -26,13 +26,17 @@ public final class HttpMethods {
       if (c >= 'a' && c <= 'z') {
         lowerCase = true;
       } else if (!isTokenChar(c)) {
-        return "\"" + printable(method) + "\" is not an HTTP method name (letters, digits and"
+        return "\""
+            + printable(method)
+            + "\" is not an HTTP method name (letters, digits and"
             + " !#$%&'*+-.^_`|~ only)";
       }
     }
     if (lowerCase) {
-      return "methods are case-sensitive and written in upper case: \"" + method
-          + "\" would never match; did you mean \"" + method.toUpperCase(java.util.Locale.ROOT)
+      return "methods are case-sensitive and written in upper case: \""
+          + method
+          + "\" would never match; did you mean \""
+          + method.toUpperCase(java.util.Locale.ROOT)
           + "\"?";
     }
     if (method.equals("CONNECT") || method.equals("TRACE")) {

@@ -16,7 +16,8 @@ public final class IpLiterals {
 
   /** An IPv6 literal without brackets. */
   public static boolean isIpv6(String host) {
-    return host.indexOf(':') >= 0 && InetAddresses.isInetAddress(host)
+    return host.indexOf(':') >= 0
+        && InetAddresses.isInetAddress(host)
         && InetAddresses.forString(host) instanceof Inet6Address;
   }
 }

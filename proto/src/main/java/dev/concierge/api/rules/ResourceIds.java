@@ -4,15 +4,17 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Resource ids and names: a name is its collection's prefix and an id ({@code clusters/web}); an
- * id is 1-63 of {@code [a-z0-9-]}, starting with a letter, so that it is also a DNS label and a
- * metric label without escaping.
+ * Resource ids and names: a name is its collection's prefix and an id ({@code clusters/web}); an id
+ * is 1-63 of {@code [a-z0-9-]}, starting with a letter, so that it is also a DNS label and a metric
+ * label without escaping.
  */
 public final class ResourceIds {
   /** The prefix of cluster names. */
   public static final String CLUSTERS = "clusters/";
+
   /** The prefix of route names. */
   public static final String ROUTES = "routes/";
+
   /** The prefix of certificate names. */
   public static final String CERTIFICATES = "certificates/";
 
@@ -39,6 +41,7 @@ public final class ResourceIds {
       return "a name (\"" + prefix + "{id}\") is required";
     }
     return isName(prefix, name)
-        ? null : "\"" + name + "\" must be \"" + prefix + "{id}\" where the id " + RULE;
+        ? null
+        : "\"" + name + "\" must be \"" + prefix + "{id}\" where the id " + RULE;
   }
 }

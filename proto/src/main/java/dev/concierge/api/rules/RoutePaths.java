@@ -26,9 +26,13 @@ public final class RoutePaths {
       if (c == '#') {
         return "must not contain \"#\": clients never send a fragment";
       }
-      if (c == '%' && i + 2 < path.length() && isHex(path.charAt(i + 1))
+      if (c == '%'
+          && i + 2 < path.length()
+          && isHex(path.charAt(i + 1))
           && isHex(path.charAt(i + 2))) {
-        return "must not contain percent-encoding (\"" + path.substring(i, i + 3) + "\"):"
+        return "must not contain percent-encoding (\""
+            + path.substring(i, i + 3)
+            + "\"):"
             + " routes match the decoded path, so write the character itself";
       }
     }
@@ -38,7 +42,9 @@ public final class RoutePaths {
       int end = slash < 0 ? path.length() : slash;
       String segment = path.substring(start, end);
       if (segment.equals(".") || segment.equals("..")) {
-        return "must not contain a \"" + segment + "\" segment: requests are matched after those"
+        return "must not contain a \""
+            + segment
+            + "\" segment: requests are matched after those"
             + " are resolved, so it would never match";
       }
       if (slash < 0) {

@@ -16,18 +16,21 @@ import java.util.function.Predicate;
 public final class RouteRules {
   /** Longest route timeout. */
   public static final Duration MAX_TIMEOUT = Durations.fromHours(1);
+
   /** Most tries of one request (the first included). */
   public static final int MAX_ATTEMPTS = 5;
+
   /** Tries of one request when the route does not say. */
   public static final int DEFAULT_ATTEMPTS = 2;
+
   /** Largest {@code request_body.max_bytes}: 1 TiB. */
   public static final long MAX_BODY_BYTES = 1L << 40;
 
   private RouteRules() {}
 
   /**
-   * Tells {@code sink} every broken field of {@code route}, under {@code prefix};
-   * {@code clusterExists} answers for the "clusters/{id}" names it forwards to.
+   * Tells {@code sink} every broken field of {@code route}, under {@code prefix}; {@code
+   * clusterExists} answers for the "clusters/{id}" names it forwards to.
    */
   public static void check(
       Route route, String prefix, Predicate<String> clusterExists, ViolationSink sink) {
@@ -49,7 +52,7 @@ public final class RouteRules {
     switch (match.getPathCase()) {
       case PATH_EXACT -> path(match.getPathExact(), prefix + ".match.path_exact", sink);
       case PATH_PREFIX -> path(match.getPathPrefix(), prefix + ".match.path_prefix", sink);
-      default -> { }
+      default -> {}
     }
     Map<String, Integer> methods = new HashMap<>();
     for (int i = 0; i < match.getMethodsCount(); i++) {
@@ -65,8 +68,8 @@ public final class RouteRules {
       }
     }
     String prefixMode = prefix + ".match.prefix_mode";
-    if (FieldChecks.known(match.getPrefixModeValue(), RouteMatch.PrefixMode.getDescriptor(),
-            prefixMode, sink)
+    if (FieldChecks.known(
+            match.getPrefixModeValue(), RouteMatch.PrefixMode.getDescriptor(), prefixMode, sink)
         && match.getPrefixModeValue() != 0
         && match.getPathCase() != RouteMatch.PathCase.PATH_PREFIX) {
       sink.add(prefixMode, "only applies to path_prefix");
@@ -77,10 +80,17 @@ public final class RouteRules {
       sink.add(prefix + ".forward", "an action is required: set forward");
     }
     RequestBodyPolicy body = route.getRequestBody();
-    FieldChecks.known(body.getModeValue(), RequestBodyPolicy.Mode.getDescriptor(),
-        prefix + ".request_body.mode", sink);
-    FieldChecks.atMost(body.getMaxBytes(), MAX_BODY_BYTES, "1 TiB (" + MAX_BODY_BYTES + " bytes)",
-        prefix + ".request_body.max_bytes", sink);
+    FieldChecks.known(
+        body.getModeValue(),
+        RequestBodyPolicy.Mode.getDescriptor(),
+        prefix + ".request_body.mode",
+        sink);
+    FieldChecks.atMost(
+        body.getMaxBytes(),
+        MAX_BODY_BYTES,
+        "1 TiB (" + MAX_BODY_BYTES + " bytes)",
+        prefix + ".request_body.max_bytes",
+        sink);
   }
 
   private static void path(String path, String field, ViolationSink sink) {
@@ -108,7 +118,8 @@ public final class RouteRules {
       }
       Integer first = cluster.isEmpty() ? null : seen.putIfAbsent(cluster, i);
       if (first != null) {
-        sink.add(field + ".cluster",
+        sink.add(
+            field + ".cluster",
             "cluster \"" + cluster + "\" is listed twice (also clusters[" + first + "])");
       }
       FieldChecks.weight(wc.getWeight(), field + ".weight", sink);
@@ -116,10 +127,17 @@ public final class RouteRules {
     if (forward.hasTimeout()) {
       FieldChecks.positiveAtMost(forward.getTimeout(), MAX_TIMEOUT, prefix + ".timeout", sink);
     }
-    FieldChecks.known(forward.getPathForwardingValue(),
-        ForwardAction.PathForwarding.getDescriptor(), prefix + ".path_forwarding", sink);
-    FieldChecks.atMost(Integer.toUnsignedLong(forward.getMaxAttempts()), MAX_ATTEMPTS,
-        MAX_ATTEMPTS + " (0 means " + DEFAULT_ATTEMPTS + ")", prefix + ".max_attempts", sink);
+    FieldChecks.known(
+        forward.getPathForwardingValue(),
+        ForwardAction.PathForwarding.getDescriptor(),
+        prefix + ".path_forwarding",
+        sink);
+    FieldChecks.atMost(
+        Integer.toUnsignedLong(forward.getMaxAttempts()),
+        MAX_ATTEMPTS,
+        MAX_ATTEMPTS + " (0 means " + DEFAULT_ATTEMPTS + ")",
+        prefix + ".max_attempts",
+        sink);
   }
 
   /** Why a route may not forward to {@code cluster}: it does not exist. */

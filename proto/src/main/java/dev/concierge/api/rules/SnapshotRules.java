@@ -8,8 +8,8 @@ import java.util.Set;
 
 /**
  * Every rule a whole snapshot must keep: valid, unique names, each cluster and route by its own
- * rules, and every route's clusters present in the snapshot. A node compiles only a snapshot
- * that passes; the control plane checks the snapshot a write would produce before storing it.
+ * rules, and every route's clusters present in the snapshot. A node compiles only a snapshot that
+ * passes; the control plane checks the snapshot a write would produce before storing it.
  */
 public final class SnapshotRules {
   private SnapshotRules() {}
@@ -30,8 +30,7 @@ public final class SnapshotRules {
     for (int i = 0; i < snapshot.getRoutesCount(); i++) {
       Route route = snapshot.getRoutes(i);
       String prefix = prefix(route.getName(), "routes", i);
-      if (name(ResourceIds.ROUTES, route.getName(), prefix, sink)
-          && !routes.add(route.getName())) {
+      if (name(ResourceIds.ROUTES, route.getName(), prefix, sink) && !routes.add(route.getName())) {
         sink.add(prefix + ".name", "duplicate route name");
       }
       RouteRules.check(route, prefix, clusters::contains, sink);

@@ -22,26 +22,27 @@ class SnapshotRulesTest {
 
   @Test
   void namesEveryViolationByResourceAndField() {
-    ConfigSnapshot snapshot = snapshot(cluster("clusters/web"), route("routes/a", "clusters/gone"))
-        .toBuilder()
-        .addClusters(cluster("clusters/web"))
-        .addClusters(cluster("web"))
-        .addRoutes(route("routes/a", "clusters/web"))
-        .build();
+    ConfigSnapshot snapshot =
+        snapshot(cluster("clusters/web"), route("routes/a", "clusters/gone")).toBuilder()
+            .addClusters(cluster("clusters/web"))
+            .addClusters(cluster("web"))
+            .addRoutes(route("routes/a", "clusters/web"))
+            .build();
 
-    assertThat(violations(snapshot)).containsExactly(
-        "clusters/web.name: duplicate cluster name",
-        "web.name: \"web\" must be \"clusters/{id}\" where the id " + ResourceIds.RULE,
-        "routes/a.forward.clusters[0].cluster: cluster \"clusters/gone\" does not exist",
-        "routes/a.name: duplicate route name");
+    assertThat(violations(snapshot))
+        .containsExactly(
+            "clusters/web.name: duplicate cluster name",
+            "web.name: \"web\" must be \"clusters/{id}\" where the id " + ResourceIds.RULE,
+            "routes/a.forward.clusters[0].cluster: cluster \"clusters/gone\" does not exist",
+            "routes/a.name: duplicate route name");
   }
 
   @Test
   void unnamedResourcesAreNamedByTheirIndex() {
     ConfigSnapshot snapshot = snapshot(cluster(""), route("routes/r", "clusters/web"));
 
-    assertThat(violations(snapshot)).contains(
-        "clusters[0].name: a name (\"clusters/{id}\") is required");
+    assertThat(violations(snapshot))
+        .contains("clusters[0].name: a name (\"clusters/{id}\") is required");
   }
 
   private static List<String> violations(ConfigSnapshot snapshot) {
@@ -55,16 +56,19 @@ class SnapshotRulesTest {
   }
 
   private static Cluster cluster(String name) {
-    return Cluster.newBuilder().setName(name)
+    return Cluster.newBuilder()
+        .setName(name)
         .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(8080))
         .build();
   }
 
   private static Route route(String name, String cluster) {
-    return Route.newBuilder().setName(name)
+    return Route.newBuilder()
+        .setName(name)
         .setMatch(RouteMatch.newBuilder().setPathPrefix("/"))
-        .setForward(ForwardAction.newBuilder()
-            .addClusters(WeightedCluster.newBuilder().setCluster(cluster)))
+        .setForward(
+            ForwardAction.newBuilder()
+                .addClusters(WeightedCluster.newBuilder().setCluster(cluster)))
         .build();
   }
 }

@@ -26,12 +26,11 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link UpstreamTransport} on Jetty's {@link ProxyHandler.Reverse} and {@link HttpClient}.
  *
- * <p>Carries each {@link UpstreamTry} to the endpoint chosen above it, with the route's timeout
- * and {@link dev.concierge.dataplane.upstream.RequestRewrite} (path and headers: ProxyHandler's
- * own header copying and {@code Via}/{@code Forwarded} are replaced by it), drops {@code
- * Server}/{@code X-Powered-By} from upstream, and reports a failure before the response is
- * committed to the try instead of answering it. The client shares the server's thread pool,
- * buffer pool and scheduler.
+ * <p>Carries each {@link UpstreamTry} to the endpoint chosen above it, with the route's timeout and
+ * {@link dev.concierge.dataplane.upstream.RequestRewrite} (path and headers: ProxyHandler's own
+ * header copying and {@code Via}/{@code Forwarded} are replaced by it), drops {@code Server}/{@code
+ * X-Powered-By} from upstream, and reports a failure before the response is committed to the try
+ * instead of answering it. The client shares the server's thread pool, buffer pool and scheduler.
  */
 public final class JettyProxyTransport extends ProxyHandler.Reverse implements UpstreamTransport {
   private static final Logger LOG = LoggerFactory.getLogger(JettyProxyTransport.class);
@@ -39,7 +38,9 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
 
   /** Tuning of the proxy's HttpClient. */
   public record Settings(
-      Duration connectTimeout, Duration idleTimeout, int maxConnectionsPerDestination,
+      Duration connectTimeout,
+      Duration idleTimeout,
+      int maxConnectionsPerDestination,
       int responseBufferSize) {
     public Settings {
       requireNonNull(connectTimeout, "connectTimeout");
@@ -75,7 +76,6 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
         .asImmutable();
   }
 
-
   private static UpstreamTry attempt(Request request) {
     return (UpstreamTry) request.getAttribute(TRY);
   }
@@ -84,8 +84,11 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
   public void send(UpstreamTry attempt) {
     Request request = attempt.request();
     request.setAttribute(TRY, attempt);
-    Callback completion = Callback.from(
-        Invocable.InvocationType.NON_BLOCKING, () -> attempt.completed(null), attempt::completed);
+    Callback completion =
+        Callback.from(
+            Invocable.InvocationType.NON_BLOCKING,
+            () -> attempt.completed(null),
+            attempt::completed);
     try {
       handle(request, attempt.response(), completion);
     } catch (Exception e) {
@@ -126,10 +129,11 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
   protected void copyRequestHeaders(
       Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest) {
     UpstreamTry attempt = attempt(clientToProxyRequest);
-    proxyToServerRequest.headers(headers -> {
-      headers.clear();
-      attempt.rewrite().headers(clientToProxyRequest, attempt.endpoint(), headers::add);
-    });
+    proxyToServerRequest.headers(
+        headers -> {
+          headers.clear();
+          attempt.rewrite().headers(clientToProxyRequest, attempt.endpoint(), headers::add);
+        });
   }
 
   @Override
@@ -161,13 +165,17 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
     }
     UpstreamOutcome outcome = UpstreamFailures.classify(failure);
     if (LOG.isDebugEnabled()) {
-      LOG.debug("P2S {} to {} failed: {}", outcome, attempt(clientToProxyRequest).endpoint(),
+      LOG.debug(
+          "P2S {} to {} failed: {}",
+          outcome,
+          attempt(clientToProxyRequest).endpoint(),
           failure.toString());
     }
     // ProxyHandler fails the client request's content with the failure, even when none of it was
     // read: a body must be rewound for another try.
-    boolean hasBody = clientToProxyRequest.getLength() > 0
-        || clientToProxyRequest.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+    boolean hasBody =
+        clientToProxyRequest.getLength() > 0
+            || clientToProxyRequest.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     attempt(clientToProxyRequest).failed(outcome, failure, false, hasBody);
   }
 }

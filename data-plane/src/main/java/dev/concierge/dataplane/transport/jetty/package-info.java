@@ -1,4 +1,7 @@
-/** The Jetty carrier: ProxyHandler and HttpClient, for upstreams the lean carrier does not speak yet. */
+/**
+ * The Jetty carrier: ProxyHandler and HttpClient, for upstreams the lean carrier does not speak
+ * yet.
+ */
 @NullMarked
 package dev.concierge.dataplane.transport.jetty;
 

@@ -23,10 +23,10 @@ import org.eclipse.jetty.util.IO;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * A {@link ServerConnector} whose selectors also carry the upstream connections of
- * {@link LeanProxyTransport}: an upstream connection is registered with the same
- * {@link ManagedSelector} as the downstream connection that needed it, so both legs of an
- * exchange are served by one selector thread with no hand-off between them.
+ * A {@link ServerConnector} whose selectors also carry the upstream connections of {@link
+ * LeanProxyTransport}: an upstream connection is registered with the same {@link ManagedSelector}
+ * as the downstream connection that needed it, so both legs of an exchange are served by one
+ * selector thread with no hand-off between them.
  *
  * <p>Downstream endpoints remember their selector (and its keep-alive pools); upstream endpoints
  * are neither counted nor closed as server connections. Thread-safe.
@@ -34,15 +34,18 @@ import org.eclipse.jetty.util.thread.Scheduler;
 public final class LeanConnector extends ServerConnector {
   /** Upper bound of the manager's own connect timeout; each connect schedules its cluster's. */
   private static final long MAX_CONNECT_TIMEOUT_MS = 120_000;
+
   private static final ThreadLocal<ManagedSelector> PREFERRED = new ThreadLocal<>();
 
-  public LeanConnector(Server server, int acceptors, int selectors, ConnectionFactory... factories) {
+  public LeanConnector(
+      Server server, int acceptors, int selectors, ConnectionFactory... factories) {
     super(server, acceptors, selectors, factories);
     getSelectorManager().setConnectTimeout(MAX_CONNECT_TIMEOUT_MS);
   }
 
   @Override
-  protected SelectorManager newSelectorManager(Executor executor, Scheduler scheduler, int selectors) {
+  protected SelectorManager newSelectorManager(
+      Executor executor, Scheduler scheduler, int selectors) {
     return new Manager(executor, scheduler, selectors);
   }
 
@@ -102,8 +105,12 @@ public final class LeanConnector extends ServerConnector {
   static final class DownstreamEndPoint extends StickyReadEndPoint {
     final SelectorPools pools;
 
-    DownstreamEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key,
-        Scheduler scheduler, SelectorPools pools) {
+    DownstreamEndPoint(
+        SocketChannel channel,
+        ManagedSelector selector,
+        SelectionKey key,
+        Scheduler scheduler,
+        SelectorPools pools) {
       super(channel, selector, key, scheduler);
       this.pools = pools;
     }
@@ -113,8 +120,8 @@ public final class LeanConnector extends ServerConnector {
   static final class UpstreamEndPoint extends StickyReadEndPoint {
     private final java.nio.channels.Selector registeredWith;
 
-    UpstreamEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key,
-        Scheduler scheduler) {
+    UpstreamEndPoint(
+        SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler) {
       super(channel, selector, key, scheduler);
       this.registeredWith = key.selector();
     }
@@ -148,7 +155,8 @@ public final class LeanConnector extends ServerConnector {
   }
 
   private final class Manager extends ServerConnectorManager {
-    private final ConcurrentHashMap<ManagedSelector, SelectorPools> pools = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ManagedSelector, SelectorPools> pools =
+        new ConcurrentHashMap<>();
 
     Manager(Executor executor, Scheduler scheduler, int selectors) {
       super(executor, scheduler, selectors);
@@ -193,7 +201,8 @@ public final class LeanConnector extends ServerConnector {
     }
 
     @Override
-    protected void connectionFailed(SelectableChannel channel, Throwable failure, Object attachment) {
+    protected void connectionFailed(
+        SelectableChannel channel, Throwable failure, Object attachment) {
       if (attachment instanceof PendingConnect pending) {
         pending.failed(failure);
         return;

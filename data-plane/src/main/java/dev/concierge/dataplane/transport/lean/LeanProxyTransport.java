@@ -2,11 +2,11 @@ package dev.concierge.dataplane.transport.lean;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.transport.lean.LeanConnector.SelectorPools;
 import dev.concierge.dataplane.upstream.RequestRewrite;
 import dev.concierge.dataplane.upstream.UpstreamOutcome;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
 import dev.concierge.dataplane.upstream.UpstreamTry;
-import dev.concierge.dataplane.transport.lean.LeanConnector.SelectorPools;
 import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -20,20 +20,20 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * {@link UpstreamTransport} of our own over plain HTTP/1.1 on Jetty's I/O layer: the upstream
- * connection lives on the selector of the client connection ({@link LeanConnector}), so both
- * legs of an exchange are served by one selector thread; idle connections wait in per-selector,
+ * connection lives on the selector of the client connection ({@link LeanConnector}), so both legs
+ * of an exchange are served by one selector thread; idle connections wait in per-selector,
  * per-endpoint keep-alive pools ({@link UpstreamPool}); the request is re-framed from the parsed
- * request ({@link UpstreamRequestHead}) and the response parsed with Jetty's HttpParser and
- * relayed through the server {@code Response} with demand-based back-pressure
- * ({@link UpstreamConnection}).
+ * request ({@link UpstreamRequestHead}) and the response parsed with Jetty's HttpParser and relayed
+ * through the server {@code Response} with demand-based back-pressure ({@link UpstreamConnection}).
  *
- * <p>Covers {@code http://} HTTP/1.1 upstreams only; TLS or h2 upstreams need the Jetty
- * transport. Thread-safe, non-blocking (except that
- * an endpoint given by host name is resolved when a connection is opened).
+ * <p>Covers {@code http://} HTTP/1.1 upstreams only; TLS or h2 upstreams need the Jetty transport.
+ * Thread-safe, non-blocking (except that an endpoint given by host name is resolved when a
+ * connection is opened).
  */
 public final class LeanProxyTransport implements UpstreamTransport {
   /** Idle connections kept per (selector, endpoint). */
   static final int MAX_IDLE = 128;
+
   private static final int HEAD_BUFFER_SIZE = 8 * 1024;
   private static final int MAX_HEAD_BUFFER_SIZE = 64 * 1024;
 
@@ -94,8 +94,10 @@ public final class LeanProxyTransport implements UpstreamTransport {
     }
     RetainableByteBuffer head = encodeHead(attempt, request, fields, bodyLength);
     if (head == null) {
-      attempt.failed(UpstreamOutcome.ERROR,
-          new IllegalStateException("request head larger than " + MAX_HEAD_BUFFER_SIZE), false,
+      attempt.failed(
+          UpstreamOutcome.ERROR,
+          new IllegalStateException("request head larger than " + MAX_HEAD_BUFFER_SIZE),
+          false,
           false);
       return;
     }
@@ -113,7 +115,8 @@ public final class LeanProxyTransport implements UpstreamTransport {
 
   /** Opens a fresh connection for {@code exchange} on its selector. */
   void connect(UpstreamExchange exchange) {
-    connector.connect(new PendingConnect(exchange, exchange.pools, exchange.pool, exchange.endpoint()));
+    connector.connect(
+        new PendingConnect(exchange, exchange.pools, exchange.pool, exchange.endpoint()));
   }
 
   private @Nullable RetainableByteBuffer encodeHead(
@@ -127,11 +130,19 @@ public final class LeanProxyTransport implements UpstreamTransport {
       ByteBuffer bytes = buffer.getByteBuffer();
       bytes.clear();
       try {
-        UpstreamRequestHead.write(bytes, rewrite, request.getMethod(), path, uri.getQuery(),
-            request.getConnectionMetaData().getHttpVersion(), fields,
-            Request.getRemoteAddr(request), request.isSecure(),
+        UpstreamRequestHead.write(
+            bytes,
+            rewrite,
+            request.getMethod(),
+            path,
+            uri.getQuery(),
+            request.getConnectionMetaData().getHttpVersion(),
+            fields,
+            Request.getRemoteAddr(request),
+            request.isSecure(),
             hasHost ? null : uri.getAuthority(),
-            hasHost ? null : attempt.endpoint().address(), bodyLength);
+            hasHost ? null : attempt.endpoint().address(),
+            bodyLength);
         bytes.flip();
         return buffer;
       } catch (BufferOverflowException e) {

@@ -11,9 +11,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One upstream connect in progress, the attachment that {@link LeanConnector}'s selector
- * manager recognises. Ends exactly once: connected, failed, or timed out after the cluster's
- * connect timeout. Thread-safe.
+ * One upstream connect in progress, the attachment that {@link LeanConnector}'s selector manager
+ * recognises. Ends exactly once: connected, failed, or timed out after the cluster's connect
+ * timeout. Thread-safe.
  */
 final class PendingConnect extends AtomicBoolean implements Runnable {
   private static final long serialVersionUID = 1L;
@@ -25,7 +25,8 @@ final class PendingConnect extends AtomicBoolean implements Runnable {
   transient volatile @Nullable SocketChannel channel;
   private transient volatile Scheduler.@Nullable Task timeout;
 
-  PendingConnect(UpstreamExchange exchange, SelectorPools pools, UpstreamPool pool, Endpoint endpoint) {
+  PendingConnect(
+      UpstreamExchange exchange, SelectorPools pools, UpstreamPool pool, Endpoint endpoint) {
     this.exchange = exchange;
     this.pools = pools;
     this.pool = pool;

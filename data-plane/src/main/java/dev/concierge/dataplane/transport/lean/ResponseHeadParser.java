@@ -11,26 +11,26 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Parses the head of an upstream HTTP/1.x response, strictly, and relays its end-to-end fields
- * into the client response's fields: hop-by-hop fields, those named by {@code Connection}, and
- * the fields that reveal the backend ({@code Server}, {@code X-Powered-By}) are dropped; the
- * backend's {@code Date} replaces the node's own. What the body framing needs (status, version,
- * {@code Content-Length}, chunked, {@code Connection} tokens) is kept in fields of this object.
+ * Parses the head of an upstream HTTP/1.x response, strictly, and relays its end-to-end fields into
+ * the client response's fields: hop-by-hop fields, those named by {@code Connection}, and the
+ * fields that reveal the backend ({@code Server}, {@code X-Powered-By}) are dropped; the backend's
+ * {@code Date} replaces the node's own. What the body framing needs (status, version, {@code
+ * Content-Length}, chunked, {@code Connection} tokens) is kept in fields of this object.
  *
  * <p>It replaces Jetty's {@code HttpParser} for the head because that parser's generality (a
  * byte-at-a-time state machine, two trie lookups per field, compliance modes) made the head of a
  * nine-field response cost about 2.5 µs, an eighth of a proxied 1 KiB request. Here the head is
- * gathered whole, then scanned once; a field name is recognised by a hash of its lower-cased
- * bytes, and known names are relayed with Jetty's canonical {@link HttpHeader}, so the server
- * side still sees {@code Content-Length} and {@code Content-Type} for what they are.
+ * gathered whole, then scanned once; a field name is recognised by a hash of its lower-cased bytes,
+ * and known names are relayed with Jetty's canonical {@link HttpHeader}, so the server side still
+ * sees {@code Content-Length} and {@code Content-Type} for what they are.
  *
- * <p>Rejected (as nginx does, the client gets 502): a status line that is not {@code HTTP/1.0}
- * or {@code HTTP/1.1} with a three-digit status; {@code 101} (the node never asks to upgrade);
- * a field line without a colon, with whitespace before it or a non-token name; a folded line;
- * control characters in a value; a bare CR; a {@code Content-Length} that is not one decimal
- * number (repeats must agree); a transfer coding other than {@code chunked}; both
- * {@code Content-Length} and {@code Transfer-Encoding}; a head longer than the limit. Lines may
- * end in LF alone. Not thread-safe: one per upstream connection.
+ * <p>Rejected (as nginx does, the client gets 502): a status line that is not {@code HTTP/1.0} or
+ * {@code HTTP/1.1} with a three-digit status; {@code 101} (the node never asks to upgrade); a field
+ * line without a colon, with whitespace before it or a non-token name; a folded line; control
+ * characters in a value; a bare CR; a {@code Content-Length} that is not one decimal number
+ * (repeats must agree); a transfer coding other than {@code chunked}; both {@code Content-Length}
+ * and {@code Transfer-Encoding}; a head longer than the limit. Lines may end in LF alone. Not
+ * thread-safe: one per upstream connection.
  */
 public final class ResponseHeadParser {
   /** {@link #contentLength} when the head has no {@code Content-Length}. */
@@ -127,7 +127,8 @@ public final class ResponseHeadParser {
     for (int i = start; i < end; i++) {
       int c = b[i] & 0xFF;
       if ((c < 0x20 && c != '\t') || c == 0x7F) {
-        throw bad(c == '\r' ? "bare CR in the response head" : "control character in the response head");
+        throw bad(
+            c == '\r' ? "bare CR in the response head" : "control character in the response head");
       }
     }
   }
@@ -234,7 +235,8 @@ public final class ResponseHeadParser {
           contentLength = value;
         }
         case TRANSFER_ENCODING -> {
-          if (transferEncoding || valueEnd - valueStart != CHUNKED.length
+          if (transferEncoding
+              || valueEnd - valueStart != CHUNKED.length
               || !lowerEquals(valueStart, CHUNKED)) {
             throw bad("unsupported Transfer-Encoding");
           }
@@ -242,8 +244,15 @@ public final class ResponseHeadParser {
           chunked = true;
         }
         case CONNECTION -> connectionTokens(valueStart, valueEnd);
-        case KEEP_ALIVE, TE, TRAILER, UPGRADE, PROXY_AUTHENTICATE, PROXY_AUTHORIZATION,
-            PROXY_CONNECTION, SERVER, X_POWERED_BY -> {
+        case KEEP_ALIVE,
+            TE,
+            TRAILER,
+            UPGRADE,
+            PROXY_AUTHENTICATE,
+            PROXY_AUTHORIZATION,
+            PROXY_CONNECTION,
+            SERVER,
+            X_POWERED_BY -> {
           // hop-by-hop, or identifies the backend
         }
         case DATE -> relayed.put(field(header, valueStart, valueEnd, 0));
@@ -313,7 +322,9 @@ public final class ResponseHeadParser {
 
   private @Nullable HttpHeader lookup(int hash, int start, int colon) {
     int length = colon - start;
-    for (int slot = mix(hash) & HEADERS_MASK; HEADERS[slot] != null; slot = (slot + 1) & HEADERS_MASK) {
+    for (int slot = mix(hash) & HEADERS_MASK;
+        HEADERS[slot] != null;
+        slot = (slot + 1) & HEADERS_MASK) {
       byte[] name = HEADER_NAMES[slot];
       if (name.length == length && lowerEquals(start, name)) {
         return HEADERS[slot];
@@ -334,7 +345,6 @@ public final class ResponseHeadParser {
     }
     return true;
   }
-
 
   private boolean regionEquals(int start, String text) {
     for (int i = 0; i < text.length(); i++) {
@@ -391,9 +401,9 @@ public final class ResponseHeadParser {
 
   /**
    * A field of a known header with the value in {@code [start, end)}: the one this connection
-   * relayed last for that header when the value is the same (fields are immutable), else a new
-   * one that is remembered. A backend repeats most values (types, lengths of the same resource,
-   * {@code Accept-Ranges}, the date within a second), so most fields allocate nothing.
+   * relayed last for that header when the value is the same (fields are immutable), else a new one
+   * that is remembered. A backend repeats most values (types, lengths of the same resource, {@code
+   * Accept-Ranges}, the date within a second), so most fields allocate nothing.
    */
   @SuppressWarnings("EnumOrdinal") // an array by ordinal is EnumMap without the boxing, per field
   private HttpField field(HttpHeader header, int start, int end, long longValue) {
@@ -403,9 +413,10 @@ public final class ResponseHeadParser {
       return last;
     }
     String value = ascii(start, end);
-    HttpField field = header == HttpHeader.CONTENT_LENGTH
-        ? new HttpField.LongValueHttpField(header, header.asString(), value, longValue)
-        : new HttpField(header, header.asString(), value);
+    HttpField field =
+        header == HttpHeader.CONTENT_LENGTH
+            ? new HttpField.LongValueHttpField(header, header.asString(), value, longValue)
+            : new HttpField(header, header.asString(), value);
     lastFields[ordinal] = field;
     return field;
   }

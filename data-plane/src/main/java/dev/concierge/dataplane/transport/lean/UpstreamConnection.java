@@ -26,21 +26,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP/1.1 connection to an upstream endpoint, registered with the selector of the downstream
- * connection that opened it. Carries one {@link UpstreamExchange} at a time and, between
- * exchanges, waits in its {@link UpstreamPool}.
+ * connection that opened it. Carries one {@link UpstreamExchange} at a time and, between exchanges,
+ * waits in its {@link UpstreamPool}.
  *
- * <p>The response head is parsed by {@link ResponseHeadParser}; a body is relayed by its
- * {@code Content-Length}, until the connection closes, or, when chunked, de-chunked by Jetty's
- * {@link HttpParser} (primed with a stand-in head, so only its chunk decoder is used).
+ * <p>The response head is parsed by {@link ResponseHeadParser}; a body is relayed by its {@code
+ * Content-Length}, until the connection closes, or, when chunked, de-chunked by Jetty's {@link
+ * HttpParser} (primed with a stand-in head, so only its chunk decoder is used).
  *
- * <p>Threads: the response side ({@link #onFillable()}: fill, parse, write to the client
- * {@code Response}) runs on the selector thread, since
- * the connection is non-blocking; it continues on the thread that completes the client write,
- * which is the same selector thread when the client connection lives there. The next upstream
- * read is only attempted after the client write of the previous bytes succeeded (demand-based
- * back-pressure), and the read buffer is never released while such a write is pending. The
- * request side (head and body writes) runs on whatever thread started the exchange or supplied
- * body content. Pool state changes are compare-and-set, so acquisition from any thread is safe.
+ * <p>Threads: the response side ({@link #onFillable()}: fill, parse, write to the client {@code
+ * Response}) runs on the selector thread, since the connection is non-blocking; it continues on the
+ * thread that completes the client write, which is the same selector thread when the client
+ * connection lives there. The next upstream read is only attempted after the client write of the
+ * previous bytes succeeded (demand-based back-pressure), and the read buffer is never released
+ * while such a write is pending. The request side (head and body writes) runs on whatever thread
+ * started the exchange or supplied body content. Pool state changes are compare-and-set, so
+ * acquisition from any thread is safe.
  */
 final class UpstreamConnection extends AbstractConnection.NonBlocking {
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamConnection.class);
@@ -58,8 +58,8 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
   private static final int B_LENGTH = 1;
   private static final int B_CHUNKED = 2;
   private static final int B_UNTIL_CLOSE = 3;
-  private static final ByteBuffer CHUNKED_HEAD = BufferUtil.toBuffer(
-      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+  private static final ByteBuffer CHUNKED_HEAD =
+      BufferUtil.toBuffer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
   private static final VarHandle STATE;
   private static final VarHandle WRITE;
   private static final VarHandle SIDES;
@@ -87,10 +87,13 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
 
   @SuppressWarnings("unused") // VarHandle
   private volatile int state = BUSY;
+
   @SuppressWarnings("unused") // VarHandle
   private volatile int writeState = W_NONE;
+
   @SuppressWarnings("unused") // VarHandle: REQUEST_DONE | RESPONSE_DONE of the current exchange
   private volatile int sides;
+
   private volatile @Nullable UpstreamExchange exchange;
   private volatile @Nullable UpstreamExchange succeedWhenWritten;
   private volatile boolean requestComplete;
@@ -306,9 +309,11 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
         continue;
       }
       if (filled < 0 && !messageDone && parseFailure == null && !buffer.hasRemaining()) {
-        parseFailure = new EOFException(bodyMode == B_HEAD && !bytesReceived
-            ? "upstream closed the connection"
-            : "upstream closed the connection early");
+        parseFailure =
+            new EOFException(
+                bodyMode == B_HEAD && !bytesReceived
+                    ? "upstream closed the connection"
+                    : "upstream closed the connection early");
       }
     }
   }
@@ -431,9 +436,10 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
     if (LOG.isDebugEnabled()) {
       LOG.debug("response side failed {} {}: {}", this, ex, failure.toString());
     }
-    Throwable cause = timedOut && !(failure instanceof TimeoutException)
-        ? new TimeoutException("upstream timed out")
-        : failure;
+    Throwable cause =
+        timedOut && !(failure instanceof TimeoutException)
+            ? new TimeoutException("upstream timed out")
+            : failure;
     ex.attemptFailed(this, cause);
   }
 
@@ -448,7 +454,9 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
   private void writeToClient(boolean last, ByteBuffer content) {
     writeIssued = true;
     WRITE.setVolatile(this, W_PENDING);
-    requireNonNull(exchange, "writes only during an exchange").response().write(last, content, clientWrite);
+    requireNonNull(exchange, "writes only during an exchange")
+        .response()
+        .write(last, content, clientWrite);
   }
 
   /** The chunk decoder's callbacks: the stand-in head is ignored, content is relayed. */
@@ -496,7 +504,8 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
     @Override
     public void badMessage(HttpException failure) {
       if (parseFailure == null) {
-        parseFailure = failure instanceof Throwable t ? t : new IOException(String.valueOf(failure));
+        parseFailure =
+            failure instanceof Throwable t ? t : new IOException(String.valueOf(failure));
       }
     }
   }

@@ -13,19 +13,18 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.IteratingCallback;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One try of a proxied request on {@link LeanProxyTransport}: the re-framed request head, the
- * body pump, the attempt on its {@link UpstreamConnection}, and the single report of how it
- * ended to its {@link UpstreamTry} (which decides about retries and error answers).
+ * One try of a proxied request on {@link LeanProxyTransport}: the re-framed request head, the body
+ * pump, the attempt on its {@link UpstreamConnection}, and the single report of how it ended to its
+ * {@link UpstreamTry} (which decides about retries and error answers).
  *
- * <p>Thread-safe: the end of an attempt is claimed with compare-and-set on the current
- * connection, the end of the exchange with compare-and-set on {@code done}.
+ * <p>Thread-safe: the end of an attempt is claimed with compare-and-set on the current connection,
+ * the end of the exchange with compare-and-set on {@code done}.
  */
 final class UpstreamExchange {
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamExchange.class);
@@ -38,7 +37,8 @@ final class UpstreamExchange {
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
-      CONNECTION = lookup.findVarHandle(UpstreamExchange.class, "connection", UpstreamConnection.class);
+      CONNECTION =
+          lookup.findVarHandle(UpstreamExchange.class, "connection", UpstreamConnection.class);
       DONE = lookup.findVarHandle(UpstreamExchange.class, "done", boolean.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
@@ -61,13 +61,21 @@ final class UpstreamExchange {
 
   @SuppressWarnings("unused") // VarHandle
   private volatile @Nullable UpstreamConnection connection;
+
   @SuppressWarnings("unused") // VarHandle
   private volatile boolean done;
+
   private volatile boolean reused;
   private volatile @Nullable BodyPump pump;
 
-  UpstreamExchange(LeanProxyTransport transport, UpstreamTry attempt, SelectorPools pools,
-      UpstreamPool pool, boolean hasBody, boolean chunked, RetainableByteBuffer headBuffer) {
+  UpstreamExchange(
+      LeanProxyTransport transport,
+      UpstreamTry attempt,
+      SelectorPools pools,
+      UpstreamPool pool,
+      boolean hasBody,
+      boolean chunked,
+      RetainableByteBuffer headBuffer) {
     this.transport = transport;
     this.attempt = attempt;
     this.request = attempt.request();
@@ -195,9 +203,9 @@ final class UpstreamExchange {
 
   /**
    * Streams the request body upstream with back-pressure: reads a chunk from the server request,
-   * writes it (framed by Content-Length or chunked), reads the next only when that write
-   * succeeded, and demands when nothing is available. The head goes out with the first chunk
-   * when one is already there.
+   * writes it (framed by Content-Length or chunked), reads the next only when that write succeeded,
+   * and demands when nothing is available. The head goes out with the first chunk when one is
+   * already there.
    */
   private final class BodyPump extends IteratingCallback implements Runnable {
     private final UpstreamConnection c;

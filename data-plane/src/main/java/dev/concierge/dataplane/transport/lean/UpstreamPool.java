@@ -5,10 +5,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Idle keep-alive connections to one endpoint, opened on one selector. Bounded; lock-free: a
- * connection sits in at most one slot, taken and put back with compare-and-set, so acquisition
- * is safe from any thread (a request may start on a pool thread) while all I/O of the pooled
- * connections stays on the selector thread. Low slots are preferred, so the busiest connections
- * are reused and the rest reach their idle timeout.
+ * connection sits in at most one slot, taken and put back with compare-and-set, so acquisition is
+ * safe from any thread (a request may start on a pool thread) while all I/O of the pooled
+ * connections stays on the selector thread. Low slots are preferred, so the busiest connections are
+ * reused and the rest reach their idle timeout.
  */
 final class UpstreamPool {
   private final AtomicReferenceArray<UpstreamConnection> slots;
@@ -22,7 +22,9 @@ final class UpstreamPool {
     int length = slots.length();
     for (int i = 0; i < length; i++) {
       UpstreamConnection connection = slots.get(i);
-      if (connection != null && slots.compareAndSet(i, connection, null) && connection.tryAcquire()) {
+      if (connection != null
+          && slots.compareAndSet(i, connection, null)
+          && connection.tryAcquire()) {
         return connection;
       }
     }

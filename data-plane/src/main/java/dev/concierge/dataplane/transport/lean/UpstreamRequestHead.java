@@ -1,24 +1,25 @@
 package dev.concierge.dataplane.transport.lean;
 
-import java.nio.BufferOverflowException;
 import dev.concierge.dataplane.upstream.RequestRewrite;
+import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpVersion;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Writes the head (request line and header block) of an upstream HTTP/1.1 request straight from
- * the client request's parsed parts: the header block is the route's {@link RequestRewrite} (one
- * pass over the client's {@link HttpFields}), the body framing is the proxy's own
- * ({@code Content-Length} when known, else chunked, see {@code bodyLength}). No
- * {@code java.net.URI}, no String concatenation.
+ * Writes the head (request line and header block) of an upstream HTTP/1.1 request straight from the
+ * client request's parsed parts: the header block is the route's {@link RequestRewrite} (one pass
+ * over the client's {@link HttpFields}), the body framing is the proxy's own ({@code
+ * Content-Length} when known, else chunked, see {@code bodyLength}). No {@code java.net.URI}, no
+ * String concatenation.
  *
  * <p>Pure and stateless: thread-safe.
  */
 public final class UpstreamRequestHead {
   /** {@code bodyLength} for a request without a body: neither Content-Length nor chunked. */
   public static final long NO_BODY = -2;
+
   /** {@code bodyLength} for a body of unknown length: {@code Transfer-Encoding: chunked}. */
   public static final long CHUNKED = -1;
 
@@ -27,8 +28,8 @@ public final class UpstreamRequestHead {
   /**
    * Appends the request head to {@code out} (in fill mode).
    *
-   * @param out where the bytes go; on {@link BufferOverflowException} its content is undefined
-   *     and the caller retries with a larger buffer
+   * @param out where the bytes go; on {@link BufferOverflowException} its content is undefined and
+   *     the caller retries with a larger buffer
    * @param rewrite the route's header rewrite
    * @param method the request method
    * @param path the path to send (the rewrite's choice); empty means "/"
@@ -68,8 +69,8 @@ public final class UpstreamRequestHead {
       put(out, rawQuery);
     }
     put(out, " HTTP/1.1\r\n");
-    rewrite.headers(fields, clientIp, secure, clientVersion, authority, upstreamAuthority,
-        new Sink(out));
+    rewrite.headers(
+        fields, clientIp, secure, clientVersion, authority, upstreamAuthority, new Sink(out));
     if (bodyLength >= 0) {
       put(out, "Content-Length: ");
       putLong(out, bodyLength);

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A scripted HTTP/1.1 backend on a raw socket, for framing cases a real server will not produce:
- * each request is answered by {@link Script#answer}, which sees how many requests came before it
- * on the same connection.
+ * each request is answered by {@link Script#answer}, which sees how many requests came before it on
+ * the same connection.
  */
 final class RawBackend implements AutoCloseable {
   /** What to do with one request. */
@@ -105,8 +105,10 @@ final class RawBackend implements AutoCloseable {
         return null;
       }
       head.write(b);
-      state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3))
-          ? state + 1 : 0;
+      state =
+          (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3))
+              ? state + 1
+              : 0;
     }
     return head.toString(StandardCharsets.ISO_8859_1);
   }
