@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -34,19 +36,32 @@ final class ControlPlaneClient implements AutoCloseable {
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
+  /** The control plane's warnings beside a successful answer, one header each. */
+  private static final Metadata.Key<String> WARNING =
+      Metadata.Key.of("concierge-warning", Metadata.ASCII_STRING_MARSHALLER);
+
   private final String target;
   private final ManagedChannel channel;
   private final ManagementServiceBlockingStub stub;
+  private final Consumer<String> warnings;
 
   private ControlPlaneClient(
-      String target, ManagedChannel channel, ManagementServiceBlockingStub stub) {
+      String target,
+      ManagedChannel channel,
+      ManagementServiceBlockingStub stub,
+      Consumer<String> warnings) {
     this.target = target;
     this.channel = channel;
     this.stub = stub;
+    this.warnings = warnings;
   }
 
-  /** Opens a channel to {@code settings.server()}; a malformed address is a CommandFailure. */
-  static ControlPlaneClient connect(ClientSettings settings) {
+  /**
+   * Opens a channel to {@code settings.server()}; a malformed address is a CommandFailure.
+   *
+   * @param warnings takes each warning the control plane gives beside a successful answer
+   */
+  static ControlPlaneClient connect(ClientSettings settings, Consumer<String> warnings) {
     Endpoints.HostPort hp;
     try {
       hp = Endpoints.hostPort(settings.server());
@@ -66,16 +81,32 @@ final class ControlPlaneClient implements AutoCloseable {
       headers.put(AUTHORIZATION, "Bearer " + settings.token());
       stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
-    return new ControlPlaneClient(hp.toString(), channel, stub);
+    return new ControlPlaneClient(hp.toString(), channel, stub, warnings);
   }
 
-  /** Runs one RPC with a fresh deadline, turning gRPC errors into a CommandFailure. */
+  /**
+   * Runs one RPC with a fresh deadline, turning gRPC errors into a CommandFailure and passing on
+   * the answer's warnings.
+   */
   <T> T call(Function<ManagementServiceBlockingStub, T> rpc) {
+    AtomicReference<@Nullable Metadata> headers = new AtomicReference<>();
+    AtomicReference<@Nullable Metadata> trailers = new AtomicReference<>();
+    T answer;
     try {
-      return rpc.apply(stub.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS));
+      answer =
+          rpc.apply(
+              stub.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+                  .withInterceptors(
+                      MetadataUtils.newCaptureMetadataInterceptor(headers, trailers)));
     } catch (StatusRuntimeException e) {
       throw new CommandFailure(describe(e, target), e);
     }
+    Metadata received = headers.get();
+    Iterable<String> given = received == null ? null : received.getAll(WARNING);
+    if (given != null) {
+      given.forEach(warnings);
+    }
+    return answer;
   }
 
   /** The address this client talks to, as {@code host:port}. */

@@ -29,9 +29,14 @@ abstract class ResourceCommand {
 
   @Spec CommandSpec spec;
 
-  /** Opens a connection, runs {@code work} and closes the connection. */
+  /**
+   * Opens a connection, runs {@code work} and closes the connection; the control plane's warnings
+   * go to stderr, so that output stays parseable.
+   */
   final <T> T withClient(Function<ControlPlaneClient, T> work) {
-    try (ControlPlaneClient client = ControlPlaneClient.connect(root.clientSettings())) {
+    PrintWriter err = spec.commandLine().getErr();
+    try (ControlPlaneClient client =
+        ControlPlaneClient.connect(root.clientSettings(), w -> err.println("warning: " + w))) {
       return work.apply(client);
     }
   }

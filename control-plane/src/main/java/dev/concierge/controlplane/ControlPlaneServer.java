@@ -9,6 +9,7 @@ import dev.concierge.controlplane.discovery.ConfigDiscoveryService;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.fleet.NodeReportingService;
 import dev.concierge.controlplane.management.ManagementService;
+import dev.concierge.controlplane.management.ResponseWarnings;
 import dev.concierge.controlplane.management.SnapshotPreflight;
 import dev.concierge.controlplane.snapshot.SnapshotBuilder;
 import dev.concierge.controlplane.snapshot.SnapshotCache;
@@ -203,7 +204,7 @@ public final class ControlPlaneServer implements AutoCloseable {
                 .keepAliveTimeout(10, TimeUnit.SECONDS);
     server =
         builder
-            .addService(ServerInterceptors.intercept(management, adminAuth))
+            .addService(ServerInterceptors.intercept(management, new ResponseWarnings(), adminAuth))
             .addService(ServerInterceptors.intercept(discovery, nodeAuth))
             .addService(ServerInterceptors.intercept(reporting, nodeAuth))
             .addService(health.getHealthService())

@@ -123,6 +123,36 @@ class PackagedBinaryIT {
     assertThat(bad.err()).contains("clusters/nope");
     assertThat(cli("route", "list", "-o", "json").out()).isEqualTo(routesBefore);
 
+    // A host every node would refuse is refused here, naming the field, and the fleet stays synced.
+    CliResult wild =
+        cli(
+            "route",
+            "create",
+            "wild",
+            "--host",
+            "*.com",
+            "--path-prefix",
+            "/w",
+            "--cluster",
+            "web");
+    assertThat(wild.exitCode()).isEqualTo(1);
+    assertThat(wild.err().strip().lines()).hasSize(1);
+    assertThat(wild.err()).contains("hosts[0]");
+    // A valid route that hides another is stored, with a warning on stderr.
+    CliResult hiding = cli("route", "create", "all", "--path-prefix", "/", "--cluster", "web");
+    assertThat(hiding.exitCode()).isZero();
+    assertThat(hiding.err().strip())
+        .startsWith("warning: routes/web can no longer match: routes/all takes every request");
+    assertThat(hiding.out()).contains("route \"all\" created");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(cli("node", "list").out())
+                    .contains("control plane revision: 3")
+                    .containsIgnoringCase("synced")
+                    .doesNotContainIgnoringCase("nacked"));
+
     // SIGTERM through the handle: Process.destroy() would also close our end of its output.
     assertThat(quickstart.toHandle().destroy()).isTrue();
     assertThat(quickstart.waitFor(30, TimeUnit.SECONDS)).as("quickstart stops on SIGTERM").isTrue();

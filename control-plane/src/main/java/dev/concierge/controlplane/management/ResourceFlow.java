@@ -13,9 +13,11 @@ import dev.concierge.controlplane.store.ResourceTable;
 import dev.concierge.controlplane.store.StoreException;
 import dev.concierge.controlplane.store.Stored;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -62,18 +64,22 @@ final class ResourceFlow {
     type.validate().validate(resource, type.mask(), violations);
     violations.throwIfAny(type.field(), name);
     Stored<T> stored = type.seal().seal(resource, null);
-    preflight.check(type.kind(), name, stored.resource());
+    List<String> warnings = preflight.check(type.kind(), name, stored.resource());
+    T created;
     if (validateOnly) {
       if (store.get(type.table(), name).isPresent()) {
         throw StoreException.alreadyExists(type.kind(), name);
       }
-      return stored.resource();
+      created = stored.resource();
+    } else {
+      try {
+        created = store.create(type.table(), stored, ACTOR);
+      } catch (StoreException e) {
+        throw missingReferences(type, resource, e);
+      }
     }
-    try {
-      return store.create(type.table(), stored, ACTOR);
-    } catch (StoreException e) {
-      throw missingReferences(type, resource, e);
-    }
+    ResponseWarnings.add(warnings);
+    return created;
   }
 
   /**
@@ -89,30 +95,36 @@ final class ResourceFlow {
     Set<String> paths = maskPaths(mask, type, violations);
     violations.throwIfAny(type.field(), name);
     FieldMask masked = FieldMask.newBuilder().addAllPaths(paths).build();
-    return retryingMerge(
-        etag,
-        () -> {
-          Stored<T> existing = found(type, name);
-          String storedEtag = string(existing.resource(), "etag");
-          Message.Builder merged = existing.resource().toBuilder();
-          FieldMaskUtil.merge(masked, in, merged, REPLACE);
-          @SuppressWarnings("unchecked") // a message's builder builds the same type
-          T resource = type.normalize().apply((T) merged.build());
-          FieldViolations invalid = new FieldViolations();
-          type.validate().validate(resource, paths, invalid);
-          invalid.throwIfAny(type.field(), name);
-          Stored<T> stored = type.seal().seal(resource, existing);
-          preflight.check(type.kind(), name, stored.resource());
-          if (validateOnly) {
-            StoreException.checkEtag(type.kind(), name, etag, storedEtag);
-            return stored.resource();
-          }
-          try {
-            return store.update(type.table(), stored, etag.isEmpty() ? storedEtag : etag, ACTOR);
-          } catch (StoreException e) {
-            throw missingReferences(type, resource, e);
-          }
-        });
+    // Of the attempt that succeeded: an attempt that merged again checked a different result.
+    AtomicReference<List<String>> warnings = new AtomicReference<>(List.of());
+    T updated =
+        retryingMerge(
+            etag,
+            () -> {
+              Stored<T> existing = found(type, name);
+              String storedEtag = string(existing.resource(), "etag");
+              Message.Builder merged = existing.resource().toBuilder();
+              FieldMaskUtil.merge(masked, in, merged, REPLACE);
+              @SuppressWarnings("unchecked") // a message's builder builds the same type
+              T resource = type.normalize().apply((T) merged.build());
+              FieldViolations invalid = new FieldViolations();
+              type.validate().validate(resource, paths, invalid);
+              invalid.throwIfAny(type.field(), name);
+              Stored<T> stored = type.seal().seal(resource, existing);
+              warnings.set(preflight.check(type.kind(), name, stored.resource()));
+              if (validateOnly) {
+                StoreException.checkEtag(type.kind(), name, etag, storedEtag);
+                return stored.resource();
+              }
+              try {
+                return store.update(
+                    type.table(), stored, etag.isEmpty() ? storedEtag : etag, ACTOR);
+              } catch (StoreException e) {
+                throw missingReferences(type, resource, e);
+              }
+            });
+    ResponseWarnings.add(requireNonNull(warnings.get()));
+    return updated;
   }
 
   void delete(ResourceType<?> type, String name, String etag) {

@@ -37,12 +37,15 @@ public final class SnapshotPreflight implements Preflight {
    * nodes' rules.
    */
   @Override
-  public void check(ResourceKind kind, String name, @Nullable Message next) {
-    check(name, next);
+  public List<String> check(ResourceKind kind, String name, @Nullable Message next) {
+    return check(name, next);
   }
 
-  /** {@link #check(ResourceKind, String, Message)} for a name that says its kind. */
-  public void check(String name, @Nullable Message next) {
+  /**
+   * {@link #check(ResourceKind, String, Message)} for a name that says its kind. Warns when a route
+   * written hides another entirely, or is hidden by one ({@link RouteShadowing}).
+   */
+  public List<String> check(String name, @Nullable Message next) {
     StoredConfig current = config.get();
     ConfigSnapshot.Builder candidate =
         ConfigSnapshot.newBuilder().setRevision(current.revision() + 1);
@@ -68,8 +71,11 @@ public final class SnapshotPreflight implements Preflight {
         });
     if (!violations.isEmpty()) {
       throw violations.toException(
-          "refused: every node would reject the configuration this write" + " leaves");
+          "refused: every node would reject the configuration this write leaves");
     }
+    return next instanceof Route route
+        ? RouteShadowing.warnings(route, current.routes())
+        : List.of();
   }
 
   private static <T> List<T> replace(

@@ -36,13 +36,16 @@ import dev.concierge.controlplane.InProcessControlPlane;
 import dev.concierge.controlplane.crypto.TestCertificates;
 import dev.concierge.controlplane.store.HistoryEntry;
 import dev.concierge.controlplane.store.JdbcConfigStore;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -306,6 +309,34 @@ class ManagementServiceTest {
     admin.deleteRoute(DeleteRouteRequest.newBuilder().setName("routes/a").build());
     admin.deleteRoute(DeleteRouteRequest.newBuilder().setName("routes/b").build());
     admin.deleteCluster(DeleteClusterRequest.newBuilder().setName("clusters/web").build());
+  }
+
+  @Test
+  void warnsInResponseHeadersWhenARouteHidesAnother() {
+    createCluster("a");
+    admin.createRoute(
+        CreateRouteRequest.newBuilder().setRouteId("web").setRoute(route("clusters/a")).build());
+    AtomicReference<Metadata> headers = new AtomicReference<>();
+    AtomicReference<Metadata> trailers = new AtomicReference<>();
+    ManagementServiceBlockingStub capturing =
+        admin.withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
+
+    capturing.createRoute(
+        CreateRouteRequest.newBuilder().setRouteId("api").setRoute(route("clusters/a")).build());
+    assertThat(headers.get().getAll(ResponseWarnings.HEADER))
+        .containsExactly(
+            "routes/web can no longer match: routes/api takes every request it would (same"
+                + " hosts, path and methods, and its name sorts first)");
+
+    capturing.updateRoute(
+        UpdateRouteRequest.newBuilder()
+            .setRoute(
+                Route.newBuilder()
+                    .setName("routes/api")
+                    .setMatch(RouteMatch.newBuilder().setPathPrefix("/api")))
+            .setUpdateMask(FieldMask.newBuilder().addPaths("match"))
+            .build());
+    assertThat(headers.get().getAll(ResponseWarnings.HEADER)).isNull();
   }
 
   @Test

@@ -43,11 +43,12 @@ class ResourceFlowTest {
     store.close();
   }
 
-  private void preflight(ResourceKind kind, String name, Message next) {
+  private List<String> preflight(ResourceKind kind, String name, Message next) {
     checked.add(kind + " " + name + " " + (next == null ? "delete" : "write"));
     if (refuse) {
       throw Status.INVALID_ARGUMENT.withDescription("would not compile").asRuntimeException();
     }
+    return List.of();
   }
 
   private static Cluster cluster(String host) {

@@ -32,9 +32,23 @@ class SnapshotPreflightTest {
   void acceptsAWriteThatLeavesAValidConfig() {
     SnapshotPreflight preflight = new SnapshotPreflight(() -> stored(List.of(GOOD)));
 
-    assertThatCode(() -> preflight.check("routes/new", route("routes/new", "a.example")))
-        .doesNotThrowAnyException();
-    assertThatCode(() -> preflight.check("routes/good", null)).doesNotThrowAnyException();
+    assertThat(preflight.check("routes/new", route("routes/new", "a.example"))).isEmpty();
+    assertThat(preflight.check("routes/good", null)).isEmpty();
+  }
+
+  @Test
+  void warnsWhenARouteWrittenHidesAnotherOrIsHidden() {
+    SnapshotPreflight preflight = new SnapshotPreflight(() -> stored(List.of(GOOD)));
+
+    assertThat(preflight.check("routes/a", route("routes/a", "example.com")))
+        .containsExactly(
+            "routes/good can no longer match: routes/a takes every request it would (same hosts,"
+                + " path and methods, and its name sorts first)");
+    assertThat(preflight.check("routes/z", route("routes/z", "example.com")))
+        .singleElement()
+        .asString()
+        .startsWith("routes/z can never match: routes/good takes every request");
+    assertThat(preflight.check("routes/good", route("routes/good", "example.com"))).isEmpty();
   }
 
   @Test
