@@ -1,5 +1,6 @@
 package dev.concierge.cli;
 
+import com.google.common.net.HostAndPort;
 import com.google.protobuf.Duration;
 import com.google.protobuf.FieldMask;
 import dev.concierge.api.v1.Cluster;
@@ -186,7 +187,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
     return endpoints.stream()
         .map(
             e ->
-                new Endpoints.HostPort(e.getHost(), e.getPort())
+                HostAndPort.fromParts(e.getHost(), e.getPort())
                     + (e.getWeight() > 1 ? "=" + e.getWeight() : ""))
         .collect(Collectors.joining(","));
   }

@@ -1,5 +1,6 @@
 package dev.concierge.cli;
 
+import com.google.common.net.HostAndPort;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.BadRequest;
 import dev.concierge.api.v1.ManagementServiceGrpc;
@@ -62,7 +63,7 @@ final class ControlPlaneClient implements AutoCloseable {
    * @param warnings takes each warning the control plane gives beside a successful answer
    */
   static ControlPlaneClient connect(ClientSettings settings, Consumer<String> warnings) {
-    Endpoints.HostPort hp;
+    HostAndPort hp;
     try {
       hp = Endpoints.hostPort(settings.server());
     } catch (IllegalArgumentException e) {
@@ -72,7 +73,8 @@ final class ControlPlaneClient implements AutoCloseable {
               + " (set --server, CONCIERGE_SERVER or ~/.concierge/config)");
     }
     ManagedChannel channel =
-        Grpc.newChannelBuilderForAddress(hp.host(), hp.port(), InsecureChannelCredentials.create())
+        Grpc.newChannelBuilderForAddress(
+                hp.getHost(), hp.getPort(), InsecureChannelCredentials.create())
             .userAgent("concierge-cli/" + VersionCommand.version())
             .build();
     ManagementServiceBlockingStub stub = ManagementServiceGrpc.newBlockingStub(channel);

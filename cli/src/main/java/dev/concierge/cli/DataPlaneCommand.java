@@ -1,5 +1,6 @@
 package dev.concierge.cli;
 
+import dev.concierge.api.time.ProtoTime;
 import dev.concierge.dataplane.DataPlaneServer;
 import dev.concierge.dataplane.buffering.AdmissionPolicy;
 import java.io.IOException;
@@ -203,7 +204,7 @@ final class DataPlaneCommand implements Callable<Integer> {
   }
 
   private static java.time.Duration javaDuration(com.google.protobuf.Duration d) {
-    return java.time.Duration.ofSeconds(d.getSeconds(), d.getNanos());
+    return ProtoTime.duration(d);
   }
 
   private String nodeToken() {

@@ -1,7 +1,11 @@
 package dev.concierge.cli;
 
+import com.google.common.base.CharMatcher;
+import com.google.common.net.HostAndPort;
+import dev.concierge.api.rules.FieldChecks;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.WeightedCluster;
+import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -10,38 +14,27 @@ final class Endpoints {
 
   private Endpoints() {}
 
-  /** A parsed {@code host:port}; IPv6 literals come in brackets. */
-  record HostPort(String host, int port) {
-    @Override
-    public String toString() {
-      return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-    }
-  }
-
-  /** Parses {@code host:port} or {@code [v6]:port}; throws IllegalArgumentException otherwise. */
-  static HostPort hostPort(String text) {
+  /**
+   * Parses {@code host:port} or {@code [v6]:port} (Guava's {@link HostAndPort}, brackets required
+   * for IPv6); throws IllegalArgumentException naming the text otherwise.
+   */
+  static HostAndPort hostPort(String text) {
     String t = text.strip();
-    String host;
-    String port;
-    if (t.startsWith("[")) {
-      int close = t.indexOf("]:");
-      if (close < 0) {
-        throw notHostPort(text);
-      }
-      host = t.substring(1, close);
-      port = t.substring(close + 2);
-    } else {
-      int colon = t.lastIndexOf(':');
-      if (colon <= 0 || t.indexOf(':') != colon) {
-        throw notHostPort(text);
-      }
-      host = t.substring(0, colon);
-      port = t.substring(colon + 1);
+    HostAndPort hp;
+    try {
+      hp = HostAndPort.fromString(t).requireBracketsForIPv6();
+    } catch (IllegalArgumentException e) {
+      // Guava's own words name neither the text nor the form expected.
+      String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+      throw m.contains("port") ? badPort(text) : notHostPort(text);
     }
-    if (host.isEmpty() || host.chars().anyMatch(Character::isWhitespace)) {
+    if (!hp.hasPort() || hp.getHost().isEmpty() || CharMatcher.whitespace().matchesAnyOf(t)) {
       throw notHostPort(text);
     }
-    return new HostPort(host, parseInt(port, 1, 65_535, "port", text));
+    if (hp.getPort() < 1) {
+      throw badPort(text);
+    }
+    return hp;
   }
 
   /** Parses {@code HOST:PORT[=WEIGHT]}. */
@@ -50,11 +43,11 @@ final class Endpoints {
     int eq = t.indexOf('=');
     Endpoint.Builder b = Endpoint.newBuilder();
     if (eq >= 0) {
-      b.setWeight(parseInt(t.substring(eq + 1), 1, 1_000, "weight", text));
+      b.setWeight(parseInt(t.substring(eq + 1), 1, FieldChecks.MAX_WEIGHT, "weight", text));
       t = t.substring(0, eq);
     }
-    HostPort hp = hostPort(t);
-    return b.setHost(hp.host()).setPort(hp.port()).build();
+    HostAndPort hp = hostPort(t);
+    return b.setHost(hp.getHost()).setPort(hp.getPort()).build();
   }
 
   /** Parses {@code NAME[=WEIGHT]}; bare names become {@code clusters/NAME}. */
@@ -63,7 +56,7 @@ final class Endpoints {
     int eq = t.indexOf('=');
     WeightedCluster.Builder b = WeightedCluster.newBuilder();
     if (eq >= 0) {
-      b.setWeight(parseInt(t.substring(eq + 1), 1, 1_000, "weight", text));
+      b.setWeight(parseInt(t.substring(eq + 1), 1, FieldChecks.MAX_WEIGHT, "weight", text));
       t = t.substring(0, eq);
     }
     String id = Names.CLUSTER.id(t);
@@ -85,6 +78,10 @@ final class Endpoints {
     }
     throw new IllegalArgumentException(
         "'" + whole + "': " + what + " must be a number from " + min + " to " + max);
+  }
+
+  private static IllegalArgumentException badPort(String text) {
+    return new IllegalArgumentException("'" + text + "': port must be a number from 1 to 65535");
   }
 
   private static IllegalArgumentException notHostPort(String text) {
@@ -111,18 +108,6 @@ final class Endpoints {
     public WeightedCluster convert(String value) {
       try {
         return weightedCluster(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
-    }
-  }
-
-  /** picocli converter for addresses such as {@code --server}. */
-  static final class HostPortConverter implements ITypeConverter<HostPort> {
-    @Override
-    public HostPort convert(String value) {
-      try {
-        return hostPort(value);
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }

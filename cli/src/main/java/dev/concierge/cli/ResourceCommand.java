@@ -4,10 +4,11 @@ import com.google.protobuf.Empty;
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
-import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -214,7 +215,7 @@ abstract class ResourceCommand {
     if (ts.getSeconds() == 0 && ts.getNanos() == 0) {
       return "";
     }
-    return Instant.ofEpochSecond(ts.getSeconds()).toString();
+    return ProtoTime.instant(ts).truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
   /**

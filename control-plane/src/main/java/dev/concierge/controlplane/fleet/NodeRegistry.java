@@ -3,13 +3,13 @@ package dev.concierge.controlplane.fleet;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Timestamp;
+import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.Node;
 import dev.concierge.api.v1.Node.SyncStatus;
 import dev.concierge.api.v1.NodeInfo;
 import dev.concierge.controlplane.store.ConfigStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -365,7 +365,6 @@ public final class NodeRegistry implements AutoCloseable {
   }
 
   private Timestamp now() {
-    Instant now = clock.instant();
-    return Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
+    return ProtoTime.timestamp(clock.instant());
   }
 }

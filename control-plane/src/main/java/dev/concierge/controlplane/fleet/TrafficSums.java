@@ -1,7 +1,7 @@
 package dev.concierge.controlplane.fleet;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Timestamp;
+import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.NodeReport;
 import dev.concierge.api.v1.Stats;
 import dev.concierge.api.v1.TrafficCounters;
@@ -41,10 +41,7 @@ final class TrafficSums {
       }
     }
     Stats.Builder stats =
-        Stats.newBuilder()
-            .setTime(
-                Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()))
-            .setNodes(reports.size());
+        Stats.newBuilder().setTime(ProtoTime.timestamp(time)).setNodes(reports.size());
     routes.values().forEach(s -> stats.addRoutes(s.build()));
     clusters.values().forEach(s -> stats.addClusters(s.build()));
     if (anyUnrouted) {

@@ -2,7 +2,7 @@ package dev.concierge.controlplane.management;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.protobuf.util.Timestamps;
+import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Route;
@@ -77,8 +77,8 @@ final class ResourceTypes {
                   .clearPrivateKey()
                   .clearDnsNames()
                   .addAllDnsNames(parsed.dnsNames())
-                  .setNotBefore(Timestamps.fromMillis(parsed.notBefore().toEpochMilli()))
-                  .setNotAfter(Timestamps.fromMillis(parsed.notAfter().toEpochMilli()))
+                  .setNotBefore(ProtoTime.timestamp(parsed.notBefore()))
+                  .setNotAfter(ProtoTime.timestamp(parsed.notAfter()))
                   .setFingerprintSha256(parsed.fingerprintSha256())
                   .build();
           return new Stored<>(

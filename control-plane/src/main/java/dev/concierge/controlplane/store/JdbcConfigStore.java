@@ -7,9 +7,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
-import com.google.protobuf.util.Timestamps;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.Node;
 import dev.concierge.controlplane.store.HistoryEntry.Action;
 import dev.concierge.controlplane.store.StoreException.Reason;
@@ -19,7 +19,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -679,7 +678,7 @@ public final class JdbcConfigStore implements ConfigStore {
   }
 
   private static Timestamp timestamp(OffsetDateTime time) {
-    return Timestamps.fromMicros(ChronoUnit.MICROS.between(Instant.EPOCH, time.toInstant()));
+    return ProtoTime.timestamp(time.toInstant());
   }
 
   private static String json(Message m) {

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.rules.RouteRules;
 import dev.concierge.api.rules.SnapshotRules;
+import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.ForwardAction;
@@ -176,6 +177,6 @@ public final class RuntimeCompiler {
   }
 
   private static Duration toDuration(com.google.protobuf.Duration d) {
-    return Duration.ofSeconds(d.getSeconds(), d.getNanos());
+    return ProtoTime.duration(d);
   }
 }

@@ -3,6 +3,7 @@ package dev.concierge.dataplane.stats;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Timestamp;
+import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.NodeReport;
 import dev.concierge.api.v1.NodeReportingGrpc;
 import dev.concierge.api.v1.ReportSummary;
@@ -117,10 +118,7 @@ public final class StatsReporter implements AutoCloseable {
   }
 
   private static Timestamp timestamp(Instant instant) {
-    return Timestamp.newBuilder()
-        .setSeconds(instant.getEpochSecond())
-        .setNanos(instant.getNano())
-        .build();
+    return ProtoTime.timestamp(instant);
   }
 
   private final class SummaryObserver implements StreamObserver<ReportSummary> {
