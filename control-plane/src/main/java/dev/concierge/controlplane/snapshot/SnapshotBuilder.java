@@ -2,22 +2,47 @@ package dev.concierge.controlplane.snapshot;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import com.google.protobuf.util.Timestamps;
 import dev.concierge.api.v1.Certificate;
+import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.Route;
 import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.store.ConfigStore;
 import dev.concierge.controlplane.store.Stored;
+import dev.concierge.controlplane.store.StoredChanges;
 import dev.concierge.controlplane.store.StoredConfig;
 import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Turns the store at its newest revision into one ConfigSnapshot, with keys decrypted for nodes.
+ * The first build reads the whole store; later ones read only what the writes since the last build
+ * touched ({@link ConfigStore#changesSince}) and apply it to the resources kept from that build, so
+ * a write's snapshot costs the write, not the size of the config. Resources are in name order
+ * (Java's, whatever the database's collation). Thread-safe.
  */
 public final class SnapshotBuilder {
   private final ConfigStore store;
   private final KeyCipher cipher;
   private final Clock clock;
+
+  // The resources of the last build, by name; -1 before the first.
+  @GuardedBy("this")
+  private long revision = -1;
+
+  @GuardedBy("this")
+  private final TreeMap<String, Cluster> clusters = new TreeMap<>();
+
+  @GuardedBy("this")
+  private final TreeMap<String, Route> routes = new TreeMap<>();
+
+  // Keys decrypted, as the snapshots already hold them.
+  @GuardedBy("this")
+  private final TreeMap<String, Certificate> certificates = new TreeMap<>();
 
   public SnapshotBuilder(ConfigStore store, KeyCipher cipher, Clock clock) {
     this.store = requireNonNull(store, "store");
@@ -26,20 +51,60 @@ public final class SnapshotBuilder {
   }
 
   /** The snapshot of the newest committed revision. */
-  public ConfigSnapshot build() {
-    StoredConfig config = store.readConfig();
+  public synchronized ConfigSnapshot build() {
+    Optional<StoredChanges> changes =
+        revision < 0 ? Optional.empty() : store.changesSince(revision);
+    if (changes.isPresent()) {
+      apply(changes.get());
+    } else {
+      reload(store.readConfig());
+    }
     ConfigSnapshot.Builder snapshot =
         ConfigSnapshot.newBuilder()
-            .setRevision(config.revision())
+            .setRevision(revision)
             .setCreateTime(Timestamps.fromMillis(clock.millis()))
-            .addAllClusters(config.clusters())
-            .addAllRoutes(config.routes());
-    for (Stored<Certificate> stored : config.certificates()) {
-      String name = stored.resource().getName();
-      snapshot.addCertificates(
-          stored.resource().toBuilder()
-              .setPrivateKey(cipher.decrypt(requireNonNull(stored.sealed(), "sealed"), name)));
-    }
+            .addAllClusters(clusters.values())
+            .addAllRoutes(routes.values())
+            .addAllCertificates(certificates.values());
     return snapshot.build();
+  }
+
+  @GuardedBy("this")
+  private void reload(StoredConfig config) {
+    clusters.clear();
+    routes.clear();
+    certificates.clear();
+    put(config.clusters(), config.routes(), config.certificates());
+    revision = config.revision();
+  }
+
+  @GuardedBy("this")
+  private void apply(StoredChanges changes) {
+    for (String name : changes.deleted()) {
+      clusters.remove(name);
+      routes.remove(name);
+      certificates.remove(name);
+    }
+    put(changes.clusters(), changes.routes(), changes.certificates());
+    revision = changes.revision();
+  }
+
+  @GuardedBy("this")
+  private void put(
+      List<Cluster> newClusters, List<Route> newRoutes, List<Stored<Certificate>> newCertificates) {
+    for (Cluster cluster : newClusters) {
+      clusters.put(cluster.getName(), cluster);
+    }
+    for (Route route : newRoutes) {
+      routes.put(route.getName(), route);
+    }
+    for (Stored<Certificate> stored : newCertificates) {
+      String name = stored.resource().getName();
+      certificates.put(
+          name,
+          stored.resource().toBuilder()
+              .setPrivateKey(cipher.decrypt(requireNonNull(stored.sealed(), "sealed"), name))
+              .build());
+    }
   }
 }

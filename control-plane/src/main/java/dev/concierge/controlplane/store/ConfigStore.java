@@ -50,6 +50,13 @@ public interface ConfigStore extends AutoCloseable {
   /** Everything at one revision, read consistently. */
   StoredConfig readConfig();
 
+  /**
+   * The changes of the writes after revision {@code since}, read consistently, without holding up
+   * writers. Empty when the store cannot tell them (since is ahead of the store, or its history has
+   * gaps); the caller then reads the whole config.
+   */
+  Optional<StoredChanges> changesSince(long since);
+
   /** The newest history rows first, at most limit of them. */
   List<HistoryEntry> history(int limit);
 

@@ -10,7 +10,10 @@ import com.google.protobuf.util.JsonFormat;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.concierge.api.time.ProtoTime;
+import dev.concierge.api.v1.Certificate;
+import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Node;
+import dev.concierge.api.v1.Route;
 import dev.concierge.controlplane.store.HistoryEntry.Action;
 import dev.concierge.controlplane.store.StoreException.Reason;
 import java.nio.file.Path;
@@ -24,8 +27,13 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongConsumer;
@@ -45,6 +53,12 @@ public final class JdbcConfigStore implements ConfigStore {
   private static final JsonFormat.Printer PRINTER =
       JsonFormat.printer().omittingInsignificantWhitespace();
   private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
+
+  /** Lock-free reads tried before giving up (changesSince) or locking (readConfig). */
+  private static final int OPTIMISTIC_READS = 3;
+
+  /** Names bound in one IN list. */
+  private static final int NAMES_PER_QUERY = 200;
 
   private final HikariDataSource dataSource;
   private final Clock clock;
@@ -178,16 +192,113 @@ public final class JdbcConfigStore implements ConfigStore {
 
   @Override
   public StoredConfig readConfig() {
+    // First without a lock: if the revision is the same after the tables as before them, no write
+    // committed in between (every write bumps it), so the tables agree with it.
+    Optional<StoredConfig> unlocked =
+        read(
+            c -> {
+              long revision = readRevision(c, false);
+              StoredConfig config = readTables(c, revision);
+              return readRevision(c, false) == revision
+                  ? Optional.of(config)
+                  : Optional.<StoredConfig>empty();
+            });
+    if (unlocked.isPresent()) {
+      return unlocked.get();
+    }
     return transaction(
         c -> {
-          // Locking the revision row keeps writers out while the tables are read, so they agree.
-          long revision = readRevision(c, true);
-          return new StoredConfig(
-              revision,
-              resources(readAll(c, ResourceTable.CLUSTERS)),
-              resources(readAll(c, ResourceTable.ROUTES)),
-              readAll(c, ResourceTable.CERTIFICATES));
+          // Writers kept committing: locking the revision row keeps them out while the tables are
+          // read.
+          return readTables(c, readRevision(c, true));
         });
+  }
+
+  private static StoredConfig readTables(Connection c, long revision) throws SQLException {
+    return new StoredConfig(
+        revision,
+        resources(readAll(c, ResourceTable.CLUSTERS)),
+        resources(readAll(c, ResourceTable.ROUTES)),
+        readAll(c, ResourceTable.CERTIFICATES));
+  }
+
+  @Override
+  public Optional<StoredChanges> changesSince(long since) {
+    return read(
+        c -> {
+          for (int attempt = 0; attempt < OPTIMISTIC_READS; attempt++) {
+            long revision = readRevision(c, false);
+            if (revision < since) {
+              return Optional.empty();
+            }
+            Map<ResourceKind, Set<String>> touched = new EnumMap<>(ResourceKind.class);
+            int writes = 0;
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT kind, name FROM history WHERE revision > ? AND revision <= ?")) {
+              ps.setLong(1, since);
+              ps.setLong(2, revision);
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  touched
+                      .computeIfAbsent(ResourceKind.valueOf(rs.getString(1)), k -> new TreeSet<>())
+                      .add(rs.getString(2));
+                  writes++;
+                }
+              }
+            }
+            if (writes != revision - since) {
+              return Optional.empty(); // history does not account for every revision
+            }
+            Set<String> deleted = new TreeSet<>();
+            List<Cluster> clusters =
+                resources(readNamed(c, ResourceTable.CLUSTERS, touched, deleted));
+            List<Route> routes = resources(readNamed(c, ResourceTable.ROUTES, touched, deleted));
+            List<Stored<Certificate>> certificates =
+                readNamed(c, ResourceTable.CERTIFICATES, touched, deleted);
+            // As in readConfig: an unchanged revision proves no write committed meanwhile.
+            if (readRevision(c, false) == revision) {
+              return Optional.of(
+                  new StoredChanges(since, revision, clusters, routes, certificates, deleted));
+            }
+          }
+          return Optional.empty(); // writes kept coming; the caller reads everything, locked
+        });
+  }
+
+  /** The rows of the touched names of the table's kind; the names not found go to deleted. */
+  private static <T extends Message> List<Stored<T>> readNamed(
+      Connection c,
+      ResourceTable<T> table,
+      Map<ResourceKind, Set<String>> touched,
+      Set<String> deleted)
+      throws SQLException {
+    List<String> names = List.copyOf(touched.getOrDefault(table.kind(), Set.of()));
+    List<Stored<T>> rows = new ArrayList<>();
+    Set<String> found = new HashSet<>();
+    for (int from = 0; from < names.size(); from += NAMES_PER_QUERY) {
+      List<String> chunk = names.subList(from, Math.min(names.size(), from + NAMES_PER_QUERY));
+      String params = String.join(", ", Collections.nCopies(chunk.size(), "?"));
+      try (PreparedStatement ps =
+          c.prepareStatement(select(table) + " WHERE name IN (" + params + ")")) {
+        for (int i = 0; i < chunk.size(); i++) {
+          ps.setString(i + 1, chunk.get(i));
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            Stored<T> stored = row(rs, table).stored(table);
+            found.add(nameOf(stored.resource()));
+            rows.add(stored);
+          }
+        }
+      }
+    }
+    for (String name : names) {
+      if (!found.contains(name)) {
+        deleted.add(name);
+      }
+    }
+    return rows;
   }
 
   @Override

@@ -208,6 +208,59 @@ class JdbcConfigStoreTest {
   }
 
   @Test
+  void changesSinceNamesWhatTheWritesAfterARevisionLeft() {
+    store.create(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "t");
+    store.create(ResourceTable.CLUSTERS, Stored.of(cluster("b")), "t");
+    long since = store.revision();
+    store.create(ResourceTable.ROUTES, Stored.of(route("r", "clusters/a")), "t");
+    Cluster moved =
+        cluster("a").toBuilder()
+            .setEndpoints(0, Endpoint.newBuilder().setHost("127.0.0.2").setPort(81))
+            .build();
+    store.update(ResourceTable.CLUSTERS, Stored.of(moved), "", "t");
+    store.delete(ResourceTable.CLUSTERS, "clusters/b", "", "t");
+    Certificate cert =
+        Certificate.newBuilder().setName("certificates/c").setCertificateChain("PEM").build();
+    store.create(ResourceTable.CERTIFICATES, new Stored<>(cert, "CIPHERTEXT"), "t");
+    // Written and deleted within the range: only the deletion is left.
+    store.create(ResourceTable.CLUSTERS, Stored.of(cluster("gone")), "t");
+    store.delete(ResourceTable.CLUSTERS, "clusters/gone", "", "t");
+
+    StoredChanges changes = store.changesSince(since).orElseThrow();
+
+    assertThat(changes.since()).isEqualTo(since);
+    assertThat(changes.revision()).isEqualTo(store.revision()).isEqualTo(since + 6);
+    assertThat(changes.clusters())
+        .containsExactly(store.get(ResourceTable.CLUSTERS, "clusters/a").orElseThrow());
+    assertThat(changes.clusters().get(0).getEndpoints(0).getHost()).isEqualTo("127.0.0.2");
+    assertThat(changes.routes())
+        .containsExactly(store.get(ResourceTable.ROUTES, "routes/r").orElseThrow());
+    assertThat(changes.certificates())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.resource().getName()).isEqualTo("certificates/c");
+              assertThat(c.sealed()).isEqualTo("CIPHERTEXT");
+            });
+    assertThat(changes.deleted()).containsExactlyInAnyOrder("clusters/b", "clusters/gone");
+  }
+
+  @Test
+  void changesSinceTheNewestRevisionAreNone() {
+    store.create(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "t");
+    StoredChanges changes = store.changesSince(store.revision()).orElseThrow();
+    assertThat(changes.revision()).isEqualTo(store.revision());
+    assertThat(changes.clusters()).isEmpty();
+    assertThat(changes.deleted()).isEmpty();
+  }
+
+  @Test
+  void changesSinceARevisionTheStoreHasNotReachedCannotBeTold() {
+    store.create(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "t");
+    assertThat(store.changesSince(store.revision() + 1)).isEmpty();
+  }
+
+  @Test
   void keepsEverythingAcrossRestart() {
     store.create(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "t");
     store.create(ResourceTable.ROUTES, Stored.of(route("r", "clusters/a")), "t");
