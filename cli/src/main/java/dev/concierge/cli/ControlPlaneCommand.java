@@ -47,11 +47,27 @@ final class ControlPlaneCommand implements Callable<Integer> {
       description = "Address to listen on (default ${DEFAULT-VALUE}).")
   String bind;
 
+  @SuppressWarnings("NullAway.Init") // picocli sets it: it has a default
+  @Option(
+      names = "--revision-poll",
+      paramLabel = "DURATION",
+      defaultValue = "1s",
+      converter = Durations.RevisionPollConverter.class,
+      description =
+          "How often to look for writes made through other control planes on the same database"
+              + " (default ${DEFAULT-VALUE}); writes through this one are pushed at once.")
+  com.google.protobuf.Duration revisionPoll;
+
   @Override
   public Integer call() {
     ServerSupport.ensurePortFree(bind, grpcPort, "--grpc-port");
     ControlPlaneServer.Builder builder =
-        ControlPlaneServer.builder().dataDir(dataDir).bindAddress(bind).grpcPort(grpcPort);
+        ControlPlaneServer.builder()
+            .dataDir(dataDir)
+            .bindAddress(bind)
+            .grpcPort(grpcPort)
+            .revisionPoll(
+                java.time.Duration.ofSeconds(revisionPoll.getSeconds(), revisionPoll.getNanos()));
     if (jdbcUrl != null) {
       builder.jdbcUrl(jdbcUrl);
     }

@@ -105,6 +105,13 @@ final class Durations {
     }
   }
 
+  /** The control plane's revision poll: above 0 and at most 1h. */
+  static final class RevisionPollConverter extends RangeConverter {
+    RevisionPollConverter() {
+      super(3_600, "1h");
+    }
+  }
+
   /** picocli converter for duration options. */
   static final class Converter implements ITypeConverter<Duration> {
     @Override

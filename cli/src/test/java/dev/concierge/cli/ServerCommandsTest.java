@@ -94,6 +94,14 @@ class ServerCommandsTest {
   }
 
   @Test
+  void controlPlaneRejectsAZeroRevisionPoll() {
+    Result r =
+        run("control-plane", "--data-dir", home.resolve("cp").toString(), "--revision-poll", "0s");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("'0s' is out of range: must be above 0 and at most 1h");
+  }
+
+  @Test
   void dataPlaneNeedsANodeToken() {
     Result r = run("data-plane", "--control-plane", "127.0.0.1:7070");
     assertThat(r.code()).isEqualTo(2);

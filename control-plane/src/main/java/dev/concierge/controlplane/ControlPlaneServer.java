@@ -40,8 +40,12 @@ public final class ControlPlaneServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlPlaneServer.class);
   private static final long SHUTDOWN_GRACE_SECONDS = 5;
 
-  /** Catches writes by other control planes on a shared PostgreSQL, and retries failed builds. */
-  private static final Duration REVISION_POLL = Duration.ofSeconds(2);
+  /**
+   * How often the store's revision is compared with the snapshot's. A write through this control
+   * plane is built at once, without waiting for it; the poll catches writes by other control planes
+   * on a shared PostgreSQL and retries failed builds, and one revision read a second costs nothing.
+   */
+  public static final Duration DEFAULT_REVISION_POLL = Duration.ofSeconds(1);
 
   private final Path dataDir;
   private final String jdbcUrl;
@@ -49,6 +53,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final int grpcPort;
   private final @Nullable ServerBuilder<?> serverBuilder;
   private final Clock clock;
+  private final Duration revisionPoll;
 
   private final Object lock = new Object();
   // All guarded by lock.
@@ -69,6 +74,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     this.grpcPort = b.grpcPort;
     this.serverBuilder = b.serverBuilder;
     this.clock = b.clock;
+    this.revisionPoll = b.revisionPoll;
   }
 
   public static Builder builder() {
@@ -83,6 +89,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     private int grpcPort = 7070;
     private @Nullable ServerBuilder<?> serverBuilder;
     private Clock clock = Clock.systemUTC();
+    private Duration revisionPoll = DEFAULT_REVISION_POLL;
 
     private Builder() {}
 
@@ -130,6 +137,19 @@ public final class ControlPlaneServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How often to look for revisions this control plane did not write (another one on the same
+     * database did); default {@link #DEFAULT_REVISION_POLL}.
+     */
+    public Builder revisionPoll(Duration interval) {
+      requireNonNull(interval, "interval");
+      if (interval.isNegative() || interval.toMillis() < 1) {
+        throw new IllegalArgumentException("revision poll must be at least 1 ms, not " + interval);
+      }
+      this.revisionPoll = interval;
+      return this;
+    }
+
     public ControlPlaneServer build() {
       return new ControlPlaneServer(this);
     }
@@ -170,7 +190,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     resources.push(jdbcStore);
     SnapshotCache snapshots =
         SnapshotCache.start(
-            new SnapshotBuilder(jdbcStore, cipher, clock), jdbcStore::revision, REVISION_POLL);
+            new SnapshotBuilder(jdbcStore, cipher, clock), jdbcStore::revision, revisionPoll);
     resources.push(snapshots);
     jdbcStore.addListener(snapshots::onRevision);
 

@@ -2,12 +2,14 @@ package dev.concierge.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.GetClusterRequest;
 import dev.concierge.api.v1.ListClustersRequest;
+import dev.concierge.api.v1.ListNodesRequest;
 import dev.concierge.api.v1.ManagementServiceGrpc;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -17,6 +19,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
@@ -25,6 +29,7 @@ import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -143,6 +148,61 @@ class ControlPlaneServerTest {
     try (ControlPlaneServer server = startOnLoopback()) {
       assertThatThrownBy(server::start).isInstanceOf(IllegalStateException.class);
     }
+  }
+
+  @Test
+  void seesWritesOfAnotherControlPlaneOnTheSameDatabaseAtItsRevisionPoll() throws Exception {
+    String db = "jdbc:h2:mem:" + InProcessServerBuilder.generateName() + ";DB_CLOSE_DELAY=-1";
+    String writerName = InProcessServerBuilder.generateName();
+    String readerName = InProcessServerBuilder.generateName();
+    try (ControlPlaneServer writer =
+            ControlPlaneServer.builder()
+                .dataDir(dir.resolve("writer"))
+                .jdbcUrl(db)
+                .serverBuilder(InProcessServerBuilder.forName(writerName))
+                .revisionPoll(Duration.ofHours(1))
+                .build()
+                .start();
+        ControlPlaneServer reader =
+            ControlPlaneServer.builder()
+                .dataDir(dir.resolve("reader"))
+                .jdbcUrl(db)
+                .serverBuilder(InProcessServerBuilder.forName(readerName))
+                .revisionPoll(Duration.ofMillis(20))
+                .build()
+                .start()) {
+      ManagedChannel toWriter = InProcessChannelBuilder.forName(writerName).build();
+      ManagedChannel toReader = InProcessChannelBuilder.forName(readerName).build();
+      try {
+        InProcessControlPlane.withToken(
+                ManagementServiceGrpc.newBlockingStub(toWriter), writer.adminToken())
+            .createCluster(
+                CreateClusterRequest.newBuilder()
+                    .setClusterId("a")
+                    .setCluster(
+                        Cluster.newBuilder()
+                            .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(80)))
+                    .build());
+        ManagementServiceGrpc.ManagementServiceBlockingStub readerAdmin =
+            InProcessControlPlane.withToken(
+                ManagementServiceGrpc.newBlockingStub(toReader), reader.adminToken());
+        // ListNodes answers with the revision of the snapshot the reader pushes to its nodes.
+        await()
+            .until(
+                () -> readerAdmin.listNodes(ListNodesRequest.getDefaultInstance()).getRevision(),
+                revision -> revision == 1);
+      } finally {
+        shutdown(toWriter);
+        shutdown(toReader);
+      }
+    }
+  }
+
+  @Test
+  void refusesARevisionPollBelowOneMillisecond() {
+    assertThatThrownBy(() -> ControlPlaneServer.builder().revisionPoll(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 1 ms");
   }
 
   @Test
