@@ -287,6 +287,27 @@ public final class FleetBench {
         FAILURES,
         cpCpu,
         simCpu);
+    // Where the resync's time goes: when the nodes' ACKs came (after listening), and how long the
+    // attempt that got through took from its start (or from listening, if it started before).
+    double[] ackAt = new double[n];
+    double[] attemptToAck = new double[n];
+    for (int i = 0; i < n; i++) {
+      ackAt[i] = (fleet[i].restartAckNanos - listening) / 1e6;
+      attemptToAck[i] =
+          (fleet[i].restartAckNanos - Math.max(listening, fleet[i].restartAttemptNanos)) / 1e6;
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "restart: ACKs after listening p10 %.0f, p50 %.0f, p90 %.0f, max %.0f ms;"
+            + " the successful attempt's start (or listening) to its ACK p50 %.0f, p90 %.0f,"
+            + " max %.0f ms%n",
+        percentile(ackAt, 10),
+        percentile(ackAt, 50),
+        percentile(ackAt, 90),
+        percentile(ackAt, 100),
+        percentile(attemptToAck, 50),
+        percentile(attemptToAck, 90),
+        percentile(attemptToAck, 100));
 
     for (SimNode node : fleet) {
       node.close();
@@ -390,6 +411,8 @@ public final class FleetBench {
     volatile long ackedRevision = -1;
     volatile long ackNanos;
     volatile boolean restartSeen;
+    volatile long restartAckNanos;
+    volatile long restartAttemptNanos;
     private boolean closed; // guarded by this
     private @Nullable ClientCallStreamObserver<ConfigRequest> requests; // guarded by this
 
@@ -407,7 +430,7 @@ public final class FleetBench {
     }
 
     void connect() {
-      Listener listener = new Listener();
+      Listener listener = new Listener(System.nanoTime());
       Duration window;
       synchronized (this) {
         if (closed) {
@@ -491,11 +514,16 @@ public final class FleetBench {
     }
 
     private final class Listener implements ClientResponseObserver<ConfigRequest, ConfigResponse> {
+      private final long startNanos;
       private @Nullable ClientCallStreamObserver<ConfigRequest> stream;
       // All guarded by SimNode.this.
       private boolean answered;
       private boolean abandoned;
       private boolean ended;
+
+      Listener(long startNanos) {
+        this.startNanos = startNanos;
+      }
 
       @Override
       public void beforeStart(ClientCallStreamObserver<ConfigRequest> requestStream) {
@@ -518,6 +546,10 @@ public final class FleetBench {
         }
         ackNanos = System.nanoTime();
         ackedRevision = revision;
+        if (!restartSeen) {
+          restartAckNanos = ackNanos;
+          restartAttemptNanos = startNanos;
+        }
         restartSeen = true;
       }
 
