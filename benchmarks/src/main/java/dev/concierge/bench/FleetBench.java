@@ -134,7 +134,9 @@ public final class FleetBench {
         System.getenv()
             .getOrDefault(
                 "CP_JAVA_OPTS",
-                "-XX:+UseSerialGC -Xms64m -Xmx1g -XX:+ExitOnOutOfMemoryError -Xss512k");
+                // What ./concierge control-plane runs with.
+                "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms64m -Xmx1g"
+                    + " -XX:+ExitOnOutOfMemoryError -Xss512k");
     FleetBench bench = new FleetBench(jar, work, port, List.of(opts.trim().split("\\s+")));
     Runtime.getRuntime().addShutdownHook(new Thread(bench::stopControlPlane));
     try {
