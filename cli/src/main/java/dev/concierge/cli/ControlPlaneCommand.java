@@ -1,5 +1,6 @@
 package dev.concierge.cli;
 
+import dev.concierge.api.time.ProtoTime;
 import dev.concierge.controlplane.ControlPlaneServer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -66,8 +67,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
             .dataDir(dataDir)
             .bindAddress(bind)
             .grpcPort(grpcPort)
-            .revisionPoll(
-                java.time.Duration.ofSeconds(revisionPoll.getSeconds(), revisionPoll.getNanos()));
+            .revisionPoll(ProtoTime.duration(revisionPoll));
     if (jdbcUrl != null) {
       builder.jdbcUrl(jdbcUrl);
     }

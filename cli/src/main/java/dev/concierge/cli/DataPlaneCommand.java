@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -43,19 +44,7 @@ final class DataPlaneCommand implements Callable<Integer> {
       description = "Control plane address(es), tried in order.")
   List<String> controlPlanes;
 
-  @Option(
-      names = "--http-port",
-      paramLabel = "PORT",
-      defaultValue = "8080",
-      description = "Proxy HTTP port (default ${DEFAULT-VALUE}).")
-  int httpPort;
-
-  @Option(
-      names = "--admin-port",
-      paramLabel = "PORT",
-      defaultValue = "9901",
-      description = "Admin port: /ready, /config, /stats (default ${DEFAULT-VALUE}).")
-  int adminPort;
+  @Mixin NodePorts ports = new NodePorts();
 
   @SuppressWarnings("NullAway.Init") // picocli sets it: it has a default
   @Option(
@@ -139,16 +128,16 @@ final class DataPlaneCommand implements Callable<Integer> {
     }
     String token = nodeToken();
     AdmissionPolicy admission = admission();
-    ServerSupport.ensurePortFree(bind, httpPort, "--http-port");
-    ServerSupport.ensurePortFree(adminBind, adminPort, "--admin-port");
+    ServerSupport.ensurePortFree(bind, ports.http, "--http-port");
+    ServerSupport.ensurePortFree(adminBind, ports.admin, "--admin-port");
     DataPlaneServer.Builder builder =
         DataPlaneServer.builder()
             .controlPlanes(List.copyOf(controlPlanes))
             .nodeToken(token)
             .bindAddress(bind)
-            .httpPort(httpPort)
+            .httpPort(ports.http)
             .adminBindAddress(adminBind)
-            .adminPort(adminPort)
+            .adminPort(ports.admin)
             .labels(Map.copyOf(labels));
     if (nodeId != null) {
       builder.nodeId(nodeId);

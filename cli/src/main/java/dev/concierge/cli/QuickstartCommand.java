@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -50,19 +51,7 @@ final class QuickstartCommand implements Callable<Integer> {
       description = "Control plane gRPC port (default ${DEFAULT-VALUE}).")
   int grpcPort;
 
-  @Option(
-      names = "--http-port",
-      paramLabel = "PORT",
-      defaultValue = "8080",
-      description = "Proxy HTTP port (default ${DEFAULT-VALUE}).")
-  int httpPort;
-
-  @Option(
-      names = "--admin-port",
-      paramLabel = "PORT",
-      defaultValue = "9901",
-      description = "Node admin port (default ${DEFAULT-VALUE}).")
-  int adminPort;
+  @Mixin NodePorts ports = new NodePorts();
 
   @Override
   public Integer call() throws InterruptedException {
@@ -71,8 +60,8 @@ final class QuickstartCommand implements Callable<Integer> {
             .toAbsolutePath();
     // Everything stays on loopback: quickstart is for trying Concierge, not for serving others.
     ServerSupport.ensurePortFree(LOOPBACK, grpcPort, "--grpc-port");
-    ServerSupport.ensurePortFree(LOOPBACK, httpPort, "--http-port");
-    ServerSupport.ensurePortFree(LOOPBACK, adminPort, "--admin-port");
+    ServerSupport.ensurePortFree(LOOPBACK, ports.http, "--http-port");
+    ServerSupport.ensurePortFree(LOOPBACK, ports.admin, "--admin-port");
     try {
       // Owner only: the tokens and the master key live here.
       if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
@@ -100,9 +89,9 @@ final class QuickstartCommand implements Callable<Integer> {
             .nodeToken(controlPlane.nodeToken())
             .nodeId("quickstart")
             .bindAddress(LOOPBACK)
-            .httpPort(httpPort)
+            .httpPort(ports.http)
             .adminBindAddress(LOOPBACK)
-            .adminPort(adminPort)
+            .adminPort(ports.admin)
             .cacheDir(dir.resolve("node-cache"))
             .build();
     PrintWriter out = spec.commandLine().getOut();
