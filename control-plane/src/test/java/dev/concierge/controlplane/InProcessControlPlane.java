@@ -18,6 +18,16 @@ public final class InProcessControlPlane implements AutoCloseable {
   private ControlPlaneServer server;
   private ManagedChannel channel;
 
+  /** The status a call failed with; fails the test when the call succeeds. */
+  public static io.grpc.StatusRuntimeException failure(Runnable call) {
+    try {
+      call.run();
+    } catch (io.grpc.StatusRuntimeException e) {
+      return e;
+    }
+    throw new AssertionError("call succeeded");
+  }
+
   public InProcessControlPlane(Path dataDir) throws IOException {
     this.dataDir = dataDir;
     start();

@@ -3,16 +3,21 @@ package dev.concierge.controlplane.management;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Empty;
+import dev.concierge.api.v1.ApplyRequest;
+import dev.concierge.api.v1.ApplyResponse;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.Config;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.DeleteCertificateRequest;
 import dev.concierge.api.v1.DeleteClusterRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
+import dev.concierge.api.v1.ExportConfigRequest;
 import dev.concierge.api.v1.GetCertificateRequest;
 import dev.concierge.api.v1.GetClusterRequest;
+import dev.concierge.api.v1.GetRevisionRequest;
 import dev.concierge.api.v1.GetRouteRequest;
 import dev.concierge.api.v1.GetStatsRequest;
 import dev.concierge.api.v1.ListCertificatesRequest;
@@ -21,10 +26,14 @@ import dev.concierge.api.v1.ListClustersRequest;
 import dev.concierge.api.v1.ListClustersResponse;
 import dev.concierge.api.v1.ListNodesRequest;
 import dev.concierge.api.v1.ListNodesResponse;
+import dev.concierge.api.v1.ListRevisionsRequest;
+import dev.concierge.api.v1.ListRevisionsResponse;
 import dev.concierge.api.v1.ListRoutesRequest;
 import dev.concierge.api.v1.ListRoutesResponse;
 import dev.concierge.api.v1.ManagementServiceGrpc;
 import dev.concierge.api.v1.Node;
+import dev.concierge.api.v1.Revision;
+import dev.concierge.api.v1.RollbackRequest;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.Stats;
 import dev.concierge.api.v1.UpdateCertificateRequest;
@@ -63,6 +72,8 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
   private final ResourceType<Cluster> clusters;
   private final ResourceType<Route> routes;
   private final ResourceType<Certificate> certificates;
+  private final ConfigApply apply;
+  private final RevisionHistory history;
 
   /**
    * @param preflight the last check before a write: would the nodes still compile the config
@@ -82,6 +93,8 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
     this.clusters = ResourceTypes.clusters();
     this.routes = ResourceTypes.routes(name -> store.get(ResourceTable.CLUSTERS, name).isPresent());
     this.certificates = ResourceTypes.certificates(cipher);
+    this.apply = new ConfigApply(store, cipher);
+    this.history = new RevisionHistory(store, certificates.outputOnly());
   }
 
   // ---- clusters
@@ -267,6 +280,34 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
   @Override
   public void getStats(GetStatsRequest request, StreamObserver<Stats> out) {
     respond(null, out, reporting::stats);
+  }
+
+  // ---- config as code
+
+  @Override
+  public void apply(ApplyRequest request, StreamObserver<ApplyResponse> out) {
+    respond(null, out, () -> apply.apply(request, ResourceFlow.ACTOR));
+  }
+
+  @Override
+  public void rollback(RollbackRequest request, StreamObserver<ApplyResponse> out) {
+    respond(null, out, () -> apply.rollback(request, ResourceFlow.ACTOR));
+  }
+
+  @Override
+  public void exportConfig(ExportConfigRequest request, StreamObserver<Config> out) {
+    respond(null, out, () -> history.export(request.getRevision()));
+  }
+
+  @Override
+  public void listRevisions(
+      ListRevisionsRequest request, StreamObserver<ListRevisionsResponse> out) {
+    respond(null, out, () -> history.list(request.getPageSize(), request.getPageToken()));
+  }
+
+  @Override
+  public void getRevision(GetRevisionRequest request, StreamObserver<Revision> out) {
+    respond(null, out, () -> history.get(request.getRevision()));
   }
 
   // ---- helpers

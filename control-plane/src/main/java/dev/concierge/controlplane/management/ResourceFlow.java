@@ -158,7 +158,7 @@ final class ResourceFlow {
 
   /** {@code in} named {@code name}, without the fields only the server sets. */
   @SuppressWarnings("unchecked") // a message's builder builds the same type
-  private static <T extends Message> T requested(ResourceType<T> type, T in, String name) {
+  static <T extends Message> T requested(ResourceType<T> type, T in, String name) {
     Message.Builder b = in.toBuilder().setField(field(in, "name"), name);
     for (String serverSet : Set.of("etag", "create_time", "update_time")) {
       b.clearField(field(in, serverSet));

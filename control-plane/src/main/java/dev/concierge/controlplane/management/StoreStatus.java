@@ -28,7 +28,8 @@ final class StoreStatus {
       case NOT_FOUND -> Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException();
       case ALREADY_EXISTS ->
           Status.ALREADY_EXISTS.withDescription(e.getMessage()).asRuntimeException();
-      case ETAG_MISMATCH -> Status.ABORTED.withDescription(e.getMessage()).asRuntimeException();
+      case ETAG_MISMATCH, REVISION_MOVED ->
+          Status.ABORTED.withDescription(e.getMessage()).asRuntimeException();
       case IN_USE -> inUse(e, kind);
       case MISSING_REFERENCE ->
           new FieldViolations()

@@ -57,8 +57,33 @@ public interface ConfigStore extends AutoCloseable {
    */
   Optional<StoredChanges> changesSince(long since);
 
-  /** The newest history rows first, at most limit of them. */
+  /**
+   * Writes every change as one revision, or none of them; the order of the changes does not matter
+   * (a route may come before the cluster it uses). Refused with REVISION_MOVED when the store is no
+   * longer at {@code expectedRevision}, and as single writes are when references would break.
+   *
+   * @return the new revision
+   */
+  long apply(List<Change<?>> changes, long expectedRevision, String actor);
+
+  /**
+   * Every resource as it was at {@code revision} (at most the newest): specs as written then, etag
+   * the revision of their last write; certificates with the sealed key they had, null where history
+   * did not keep it.
+   */
+  StoredConfig configAt(long revision);
+
+  /** The newest changes first (by revision, then in write order), at most limit of them. */
   List<HistoryEntry> history(int limit);
+
+  /**
+   * Revisions before {@code before} (all when it is 0 or less), newest first, at most limit of
+   * them; their changes name what changed, without specs.
+   */
+  List<RevisionEntry> revisions(long before, int limit);
+
+  /** One revision with the specs of its changes. */
+  Optional<RevisionEntry> revision(long revision);
 
   /** Inserts or replaces a node of the registry; does not change the revision. */
   default void saveNode(Node node) {

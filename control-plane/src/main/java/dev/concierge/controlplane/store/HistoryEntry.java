@@ -3,8 +3,14 @@ package dev.concierge.controlplane.store;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
-/** One committed write: who changed what at which revision; specs never hold private keys. */
+/**
+ * One resource a committed revision changed: who changed what; specs never hold private keys.
+ *
+ * @param beforeJson the spec before, null when it was created (or when not read)
+ * @param afterJson the spec after, null when it was deleted (or when not read)
+ */
 public record HistoryEntry(
     long revision,
     Instant time,
@@ -12,8 +18,8 @@ public record HistoryEntry(
     Action action,
     ResourceKind kind,
     String name,
-    String beforeJson,
-    String afterJson) {
+    @Nullable String beforeJson,
+    @Nullable String afterJson) {
 
   /** What the write did to the resource. */
   public enum Action {

@@ -22,13 +22,16 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -129,26 +132,82 @@ public final class JdbcConfigStore implements ConfigStore {
 
   @Override
   public void delete(ResourceTable<?> table, String name, String expectedEtag, String actor) {
-    ResourceKind kind = table.kind();
     write(
         (c, revision, now) -> {
-          Row row = current(c, table, name, expectedEtag);
-          List<String> referrers = referrers(c, kind, name);
-          if (!referrers.isEmpty()) {
-            throw new StoreException(
-                Reason.IN_USE,
-                kind.singular() + " \"" + name + "\" is used by " + String.join(", ", referrers),
-                referrers);
-          }
-          try (PreparedStatement ps =
-              c.prepareStatement("DELETE FROM " + kind.table() + " WHERE name = ?")) {
-            ps.setString(1, name);
-            ps.executeUpdate();
-          }
-          deleteReferences(c, table, name);
-          writeHistory(c, revision, now, actor, Action.DELETE, kind, name, row.spec, null);
-          return row;
+          writeRevision(c, revision, now, actor);
+          deleteRow(c, table, name, expectedEtag, revision, 0);
+          return revision;
         });
+  }
+
+  @Override
+  public long apply(List<Change<?>> changes, long expectedRevision, String actor) {
+    if (changes.isEmpty()) {
+      throw new IllegalArgumentException("an apply needs at least one change");
+    }
+    // Resources others refer to are written before their referrers and deleted after them, so
+    // that every reference holds at each statement, whatever order the caller gave.
+    List<Change<?>> ordered = new ArrayList<>(changes);
+    ordered.sort(Comparator.comparingInt(JdbcConfigStore::writeOrder));
+    return write(
+        (c, revision, now) -> {
+          if (revision - 1 != expectedRevision) {
+            throw StoreException.revisionMoved(expectedRevision, revision - 1);
+          }
+          writeRevision(c, revision, now, actor);
+          int seq = 0;
+          for (Change<?> change : ordered) {
+            applyOne(c, change, revision, now, seq++);
+          }
+          return revision;
+        });
+  }
+
+  private static int writeOrder(Change<?> change) {
+    boolean refers = !change.table().references().isEmpty();
+    if (change.after() != null) {
+      return refers ? 1 : 0;
+    }
+    return refers ? 2 : 3;
+  }
+
+  private static <T extends Message> void applyOne(
+      Connection c, Change<T> change, long revision, OffsetDateTime now, int seq)
+      throws SQLException {
+    Stored<T> after = change.after();
+    if (after == null) {
+      deleteRow(c, change.table(), change.name(), "", revision, seq);
+      return;
+    }
+    boolean exists = readRow(c, change.table(), change.name()).isPresent();
+    putRow(
+        c, change.table(), after, exists ? Action.UPDATE : Action.CREATE, "", revision, now, seq);
+  }
+
+  private static void deleteRow(
+      Connection c,
+      ResourceTable<?> table,
+      String name,
+      String expectedEtag,
+      long revision,
+      int seq)
+      throws SQLException {
+    ResourceKind kind = table.kind();
+    Row row = current(c, table, name, expectedEtag);
+    List<String> referrers = referrers(c, kind, name);
+    if (!referrers.isEmpty()) {
+      throw new StoreException(
+          Reason.IN_USE,
+          kind.singular() + " \"" + name + "\" is used by " + String.join(", ", referrers),
+          referrers);
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement("DELETE FROM " + kind.table() + " WHERE name = ?")) {
+      ps.setString(1, name);
+      ps.executeUpdate();
+    }
+    deleteReferences(c, table, name);
+    writeChange(c, revision, seq, Action.DELETE, kind, name, row.spec, null, null);
   }
 
   @Override
@@ -235,7 +294,7 @@ public final class JdbcConfigStore implements ConfigStore {
             Set<Long> revisions = new HashSet<>();
             try (PreparedStatement ps =
                 c.prepareStatement(
-                    "SELECT revision, kind, name FROM history WHERE revision > ? AND revision <= ?")) {
+                    "SELECT revision, kind, name FROM changes WHERE revision > ? AND revision <= ?")) {
               ps.setLong(1, since);
               ps.setLong(2, revision);
               try (ResultSet rs = ps.executeQuery()) {
@@ -308,8 +367,10 @@ public final class JdbcConfigStore implements ConfigStore {
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "SELECT revision, change_time, actor, action, kind, name, before_spec, after_spec"
-                      + " FROM history ORDER BY revision DESC LIMIT ?")) {
+                  "SELECT r.revision, r.change_time, r.actor, c.action, c.kind, c.name,"
+                      + " c.before_spec, c.after_spec FROM changes c"
+                      + " JOIN revisions r ON r.revision = c.revision"
+                      + " ORDER BY c.revision DESC, c.seq LIMIT ?")) {
             ps.setInt(1, limit);
             try (ResultSet rs = ps.executeQuery()) {
               List<HistoryEntry> entries = new ArrayList<>();
@@ -328,6 +389,162 @@ public final class JdbcConfigStore implements ConfigStore {
               return entries;
             }
           }
+        });
+  }
+
+  @Override
+  public List<RevisionEntry> revisions(long before, int limit) {
+    return read(
+        c -> {
+          List<RevisionEntry> heads = new ArrayList<>();
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT revision, change_time, actor FROM revisions WHERE revision < ?"
+                      + " ORDER BY revision DESC LIMIT ?")) {
+            ps.setLong(1, before <= 0 ? Long.MAX_VALUE : before);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                heads.add(
+                    new RevisionEntry(
+                        rs.getLong(1),
+                        rs.getObject(2, OffsetDateTime.class).toInstant(),
+                        rs.getString(3),
+                        List.of()));
+              }
+            }
+          }
+          if (heads.isEmpty()) {
+            return List.of();
+          }
+          Map<Long, List<HistoryEntry>> changes = new HashMap<>();
+          Map<Long, RevisionEntry> byRevision = new HashMap<>();
+          heads.forEach(head -> byRevision.put(head.revision(), head));
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT revision, action, kind, name FROM changes"
+                      + " WHERE revision >= ? AND revision <= ? ORDER BY revision, seq")) {
+            ps.setLong(1, heads.get(heads.size() - 1).revision());
+            ps.setLong(2, heads.get(0).revision());
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                RevisionEntry head = byRevision.get(rs.getLong(1));
+                if (head != null) {
+                  changes
+                      .computeIfAbsent(head.revision(), r -> new ArrayList<>())
+                      .add(
+                          new HistoryEntry(
+                              head.revision(),
+                              head.time(),
+                              head.actor(),
+                              Action.valueOf(rs.getString(2)),
+                              ResourceKind.valueOf(rs.getString(3)),
+                              rs.getString(4),
+                              null,
+                              null));
+                }
+              }
+            }
+          }
+          List<RevisionEntry> entries = new ArrayList<>(heads.size());
+          for (RevisionEntry head : heads) {
+            entries.add(
+                new RevisionEntry(
+                    head.revision(),
+                    head.time(),
+                    head.actor(),
+                    changes.getOrDefault(head.revision(), List.of())));
+          }
+          return entries;
+        });
+  }
+
+  @Override
+  public Optional<RevisionEntry> revision(long revision) {
+    return read(
+        c -> {
+          Instant time;
+          String actor;
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT change_time, actor FROM revisions WHERE revision = ?")) {
+            ps.setLong(1, revision);
+            try (ResultSet rs = ps.executeQuery()) {
+              if (!rs.next()) {
+                return Optional.<RevisionEntry>empty();
+              }
+              time = rs.getObject(1, OffsetDateTime.class).toInstant();
+              actor = rs.getString(2);
+            }
+          }
+          List<HistoryEntry> changes = new ArrayList<>();
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT action, kind, name, before_spec, after_spec FROM changes"
+                      + " WHERE revision = ? ORDER BY seq")) {
+            ps.setLong(1, revision);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                changes.add(
+                    new HistoryEntry(
+                        revision,
+                        time,
+                        actor,
+                        Action.valueOf(rs.getString(1)),
+                        ResourceKind.valueOf(rs.getString(2)),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getString(5)));
+              }
+            }
+          }
+          return Optional.of(new RevisionEntry(revision, time, actor, changes));
+        });
+  }
+
+  @Override
+  public StoredConfig configAt(long revision) {
+    return read(
+        c -> {
+          long at = Math.min(revision, readRevision(c, false));
+          List<Cluster> clusters = new ArrayList<>();
+          List<Route> routes = new ArrayList<>();
+          List<Stored<Certificate>> certificates = new ArrayList<>();
+          // Per resource, its newest change up to the revision; deleted ones have no after_spec.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT c.kind, c.after_spec, c.after_sealed, c.revision FROM changes c"
+                      + " WHERE c.revision = (SELECT MAX(c2.revision) FROM changes c2"
+                      + " WHERE c2.kind = c.kind AND c2.name = c.name AND c2.revision <= ?)"
+                      + " AND c.after_spec IS NOT NULL ORDER BY c.name")) {
+            ps.setLong(1, at);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                ResourceKind kind = ResourceKind.valueOf(rs.getString(1));
+                String spec = requireNonNull(rs.getString(2), "after_spec");
+                String etag = Long.toString(rs.getLong(4));
+                switch (kind) {
+                  case CLUSTER ->
+                      clusters.add(
+                          parse(spec, Cluster.getDefaultInstance()).toBuilder()
+                              .setEtag(etag)
+                              .build());
+                  case ROUTE ->
+                      routes.add(
+                          parse(spec, Route.getDefaultInstance()).toBuilder()
+                              .setEtag(etag)
+                              .build());
+                  case CERTIFICATE ->
+                      certificates.add(
+                          new Stored<>(
+                              parse(spec, Certificate.getDefaultInstance()).toBuilder()
+                                  .setEtag(etag)
+                                  .build(),
+                              rs.getString(3)));
+                }
+              }
+            }
+          }
+          return new StoredConfig(at, clusters, routes, certificates);
         });
   }
 
@@ -406,6 +623,23 @@ public final class JdbcConfigStore implements ConfigStore {
       Action action,
       String expectedEtag,
       String actor) {
+    return write(
+        (c, revision, now) -> {
+          writeRevision(c, revision, now, actor);
+          return putRow(c, table, resource, action, expectedEtag, revision, now, 0);
+        });
+  }
+
+  private static <T extends Message> T putRow(
+      Connection c,
+      ResourceTable<T> table,
+      Stored<T> resource,
+      Action action,
+      String expectedEtag,
+      long revision,
+      OffsetDateTime now,
+      int seq)
+      throws SQLException {
     if ((table.sealedColumn() == null) != (resource.sealed() == null)) {
       throw new IllegalArgumentException(
           table
@@ -416,32 +650,29 @@ public final class JdbcConfigStore implements ConfigStore {
     T spec = stripOutputOnly(resource.resource());
     String name = nameOf(spec);
     ResourceKind kind = table.kind();
-    return write(
-        (c, revision, now) -> {
-          Row before = null;
-          if (action == Action.CREATE) {
-            if (readRow(c, table, name).isPresent()) {
-              throw StoreException.alreadyExists(kind, name);
-            }
-          } else {
-            before = current(c, table, name, expectedEtag);
-          }
-          checkReferences(c, table, spec);
-          String json = json(spec);
-          writeRow(c, table, name, json, resource.sealed(), revision, now, before == null);
-          writeReferences(c, table, name, spec);
-          writeHistory(
-              c,
-              revision,
-              now,
-              actor,
-              action,
-              kind,
-              name,
-              before == null ? null : before.spec,
-              json);
-          return withMetadata(spec, revision, before == null ? now : before.createTime, now);
-        });
+    Row before = null;
+    if (action == Action.CREATE) {
+      if (readRow(c, table, name).isPresent()) {
+        throw StoreException.alreadyExists(kind, name);
+      }
+    } else {
+      before = current(c, table, name, expectedEtag);
+    }
+    checkReferences(c, table, spec);
+    String json = json(spec);
+    writeRow(c, table, name, json, resource.sealed(), revision, now, before == null);
+    writeReferences(c, table, name, spec);
+    writeChange(
+        c,
+        revision,
+        seq,
+        action,
+        kind,
+        name,
+        before == null ? null : before.spec,
+        json,
+        resource.sealed());
+    return withMetadata(spec, revision, before == null ? now : before.createTime, now);
   }
 
   /** The stored row, if the name exists and the etag (when given) is still the stored one. */
@@ -580,29 +811,41 @@ public final class JdbcConfigStore implements ConfigStore {
     return List.copyOf(referrers);
   }
 
-  private static void writeHistory(
+  private static void writeRevision(Connection c, long revision, OffsetDateTime now, String actor)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO revisions (revision, change_time, actor) VALUES (?, ?, ?)")) {
+      ps.setLong(1, revision);
+      ps.setObject(2, now);
+      ps.setString(3, actor);
+      ps.executeUpdate();
+    }
+  }
+
+  private static void writeChange(
       Connection c,
       long revision,
-      OffsetDateTime now,
-      String actor,
+      int seq,
       Action action,
       ResourceKind kind,
       String name,
       @Nullable String before,
-      @Nullable String after)
+      @Nullable String after,
+      @Nullable String afterSealed)
       throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "INSERT INTO history (revision, change_time, actor, action, kind, name, before_spec,"
-                + " after_spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            "INSERT INTO changes (revision, seq, action, kind, name, before_spec, after_spec,"
+                + " after_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
       ps.setLong(1, revision);
-      ps.setObject(2, now);
-      ps.setString(3, actor);
-      ps.setString(4, action.name());
-      ps.setString(5, kind.name());
-      ps.setString(6, name);
-      ps.setString(7, before);
-      ps.setString(8, after);
+      ps.setInt(2, seq);
+      ps.setString(3, action.name());
+      ps.setString(4, kind.name());
+      ps.setString(5, name);
+      ps.setString(6, before);
+      ps.setString(7, after);
+      ps.setString(8, afterSealed);
       ps.executeUpdate();
     }
   }

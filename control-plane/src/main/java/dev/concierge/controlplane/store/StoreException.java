@@ -15,6 +15,8 @@ public final class StoreException extends RuntimeException {
     ALREADY_EXISTS,
     /** The given etag is not the stored one. */
     ETAG_MISMATCH,
+    /** The config is no longer at the revision a whole-config write was computed against. */
+    REVISION_MOVED,
     /** Other resources (see {@link #names()}) still refer to the one being deleted. */
     IN_USE,
     /** The resource refers to resources (see {@link #names()}) that do not exist. */
@@ -74,6 +76,13 @@ public final class StoreException extends RuntimeException {
               + stored
               + "\"");
     }
+  }
+
+  /** The config moved on from the revision a whole-config write expected. */
+  public static StoreException revisionMoved(long expected, long actual) {
+    return new StoreException(
+        Reason.REVISION_MOVED,
+        "the config is at revision " + actual + ", not " + expected + ": it changed meanwhile");
   }
 
   public Reason reason() {

@@ -1,5 +1,6 @@
 package dev.concierge.controlplane.management;
 
+import static dev.concierge.controlplane.InProcessControlPlane.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Any;
@@ -87,15 +88,6 @@ class ManagementServiceTest {
         .setMatch(RouteMatch.newBuilder().setPathPrefix("/"))
         .setForward(forward)
         .build();
-  }
-
-  private static StatusRuntimeException failure(Runnable call) {
-    try {
-      call.run();
-    } catch (StatusRuntimeException e) {
-      return e;
-    }
-    throw new AssertionError("call succeeded");
   }
 
   private static <T extends com.google.protobuf.Message> T detail(

@@ -2,6 +2,7 @@ package dev.concierge.controlplane.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
@@ -13,11 +14,15 @@ import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.controlplane.store.HistoryEntry.Action;
 import dev.concierge.controlplane.store.StoreException.Reason;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntFunction;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,6 +109,125 @@ class JdbcConfigStoreTest {
     assertThat(history.get(1).beforeJson()).doesNotContain("\"d\"");
     assertThat(history.get(1).afterJson()).contains("\"description\":\"d\"");
     assertThat(history.get(0).afterJson()).isNull();
+  }
+
+  @Test
+  void appliesManyChangesAsOneRevisionWhateverTheirOrder() {
+    store.create(ResourceTable.CLUSTERS, Stored.of(cluster("old")), "t");
+    store.create(ResourceTable.ROUTES, Stored.of(route("old", "clusters/old")), "t");
+    List<Long> heard = new CopyOnWriteArrayList<>();
+    store.addListener(heard::add);
+
+    // The route before its cluster, the old cluster's delete before its route's.
+    long revision =
+        store.apply(
+            List.of(
+                Change.put(
+                    ResourceTable.ROUTES, "routes/new", Stored.of(route("new", "clusters/new"))),
+                Change.delete(ResourceTable.CLUSTERS, "clusters/old"),
+                Change.put(ResourceTable.CLUSTERS, "clusters/new", Stored.of(cluster("new"))),
+                Change.delete(ResourceTable.ROUTES, "routes/old")),
+            2,
+            "alice");
+
+    assertThat(revision).isEqualTo(3);
+    assertThat(heard).containsExactly(3L);
+    StoredConfig config = store.readConfig();
+    assertThat(config.clusters()).extracting(Cluster::getName).containsExactly("clusters/new");
+    assertThat(config.routes()).extracting(Route::getName).containsExactly("routes/new");
+    RevisionEntry entry = store.revision(3).orElseThrow();
+    assertThat(entry.actor()).isEqualTo("alice");
+    assertThat(entry.changes())
+        .extracting(HistoryEntry::action, HistoryEntry::name)
+        .containsExactly(
+            tuple(Action.CREATE, "clusters/new"),
+            tuple(Action.CREATE, "routes/new"),
+            tuple(Action.DELETE, "routes/old"),
+            tuple(Action.DELETE, "clusters/old"));
+    // The next snapshot build reads what the one revision touched.
+    assertThat(store.changesSince(2).orElseThrow().deleted())
+        .containsExactlyInAnyOrder("clusters/old", "routes/old");
+  }
+
+  @Test
+  void refusesAnApplyComputedAgainstAnOlderRevisionAndWritesNothing() {
+    store.create(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "t");
+
+    assertThat(
+            reason(
+                () ->
+                    store.apply(
+                        List.of(
+                            Change.put(
+                                ResourceTable.CLUSTERS, "clusters/b", Stored.of(cluster("b")))),
+                        0,
+                        "t")))
+        .isEqualTo(Reason.REVISION_MOVED);
+    assertThat(store.revision()).isEqualTo(1);
+    assertThat(store.revisions(0, 10)).hasSize(1);
+  }
+
+  @Test
+  void readsTheConfigAsItWasAtEachRevision() {
+    store.create(ResourceTable.CLUSTERS, Stored.of(cluster("a")), "t");
+    store.update(
+        ResourceTable.CLUSTERS,
+        Stored.of(cluster("a").toBuilder().setDescription("2").build()),
+        "",
+        "t");
+    store.create(ResourceTable.CLUSTERS, Stored.of(cluster("b")), "t");
+    store.delete(ResourceTable.CLUSTERS, "clusters/a", "", "t");
+
+    assertThat(store.configAt(1).clusters())
+        .extracting(Cluster::getName, Cluster::getDescription, Cluster::getEtag)
+        .containsExactly(tuple("clusters/a", "", "1"));
+    assertThat(store.configAt(3).clusters())
+        .extracting(Cluster::getName, Cluster::getDescription)
+        .containsExactly(tuple("clusters/a", "2"), tuple("clusters/b", ""));
+    assertThat(store.configAt(4).clusters())
+        .extracting(Cluster::getName)
+        .containsExactly("clusters/b");
+    assertThat(store.configAt(99).revision()).isEqualTo(4);
+    assertThat(store.revisions(0, 2)).extracting(RevisionEntry::revision).containsExactly(4L, 3L);
+    assertThat(store.revisions(3, 10)).extracting(RevisionEntry::revision).containsExactly(2L, 1L);
+  }
+
+  @Test
+  void keepsTheHistoryOfADatabaseOfSchemaVersionOne() throws Exception {
+    store.close();
+    String other = database.createUrl(dir.resolve("v1"));
+    Flyway.configure()
+        .dataSource(other, null, null)
+        .locations("classpath:db/migration")
+        .target("1")
+        .load()
+        .migrate();
+    try (Connection c = DriverManager.getConnection(other);
+        Statement s = c.createStatement()) {
+      s.executeUpdate("UPDATE config_state SET revision = 2");
+      s.executeUpdate(
+          "INSERT INTO certificates VALUES ('certificates/c', '{\"name\":\"certificates/c\"}',"
+              + " 'KEY', 2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
+      s.executeUpdate(
+          "INSERT INTO history VALUES (1, CURRENT_TIMESTAMP, 'admin', 'CREATE', 'CERTIFICATE',"
+              + " 'certificates/c', NULL, '{\"name\":\"certificates/c\"}')");
+      s.executeUpdate(
+          "INSERT INTO history VALUES (2, CURRENT_TIMESTAMP, 'admin', 'UPDATE', 'CERTIFICATE',"
+              + " 'certificates/c', '{\"name\":\"certificates/c\"}',"
+              + " '{\"name\":\"certificates/c\",\"description\":\"d\"}')");
+    }
+    store = JdbcConfigStore.open(other, Clock.systemUTC());
+
+    assertThat(store.revisions(0, 10))
+        .extracting(RevisionEntry::revision, RevisionEntry::actor)
+        .containsExactly(tuple(2L, "admin"), tuple(1L, "admin"));
+    // Only the newest version's key is known: older ones were never kept.
+    assertThat(store.configAt(2).certificates())
+        .singleElement()
+        .satisfies(c -> assertThat(c.sealed()).isEqualTo("KEY"));
+    assertThat(store.configAt(1).certificates())
+        .singleElement()
+        .satisfies(c -> assertThat(c.sealed()).isNull());
   }
 
   @Test
@@ -203,6 +327,11 @@ class JdbcConfigStoreTest {
         .isEqualTo("CIPHERTEXT");
     assertThat(store.history(1).get(0).afterJson()).doesNotContain("CIPHERTEXT");
     assertThat(store.readConfig().certificates())
+        .singleElement()
+        .satisfies(c -> assertThat(c.sealed()).isEqualTo("CIPHERTEXT"));
+    // History keeps each version's sealed key, so that a rollback can restore it.
+    store.update(ResourceTable.CERTIFICATES, new Stored<>(spec, "NEWER"), "", "t");
+    assertThat(store.configAt(1).certificates())
         .singleElement()
         .satisfies(c -> assertThat(c.sealed()).isEqualTo("CIPHERTEXT"));
   }
