@@ -44,8 +44,11 @@ import org.jspecify.annotations.Nullable;
 final class ConfigApply {
   private static final int ATTEMPTS = 3;
 
-  /** Fields a diff leaves out: the server's, and the key, which is compared apart. */
+  /** Fields only the server sets. */
   private static final Set<String> SERVER_SET = Set.of("etag", "create_time", "update_time");
+
+  /** Fields a diff leaves out: the server's, and the name, which the change names already. */
+  static final Set<String> NOT_DIFFED = Set.of("name", "etag", "create_time", "update_time");
 
   private static final String HIDDEN = "\"(hidden)\"";
 
@@ -60,7 +63,7 @@ final class ConfigApply {
     this.store = requireNonNull(store, "store");
     this.cipher = requireNonNull(cipher, "cipher");
     this.certificates = ResourceTypes.certificates(cipher);
-    Set<String> skip = new LinkedHashSet<>(SERVER_SET);
+    Set<String> skip = new LinkedHashSet<>(NOT_DIFFED);
     skip.addAll(certificates.outputOnly());
     skip.add("private_key");
     this.certificateSkip = Set.copyOf(skip);
@@ -313,7 +316,7 @@ final class ConfigApply {
             byName(current.clusters(), Cluster::getName),
             desired.clusters,
             prune,
-            SERVER_SET,
+            NOT_DIFFED,
             changes,
             diff);
     Map<String, Stored<Certificate>> storedCertificates =
@@ -325,7 +328,7 @@ final class ConfigApply {
             byName(current.routes(), Route::getName),
             desired.routes,
             prune,
-            SERVER_SET,
+            NOT_DIFFED,
             changes,
             diff);
 

@@ -47,7 +47,8 @@ final class RevisionHistory {
     this.store = requireNonNull(store, "store");
     this.certificateOutputOnly = Set.copyOf(certificateOutputOnly);
     Set<String> skip = new HashSet<>(certificateOutputOnly);
-    skip.addAll(Set.of("etag", "create_time", "update_time", "private_key"));
+    skip.addAll(ConfigApply.NOT_DIFFED);
+    skip.add("private_key");
     this.certificateSkip = Set.copyOf(skip);
   }
 
@@ -125,9 +126,7 @@ final class RevisionHistory {
     for (HistoryEntry change : entry.changes()) {
       Message prototype = prototype(change.kind());
       Set<String> skip =
-          change.kind() == ResourceKind.CERTIFICATE
-              ? certificateSkip
-              : Set.of("etag", "create_time", "update_time");
+          change.kind() == ResourceKind.CERTIFICATE ? certificateSkip : ConfigApply.NOT_DIFFED;
       ResourceChange diff =
           ConfigDiff.between(
               change.name(),
