@@ -26,11 +26,16 @@ import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.controlplane.InProcessControlPlane;
+import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.crypto.TestCertificates;
+import dev.concierge.controlplane.store.JdbcConfigStore;
+import dev.concierge.controlplane.store.ResourceTable;
+import dev.concierge.controlplane.store.Stored;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -324,5 +329,31 @@ class ConfigApplyTest {
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(e.getStatus().getDescription()).contains("revisions run from 1 to 1");
+  }
+
+  @Test
+  void refusesARollbackToAConfigTodaysRulesReject() throws Exception {
+    try (JdbcConfigStore store =
+        JdbcConfigStore.open(JdbcConfigStore.h2Url(dir.resolve("older")), Clock.systemUTC())) {
+      store.create(ResourceTable.CLUSTERS, Stored.of(cluster("web", 9001, 1)), "t");
+      // As a version with looser rules could have stored it, past today's API checks.
+      Route wild =
+          route("wild", "/w", "web").toBuilder()
+              .setMatch(RouteMatch.newBuilder().setPathPrefix("/w").addHosts("*.com"))
+              .build();
+      store.create(ResourceTable.ROUTES, Stored.of(wild), "t");
+      store.delete(ResourceTable.ROUTES, "routes/wild", "", "t");
+      ConfigApply apply = new ConfigApply(store, KeyCipher.of(new byte[32]));
+
+      StatusRuntimeException e =
+          failure(() -> apply.rollback(RollbackRequest.newBuilder().setRevision(2).build(), "t"));
+
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getDescription())
+          .startsWith(
+              "revision 2's config does not pass today's rules: routes/wild.match.hosts[0]");
+      assertThat(fields(e)).containsExactly("routes/wild.match.hosts[0]");
+      assertThat(store.revision()).isEqualTo(3);
+    }
   }
 }
