@@ -231,6 +231,41 @@ class ConfigAsCodeIT {
     fleet.awaitSynced();
   }
 
+  @Test
+  void aThousandRoutesAndTwoHundredClustersAreOneRevisionAndAllServed() throws Exception {
+    StringBuilder doc = new StringBuilder("clusters:\n");
+    for (int c = 0; c < 200; c++) {
+      doc.append("  - name: clusters/c")
+          .append(c)
+          .append("\n    endpoints: [{host: 127.0.0.1, port: ")
+          .append(c % 2 == 0 ? web.port() : canary.port())
+          .append("}]\n");
+    }
+    doc.append("routes:\n");
+    for (int r = 0; r < 1000; r++) {
+      doc.append("  - name: routes/r")
+          .append(r)
+          .append("\n    match: {path_prefix: /r")
+          .append(r)
+          .append("}\n    forward: {clusters: [{cluster: clusters/c")
+          .append(r % 200)
+          .append("}]}\n");
+    }
+    Path file = write("big.yaml", doc.toString());
+
+    Result r = cli("apply", "-f", file.toString());
+
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).endsWith("revision 1: 1200 added, 0 changed, 0 deleted\n");
+    assertThat(fleet.controlPlane().revision()).isEqualTo(1);
+    fleet.awaitSynced();
+    for (int route = 0; route < 1000; route++) {
+      assertThat(backendFor("/r" + route))
+          .as("/r%d", route)
+          .isEqualTo(route % 200 % 2 == 0 ? "web" : "canary");
+    }
+  }
+
   /** Clusters, routes and a certificate that between them set every field Apply takes. */
   private Config everyField() throws Exception {
     String[] pem = selfSigned("www.example.com");
