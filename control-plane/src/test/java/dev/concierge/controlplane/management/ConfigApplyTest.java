@@ -356,4 +356,37 @@ class ConfigApplyTest {
       assertThat(store.revision()).isEqualTo(3);
     }
   }
+
+  @Test
+  void aRollbackRestoresACertificatesEarlierKey() throws Exception {
+    KeyCipher cipher = KeyCipher.of(new byte[32]);
+    try (JdbcConfigStore store =
+        JdbcConfigStore.open(JdbcConfigStore.h2Url(dir.resolve("keys")), Clock.systemUTC())) {
+      ConfigApply apply = new ConfigApply(store, cipher);
+      String[] first = TestCertificates.chainAndKey("www.example.com");
+      String[] second = TestCertificates.chainAndKey("www.example.com");
+      Certificate.Builder www = Certificate.newBuilder().setName("certificates/www");
+      for (String[] pem : List.of(first, second)) {
+        apply.apply(
+            ApplyRequest.newBuilder()
+                .setConfig(
+                    Config.newBuilder()
+                        .addCertificates(www.setCertificateChain(pem[0]).setPrivateKey(pem[1])))
+                .build(),
+            "t");
+      }
+
+      ApplyResponse rolledBack =
+          apply.rollback(RollbackRequest.newBuilder().setRevision(1).build(), "t");
+
+      assertThat(rolledBack.getRevision()).isEqualTo(3);
+      assertThat(rolledBack.getChanges(0).getFieldsList())
+          .extracting(FieldChange::getPath)
+          .containsExactly("certificate_chain", "private_key");
+      Stored<Certificate> now = store.readConfig().certificates().get(0);
+      assertThat(now.resource().getCertificateChain()).isEqualTo(first[0]);
+      assertThat(cipher.decrypt(java.util.Objects.requireNonNull(now.sealed()), "certificates/www"))
+          .isEqualTo(first[1]);
+    }
+  }
 }
