@@ -5,14 +5,17 @@ import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.GetRouteRequest;
+import dev.concierge.api.v1.HeaderMatch;
 import dev.concierge.api.v1.ListRoutesRequest;
 import dev.concierge.api.v1.ListRoutesResponse;
+import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.UpdateRouteRequest;
 import dev.concierge.api.v1.WeightedCluster;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -116,6 +119,9 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Option(names = "--any-host", description = "Match any host.") boolean anyHost,
       @Option(names = "--any-method", description = "Match any method.") boolean anyMethod,
       @Option(names = "--any-path", description = "Match any path.") boolean anyPath,
+      @Option(names = "--any-header", description = "Drop every header match.") boolean anyHeader,
+      @Option(names = "--any-query", description = "Drop every query parameter match.")
+          boolean anyQuery,
       @Mixin Options options,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
@@ -141,13 +147,25 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
           "update", "--prefix-mode only applies to a path prefix, not to --path or --any-path");
     }
     boolean newClusters = options.clusters != null && !options.clusters.isEmpty();
+    if ((anyHeader && options.headers != null) || (anyQuery && options.queryParameters != null)) {
+      throw usage("update", "--header and --any-header (or --query and --any-query) are exclusive");
+    }
     boolean changesMatch =
-        newHosts || anyHost || newMethods || anyMethod || paths > 0 || options.prefixMode != null;
+        newHosts
+            || anyHost
+            || newMethods
+            || anyMethod
+            || paths > 0
+            || options.prefixMode != null
+            || options.changesRequestMatches()
+            || anyHeader
+            || anyQuery;
     boolean changesForward = newClusters || options.timeout != null || options.changesForward();
     if (!changesMatch && !changesForward && !options.changesBody() && !description.given()) {
       throw usage(
           "update",
-          "nothing to update: give --host, --any-host, --method, --any-method, --path-prefix,"
+          "nothing to update: give --host, --any-host, --method, --any-method, --header,"
+              + " --any-header, --query, --any-query, --path-prefix,"
               + " --path, --any-path, --prefix-mode, --cluster, --timeout, --path-forwarding,"
               + " --max-attempts, --request-body, --max-body or --description");
     }
@@ -173,6 +191,12 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
                 // The stored prefix mode would not apply to the new path.
                 match.clearPrefixMode();
               }
+            }
+            if (anyHeader) {
+              match.clearHeaders();
+            }
+            if (anyQuery) {
+              match.clearQueryParameters();
             }
             options.applyTo(match);
             route.setMatch(match);
@@ -216,7 +240,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             id(r.getName()),
             anyIfEmpty(m.getHostsList()),
             anyIfEmpty(m.getMethodsList()),
-            path(m),
+            path(m) + requestMatches(m),
             r.getForward().getClustersList().stream()
                 .map(w -> id(w.getCluster()) + (w.getWeight() > 1 ? "=" + w.getWeight() : ""))
                 .collect(Collectors.joining(",")),
@@ -225,6 +249,17 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       }
       t.print(out);
     };
+  }
+
+  /** The header and query tests after the path, as typed: {@code [x-canary=1 ?debug]}. */
+  private static String requestMatches(RouteMatch m) {
+    if (m.getHeadersCount() == 0 && m.getQueryParametersCount() == 0) {
+      return "";
+    }
+    List<String> tests = new ArrayList<>();
+    m.getHeadersList().forEach(h -> tests.add(RequestMatches.format(h)));
+    m.getQueryParametersList().forEach(q -> tests.add("?" + RequestMatches.format(q)));
+    return " [" + String.join(" ", tests) + "]";
   }
 
   /** {@code *} when empty (any), else comma-joined. */
@@ -275,6 +310,25 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             "HTTP method to match, e.g. GET (case-sensitive); repeat for more (default any;"
                 + " update: replaces all).")
     @Nullable List<String> methods;
+
+    @Option(
+        names = "--header",
+        paramLabel = "TEST",
+        converter = RequestMatches.HeaderConverter.class,
+        description =
+            "Request header to match: NAME (present), !NAME (absent), NAME=VALUE, NAME^=PREFIX,"
+                + " NAME~=REGEX (RE2, whole value), ! before any to invert; repeat, all must hold"
+                + " (update: replaces all).")
+    @Nullable List<HeaderMatch> headers;
+
+    @Option(
+        names = "--query",
+        paramLabel = "TEST",
+        converter = RequestMatches.QueryConverter.class,
+        description =
+            "Query parameter to match: NAME (present), NAME=VALUE, NAME~=REGEX; repeat, all must"
+                + " hold (update: replaces all).")
+    @Nullable List<QueryParameterMatch> queryParameters;
 
     @Option(
         names = "--path-prefix",
@@ -365,6 +419,17 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       if (prefixMode != null) {
         match.setPrefixMode(prefixMode);
       }
+      if (headers != null && !headers.isEmpty()) {
+        match.clearHeaders().addAllHeaders(headers);
+      }
+      if (queryParameters != null && !queryParameters.isEmpty()) {
+        match.clearQueryParameters().addAllQueryParameters(queryParameters);
+      }
+    }
+
+    boolean changesRequestMatches() {
+      return (headers != null && !headers.isEmpty())
+          || (queryParameters != null && !queryParameters.isEmpty());
     }
 
     ForwardAction.Builder applyTo(ForwardAction.Builder forward) {

@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Duration;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.HeaderMatch;
+import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -114,6 +117,35 @@ class ParsingTest {
             () -> new RouteCommand.PrefixModeConverter().convert("prefix_mode_unspecified"))
         .isInstanceOf(picocli.CommandLine.TypeConversionException.class)
         .hasMessage("'prefix_mode_unspecified' is not a prefix mode (expected segments or string)");
+  }
+
+  @Test
+  void parsesHeaderAndQueryTests() {
+    assertThat(RequestMatches.header("x-canary"))
+        .isEqualTo(HeaderMatch.newBuilder().setName("x-canary").build());
+    assertThat(RequestMatches.header("!x-internal"))
+        .isEqualTo(HeaderMatch.newBuilder().setName("x-internal").setInvert(true).build());
+    assertThat(RequestMatches.header("x-team=blue=green"))
+        .isEqualTo(HeaderMatch.newBuilder().setName("x-team").setExact("blue=green").build());
+    assertThat(RequestMatches.header("accept^=text/"))
+        .isEqualTo(HeaderMatch.newBuilder().setName("accept").setPrefix("text/").build());
+    assertThat(RequestMatches.header("!x-v~=v[0-9]+"))
+        .isEqualTo(
+            HeaderMatch.newBuilder().setName("x-v").setRegex("v[0-9]+").setInvert(true).build());
+    assertThat(RequestMatches.query("debug"))
+        .isEqualTo(QueryParameterMatch.newBuilder().setName("debug").build());
+    assertThat(RequestMatches.query("v=2"))
+        .isEqualTo(QueryParameterMatch.newBuilder().setName("v").setExact("2").build());
+    assertThat(RequestMatches.query("id~=[0-9]+"))
+        .isEqualTo(QueryParameterMatch.newBuilder().setName("id").setRegex("[0-9]+").build());
+    for (String spec : List.of("x-canary", "!x-a", "x=1", "a^=b", "!a~=b")) {
+      assertThat(RequestMatches.format(RequestMatches.header(spec))).isEqualTo(spec);
+    }
+    assertThatThrownBy(() -> RequestMatches.header("=1"))
+        .isInstanceOf(picocli.CommandLine.TypeConversionException.class)
+        .hasMessageStartingWith("'=1' names no header");
+    assertThatThrownBy(() -> RequestMatches.query("~=1"))
+        .isInstanceOf(picocli.CommandLine.TypeConversionException.class);
   }
 
   @Test

@@ -12,6 +12,8 @@ import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Config;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.HeaderMatch;
+import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
@@ -292,7 +294,18 @@ class ConfigAsCodeIT {
                         .addHosts("api.example.com")
                         .setPathPrefix("/api")
                         .addMethods("GET")
-                        .setPrefixMode(RouteMatch.PrefixMode.SEGMENTS))
+                        .setPrefixMode(RouteMatch.PrefixMode.SEGMENTS)
+                        .addHeaders(
+                            HeaderMatch.newBuilder()
+                                .setName("x-internal")
+                                .setExact("1")
+                                .setInvert(true))
+                        .addHeaders(HeaderMatch.newBuilder().setName("accept").setPrefix("text/"))
+                        .addHeaders(HeaderMatch.newBuilder().setName("x-v").setRegex("v[0-9]+"))
+                        .addQueryParameters(
+                            QueryParameterMatch.newBuilder().setName("debug").setExact("1"))
+                        .addQueryParameters(
+                            QueryParameterMatch.newBuilder().setName("id").setRegex("[0-9]+")))
                 .setForward(
                     ForwardAction.newBuilder()
                         .addClusters(

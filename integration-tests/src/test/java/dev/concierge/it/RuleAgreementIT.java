@@ -10,6 +10,8 @@ import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.HeaderMatch;
+import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
@@ -170,6 +172,53 @@ class RuleAgreementIT {
     cases.add(
         route(
             "a method twice", false, r -> r.getMatchBuilder().addMethods("GET").addMethods("GET")));
+    List<HeaderMatch> goodHeaders =
+        List.of(
+            HeaderMatch.newBuilder().setName("x-canary").build(),
+            HeaderMatch.newBuilder().setName("X-Canary").setInvert(true).build(),
+            HeaderMatch.newBuilder().setName("user-agent").setExact("").build(),
+            HeaderMatch.newBuilder().setName("accept").setPrefix("text/").build(),
+            HeaderMatch.newBuilder().setName("x-v").setRegex("v[0-9]+").setInvert(true).build(),
+            HeaderMatch.newBuilder().setName("x").setRegex("a".repeat(1024)).build());
+    for (HeaderMatch header : goodHeaders) {
+      cases.add(route("header " + header, true, r -> r.getMatchBuilder().addHeaders(header)));
+    }
+    List<HeaderMatch> badHeaders =
+        List.of(
+            HeaderMatch.newBuilder().build(),
+            HeaderMatch.newBuilder().setName("x y").build(),
+            HeaderMatch.newBuilder().setName("x").setPrefix("").build(),
+            HeaderMatch.newBuilder().setName("x").setExact("a\r\nb").build(),
+            HeaderMatch.newBuilder().setName("x").setRegex("(a").build(),
+            HeaderMatch.newBuilder().setName("x").setRegex("(a)\\1").build(),
+            HeaderMatch.newBuilder().setName("x").setRegex("a".repeat(1025)).build());
+    for (HeaderMatch header : badHeaders) {
+      cases.add(route("header " + header, false, r -> r.getMatchBuilder().addHeaders(header)));
+    }
+    cases.add(
+        route(
+            "a header twice",
+            false,
+            r ->
+                r.getMatchBuilder()
+                    .addHeaders(HeaderMatch.newBuilder().setName("x"))
+                    .addHeaders(HeaderMatch.newBuilder().setName("X"))));
+    List<QueryParameterMatch> goodQueries =
+        List.of(
+            QueryParameterMatch.newBuilder().setName("debug").build(),
+            QueryParameterMatch.newBuilder().setName("a b").setExact("c&d").build(),
+            QueryParameterMatch.newBuilder().setName("v").setRegex("[0-9]{1,3}").build());
+    for (QueryParameterMatch query : goodQueries) {
+      cases.add(route("query " + query, true, r -> r.getMatchBuilder().addQueryParameters(query)));
+    }
+    List<QueryParameterMatch> badQueries =
+        List.of(
+            QueryParameterMatch.newBuilder().build(),
+            QueryParameterMatch.newBuilder().setName("v").setRegex("").build(),
+            QueryParameterMatch.newBuilder().setName("v").setRegex("*").build());
+    for (QueryParameterMatch query : badQueries) {
+      cases.add(route("query " + query, false, r -> r.getMatchBuilder().addQueryParameters(query)));
+    }
     cases.add(route("no action", false, Route.Builder::clearForward));
     cases.add(route("no cluster", false, r -> r.getForwardBuilder().clearClusters()));
     cases.add(

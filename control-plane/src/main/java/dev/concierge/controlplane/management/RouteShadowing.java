@@ -66,7 +66,11 @@ public final class RouteShadowing {
               a.getPathPrefix().equals(b.getPathPrefix()) && a.getPrefixMode() == b.getPrefixMode();
           default -> true;
         };
-    if (!samePath) {
+    if (!samePath
+        || !new HashSet<>(a.getHeadersList()).equals(new HashSet<>(b.getHeadersList()))
+        || !new HashSet<>(a.getQueryParametersList())
+            .equals(new HashSet<>(b.getQueryParametersList()))) {
+      // Header and query matches order routes by their count; only the same ones tie on name.
       return false;
     }
     // A route with methods sorts before one without, so only equal predicate counts tie on name.

@@ -13,14 +13,21 @@ public final class RouteValidator {
   private RouteValidator() {}
 
   /**
-   * The route with its hosts lowercased, as it is stored; every other field (methods, prefix_mode,
-   * path_forwarding, max_attempts, request_body) is kept as given.
+   * The route with its hosts and header names lowercased, as it is stored; every other field
+   * (methods, prefix_mode, path_forwarding, max_attempts, request_body) is kept as given.
    */
   public static Route normalize(Route route) {
     Route.Builder b = route.toBuilder();
     RouteMatch.Builder match = b.getMatchBuilder();
     for (int i = 0; i < match.getHostsCount(); i++) {
       match.setHosts(i, match.getHosts(i).toLowerCase(Locale.ROOT));
+    }
+    // Header names ignore case; stored as HTTP/2 writes them.
+    for (int i = 0; i < match.getHeadersCount(); i++) {
+      match.setHeaders(
+          i,
+          match.getHeaders(i).toBuilder()
+              .setName(match.getHeaders(i).getName().toLowerCase(Locale.ROOT)));
     }
     if (!route.hasMatch()) {
       b.clearMatch();

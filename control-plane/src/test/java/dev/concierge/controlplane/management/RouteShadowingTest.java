@@ -2,6 +2,8 @@ package dev.concierge.controlplane.management;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.concierge.api.v1.HeaderMatch;
+import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import java.util.List;
@@ -29,6 +31,31 @@ class RouteShadowingTest {
         .singleElement()
         .asString()
         .startsWith("routes/b can never match: routes/a takes");
+  }
+
+  @Test
+  void headerAndQueryMatchesHideOnlyTheSameOnes() {
+    HeaderMatch canary = HeaderMatch.newBuilder().setName("x-canary").setExact("1").build();
+    Route plain = route("routes/a", RouteMatch.newBuilder().setPathPrefix("/"));
+    Route withHeader =
+        route("routes/b", RouteMatch.newBuilder().setPathPrefix("/").addHeaders(canary));
+    Route sameHeader =
+        route("routes/c", RouteMatch.newBuilder().setPathPrefix("/").addHeaders(canary));
+    Route withQuery =
+        route(
+            "routes/d",
+            RouteMatch.newBuilder()
+                .setPathPrefix("/")
+                .addHeaders(canary)
+                .addQueryParameters(QueryParameterMatch.newBuilder().setName("debug")));
+
+    // A route with a header match is tried before the plain one, whatever their names.
+    assertThat(RouteShadowing.warnings(withHeader, List.of(plain))).isEmpty();
+    assertThat(RouteShadowing.warnings(withQuery, List.of(withHeader))).isEmpty();
+    assertThat(RouteShadowing.warnings(sameHeader, List.of(withHeader)))
+        .singleElement()
+        .asString()
+        .startsWith("routes/c can never match: routes/b takes");
   }
 
   @Test

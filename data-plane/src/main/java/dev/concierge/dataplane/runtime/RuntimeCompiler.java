@@ -21,7 +21,9 @@ import dev.concierge.dataplane.cluster.EndpointRegistry;
 import dev.concierge.dataplane.cluster.RoundRobinBalancer;
 import dev.concierge.dataplane.routing.CompiledRoute;
 import dev.concierge.dataplane.routing.CompiledRoute.PathKind;
+import dev.concierge.dataplane.routing.HeaderPredicate;
 import dev.concierge.dataplane.routing.MethodPredicate;
+import dev.concierge.dataplane.routing.QueryPredicate;
 import dev.concierge.dataplane.routing.RequestPredicate;
 import dev.concierge.dataplane.routing.RouteTable;
 import dev.concierge.dataplane.stats.TrafficStats;
@@ -134,6 +136,8 @@ public final class RuntimeCompiler {
     if (match.getMethodsCount() > 0) {
       predicates.add(MethodPredicate.of(match.getMethodsList()));
     }
+    match.getHeadersList().forEach(h -> predicates.add(HeaderPredicate.of(h)));
+    match.getQueryParametersList().forEach(q -> predicates.add(QueryPredicate.of(q)));
     PolicySet.Builder policySet = PolicySet.builder();
     policySet.put(ForwardPolicy.KEY, compileForward(route.getForward(), clusters));
     for (PolicyCompiler<?> compiler : policies) {

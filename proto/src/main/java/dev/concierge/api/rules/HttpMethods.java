@@ -25,7 +25,7 @@ public final class HttpMethods {
       char c = method.charAt(i);
       if (c >= 'a' && c <= 'z') {
         lowerCase = true;
-      } else if (!isTokenChar(c)) {
+      } else if (!isUpperTokenChar(c)) {
         return "\""
             + printable(method)
             + "\" is not an HTTP method name (letters, digits and"
@@ -45,11 +45,16 @@ public final class HttpMethods {
     return null;
   }
 
-  private static boolean isTokenChar(char c) {
+  /** Whether {@code c} may appear in an RFC 9110 token (method or header name), in any case. */
+  static boolean isTokenChar(char c) {
+    return (c >= 'a' && c <= 'z') || isUpperTokenChar(c);
+  }
+
+  private static boolean isUpperTokenChar(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
   }
 
-  private static String printable(String s) {
+  static String printable(String s) {
     StringBuilder b = new StringBuilder(s.length());
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -67,6 +67,7 @@ public final class RouteRules {
         sink.add(field, "duplicates methods[" + first + "]");
       }
     }
+    RequestMatchRules.check(match, prefix, sink);
     String prefixMode = prefix + ".match.prefix_mode";
     if (FieldChecks.known(
             match.getPrefixModeValue(), RouteMatch.PrefixMode.getDescriptor(), prefixMode, sink)
