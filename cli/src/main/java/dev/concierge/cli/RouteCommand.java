@@ -63,10 +63,18 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Parameters(paramLabel = "NAME", description = "Route id, e.g. web or routes/web.")
           String typedName,
       @Mixin Options options,
+      @Mixin LocalAnswerOptions answer,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.ROUTE, "create", typedName);
-    requireOption("create", options.clusters, "--cluster=NAME[=WEIGHT]");
+    boolean forwards = options.clusters != null && !options.clusters.isEmpty();
+    String conflict = answer.conflict(forwards);
+    if (conflict != null) {
+      throw usage("create", conflict);
+    }
+    if (!answer.redirects() && !answer.responds()) {
+      requireOption("create", options.clusters, "--cluster=NAME[=WEIGHT]");
+    }
     if (options.pathPrefix != null && options.pathExact != null) {
       throw usage("create", "--path-prefix and --path are mutually exclusive");
     }
@@ -82,11 +90,12 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     }
     options.applyPath(match);
     options.applyTo(match);
-    Route.Builder route =
-        Route.newBuilder()
-            .setName(name)
-            .setMatch(match)
-            .setForward(options.applyTo(ForwardAction.newBuilder()));
+    Route.Builder route = Route.newBuilder().setName(name).setMatch(match);
+    if (forwards) {
+      route.setForward(options.applyTo(ForwardAction.newBuilder()));
+    } else {
+      answer.applyTo(route);
+    }
     if (options.changesBody()) {
       route.setRequestBody(options.applyTo(RequestBodyPolicy.newBuilder()));
     }
@@ -123,6 +132,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Option(names = "--any-query", description = "Drop every query parameter match.")
           boolean anyQuery,
       @Mixin Options options,
+      @Mixin LocalAnswerOptions answer,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -147,6 +157,11 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
           "update", "--prefix-mode only applies to a path prefix, not to --path or --any-path");
     }
     boolean newClusters = options.clusters != null && !options.clusters.isEmpty();
+    String conflict = answer.conflict(newClusters);
+    if (conflict != null) {
+      throw usage("update", conflict);
+    }
+    boolean changesAnswer = answer.redirects() || answer.responds();
     if ((anyHeader && options.headers != null) || (anyQuery && options.queryParameters != null)) {
       throw usage("update", "--header and --any-header (or --query and --any-query) are exclusive");
     }
@@ -161,13 +176,18 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             || anyHeader
             || anyQuery;
     boolean changesForward = newClusters || options.timeout != null || options.changesForward();
-    if (!changesMatch && !changesForward && !options.changesBody() && !description.given()) {
+    if (!changesMatch
+        && !changesForward
+        && !changesAnswer
+        && !options.changesBody()
+        && !description.given()) {
       throw usage(
           "update",
           "nothing to update: give --host, --any-host, --method, --any-method, --header,"
               + " --any-header, --query, --any-query, --path-prefix,"
               + " --path, --any-path, --prefix-mode, --cluster, --timeout, --path-forwarding,"
-              + " --max-attempts, --request-body, --max-body or --description");
+              + " --max-attempts, --redirect-*, --respond, --request-body, --max-body or"
+              + " --description");
     }
     return update(
         RPCS,
@@ -201,6 +221,12 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             options.applyTo(match);
             route.setMatch(match);
             mask.addPaths("match");
+          }
+          if (changesAnswer) {
+            // The action is one of forward, redirect and direct_response: setting one clears the
+            // others.
+            answer.applyTo(route);
+            mask.addPaths(route.hasRedirect() ? "redirect" : "direct_response");
           }
           if (changesForward) {
             ForwardAction.Builder forward = current.getForward().toBuilder();
@@ -241,10 +267,12 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             anyIfEmpty(m.getHostsList()),
             anyIfEmpty(m.getMethodsList()),
             path(m) + requestMatches(m),
-            r.getForward().getClustersList().stream()
-                .map(w -> id(w.getCluster()) + (w.getWeight() > 1 ? "=" + w.getWeight() : ""))
-                .collect(Collectors.joining(",")),
-            r.getForward().hasTimeout() ? Durations.format(r.getForward().getTimeout()) : "15s",
+            action(r),
+            !r.hasForward()
+                ? ""
+                : r.getForward().hasTimeout()
+                    ? Durations.format(r.getForward().getTimeout())
+                    : "15s",
             body(r.getRequestBody()));
       }
       t.print(out);
@@ -260,6 +288,19 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     m.getHeadersList().forEach(h -> tests.add(RequestMatches.format(h)));
     m.getQueryParametersList().forEach(q -> tests.add("?" + RequestMatches.format(q)));
     return " [" + String.join(" ", tests) + "]";
+  }
+
+  /** The clusters forwarded to, or what the node answers itself: {@code redirect 301}. */
+  private static String action(Route r) {
+    return switch (r.getActionCase()) {
+      case REDIRECT ->
+          "redirect " + (r.getRedirect().getStatus() == 0 ? 301 : r.getRedirect().getStatus());
+      case DIRECT_RESPONSE -> "respond " + r.getDirectResponse().getStatus();
+      default ->
+          r.getForward().getClustersList().stream()
+              .map(w -> id(w.getCluster()) + (w.getWeight() > 1 ? "=" + w.getWeight() : ""))
+              .collect(Collectors.joining(","));
+    };
   }
 
   /** {@code *} when empty (any), else comma-joined. */

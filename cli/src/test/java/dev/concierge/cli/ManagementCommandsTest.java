@@ -670,9 +670,9 @@ class ManagementCommandsTest {
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err())
         .startsWith("error: nothing to update")
-        .contains("--method, --any-method")
+        .contains("--method, --any-method, --header, --any-header, --query, --any-query")
         .contains("--prefix-mode")
-        .contains("--path-forwarding, --max-attempts, --request-body, --max-body")
+        .contains("--path-forwarding, --max-attempts, --redirect-*, --respond, --request-body,")
         .hasLineCount(1);
   }
 

@@ -1,5 +1,6 @@
 package dev.concierge.dataplane;
 
+import dev.concierge.dataplane.answer.LocalAnswerHandler;
 import dev.concierge.dataplane.buffering.RequestBodyBufferingHandler;
 import dev.concierge.dataplane.routing.RoutingHandler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
@@ -12,9 +13,9 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 /**
  * The request path in order, in one place (docs/architecture.md "The request path"): {@link
  * StatsHandler} (outermost: counts every answer) → graceful shutdown → {@link RoutingHandler} →
- * {@link RequestBodyBufferingHandler} → {@link UpstreamHandler} → {@link UpstreamTransport}. New
- * per-route stages go between routing and upstream, in the table's order, and read their policy
- * from the request's context.
+ * {@link LocalAnswerHandler} (redirects, direct responses) → {@link RequestBodyBufferingHandler} →
+ * {@link UpstreamHandler} → {@link UpstreamTransport}. New per-route stages go between routing and
+ * upstream, in the table's order, and read their policy from the request's context.
  */
 public final class HandlerChain {
   private HandlerChain() {}
@@ -25,7 +26,8 @@ public final class HandlerChain {
     UpstreamHandler upstream = new UpstreamHandler(transport, settings.random());
     RequestBodyBufferingHandler buffering =
         new RequestBodyBufferingHandler(settings.admission(), upstream);
-    RoutingHandler routing = new RoutingHandler(runtimes::routes, buffering);
+    LocalAnswerHandler answers = new LocalAnswerHandler(buffering);
+    RoutingHandler routing = new RoutingHandler(runtimes::routes, answers);
     // Lets close() wait for in-flight requests while refusing new ones.
     GracefulHandler graceful = new GracefulHandler(routing);
     return new StatsHandler(settings.stats(), settings.nanoTime(), graceful);

@@ -10,10 +10,13 @@ import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Config;
+import dev.concierge.api.v1.DirectResponseAction;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.HeaderMatch;
 import dev.concierge.api.v1.QueryParameterMatch;
+import dev.concierge.api.v1.RedirectAction;
+import dev.concierge.api.v1.RegexRewrite;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
@@ -324,6 +327,42 @@ class ConfigAsCodeIT {
                 .setForward(
                     ForwardAction.newBuilder()
                         .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web"))))
+        .addRoutes(
+            Route.newBuilder()
+                .setName("routes/old-api")
+                .setMatch(RouteMatch.newBuilder().setPathPrefix("/v1"))
+                .setRedirect(
+                    RedirectAction.newBuilder()
+                        .setStatus(308)
+                        .setScheme("https")
+                        .setHost("api.example.com")
+                        .setPort(8443)
+                        .setPrefix("/v2")
+                        .setDropQuery(true)))
+        .addRoutes(
+            Route.newBuilder()
+                .setName("routes/moved")
+                .setMatch(RouteMatch.newBuilder().setPathExact("/moved"))
+                .setRedirect(RedirectAction.newBuilder().setPath("/new")))
+        .addRoutes(
+            Route.newBuilder()
+                .setName("routes/items")
+                .setMatch(RouteMatch.newBuilder().setPathPrefix("/items"))
+                .setRedirect(
+                    RedirectAction.newBuilder()
+                        .setRegex(
+                            RegexRewrite.newBuilder()
+                                .setPattern("^/items/([0-9]+)")
+                                .setSubstitution("/things/$1"))))
+        .addRoutes(
+            Route.newBuilder()
+                .setName("routes/teapot")
+                .setMatch(RouteMatch.newBuilder().setPathExact("/teapot"))
+                .setDirectResponse(
+                    DirectResponseAction.newBuilder()
+                        .setStatus(418)
+                        .setBody("short and stout")
+                        .setContentType("text/plain")))
         .addCertificates(
             Certificate.newBuilder()
                 .setName("certificates/www")

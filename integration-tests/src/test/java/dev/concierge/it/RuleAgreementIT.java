@@ -8,10 +8,13 @@ import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
+import dev.concierge.api.v1.DirectResponseAction;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.HeaderMatch;
 import dev.concierge.api.v1.QueryParameterMatch;
+import dev.concierge.api.v1.RedirectAction;
+import dev.concierge.api.v1.RegexRewrite;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
@@ -219,6 +222,69 @@ class RuleAgreementIT {
     for (QueryParameterMatch query : badQueries) {
       cases.add(route("query " + query, false, r -> r.getMatchBuilder().addQueryParameters(query)));
     }
+    List<RedirectAction> goodRedirects =
+        List.of(
+            RedirectAction.getDefaultInstance(),
+            RedirectAction.newBuilder().setStatus(308).setScheme("https").setPort(443).build(),
+            RedirectAction.newBuilder().setHost("www.example.com").setPath("/new").build(),
+            RedirectAction.newBuilder().setHost("::1").setDropQuery(true).build(),
+            RedirectAction.newBuilder().setPrefix("/v2").build(),
+            RedirectAction.newBuilder()
+                .setRegex(RegexRewrite.newBuilder().setPattern("^/a/(.*)").setSubstitution("/b/$1"))
+                .build());
+    for (RedirectAction redirect : goodRedirects) {
+      cases.add(route("redirect " + redirect, true, r -> r.setRedirect(redirect)));
+    }
+    List<RedirectAction> badRedirects =
+        List.of(
+            RedirectAction.newBuilder().setStatus(300).build(),
+            RedirectAction.newBuilder().setStatus(200).build(),
+            RedirectAction.newBuilder().setScheme("ftp").build(),
+            RedirectAction.newBuilder().setHost("*.example.com").build(),
+            RedirectAction.newBuilder().setPort(65536).build(),
+            RedirectAction.newBuilder().setPath("new").build(),
+            RedirectAction.newBuilder().setPath("/a b").build(),
+            RedirectAction.newBuilder()
+                .setRegex(RegexRewrite.newBuilder().setPattern("(a").setSubstitution("/"))
+                .build(),
+            RedirectAction.newBuilder()
+                .setRegex(RegexRewrite.newBuilder().setPattern("^/(a)").setSubstitution("/$2"))
+                .build());
+    for (RedirectAction redirect : badRedirects) {
+      cases.add(route("redirect " + redirect, false, r -> r.setRedirect(redirect)));
+    }
+    cases.add(
+        route(
+            "a prefix redirect without a path prefix",
+            false,
+            r ->
+                r.setMatch(RouteMatch.newBuilder().setPathExact("/x"))
+                    .setRedirect(RedirectAction.newBuilder().setPrefix("/y"))));
+    for (int status : List.of(200, 204, 418, 599)) {
+      cases.add(
+          route(
+              "direct response " + status,
+              true,
+              r ->
+                  r.setDirectResponse(
+                      DirectResponseAction.newBuilder().setStatus(status).setBody("x"))));
+    }
+    for (int status : List.of(0, 199, 600)) {
+      cases.add(
+          route(
+              "direct response " + status,
+              false,
+              r -> r.setDirectResponse(DirectResponseAction.newBuilder().setStatus(status))));
+    }
+    cases.add(
+        route(
+            "direct response body too large",
+            false,
+            r ->
+                r.setDirectResponse(
+                    DirectResponseAction.newBuilder()
+                        .setStatus(200)
+                        .setBody("x".repeat(64 * 1024 + 1)))));
     cases.add(route("no action", false, Route.Builder::clearForward));
     cases.add(route("no cluster", false, r -> r.getForwardBuilder().clearClusters()));
     cases.add(

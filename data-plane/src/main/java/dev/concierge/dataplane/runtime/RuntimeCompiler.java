@@ -139,7 +139,9 @@ public final class RuntimeCompiler {
     match.getHeadersList().forEach(h -> predicates.add(HeaderPredicate.of(h)));
     match.getQueryParametersList().forEach(q -> predicates.add(QueryPredicate.of(q)));
     PolicySet.Builder policySet = PolicySet.builder();
-    policySet.put(ForwardPolicy.KEY, compileForward(route.getForward(), clusters));
+    if (route.getActionCase() == Route.ActionCase.FORWARD) {
+      policySet.put(ForwardPolicy.KEY, compileForward(route.getForward(), clusters));
+    }
     for (PolicyCompiler<?> compiler : policies) {
       compilePolicy(compiler, route, policySet);
     }

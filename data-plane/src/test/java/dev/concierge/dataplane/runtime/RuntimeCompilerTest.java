@@ -117,7 +117,7 @@ class RuntimeCompilerTest {
             "routes/hosts.match.hosts[1]: \"a..b\" has an empty label",
             "routes/path.match.path_prefix: must start with \"/\"",
             "routes/none.forward.clusters: at least one cluster is required",
-            "routes/idle.forward: an action is required: set forward",
+            "routes/idle.forward: an action is required: set forward, redirect or direct_response",
             "routes/dup.name: duplicate route name",
             "routes/Bad_Name.name: \"routes/Bad_Name\" must be \"routes/{id}\" where the id must be"
                 + " 1-63 of [a-z0-9-], starting with a letter");

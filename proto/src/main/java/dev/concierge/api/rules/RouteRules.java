@@ -75,10 +75,16 @@ public final class RouteRules {
         && match.getPathCase() != RouteMatch.PathCase.PATH_PREFIX) {
       sink.add(prefixMode, "only applies to path_prefix");
     }
-    if (route.getActionCase() == Route.ActionCase.FORWARD) {
-      forward(route.getForward(), prefix + ".forward", clusterExists, sink);
-    } else {
-      sink.add(prefix + ".forward", "an action is required: set forward");
+    switch (route.getActionCase()) {
+      case FORWARD -> forward(route.getForward(), prefix + ".forward", clusterExists, sink);
+      case REDIRECT ->
+          RouteActions.redirect(route.getRedirect(), match, prefix + ".redirect", sink);
+      case DIRECT_RESPONSE ->
+          RouteActions.directResponse(route.getDirectResponse(), prefix + ".direct_response", sink);
+      default ->
+          sink.add(
+              prefix + ".forward",
+              "an action is required: set forward, redirect or direct_response");
     }
     RequestBodyPolicy body = route.getRequestBody();
     FieldChecks.known(
