@@ -2,8 +2,14 @@ package dev.concierge.controlplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.controlplane.audit.AuditInterceptor;
+import dev.concierge.controlplane.audit.AuditRetention;
+import dev.concierge.controlplane.audit.AuditService;
+import dev.concierge.controlplane.auth.AdminAuthInterceptor;
 import dev.concierge.controlplane.auth.BearerTokenInterceptor;
 import dev.concierge.controlplane.auth.TokenFile;
+import dev.concierge.controlplane.auth.TokenRegistry;
+import dev.concierge.controlplane.auth.TokenService;
 import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.discovery.ConfigDiscoveryService;
 import dev.concierge.controlplane.fleet.NodeRegistry;
@@ -14,10 +20,13 @@ import dev.concierge.controlplane.management.SnapshotPreflight;
 import dev.concierge.controlplane.snapshot.SnapshotBuilder;
 import dev.concierge.controlplane.snapshot.SnapshotCache;
 import dev.concierge.controlplane.store.ConfigStore;
+import dev.concierge.controlplane.store.JdbcAuditLog;
 import dev.concierge.controlplane.store.JdbcConfigStore;
+import dev.concierge.controlplane.store.JdbcTokens;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -30,6 +39,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -47,6 +57,9 @@ public final class ControlPlaneServer implements AutoCloseable {
    */
   public static final Duration DEFAULT_REVISION_POLL = Duration.ofSeconds(1);
 
+  /** How long audit events are kept unless configured otherwise. */
+  public static final Duration DEFAULT_AUDIT_RETENTION = Duration.ofDays(90);
+
   private final Path dataDir;
   private final String jdbcUrl;
   private final String bindAddress;
@@ -54,6 +67,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final @Nullable ServerBuilder<?> serverBuilder;
   private final Clock clock;
   private final Duration revisionPoll;
+  private final Duration auditRetention;
 
   private final Object lock = new Object();
   // All guarded by lock.
@@ -75,6 +89,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     this.serverBuilder = b.serverBuilder;
     this.clock = b.clock;
     this.revisionPoll = b.revisionPoll;
+    this.auditRetention = b.auditRetention;
   }
 
   public static Builder builder() {
@@ -90,6 +105,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     private @Nullable ServerBuilder<?> serverBuilder;
     private Clock clock = Clock.systemUTC();
     private Duration revisionPoll = DEFAULT_REVISION_POLL;
+    private Duration auditRetention = DEFAULT_AUDIT_RETENTION;
 
     private Builder() {}
 
@@ -147,6 +163,19 @@ public final class ControlPlaneServer implements AutoCloseable {
         throw new IllegalArgumentException("revision poll must be at least 1 ms, not " + interval);
       }
       this.revisionPoll = interval;
+      return this;
+    }
+
+    /**
+     * How long audit events are kept; older ones are deleted at start and then hourly. Default
+     * {@link #DEFAULT_AUDIT_RETENTION}.
+     */
+    public Builder auditRetention(Duration retention) {
+      requireNonNull(retention, "retention");
+      if (retention.isNegative() || retention.toMillis() < 1) {
+        throw new IllegalArgumentException("audit retention must be positive, not " + retention);
+      }
+      this.auditRetention = retention;
       return this;
     }
 
@@ -210,7 +239,18 @@ public final class ControlPlaneServer implements AutoCloseable {
             new SnapshotPreflight(jdbcStore::readConfig));
     health = new HealthStatusManager();
 
-    BearerTokenInterceptor adminAuth = BearerTokenInterceptor.of(adminToken);
+    JdbcAuditLog auditLog = new JdbcAuditLog(jdbcStore.dataSource());
+    // Closed before the store (resources close in reverse order).
+    resources.push(AuditRetention.start(auditLog, auditRetention, clock));
+    TokenRegistry tokens =
+        new TokenRegistry(adminToken, new JdbcTokens(jdbcStore.dataSource()), clock);
+    ServerServiceDefinition managementApi =
+        MethodOverlay.of(
+            management.bindService(),
+            Map.of(
+                new TokenService(tokens).bindService(), TokenService.METHODS,
+                new AuditService(auditLog).bindService(), AuditService.METHODS));
+    AdminAuthInterceptor adminAuth = new AdminAuthInterceptor(tokens);
     BearerTokenInterceptor nodeAuth = BearerTokenInterceptor.of(nodeToken);
     ServerBuilder<?> builder =
         serverBuilder != null
@@ -224,7 +264,13 @@ public final class ControlPlaneServer implements AutoCloseable {
                 .keepAliveTimeout(10, TimeUnit.SECONDS);
     server =
         builder
-            .addService(ServerInterceptors.intercept(management, new ResponseWarnings(), adminAuth))
+            // The last interceptor runs first: audit sees every call, refused ones included.
+            .addService(
+                ServerInterceptors.intercept(
+                    managementApi,
+                    new ResponseWarnings(),
+                    adminAuth,
+                    new AuditInterceptor(auditLog, clock)))
             .addService(ServerInterceptors.intercept(discovery, nodeAuth))
             .addService(ServerInterceptors.intercept(reporting, nodeAuth))
             .addService(health.getHealthService())

@@ -40,6 +40,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongConsumer;
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -607,6 +608,11 @@ public final class JdbcConfigStore implements ConfigStore {
             return nodes;
           }
         });
+  }
+
+  /** The pool, for tables beside the config (tokens, audit) that share its database. */
+  public DataSource dataSource() {
+    return dataSource;
   }
 
   @Override

@@ -1,0 +1,108 @@
+package dev.concierge.controlplane.auth;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Empty;
+import dev.concierge.api.time.ProtoTime;
+import dev.concierge.api.v1.ApiToken;
+import dev.concierge.api.v1.CreateTokenRequest;
+import dev.concierge.api.v1.CreateTokenResponse;
+import dev.concierge.api.v1.DeleteTokenRequest;
+import dev.concierge.api.v1.ListTokensRequest;
+import dev.concierge.api.v1.ListTokensResponse;
+import dev.concierge.api.v1.ManagementServiceGrpc;
+import dev.concierge.controlplane.store.StoreException;
+import dev.concierge.controlplane.store.TokenRow;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The token RPCs of ManagementService ({@link #METHODS}); the other methods of this base class are
+ * not served from here (see ControlPlaneServer). Thread-safe.
+ */
+public final class TokenService extends ManagementServiceGrpc.ManagementServiceImplBase {
+  /** The methods this class implements. */
+  public static final Set<String> METHODS = Set.of("CreateToken", "ListTokens", "DeleteToken");
+
+  private final TokenRegistry tokens;
+
+  public TokenService(TokenRegistry tokens) {
+    this.tokens = requireNonNull(tokens, "tokens");
+  }
+
+  @Override
+  public void createToken(CreateTokenRequest request, StreamObserver<CreateTokenResponse> out) {
+    respond(
+        out,
+        () -> {
+          TokenRegistry.Created created = tokens.create(request.getName(), Caller.name());
+          return CreateTokenResponse.newBuilder()
+              .setToken(proto(created.token()))
+              .setSecret(created.secret())
+              .build();
+        });
+  }
+
+  @Override
+  public void listTokens(ListTokensRequest request, StreamObserver<ListTokensResponse> out) {
+    respond(
+        out,
+        () -> {
+          ListTokensResponse.Builder b =
+              ListTokensResponse.newBuilder()
+                  .addTokens(ApiToken.newBuilder().setName(TokenRegistry.BOOTSTRAP));
+          List<TokenRow> rows = tokens.list();
+          rows.forEach(r -> b.addTokens(proto(r)));
+          return b.build();
+        });
+  }
+
+  @Override
+  public void deleteToken(DeleteTokenRequest request, StreamObserver<Empty> out) {
+    respond(
+        out,
+        () -> {
+          tokens.delete(request.getName());
+          return Empty.getDefaultInstance();
+        });
+  }
+
+  private static ApiToken proto(TokenRow r) {
+    return ApiToken.newBuilder()
+        .setName(r.name())
+        .setCreateTime(ProtoTime.timestamp(r.createTime()))
+        .setCreatedBy(r.createdBy())
+        .build();
+  }
+
+  private static <T> void respond(StreamObserver<T> out, Supplier<T> body) {
+    T answer;
+    try {
+      answer = body.get();
+    } catch (IllegalArgumentException e) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    } catch (IllegalStateException e) {
+      out.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    } catch (StoreException e) {
+      out.onError(status(e).withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    out.onNext(answer);
+    out.onCompleted();
+  }
+
+  /** The gRPC status of a store refusal. */
+  public static Status status(StoreException e) {
+    return switch (e.reason()) {
+      case NOT_FOUND -> Status.NOT_FOUND;
+      case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
+      case INVALID_PAGE_TOKEN, INVALID_PAGE_SIZE -> Status.INVALID_ARGUMENT;
+      default -> Status.UNAVAILABLE;
+    };
+  }
+}

@@ -1,0 +1,138 @@
+package dev.concierge.controlplane.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.concierge.api.v1.ApiToken;
+import dev.concierge.api.v1.AuditEvent;
+import dev.concierge.api.v1.CreateTokenRequest;
+import dev.concierge.api.v1.CreateTokenResponse;
+import dev.concierge.api.v1.DeleteTokenRequest;
+import dev.concierge.api.v1.ListAuditEventsRequest;
+import dev.concierge.api.v1.ListClustersRequest;
+import dev.concierge.api.v1.ListTokensRequest;
+import dev.concierge.api.v1.ManagementServiceGrpc;
+import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
+import dev.concierge.controlplane.ControlPlaneServer;
+import dev.concierge.controlplane.InProcessControlPlane;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Named tokens through a real control plane on a loopback port. */
+class TokenServiceTest {
+  @TempDir Path dir;
+  private ControlPlaneServer server;
+  private ManagedChannel channel;
+  private ManagementServiceBlockingStub admin;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = ControlPlaneServer.builder().dataDir(dir).bindAddress("127.0.0.1").grpcPort(0).build();
+    server.start();
+    channel =
+        Grpc.newChannelBuilderForAddress(
+                "127.0.0.1", server.port(), InsecureChannelCredentials.create())
+            .build();
+    admin = as(server.adminToken());
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.close();
+  }
+
+  private ManagementServiceBlockingStub as(String secret) {
+    return InProcessControlPlane.withToken(ManagementServiceGrpc.newBlockingStub(channel), secret);
+  }
+
+  private CreateTokenResponse create(ManagementServiceBlockingStub stub, String name) {
+    return stub.createToken(CreateTokenRequest.newBuilder().setName(name).build());
+  }
+
+  private static Status.Code code(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      return Status.fromThrowable(e).getCode();
+    }
+    return Status.Code.OK;
+  }
+
+  @Test
+  void aCreatedTokenAuthenticatesUnderItsName() {
+    CreateTokenResponse ci = create(admin, "ci");
+    assertThat(ci.getSecret()).matches("[A-Za-z0-9_-]{43}");
+    assertThat(ci.getToken().getCreatedBy()).isEqualTo("admin");
+
+    CreateTokenResponse deploy = create(as(ci.getSecret()), "deploy");
+
+    assertThat(deploy.getToken().getCreatedBy()).isEqualTo("ci");
+    assertThat(admin.listTokens(ListTokensRequest.getDefaultInstance()).getTokensList())
+        .extracting(ApiToken::getName, ApiToken::getCreatedBy)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("admin", ""),
+            org.assertj.core.groups.Tuple.tuple("ci", "admin"),
+            org.assertj.core.groups.Tuple.tuple("deploy", "ci"));
+    assertThat(admin.listTokens(ListTokensRequest.getDefaultInstance()).toString())
+        .doesNotContain(ci.getSecret());
+    AuditEvent newest =
+        admin.listAuditEvents(ListAuditEventsRequest.getDefaultInstance()).getEvents(0);
+    assertThat(newest.getTokenName()).isEqualTo("ci");
+    assertThat(newest.getResource()).isEqualTo("deploy");
+    assertThat(newest.getClientAddress()).startsWith("127.0.0.1:");
+  }
+
+  @Test
+  void aDeletedTokenIsRefusedAtOnce() {
+    String secret = create(admin, "ci").getSecret();
+    assertThat(code(() -> as(secret).listClusters(ListClustersRequest.getDefaultInstance())))
+        .isEqualTo(Status.Code.OK);
+
+    admin.deleteToken(DeleteTokenRequest.newBuilder().setName("ci").build());
+
+    assertThat(code(() -> as(secret).listClusters(ListClustersRequest.getDefaultInstance())))
+        .isEqualTo(Status.Code.UNAUTHENTICATED);
+  }
+
+  @Test
+  void refusesBadNamesDuplicatesAndDeletingTheBootstrapToken() {
+    create(admin, "ci");
+    assertThat(code(() -> create(admin, "ci"))).isEqualTo(Status.Code.ALREADY_EXISTS);
+    assertThat(code(() -> create(admin, "admin"))).isEqualTo(Status.Code.ALREADY_EXISTS);
+    assertThat(code(() -> create(admin, "Bad_Name"))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(
+            code(() -> admin.deleteToken(DeleteTokenRequest.newBuilder().setName("admin").build())))
+        .isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(
+            code(() -> admin.deleteToken(DeleteTokenRequest.newBuilder().setName("nope").build())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+  }
+
+  @Test
+  void tokensSurviveARestart() throws Exception {
+    String secret = create(admin, "ci").getSecret();
+    int port = server.port();
+    server.close();
+    server =
+        ControlPlaneServer.builder().dataDir(dir).bindAddress("127.0.0.1").grpcPort(port).build();
+    server.start();
+
+    assertThat(code(() -> as(secret).listClusters(ListClustersRequest.getDefaultInstance())))
+        .isEqualTo(Status.Code.OK);
+  }
+
+  @Test
+  void callerIsRefusedOutsideACall() {
+    assertThat(Caller.current()).isNull();
+    assertThatThrownBy(Caller::name).isInstanceOf(IllegalStateException.class);
+  }
+}
