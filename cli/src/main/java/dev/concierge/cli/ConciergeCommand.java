@@ -37,6 +37,8 @@ import picocli.CommandLine.Spec;
       RollbackCommand.class,
       NodeCommand.class,
       StatsCommand.class,
+      TokenCommand.class,
+      AuditCommand.class,
       ControlPlaneCommand.class,
       DataPlaneCommand.class,
       QuickstartCommand.class,

@@ -59,6 +59,17 @@ final class ControlPlaneCommand implements Callable<Integer> {
               + " (default ${DEFAULT-VALUE}); writes through this one are pushed at once.")
   com.google.protobuf.Duration revisionPoll;
 
+  @SuppressWarnings("NullAway.Init") // picocli sets it: it has a default
+  @Option(
+      names = "--audit-retention",
+      paramLabel = "DURATION",
+      defaultValue = "90d",
+      converter = Durations.AuditRetentionConverter.class,
+      description =
+          "How long audit events are kept (default ${DEFAULT-VALUE}); older ones are deleted at"
+              + " start and hourly.")
+  com.google.protobuf.Duration auditRetention;
+
   @Override
   public Integer call() {
     ServerSupport.ensurePortFree(bind, grpcPort, "--grpc-port");
@@ -67,7 +78,8 @@ final class ControlPlaneCommand implements Callable<Integer> {
             .dataDir(dataDir)
             .bindAddress(bind)
             .grpcPort(grpcPort)
-            .revisionPoll(ProtoTime.duration(revisionPoll));
+            .revisionPoll(ProtoTime.duration(revisionPoll))
+            .auditRetention(ProtoTime.duration(auditRetention));
     if (jdbcUrl != null) {
       builder.jdbcUrl(jdbcUrl);
     }

@@ -6,10 +6,13 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Durations as people type them ({@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h30m}). */
+/**
+ * Durations as people type them ({@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h30m}, {@code
+ * 90d}).
+ */
 final class Durations {
 
-  private static final Pattern PART = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+  private static final Pattern PART = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
 
   private Durations() {}
 
@@ -28,13 +31,14 @@ final class Durations {
             case "ms" -> n;
             case "s" -> n * 1_000L;
             case "m" -> n * 60_000L;
-            default -> n * 3_600_000L;
+            case "h" -> n * 3_600_000L;
+            default -> n * 86_400_000L;
           };
       at = m.end();
     }
     if (t.isEmpty() || at != t.length()) {
       throw new IllegalArgumentException(
-          "'" + text + "' is not a duration (e.g. 500ms, 5s, 2m, 1h)");
+          "'" + text + "' is not a duration (e.g. 500ms, 5s, 2m, 1h, 7d)");
     }
     return Duration.newBuilder()
         .setSeconds(millis / 1_000)
@@ -109,6 +113,13 @@ final class Durations {
   static final class RevisionPollConverter extends RangeConverter {
     RevisionPollConverter() {
       super(3_600, "1h");
+    }
+  }
+
+  /** How long the control plane keeps audit events: above 0 and at most 100 years. */
+  static final class AuditRetentionConverter extends RangeConverter {
+    AuditRetentionConverter() {
+      super(100L * 365 * 86_400, "36500d");
     }
   }
 

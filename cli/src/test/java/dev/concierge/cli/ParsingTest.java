@@ -29,7 +29,8 @@ class ParsingTest {
     "2m,120,0",
     "1h,3600,0",
     "1m30s,90,0",
-    "1500ms,1,500000000"
+    "1500ms,1,500000000",
+    "90d,7776000,0"
   })
   void parsesDurations(String text, long seconds, int nanos) {
     assertThat(Durations.parse(text))

@@ -102,6 +102,19 @@ class ServerCommandsTest {
   }
 
   @Test
+  void controlPlaneRejectsAZeroAuditRetention() {
+    Result r =
+        run(
+            "control-plane",
+            "--data-dir",
+            home.resolve("cp").toString(),
+            "--audit-retention",
+            "0d");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("'0d' is out of range: must be above 0 and at most 36500d");
+  }
+
+  @Test
   void dataPlaneNeedsANodeToken() {
     Result r = run("data-plane", "--control-plane", "127.0.0.1:7070");
     assertThat(r.code()).isEqualTo(2);

@@ -1,0 +1,122 @@
+package dev.concierge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.concierge.controlplane.ControlPlaneServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code token} and {@code audit} against a real control plane on a loopback port. */
+class TokenAndAuditCommandsTest {
+  @TempDir Path home;
+  @TempDir Path dataDir;
+  private ControlPlaneServer server;
+  private Map<String, String> env;
+
+  @BeforeEach
+  void start() throws Exception {
+    server =
+        ControlPlaneServer.builder().dataDir(dataDir).bindAddress("127.0.0.1").grpcPort(0).build();
+    server.start();
+    env = new HashMap<>();
+    env.put("HOME", home.toString());
+    env.put("CONCIERGE_CONFIG", home.resolve("config").toString());
+    env.put("CONCIERGE_SERVER", "127.0.0.1:" + server.port());
+    env.put("CONCIERGE_TOKEN", server.adminToken());
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  record Result(int code, String out, String err) {}
+
+  private Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = ConciergeCommand.run(args, env, new PrintWriter(out), new PrintWriter(err));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  private String createToken(String name) {
+    Result r = run("token", "create", name);
+    assertThat(r.code()).as(r.err()).isZero();
+    List<String> lines = r.out().lines().toList();
+    assertThat(lines.get(0))
+        .isEqualTo("token \"" + name + "\" created; its secret is shown only this once:");
+    assertThat(lines.get(2)).isEqualTo("use it with: export CONCIERGE_TOKEN=" + lines.get(1));
+    return lines.get(1);
+  }
+
+  @Test
+  void aWriteWithANamedTokenShowsUnderItsNameInTheAudit() {
+    env.put("CONCIERGE_TOKEN", createToken("ci"));
+    assertThat(run("cluster", "create", "web", "--endpoint", "10.0.0.1:80").code()).isZero();
+    env.put("CONCIERGE_TOKEN", "wrong");
+    assertThat(run("cluster", "delete", "web").code()).isEqualTo(1);
+    env.put("CONCIERGE_TOKEN", server.adminToken());
+
+    Result audit = run("audit", "--since", "1h");
+
+    assertThat(audit.code()).as(audit.err()).isZero();
+    List<String> lines = audit.out().lines().toList();
+    assertThat(lines.get(0)).startsWith("TIME").contains("TOKEN", "CLIENT", "RPC", "RESOURCE");
+    // Refused before its request was read: no resource.
+    assertThat(lines.get(1)).contains(" - ", "127.0.0.1:", "DeleteCluster", "UNAUTHENTICATED");
+    assertThat(lines.get(2)).contains(" ci ", "CreateCluster", "clusters/web", "OK");
+    assertThat(lines.get(3)).contains(" admin ", "CreateToken", " ci ", "OK");
+    assertThat(lines).hasSize(4);
+  }
+
+  @Test
+  void auditLimitsAndPrintsJson() throws Exception {
+    createToken("one");
+    createToken("two");
+
+    Result r = run("audit", "--limit", "1", "-o", "json");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode events = new ObjectMapper().readTree(r.out());
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0).get("resource").asText()).isEqualTo("two");
+    assertThat(events.get(0).get("tokenName").asText()).isEqualTo("admin");
+  }
+
+  @Test
+  void tokenListShowsNamesAndDeleteRemoves() {
+    createToken("ci");
+
+    Result list = run("token", "list");
+    assertThat(list.out()).contains("admin").containsPattern("ci +\\S+ +admin");
+
+    assertThat(run("token", "delete", "ci").out()).isEqualTo("token \"ci\" deleted\n");
+    assertThat(run("token", "list").out()).doesNotContain("ci ");
+  }
+
+  @Test
+  void refusalsAreOneLineWithTheirExitCodes() {
+    Result badName = run("token", "create", "Not_Valid");
+    assertThat(badName.code()).isEqualTo(2);
+    assertThat(badName.err()).startsWith("error: invalid token name 'Not_Valid'");
+
+    Result admin = run("token", "delete", "admin");
+    assertThat(admin.code()).isEqualTo(1);
+    assertThat(admin.err())
+        .isEqualTo(
+            "error: the bootstrap token \"admin\" cannot be deleted (replace admin.token)"
+                + System.lineSeparator());
+
+    assertThat(run("audit", "--since", "soon").code()).isEqualTo(2);
+  }
+}
