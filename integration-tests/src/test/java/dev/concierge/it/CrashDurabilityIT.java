@@ -117,6 +117,7 @@ class CrashDurabilityIT {
             forward: {clusters: [{cluster: clusters/web}]}
         """);
 
+    String ciSecret = cli(env, "token", "create", "ci").lines().skip(1).findFirst().orElseThrow();
     assertThat(cli(env, "apply", "-f", file.toString())).contains("revision 1: 2 added");
     String exported = cli(env, "get", "all");
     controlPlane.destroyForcibly();
@@ -127,5 +128,10 @@ class CrashDurabilityIT {
     assertThat(cli(env, "history")).contains("admin  +clusters/web +routes/app");
     assertThat(cli(env, "get", "all")).isEqualTo(exported);
     assertThat(cli(env, "apply", "-f", file.toString())).startsWith("no changes");
+    // The audit rows were written before the answers, and the named token outlives the crash too.
+    env.put("CONCIERGE_TOKEN", ciSecret);
+    assertThat(cli(env, "audit").lines())
+        .anySatisfy(line -> assertThat(line).contains(" admin ", "Apply", "OK"))
+        .anySatisfy(line -> assertThat(line).contains(" admin ", "CreateToken", " ci ", "OK"));
   }
 }

@@ -40,7 +40,7 @@ public final class AuditInterceptor implements ServerInterceptor {
   private static final Logger log = LoggerFactory.getLogger(AuditInterceptor.class);
 
   /** Methods whose name starts with one of these only read. */
-  public static final List<String> READ_PREFIXES = List.of("Get", "List", "Watch");
+  public static final List<String> READ_PREFIXES = List.of("Get", "List", "Watch", "Export");
 
   /** The token name of a call that carried no valid token. */
   public static final String NO_TOKEN = "-";

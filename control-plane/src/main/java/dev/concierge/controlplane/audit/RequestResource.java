@@ -6,7 +6,8 @@ import com.google.protobuf.Message;
 /**
  * The resource a management request names, found by the API's naming conventions rather than per
  * method: a {@code name} field; else a {@code <kind>_id} with its {@code <kind>} message's name or
- * {@code <kind>s/<id>}; else the {@code name} of a message field (an update's resource).
+ * {@code <kind>s/<id>}; else the {@code name} of a message field (an update's resource); else a
+ * {@code revision} as {@code revisions/<n>} (a rollback's target).
  */
 final class RequestResource {
   private RequestResource() {}
@@ -38,6 +39,13 @@ final class RequestResource {
       if (!nested.isEmpty()) {
         return nested;
       }
+    }
+    FieldDescriptor revision = m.getDescriptorForType().findFieldByName("revision");
+    if (revision != null
+        && !revision.isRepeated()
+        && revision.getJavaType() == FieldDescriptor.JavaType.LONG
+        && (Long) m.getField(revision) != 0) {
+      return "revisions/" + m.getField(revision);
     }
     return "";
   }

@@ -2,17 +2,23 @@ package dev.concierge.controlplane.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
+import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.AuditEvent;
 import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.Config;
 import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.CreateTokenRequest;
 import dev.concierge.api.v1.DeleteClusterRequest;
 import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.ExportConfigRequest;
 import dev.concierge.api.v1.GetClusterRequest;
 import dev.concierge.api.v1.ListAuditEventsRequest;
 import dev.concierge.api.v1.ListClustersRequest;
 import dev.concierge.api.v1.ManagementServiceGrpc;
 import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
+import dev.concierge.api.v1.RollbackRequest;
 import dev.concierge.controlplane.InProcessControlPlane;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -95,9 +101,8 @@ class AuditInterceptorTest {
     assertThat(events())
         .extracting(AuditEvent::getRpc, AuditEvent::getResource, AuditEvent::getCode)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(SERVICE + "GetCluster", "clusters/y", "NOT_FOUND"),
-            org.assertj.core.groups.Tuple.tuple(
-                SERVICE + "DeleteCluster", "clusters/x", "NOT_FOUND"));
+            tuple(SERVICE + "GetCluster", "clusters/y", "NOT_FOUND"),
+            tuple(SERVICE + "DeleteCluster", "clusters/x", "NOT_FOUND"));
     assertThat(events().get(0).getDetail()).contains("clusters/y");
   }
 
@@ -131,6 +136,55 @@ class AuditInterceptorTest {
     assertThat(events()).extracting(AuditEvent::getResource).containsExactly("clusters/web");
   }
 
+  private static Cluster cluster(String id) {
+    return Cluster.newBuilder()
+        .setName("clusters/" + id)
+        .addEndpoints(Endpoint.newBuilder().setHost("10.0.0.1").setPort(80))
+        .build();
+  }
+
+  @Test
+  void recordsApplyRollbackAndARefusedWriteUnderTheTokenName() {
+    String secret =
+        cp.admin().createToken(CreateTokenRequest.newBuilder().setName("ci").build()).getSecret();
+    ManagementServiceBlockingStub ci =
+        InProcessControlPlane.withToken(
+            ManagementServiceGrpc.newBlockingStub(cp.channel()), secret);
+
+    ci.apply(
+        ApplyRequest.newBuilder()
+            .setConfig(Config.newBuilder().addClusters(cluster("web")))
+            .build());
+    ci.apply(
+        ApplyRequest.newBuilder()
+            .setConfig(Config.newBuilder().addClusters(cluster("web")).addClusters(cluster("api")))
+            .setValidateOnly(true)
+            .build());
+    ci.exportConfig(ExportConfigRequest.getDefaultInstance());
+    ci.rollback(RollbackRequest.newBuilder().setRevision(1).build());
+    assertThatThrownBy(
+            () ->
+                ci.createCluster(
+                    CreateClusterRequest.newBuilder()
+                        .setClusterId("Bad_Id")
+                        .setCluster(cluster("x").toBuilder().clearName())
+                        .build()))
+        .extracting(e -> Status.fromThrowable(e).getCode())
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+
+    assertThat(events())
+        .extracting(
+            AuditEvent::getTokenName,
+            AuditEvent::getRpc,
+            AuditEvent::getResource,
+            AuditEvent::getCode)
+        .containsExactly(
+            tuple("ci", SERVICE + "CreateCluster", "clusters/Bad_Id", "INVALID_ARGUMENT"),
+            tuple("ci", SERVICE + "Rollback", "revisions/1", "OK"),
+            tuple("ci", SERVICE + "Apply", "", "OK"),
+            tuple("admin", SERVICE + "CreateToken", "ci", "OK"));
+  }
+
   @Test
   void judgesMutatingByTheMethodName() {
     assertThat(AuditInterceptor.mutating("Apply")).isTrue();
@@ -138,5 +192,6 @@ class AuditInterceptorTest {
     assertThat(AuditInterceptor.mutating("DeleteToken")).isTrue();
     assertThat(AuditInterceptor.mutating("ListAuditEvents")).isFalse();
     assertThat(AuditInterceptor.mutating("GetStats")).isFalse();
+    assertThat(AuditInterceptor.mutating("ExportConfig")).isFalse();
   }
 }

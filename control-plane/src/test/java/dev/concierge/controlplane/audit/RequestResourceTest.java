@@ -9,6 +9,7 @@ import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.CreateTokenRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.GetStatsRequest;
+import dev.concierge.api.v1.RollbackRequest;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.UpdateRouteRequest;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,12 @@ class RequestResourceTest {
                     .setRoute(Route.newBuilder().setName("routes/api"))
                     .build()))
         .isEqualTo("routes/api");
+  }
+
+  @Test
+  void namesARollbacksRevision() {
+    assertThat(RequestResource.of(RollbackRequest.newBuilder().setRevision(7).build()))
+        .isEqualTo("revisions/7");
   }
 
   @Test
