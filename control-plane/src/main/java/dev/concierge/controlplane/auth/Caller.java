@@ -35,6 +35,18 @@ public final class Caller {
   }
 
   /**
+   * A child of the current context in which {@code name} is the caller: for work this process
+   * starts itself and for tests that drive the management classes without a gRPC call, e.g. {@code
+   * Caller.as("test").call(() -> flow.create(...))}.
+   */
+  public static Context as(String name) {
+    if (name.isEmpty()) {
+      throw new IllegalArgumentException("a caller needs a name");
+    }
+    return Context.current().withValue(NAME, name);
+  }
+
+  /**
    * A child of the current context in which authentication, once it succeeds, leaves the caller's
    * name in {@code holder}: how an interceptor outside authentication (the audit log) learns who
    * called even when the call completes off the context.
@@ -49,6 +61,6 @@ public final class Caller {
     if (witness != null) {
       witness.set(name);
     }
-    return Context.current().withValue(NAME, name);
+    return as(name);
   }
 }

@@ -131,8 +131,9 @@ class TokenServiceTest {
   }
 
   @Test
-  void callerIsRefusedOutsideACall() {
+  void callerIsRefusedOutsideACall() throws Exception {
     assertThat(Caller.current()).isNull();
     assertThatThrownBy(Caller::name).isInstanceOf(IllegalStateException.class);
+    assertThat(Caller.as("job").wrap(Caller::name).call()).isEqualTo("job");
   }
 }
