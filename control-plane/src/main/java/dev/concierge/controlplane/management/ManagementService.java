@@ -39,6 +39,7 @@ import dev.concierge.api.v1.Stats;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
 import dev.concierge.api.v1.UpdateRouteRequest;
+import dev.concierge.controlplane.auth.Caller;
 import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.fleet.NodeReportingService;
@@ -286,12 +287,12 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
 
   @Override
   public void apply(ApplyRequest request, StreamObserver<ApplyResponse> out) {
-    respond(null, out, () -> apply.apply(request, ResourceFlow.ACTOR));
+    respond(null, out, () -> apply.apply(request, Caller.name()));
   }
 
   @Override
   public void rollback(RollbackRequest request, StreamObserver<ApplyResponse> out) {
-    respond(null, out, () -> apply.rollback(request, ResourceFlow.ACTOR));
+    respond(null, out, () -> apply.rollback(request, Caller.name()));
   }
 
   @Override

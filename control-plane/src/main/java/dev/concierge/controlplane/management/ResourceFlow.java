@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.FieldMaskUtil;
+import dev.concierge.controlplane.auth.Caller;
 import dev.concierge.controlplane.store.ConfigStore;
 import dev.concierge.controlplane.store.Page;
 import dev.concierge.controlplane.store.ResourceKind;
@@ -23,13 +24,10 @@ import java.util.function.Supplier;
 /**
  * The management API's create, update, delete, get and list, written once for every {@link
  * ResourceType}: name, normalise, validate (all violations at once), pre-flight, then write through
- * the store. Store refusals come out as {@link StoreException}s; {@link StoreStatus} maps them.
- * Thread-safe.
+ * the store, in the name of the call's token ({@link Caller}). Store refusals come out as {@link
+ * StoreException}s; {@link StoreStatus} maps them. Thread-safe.
  */
 final class ResourceFlow {
-
-  /** Recorded in history; the admin token names no one more precisely. */
-  static final String ACTOR = "admin";
 
   private static final int UPDATE_ATTEMPTS = 3;
 
@@ -73,7 +71,7 @@ final class ResourceFlow {
       created = stored.resource();
     } else {
       try {
-        created = store.create(type.table(), stored, ACTOR);
+        created = store.create(type.table(), stored, Caller.name());
       } catch (StoreException e) {
         throw missingReferences(type, resource, e);
       }
@@ -118,7 +116,7 @@ final class ResourceFlow {
               }
               try {
                 return store.update(
-                    type.table(), stored, etag.isEmpty() ? storedEtag : etag, ACTOR);
+                    type.table(), stored, etag.isEmpty() ? storedEtag : etag, Caller.name());
               } catch (StoreException e) {
                 throw missingReferences(type, resource, e);
               }
@@ -130,7 +128,7 @@ final class ResourceFlow {
   void delete(ResourceType<?> type, String name, String etag) {
     checkedName(type.kind(), name);
     preflight.check(type.kind(), name, null);
-    store.delete(type.table(), name, etag, ACTOR);
+    store.delete(type.table(), name, etag, Caller.name());
   }
 
   <T extends Message> T get(ResourceType<T> type, String name) {

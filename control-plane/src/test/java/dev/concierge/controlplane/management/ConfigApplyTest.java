@@ -10,6 +10,7 @@ import dev.concierge.api.v1.ApplyResponse;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Config;
+import dev.concierge.api.v1.CreateTokenRequest;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ExportConfigRequest;
 import dev.concierge.api.v1.FieldChange;
@@ -18,6 +19,7 @@ import dev.concierge.api.v1.GetRevisionRequest;
 import dev.concierge.api.v1.GetRouteRequest;
 import dev.concierge.api.v1.ListRevisionsRequest;
 import dev.concierge.api.v1.ListRevisionsResponse;
+import dev.concierge.api.v1.ManagementServiceGrpc;
 import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
 import dev.concierge.api.v1.ResourceChange;
 import dev.concierge.api.v1.Revision;
@@ -318,6 +320,24 @@ class ConfigApplyTest {
     assertThat(second.getChanges(0).getFieldsList())
         .extracting(FieldChange::getPath, FieldChange::getBefore, FieldChange::getAfter)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("endpoints[0].weight", "1", "5"));
+  }
+
+  @Test
+  void historyNamesTheTokenThatMadeEachRevision() {
+    String secret =
+        admin.createToken(CreateTokenRequest.newBuilder().setName("ci").build()).getSecret();
+    ManagementServiceBlockingStub ci =
+        InProcessControlPlane.withToken(
+            ManagementServiceGrpc.newBlockingStub(cp.channel()), secret);
+
+    ci.apply(ApplyRequest.newBuilder().setConfig(twoClustersAndARoute(1)).build());
+    apply(twoClustersAndARoute(2));
+
+    assertThat(admin.listRevisions(ListRevisionsRequest.getDefaultInstance()).getRevisionsList())
+        .extracting(Revision::getRevision, Revision::getActor)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(2L, "admin"),
+            org.assertj.core.groups.Tuple.tuple(1L, "ci"));
   }
 
   @Test

@@ -8,12 +8,14 @@ import com.google.protobuf.Message;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Endpoint;
+import dev.concierge.controlplane.auth.Caller;
 import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.crypto.TestCertificates;
 import dev.concierge.controlplane.store.JdbcConfigStore;
 import dev.concierge.controlplane.store.ResourceKind;
 import dev.concierge.controlplane.store.ResourceTable;
 import dev.concierge.controlplane.store.Stored;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -31,16 +33,28 @@ class ResourceFlowTest {
   private final List<String> checked = new CopyOnWriteArrayList<>();
   private volatile boolean refuse;
   private ResourceFlow flow;
+  // Writes are made in the name of the call's token; here, outside any call, of "tester".
+  private final Context caller = Caller.as("tester");
+  private Context previous;
 
   @BeforeEach
   void open() {
     store = JdbcConfigStore.open(JdbcConfigStore.h2Url(dir), Clock.systemUTC());
     flow = new ResourceFlow(store, this::preflight);
+    previous = caller.attach();
   }
 
   @AfterEach
   void close() {
+    caller.detach(previous);
     store.close();
+  }
+
+  @Test
+  void recordsTheCallersNameInHistory() {
+    flow.create(ResourceTypes.clusters(), "a", cluster("10.0.0.1"), false);
+
+    assertThat(store.history(1).get(0).actor()).isEqualTo("tester");
   }
 
   private List<String> preflight(ResourceKind kind, String name, Message next) {
