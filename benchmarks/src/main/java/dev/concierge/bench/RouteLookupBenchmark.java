@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class RouteLookupBenchmark {
-  @Param({"10", "1000"})
+  @Param({"10", "1000", "10000"})
   int routes;
 
   private RouteTable table;
