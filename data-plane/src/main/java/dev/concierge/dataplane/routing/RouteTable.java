@@ -150,12 +150,18 @@ public final class RouteTable {
   /** The routes of one host tier, pre-sorted by specificity, each with its predicates. */
   private static final class Tier {
     private static final Candidate[] NONE = new Candidate[0];
+    // Scratch for the path's prefix hashes: per thread, so a lookup allocates nothing.
+    private static final ThreadLocal<int[]> HASHES = ThreadLocal.withInitial(() -> new int[8]);
 
     private final Map<String, Candidate[]> exactPaths;
-    private final Candidate[] prefixes;
+    // Prefix routes by their prefix, each group in specificity order (predicates, then name).
+    private final PrefixIndex<Candidate[]> prefixes;
     private final Candidate[] anyPath;
 
-    private Tier(Map<String, Candidate[]> exactPaths, Candidate[] prefixes, Candidate[] anyPath) {
+    private Tier(
+        Map<String, Candidate[]> exactPaths,
+        PrefixIndex<Candidate[]> prefixes,
+        Candidate[] anyPath) {
       this.exactPaths = exactPaths;
       this.prefixes = prefixes;
       this.anyPath = anyPath;
@@ -178,7 +184,10 @@ public final class RouteTable {
       }
       Map<String, Candidate[]> exactArrays = new HashMap<>();
       exact.forEach((path, list) -> exactArrays.put(path, list.toArray(NONE)));
-      return new Tier(Map.copyOf(exactArrays), prefixes.toArray(NONE), any.toArray(NONE));
+      Map<String, Candidate[]> prefixArrays = new HashMap<>();
+      PrefixIndex.group(prefixes, c -> c.route.path())
+          .forEach((prefix, list) -> prefixArrays.put(prefix, list.toArray(NONE)));
+      return new Tier(Map.copyOf(exactArrays), PrefixIndex.of(prefixArrays), any.toArray(NONE));
     }
 
     @Nullable CompiledRoute find(String path, @Nullable Request request) {
@@ -189,8 +198,54 @@ public final class RouteTable {
           return route;
         }
       }
-      CompiledRoute route = first(prefixes, path, request);
+      CompiledRoute route = longestPrefix(path, request);
       return route != null ? route : first(anyPath, path, request);
+    }
+
+    /**
+     * Longest prefix first, as the specificity order has it: within one length only one prefix can
+     * start the path, and its routes are already in order.
+     */
+    private @Nullable CompiledRoute longestPrefix(String path, @Nullable Request request) {
+      int probes = prefixes.probes();
+      if (probes == 0) {
+        return null;
+      }
+      // The path's running hash at each indexed length, shortest last: one pass over the path.
+      int hash = 0;
+      int done = 0;
+      int[] hashes = null;
+      for (int probe = probes - 1; probe >= 0; probe--) {
+        int length = prefixes.length(probe);
+        if (length > path.length()) {
+          break;
+        }
+        for (; done < length; done++) {
+          hash = 31 * hash + path.charAt(done);
+        }
+        if (hashes == null) {
+          hashes = HASHES.get();
+          if (hashes.length < probes) {
+            hashes = new int[probes];
+            HASHES.set(hashes);
+          }
+        }
+        hashes[probe] = hash;
+      }
+      for (int probe = 0; probe < probes; probe++) {
+        int length = prefixes.length(probe);
+        if (length > path.length() || hashes == null) {
+          continue;
+        }
+        Candidate[] group = prefixes.get(path, length, hashes[probe]);
+        if (group != null) {
+          CompiledRoute route = first(group, path, request);
+          if (route != null) {
+            return route;
+          }
+        }
+      }
+      return null;
     }
 
     private static @Nullable CompiledRoute first(

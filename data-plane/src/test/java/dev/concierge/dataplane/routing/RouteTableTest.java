@@ -121,4 +121,40 @@ class RouteTableTest {
   void emptyTableFindsNothing() {
     assertThat(RouteTable.empty().find("a", "/")).isNull();
   }
+
+  @Test
+  void theIndexedLookupAgreesWithAScanInSpecificityOrder() {
+    // Seeded: prefixes that nest, share lengths, end in "/" or not, in both prefix modes.
+    java.util.Random random = new java.util.Random(42);
+    List<String> segments = List.of("a", "ab", "b", "api", "v1", "v10", "x");
+    List<CompiledRoute> routes = new java.util.ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      StringBuilder prefix = new StringBuilder();
+      for (int depth = 1 + random.nextInt(3); depth > 0; depth--) {
+        prefix.append('/').append(segments.get(random.nextInt(segments.size())));
+      }
+      if (random.nextInt(5) == 0) {
+        prefix.append('/');
+      }
+      PathKind kind = random.nextBoolean() ? PathKind.SEGMENT_PREFIX : PathKind.STRING_PREFIX;
+      routes.add(route("r" + i, List.of(), kind, prefix.toString()));
+    }
+    RouteTable table = RouteTable.of(routes);
+    List<CompiledRoute> ordered = new java.util.ArrayList<>(routes);
+    ordered.sort(
+        java.util.Comparator.comparingInt((CompiledRoute r) -> r.path().length())
+            .reversed()
+            .thenComparing(CompiledRoute::name));
+
+    for (int i = 0; i < 2000; i++) {
+      StringBuilder path = new StringBuilder();
+      for (int depth = 1 + random.nextInt(4); depth > 0; depth--) {
+        path.append('/').append(segments.get(random.nextInt(segments.size())));
+      }
+      String p = path.toString();
+      CompiledRoute expected =
+          ordered.stream().filter(r -> r.matchesPath(p)).findFirst().orElse(null);
+      assertThat(table.find("x", p)).as(p).isEqualTo(expected);
+    }
+  }
 }

@@ -1,0 +1,85 @@
+package dev.concierge.dataplane.routing;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Values keyed by path prefixes, probed with a request path from its longest indexed prefix to its
+ * shortest: one hash probe per distinct prefix length, not one test per route, and no allocation (a
+ * prefix's hash is the path's running {@link String#hashCode} at that length). Immutable.
+ *
+ * @param <V> what a prefix maps to
+ */
+final class PrefixIndex<V> {
+  private final int[] lengths; // distinct prefix lengths, longest first
+  private final String[] keys; // open addressing, power-of-two size
+  private final @Nullable Object[] values;
+  private final int mask;
+
+  private PrefixIndex(int[] lengths, String[] keys, @Nullable Object[] values) {
+    this.lengths = lengths;
+    this.keys = keys;
+    this.values = values;
+    this.mask = keys.length - 1;
+  }
+
+  /** An index of {@code byPrefix}; the map is not kept. */
+  static <V> PrefixIndex<V> of(Map<String, V> byPrefix) {
+    int size = Integer.highestOneBit(Math.max(2, byPrefix.size() * 2 - 1)) << 1;
+    String[] keys = new String[size];
+    Object[] values = new Object[size];
+    java.util.TreeSet<Integer> lengths =
+        new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+    for (Map.Entry<String, V> e : byPrefix.entrySet()) {
+      String key = e.getKey();
+      lengths.add(key.length());
+      int i = key.hashCode() & (size - 1);
+      while (keys[i] != null) {
+        i = (i + 1) & (size - 1);
+      }
+      keys[i] = key;
+      values[i] = e.getValue();
+    }
+    return new PrefixIndex<>(lengths.stream().mapToInt(Integer::intValue).toArray(), keys, values);
+  }
+
+  /** Groups {@code items} by their prefix, keeping their order within each group. */
+  static <T> Map<String, List<T>> group(List<T> items, Function<T, String> prefix) {
+    Map<String, List<T>> groups = new LinkedHashMap<>();
+    for (T item : items) {
+      groups.computeIfAbsent(prefix.apply(item), k -> new ArrayList<>()).add(item);
+    }
+    return groups;
+  }
+
+  /** The number of distinct prefix lengths: the most probes one lookup makes. */
+  int probes() {
+    return lengths.length;
+  }
+
+  /** The distinct prefix lengths, longest first. */
+  int length(int probe) {
+    return lengths[probe];
+  }
+
+  /**
+   * The value of the prefix of {@code path} that is {@code length} long, or null; {@code hash} is
+   * {@code path.substring(0, length).hashCode()}.
+   */
+  @SuppressWarnings("unchecked") // values holds only V
+  @Nullable V get(String path, int length, int hash) {
+    for (int i = hash & mask; ; i = (i + 1) & mask) {
+      String key = keys[i];
+      if (key == null) {
+        return null;
+      }
+      if (key.length() == length && key.hashCode() == hash && path.startsWith(key)) {
+        return (V) values[i];
+      }
+    }
+  }
+}
