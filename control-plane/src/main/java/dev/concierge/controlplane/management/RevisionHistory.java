@@ -84,19 +84,7 @@ final class RevisionHistory {
   /** Newest first; the page token is the last revision of the previous page. */
   ListRevisionsResponse list(int pageSize, String pageToken) {
     int size = Page.size(pageSize);
-    long before = 0;
-    if (!pageToken.isEmpty()) {
-      try {
-        before = Long.parseLong(pageToken);
-      } catch (NumberFormatException e) {
-        before = -1;
-      }
-      if (before <= 0) {
-        throw new StoreException(
-            StoreException.Reason.INVALID_PAGE_TOKEN,
-            "page_token \"" + pageToken + "\" was not issued by ListRevisions");
-      }
-    }
+    long before = pageToken.isEmpty() ? 0 : revisionOf(pageToken);
     List<RevisionEntry> entries = store.revisions(before, size + 1);
     ListRevisionsResponse.Builder out = ListRevisionsResponse.newBuilder();
     for (int i = 0; i < Math.min(size, entries.size()); i++) {
@@ -106,6 +94,21 @@ final class RevisionHistory {
       out.setNextPageToken(Long.toString(entries.get(size - 1).revision()));
     }
     return out.build();
+  }
+
+  /** The revision a page token names: the last of the previous page. */
+  private static long revisionOf(String pageToken) {
+    try {
+      long revision = Long.parseLong(pageToken);
+      if (revision > 0) {
+        return revision;
+      }
+    } catch (NumberFormatException e) {
+      // Falls through to the refusal: not a token ListRevisions issued.
+    }
+    throw new StoreException(
+        StoreException.Reason.INVALID_PAGE_TOKEN,
+        "page_token \"" + pageToken + "\" was not issued by ListRevisions");
   }
 
   /** One revision with its diff. */

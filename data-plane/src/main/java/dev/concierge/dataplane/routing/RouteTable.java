@@ -211,31 +211,24 @@ public final class RouteTable {
       if (probes == 0) {
         return null;
       }
-      // The path's running hash at each indexed length, shortest last: one pass over the path.
+      int[] hashes = HASHES.get();
+      if (hashes.length < probes) {
+        hashes = new int[probes];
+        HASHES.set(hashes);
+      }
+      // The path's running hash at each indexed length it reaches: one pass over the path.
       int hash = 0;
       int done = 0;
-      int[] hashes = null;
-      for (int probe = probes - 1; probe >= 0; probe--) {
-        int length = prefixes.length(probe);
-        if (length > path.length()) {
-          break;
-        }
-        for (; done < length; done++) {
+      for (int probe = probes - 1; probe >= 0 && prefixes.length(probe) <= path.length(); probe--) {
+        for (int length = prefixes.length(probe); done < length; done++) {
           hash = 31 * hash + path.charAt(done);
-        }
-        if (hashes == null) {
-          hashes = HASHES.get();
-          if (hashes.length < probes) {
-            hashes = new int[probes];
-            HASHES.set(hashes);
-          }
         }
         hashes[probe] = hash;
       }
       for (int probe = 0; probe < probes; probe++) {
         int length = prefixes.length(probe);
-        if (length > path.length() || hashes == null) {
-          continue;
+        if (length > path.length()) {
+          continue; // longer than the path: no hash was taken
         }
         Candidate[] group = prefixes.get(path, length, hashes[probe]);
         if (group != null) {
