@@ -2,24 +2,54 @@ package dev.concierge.dataplane.cluster;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
- * The node-lifetime state of one cluster: its balancer position and the state of each endpoint by
- * address ("host:port"), so both survive config swaps. Thread-safe.
+ * The node-lifetime state of one cluster: its round-robin positions (one per priority level), the
+ * state of each endpoint by address ("host:port"), and the version of their availability, so all
+ * survive config swaps. Thread-safe.
  */
 public final class ClusterState {
-  private final AtomicLong position = new AtomicLong();
+  private final ConcurrentHashMap<Integer, AtomicLong> positions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, EndpointState> endpoints = new ConcurrentHashMap<>();
+  private final AtomicInteger availability = new AtomicInteger();
+  private final LongSupplier nanoClock;
 
-  /** Where round robin goes next; shared by every runtime's balancer of this cluster. */
+  /** A state on the system clock. */
+  public ClusterState() {
+    this(System::nanoTime);
+  }
+
+  /** A state whose endpoints time their ejections on {@code nanoClock} (tests). */
+  public ClusterState(LongSupplier nanoClock) {
+    this.nanoClock = nanoClock;
+  }
+
+  /** Where round robin goes next at the highest priority; see {@link #position(int)}. */
   public AtomicLong position() {
-    return position;
+    return position(0);
+  }
+
+  /** Where round robin goes next at {@code priority}; shared by every runtime's balancer. */
+  public AtomicLong position(int priority) {
+    return positions.computeIfAbsent(priority, k -> new AtomicLong());
   }
 
   /** The state of the endpoint at {@code address}, made on first use. */
   public EndpointState endpoint(String address) {
-    return endpoints.computeIfAbsent(address, k -> new EndpointState());
+    return endpoints.computeIfAbsent(address, k -> new EndpointState(availability, nanoClock));
+  }
+
+  /** Bumped whenever an endpoint of the cluster becomes available or unavailable. */
+  AtomicInteger availability() {
+    return availability;
+  }
+
+  /** The clock its endpoints' ejections run on. */
+  LongSupplier nanoClock() {
+    return nanoClock;
   }
 
   /** Forgets endpoints not named. */

@@ -6,18 +6,33 @@ import dev.concierge.dataplane.chain.Meter;
 import java.time.Duration;
 import java.util.List;
 
-/** A cluster ready for traffic: its endpoints, balancer, connect timeout and meter. Immutable. */
+/**
+ * A cluster ready for traffic: its endpoints, balancer, what the balancer takes from a request,
+ * connect timeout and meter. Immutable.
+ */
 public record CompiledCluster(
     String name,
     List<Endpoint> endpoints,
     LoadBalancer balancer,
+    RequestHash requestHash,
     Duration connectTimeout,
     Meter meter) {
   public CompiledCluster {
     requireNonNull(name, "name");
     endpoints = List.copyOf(endpoints);
     requireNonNull(balancer, "balancer");
+    requireNonNull(requestHash, "requestHash");
     requireNonNull(connectTimeout, "connectTimeout");
     requireNonNull(meter, "meter");
+  }
+
+  /** A cluster whose balancer takes nothing from the request (round robin over one level). */
+  public CompiledCluster(
+      String name,
+      List<Endpoint> endpoints,
+      LoadBalancer balancer,
+      Duration connectTimeout,
+      Meter meter) {
+    this(name, endpoints, balancer, RequestHash.none(), connectTimeout, meter);
   }
 }

@@ -1,20 +1,18 @@
 package dev.concierge.dataplane.cluster;
 
 import java.math.BigInteger;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Weighted round robin over the endpoints of the highest priority (lowest number).
+ * Smooth weighted round robin over the endpoints of one priority level.
  *
  * <p>The schedule is precomputed with the smooth weighted round-robin interleaving (as nginx does),
  * so weights 5:1:1 give {@code a a b a c a a} rather than five {@code a} in a row; a request only
  * increments an {@link AtomicLong}, the cluster's node-lifetime position, so round robin goes on
- * where it was across config swaps. Unhealthy and already-tried endpoints are stepped over while
- * another is left. Lower priorities are ignored until health checks mark the higher ones
- * unavailable. Thread-safe.
+ * where it was across config swaps. Unavailable and already-tried endpoints are stepped over while
+ * another is left. It draws no random number and ignores the seed. Thread-safe.
  */
 public final class RoundRobinBalancer implements LoadBalancer {
   /** Keeps the schedule array small even for many heavy endpoints. */
@@ -36,20 +34,14 @@ public final class RoundRobinBalancer implements LoadBalancer {
   }
 
   /**
-   * Builds the schedule for {@code endpoints}, advancing the shared {@code position}; an empty list
-   * gives a balancer that picks nothing.
+   * Builds the schedule for {@code endpoints} (one priority level), advancing the shared {@code
+   * position}; an empty list gives a balancer that picks nothing.
    */
   public static RoundRobinBalancer of(List<Endpoint> endpoints, AtomicLong position) {
     if (endpoints.isEmpty()) {
       return new RoundRobinBalancer(List.of(), new Endpoint[0], position);
     }
-    int best = endpoints.stream().mapToInt(Endpoint::priority).min().orElseThrow();
-    List<Endpoint> group = new ArrayList<>();
-    for (Endpoint e : endpoints) {
-      if (e.priority() == best) {
-        group.add(e);
-      }
-    }
+    List<Endpoint> group = List.copyOf(endpoints);
     int[] weights = reducedWeights(group);
     long total = 0;
     for (int w : weights) {
@@ -85,7 +77,7 @@ public final class RoundRobinBalancer implements LoadBalancer {
   }
 
   @Override
-  public @Nullable Endpoint pick(Endpoint @Nullable [] tried, int triedCount) {
+  public @Nullable Endpoint pick(long seed, Endpoint @Nullable [] tried, int triedCount) {
     int length = schedule.length;
     if (length == 0) {
       return null;
@@ -94,35 +86,23 @@ public final class RoundRobinBalancer implements LoadBalancer {
     // left it, so a dead endpoint costs one retry per round, not one per request.
     long start = triedCount == 0 ? counter.getAndIncrement() : counter.get();
     Endpoint first = schedule[(int) Math.floorMod(start, (long) length)];
-    if (first.state().isHealthy() && !contains(tried, triedCount, first)) {
+    if (first.state().isAvailable() && !Picks.tried(tried, triedCount, first)) {
       return first;
     }
-    // Rare (a retry, or an unhealthy endpoint): walk the schedule once for a better one.
+    // Rare (a retry, or an unavailable endpoint): walk the schedule once for a better one.
     for (int i = 1; i < length; i++) {
       Endpoint next = schedule[(int) Math.floorMod(start + i, (long) length)];
-      if (next.state().isHealthy() && !contains(tried, triedCount, next)) {
+      if (Picks.usable(next, tried, triedCount)) {
         return next;
       }
     }
     for (int i = 0; i < length; i++) {
       Endpoint next = schedule[(int) Math.floorMod(start + i, (long) length)];
-      if (!contains(tried, triedCount, next)) {
-        return next; // every untried one is unhealthy: still better than one that just failed
+      if (!Picks.tried(tried, triedCount, next)) {
+        return next; // every untried one is unavailable: still better than one that just failed
       }
     }
     return first;
-  }
-
-  private static boolean contains(Endpoint @Nullable [] tried, int count, Endpoint endpoint) {
-    if (tried == null) {
-      return false;
-    }
-    for (int i = 0; i < count; i++) {
-      if (endpoint.equals(tried[i])) {
-        return true;
-      }
-    }
-    return false;
   }
 
   @Override

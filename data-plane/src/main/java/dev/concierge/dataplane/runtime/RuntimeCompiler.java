@@ -2,6 +2,7 @@ package dev.concierge.dataplane.runtime;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.rules.ClusterRules;
 import dev.concierge.api.rules.RouteRules;
 import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.time.ProtoTime;
@@ -13,12 +14,13 @@ import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.chain.PolicySet;
+import dev.concierge.dataplane.cluster.BalancingPolicy;
 import dev.concierge.dataplane.cluster.ClusterSplit;
 import dev.concierge.dataplane.cluster.ClusterState;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
-import dev.concierge.dataplane.cluster.RoundRobinBalancer;
+import dev.concierge.dataplane.cluster.RequestHash;
 import dev.concierge.dataplane.routing.CompiledRoute;
 import dev.concierge.dataplane.routing.CompiledRoute.PathKind;
 import dev.concierge.dataplane.routing.HeaderPredicate;
@@ -100,12 +102,47 @@ public final class RuntimeCompiler {
         cluster.hasConnectTimeout()
             ? toDuration(cluster.getConnectTimeout())
             : DEFAULT_CONNECT_TIMEOUT;
+    BalancingPolicy policy = balancingPolicy(cluster.getLbPolicy());
+    int overprovisioning =
+        cluster.getOverprovisioningPercent() == 0
+            ? ClusterRules.DEFAULT_OVERPROVISIONING_PERCENT
+            : cluster.getOverprovisioningPercent();
+    RequestHash requestHash;
+    if (policy.hashes()) {
+      requestHash = requestHash(cluster.getHashPolicy());
+    } else if (policy != BalancingPolicy.ROUND_ROBIN || BalancingPolicy.levels(endpoints) > 1) {
+      requestHash = RequestHash.random(); // draws, or the choice of a priority level
+    } else {
+      requestHash = RequestHash.none(); // the default hot path draws nothing
+    }
     return new CompiledCluster(
         cluster.getName(),
         endpoints,
-        RoundRobinBalancer.of(endpoints, state.position()),
+        policy.balancer(endpoints, state, overprovisioning),
+        requestHash,
         connectTimeout,
         stats.cluster(cluster.getName()));
+  }
+
+  private static BalancingPolicy balancingPolicy(Cluster.LbPolicy policy) {
+    return switch (policy) {
+      case LEAST_REQUEST -> BalancingPolicy.LEAST_REQUEST;
+      case RANDOM -> BalancingPolicy.RANDOM;
+      case RING_HASH -> BalancingPolicy.RING_HASH;
+      case MAGLEV -> BalancingPolicy.MAGLEV;
+      // ClusterRules refuse numbers this build does not know.
+      case ROUND_ROBIN, LB_POLICY_UNSPECIFIED, UNRECOGNIZED -> BalancingPolicy.ROUND_ROBIN;
+    };
+  }
+
+  /** The key a hashing cluster hashes; the client address when the cluster names none. */
+  private static RequestHash requestHash(Cluster.HashPolicy policy) {
+    return switch (policy.getKeyCase()) {
+      case HEADER -> RequestHash.header(policy.getHeader());
+      case COOKIE -> RequestHash.cookie(policy.getCookie());
+      case PATH -> RequestHash.path();
+      case SOURCE_IP, KEY_NOT_SET -> RequestHash.sourceIp();
+    };
   }
 
   private CompiledRoute compileRoute(Route route, Map<String, CompiledCluster> clusters) {

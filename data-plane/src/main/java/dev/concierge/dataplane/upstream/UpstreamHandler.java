@@ -7,6 +7,8 @@ import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.chain.RouteScopedHandler;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
+import dev.concierge.dataplane.cluster.EndpointState;
+import dev.concierge.dataplane.cluster.RequestHash;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.eclipse.jetty.http.HttpStatus;
@@ -46,7 +48,8 @@ public final class UpstreamHandler extends RouteScopedHandler {
 
   /**
    * @param transport carries the tries; managed with this handler if it is a {@link LifeCycle}
-   * @param random source for the weighted split; per call so a thread-local generator works
+   * @param random source for the weighted split and balancer draws; per call so a thread-local
+   *     generator works
    */
   public UpstreamHandler(UpstreamTransport transport, Supplier<RandomGenerator> random) {
     super(null);
@@ -72,13 +75,16 @@ public final class UpstreamHandler extends RouteScopedHandler {
     }
     CompiledCluster cluster = forward.split().pick(random.get());
     context.cluster(cluster.meter());
-    Endpoint endpoint = cluster.balancer().pick();
+    RequestHash requestHash = cluster.requestHash();
+    // Round robin over one level takes nothing from the request: no hash, no draw.
+    long seed = requestHash.isNone() ? 0 : requestHash.seed(request, random.get());
+    Endpoint endpoint = cluster.balancer().pick(seed, null, 0);
     if (endpoint == null) {
       ErrorAnswers.write(
           request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "no endpoint available");
       return true;
     }
-    new Call(context, request, response, callback, forward, cluster).start(endpoint);
+    new Call(context, request, response, callback, forward, cluster, seed).start(endpoint);
     return true;
   }
 
@@ -98,6 +104,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
     private final ForwardPolicy forward;
     private final CompiledCluster cluster;
     private final long timeoutMillis;
+    private final long seed;
     private Endpoint @Nullable [] tried;
     private int tries;
     private @Nullable Endpoint endpoint;
@@ -109,7 +116,8 @@ public final class UpstreamHandler extends RouteScopedHandler {
         Response response,
         Callback callback,
         ForwardPolicy forward,
-        CompiledCluster cluster) {
+        CompiledCluster cluster,
+        long seed) {
       this.context = context;
       this.request = request;
       this.response = response;
@@ -117,6 +125,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
       this.forward = forward;
       this.cluster = cluster;
       this.timeoutMillis = Math.max(1, forward.timeout().toMillis());
+      this.seed = seed;
     }
 
     void start(Endpoint first) {
@@ -131,6 +140,11 @@ public final class UpstreamHandler extends RouteScopedHandler {
         UpstreamOutcome outcome, Throwable cause, boolean reusedConnection, boolean bodyTouched) {
       Endpoint failedAt = endpoint();
       failedAt.state().tryEnded();
+      // Passive failure tracking counts what says the endpoint does not take connections; a
+      // pooled connection's reset may only be a stale connection.
+      if (outcome.nothingSent() || (outcome == UpstreamOutcome.RESET && !reusedConnection)) {
+        failedAt.state().connectionFailed();
+      }
       context.upstreamFailure();
       if (LOG.isDebugEnabled()) {
         LOG.debug(
@@ -152,7 +166,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
         }
         tried[tries - 1] = failedAt;
         // Not null: this cluster has served a try, so it has endpoints.
-        Endpoint next = requireNonNull(cluster.balancer().pick(tried, tries), "next");
+        Endpoint next = requireNonNull(cluster.balancer().pick(seed, tried, tries), "next");
         // The same endpoint again (no other left) only when the failure was a pooled connection's,
         // which says nothing of the endpoint: the retry then opens a fresh one.
         fresh = next.equals(failedAt) && reusedConnection;
@@ -208,7 +222,9 @@ public final class UpstreamHandler extends RouteScopedHandler {
 
     @Override
     public void completed(@Nullable Throwable failure) {
-      endpoint().state().tryEnded();
+      EndpointState state = endpoint().state();
+      state.tryEnded();
+      state.responded(); // a response head came: the endpoint takes connections
       if (failure == null) {
         callback.succeeded();
       } else {

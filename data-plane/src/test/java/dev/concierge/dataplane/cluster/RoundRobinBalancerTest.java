@@ -45,10 +45,11 @@ class RoundRobinBalancerTest {
   @Test
   void usesOnlyTheHighestPriorityGroup() {
     Endpoint backup = new Endpoint("10.0.0.9", 80, 100, 1);
-    LoadBalancer balancer = RoundRobinBalancer.of(List.of(backup, A, B));
+    LoadBalancer balancer =
+        BalancingPolicy.ROUND_ROBIN.balancer(List.of(backup, A, B), new ClusterState(), 140);
 
     assertThat(picks(balancer, 10)).containsOnly(A, B);
-    assertThat(balancer.candidates()).containsExactly(A, B);
+    assertThat(balancer.candidates()).containsExactly(A, B, backup);
   }
 
   @Test

@@ -16,6 +16,15 @@ public final class ClusterRules {
   /** Lowest priority (largest number) an endpoint may have. */
   public static final int MAX_PRIORITY = 127;
 
+  /** The overprovisioning factor of a cluster that sets none (Envoy's default), in percent. */
+  public static final int DEFAULT_OVERPROVISIONING_PERCENT = 140;
+
+  /** Smallest overprovisioning factor other than 0 (the default), in percent. */
+  public static final int MIN_OVERPROVISIONING_PERCENT = 100;
+
+  /** Largest overprovisioning factor, in percent. */
+  public static final int MAX_OVERPROVISIONING_PERCENT = 1000;
+
   private ClusterRules() {}
 
   /** Tells {@code sink} every broken field of {@code cluster}, under {@code prefix}. */
@@ -58,6 +67,61 @@ public final class ClusterRules {
     if (cluster.hasConnectTimeout()) {
       FieldChecks.positiveAtMost(
           cluster.getConnectTimeout(), MAX_CONNECT_TIMEOUT, prefix + ".connect_timeout", sink);
+    }
+    if (cluster.hasHashPolicy()) {
+      hashPolicy(cluster, prefix + ".hash_policy", sink);
+    }
+    int overprovisioning = cluster.getOverprovisioningPercent();
+    if (overprovisioning != 0
+        && (Integer.compareUnsigned(overprovisioning, MIN_OVERPROVISIONING_PERCENT) < 0
+            || Integer.compareUnsigned(overprovisioning, MAX_OVERPROVISIONING_PERCENT) > 0)) {
+      sink.add(
+          prefix + ".overprovisioning_percent",
+          "must be "
+              + MIN_OVERPROVISIONING_PERCENT
+              + "-"
+              + MAX_OVERPROVISIONING_PERCENT
+              + " (0 means "
+              + DEFAULT_OVERPROVISIONING_PERCENT
+              + "), not "
+              + Integer.toUnsignedString(overprovisioning));
+    }
+  }
+
+  /** Whether the cluster's policy hashes a request key (and so may have a hash policy). */
+  public static boolean hashes(Cluster.LbPolicy policy) {
+    return policy == Cluster.LbPolicy.RING_HASH || policy == Cluster.LbPolicy.MAGLEV;
+  }
+
+  private static void hashPolicy(Cluster cluster, String field, ViolationSink sink) {
+    if (!hashes(cluster.getLbPolicy())) {
+      sink.add(field, "only for lb_policy RING_HASH or MAGLEV");
+    }
+    Cluster.HashPolicy policy = cluster.getHashPolicy();
+    switch (policy.getKeyCase()) {
+      case SOURCE_IP -> {
+        if (!policy.getSourceIp()) {
+          sink.add(field + ".source_ip", "must be true when set");
+        }
+      }
+      case PATH -> {
+        if (!policy.getPath()) {
+          sink.add(field + ".path", "must be true when set");
+        }
+      }
+      case HEADER -> {
+        String problem = RequestMatchRules.headerNameProblem(policy.getHeader());
+        if (problem != null) {
+          sink.add(field + ".header", problem);
+        }
+      }
+      case COOKIE -> {
+        String problem = RequestMatchRules.headerNameProblem(policy.getCookie());
+        if (problem != null) {
+          sink.add(field + ".cookie", problem.replace("a header name", "a cookie name"));
+        }
+      }
+      case KEY_NOT_SET -> sink.add(field, "one of source_ip, header, cookie or path is required");
     }
   }
 }

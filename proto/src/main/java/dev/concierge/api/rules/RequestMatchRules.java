@@ -87,7 +87,8 @@ public final class RequestMatchRules {
     return Pattern.compile(regex);
   }
 
-  private static @Nullable String headerNameProblem(String name) {
+  /** Why {@code name} is no header name (a token of at most the value limit), or null. */
+  static @Nullable String headerNameProblem(String name) {
     if (name.isEmpty()) {
       return "must not be empty";
     }

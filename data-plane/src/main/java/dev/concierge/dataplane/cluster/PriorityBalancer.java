@@ -1,0 +1,164 @@
+package dev.concierge.dataplane.cluster;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Priority levels over one balancer per level, as Envoy splits them: a level whose available
+ * endpoints are a% of its endpoints can take min(100, a × overprovisioning / 100) % of the traffic;
+ * levels take their share highest first (lowest number) and what is left spills to the next, so
+ * traffic stays on priority 0 while at least 1/1.4 of it is available (the default 140 %),
+ * overflows in part below that, and comes back as it recovers. When the levels together can take
+ * less than 100 %, their shares are scaled up to fill it; when no endpoint is available at all,
+ * everything goes to the first level ("panic"), whose balancer then picks an unavailable one.
+ *
+ * <p>The shares are computed only when the cluster's availability version moved or an ejection ran
+ * out, so a pick is a version read, a draw from the seed and the level's own pick; a try whose
+ * level has no usable endpoint left looks at the other levels, highest first. Clusters with one
+ * level never get this wrapper. Thread-safe.
+ */
+public final class PriorityBalancer implements LoadBalancer {
+  private final LoadBalancer[] levels;
+  private final Endpoint[][] members;
+  private final int overprovisioningPercent;
+  private final AtomicInteger version;
+  private final LongSupplier nanoClock;
+  private final List<Endpoint> candidates;
+  private volatile Shares shares;
+
+  /** Cumulative percentages by level, and when they go stale. Immutable. */
+  private static final class Shares {
+    final int version;
+    final boolean timed;
+    final long recheckAtNanos;
+    final int[] cumulative;
+
+    Shares(int version, boolean timed, long recheckAtNanos, int[] cumulative) {
+      this.version = version;
+      this.timed = timed;
+      this.recheckAtNanos = recheckAtNanos;
+      this.cumulative = cumulative;
+    }
+  }
+
+  /**
+   * @param levels one balancer per priority level, highest priority first, each over {@code
+   *     members} of the same index (none empty)
+   * @param version the cluster's availability version ({@link ClusterState})
+   */
+  PriorityBalancer(
+      List<LoadBalancer> levels,
+      List<List<Endpoint>> members,
+      int overprovisioningPercent,
+      AtomicInteger version,
+      LongSupplier nanoClock) {
+    this.levels = levels.toArray(LoadBalancer[]::new);
+    this.members = new Endpoint[members.size()][];
+    List<Endpoint> all = new ArrayList<>();
+    for (int i = 0; i < this.members.length; i++) {
+      this.members[i] = members.get(i).toArray(Endpoint[]::new);
+      all.addAll(members.get(i));
+    }
+    this.candidates = List.copyOf(all);
+    this.overprovisioningPercent = overprovisioningPercent;
+    this.version = version;
+    this.nanoClock = nanoClock;
+    this.shares = compute();
+  }
+
+  @Override
+  public @Nullable Endpoint pick(long seed, Endpoint @Nullable [] tried, int triedCount) {
+    Shares s = shares;
+    if (s.version != version.get() || (s.timed && nanoClock.getAsLong() - s.recheckAtNanos >= 0)) {
+      s = compute();
+      shares = s;
+    }
+    int ticket = Picks.below((int) (Picks.mix(seed) >>> 32), 100);
+    int level = 0;
+    while (level < s.cumulative.length - 1 && ticket >= s.cumulative[level]) {
+      level++;
+    }
+    Endpoint chosen = levels[level].pick(seed, tried, triedCount);
+    if (chosen != null && Picks.usable(chosen, tried, triedCount)) {
+      return chosen;
+    }
+    for (int i = 0; i < levels.length; i++) {
+      if (i != level) {
+        Endpoint other = levels[i].pick(seed, tried, triedCount);
+        if (other != null && Picks.usable(other, tried, triedCount)) {
+          return other;
+        }
+      }
+    }
+    return chosen;
+  }
+
+  /** Each level's share of the traffic now, in percent (tests, admin). */
+  public int[] loads() {
+    int[] cumulative = compute().cumulative;
+    int[] loads = new int[cumulative.length];
+    for (int i = 0; i < loads.length; i++) {
+      loads[i] = cumulative[i] - (i == 0 ? 0 : cumulative[i - 1]);
+    }
+    return loads;
+  }
+
+  private Shares compute() {
+    int seen = version.get(); // before reading: a change while reading recomputes next time
+    int n = levels.length;
+    int[] health = new int[n];
+    long total = 0;
+    boolean timed = false;
+    long recheckAt = 0;
+    for (int i = 0; i < n; i++) {
+      int available = 0;
+      for (Endpoint e : members[i]) {
+        EndpointState state = e.state();
+        if (state.isAvailable()) {
+          available++;
+        } else if (state.isEjected()) {
+          long until = state.ejectedUntilNanos();
+          if (!timed || until - recheckAt < 0) {
+            recheckAt = until;
+          }
+          timed = true;
+        }
+      }
+      health[i] =
+          (int) Math.min(100, (long) available * overprovisioningPercent / members[i].length);
+      total += health[i];
+    }
+    int[] cumulative = new int[n];
+    if (total == 0) {
+      java.util.Arrays.fill(cumulative, 100); // panic: everything to the first level
+      return new Shares(seen, timed, recheckAt, cumulative);
+    }
+    long normalized = Math.min(100, total);
+    int left = 100;
+    int[] load = new int[n];
+    for (int i = 0; i < n; i++) {
+      load[i] = (int) Math.min(left, health[i] * 100L / normalized);
+      left -= load[i];
+    }
+    for (int i = 0; i < n && left > 0; i++) {
+      if (health[i] > 0) {
+        load[i] += left; // rounding: the first level that can take traffic takes the rest
+        left = 0;
+      }
+    }
+    int sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += load[i];
+      cumulative[i] = sum;
+    }
+    return new Shares(seen, timed, recheckAt, cumulative);
+  }
+
+  @Override
+  public List<Endpoint> candidates() {
+    return candidates;
+  }
+}
