@@ -3,6 +3,7 @@ package dev.concierge.cli;
 import com.google.common.net.HostAndPort;
 import com.google.protobuf.Duration;
 import com.google.protobuf.FieldMask;
+import dev.concierge.api.rules.ClusterRules;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.DeleteClusterRequest;
@@ -13,14 +14,17 @@ import dev.concierge.api.v1.ListClustersResponse;
 import dev.concierge.api.v1.UpdateClusterRequest;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code concierge cluster create|list|get|update|delete}: backend endpoint groups. */
 @Command(name = "cluster", description = "Manage clusters (groups of backend endpoints).")
@@ -95,7 +99,9 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
     String name = name(Names.CLUSTER, "update", typedName);
     if (!options.given() && !description.given()) {
       throw usage(
-          "update", "nothing to update: give --endpoint, --lb, --connect-timeout or --description");
+          "update",
+          "nothing to update: give --endpoint, --lb, --hash-on, --overprovisioning,"
+              + " --connect-timeout or --description");
     }
     return update(
         RPCS,
@@ -123,15 +129,37 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
         paramLabel = "HOST:PORT[=WEIGHT]",
         converter = Endpoints.EndpointConverter.class,
         description =
-            "A backend; repeat for more (update: replaces all). Weight 1-1000 (default 1).")
+            "A backend; repeat for more (update: replaces all). Weight 1-1000 (default 1);"
+                + " append ,priority=N (0-127, default 0, the highest) for a failover level,"
+                + " e.g. 10.0.0.9:80,priority=1.")
     @Nullable List<Endpoint> endpoints;
 
     @Option(
         names = "--lb",
         paramLabel = "POLICY",
         converter = LbConverter.class,
-        description = "Load-balancing policy: round-robin (default).")
+        description =
+            "Load-balancing policy: round-robin (default), least-request, random, ring-hash or"
+                + " maglev.")
     Cluster.@Nullable LbPolicy lb;
+
+    @Option(
+        names = "--hash-on",
+        paramLabel = "KEY",
+        converter = HashOnConverter.class,
+        description =
+            "What ring-hash and maglev hash: source-ip (default), header:NAME, cookie:NAME or"
+                + " path. A request without the header or cookie goes to a random endpoint.")
+    Cluster.@Nullable HashPolicy hashOn;
+
+    @Option(
+        names = "--overprovisioning",
+        paramLabel = "PERCENT",
+        description =
+            "How far a priority level's available share is overstated before traffic spills to"
+                + " the next level, 100-1000 (default 140: priority 0 keeps all traffic while"
+                + " 72% of its endpoints are available).")
+    @Nullable Integer overprovisioning;
 
     @Option(
         names = "--connect-timeout",
@@ -143,7 +171,11 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
     @Nullable Duration connectTimeout;
 
     boolean given() {
-      return (endpoints != null && !endpoints.isEmpty()) || lb != null || connectTimeout != null;
+      return (endpoints != null && !endpoints.isEmpty())
+          || lb != null
+          || hashOn != null
+          || overprovisioning != null
+          || connectTimeout != null;
     }
 
     /** Sets what was given on {@code cluster} and names it in {@code mask}. */
@@ -156,6 +188,17 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       if (lb != null) {
         cluster.setLbPolicy(lb);
         mask.addPaths("lb_policy");
+        if (!ClusterRules.hashes(lb) && hashOn == null) {
+          mask.addPaths("hash_policy"); // a hash key is only for hashing policies: clear it
+        }
+      }
+      if (hashOn != null) {
+        cluster.setHashPolicy(hashOn);
+        mask.addPaths("hash_policy");
+      }
+      if (overprovisioning != null) {
+        cluster.setOverprovisioningPercent(overprovisioning);
+        mask.addPaths("overprovisioning_percent");
       }
       if (connectTimeout != null) {
         cluster.setConnectTimeout(connectTimeout);
@@ -175,7 +218,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
         t.row(
             id(c.getName()),
             endpoints(c.getEndpointsList()),
-            lb(c.getLbPolicy()),
+            lb(c),
             c.getEtag(),
             time(c.getUpdateTime()));
       }
@@ -188,21 +231,73 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
         .map(
             e ->
                 HostAndPort.fromParts(e.getHost(), e.getPort())
-                    + (e.getWeight() > 1 ? "=" + e.getWeight() : ""))
+                    + (e.getWeight() > 1 ? "=" + e.getWeight() : "")
+                    + (e.getPriority() > 0 ? ",priority=" + e.getPriority() : ""))
         .collect(Collectors.joining(","));
   }
 
-  static String lb(Cluster.LbPolicy policy) {
-    return switch (policy) {
-      case ROUND_ROBIN, LB_POLICY_UNSPECIFIED -> "round-robin";
-      default -> EnumChoices.name(policy);
+  /** The policy, its hash key and a non-default overprovisioning: {@code ring-hash(path)}. */
+  static String lb(Cluster c) {
+    String policy =
+        switch (c.getLbPolicy()) {
+          case ROUND_ROBIN, LB_POLICY_UNSPECIFIED -> "round-robin";
+          default -> EnumChoices.name(c.getLbPolicy());
+        };
+    if (ClusterRules.hashes(c.getLbPolicy())) {
+      policy += "(" + hashOn(c.getHashPolicy()) + ")";
+    }
+    if (c.getOverprovisioningPercent() != 0) {
+      policy += " overprovisioning=" + c.getOverprovisioningPercent() + "%";
+    }
+    return policy;
+  }
+
+  /** How {@code --hash-on} names a hash policy; unset is the default, source-ip. */
+  static String hashOn(Cluster.HashPolicy policy) {
+    return switch (policy.getKeyCase()) {
+      case HEADER -> "header:" + policy.getHeader();
+      case COOKIE -> "cookie:" + policy.getCookie();
+      case PATH -> "path";
+      case SOURCE_IP, KEY_NOT_SET -> "source-ip";
     };
   }
 
-  /** Parses {@code --lb}: {@code round-robin} (also {@code ROUND_ROBIN}). */
+  /** Parses {@code --lb}: {@code round-robin} (also {@code ROUND_ROBIN}), {@code maglev}, ... */
   static final class LbConverter extends EnumChoices.Converter<Cluster.LbPolicy> {
     LbConverter() {
-      super("a load-balancing policy", List.of(Cluster.LbPolicy.ROUND_ROBIN));
+      super(
+          "a load-balancing policy",
+          List.of(
+              Cluster.LbPolicy.ROUND_ROBIN,
+              Cluster.LbPolicy.LEAST_REQUEST,
+              Cluster.LbPolicy.RANDOM,
+              Cluster.LbPolicy.RING_HASH,
+              Cluster.LbPolicy.MAGLEV));
+    }
+  }
+
+  /** Parses {@code --hash-on}: source-ip, header:NAME, cookie:NAME or path. */
+  static final class HashOnConverter implements ITypeConverter<Cluster.HashPolicy> {
+    @Override
+    public Cluster.HashPolicy convert(String value) {
+      String v = value.strip();
+      String lower = v.toLowerCase(Locale.ROOT);
+      if (lower.equals("source-ip")) {
+        return Cluster.HashPolicy.newBuilder().setSourceIp(true).build();
+      }
+      if (lower.equals("path")) {
+        return Cluster.HashPolicy.newBuilder().setPath(true).build();
+      }
+      if (lower.startsWith("header:") && v.length() > "header:".length()) {
+        return Cluster.HashPolicy.newBuilder().setHeader(v.substring("header:".length())).build();
+      }
+      if (lower.startsWith("cookie:") && v.length() > "cookie:".length()) {
+        return Cluster.HashPolicy.newBuilder().setCookie(v.substring("cookie:".length())).build();
+      }
+      throw new TypeConversionException(
+          "'"
+              + value
+              + "' is not a hash key (expected source-ip, header:NAME, cookie:NAME or path)");
     }
   }
 }

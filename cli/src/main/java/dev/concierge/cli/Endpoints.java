@@ -2,6 +2,7 @@ package dev.concierge.cli;
 
 import com.google.common.base.CharMatcher;
 import com.google.common.net.HostAndPort;
+import dev.concierge.api.rules.ClusterRules;
 import dev.concierge.api.rules.FieldChecks;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.WeightedCluster;
@@ -9,8 +10,13 @@ import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Parses {@code HOST:PORT[=WEIGHT]} endpoints, {@code NAME[=WEIGHT]} clusters and addresses. */
+/**
+ * Parses {@code HOST:PORT[=WEIGHT][,priority=N]} endpoints, {@code NAME[=WEIGHT]} clusters and
+ * addresses.
+ */
 final class Endpoints {
+
+  private static final String PRIORITY = "priority=";
 
   private Endpoints() {}
 
@@ -37,11 +43,27 @@ final class Endpoints {
     return hp;
   }
 
-  /** Parses {@code HOST:PORT[=WEIGHT]}. */
+  /** Parses {@code HOST:PORT[=WEIGHT][,priority=N]}. */
   static Endpoint endpoint(String text) {
     String t = text.strip();
-    int eq = t.indexOf('=');
     Endpoint.Builder b = Endpoint.newBuilder();
+    int comma = t.indexOf(',');
+    if (comma >= 0) {
+      String option = t.substring(comma + 1).strip();
+      if (!option.startsWith(PRIORITY)) {
+        throw new IllegalArgumentException(
+            "'"
+                + text
+                + "': after the comma only priority=N (0-"
+                + ClusterRules.MAX_PRIORITY
+                + ")");
+      }
+      b.setPriority(
+          parseInt(
+              option.substring(PRIORITY.length()), 0, ClusterRules.MAX_PRIORITY, "priority", text));
+      t = t.substring(0, comma).strip();
+    }
+    int eq = t.indexOf('=');
     if (eq >= 0) {
       b.setWeight(parseInt(t.substring(eq + 1), 1, FieldChecks.MAX_WEIGHT, "weight", text));
       t = t.substring(0, eq);

@@ -243,6 +243,9 @@ final class FakeControlPlane implements AutoCloseable {
                 case "endpoints" ->
                     b.clearEndpoints().addAllEndpoints(req.getCluster().getEndpointsList());
                 case "lb_policy" -> b.setLbPolicy(req.getCluster().getLbPolicy());
+                case "hash_policy" -> b.setHashPolicy(req.getCluster().getHashPolicy());
+                case "overprovisioning_percent" ->
+                    b.setOverprovisioningPercent(req.getCluster().getOverprovisioningPercent());
                 case "connect_timeout" -> b.setConnectTimeout(req.getCluster().getConnectTimeout());
                 case "description" -> b.setDescription(req.getCluster().getDescription());
                 default ->

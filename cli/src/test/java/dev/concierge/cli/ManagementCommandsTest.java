@@ -141,6 +141,82 @@ class ManagementCommandsTest {
   }
 
   @Test
+  void clusterCreateTakesBalancingPriorityAndHashKey() {
+    Result r =
+        run(
+            "cluster",
+            "create",
+            "web",
+            "--endpoint",
+            "10.0.0.1:80",
+            "--endpoint",
+            "10.0.0.9:80=2,priority=1",
+            "--lb",
+            "ring-hash",
+            "--hash-on",
+            "header:X-User",
+            "--overprovisioning",
+            "200");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    Cluster cluster = fake.last("CreateCluster", CreateClusterRequest.class).getCluster();
+    assertThat(cluster.getEndpoints(1))
+        .isEqualTo(
+            Endpoint.newBuilder()
+                .setHost("10.0.0.9")
+                .setPort(80)
+                .setWeight(2)
+                .setPriority(1)
+                .build());
+    assertThat(cluster.getLbPolicy()).isEqualTo(Cluster.LbPolicy.RING_HASH);
+    assertThat(cluster.getHashPolicy().getHeader()).isEqualTo("X-User");
+    assertThat(cluster.getOverprovisioningPercent()).isEqualTo(200);
+
+    Result list = run("cluster", "list");
+    assertThat(list.out())
+        .contains("10.0.0.1:80,10.0.0.9:80=2,priority=1")
+        .contains("ring-hash(header:X-User) overprovisioning=200%");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "least-request,,LEAST_REQUEST,KEY_NOT_SET",
+    "random,,RANDOM,KEY_NOT_SET",
+    "maglev,source-ip,MAGLEV,SOURCE_IP",
+    "maglev,cookie:sid,MAGLEV,COOKIE",
+    "ring-hash,path,RING_HASH,PATH",
+  })
+  void clusterUpdateSetsEveryPolicyAndKey(
+      String lb, String hashOn, Cluster.LbPolicy policy, Cluster.HashPolicy.KeyCase key) {
+    seedWeb();
+    List<String> args = new java.util.ArrayList<>(List.of("cluster", "update", "web", "--lb", lb));
+    if (hashOn != null) {
+      args.addAll(List.of("--hash-on", hashOn));
+    }
+
+    Result r = run(args.toArray(String[]::new));
+
+    assertThat(r.code()).as(r.err()).isZero();
+    Cluster cluster = fake.last("UpdateCluster", UpdateClusterRequest.class).getCluster();
+    assertThat(cluster.getLbPolicy()).isEqualTo(policy);
+    assertThat(cluster.getHashPolicy().getKeyCase()).isEqualTo(key);
+  }
+
+  @Test
+  void badBalancingFlagsAreRefused() {
+    assertThat(
+            run("cluster", "create", "web", "--endpoint", "10.0.0.1:80", "--lb", "fastest").err())
+        .contains("'fastest' is not a load-balancing policy");
+    assertThat(
+            run("cluster", "create", "web", "--endpoint", "10.0.0.1:80", "--hash-on", "ip").err())
+        .contains("'ip' is not a hash key");
+    assertThat(run("cluster", "create", "web", "--endpoint", "10.0.0.1:80,priority=128").err())
+        .contains("priority must be a number from 0 to 127");
+    assertThat(run("cluster", "create", "web", "--endpoint", "10.0.0.1:80,weight=2").err())
+        .contains("after the comma only priority=N");
+  }
+
+  @Test
   void clusterListPrintsAlignedTableAcrossPages() {
     seedWeb();
     fake.putCluster(
@@ -236,7 +312,8 @@ class ManagementCommandsTest {
     assertThat(r.code()).isZero();
     assertThat(r.out()).isEqualTo("cluster \"web\" updated (etag 2)" + System.lineSeparator());
     UpdateClusterRequest req = fake.last("UpdateCluster", UpdateClusterRequest.class);
-    assertThat(req.getUpdateMask().getPathsList()).containsExactly("lb_policy");
+    // A policy that hashes nothing clears any hash key left from a hashing one.
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("lb_policy", "hash_policy");
     assertThat(req.getCluster().getEtag()).isEqualTo("1");
     assertThat(req.getCluster().getName()).isEqualTo("clusters/web");
 
