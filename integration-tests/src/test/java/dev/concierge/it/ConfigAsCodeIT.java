@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -281,6 +282,7 @@ class ConfigAsCodeIT {
                 .setDescription("the web tier")
                 .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
                 .setConnectTimeout(Duration.newBuilder().setSeconds(2))
+                .setOverprovisioningPercent(200)
                 .addEndpoints(
                     Endpoint.newBuilder()
                         .setHost("127.0.0.1")
@@ -288,6 +290,10 @@ class ConfigAsCodeIT {
                         .setWeight(3)
                         .setPriority(1))
                 .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(canary.port())))
+        .addClusters(hashing("by-header", Cluster.LbPolicy.RING_HASH, h -> h.setHeader("x-user")))
+        .addClusters(hashing("by-cookie", Cluster.LbPolicy.MAGLEV, h -> h.setCookie("sid")))
+        .addClusters(hashing("by-path", Cluster.LbPolicy.RING_HASH, h -> h.setPath(true)))
+        .addClusters(hashing("by-client", Cluster.LbPolicy.MAGLEV, h -> h.setSourceIp(true)))
         .addRoutes(
             Route.newBuilder()
                 .setName("routes/api")
@@ -369,6 +375,19 @@ class ConfigAsCodeIT {
                 .setDescription("www")
                 .setCertificateChain(pem[0])
                 .setPrivateKey(pem[1]))
+        .build();
+  }
+
+  /** A one-endpoint cluster hashing on the key {@code key} sets. */
+  private Cluster hashing(
+      String id, Cluster.LbPolicy policy, Consumer<Cluster.HashPolicy.Builder> key) {
+    Cluster.HashPolicy.Builder hash = Cluster.HashPolicy.newBuilder();
+    key.accept(hash);
+    return Cluster.newBuilder()
+        .setName("clusters/" + id)
+        .setLbPolicy(policy)
+        .setHashPolicy(hash)
+        .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(web.port()))
         .build();
   }
 

@@ -423,6 +423,83 @@ class RuleAgreementIT {
                 c.setEndpoints(0, Endpoint.newBuilder().setHost("b.example").setPort(80))
                     .addEndpoints(Endpoint.newBuilder().setHost("B.example").setPort(80))));
     cases.add(cluster("unknown lb policy", false, c -> c.setLbPolicyValue(42)));
+    for (Cluster.LbPolicy policy :
+        List.of(
+            Cluster.LbPolicy.LEAST_REQUEST,
+            Cluster.LbPolicy.RANDOM,
+            Cluster.LbPolicy.RING_HASH,
+            Cluster.LbPolicy.MAGLEV)) {
+      cases.add(cluster("lb policy " + policy, true, c -> c.setLbPolicy(policy)));
+    }
+    for (Cluster.LbPolicy policy : List.of(Cluster.LbPolicy.RING_HASH, Cluster.LbPolicy.MAGLEV)) {
+      cases.add(
+          cluster(
+              policy + " on header x-user",
+              true,
+              c -> c.setLbPolicy(policy).setHashPolicy(hashOn(h -> h.setHeader("x-user")))));
+      cases.add(
+          cluster(
+              policy + " on cookie sid",
+              true,
+              c -> c.setLbPolicy(policy).setHashPolicy(hashOn(h -> h.setCookie("sid")))));
+      cases.add(
+          cluster(
+              policy + " on path",
+              true,
+              c -> c.setLbPolicy(policy).setHashPolicy(hashOn(h -> h.setPath(true)))));
+      cases.add(
+          cluster(
+              policy + " on source ip",
+              true,
+              c -> c.setLbPolicy(policy).setHashPolicy(hashOn(h -> h.setSourceIp(true)))));
+    }
+    cases.add(
+        cluster(
+            "hash policy with round robin",
+            false,
+            c -> c.setHashPolicy(hashOn(h -> h.setSourceIp(true)))));
+    cases.add(
+        cluster(
+            "hash policy without a key",
+            false,
+            c -> c.setLbPolicy(Cluster.LbPolicy.MAGLEV).setHashPolicy(hashOn(h -> {}))));
+    cases.add(
+        cluster(
+            "hash on path false",
+            false,
+            c ->
+                c.setLbPolicy(Cluster.LbPolicy.MAGLEV)
+                    .setHashPolicy(hashOn(h -> h.setPath(false)))));
+    cases.add(
+        cluster(
+            "hash on source ip false",
+            false,
+            c ->
+                c.setLbPolicy(Cluster.LbPolicy.RING_HASH)
+                    .setHashPolicy(hashOn(h -> h.setSourceIp(false)))));
+    for (String name : List.of("", "x user", "x:user", "a".repeat(4097))) {
+      cases.add(
+          cluster(
+              "hash on header \"" + (name.length() > 20 ? "a x 4097" : name) + "\"",
+              false,
+              c ->
+                  c.setLbPolicy(Cluster.LbPolicy.RING_HASH)
+                      .setHashPolicy(hashOn(h -> h.setHeader(name)))));
+      cases.add(
+          cluster(
+              "hash on cookie \"" + (name.length() > 20 ? "a x 4097" : name) + "\"",
+              false,
+              c ->
+                  c.setLbPolicy(Cluster.LbPolicy.RING_HASH)
+                      .setHashPolicy(hashOn(h -> h.setCookie(name)))));
+    }
+    for (int percent : new int[] {0, 100, 140, 1000, 99, 1001, 1, -1}) {
+      cases.add(
+          cluster(
+              "overprovisioning " + Integer.toUnsignedString(percent),
+              percent == 0 || (percent >= 100 && percent <= 1000),
+              c -> c.setOverprovisioningPercent(percent)));
+    }
     for (long seconds : new long[] {1, 60}) {
       cases.add(
           cluster(
@@ -461,6 +538,12 @@ class RuleAgreementIT {
     Route.Builder route = routeNamed("routes/r").toBuilder();
     change.accept(route);
     return Arguments.of(rule, route.build(), accepted);
+  }
+
+  private static Cluster.HashPolicy hashOn(Consumer<Cluster.HashPolicy.Builder> key) {
+    Cluster.HashPolicy.Builder policy = Cluster.HashPolicy.newBuilder();
+    key.accept(policy);
+    return policy.build();
   }
 
   private static Arguments cluster(

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /** A real HTTP backend on 127.0.0.1:0 that answers with its own name and records what it saw. */
 final class TestBackend implements AutoCloseable {
@@ -23,13 +24,20 @@ final class TestBackend implements AutoCloseable {
   private final ExecutorService executor = Executors.newFixedThreadPool(4);
   private final AtomicReference<Headers> lastRequestHeaders = new AtomicReference<>();
   private final AtomicInteger requests = new AtomicInteger();
+  private volatile long delayNanos;
 
-  private TestBackend(String name) throws IOException {
+  private TestBackend(String name, int port) throws IOException {
     this.name = name;
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+    this.server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
     server.createContext(
         "/",
         exchange -> {
+          long delay = delayNanos;
+          if (delay > 0) {
+            // A slow backend, not a test waiting: the response itself takes this long.
+            LockSupport.parkNanos(delay);
+          }
           MessageDigest sha256 = Bodies.sha256();
           long bodyBytes;
           try (InputStream in = new DigestInputStream(exchange.getRequestBody(), sha256)) {
@@ -60,7 +68,17 @@ final class TestBackend implements AutoCloseable {
   }
 
   static TestBackend start(String name) throws IOException {
-    return new TestBackend(name);
+    return new TestBackend(name, 0);
+  }
+
+  /** A backend on a given port, e.g. one that comes back where a closed one was. */
+  static TestBackend start(String name, int port) throws IOException {
+    return new TestBackend(name, port);
+  }
+
+  /** Makes every answer take {@code delay} (at most 4 at a time, the handler's threads). */
+  void slowBy(java.time.Duration delay) {
+    delayNanos = delay.toNanos();
   }
 
   String name() {
