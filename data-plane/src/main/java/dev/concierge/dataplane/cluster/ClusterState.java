@@ -5,16 +5,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The node-lifetime state of one cluster: its balancer position and the state of each endpoint by
- * address ("host:port"), so both survive config swaps. Thread-safe.
+ * The node-lifetime state of one cluster: its balancer position, its retry-budget counts and the
+ * state of each endpoint by address ("host:port"), so all survive config swaps. Thread-safe.
  */
 public final class ClusterState {
   private final AtomicLong position = new AtomicLong();
   private final ConcurrentHashMap<String, EndpointState> endpoints = new ConcurrentHashMap<>();
+  private final RetryBudgetCounters retryBudget = new RetryBudgetCounters();
 
   /** Where round robin goes next; shared by every runtime's balancer of this cluster. */
   public AtomicLong position() {
     return position;
+  }
+
+  /** Requests and retries in flight, which the cluster's retry budget is judged on. */
+  public RetryBudgetCounters retryBudget() {
+    return retryBudget;
   }
 
   /** The state of the endpoint at {@code address}, made on first use. */

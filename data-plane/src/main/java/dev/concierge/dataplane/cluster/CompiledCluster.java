@@ -6,14 +6,29 @@ import dev.concierge.dataplane.chain.Meter;
 import java.time.Duration;
 import java.util.List;
 
-/** A cluster ready for traffic: its endpoints, balancer, connect timeout and meter. Immutable. */
+/**
+ * A cluster ready for traffic: its endpoints, balancer, connect timeout, meter and retry budget.
+ * Immutable.
+ */
 public record CompiledCluster(
     String name,
     List<Endpoint> endpoints,
     LoadBalancer balancer,
     Duration connectTimeout,
-    Meter meter) {
+    Meter meter,
+    RetryLimiter retryBudget) {
+  /** A cluster without a retry budget. */
+  public CompiledCluster(
+      String name,
+      List<Endpoint> endpoints,
+      LoadBalancer balancer,
+      Duration connectTimeout,
+      Meter meter) {
+    this(name, endpoints, balancer, connectTimeout, meter, RetryLimiter.unlimited());
+  }
+
   public CompiledCluster {
+    requireNonNull(retryBudget, "retryBudget");
     requireNonNull(name, "name");
     endpoints = List.copyOf(endpoints);
     requireNonNull(balancer, "balancer");

@@ -59,5 +59,6 @@ public final class ClusterRules {
       FieldChecks.positiveAtMost(
           cluster.getConnectTimeout(), MAX_CONNECT_TIMEOUT, prefix + ".connect_timeout", sink);
     }
+    RetryRules.check(cluster, prefix, sink);
   }
 }
