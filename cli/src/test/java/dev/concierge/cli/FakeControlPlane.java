@@ -244,6 +244,13 @@ final class FakeControlPlane implements AutoCloseable {
                     b.clearEndpoints().addAllEndpoints(req.getCluster().getEndpointsList());
                 case "lb_policy" -> b.setLbPolicy(req.getCluster().getLbPolicy());
                 case "connect_timeout" -> b.setConnectTimeout(req.getCluster().getConnectTimeout());
+                case "retry_budget" -> {
+                  if (req.getCluster().hasRetryBudget()) {
+                    b.setRetryBudget(req.getCluster().getRetryBudget());
+                  } else {
+                    b.clearRetryBudget();
+                  }
+                }
                 case "description" -> b.setDescription(req.getCluster().getDescription());
                 default ->
                     throw Status.INVALID_ARGUMENT
