@@ -62,12 +62,14 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       @Parameters(paramLabel = "NAME", description = "Cluster id, e.g. web or clusters/web.")
           String typedName,
       @Mixin Options options,
+      @Mixin RetryBudgetOption retryBudget,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "create", typedName);
     requireOption("create", options.endpoints, "--endpoint=HOST:PORT[=WEIGHT]");
     Cluster.Builder cluster = Cluster.newBuilder().setName(name);
     options.applyTo(cluster, description, FieldMask.newBuilder());
+    retryBudget.applyTo(cluster, FieldMask.newBuilder());
     return create(RPCS, cluster.build(), validateOnly, "created");
   }
 
@@ -93,15 +95,16 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
   int update(
       @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName,
       @Mixin Options options,
+      @Mixin RetryBudgetOption retryBudget,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "update", typedName);
-    if (!options.given() && !description.given()) {
+    if (!options.given() && !retryBudget.given() && !description.given()) {
       throw usage(
           "update",
           "nothing to update: give --endpoint, --lb, --hash-on, --overprovisioning,"
-              + " --connect-timeout or --description");
+              + " --connect-timeout, --retry-budget or --description");
     }
     return update(
         RPCS,
@@ -109,6 +112,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
         (current, mask) -> {
           Cluster.Builder cluster = Cluster.newBuilder().setName(name);
           options.applyTo(cluster, description, mask);
+          retryBudget.applyTo(cluster, mask);
           return cluster.build();
         },
         etag,

@@ -116,8 +116,20 @@ final class DataPlaneCommand implements Callable<Integer> {
       description = "Total time for a request body, 408 after (default 30s).")
   com.google.protobuf.@Nullable Duration clientBodyTimeout;
 
+  @Option(
+      names = "--dns-refresh",
+      paramLabel = "DURATION",
+      converter = Durations.DnsRefreshConverter.class,
+      description =
+          "How often endpoint host names are looked up again, above 0 and at most 1h (default"
+              + " 30s).")
+  com.google.protobuf.@Nullable Duration dnsRefresh;
+
   @Override
   public Integer call() {
+    java.time.Duration refresh =
+        dnsRefresh != null ? javaDuration(dnsRefresh) : DataPlaneServer.DEFAULT_DNS_REFRESH;
+    jdkDnsCache(refresh); // before anything looks a name up
     for (String cp : controlPlanes) {
       try {
         Endpoints.hostPort(cp);
@@ -146,6 +158,7 @@ final class DataPlaneCommand implements Callable<Integer> {
       builder.cacheDir(cacheDir);
     }
     builder.admission(admission);
+    builder.dnsRefresh(refresh);
     DataPlaneServer server = builder.build();
     try {
       server.start();
@@ -190,6 +203,18 @@ final class DataPlaneCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "client limits: " + e.getMessage());
     }
     return policy;
+  }
+
+  /**
+   * The JDK caches lookups under the node's own cache (30 s by default): unless the operator set
+   * it, its TTL follows the refresh period, so a refresh sees what DNS says now. It is read once,
+   * at the first lookup, which has not happened yet.
+   */
+  private static void jdkDnsCache(java.time.Duration refresh) {
+    if (java.security.Security.getProperty("networkaddress.cache.ttl") == null) {
+      java.security.Security.setProperty(
+          "networkaddress.cache.ttl", Long.toString(Math.max(1, refresh.toSeconds())));
+    }
   }
 
   private static java.time.Duration javaDuration(com.google.protobuf.Duration d) {

@@ -109,6 +109,27 @@ final class Durations {
     }
   }
 
+  /** A node's DNS refresh period: above 0 and at most 1h. */
+  static final class DnsRefreshConverter extends RangeConverter {
+    DnsRefreshConverter() {
+      super(3_600, "1h");
+    }
+  }
+
+  /** A retry policy's backoff base: above 0 and at most 10s. */
+  static final class BackoffBaseConverter extends RangeConverter {
+    BackoffBaseConverter() {
+      super(10, "10s");
+    }
+  }
+
+  /** A retry policy's backoff cap: above 0 and at most 60s. */
+  static final class BackoffMaxConverter extends RangeConverter {
+    BackoffMaxConverter() {
+      super(60, "60s");
+    }
+  }
+
   /** The control plane's revision poll: above 0 and at most 1h. */
   static final class RevisionPollConverter extends RangeConverter {
     RevisionPollConverter() {

@@ -63,11 +63,15 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Parameters(paramLabel = "NAME", description = "Route id, e.g. web or routes/web.")
           String typedName,
       @Mixin Options options,
+      @Mixin RetryOptions retry,
       @Mixin LocalAnswerOptions answer,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.ROUTE, "create", typedName);
     boolean forwards = options.clusters != null && !options.clusters.isEmpty();
+    if (retry.given() && !forwards) {
+      throw usage("create", "retry and idle-timeout options apply to a route with --cluster");
+    }
     String conflict = answer.conflict(forwards);
     if (conflict != null) {
       throw usage("create", conflict);
@@ -92,7 +96,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     options.applyTo(match);
     Route.Builder route = Route.newBuilder().setName(name).setMatch(match);
     if (forwards) {
-      route.setForward(options.applyTo(ForwardAction.newBuilder()));
+      route.setForward(retry.applyTo(options.applyTo(ForwardAction.newBuilder())));
     } else {
       answer.applyTo(route);
     }
@@ -132,6 +136,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Option(names = "--any-query", description = "Drop every query parameter match.")
           boolean anyQuery,
       @Mixin Options options,
+      @Mixin RetryOptions retry,
       @Mixin LocalAnswerOptions answer,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
@@ -175,7 +180,8 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             || options.changesRequestMatches()
             || anyHeader
             || anyQuery;
-    boolean changesForward = newClusters || options.timeout != null || options.changesForward();
+    boolean changesForward =
+        newClusters || options.timeout != null || options.changesForward() || retry.given();
     if (!changesMatch
         && !changesForward
         && !changesAnswer
@@ -186,8 +192,9 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
           "nothing to update: give --host, --any-host, --method, --any-method, --header,"
               + " --any-header, --query, --any-query, --path-prefix,"
               + " --path, --any-path, --prefix-mode, --cluster, --timeout, --path-forwarding,"
-              + " --max-attempts, --redirect-*, --respond, --request-body, --max-body or"
-              + " --description");
+              + " --max-attempts, --redirect-*, --respond, --request-body, --max-body,"
+              + " --retry-on, --per-try-timeout, --retry-backoff, --retry-non-idempotent,"
+              + " --idle-timeout or --description");
     }
     return update(
         RPCS,
@@ -233,7 +240,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             if (newClusters) {
               forward.clearClusters();
             }
-            route.setForward(options.applyTo(forward));
+            route.setForward(retry.applyTo(options.applyTo(forward)));
             mask.addPaths("forward");
           }
           if (options.changesBody()) {

@@ -247,6 +247,13 @@ final class FakeControlPlane implements AutoCloseable {
                 case "overprovisioning_percent" ->
                     b.setOverprovisioningPercent(req.getCluster().getOverprovisioningPercent());
                 case "connect_timeout" -> b.setConnectTimeout(req.getCluster().getConnectTimeout());
+                case "retry_budget" -> {
+                  if (req.getCluster().hasRetryBudget()) {
+                    b.setRetryBudget(req.getCluster().getRetryBudget());
+                  } else {
+                    b.clearRetryBudget();
+                  }
+                }
                 case "description" -> b.setDescription(req.getCluster().getDescription());
                 default ->
                     throw Status.INVALID_ARGUMENT

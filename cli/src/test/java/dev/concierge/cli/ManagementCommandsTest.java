@@ -16,6 +16,8 @@ import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.RequestBodyPolicy;
+import dev.concierge.api.v1.RetryBudget;
+import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.UpdateCertificateRequest;
@@ -340,6 +342,28 @@ class ManagementCommandsTest {
   }
 
   @Test
+  void clusterRetryBudgetIsSetAndRemoved() {
+    Result r =
+        run("cluster", "create", "web", "--endpoint", "10.0.0.1:80", "--retry-budget", "25%");
+    assertThat(r.err()).isEmpty();
+    assertThat(fake.last("CreateCluster", CreateClusterRequest.class).getCluster().getRetryBudget())
+        .isEqualTo(RetryBudget.newBuilder().setPercent(25).build());
+
+    assertThat(run("cluster", "update", "web", "--retry-budget", "10%,min=5").code()).isZero();
+    UpdateClusterRequest req = fake.last("UpdateCluster", UpdateClusterRequest.class);
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("retry_budget");
+    assertThat(req.getCluster().getRetryBudget())
+        .isEqualTo(RetryBudget.newBuilder().setPercent(10).setMinRetryConcurrency(5).build());
+
+    assertThat(run("cluster", "update", "web", "--retry-budget", "none").code()).isZero();
+    assertThat(fake.clusters.get("clusters/web").hasRetryBudget()).isFalse();
+
+    Result bad = run("cluster", "update", "web", "--retry-budget", "120%");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("'120%' is not a retry budget");
+  }
+
+  @Test
   void clusterUpdateWithoutFlagsIsAUsageError() {
     seedWeb();
     Result r = run("cluster", "update", "web");
@@ -437,6 +461,54 @@ class ManagementCommandsTest {
         .containsExactly(
             "NAME  HOSTS                      METHODS  PATH   CLUSTERS      TIMEOUT  BODY",
             "web   example.com,*.example.com  *        /api*  web=9,canary  2m       buffer");
+  }
+
+  @Test
+  void routeRetryPolicyAndIdleTimeoutAreSentAndUpdatedInPlace() {
+    seedWeb();
+    Result r =
+        run(
+            "route",
+            "create",
+            "api",
+            "--cluster",
+            "web",
+            "--retry-on",
+            "connect-failure,503,per-try-timeout",
+            "--per-try-timeout",
+            "2s",
+            "--retry-backoff",
+            "25ms:250ms",
+            "--retry-non-idempotent",
+            "--idle-timeout",
+            "30s");
+    assertThat(r.err()).isEmpty();
+    ForwardAction forward =
+        fake.last("CreateRoute", CreateRouteRequest.class).getRoute().getForward();
+    assertThat(forward.getIdleTimeout().getSeconds()).isEqualTo(30);
+    assertThat(forward.getRetryPolicy())
+        .isEqualTo(
+            RetryPolicy.newBuilder()
+                .addRetryOn(RetryPolicy.RetryOn.CONNECT_FAILURE)
+                .addRetryOn(RetryPolicy.RetryOn.STATUS_503)
+                .addRetryOn(RetryPolicy.RetryOn.PER_TRY_TIMEOUT)
+                .setPerTryTimeout(Duration.newBuilder().setSeconds(2))
+                .setBackoffBase(Duration.newBuilder().setNanos(25_000_000))
+                .setBackoffMax(Duration.newBuilder().setNanos(250_000_000))
+                .setRetryNonIdempotent(true)
+                .build());
+
+    assertThat(run("route", "update", "api", "--retry-on", "reset").code()).isZero();
+    UpdateRouteRequest req = fake.last("UpdateRoute", UpdateRouteRequest.class);
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("forward");
+    RetryPolicy updated = req.getRoute().getForward().getRetryPolicy();
+    assertThat(updated.getRetryOnList()).containsExactly(RetryPolicy.RetryOn.RESET);
+    assertThat(updated.getPerTryTimeout().getSeconds()).as("kept").isEqualTo(2);
+    assertThat(req.getRoute().getForward().getIdleTimeout().getSeconds()).isEqualTo(30);
+
+    Result bad = run("route", "update", "api", "--retry-on", "500");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("'500' is not a retry condition");
   }
 
   @Test

@@ -11,6 +11,7 @@ import dev.concierge.dataplane.config.Backoff;
 import dev.concierge.dataplane.config.ConfigClient;
 import dev.concierge.dataplane.config.ControlPlaneChannels;
 import dev.concierge.dataplane.config.LastGoodSnapshot;
+import dev.concierge.dataplane.dns.HostResolver;
 import dev.concierge.dataplane.runtime.CompileException;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
@@ -40,12 +41,16 @@ public final class DataPlaneServer implements AutoCloseable {
       Optional.ofNullable(DataPlaneServer.class.getPackage().getImplementationVersion())
           .orElse("0.1.0-SNAPSHOT");
 
+  /** Default period of endpoint host name lookups. */
+  public static final Duration DEFAULT_DNS_REFRESH = Duration.ofSeconds(30);
+
   private final Builder config;
   // Node-lifetime state: outlives every config swap; each runtime resolves references into it.
   private final TrafficStats stats = new TrafficStats();
   private final EndpointRegistry endpoints = new EndpointRegistry();
   private final RuntimeHolder runtimes = new RuntimeHolder(this::retainStateOf);
-  private final RuntimeCompiler compiler = new RuntimeCompiler(endpoints, stats);
+  private final HostResolver resolver;
+  private final RuntimeCompiler compiler;
   private final CountDownLatch terminated = new CountDownLatch(1);
 
   private @Nullable ProxyServer proxy;
@@ -60,6 +65,8 @@ public final class DataPlaneServer implements AutoCloseable {
 
   private DataPlaneServer(Builder builder) {
     this.config = builder;
+    this.resolver = HostResolver.async(builder.dnsRefresh, InetAddress::getAllByName);
+    this.compiler = new RuntimeCompiler(endpoints, stats, resolver);
   }
 
   /** A builder with the contract's defaults. */
@@ -81,8 +88,18 @@ public final class DataPlaneServer implements AutoCloseable {
     private Duration reportInterval = Duration.ofSeconds(5);
     private AdmissionPolicy admission = AdmissionPolicy.defaults();
     private ProxyServer.Transport upstreamTransport = ProxyServer.Transport.LEAN;
+    private Duration dnsRefresh = DEFAULT_DNS_REFRESH;
 
     private Builder() {}
+
+    /** How often endpoint host names are looked up again; default 30 s. */
+    public Builder dnsRefresh(Duration refresh) {
+      if (refresh.isNegative() || refresh.isZero()) {
+        throw new IllegalArgumentException("dnsRefresh must be positive: " + refresh);
+      }
+      this.dnsRefresh = refresh;
+      return this;
+    }
 
     /** Which upstream transport the proxy uses; default {@link ProxyServer.Transport#LEAN}. */
     public Builder upstreamTransport(ProxyServer.Transport transport) {
@@ -250,6 +267,12 @@ public final class DataPlaneServer implements AutoCloseable {
   private void retainStateOf(dev.concierge.dataplane.runtime.Runtime runtime) {
     stats.retain(runtime.routeNames(), runtime.clusters().keySet());
     endpoints.retain(runtime.endpointAddresses());
+    java.util.Set<String> names = new java.util.HashSet<>();
+    runtime
+        .clusters()
+        .values()
+        .forEach(c -> c.endpoints().forEach(e -> names.add(e.resolved().name())));
+    resolver.retain(names);
   }
 
   private void loadCached(LastGoodSnapshot cache) {
@@ -336,6 +359,7 @@ public final class DataPlaneServer implements AutoCloseable {
       if (channels != null) {
         channels.close();
       }
+      resolver.close();
       if (admin != null) {
         admin.close();
       }

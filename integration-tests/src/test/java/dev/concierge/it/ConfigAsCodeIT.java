@@ -18,6 +18,8 @@ import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RedirectAction;
 import dev.concierge.api.v1.RegexRewrite;
 import dev.concierge.api.v1.RequestBodyPolicy;
+import dev.concierge.api.v1.RetryBudget;
+import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
@@ -283,6 +285,7 @@ class ConfigAsCodeIT {
                 .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
                 .setConnectTimeout(Duration.newBuilder().setSeconds(2))
                 .setOverprovisioningPercent(200)
+                .setRetryBudget(RetryBudget.newBuilder().setPercent(25).setMinRetryConcurrency(4))
                 .addEndpoints(
                     Endpoint.newBuilder()
                         .setHost("127.0.0.1")
@@ -321,7 +324,16 @@ class ConfigAsCodeIT {
                             WeightedCluster.newBuilder().setCluster("clusters/web").setWeight(5))
                         .setTimeout(Duration.newBuilder().setSeconds(7))
                         .setPathForwarding(ForwardAction.PathForwarding.RAW)
-                        .setMaxAttempts(3))
+                        .setMaxAttempts(3)
+                        .setRetryPolicy(
+                            RetryPolicy.newBuilder()
+                                .addRetryOn(RetryPolicy.RetryOn.STATUS_503)
+                                .addRetryOn(RetryPolicy.RetryOn.PER_TRY_TIMEOUT)
+                                .setPerTryTimeout(Duration.newBuilder().setSeconds(2))
+                                .setBackoffBase(Duration.newBuilder().setNanos(50_000_000))
+                                .setBackoffMax(Duration.newBuilder().setSeconds(1))
+                                .setRetryNonIdempotent(true))
+                        .setIdleTimeout(Duration.newBuilder().setSeconds(30)))
                 .setRequestBody(
                     RequestBodyPolicy.newBuilder()
                         .setMode(RequestBodyPolicy.Mode.STREAM)

@@ -16,6 +16,8 @@ import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RedirectAction;
 import dev.concierge.api.v1.RegexRewrite;
 import dev.concierge.api.v1.RequestBodyPolicy;
+import dev.concierge.api.v1.RetryBudget;
+import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
@@ -340,6 +342,101 @@ class RuleAgreementIT {
             r -> r.getForwardBuilder().setPathForwardingValue(7)));
     cases.add(
         route(
+            "retry on 503 with every setting",
+            true,
+            r ->
+                r.getForwardBuilder()
+                    .setRetryPolicy(
+                        RetryPolicy.newBuilder()
+                            .addRetryOn(RetryPolicy.RetryOn.STATUS_503)
+                            .addRetryOn(RetryPolicy.RetryOn.PER_TRY_TIMEOUT)
+                            .setPerTryTimeout(Duration.newBuilder().setSeconds(3600))
+                            .setBackoffBase(Duration.newBuilder().setSeconds(10))
+                            .setBackoffMax(Duration.newBuilder().setSeconds(60))
+                            .setRetryNonIdempotent(true))));
+    cases.add(
+        route(
+            "retry policy without a condition",
+            false,
+            r -> r.getForwardBuilder().setRetryPolicy(RetryPolicy.getDefaultInstance())));
+    cases.add(
+        route(
+            "retry on unspecified",
+            false,
+            r ->
+                r.getForwardBuilder()
+                    .getRetryPolicyBuilder()
+                    .addRetryOn(RetryPolicy.RetryOn.RETRY_ON_UNSPECIFIED)));
+    cases.add(
+        route(
+            "retry on a condition twice",
+            false,
+            r ->
+                r.getForwardBuilder()
+                    .getRetryPolicyBuilder()
+                    .addRetryOn(RetryPolicy.RetryOn.RESET)
+                    .addRetryOn(RetryPolicy.RetryOn.RESET)));
+    cases.add(
+        route(
+            "retry on an unknown condition",
+            false,
+            r -> r.getForwardBuilder().getRetryPolicyBuilder().addRetryOnValue(99)));
+    cases.add(
+        route(
+            "per-try timeout 0",
+            false,
+            r ->
+                r.getForwardBuilder()
+                    .getRetryPolicyBuilder()
+                    .addRetryOn(RetryPolicy.RetryOn.RESET)
+                    .setPerTryTimeout(Duration.getDefaultInstance())));
+    cases.add(
+        route(
+            "backoff base above 10s",
+            false,
+            r ->
+                r.getForwardBuilder()
+                    .getRetryPolicyBuilder()
+                    .addRetryOn(RetryPolicy.RetryOn.RESET)
+                    .setBackoffBase(Duration.newBuilder().setSeconds(11))));
+    cases.add(
+        route(
+            "backoff max below the default base",
+            false,
+            r ->
+                r.getForwardBuilder()
+                    .getRetryPolicyBuilder()
+                    .addRetryOn(RetryPolicy.RetryOn.RESET)
+                    .setBackoffMax(Duration.newBuilder().setNanos(10_000_000))));
+    cases.add(
+        route(
+            "backoff max above 60s",
+            false,
+            r ->
+                r.getForwardBuilder()
+                    .getRetryPolicyBuilder()
+                    .addRetryOn(RetryPolicy.RetryOn.RESET)
+                    .setBackoffMax(Duration.newBuilder().setSeconds(61))));
+    for (long seconds : new long[] {1, 3600}) {
+      cases.add(
+          route(
+              "idle timeout " + seconds + "s",
+              true,
+              r ->
+                  r.getForwardBuilder().setIdleTimeout(Duration.newBuilder().setSeconds(seconds))));
+    }
+    cases.add(
+        route(
+            "idle timeout above 1h",
+            false,
+            r -> r.getForwardBuilder().setIdleTimeout(Duration.newBuilder().setSeconds(3601))));
+    cases.add(
+        route(
+            "idle timeout 0",
+            false,
+            r -> r.getForwardBuilder().setIdleTimeout(Duration.getDefaultInstance())));
+    cases.add(
+        route(
             "streamed body",
             true,
             r -> r.getRequestBodyBuilder().setMode(RequestBodyPolicy.Mode.STREAM)));
@@ -500,6 +597,23 @@ class RuleAgreementIT {
               percent == 0 || (percent >= 100 && percent <= 1000),
               c -> c.setOverprovisioningPercent(percent)));
     }
+    cases.add(cluster("empty retry budget", true, c -> c.setRetryBudget(RetryBudget.newBuilder())));
+    cases.add(
+        cluster(
+            "retry budget 100%, min 10000",
+            true,
+            c ->
+                c.setRetryBudget(
+                    RetryBudget.newBuilder().setPercent(100).setMinRetryConcurrency(10_000))));
+    cases.add(
+        cluster(
+            "retry budget 101%",
+            false, c -> c.setRetryBudget(RetryBudget.newBuilder().setPercent(101))));
+    cases.add(
+        cluster(
+            "retry budget min 10001",
+            false,
+            c -> c.setRetryBudget(RetryBudget.newBuilder().setMinRetryConcurrency(10_001))));
     for (long seconds : new long[] {1, 60}) {
       cases.add(
           cluster(

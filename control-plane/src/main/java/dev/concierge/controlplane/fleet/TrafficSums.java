@@ -73,7 +73,9 @@ final class TrafficSums {
           .setResponses4Xx(counters.getResponses4Xx() + c.getResponses4Xx())
           .setResponses5Xx(counters.getResponses5Xx() + c.getResponses5Xx())
           .setUpstreamFailures(counters.getUpstreamFailures() + c.getUpstreamFailures())
-          .setRetries(counters.getRetries() + c.getRetries());
+          .setRetries(counters.getRetries() + c.getRetries())
+          .setRetryBudgetExhausted(
+              counters.getRetryBudgetExhausted() + c.getRetryBudgetExhausted());
       if (!c.getLatencyHistogram().isEmpty()) {
         addLatency(c);
       }

@@ -29,7 +29,8 @@ final class ResourceTypes {
             "lb_policy",
             "connect_timeout",
             "hash_policy",
-            "overprovisioning_percent"),
+            "overprovisioning_percent",
+            "retry_budget"),
         UnaryOperator.identity(),
         (cluster, written, violations) ->
             ClusterValidator.validate(cluster, "cluster", violations));

@@ -12,6 +12,9 @@ public interface Meter {
   /** One upstream try that got no response (refused, reset, timed out). */
   void upstreamFailure();
 
+  /** One retry not made because the cluster's retry budget was used up. */
+  default void retryBudgetExhausted() {}
+
   /** A meter that counts nothing. */
   static Meter none() {
     return NoMeter.INSTANCE;

@@ -91,6 +91,11 @@ public final class RequestContext extends Request.Wrapper implements Callback {
     clusterMeter.upstreamFailure();
   }
 
+  /** A retry was not made: the cluster's retry budget was used up. Counted at once. */
+  public void retryBudgetExhausted() {
+    clusterMeter.retryBudgetExhausted();
+  }
+
   /** The request goes to another try. */
   public void retried() {
     retries++;

@@ -7,15 +7,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * The node-lifetime state of one cluster: its round-robin positions (one per priority level), the
- * state of each endpoint by address ("host:port"), and the version of their availability, so all
- * survive config swaps. Thread-safe.
+ * The node-lifetime state of one cluster: its round-robin positions (one per priority level), its
+ * retry-budget counts, the state of each endpoint by address ("host:port"), and the version of
+ * their availability, so all survive config swaps. Thread-safe.
  */
 public final class ClusterState {
   private final ConcurrentHashMap<Integer, AtomicLong> positions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, EndpointState> endpoints = new ConcurrentHashMap<>();
   private final AtomicInteger availability = new AtomicInteger();
   private final LongSupplier nanoClock;
+  private final RetryBudgetCounters retryBudget = new RetryBudgetCounters();
 
   /** A state on the system clock. */
   public ClusterState() {
@@ -35,6 +36,11 @@ public final class ClusterState {
   /** Where round robin goes next at {@code priority}; shared by every runtime's balancer. */
   public AtomicLong position(int priority) {
     return positions.computeIfAbsent(priority, k -> new AtomicLong());
+  }
+
+  /** Requests and retries in flight, which the cluster's retry budget is judged on. */
+  public RetryBudgetCounters retryBudget() {
+    return retryBudget;
   }
 
   /** The state of the endpoint at {@code address}, made on first use. */

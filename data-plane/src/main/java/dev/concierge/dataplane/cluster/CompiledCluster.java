@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * A cluster ready for traffic: its endpoints, balancer, what the balancer takes from a request,
- * connect timeout and meter. Immutable.
+ * connect timeout, meter and retry budget. Immutable.
  */
 public record CompiledCluster(
     String name,
@@ -16,8 +16,10 @@ public record CompiledCluster(
     LoadBalancer balancer,
     RequestHash requestHash,
     Duration connectTimeout,
-    Meter meter) {
+    Meter meter,
+    RetryLimiter retryBudget) {
   public CompiledCluster {
+    requireNonNull(retryBudget, "retryBudget");
     requireNonNull(name, "name");
     endpoints = List.copyOf(endpoints);
     requireNonNull(balancer, "balancer");
@@ -26,13 +28,21 @@ public record CompiledCluster(
     requireNonNull(meter, "meter");
   }
 
-  /** A cluster whose balancer takes nothing from the request (round robin over one level). */
+  /** A cluster whose balancer takes nothing from the request (round robin over one level) and
+   * that has no retry budget. */
   public CompiledCluster(
       String name,
       List<Endpoint> endpoints,
       LoadBalancer balancer,
       Duration connectTimeout,
       Meter meter) {
-    this(name, endpoints, balancer, RequestHash.none(), connectTimeout, meter);
+    this(
+        name,
+        endpoints,
+        balancer,
+        RequestHash.none(),
+        connectTimeout,
+        meter,
+        RetryLimiter.unlimited());
   }
 }

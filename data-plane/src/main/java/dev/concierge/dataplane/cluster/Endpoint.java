@@ -2,14 +2,20 @@ package dev.concierge.dataplane.cluster;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.dns.HostResolver;
+import dev.concierge.dataplane.dns.ResolvedHost;
+
 /**
- * One backend address of a compiled cluster, with its effective weight (at least 1), priority and
- * node-lifetime {@link EndpointState}.
+ * One backend address of a compiled cluster, with its effective weight (at least 1), priority,
+ * node-lifetime {@link EndpointState}, and the addresses its host resolves to ({@link
+ * ResolvedHost}: what the transports connect to).
  */
-public record Endpoint(String host, int port, int weight, int priority, EndpointState state) {
+public record Endpoint(
+    String host, int port, int weight, int priority, EndpointState state, ResolvedHost resolved) {
   public Endpoint {
     requireNonNull(host, "host");
     requireNonNull(state, "state");
+    requireNonNull(resolved, "resolved");
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port out of range: " + port);
     }
@@ -24,6 +30,14 @@ public record Endpoint(String host, int port, int weight, int priority, Endpoint
   /** An endpoint with a state of its own (tests, tools). */
   public Endpoint(String host, int port, int weight, int priority) {
     this(host, port, weight, priority, new EndpointState());
+  }
+
+  /**
+   * An endpoint whose host, if a name, is looked up now on the calling thread (tests, tools; the
+   * node's compiler resolves through its {@link dev.concierge.dataplane.dns.HostResolver}).
+   */
+  public Endpoint(String host, int port, int weight, int priority, EndpointState state) {
+    this(host, port, weight, priority, state, HostResolver.onCaller().host(host));
   }
 
   /** The URI host form: IPv6 literals need brackets. */

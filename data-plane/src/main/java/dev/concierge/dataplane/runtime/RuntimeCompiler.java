@@ -3,12 +3,14 @@ package dev.concierge.dataplane.runtime;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.rules.ClusterRules;
+import dev.concierge.api.rules.RetryRules;
 import dev.concierge.api.rules.RouteRules;
 import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
@@ -21,6 +23,9 @@ import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
 import dev.concierge.dataplane.cluster.RequestHash;
+import dev.concierge.dataplane.cluster.RetryLimiter;
+import dev.concierge.dataplane.dns.HostResolver;
+import dev.concierge.dataplane.dns.ResolvedHost;
 import dev.concierge.dataplane.routing.CompiledRoute;
 import dev.concierge.dataplane.routing.CompiledRoute.PathKind;
 import dev.concierge.dataplane.routing.HeaderPredicate;
@@ -31,8 +36,10 @@ import dev.concierge.dataplane.routing.RouteTable;
 import dev.concierge.dataplane.stats.TrafficStats;
 import dev.concierge.dataplane.upstream.ForwardPolicy;
 import dev.concierge.dataplane.upstream.RequestRewrite;
+import dev.concierge.dataplane.upstream.RouteRetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -52,8 +59,12 @@ public final class RuntimeCompiler {
   static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ofSeconds(15);
   static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
+  /** How long a new runtime waits for the first lookup of host names it is the first to name. */
+  static final Duration FIRST_LOOKUP_WAIT = Duration.ofSeconds(1);
+
   private final EndpointRegistry endpoints;
   private final TrafficStats stats;
+  private final HostResolver resolver;
   private final List<PolicyCompiler<?>> policies;
 
   /** A compiler with registries of its own (tests, tools). */
@@ -61,10 +72,22 @@ public final class RuntimeCompiler {
     this(new EndpointRegistry(), new TrafficStats());
   }
 
-  /** A compiler resolving into the node's registries, with the {@link PolicyCompilers} list. */
+  /**
+   * A compiler resolving into the node's registries; host names are looked up on the compiling
+   * thread (tests, tools).
+   */
   public RuntimeCompiler(EndpointRegistry endpoints, TrafficStats stats) {
+    this(endpoints, stats, HostResolver.onCaller());
+  }
+
+  /**
+   * A compiler resolving into the node's registries, with the {@link PolicyCompilers} list; the
+   * endpoints' host names resolve through {@code resolver}.
+   */
+  public RuntimeCompiler(EndpointRegistry endpoints, TrafficStats stats, HostResolver resolver) {
     this.endpoints = requireNonNull(endpoints, "endpoints");
     this.stats = requireNonNull(stats, "stats");
+    this.resolver = requireNonNull(resolver, "resolver");
     this.policies = PolicyCompilers.all();
   }
 
@@ -83,6 +106,11 @@ public final class RuntimeCompiler {
     for (Route route : snapshot.getRoutesList()) {
       routes.add(compileRoute(route, clusters));
     }
+    // Like Envoy's cluster warming: a new name's first lookup gets a moment (on the config
+    // thread, never a request's) so the first requests find it resolved.
+    List<ResolvedHost> names = new ArrayList<>();
+    clusters.values().forEach(c -> c.endpoints().forEach(e -> names.add(e.resolved())));
+    resolver.awaitFirstLookups(names, FIRST_LOOKUP_WAIT);
     return new Runtime(snapshot.getRevision(), RouteTable.of(routes), clusters, snapshot);
   }
 
@@ -96,7 +124,8 @@ public final class RuntimeCompiler {
               e.getPort(),
               Math.max(1, e.getWeight()),
               e.getPriority(),
-              state.endpoint(Endpoint.addressOf(e.getHost(), e.getPort()))));
+              state.endpoint(Endpoint.addressOf(e.getHost(), e.getPort())),
+              resolver.host(e.getHost())));
     }
     Duration connectTimeout =
         cluster.hasConnectTimeout()
@@ -115,13 +144,25 @@ public final class RuntimeCompiler {
     } else {
       requestHash = RequestHash.none(); // the default hot path draws nothing
     }
+    RetryLimiter retryBudget =
+        cluster.hasRetryBudget()
+            ? RetryLimiter.of(
+                cluster.getRetryBudget().getPercent() == 0
+                    ? RetryRules.DEFAULT_BUDGET_PERCENT
+                    : cluster.getRetryBudget().getPercent(),
+                cluster.getRetryBudget().getMinRetryConcurrency() == 0
+                    ? RetryRules.DEFAULT_MIN_RETRY_CONCURRENCY
+                    : cluster.getRetryBudget().getMinRetryConcurrency(),
+                state.retryBudget())
+            : RetryLimiter.unlimited();
     return new CompiledCluster(
         cluster.getName(),
         endpoints,
         policy.balancer(endpoints, state, overprovisioning),
         requestHash,
         connectTimeout,
-        stats.cluster(cluster.getName()));
+        stats.cluster(cluster.getName()),
+        retryBudget);
   }
 
   private static BalancingPolicy balancingPolicy(Cluster.LbPolicy policy) {
@@ -216,7 +257,37 @@ public final class RuntimeCompiler {
       CompiledCluster cluster = requireNonNull(clusters.get(wc.getCluster()), wc.getCluster());
       shares.add(new ClusterSplit.Share(cluster, Math.max(1, wc.getWeight())));
     }
-    return new ForwardPolicy(ClusterSplit.of(shares), timeout, maxAttempts, rewrite);
+    return new ForwardPolicy(
+        ClusterSplit.of(shares),
+        timeout,
+        maxAttempts,
+        rewrite,
+        forward.hasRetryPolicy()
+            ? compileRetry(forward.getRetryPolicy())
+            : RouteRetryPolicy.defaults(),
+        forward.hasIdleTimeout() ? toDuration(forward.getIdleTimeout()) : Duration.ZERO);
+  }
+
+  private static RouteRetryPolicy compileRetry(RetryPolicy policy) {
+    EnumSet<RouteRetryPolicy.Condition> conditions =
+        EnumSet.noneOf(RouteRetryPolicy.Condition.class);
+    for (RetryPolicy.RetryOn on : policy.getRetryOnList()) {
+      switch (on) {
+        case CONNECT_FAILURE -> conditions.add(RouteRetryPolicy.Condition.CONNECT_FAILURE);
+        case RESET -> conditions.add(RouteRetryPolicy.Condition.RESET);
+        case STATUS_502 -> conditions.add(RouteRetryPolicy.Condition.STATUS_502);
+        case STATUS_503 -> conditions.add(RouteRetryPolicy.Condition.STATUS_503);
+        case STATUS_504 -> conditions.add(RouteRetryPolicy.Condition.STATUS_504);
+        case PER_TRY_TIMEOUT -> conditions.add(RouteRetryPolicy.Condition.PER_TRY_TIMEOUT);
+        default -> {} // SnapshotRules refuse the rest
+      }
+    }
+    return RouteRetryPolicy.of(
+        conditions,
+        policy.hasPerTryTimeout() ? toDuration(policy.getPerTryTimeout()) : Duration.ZERO,
+        toDuration(RetryRules.backoffBase(policy)),
+        toDuration(RetryRules.backoffMax(policy)),
+        policy.getRetryNonIdempotent());
   }
 
   private static Duration toDuration(com.google.protobuf.Duration d) {

@@ -11,9 +11,10 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Cumulative counters of one route, one cluster or the unrouted requests since the node started:
- * answers by status class, upstream failures, retries, and a latency histogram in microseconds
- * (HdrHistogram, 2 significant digits, up to one hour; about 26 KiB). Lives as long as the node,
- * across config swaps. Recording is lock-free and allocates nothing; thread-safe.
+ * answers by status class, upstream failures, retries, retries refused by a retry budget, and a
+ * latency histogram in microseconds (HdrHistogram, 2 significant digits, up to one hour; about 26
+ * KiB). Lives as long as the node, across config swaps. Recording is lock-free and allocates
+ * nothing; thread-safe.
  */
 public final class TrafficMeter implements Meter {
   private static final long MAX_MICROS = TimeUnit.HOURS.toMicros(1);
@@ -25,6 +26,7 @@ public final class TrafficMeter implements Meter {
   private final LongAdder r5xx = new LongAdder();
   private final LongAdder upstreamFailures = new LongAdder();
   private final LongAdder retries = new LongAdder();
+  private final LongAdder retryBudgetExhausted = new LongAdder();
   private final AtomicHistogram latency = new AtomicHistogram(MAX_MICROS, 2);
 
   @Override
@@ -49,6 +51,11 @@ public final class TrafficMeter implements Meter {
     upstreamFailures.increment();
   }
 
+  @Override
+  public void retryBudgetExhausted() {
+    retryBudgetExhausted.increment();
+  }
+
   /** Answers counted so far. */
   public long requests() {
     return requests.sum();
@@ -70,6 +77,7 @@ public final class TrafficMeter implements Meter {
         .setResponses5Xx(r5xx.sum())
         .setUpstreamFailures(upstreamFailures.sum())
         .setRetries(retries.sum())
+        .setRetryBudgetExhausted(retryBudgetExhausted.sum())
         .setLatencyHistogram(ByteString.copyFrom(encoded))
         .setLatencyCount(copy.getTotalCount())
         .setLatencyP50Us(empty ? 0 : copy.getValueAtPercentile(50.0))

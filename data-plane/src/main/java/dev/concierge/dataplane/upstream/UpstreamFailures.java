@@ -17,6 +17,12 @@ public final class UpstreamFailures {
   /** The outcome of a try that failed with {@code failure} before any response byte. */
   public static UpstreamOutcome classify(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof RetriedStatusException) {
+        return UpstreamOutcome.STATUS;
+      }
+      if (t instanceof UnresolvedHostException) {
+        return UpstreamOutcome.UNRESOLVED;
+      }
       if (t instanceof SocketTimeoutException) {
         return UpstreamOutcome.CONNECT_TIMEOUT; // Jetty's and ours: "Connect Timeout"
       }

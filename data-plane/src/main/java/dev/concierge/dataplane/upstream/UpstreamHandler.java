@@ -9,11 +9,14 @@ import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.EndpointState;
 import dev.concierge.dataplane.cluster.RequestHash;
+import dev.concierge.dataplane.cluster.RetryLimiter;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.jspecify.annotations.Nullable;
@@ -27,13 +30,17 @@ import org.slf4j.LoggerFactory;
  * any response byte reached the client, decides what follows:
  *
  * <ul>
- *   <li>another try, at most {@link ForwardPolicy#maxAttempts()} in all, on an endpoint not tried
- *       yet when there is one (the same one only on a fresh connection): for any method when
- *       nothing was sent (refused, connect timeout), for idempotent methods after a reset; never
- *       after a route timeout, and never when a body already read cannot be replayed ({@link
- *       Request#rewind()}: a streamed body);
+ *   <li>another try, at most {@link ForwardPolicy#maxAttempts()} in all, when the route's {@link
+ *       RouteRetryPolicy} lists the failure (by default: nothing sent, any method; a reset,
+ *       idempotent methods), the route's timeout (which bounds all tries together) has not passed,
+ *       a body already read can be replayed ({@link Request#rewind()}), and the cluster's retry
+ *       budget ({@link RetryLimiter}) has a place; after the policy's backoff, on the server's
+ *       scheduler; on an endpoint not tried yet when there is one (the same one only on a fresh
+ *       connection, or after it answered a listed status or outlasted the per-try timeout);
+ *   <li>a response head whose status the policy lists is dropped by the transport for another try
+ *       on the same terms ({@link UpstreamTry#retryOnStatus});
  *   <li>else the error answer: 502 {@code upstream connection refused|reset}, 502 {@code upstream
- *       error}, 504 {@code upstream timed out}.
+ *       error}, 503 {@code upstream host not resolved}, 504 {@code upstream timed out}.
  * </ul>
  *
  * <p>Always completes the callback, itself or through the transport: 503 {@code no endpoint
@@ -88,27 +95,32 @@ public final class UpstreamHandler extends RouteScopedHandler {
     return true;
   }
 
-  private static boolean isIdempotent(String method) {
-    return switch (method) {
-      case "GET", "HEAD", "OPTIONS", "PUT", "DELETE" -> true;
-      default -> false;
-    };
-  }
-
   /** One request's tries; the transport sees it as the current {@link UpstreamTry}. */
-  private final class Call implements UpstreamTry {
+  private final class Call implements UpstreamTry, Runnable {
     private final RequestContext context;
     private final Request request;
     private final Response response;
     private final Callback callback;
     private final ForwardPolicy forward;
     private final CompiledCluster cluster;
-    private final long timeoutMillis;
     private final long seed;
+    private final RouteRetryPolicy retry;
+    private final RetryLimiter budget;
+    private final long deadlineNanos;
+    private final long idleTimeoutMillis;
     private Endpoint @Nullable [] tried;
     private int tries;
     private @Nullable Endpoint endpoint;
     private boolean fresh;
+    private long tryStartNanos;
+    private long tryTimeoutMillis;
+    // Whether the try's time is the per-try timeout rather than the route's time left.
+    private boolean perTryLimited;
+    // A place in the cluster's retry budget taken for the next try, and held by the current one.
+    private boolean placeTaken;
+    private boolean placeHeld;
+    private int droppedStatus;
+    private boolean ended;
 
     Call(
         RequestContext context,
@@ -124,15 +136,55 @@ public final class UpstreamHandler extends RouteScopedHandler {
       this.callback = callback;
       this.forward = forward;
       this.cluster = cluster;
-      this.timeoutMillis = Math.max(1, forward.timeout().toMillis());
       this.seed = seed;
+      this.retry = forward.retry();
+      this.budget = cluster.retryBudget();
+      this.deadlineNanos = System.nanoTime() + Math.max(1, forward.timeout().toNanos());
+      this.idleTimeoutMillis = forward.idleTimeout().toMillis();
     }
 
     void start(Endpoint first) {
+      budget.requestStarted();
       endpoint = first;
       tries = 1;
-      first.state().tryStarted();
+      send();
+    }
+
+    /** Starts the current try, with the per-try timeout or the route's time left. */
+    private void send() {
+      long now = System.nanoTime();
+      long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - now);
+      long perTry = retry.perTryTimeoutMillis();
+      perTryLimited = perTry > 0 && perTry < left;
+      tryTimeoutMillis = Math.max(1, perTryLimited ? perTry : left);
+      tryStartNanos = now;
+      placeHeld = placeTaken;
+      placeTaken = false;
+      endpoint().state().tryStarted();
       transport.send(this);
+    }
+
+    /** The backoff before a retry ended. */
+    @Override
+    public void run() {
+      if (System.nanoTime() - deadlineNanos >= 0) {
+        placeHeld = placeTaken;
+        placeTaken = false;
+        endTry();
+        answer(UpstreamOutcome.TIMEOUT);
+        return;
+      }
+      send();
+    }
+
+    @Override
+    public boolean retryOnStatus(int status) {
+      if (!retry.retriesStatuses()
+          || !takePlace(retry.retriesOnStatus(status, request.getMethod()))) {
+        return false;
+      }
+      droppedStatus = status;
+      return true;
     }
 
     @Override
@@ -145,7 +197,10 @@ public final class UpstreamHandler extends RouteScopedHandler {
       if (outcome.nothingSent() || (outcome == UpstreamOutcome.RESET && !reusedConnection)) {
         failedAt.state().connectionFailed();
       }
-      context.upstreamFailure();
+      endTry();
+      if (outcome != UpstreamOutcome.STATUS) {
+        context.upstreamFailure();
+      }
       if (LOG.isDebugEnabled()) {
         LOG.debug(
             "try {} of {} to {} failed: {} {}",
@@ -156,46 +211,104 @@ public final class UpstreamHandler extends RouteScopedHandler {
             String.valueOf(cause));
       }
       if (response.isCommitted()) {
+        releasePlace();
+        end();
         callback.failed(cause); // cannot happen by contract; never write over a relayed head
         return;
       }
       response.reset();
-      if (mayRetry(outcome, bodyTouched)) {
-        if (tried == null) {
-          tried = new Endpoint[forward.maxAttempts()];
-        }
-        tried[tries - 1] = failedAt;
-        // Not null: this cluster has served a try, so it has endpoints.
-        Endpoint next = requireNonNull(cluster.balancer().pick(seed, tried, tries), "next");
-        // The same endpoint again (no other left) only when the failure was a pooled connection's,
-        // which says nothing of the endpoint: the retry then opens a fresh one.
-        fresh = next.equals(failedAt) && reusedConnection;
-        if (!next.equals(failedAt) || reusedConnection) {
-          tries++;
-          context.retried();
-          endpoint = next;
-          next.state().tryStarted();
-          transport.send(this);
-          return;
-        }
+      boolean perTryExpired =
+          outcome == UpstreamOutcome.TIMEOUT
+              && perTryLimited
+              && System.nanoTime() - tryStartNanos
+                  >= TimeUnit.MILLISECONDS.toNanos(tryTimeoutMillis);
+      Endpoint next = mayRetry(outcome, perTryExpired, bodyTouched) ? next(failedAt) : null;
+      // The same endpoint again (no other left) only when the failure was a pooled connection's,
+      // which says nothing of the endpoint (the retry then opens a fresh one), or when the
+      // endpoint answered (a status, a slow try): its next answer may differ.
+      boolean sameAllowed = reusedConnection || outcome == UpstreamOutcome.STATUS || perTryExpired;
+      if (next == null || (next.equals(failedAt) && !sameAllowed)) {
+        releasePlace();
+        answer(outcome);
+        return;
       }
-      answer(outcome);
+      long backoff = retry.backoffNanos(tries, random.get());
+      if (backoff > 0 && backoff >= deadlineNanos - System.nanoTime()) {
+        releasePlace(); // the wait alone would outlast the route's timeout
+        answer(outcome);
+        return;
+      }
+      fresh = next.equals(failedAt) && reusedConnection;
+      tries++;
+      context.retried();
+      endpoint = next;
+      Server server = getServer();
+      if (backoff > 0 && server != null) {
+        server.getScheduler().schedule(this, backoff, TimeUnit.NANOSECONDS);
+      } else {
+        send();
+      }
     }
 
-    private boolean mayRetry(UpstreamOutcome outcome, boolean bodyTouched) {
-      if (tries >= forward.maxAttempts()) {
+    /** Whether the failed try may be made again; takes a budget place when so. */
+    private boolean mayRetry(UpstreamOutcome outcome, boolean perTryExpired, boolean bodyTouched) {
+      boolean placed =
+          outcome == UpstreamOutcome.STATUS
+              ? placeTaken // by contract only after retryOnStatus said yes
+              : takePlace(retry.retriesOn(outcome, perTryExpired, request.getMethod()));
+      return placed && (!bodyTouched || request.rewind());
+    }
+
+    /**
+     * Takes a place in the cluster's retry budget for a retry the policy lists, if attempts and the
+     * route's time are left; a refusal by the budget is counted.
+     */
+    private boolean takePlace(boolean listed) {
+      if (!listed || tries >= forward.maxAttempts() || System.nanoTime() - deadlineNanos >= 0) {
         return false;
       }
-      boolean safe =
-          outcome.nothingSent()
-              || (outcome == UpstreamOutcome.RESET && isIdempotent(request.getMethod()));
-      if (!safe) {
+      if (!budget.tryAcquireRetry()) {
+        context.retryBudgetExhausted();
         return false;
       }
-      return !bodyTouched || request.rewind();
+      placeTaken = true;
+      return true;
+    }
+
+    private @Nullable Endpoint next(Endpoint failedAt) {
+      if (tried == null) {
+        tried = new Endpoint[forward.maxAttempts()];
+      }
+      tried[tries - 1] = failedAt;
+      return cluster.balancer().pick(seed, tried, tries);
+    }
+
+    /** The current try ended: its budget place, if it was a retry, goes back. */
+    private void endTry() {
+      if (placeHeld) {
+        placeHeld = false;
+        budget.retryEnded();
+      }
+    }
+
+    /** A place taken for a retry that will not be made goes back. */
+    private void releasePlace() {
+      if (placeTaken) {
+        placeTaken = false;
+        budget.retryEnded();
+      }
+    }
+
+    /** The request is over for the cluster's budget: once. */
+    private void end() {
+      if (!ended) {
+        ended = true;
+        budget.requestEnded();
+      }
     }
 
     private void answer(UpstreamOutcome outcome) {
+      end();
       switch (outcome) {
         case TIMEOUT, CONNECT_TIMEOUT ->
             ErrorAnswers.write(
@@ -207,6 +320,13 @@ public final class UpstreamHandler extends RouteScopedHandler {
                 callback,
                 HttpStatus.BAD_GATEWAY_502,
                 "upstream connection refused");
+        case UNRESOLVED ->
+            ErrorAnswers.write(
+                request,
+                response,
+                callback,
+                HttpStatus.SERVICE_UNAVAILABLE_503,
+                "upstream host not resolved");
         case RESET ->
             ErrorAnswers.write(
                 request,
@@ -214,6 +334,10 @@ public final class UpstreamHandler extends RouteScopedHandler {
                 callback,
                 HttpStatus.BAD_GATEWAY_502,
                 "upstream connection reset");
+        case STATUS ->
+            // The dropped answer could not be followed by another try after all.
+            ErrorAnswers.write(
+                request, response, callback, droppedStatus, "upstream answered " + droppedStatus);
         default ->
             ErrorAnswers.write(
                 request, response, callback, HttpStatus.BAD_GATEWAY_502, "upstream error");
@@ -225,6 +349,8 @@ public final class UpstreamHandler extends RouteScopedHandler {
       EndpointState state = endpoint().state();
       state.tryEnded();
       state.responded(); // a response head came: the endpoint takes connections
+      endTry();
+      end();
       if (failure == null) {
         callback.succeeded();
       } else {
@@ -259,7 +385,12 @@ public final class UpstreamHandler extends RouteScopedHandler {
 
     @Override
     public long timeoutMillis() {
-      return timeoutMillis;
+      return tryTimeoutMillis;
+    }
+
+    @Override
+    public long idleTimeoutMillis() {
+      return idleTimeoutMillis;
     }
 
     @Override

@@ -10,11 +10,18 @@ public enum UpstreamOutcome {
   RESET,
   /** No (complete) response head within the route's timeout. */
   TIMEOUT,
+  /** The endpoint's host name has no address (yet): nothing was sent. */
+  UNRESOLVED,
+  /**
+   * The endpoint answered a status {@link UpstreamTry#retryOnStatus} asked to retry: the transport
+   * dropped that response (and its connection) before anything reached the client.
+   */
+  STATUS,
   /** Anything else, e.g. a response head the node rejects. */
   ERROR;
 
   /** Whether nothing of the request reached the endpoint, so any method may be tried again. */
   public boolean nothingSent() {
-    return this == REFUSED || this == CONNECT_TIMEOUT;
+    return this == REFUSED || this == CONNECT_TIMEOUT || this == UNRESOLVED;
   }
 }

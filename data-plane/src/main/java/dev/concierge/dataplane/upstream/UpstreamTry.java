@@ -27,8 +27,26 @@ public interface UpstreamTry {
   /** The route's rewrite of path and headers. */
   RequestRewrite rewrite();
 
-  /** Time allowed from sending to the end of the response, in milliseconds. */
+  /**
+   * Time allowed to this try from sending to the end of the response, in milliseconds: the route's
+   * time left or the per-try timeout, whichever is shorter.
+   */
   long timeoutMillis();
+
+  /**
+   * Longest time without a byte either way on the try's upstream connection, in milliseconds, or 0
+   * when only {@link #timeoutMillis()} applies. Reported as a timeout.
+   */
+  long idleTimeoutMillis();
+
+  /**
+   * Asked by the transport when the final response head arrives, before any of it is committed to
+   * the client: whether the handler will try the request again rather than relay this response.
+   * When true, the transport drops the response (closing or draining its connection; none of its
+   * headers may reach the client) and reports {@link UpstreamOutcome#STATUS} to {@link #failed}. At
+   * most once per try.
+   */
+  boolean retryOnStatus(int status);
 
   /** Whether to open a new connection rather than take a pooled one (a pooled one just failed). */
   boolean freshConnection();

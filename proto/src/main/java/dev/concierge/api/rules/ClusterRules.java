@@ -86,6 +86,7 @@ public final class ClusterRules {
               + "), not "
               + Integer.toUnsignedString(overprovisioning));
     }
+    RetryRules.check(cluster, prefix, sink);
   }
 
   /** Whether the cluster's policy hashes a request key (and so may have a hash policy). */

@@ -145,6 +145,7 @@ public final class RouteRules {
         MAX_ATTEMPTS + " (0 means " + DEFAULT_ATTEMPTS + ")",
         prefix + ".max_attempts",
         sink);
+    RetryRules.check(forward, prefix, sink);
   }
 
   /** Why a route may not forward to {@code cluster}: it does not exist. */

@@ -3,6 +3,8 @@ package dev.concierge.dataplane.transport.jetty;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.cluster.Endpoint;
+import dev.concierge.dataplane.upstream.RetriedStatusException;
+import dev.concierge.dataplane.upstream.UnresolvedHostException;
 import dev.concierge.dataplane.upstream.UpstreamFailures;
 import dev.concierge.dataplane.upstream.UpstreamOutcome;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
@@ -68,9 +70,15 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
     UpstreamTry attempt = attempt(request);
     Endpoint endpoint = attempt.endpoint();
     HttpURI uri = request.getHttpURI();
+    // A host name goes as its cached address (resolved off the request path), so HttpClient never
+    // looks it up; send() made sure there is one.
+    String host =
+        endpoint.resolved().isLiteral()
+            ? endpoint.uriHost()
+            : requireNonNull(endpoint.resolved().uriHost(), "resolved");
     return HttpURI.build(uri)
         .scheme("http")
-        .host(endpoint.uriHost())
+        .host(host)
         .port(endpoint.port())
         .path(attempt.rewrite().path(uri))
         .asImmutable();
@@ -83,6 +91,12 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
   @Override
   public void send(UpstreamTry attempt) {
     Request request = attempt.request();
+    Endpoint endpoint = attempt.endpoint();
+    if (!endpoint.resolved().isResolved()) {
+      attempt.failed(
+          UpstreamOutcome.UNRESOLVED, new UnresolvedHostException(endpoint.host()), false, false);
+      return;
+    }
     request.setAttribute(TRY, attempt);
     Callback completion =
         Callback.from(
@@ -121,8 +135,80 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
   @Override
   protected org.eclipse.jetty.client.Request newProxyToServerRequest(
       Request clientToProxyRequest, HttpURI newHttpURI) {
-    return super.newProxyToServerRequest(clientToProxyRequest, newHttpURI)
-        .timeout(attempt(clientToProxyRequest).timeoutMillis(), TimeUnit.MILLISECONDS);
+    UpstreamTry attempt = attempt(clientToProxyRequest);
+    org.eclipse.jetty.client.Request request =
+        super.newProxyToServerRequest(clientToProxyRequest, newHttpURI)
+            .timeout(attempt.timeoutMillis(), TimeUnit.MILLISECONDS);
+    if (attempt.idleTimeoutMillis() > 0) {
+      request.idleTimeout(attempt.idleTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+    return request;
+  }
+
+  @Override
+  protected org.eclipse.jetty.client.Response.CompleteListener newServerToProxyResponseListener(
+      Request clientToProxyRequest,
+      org.eclipse.jetty.client.Request proxyToServerRequest,
+      Response proxyToClientResponse,
+      Callback proxyToClientCallback) {
+    return new StatusCheckingListener(
+        clientToProxyRequest, proxyToServerRequest, proxyToClientResponse, proxyToClientCallback);
+  }
+
+  /**
+   * ProxyHandler's relay, asking the try first whether the response status is to be retried: if so,
+   * the response is aborted before its status or headers reach the client response, and the abort
+   * reaches {@link #onServerToProxyResponseFailure} as a {@link RetriedStatusException}.
+   */
+  private final class StatusCheckingListener extends ProxyResponseListener {
+    private final Request clientToProxyRequest;
+    private boolean dropped;
+
+    StatusCheckingListener(
+        Request clientToProxyRequest,
+        org.eclipse.jetty.client.Request proxyToServerRequest,
+        Response proxyToClientResponse,
+        Callback proxyToClientCallback) {
+      super(
+          clientToProxyRequest, proxyToServerRequest, proxyToClientResponse, proxyToClientCallback);
+      this.clientToProxyRequest = clientToProxyRequest;
+    }
+
+    @Override
+    public void onBegin(org.eclipse.jetty.client.Response serverToProxyResponse) {
+      int status = serverToProxyResponse.getStatus();
+      if (attempt(clientToProxyRequest).retryOnStatus(status)) {
+        dropped = true;
+        // The abort's outcome arrives through onComplete, as any response failure's.
+        var unused = serverToProxyResponse.abort(new RetriedStatusException(status));
+        return;
+      }
+      super.onBegin(serverToProxyResponse);
+    }
+
+    @Override
+    public void onHeaders(org.eclipse.jetty.client.Response serverToProxyResponse) {
+      if (!dropped) {
+        super.onHeaders(serverToProxyResponse);
+      }
+    }
+
+    @Override
+    public void onContent(
+        org.eclipse.jetty.client.Response serverToProxyResponse,
+        org.eclipse.jetty.io.Content.Chunk chunk,
+        Runnable demander) {
+      if (!dropped) {
+        super.onContent(serverToProxyResponse, chunk, demander);
+      }
+    }
+
+    @Override
+    public void onSuccess(org.eclipse.jetty.client.Response serverToProxyResponse) {
+      if (!dropped) {
+        super.onSuccess(serverToProxyResponse);
+      }
+    }
   }
 
   @Override

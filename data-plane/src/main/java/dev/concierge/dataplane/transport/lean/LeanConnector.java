@@ -2,6 +2,7 @@ package dev.concierge.dataplane.transport.lean;
 
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.server.StickyReadEndPoint;
+import dev.concierge.dataplane.upstream.UnresolvedHostException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -76,6 +77,13 @@ public final class LeanConnector extends ServerConnector {
 
   /** Opens a connection for {@code pending} on its preferred selector. Any thread. */
   void connect(PendingConnect pending) {
+    Endpoint endpoint = pending.endpoint;
+    // The cached address: a host name was resolved off this thread (HostResolver), if at all.
+    InetSocketAddress address = endpoint.resolved().socketAddress(endpoint.port());
+    if (address == null) {
+      pending.failed(new UnresolvedHostException(endpoint.host()));
+      return;
+    }
     SocketChannel channel = null;
     try {
       channel = SocketChannel.open();
@@ -83,8 +91,7 @@ public final class LeanConnector extends ServerConnector {
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
       pending.channel = channel;
       pending.scheduleTimeout(getScheduler());
-      Endpoint endpoint = pending.endpoint;
-      boolean connected = channel.connect(new InetSocketAddress(endpoint.host(), endpoint.port()));
+      boolean connected = channel.connect(address);
       PREFERRED.set(pending.pools.selector);
       try {
         if (connected) {
@@ -185,7 +192,7 @@ public final class LeanConnector extends ServerConnector {
       if (key.attachment() instanceof PendingConnect pending) {
         UpstreamEndPoint endPoint =
             new UpstreamEndPoint((SocketChannel) channel, selector, key, getScheduler());
-        endPoint.setIdleTimeout(pending.exchange.timeoutMillis());
+        endPoint.setIdleTimeout(pending.exchange.activityTimeoutMillis());
         return endPoint;
       }
       return super.newEndPoint(channel, selector, key);

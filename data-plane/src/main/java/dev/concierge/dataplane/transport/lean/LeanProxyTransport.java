@@ -27,8 +27,8 @@ import org.jspecify.annotations.Nullable;
  * through the server {@code Response} with demand-based back-pressure ({@link UpstreamConnection}).
  *
  * <p>Covers {@code http://} HTTP/1.1 upstreams only; TLS or h2 upstreams need the Jetty transport.
- * Thread-safe, non-blocking (except that an endpoint given by host name is resolved when a
- * connection is opened).
+ * Thread-safe, non-blocking: an endpoint given by host name connects to its cached address ({@link
+ * dev.concierge.dataplane.dns.ResolvedHost}), and fails at once while it has none.
  */
 public final class LeanProxyTransport implements UpstreamTransport {
   /** Idle connections kept per (selector, endpoint). */

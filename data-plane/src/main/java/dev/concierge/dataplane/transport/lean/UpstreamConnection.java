@@ -2,6 +2,7 @@ package dev.concierge.dataplane.transport.lean;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.upstream.RetriedStatusException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -159,8 +160,8 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
     clientWriteFailure = null;
     // Changing an endpoint's idle timeout downwards reschedules its timer, so only when it differs.
     EndPoint endPoint = getEndPoint();
-    if (endPoint.getIdleTimeout() != ex.timeoutMillis()) {
-      endPoint.setIdleTimeout(ex.timeoutMillis());
+    if (endPoint.getIdleTimeout() != ex.activityTimeoutMillis()) {
+      endPoint.setIdleTimeout(ex.activityTimeoutMillis());
     }
     exchange = ex; // volatile: publishes the above to the response side
   }
@@ -222,7 +223,9 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
       LOG.debug("idle expired {} {}", this, exchange);
     }
     if (exchange != null) {
-      timedOut = true; // the route timeout: the endpoint's idle timeout during an exchange
+      // The try's timeout or the route's idle timeout: the endpoint's idle timeout during an
+      // exchange.
+      timedOut = true;
       return true;
     }
     if (STATE.compareAndSet(this, IDLE, CLOSED)) {
@@ -367,6 +370,12 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
   /** The final response head is in: status and framing of the body. */
   private void responseHead(UpstreamExchange ex) {
     int status = head.status;
+    if (ex.retryOnStatus(status)) {
+      // Dropped for another try: nothing of it reaches the client, and the connection, with the
+      // rest of this response unread, is closed (attemptFailed).
+      parseFailure = new RetriedStatusException(status);
+      return;
+    }
     ex.response().setStatus(status);
     if (ex.isHead() || status == 204 || status == 304) {
       messageDone = true;

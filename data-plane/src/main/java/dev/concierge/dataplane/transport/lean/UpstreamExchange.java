@@ -57,6 +57,7 @@ final class UpstreamExchange {
   private final long startNanos;
   private final long timeoutNanos;
   private final long timeoutMillis;
+  private final long activityTimeoutMillis;
   private final RetainableByteBuffer headBuffer;
 
   @SuppressWarnings("unused") // VarHandle
@@ -88,6 +89,8 @@ final class UpstreamExchange {
     this.chunked = chunked;
     this.timeoutMillis = attempt.timeoutMillis();
     this.timeoutNanos = timeoutMillis * 1_000_000L;
+    long idle = attempt.idleTimeoutMillis();
+    this.activityTimeoutMillis = idle > 0 ? Math.min(idle, timeoutMillis) : timeoutMillis;
     this.startNanos = System.nanoTime();
     this.headBuffer = headBuffer;
   }
@@ -102,6 +105,19 @@ final class UpstreamExchange {
 
   long timeoutMillis() {
     return timeoutMillis;
+  }
+
+  /**
+   * The upstream endpoint's idle timeout during the exchange: the try's timeout, or the route's
+   * idle timeout when shorter. Either way its expiry ends the try as a timeout.
+   */
+  long activityTimeoutMillis() {
+    return activityTimeoutMillis;
+  }
+
+  /** Whether the handler drops a response of {@code status} for another try. */
+  boolean retryOnStatus(int status) {
+    return attempt.retryOnStatus(status);
   }
 
   long connectTimeoutMillis() {
