@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Values keyed by path prefixes, probed with a request path from its longest indexed prefix to its
  * shortest: one hash probe per distinct prefix length, not one test per route, and no allocation (a
- * prefix's hash is the path's running {@link String#hashCode} at that length). Immutable.
+ * prefix's hash is the path's running {@link String#hashCode} at that length). The same table keyed
+ * by host suffixes ({@link #getSuffix}) finds wildcard hosts. Immutable.
  *
  * @param <V> what a prefix maps to
  */
@@ -37,7 +38,7 @@ final class PrefixIndex<V> {
     for (Map.Entry<String, V> e : byPrefix.entrySet()) {
       String key = e.getKey();
       lengths.add(key.length());
-      int i = key.hashCode() & (size - 1);
+      int i = slot(key.hashCode(), size - 1);
       while (keys[i] != null) {
         i = (i + 1) & (size - 1);
       }
@@ -56,6 +57,26 @@ final class PrefixIndex<V> {
     return groups;
   }
 
+  /**
+   * The home slot of a hash. String hashes of similar prefixes ("/api/v1/items", "/api/v2/items")
+   * differ only in a few low bits, so masking them directly packs thousands of keys into a few long
+   * runs that every probe (a miss included) walks: Fibonacci hashing spreads them first.
+   */
+  private static int slot(int hash, int mask) {
+    int h = hash * 0x9E3779B9;
+    return (h ^ (h >>> 16)) & mask;
+  }
+
+  /** The thread's array in {@code holder}, grown to at least {@code size}. */
+  static int[] scratch(ThreadLocal<int[]> holder, int size) {
+    int[] array = holder.get();
+    if (array.length < size) {
+      array = new int[size];
+      holder.set(array);
+    }
+    return array;
+  }
+
   /** The number of distinct prefix lengths: the most probes one lookup makes. */
   int probes() {
     return lengths.length;
@@ -70,14 +91,45 @@ final class PrefixIndex<V> {
    * The value of the prefix of {@code path} that is {@code length} long, or null; {@code hash} is
    * {@code path.substring(0, length).hashCode()}.
    */
-  @SuppressWarnings("unchecked") // values holds only V
   @Nullable V get(String path, int length, int hash) {
-    for (int i = hash & mask; ; i = (i + 1) & mask) {
+    return find(path, 0, length, hash);
+  }
+
+  /**
+   * The value of the suffix of {@code name} that is {@code length} long, or null; {@code hash} is
+   * that suffix's {@link String#hashCode} (see {@link #suffixHashes}).
+   */
+  @Nullable V getSuffix(String name, int length, int hash) {
+    return find(name, name.length() - length, length, hash);
+  }
+
+  /**
+   * Fills {@code hashes[probe]} with the hash of the suffix of {@code name} of each indexed length
+   * it is longer than (shorter ones are left alone), in one pass from its end.
+   */
+  void suffixHashes(String name, int[] hashes) {
+    int hash = 0;
+    int power = 1;
+    int done = 0;
+    for (int probe = lengths.length - 1; probe >= 0 && lengths[probe] < name.length(); probe--) {
+      for (int length = lengths[probe]; done < length; done++) {
+        hash += name.charAt(name.length() - 1 - done) * power;
+        power *= 31;
+      }
+      hashes[probe] = hash;
+    }
+  }
+
+  @SuppressWarnings("unchecked") // values holds only V
+  private @Nullable V find(String text, int from, int length, int hash) {
+    for (int i = slot(hash, mask); ; i = (i + 1) & mask) {
       String key = keys[i];
       if (key == null) {
         return null;
       }
-      if (key.length() == length && key.hashCode() == hash && path.startsWith(key)) {
+      if (key.length() == length
+          && key.hashCode() == hash
+          && text.regionMatches(from, key, 0, length)) {
         return (V) values[i];
       }
     }

@@ -14,8 +14,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Host tiers, most specific first: the exact host, then wildcards from the longest suffix to the
  * shortest, then routes without hosts. Within a tier: exact path, then the longest prefix, then
- * routes without a path predicate; equal routes are ordered by name. A tier with no route for the
- * path falls through to the next. Thread-safe.
+ * path regexes, then routes without a path predicate; equal routes are ordered by the number of
+ * their request predicates (more first), then by explicit priority (higher first), then by name. A
+ * tier with no route for the path falls through to the next. Hosts and paths are found by hash
+ * probes (one per distinct wildcard suffix or prefix length), so a lookup does not grow with the
+ * number of routes, only with the routes sharing its host and path that predicates turn away.
+ * Thread-safe.
  */
 public final class RouteTable {
   private static final Comparator<CompiledRoute> SPECIFICITY =
@@ -23,17 +27,20 @@ public final class RouteTable {
           .thenComparing(Comparator.comparingInt((CompiledRoute r) -> r.path().length()).reversed())
           .thenComparing(
               Comparator.comparingInt((CompiledRoute r) -> r.predicates().size()).reversed())
+          .thenComparing(Comparator.comparingInt(CompiledRoute::priority).reversed())
           .thenComparing(CompiledRoute::name);
+  // Scratch for the host's suffix hashes: per thread, so a lookup allocates nothing.
+  private static final ThreadLocal<int[]> SUFFIX_HASHES = ThreadLocal.withInitial(() -> new int[8]);
 
   private final Map<String, Tier> exactHosts;
 
   /** Keyed by the suffix including its leading dot: "*.example.com" is ".example.com". */
-  private final Map<String, Tier> wildcardHosts;
+  private final PrefixIndex<Tier> wildcardHosts;
 
   private final Tier anyHost;
   private final int routeCount;
 
-  private RouteTable(Map<String, Tier> exact, Map<String, Tier> wildcard, Tier any, int count) {
+  private RouteTable(Map<String, Tier> exact, PrefixIndex<Tier> wildcard, Tier any, int count) {
     this.exactHosts = exact;
     this.wildcardHosts = wildcard;
     this.anyHost = any;
@@ -67,7 +74,7 @@ public final class RouteTable {
     Map<String, Tier> wildcardTiers = new HashMap<>();
     wildcard.forEach((suffix, list) -> wildcardTiers.put(suffix, Tier.of(list)));
     return new RouteTable(
-        Map.copyOf(exactTiers), Map.copyOf(wildcardTiers), Tier.of(any), routes.size());
+        Map.copyOf(exactTiers), PrefixIndex.of(wildcardTiers), Tier.of(any), routes.size());
   }
 
   /**
@@ -88,24 +95,41 @@ public final class RouteTable {
           return route;
         }
       }
-      if (!wildcardHosts.isEmpty()) {
-        // Each dot after the first label starts a candidate suffix, longest first; the apex itself
-        // is never a candidate because the suffix keeps its leading dot.
-        for (int dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
-          if (dot == 0) {
-            continue;
-          }
-          Tier wild = wildcardHosts.get(name.substring(dot));
-          if (wild != null) {
-            CompiledRoute route = wild.find(canonicalPath, request);
-            if (route != null) {
-              return route;
-            }
-          }
-        }
+      CompiledRoute route = wildcard(name, canonicalPath, request);
+      if (route != null) {
+        return route;
       }
     }
     return anyHost.find(canonicalPath, request);
+  }
+
+  /**
+   * The wildcard tiers whose suffix ends {@code name}, longest first. A suffix must be shorter than
+   * the name, so the apex itself is never a candidate (the suffix keeps its leading dot).
+   */
+  private @Nullable CompiledRoute wildcard(
+      String name, String canonicalPath, @Nullable Request request) {
+    int probes = wildcardHosts.probes();
+    if (probes == 0) {
+      return null;
+    }
+    // Its own scratch: a tier's prefix lookup runs while these hashes are still being probed.
+    int[] hashes = PrefixIndex.scratch(SUFFIX_HASHES, probes);
+    wildcardHosts.suffixHashes(name, hashes);
+    for (int probe = 0; probe < probes; probe++) {
+      int length = wildcardHosts.length(probe);
+      if (length >= name.length()) {
+        continue; // no hash was taken
+      }
+      Tier wild = wildcardHosts.getSuffix(name, length, hashes[probe]);
+      if (wild != null) {
+        CompiledRoute route = wild.find(canonicalPath, request);
+        if (route != null) {
+          return route;
+        }
+      }
+    }
+    return null;
   }
 
   /** The route for a request without predicates to test (tools, benchmarks): see above. */
@@ -143,7 +167,8 @@ public final class RouteTable {
     return switch (route.pathKind()) {
       case EXACT -> 0;
       case SEGMENT_PREFIX, STRING_PREFIX -> 1;
-      case ANY -> 2;
+      case REGEX -> 2;
+      case ANY -> 3;
     };
   }
 
@@ -156,14 +181,18 @@ public final class RouteTable {
     private final Map<String, Candidate[]> exactPaths;
     // Prefix routes by their prefix, each group in specificity order (predicates, then name).
     private final PrefixIndex<Candidate[]> prefixes;
+    // Path regexes can only be tried one by one, in specificity order.
+    private final Candidate[] regexPaths;
     private final Candidate[] anyPath;
 
     private Tier(
         Map<String, Candidate[]> exactPaths,
         PrefixIndex<Candidate[]> prefixes,
+        Candidate[] regexPaths,
         Candidate[] anyPath) {
       this.exactPaths = exactPaths;
       this.prefixes = prefixes;
+      this.regexPaths = regexPaths;
       this.anyPath = anyPath;
     }
 
@@ -172,12 +201,14 @@ public final class RouteTable {
       sorted.sort(SPECIFICITY);
       Map<String, List<Candidate>> exact = new HashMap<>();
       List<Candidate> prefixes = new ArrayList<>();
+      List<Candidate> regexes = new ArrayList<>();
       List<Candidate> any = new ArrayList<>();
       for (CompiledRoute route : sorted) {
         Candidate candidate = new Candidate(route);
         switch (route.pathKind()) {
           case EXACT -> exact.computeIfAbsent(route.path(), k -> new ArrayList<>()).add(candidate);
           case SEGMENT_PREFIX, STRING_PREFIX -> prefixes.add(candidate);
+          case REGEX -> regexes.add(candidate);
           case ANY -> any.add(candidate);
           default -> throw new IllegalStateException("unknown path kind " + route.pathKind());
         }
@@ -187,7 +218,11 @@ public final class RouteTable {
       Map<String, Candidate[]> prefixArrays = new HashMap<>();
       PrefixIndex.group(prefixes, c -> c.route.path())
           .forEach((prefix, list) -> prefixArrays.put(prefix, list.toArray(NONE)));
-      return new Tier(Map.copyOf(exactArrays), PrefixIndex.of(prefixArrays), any.toArray(NONE));
+      return new Tier(
+          Map.copyOf(exactArrays),
+          PrefixIndex.of(prefixArrays),
+          regexes.toArray(NONE),
+          any.toArray(NONE));
     }
 
     @Nullable CompiledRoute find(String path, @Nullable Request request) {
@@ -199,6 +234,9 @@ public final class RouteTable {
         }
       }
       CompiledRoute route = longestPrefix(path, request);
+      if (route == null && regexPaths.length > 0) {
+        route = first(regexPaths, path, request);
+      }
       return route != null ? route : first(anyPath, path, request);
     }
 
@@ -211,11 +249,7 @@ public final class RouteTable {
       if (probes == 0) {
         return null;
       }
-      int[] hashes = HASHES.get();
-      if (hashes.length < probes) {
-        hashes = new int[probes];
-        HASHES.set(hashes);
-      }
+      int[] hashes = PrefixIndex.scratch(HASHES, probes);
       // The path's running hash at each indexed length it reaches: one pass over the path.
       int hash = 0;
       int done = 0;
