@@ -67,14 +67,46 @@ final class PrefixIndex<V> {
     return (h ^ (h >>> 16)) & mask;
   }
 
-  /** The thread's array in {@code holder}, grown to at least {@code size}. */
-  static int[] scratch(ThreadLocal<int[]> holder, int size) {
-    int[] array = holder.get();
-    if (array.length < size) {
-      array = new int[size];
-      holder.set(array);
+  /**
+   * 31's inverse modulo 2^32: {@link String#hashCode} of a prefix one character shorter is {@code
+   * (hash - last) * INVERSE_31}, so a lookup walks from the longest prefix to the shortest without
+   * keeping the hash of each.
+   */
+  static final int INVERSE_31 = 0xBDEF7BDF;
+
+  /** {@code text.substring(from, to).hashCode()}, without the substring. */
+  static int hash(String text, int from, int to) {
+    int hash = 0;
+    for (int i = from; i < to; i++) {
+      hash = 31 * hash + text.charAt(i);
     }
-    return array;
+    return hash;
+  }
+
+  /**
+   * The {@link String#hashCode} {@code text[from, to)} would have in ASCII lower case: host names
+   * are looked up in their request form, without a lower-cased copy.
+   */
+  static int lowerHash(String text, int from, int to) {
+    int hash = 0;
+    for (int i = from; i < to; i++) {
+      hash = 31 * hash + lower(text.charAt(i));
+    }
+    return hash;
+  }
+
+  /** {@code c} in ASCII lower case. */
+  static char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+  }
+
+  /** 31 to the power {@code n}, modulo 2^32. */
+  static int power(int n) {
+    int power = 1;
+    for (int i = 0; i < n; i++) {
+      power *= 31;
+    }
+    return power;
   }
 
   /** The number of distinct prefix lengths: the most probes one lookup makes. */
@@ -92,36 +124,28 @@ final class PrefixIndex<V> {
    * {@code path.substring(0, length).hashCode()}.
    */
   @Nullable V get(String path, int length, int hash) {
-    return find(path, 0, length, hash);
+    return find(path, 0, length, hash, false);
   }
 
   /**
-   * The value of the suffix of {@code name} that is {@code length} long, or null; {@code hash} is
-   * that suffix's {@link String#hashCode} (see {@link #suffixHashes}).
+   * The value of the host name {@code text[from, from + length)}, ignoring ASCII case (keys are
+   * lower case), or null; {@code hash} is {@link #lowerHash} of that name.
    */
-  @Nullable V getSuffix(String name, int length, int hash) {
-    return find(name, name.length() - length, length, hash);
+  @Nullable V getHost(String text, int from, int length, int hash) {
+    return find(text, from, length, hash, true);
   }
 
   /**
-   * Fills {@code hashes[probe]} with the hash of the suffix of {@code name} of each indexed length
-   * it is longer than (shorter ones are left alone), in one pass from its end.
+   * The value of the suffix of the host name {@code text[0, end)} that is {@code length} long,
+   * ignoring ASCII case (keys are lower case), or null; {@code hash} is that suffix's {@link
+   * #lowerHash}.
    */
-  void suffixHashes(String name, int[] hashes) {
-    int hash = 0;
-    int power = 1;
-    int done = 0;
-    for (int probe = lengths.length - 1; probe >= 0 && lengths[probe] < name.length(); probe--) {
-      for (int length = lengths[probe]; done < length; done++) {
-        hash += name.charAt(name.length() - 1 - done) * power;
-        power *= 31;
-      }
-      hashes[probe] = hash;
-    }
+  @Nullable V getSuffix(String text, int end, int length, int hash) {
+    return find(text, end - length, length, hash, true);
   }
 
   @SuppressWarnings("unchecked") // values holds only V
-  private @Nullable V find(String text, int from, int length, int hash) {
+  private @Nullable V find(String text, int from, int length, int hash, boolean ignoreCase) {
     for (int i = slot(hash, mask); ; i = (i + 1) & mask) {
       String key = keys[i];
       if (key == null) {
@@ -129,7 +153,7 @@ final class PrefixIndex<V> {
       }
       if (key.length() == length
           && key.hashCode() == hash
-          && text.regionMatches(from, key, 0, length)) {
+          && text.regionMatches(ignoreCase, from, key, 0, length)) {
         return (V) values[i];
       }
     }

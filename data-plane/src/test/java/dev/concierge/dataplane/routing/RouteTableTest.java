@@ -73,7 +73,8 @@ class RouteTableTest {
     assertThat(find(table, "API.Example.COM:8080", "/")).isEqualTo("exact");
     assertThat(find(table, "api.example.com.", "/")).isEqualTo("exact");
     assertThat(find(table, "[::1]:8080", "/v6")).isEqualTo("v6");
-    assertThat(RouteTable.normaliseHost("[::1]:8080")).isEqualTo("[::1]");
+    assertThat(RouteTable.nameEnd("[::1]:8080")).isEqualTo("[::1]".length());
+    assertThat(RouteTable.nameEnd("a.example.com.:80")).isEqualTo("a.example.com".length());
   }
 
   @Test
@@ -218,6 +219,7 @@ class RouteTableTest {
     assertThat(find(table, "x.example.com", "/")).isEqualTo("long");
     assertThat(find(table, "example.com", "/")).isEqualTo("short");
     assertThat(find(table, "b.example.com", "/")).isEqualTo("long");
+    assertThat(find(table, "A.B.Example.COM:443", "/")).isEqualTo("longer");
     assertThat(find(table, "com", "/")).isNull();
     assertThat(find(table, ".com", "/")).isNull();
   }
