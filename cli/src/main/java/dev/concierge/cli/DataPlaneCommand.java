@@ -6,6 +6,7 @@ import dev.concierge.dataplane.buffering.AdmissionPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -125,6 +126,31 @@ final class DataPlaneCommand implements Callable<Integer> {
               + " 30s).")
   com.google.protobuf.@Nullable Duration dnsRefresh;
 
+  @Option(
+      names = "--trusted-proxy",
+      paramLabel = "CIDR",
+      description =
+          "A proxy in front of the node, e.g. 10.0.0.0/8 or 2001:db8::/32; repeatable. From these"
+              + " peers X-Forwarded-For is believed (the client is its first untrusted hop from the"
+              + " right, and this hop appends to it) and --geo-header is read. Default none.")
+  List<String> trustedProxies = new ArrayList<>();
+
+  @Option(
+      names = "--geo-header",
+      paramLabel = "NAME",
+      description =
+          "Header a trusted proxy puts the client's country in (e.g. CF-IPCountry), for routes'"
+              + " --country; needs --trusted-proxy.")
+  @Nullable String geoHeader;
+
+  @Option(
+      names = "--geo-csv",
+      paramLabel = "FILE",
+      description =
+          "CSV of cidr,CC lines (IPv4 and IPv6, blocks not overlapping) giving clients' countries,"
+              + " for routes' --country; read at start.")
+  @Nullable Path geoCsv;
+
   @Override
   public Integer call() {
     java.time.Duration refresh =
@@ -159,6 +185,7 @@ final class DataPlaneCommand implements Callable<Integer> {
     }
     builder.admission(admission);
     builder.dnsRefresh(refresh);
+    clientSettings(builder);
     DataPlaneServer server = builder.build();
     try {
       server.start();
@@ -182,6 +209,31 @@ final class DataPlaneCommand implements Callable<Integer> {
         },
         server::awaitTermination);
     return 0;
+  }
+
+  /** The trusted proxies and geo source; a bad block or a missing pairing is a usage error. */
+  private void clientSettings(DataPlaneServer.Builder builder) {
+    try {
+      builder.trustedProxies(trustedProxies);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(
+          spec.commandLine(), "Invalid value for option '--trusted-proxy': " + e.getMessage());
+    }
+    if (geoHeader != null && geoCsv != null) {
+      throw new ParameterException(
+          spec.commandLine(), "--geo-header and --geo-csv are mutually exclusive");
+    }
+    if (geoHeader != null) {
+      if (trustedProxies.isEmpty()) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--geo-header needs --trusted-proxy: the header is believed only from those peers");
+      }
+      builder.geoHeader(geoHeader);
+    }
+    if (geoCsv != null) {
+      builder.geoCsv(geoCsv);
+    }
   }
 
   private AdmissionPolicy admission() {

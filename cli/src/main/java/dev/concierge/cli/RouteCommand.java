@@ -3,6 +3,7 @@ package dev.concierge.cli;
 import com.google.protobuf.Duration;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
+import dev.concierge.api.v1.DeviceClass;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.GetRouteRequest;
 import dev.concierge.api.v1.HeaderMatch;
@@ -12,6 +13,7 @@ import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.UpdateRouteRequest;
 import dev.concierge.api.v1.WeightedCluster;
 import java.io.PrintWriter;
@@ -79,8 +81,8 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     if (!answer.redirects() && !answer.responds()) {
       requireOption("create", options.clusters, "--cluster=NAME[=WEIGHT]");
     }
-    if (options.pathPrefix != null && options.pathExact != null) {
-      throw usage("create", "--path-prefix and --path are mutually exclusive");
+    if (options.pathCount() > 1) {
+      throw usage("create", "--path-prefix, --path and --path-regex are mutually exclusive");
     }
     if (options.prefixMode != null && options.pathPrefix == null) {
       throw usage("create", "--prefix-mode requires --path-prefix");
@@ -105,6 +107,9 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     }
     if (description.given()) {
       route.setDescription(description.value);
+    }
+    if (options.priority != null) {
+      route.setPriority(options.priority);
     }
     return create(RPCS, route.build(), validateOnly, "created");
   }
@@ -135,6 +140,11 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Option(names = "--any-header", description = "Drop every header match.") boolean anyHeader,
       @Option(names = "--any-query", description = "Drop every query parameter match.")
           boolean anyQuery,
+      @Option(names = "--any-source", description = "Drop the source CIDR blocks.")
+          boolean anySource,
+      @Option(names = "--any-device", description = "Drop the device classes.") boolean anyDevice,
+      @Option(names = "--any-country", description = "Drop the countries.") boolean anyCountry,
+      @Option(names = "--any-time", description = "Drop the time windows.") boolean anyTime,
       @Mixin Options options,
       @Mixin RetryOptions retry,
       @Mixin LocalAnswerOptions answer,
@@ -150,14 +160,13 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     if (newMethods && anyMethod) {
       throw usage("update", "--method and --any-method are mutually exclusive");
     }
-    int paths =
-        (options.pathPrefix != null ? 1 : 0)
-            + (options.pathExact != null ? 1 : 0)
-            + (anyPath ? 1 : 0);
+    int paths = options.pathCount() + (anyPath ? 1 : 0);
     if (paths > 1) {
-      throw usage("update", "--path-prefix, --path and --any-path are mutually exclusive");
+      throw usage(
+          "update", "--path-prefix, --path, --path-regex and --any-path are mutually exclusive");
     }
-    if (options.prefixMode != null && (options.pathExact != null || anyPath)) {
+    if (options.prefixMode != null
+        && (options.pathExact != null || options.pathRegex != null || anyPath)) {
       throw usage(
           "update", "--prefix-mode only applies to a path prefix, not to --path or --any-path");
     }
@@ -170,6 +179,14 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     if ((anyHeader && options.headers != null) || (anyQuery && options.queryParameters != null)) {
       throw usage("update", "--header and --any-header (or --query and --any-query) are exclusive");
     }
+    if ((anySource && options.sources != null)
+        || (anyDevice && options.devices != null)
+        || (anyCountry && options.countries != null)
+        || (anyTime && options.times != null)) {
+      throw usage(
+          "update",
+          "--source, --device, --country and --time are exclusive with their --any-* flag");
+    }
     boolean changesMatch =
         newHosts
             || anyHost
@@ -179,19 +196,25 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             || options.prefixMode != null
             || options.changesRequestMatches()
             || anyHeader
-            || anyQuery;
+            || anyQuery
+            || anySource
+            || anyDevice
+            || anyCountry
+            || anyTime;
     boolean changesForward =
         newClusters || options.timeout != null || options.changesForward() || retry.given();
     if (!changesMatch
         && !changesForward
         && !changesAnswer
         && !options.changesBody()
+        && options.priority == null
         && !description.given()) {
       throw usage(
           "update",
           "nothing to update: give --host, --any-host, --method, --any-method, --header,"
-              + " --any-header, --query, --any-query, --path-prefix,"
-              + " --path, --any-path, --prefix-mode, --cluster, --timeout, --path-forwarding,"
+              + " --any-header, --query, --any-query, --source, --device, --country, --time (or"
+              + " their --any-*), --path-prefix, --path, --path-regex, --any-path, --prefix-mode,"
+              + " --priority, --cluster, --timeout, --path-forwarding,"
               + " --max-attempts, --redirect-*, --respond, --request-body, --max-body,"
               + " --retry-on, --per-try-timeout, --retry-backoff, --retry-non-idempotent,"
               + " --idle-timeout or --description");
@@ -225,6 +248,18 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             if (anyQuery) {
               match.clearQueryParameters();
             }
+            if (anySource) {
+              match.clearSourceCidrs();
+            }
+            if (anyDevice) {
+              match.clearDevices();
+            }
+            if (anyCountry) {
+              match.clearCountries();
+            }
+            if (anyTime) {
+              match.clearTimeWindows();
+            }
             options.applyTo(match);
             route.setMatch(match);
             mask.addPaths("match");
@@ -251,6 +286,10 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             route.setDescription(description.value);
             mask.addPaths("description");
           }
+          if (options.priority != null) {
+            route.setPriority(options.priority);
+            mask.addPaths("priority");
+          }
           return route.build();
         },
         etag,
@@ -273,7 +312,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             id(r.getName()),
             anyIfEmpty(m.getHostsList()),
             anyIfEmpty(m.getMethodsList()),
-            path(m) + requestMatches(m),
+            path(m) + requestMatches(r),
             action(r),
             !r.hasForward()
                 ? ""
@@ -286,15 +325,33 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     };
   }
 
-  /** The header and query tests after the path, as typed: {@code [x-canary=1 ?debug]}. */
-  private static String requestMatches(RouteMatch m) {
-    if (m.getHeadersCount() == 0 && m.getQueryParametersCount() == 0) {
-      return "";
-    }
+  /**
+   * The other tests after the path, as typed: {@code [x-canary=1 ?debug src=10.0.0.0/8
+   * device=mobile country=FR,DE time=mon-fri 09:00-17:00 Europe/Paris priority=5]}.
+   */
+  private static String requestMatches(Route r) {
+    RouteMatch m = r.getMatch();
     List<String> tests = new ArrayList<>();
     m.getHeadersList().forEach(h -> tests.add(RequestMatches.format(h)));
     m.getQueryParametersList().forEach(q -> tests.add("?" + RequestMatches.format(q)));
-    return " [" + String.join(" ", tests) + "]";
+    if (m.getSourceCidrsCount() > 0) {
+      tests.add("src=" + String.join(",", m.getSourceCidrsList()));
+    }
+    if (m.getDevicesCount() > 0) {
+      tests.add(
+          "device="
+              + m.getDevicesList().stream()
+                  .map(EnumChoices::name)
+                  .collect(Collectors.joining(",")));
+    }
+    if (m.getCountriesCount() > 0) {
+      tests.add("country=" + String.join(",", m.getCountriesList()));
+    }
+    m.getTimeWindowsList().forEach(w -> tests.add("time=" + ClientMatches.format(w)));
+    if (r.getPriority() != 0) {
+      tests.add("priority=" + r.getPriority());
+    }
+    return tests.isEmpty() ? "" : " [" + String.join(" ", tests) + "]";
   }
 
   /** The clusters forwarded to, or what the node answers itself: {@code redirect 301}. */
@@ -333,6 +390,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     return switch (m.getPathCase()) {
       case PATH_PREFIX -> m.getPathPrefix() + "*";
       case PATH_EXACT -> m.getPathExact();
+      case PATH_REGEX -> "~" + m.getPathRegex();
       default -> "*";
     };
   }
@@ -386,6 +444,56 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
 
     @Option(names = "--path", paramLabel = "PATH", description = "Match exactly this path.")
     @Nullable String pathExact;
+
+    @Option(
+        names = "--path-regex",
+        paramLabel = "RE",
+        description =
+            "Match paths this RE2 expression matches as a whole, e.g. '/users/[0-9]+'; ranks"
+                + " below exact and prefix paths.")
+    @Nullable String pathRegex;
+
+    @Option(
+        names = "--source",
+        paramLabel = "CIDR",
+        description =
+            "Client address block to match, e.g. 10.0.0.0/8 or 2001:db8::/32 (the peer, or behind"
+                + " the node's --trusted-proxy the X-Forwarded-For client); repeat for more"
+                + " (update: replaces all).")
+    @Nullable List<String> sources;
+
+    @Option(
+        names = "--device",
+        paramLabel = "CLASS",
+        converter = ClientMatches.DeviceConverter.class,
+        description =
+            "Device class of the User-Agent to match: mobile, tablet, desktop or bot; repeat for"
+                + " more (update: replaces all).")
+    @Nullable List<DeviceClass> devices;
+
+    @Option(
+        names = "--country",
+        paramLabel = "CC",
+        description =
+            "Client country to match, ISO 3166-1 alpha-2 (FR; ZZ: unknown), from the node's"
+                + " --geo-header or --geo-csv; repeat for more (update: replaces all).")
+    @Nullable List<String> countries;
+
+    @Option(
+        names = "--time",
+        paramLabel = "WINDOW",
+        converter = ClientMatches.TimeConverter.class,
+        description =
+            "Time window to match: [DAYS] [HH:MM-HH:MM] [ZONE], e.g. 'mon-fri 09:00-17:00"
+                + " Europe/Paris' (default every day, all day, UTC; hours may wrap past midnight);"
+                + " repeat, any may hold (update: replaces all).")
+    @Nullable List<TimeWindow> times;
+
+    @Option(
+        names = "--priority",
+        paramLabel = "N",
+        description = "Breaks ties between routes of equal specificity: higher first (default 0).")
+    @Nullable Integer priority;
 
     @Option(
         names = "--cluster",
@@ -446,13 +554,22 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
                 + " buffering, none when streaming).")
     @Nullable Long maxBody;
 
-    /** Sets the path given, prefix or exact, if any. */
+    /** Sets the path given, prefix, exact or regex, if any. */
     void applyPath(RouteMatch.Builder match) {
       if (pathPrefix != null) {
         match.setPathPrefix(pathPrefix);
       } else if (pathExact != null) {
         match.setPathExact(pathExact);
+      } else if (pathRegex != null) {
+        match.setPathRegex(pathRegex);
       }
+    }
+
+    /** How many path options were given. */
+    int pathCount() {
+      return (pathPrefix != null ? 1 : 0)
+          + (pathExact != null ? 1 : 0)
+          + (pathRegex != null ? 1 : 0);
     }
 
     boolean changesForward() {
@@ -473,11 +590,31 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       if (queryParameters != null && !queryParameters.isEmpty()) {
         match.clearQueryParameters().addAllQueryParameters(queryParameters);
       }
+      if (given(sources)) {
+        match.clearSourceCidrs().addAllSourceCidrs(sources);
+      }
+      if (given(devices)) {
+        match.clearDevices().addAllDevices(devices);
+      }
+      if (given(countries)) {
+        match.clearCountries().addAllCountries(countries);
+      }
+      if (given(times)) {
+        match.clearTimeWindows().addAllTimeWindows(times);
+      }
     }
 
     boolean changesRequestMatches() {
-      return (headers != null && !headers.isEmpty())
-          || (queryParameters != null && !queryParameters.isEmpty());
+      return given(headers)
+          || given(queryParameters)
+          || given(sources)
+          || given(devices)
+          || given(countries)
+          || given(times);
+    }
+
+    private static boolean given(@Nullable List<?> values) {
+      return values != null && !values.isEmpty();
     }
 
     ForwardAction.Builder applyTo(ForwardAction.Builder forward) {

@@ -11,8 +11,10 @@ import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
+import dev.concierge.api.v1.DayOfWeek;
 import dev.concierge.api.v1.DeleteClusterRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
+import dev.concierge.api.v1.DeviceClass;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.RequestBodyPolicy;
@@ -20,6 +22,7 @@ import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
 import dev.concierge.api.v1.UpdateRouteRequest;
@@ -565,6 +568,121 @@ class ManagementCommandsTest {
             "NAME    HOSTS  METHODS    PATH      CLUSTERS  TIMEOUT  BODY",
             "static  *      GET,PURGE  /static*  web       15s      "
                 + ResourceCommand.unicodeOr("stream ≤50m", "stream <=50m"));
+  }
+
+  @Test
+  void routeCreateSendsClientMatchesAndPriorityAndListShowsThem() {
+    seedWeb();
+
+    Result r =
+        run(
+            "route",
+            "create",
+            "eu",
+            "--path-regex",
+            "/users/[0-9]+",
+            "--source",
+            "10.0.0.0/8",
+            "--source",
+            "2001:db8::/32",
+            "--device",
+            "mobile",
+            "--device",
+            "TABLET",
+            "--country",
+            "FR",
+            "--time",
+            "mon-fri 09:00-17:00 Europe/Paris",
+            "--time",
+            "sat,sun",
+            "--priority",
+            "7",
+            "--cluster",
+            "web");
+
+    assertThat(r.err()).isEmpty();
+    assertThat(r.code()).isZero();
+    Route route = fake.last("CreateRoute", CreateRouteRequest.class).getRoute();
+    assertThat(route.getPriority()).isEqualTo(7);
+    assertThat(route.getMatch())
+        .isEqualTo(
+            RouteMatch.newBuilder()
+                .setPathRegex("/users/[0-9]+")
+                .addSourceCidrs("10.0.0.0/8")
+                .addSourceCidrs("2001:db8::/32")
+                .addDevices(DeviceClass.MOBILE)
+                .addDevices(DeviceClass.TABLET)
+                .addCountries("FR")
+                .addTimeWindows(
+                    TimeWindow.newBuilder()
+                        .addAllDays(
+                            List.of(
+                                DayOfWeek.MONDAY,
+                                DayOfWeek.TUESDAY,
+                                DayOfWeek.WEDNESDAY,
+                                DayOfWeek.THURSDAY,
+                                DayOfWeek.FRIDAY))
+                        .setStart("09:00")
+                        .setEnd("17:00")
+                        .setTimeZone("Europe/Paris"))
+                .addTimeWindows(
+                    TimeWindow.newBuilder().addDays(DayOfWeek.SATURDAY).addDays(DayOfWeek.SUNDAY))
+                .build());
+
+    Result list = run("route", "list");
+    assertThat(list.out())
+        .contains(
+            "~/users/[0-9]+ [src=10.0.0.0/8,2001:db8::/32 device=mobile,tablet country=FR"
+                + " time=mon-fri 09:00-17:00 Europe/Paris time=sat,sun priority=7]");
+  }
+
+  @Test
+  void routeUpdateClearsClientMatchesWithTheirAnyFlags() {
+    seedWeb();
+    fake.putRoute(
+        webRoute(
+                RouteMatch.newBuilder()
+                    .setPathPrefix("/")
+                    .addSourceCidrs("10.0.0.0/8")
+                    .addDevices(DeviceClass.BOT)
+                    .addCountries("DE")
+                    .addTimeWindows(TimeWindow.newBuilder().addDays(DayOfWeek.MONDAY)))
+            .build());
+
+    Result r =
+        run(
+            "route",
+            "update",
+            "web",
+            "--any-source",
+            "--any-device",
+            "--country",
+            "FR",
+            "--any-time",
+            "--priority",
+            "-2");
+
+    assertThat(r.err()).isEmpty();
+    assertThat(r.code()).isZero();
+    UpdateRouteRequest req = fake.last("UpdateRoute", UpdateRouteRequest.class);
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("match", "priority");
+    assertThat(req.getRoute().getMatch())
+        .isEqualTo(RouteMatch.newBuilder().setPathPrefix("/").addCountries("FR").build());
+    assertThat(req.getRoute().getPriority()).isEqualTo(-2);
+
+    r = run("route", "update", "web", "--any-device", "--device", "bot");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("exclusive with their --any-* flag");
+  }
+
+  @Test
+  void aBadTimeWindowIsAUsageErrorNamingTheForm() {
+    Result r = run("route", "create", "web", "--cluster", "web", "--time", "mon-fry 09:00");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("mon-fri 09:00-17:00 Europe/Paris");
+    r = run("route", "create", "web", "--cluster", "web", "--device", "phone");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("mobile");
   }
 
   @Test

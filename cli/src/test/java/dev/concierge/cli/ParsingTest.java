@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Duration;
+import dev.concierge.api.v1.DayOfWeek;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.HeaderMatch;
 import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.WeightedCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -147,6 +149,41 @@ class ParsingTest {
         .hasMessageStartingWith("'=1' names no header");
     assertThatThrownBy(() -> RequestMatches.query("~=1"))
         .isInstanceOf(picocli.CommandLine.TypeConversionException.class);
+  }
+
+  @Test
+  void parsesAndFormatsTimeWindows() {
+    assertThat(ClientMatches.time("Mon-Fri 09:00-17:00 Europe/Paris"))
+        .isEqualTo(
+            TimeWindow.newBuilder()
+                .addAllDays(
+                    List.of(
+                        DayOfWeek.MONDAY,
+                        DayOfWeek.TUESDAY,
+                        DayOfWeek.WEDNESDAY,
+                        DayOfWeek.THURSDAY,
+                        DayOfWeek.FRIDAY))
+                .setStart("09:00")
+                .setEnd("17:00")
+                .setTimeZone("Europe/Paris")
+                .build());
+    // A day range may wrap past Sunday; the parts come in any order.
+    assertThat(ClientMatches.time("22:00-02:00 fri-mon").getDaysList())
+        .containsExactly(DayOfWeek.FRIDAY, DayOfWeek.SATURDAY, DayOfWeek.SUNDAY, DayOfWeek.MONDAY);
+    for (String spec :
+        List.of(
+            "mon-fri 09:00-17:00 Europe/Paris",
+            "sat,sun",
+            "22:00-06:00",
+            "mon,wed,fri-sun 00:00-24:00 UTC",
+            "mon,tue")) {
+      assertThat(ClientMatches.format(ClientMatches.time(spec))).isEqualTo(spec);
+    }
+    for (String bad : List.of("", "mon-fry", "09:00", "25:00-26:00", "mon Mars/Olympus", "x")) {
+      assertThatThrownBy(() -> ClientMatches.time(bad))
+          .as(bad)
+          .hasMessageContaining("expected e.g. \"mon-fri 09:00-17:00 Europe/Paris\"");
+    }
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.concierge.dataplane;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.buffering.AdmissionPolicy;
+import dev.concierge.dataplane.client.ClientSettings;
 import dev.concierge.dataplane.stats.TrafficStats;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
@@ -17,13 +18,16 @@ import java.util.random.RandomGenerator;
  * @param admission the node's client limits (deadlines, body buffering defaults)
  * @param random the weighted split's randomness, per call so a thread-local one works
  * @param nanoTime the clock of latencies
+ * @param client trusted proxies, geo source and the wall clock of time windows
  */
 public record ChainSettings(
     TrafficStats stats,
     AdmissionPolicy admission,
     Supplier<RandomGenerator> random,
-    LongSupplier nanoTime) {
+    LongSupplier nanoTime,
+    ClientSettings client) {
   public ChainSettings {
+    requireNonNull(client, "client");
     requireNonNull(stats, "stats");
     requireNonNull(admission, "admission");
     requireNonNull(random, "random");
@@ -36,21 +40,27 @@ public record ChainSettings(
         new TrafficStats(),
         AdmissionPolicy.defaults(),
         ThreadLocalRandom::current,
-        System::nanoTime);
+        System::nanoTime,
+        ClientSettings.defaults());
   }
 
   /** These settings counting into {@code meters}. */
   public ChainSettings withStats(TrafficStats meters) {
-    return new ChainSettings(meters, admission, random, nanoTime);
+    return new ChainSettings(meters, admission, random, nanoTime, client);
   }
 
   /** These settings with another admission policy. */
   public ChainSettings withAdmission(AdmissionPolicy policy) {
-    return new ChainSettings(stats, policy, random, nanoTime);
+    return new ChainSettings(stats, policy, random, nanoTime, client);
   }
 
   /** These settings with another random source. */
   public ChainSettings withRandom(Supplier<RandomGenerator> source) {
-    return new ChainSettings(stats, admission, source, nanoTime);
+    return new ChainSettings(stats, admission, source, nanoTime, client);
+  }
+
+  /** These settings with other client settings (trusted proxies, geo, clock). */
+  public ChainSettings withClient(ClientSettings settings) {
+    return new ChainSettings(stats, admission, random, nanoTime, settings);
   }
 }

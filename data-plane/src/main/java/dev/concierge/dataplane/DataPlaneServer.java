@@ -6,6 +6,11 @@ import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.NodeInfo;
 import dev.concierge.dataplane.admin.AdminServer;
 import dev.concierge.dataplane.buffering.AdmissionPolicy;
+import dev.concierge.dataplane.client.CidrSet;
+import dev.concierge.dataplane.client.ClientSettings;
+import dev.concierge.dataplane.client.GeoLocator;
+import dev.concierge.dataplane.client.GeoTable;
+import dev.concierge.dataplane.client.TrustedProxies;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
 import dev.concierge.dataplane.config.Backoff;
 import dev.concierge.dataplane.config.ConfigClient;
@@ -22,6 +27,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -88,9 +94,41 @@ public final class DataPlaneServer implements AutoCloseable {
     private Duration reportInterval = Duration.ofSeconds(5);
     private AdmissionPolicy admission = AdmissionPolicy.defaults();
     private ProxyServer.Transport upstreamTransport = ProxyServer.Transport.LEAN;
+    private CidrSet trustedProxies = CidrSet.empty();
+    private @Nullable String geoHeader;
+    private @Nullable Path geoCsv;
+    private InstantSource clock = InstantSource.system();
     private Duration dnsRefresh = DEFAULT_DNS_REFRESH;
 
     private Builder() {}
+
+    /**
+     * Peers whose X-Forwarded-For (and geo header) the node believes, as CIDR blocks; default none.
+     *
+     * @throws IllegalArgumentException naming a block that is not valid
+     */
+    public Builder trustedProxies(List<String> cidrs) {
+      this.trustedProxies = CidrSet.of(cidrs);
+      return this;
+    }
+
+    /** The header a trusted proxy puts the client's country in, e.g. "CF-IPCountry". */
+    public Builder geoHeader(String name) {
+      this.geoHeader = requireNonNull(name, "name");
+      return this;
+    }
+
+    /** A CSV file of {@code cidr,CC} lines giving client countries; read at start. */
+    public Builder geoCsv(Path file) {
+      this.geoCsv = requireNonNull(file, "file");
+      return this;
+    }
+
+    /** The wall clock of routes' time windows; default the system's (tests set one). */
+    public Builder clock(InstantSource source) {
+      this.clock = requireNonNull(source, "source");
+      return this;
+    }
 
     /** How often endpoint host names are looked up again; default 30 s. */
     public Builder dnsRefresh(Duration refresh) {
@@ -181,6 +219,13 @@ public final class DataPlaneServer implements AutoCloseable {
       if (nodeToken == null || nodeToken.isEmpty()) {
         throw new IllegalStateException("nodeToken is required");
       }
+      if (geoHeader != null && geoCsv != null) {
+        throw new IllegalStateException("give a geo header or a geo CSV file, not both");
+      }
+      if (geoHeader != null && trustedProxies.isEmpty()) {
+        throw new IllegalStateException(
+            "a geo header is read only from trusted proxies: give the trusted proxies too");
+      }
       return new DataPlaneServer(this);
     }
   }
@@ -212,7 +257,10 @@ public final class DataPlaneServer implements AutoCloseable {
                 config.bindAddress,
                 config.httpPort,
                 runtimes,
-                ChainSettings.defaults().withStats(stats).withAdmission(config.admission),
+                ChainSettings.defaults()
+                    .withStats(stats)
+                    .withAdmission(config.admission)
+                    .withClient(clientSettings()),
                 config.upstreamTransport)
             .start();
 
@@ -261,6 +309,18 @@ public final class DataPlaneServer implements AutoCloseable {
         proxy.port(),
         config.adminBindAddress,
         admin.port());
+  }
+
+  private ClientSettings clientSettings() throws IOException {
+    GeoLocator geo = GeoLocator.none();
+    if (config.geoHeader != null) {
+      geo = GeoLocator.header(config.geoHeader);
+    } else if (config.geoCsv != null) {
+      GeoTable table = GeoTable.read(config.geoCsv);
+      LOG.info("geo table {}: {} ranges", config.geoCsv, table.size());
+      geo = GeoLocator.table(table);
+    }
+    return new ClientSettings(TrustedProxies.of(config.trustedProxies), geo, config.clock);
   }
 
   /** Drops the node-lifetime state of routes, clusters and endpoints the runtime no longer has. */

@@ -27,7 +27,7 @@ public final class HandlerChain {
     RequestBodyBufferingHandler buffering =
         new RequestBodyBufferingHandler(settings.admission(), upstream);
     LocalAnswerHandler answers = new LocalAnswerHandler(buffering);
-    RoutingHandler routing = new RoutingHandler(runtimes::routes, answers);
+    RoutingHandler routing = new RoutingHandler(runtimes::routes, settings.client(), answers);
     // Lets close() wait for in-flight requests while refusing new ones.
     GracefulHandler graceful = new GracefulHandler(routing);
     return new StatsHandler(settings.stats(), settings.nanoTime(), graceful);

@@ -10,6 +10,8 @@ import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Config;
+import dev.concierge.api.v1.DayOfWeek;
+import dev.concierge.api.v1.DeviceClass;
 import dev.concierge.api.v1.DirectResponseAction;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
@@ -22,6 +24,7 @@ import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.cli.ConciergeCommand;
 import java.io.PrintWriter;
@@ -372,6 +375,28 @@ class ConfigAsCodeIT {
                             RegexRewrite.newBuilder()
                                 .setPattern("^/items/([0-9]+)")
                                 .setSubstitution("/things/$1"))))
+        .addRoutes(
+            Route.newBuilder()
+                .setName("routes/mobile-eu")
+                .setPriority(5)
+                .setMatch(
+                    RouteMatch.newBuilder()
+                        .setPathRegex("/users/[0-9]+")
+                        .addSourceCidrs("10.0.0.0/8")
+                        .addSourceCidrs("2001:db8::/32")
+                        .addDevices(DeviceClass.MOBILE)
+                        .addDevices(DeviceClass.TABLET)
+                        .addCountries("FR")
+                        .addTimeWindows(
+                            TimeWindow.newBuilder()
+                                .addDays(DayOfWeek.MONDAY)
+                                .addDays(DayOfWeek.FRIDAY)
+                                .setStart("09:00")
+                                .setEnd("17:00")
+                                .setTimeZone("Europe/Paris")))
+                .setForward(
+                    ForwardAction.newBuilder()
+                        .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web"))))
         .addRoutes(
             Route.newBuilder()
                 .setName("routes/teapot")

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /** A control plane on 127.0.0.1:0 with data-plane nodes pointed at it, all in this JVM. */
 final class Fleet implements AutoCloseable {
@@ -72,15 +73,23 @@ final class Fleet implements AutoCloseable {
   }
 
   DataPlaneServer startNode(String id) throws Exception {
+    return startNode(id, UnaryOperator.identity());
+  }
+
+  /** Starts a node with more settings ({@code settings} adds them to the fleet's). */
+  DataPlaneServer startNode(String id, UnaryOperator<DataPlaneServer.Builder> settings)
+      throws Exception {
     DataPlaneServer node =
-        DataPlaneServer.builder()
-            .controlPlanes(List.of("127.0.0.1:" + grpcPort))
-            .nodeToken(controlPlane.nodeToken())
-            .nodeId(id)
-            .bindAddress("127.0.0.1")
-            .httpPort(0)
-            .adminBindAddress("127.0.0.1")
-            .adminPort(0)
+        settings
+            .apply(
+                DataPlaneServer.builder()
+                    .controlPlanes(List.of("127.0.0.1:" + grpcPort))
+                    .nodeToken(controlPlane.nodeToken())
+                    .nodeId(id)
+                    .bindAddress("127.0.0.1")
+                    .httpPort(0)
+                    .adminBindAddress("127.0.0.1")
+                    .adminPort(0))
             .build()
             .start();
     nodes.add(node);

@@ -8,6 +8,8 @@ import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
+import dev.concierge.api.v1.DayOfWeek;
+import dev.concierge.api.v1.DeviceClass;
 import dev.concierge.api.v1.DirectResponseAction;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
@@ -20,6 +22,7 @@ import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.dataplane.runtime.CompileException;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
@@ -215,6 +218,77 @@ class RuleAgreementIT {
             QueryParameterMatch.newBuilder().setName("v").setRegex("[0-9]{1,3}").build());
     for (QueryParameterMatch query : goodQueries) {
       cases.add(route("query " + query, true, r -> r.getMatchBuilder().addQueryParameters(query)));
+    }
+    for (String regex : List.of("/users/[0-9]+", "/(a|b)/.*", "/")) {
+      cases.add(route("path regex " + regex, true, r -> r.getMatchBuilder().setPathRegex(regex)));
+    }
+    for (String regex : List.of("", "(", "a{2000}", "/" + "a".repeat(1024), "(a)\\1")) {
+      cases.add(
+          route(
+              "path regex "
+                  + regex.length()
+                  + " "
+                  + regex.substring(0, Math.min(9, regex.length())),
+              false,
+              r -> r.getMatchBuilder().setPathRegex(regex)));
+    }
+    for (String cidr :
+        List.of("10.0.0.0/8", "0.0.0.0/0", "2001:db8::/32", "::1/128", "1.2.3.4/32")) {
+      cases.add(route("source " + cidr, true, r -> r.getMatchBuilder().addSourceCidrs(cidr)));
+    }
+    for (String cidr :
+        List.of("10.0.0.1/8", "10.0.0.0/33", "10.0.0.0", "2001:db8::/129", "x/8", "10.0.0.0/-1")) {
+      cases.add(route("source " + cidr, false, r -> r.getMatchBuilder().addSourceCidrs(cidr)));
+    }
+    cases.add(
+        route(
+            "source twice",
+            false,
+            r -> r.getMatchBuilder().addSourceCidrs("10.0.0.0/8").addSourceCidrs("10.0.0.0/8")));
+    cases.add(
+        route(
+            "devices mobile and bot",
+            true,
+            r -> r.getMatchBuilder().addDevices(DeviceClass.MOBILE).addDevices(DeviceClass.BOT)));
+    cases.add(
+        route(
+            "device unspecified",
+            false,
+            r -> r.getMatchBuilder().addDevices(DeviceClass.DEVICE_CLASS_UNSPECIFIED)));
+    cases.add(route("device 9", false, r -> r.getMatchBuilder().addDevicesValue(9)));
+    for (String country : List.of("FR", "ZZ")) {
+      cases.add(route("country " + country, true, r -> r.getMatchBuilder().addCountries(country)));
+    }
+    for (String country : List.of("fr", "FRA", "F", "", "1A")) {
+      cases.add(route("country " + country, false, r -> r.getMatchBuilder().addCountries(country)));
+    }
+    List<TimeWindow> goodWindows =
+        List.of(
+            TimeWindow.newBuilder()
+                .addDays(DayOfWeek.MONDAY)
+                .setStart("09:00")
+                .setEnd("17:00")
+                .setTimeZone("Europe/Paris")
+                .build(),
+            TimeWindow.newBuilder().setStart("22:00").setEnd("02:00").build(),
+            TimeWindow.newBuilder().setEnd("24:00").setTimeZone("UTC").build(),
+            TimeWindow.newBuilder().addDays(DayOfWeek.SUNDAY).build());
+    for (TimeWindow window : goodWindows) {
+      cases.add(route("window " + window, true, r -> r.getMatchBuilder().addTimeWindows(window)));
+    }
+    List<TimeWindow> badWindows =
+        List.of(
+            TimeWindow.newBuilder().setStart("24:00").build(),
+            TimeWindow.newBuilder().setStart("9:00").build(),
+            TimeWindow.newBuilder().setEnd("24:01").build(),
+            TimeWindow.newBuilder().setTimeZone("Mars/Olympus").build(),
+            TimeWindow.newBuilder().addDays(DayOfWeek.DAY_OF_WEEK_UNSPECIFIED).build(),
+            TimeWindow.newBuilder().addDaysValue(8).build());
+    for (TimeWindow window : badWindows) {
+      cases.add(route("window " + window, false, r -> r.getMatchBuilder().addTimeWindows(window)));
+    }
+    for (int priority : List.of(-1000, 0, 7, Integer.MAX_VALUE)) {
+      cases.add(route("priority " + priority, true, r -> r.setPriority(priority)));
     }
     List<QueryParameterMatch> badQueries =
         List.of(

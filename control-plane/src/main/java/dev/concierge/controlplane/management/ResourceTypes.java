@@ -45,7 +45,14 @@ final class ResourceTypes {
     return ResourceType.plain(
         ResourceTable.ROUTES,
         "route",
-        Set.of("description", "match", "forward", "redirect", "direct_response", "request_body"),
+        Set.of(
+            "description",
+            "match",
+            "forward",
+            "redirect",
+            "direct_response",
+            "request_body",
+            "priority"),
         RouteValidator::normalize,
         (route, written, violations) ->
             RouteValidator.validate(route, "route", clusterExists, violations));

@@ -10,8 +10,10 @@ import java.util.Set;
 
 /**
  * Finds routes that another route hides entirely, by the nodes' ordering (host tier, path kind and
- * length, methods, then name): such a route is valid but can never match, which is almost always a
- * mistake worth a warning. Only certain shadowing is reported; partial overlap is normal.
+ * length, methods, then priority and name): such a route is valid but can never match, which is
+ * almost always a mistake worth a warning. Only certain shadowing is reported; partial overlap is
+ * normal. Routes with client tests (source, device, country, time) are never reported: whether one
+ * takes another's requests depends on who asks and when.
  */
 public final class RouteShadowing {
   private RouteShadowing() {}
@@ -31,15 +33,17 @@ public final class RouteShadowing {
             other.getName()
                 + " can no longer match: "
                 + written.getName()
-                + " takes every request it would (same hosts, path and methods, and its name sorts"
-                + " first)");
+                + " takes every request it would (same hosts, path and methods, and "
+                + order(written, other)
+                + ")");
       } else if (hides(other, written)) {
         warnings.add(
             written.getName()
                 + " can never match: "
                 + other.getName()
-                + " takes every request it would (same hosts, path and methods, and its name sorts"
-                + " first)");
+                + " takes every request it would (same hosts, path and methods, and "
+                + order(other, written)
+                + ")");
       }
     }
     return warnings;
@@ -47,11 +51,18 @@ public final class RouteShadowing {
 
   /** Whether {@code first} takes every request {@code second} would, on every node. */
   static boolean hides(Route first, Route second) {
-    if (first.getName().compareTo(second.getName()) >= 0) {
+    boolean sortsFirst =
+        first.getPriority() != second.getPriority()
+            ? first.getPriority() > second.getPriority()
+            : first.getName().compareTo(second.getName()) < 0;
+    if (!sortsFirst) {
       return false;
     }
     RouteMatch a = first.getMatch();
     RouteMatch b = second.getMatch();
+    if (hasClientTests(a) || hasClientTests(b)) {
+      return false;
+    }
     Set<String> firstHosts = lower(a.getHostsList());
     Set<String> secondHosts = lower(b.getHostsList());
     boolean sameHostTiers =
@@ -64,6 +75,7 @@ public final class RouteShadowing {
           case PATH_EXACT -> a.getPathExact().equals(b.getPathExact());
           case PATH_PREFIX ->
               a.getPathPrefix().equals(b.getPathPrefix()) && a.getPrefixMode() == b.getPrefixMode();
+          case PATH_REGEX -> a.getPathRegex().equals(b.getPathRegex());
           default -> true;
         };
     if (!samePath
@@ -77,6 +89,20 @@ public final class RouteShadowing {
     return a.getMethodsCount() == 0
         ? b.getMethodsCount() == 0
         : b.getMethodsCount() > 0 && a.getMethodsList().containsAll(b.getMethodsList());
+  }
+
+  /** Why {@code first} sorts before {@code second}. */
+  private static String order(Route first, Route second) {
+    return first.getPriority() != second.getPriority()
+        ? "its priority is higher"
+        : "its name sorts first";
+  }
+
+  private static boolean hasClientTests(RouteMatch m) {
+    return m.getSourceCidrsCount() > 0
+        || m.getDevicesCount() > 0
+        || m.getCountriesCount() > 0
+        || m.getTimeWindowsCount() > 0;
   }
 
   private static Set<String> lower(List<String> hosts) {

@@ -2,10 +2,12 @@ package dev.concierge.controlplane.management;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.concierge.api.v1.DeviceClass;
 import dev.concierge.api.v1.HeaderMatch;
 import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.TimeWindow;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -56,6 +58,43 @@ class RouteShadowingTest {
         .singleElement()
         .asString()
         .startsWith("routes/c can never match: routes/b takes");
+  }
+
+  @Test
+  void priorityDecidesBeforeTheName() {
+    Route high =
+        route("routes/z", RouteMatch.newBuilder().setPathPrefix("/api")).toBuilder()
+            .setPriority(3)
+            .build();
+    Route low = route("routes/a", RouteMatch.newBuilder().setPathPrefix("/api"));
+
+    assertThat(RouteShadowing.warnings(high, List.of(low)))
+        .containsExactly(
+            "routes/a can no longer match: routes/z takes every request it would (same hosts,"
+                + " path and methods, and its priority is higher)");
+  }
+
+  @Test
+  void routesWithClientTestsOrTheSameRegexAreJudgedConservatively() {
+    Route plain = route("routes/a", RouteMatch.newBuilder().setPathPrefix("/"));
+    Route regex = route("routes/b", RouteMatch.newBuilder().setPathRegex("/x/.*"));
+    Route sameRegex = route("routes/c", RouteMatch.newBuilder().setPathRegex("/x/.*"));
+    Route otherRegex = route("routes/d", RouteMatch.newBuilder().setPathRegex("/y/.*"));
+    assertThat(RouteShadowing.warnings(regex, List.of(plain, otherRegex))).isEmpty();
+    assertThat(RouteShadowing.warnings(sameRegex, List.of(regex))).hasSize(1);
+
+    for (RouteMatch.Builder client :
+        List.of(
+            RouteMatch.newBuilder().setPathPrefix("/").addSourceCidrs("10.0.0.0/8"),
+            RouteMatch.newBuilder().setPathPrefix("/").addDevices(DeviceClass.MOBILE),
+            RouteMatch.newBuilder().setPathPrefix("/").addCountries("FR"),
+            RouteMatch.newBuilder()
+                .setPathPrefix("/")
+                .addTimeWindows(TimeWindow.newBuilder().setStart("09:00")))) {
+      Route same = route("routes/z", client.clone());
+      assertThat(RouteShadowing.warnings(route("routes/y", client.clone()), List.of(same)))
+          .isEmpty();
+    }
   }
 
   @Test

@@ -2,7 +2,13 @@ package dev.concierge.dataplane.chain;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.v1.DeviceClass;
+import dev.concierge.dataplane.client.ClientAddress;
+import dev.concierge.dataplane.client.ClientFacts;
+import dev.concierge.dataplane.client.ClientSettings;
+import dev.concierge.dataplane.client.DeviceClassifier;
 import java.util.function.LongSupplier;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -11,14 +17,16 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One request's state from the outermost stage to the last: when it started, the route routing
- * chose (its name, policies and meter), the cluster meter, retries, and the request id. It is the
- * request the stages see (found with {@link #of}) and the callback they complete: its completion
- * counts the answer once, on the route's and cluster's meters or on the unrouted one.
+ * chose (its name, policies and meter), the cluster meter, retries, the request id, and what is
+ * known of the client (address, device class, country; each computed on first use, so a request no
+ * route or stage asks about pays nothing). It is the request the stages see (found with {@link
+ * #of}) and the callback they complete: its completion counts the answer once, on the route's and
+ * cluster's meters or on the unrouted one.
  *
  * <p>Written by one stage at a time as the request moves down the chain (each hand-off between
  * threads is a happens-before edge of Jetty's or the JDK's queues); completed exactly once.
  */
-public final class RequestContext extends Request.Wrapper implements Callback {
+public final class RequestContext extends Request.Wrapper implements Callback, ClientFacts {
   /**
    * Set on a request whose failure this context already counted: Jetty then answers it through its
    * error handler, which must not count it again.
@@ -36,6 +44,11 @@ public final class RequestContext extends Request.Wrapper implements Callback {
   private Meter clusterMeter = Meter.none();
   private int retries;
   private @Nullable String requestId;
+  private ClientSettings client = ClientSettings.defaults();
+  private @Nullable ClientAddress clientAddress;
+  private boolean peerTrusted;
+  private @Nullable DeviceClass deviceClass;
+  private @Nullable String country;
 
   /**
    * @param unrouted counts the answer when no route was chosen
@@ -114,6 +127,64 @@ public final class RequestContext extends Request.Wrapper implements Callback {
       requestId = id;
     }
     return id;
+  }
+
+  /** Sets the node's client settings (trusted proxies, geo, clock); before any fact is read. */
+  public void client(ClientSettings settings) {
+    this.client = requireNonNull(settings, "settings");
+  }
+
+  /**
+   * The client's address: the connection's peer, or, when the peer is a trusted proxy, the first
+   * untrusted hop of X-Forwarded-For from the right. Computed once.
+   */
+  @Override
+  public ClientAddress clientAddress() {
+    ClientAddress address = clientAddress;
+    if (address == null) {
+      ClientAddress peer = ClientAddress.peerOf(this);
+      peerTrusted = client.trustedProxies().trusts(peer);
+      address = peerTrusted ? client.trustedProxies().clientBehind(peer, getHeaders()) : peer;
+      clientAddress = address;
+    }
+    return address;
+  }
+
+  /** Whether the peer is a trusted proxy; free when the node trusts none. */
+  @Override
+  public boolean peerTrusted() {
+    if (client.trustedProxies().isEmpty()) {
+      return false;
+    }
+    clientAddress();
+    return peerTrusted;
+  }
+
+  /** The User-Agent's device class, classified once. */
+  @Override
+  public DeviceClass deviceClass() {
+    DeviceClass device = deviceClass;
+    if (device == null) {
+      device = DeviceClassifier.classify(getHeaders().get(HttpHeader.USER_AGENT));
+      deviceClass = device;
+    }
+    return device;
+  }
+
+  /** The client's country ("ZZ" when unknown), looked up once. */
+  @Override
+  public String country() {
+    String code = country;
+    if (code == null) {
+      code = client.geo().countryOf(getHeaders(), this);
+      country = code;
+    }
+    return code;
+  }
+
+  @Override
+  public long currentTimeMillis() {
+    return client.clock().millis();
   }
 
   @Override

@@ -2,9 +2,11 @@ package dev.concierge.dataplane.routing;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.re2j.Pattern;
 import dev.concierge.dataplane.chain.Meter;
 import dev.concierge.dataplane.chain.PolicySet;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A route ready for matching: its host patterns and path for the index, the predicates that decide
@@ -13,10 +15,13 @@ import java.util.List;
  * @param name resource name, {@code routes/{id}}
  * @param hosts lower-case host patterns (exact or {@code *.suffix}); empty means any host
  * @param pathKind which path predicate applies
- * @param path the exact path or prefix; empty when {@code pathKind} is {@link PathKind#ANY}
+ * @param path the exact path, prefix or regex; empty when {@code pathKind} is {@link PathKind#ANY}
  * @param predicates further tests of the request, all of which must hold
  * @param policies the compiled per-route policies, one per kind
  * @param meter where the stats stage counts the route's answers
+ * @param priority the explicit priority: higher first among routes of equal specificity
+ * @param pathRegex the compiled {@code path} when {@code pathKind} is {@link PathKind#REGEX}, else
+ *     null
  */
 public record CompiledRoute(
     String name,
@@ -25,7 +30,9 @@ public record CompiledRoute(
     String path,
     List<RequestPredicate> predicates,
     PolicySet policies,
-    Meter meter) {
+    Meter meter,
+    int priority,
+    @Nullable Pattern pathRegex) {
 
   /** The path predicate of a route. */
   public enum PathKind {
@@ -39,7 +46,9 @@ public record CompiledRoute(
      */
     SEGMENT_PREFIX,
     /** The canonical path starts with {@code path} (plain string prefix). */
-    STRING_PREFIX
+    STRING_PREFIX,
+    /** The whole canonical path matches the RE2 expression {@code path}. */
+    REGEX
   }
 
   public CompiledRoute {
@@ -50,11 +59,23 @@ public record CompiledRoute(
     predicates = List.copyOf(predicates);
     requireNonNull(policies, "policies");
     requireNonNull(meter, "meter");
+    if ((pathKind == PathKind.REGEX) != (pathRegex != null)) {
+      throw new IllegalArgumentException("a compiled regex goes with PathKind.REGEX only");
+    }
   }
 
   /** A route with only host and path (tests and tools): no predicates, no policies. */
   public static CompiledRoute of(String name, List<String> hosts, PathKind kind, String path) {
-    return new CompiledRoute(name, hosts, kind, path, List.of(), PolicySet.empty(), Meter.none());
+    return new CompiledRoute(
+        name,
+        hosts,
+        kind,
+        path,
+        List.of(),
+        PolicySet.empty(),
+        Meter.none(),
+        0,
+        kind == PathKind.REGEX ? Pattern.compile(path) : null);
   }
 
   boolean matchesPath(String canonicalPath) {
@@ -63,6 +84,7 @@ public record CompiledRoute(
       case EXACT -> path.equals(canonicalPath);
       case STRING_PREFIX -> canonicalPath.startsWith(path);
       case SEGMENT_PREFIX -> matchesSegments(canonicalPath);
+      case REGEX -> pathRegex != null && pathRegex.matches(canonicalPath);
     };
   }
 

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.eclipse.jetty.server.Request;
 import org.jspecify.annotations.Nullable;
@@ -14,8 +13,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Host tiers, most specific first: the exact host, then wildcards from the longest suffix to the
  * shortest, then routes without hosts. Within a tier: exact path, then the longest prefix, then
- * routes without a path predicate; equal routes are ordered by name. A tier with no route for the
- * path falls through to the next. Thread-safe.
+ * path regexes, then routes without a path predicate; equal routes are ordered by the number of
+ * their request predicates (more first), then by explicit priority (higher first), then by name. A
+ * tier with no route for the path falls through to the next. Hosts and paths are found by hash
+ * probes (one per distinct wildcard suffix or prefix length), so a lookup does not grow with the
+ * number of routes, only with the routes sharing its host and path that predicates turn away.
+ * Thread-safe.
  */
 public final class RouteTable {
   private static final Comparator<CompiledRoute> SPECIFICITY =
@@ -23,17 +26,18 @@ public final class RouteTable {
           .thenComparing(Comparator.comparingInt((CompiledRoute r) -> r.path().length()).reversed())
           .thenComparing(
               Comparator.comparingInt((CompiledRoute r) -> r.predicates().size()).reversed())
+          .thenComparing(Comparator.comparingInt(CompiledRoute::priority).reversed())
           .thenComparing(CompiledRoute::name);
 
-  private final Map<String, Tier> exactHosts;
+  private final PrefixIndex<Tier> exactHosts;
 
   /** Keyed by the suffix including its leading dot: "*.example.com" is ".example.com". */
-  private final Map<String, Tier> wildcardHosts;
+  private final PrefixIndex<Tier> wildcardHosts;
 
   private final Tier anyHost;
   private final int routeCount;
 
-  private RouteTable(Map<String, Tier> exact, Map<String, Tier> wildcard, Tier any, int count) {
+  private RouteTable(PrefixIndex<Tier> exact, PrefixIndex<Tier> wildcard, Tier any, int count) {
     this.exactHosts = exact;
     this.wildcardHosts = wildcard;
     this.anyHost = any;
@@ -67,7 +71,7 @@ public final class RouteTable {
     Map<String, Tier> wildcardTiers = new HashMap<>();
     wildcard.forEach((suffix, list) -> wildcardTiers.put(suffix, Tier.of(list)));
     return new RouteTable(
-        Map.copyOf(exactTiers), Map.copyOf(wildcardTiers), Tier.of(any), routes.size());
+        PrefixIndex.of(exactTiers), PrefixIndex.of(wildcardTiers), Tier.of(any), routes.size());
   }
 
   /**
@@ -78,34 +82,70 @@ public final class RouteTable {
    * @param request what the routes' predicates test (method, ...)
    */
   public @Nullable CompiledRoute find(
-      String host, String canonicalPath, @Nullable Request request) {
-    String name = normaliseHost(host);
-    if (name != null && !name.isEmpty()) {
-      Tier tier = exactHosts.get(name);
-      if (tier != null) {
-        CompiledRoute route = tier.find(canonicalPath, request);
+      @Nullable String host, String canonicalPath, @Nullable Request request) {
+    // The name is looked up where it stands in the header, ignoring case: no lower-cased copy, so
+    // a lookup allocates nothing (at 10,000 routes, garbage per request costs more than the probes:
+    // every young collection has the whole table to deal with).
+    if (host != null) {
+      CompiledRoute route = byHost(host, nameEnd(host), canonicalPath, request);
+      if (route != null) {
+        return route;
+      }
+    }
+    return anyHost.find(canonicalPath, request);
+  }
+
+  /** The route of the exact or wildcard tiers of the host name {@code host[0, end)}, or null. */
+  private @Nullable CompiledRoute byHost(
+      String host, int end, String canonicalPath, @Nullable Request request) {
+    if (end == 0) {
+      return null;
+    }
+    Tier tier = exactHosts.getHost(host, 0, end, PrefixIndex.lowerHash(host, 0, end));
+    if (tier != null) {
+      CompiledRoute route = tier.find(canonicalPath, request);
+      if (route != null) {
+        return route;
+      }
+    }
+    return wildcard(host, end, canonicalPath, request);
+  }
+
+  /**
+   * The wildcard tiers whose suffix ends the name {@code host[0, end)}, longest first. A suffix
+   * must be shorter than the name, so the apex itself is never a candidate (the suffix keeps its
+   * leading dot).
+   */
+  private @Nullable CompiledRoute wildcard(
+      String host, int end, String canonicalPath, @Nullable Request request) {
+    int probes = wildcardHosts.probes();
+    int probe = 0;
+    while (probe < probes && wildcardHosts.length(probe) >= end) {
+      probe++;
+    }
+    if (probe == probes) {
+      return null;
+    }
+    // The hash of the longest suffix that fits, then of each shorter one by dropping its first
+    // character (times 31 to the power of its place): no hash array, no substring.
+    int size = wildcardHosts.length(probe);
+    int hash = PrefixIndex.lowerHash(host, end - size, end);
+    int power = PrefixIndex.power(size - 1);
+    for (; probe < probes; probe++) {
+      int length = wildcardHosts.length(probe);
+      for (; size > length; size--) {
+        hash -= PrefixIndex.lower(host.charAt(end - size)) * power;
+        power *= PrefixIndex.INVERSE_31;
+      }
+      Tier wild = wildcardHosts.getSuffix(host, end, length, hash);
+      if (wild != null) {
+        CompiledRoute route = wild.find(canonicalPath, request);
         if (route != null) {
           return route;
         }
       }
-      if (!wildcardHosts.isEmpty()) {
-        // Each dot after the first label starts a candidate suffix, longest first; the apex itself
-        // is never a candidate because the suffix keeps its leading dot.
-        for (int dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
-          if (dot == 0) {
-            continue;
-          }
-          Tier wild = wildcardHosts.get(name.substring(dot));
-          if (wild != null) {
-            CompiledRoute route = wild.find(canonicalPath, request);
-            if (route != null) {
-              return route;
-            }
-          }
-        }
-      }
     }
-    return anyHost.find(canonicalPath, request);
+    return null;
   }
 
   /** The route for a request without predicates to test (tools, benchmarks): see above. */
@@ -118,52 +158,50 @@ public final class RouteTable {
     return routeCount;
   }
 
-  /** Lower-cases and strips the port, keeping IPv6 literals whole ("[::1]:80" is "[::1]"). */
-  static @Nullable String normaliseHost(String host) {
-    if (host == null) {
-      return null;
-    }
-    String name = host;
-    if (name.startsWith("[")) {
-      int close = name.indexOf(']');
-      name = close > 0 ? name.substring(0, close + 1) : name;
+  /**
+   * Where the host name of a Host header ends: before the port and a trailing dot, keeping IPv6
+   * literals whole ("[::1]:80" is "[::1]").
+   */
+  static int nameEnd(String host) {
+    int end;
+    if (host.startsWith("[")) {
+      int close = host.indexOf(']');
+      end = close > 0 ? close + 1 : host.length();
     } else {
-      int colon = name.lastIndexOf(':');
-      if (colon >= 0) {
-        name = name.substring(0, colon);
-      }
+      int colon = host.lastIndexOf(':');
+      end = colon >= 0 ? colon : host.length();
     }
-    if (name.endsWith(".")) {
-      name = name.substring(0, name.length() - 1);
-    }
-    return name.toLowerCase(Locale.ROOT);
+    return end > 0 && host.charAt(end - 1) == '.' ? end - 1 : end;
   }
 
   private static int pathRank(CompiledRoute route) {
     return switch (route.pathKind()) {
       case EXACT -> 0;
       case SEGMENT_PREFIX, STRING_PREFIX -> 1;
-      case ANY -> 2;
+      case REGEX -> 2;
+      case ANY -> 3;
     };
   }
 
   /** The routes of one host tier, pre-sorted by specificity, each with its predicates. */
   private static final class Tier {
     private static final Candidate[] NONE = new Candidate[0];
-    // Scratch for the path's prefix hashes: per thread, so a lookup allocates nothing.
-    private static final ThreadLocal<int[]> HASHES = ThreadLocal.withInitial(() -> new int[8]);
 
     private final Map<String, Candidate[]> exactPaths;
     // Prefix routes by their prefix, each group in specificity order (predicates, then name).
     private final PrefixIndex<Candidate[]> prefixes;
+    // Path regexes can only be tried one by one, in specificity order.
+    private final Candidate[] regexPaths;
     private final Candidate[] anyPath;
 
     private Tier(
         Map<String, Candidate[]> exactPaths,
         PrefixIndex<Candidate[]> prefixes,
+        Candidate[] regexPaths,
         Candidate[] anyPath) {
       this.exactPaths = exactPaths;
       this.prefixes = prefixes;
+      this.regexPaths = regexPaths;
       this.anyPath = anyPath;
     }
 
@@ -172,12 +210,14 @@ public final class RouteTable {
       sorted.sort(SPECIFICITY);
       Map<String, List<Candidate>> exact = new HashMap<>();
       List<Candidate> prefixes = new ArrayList<>();
+      List<Candidate> regexes = new ArrayList<>();
       List<Candidate> any = new ArrayList<>();
       for (CompiledRoute route : sorted) {
         Candidate candidate = new Candidate(route);
         switch (route.pathKind()) {
           case EXACT -> exact.computeIfAbsent(route.path(), k -> new ArrayList<>()).add(candidate);
           case SEGMENT_PREFIX, STRING_PREFIX -> prefixes.add(candidate);
+          case REGEX -> regexes.add(candidate);
           case ANY -> any.add(candidate);
           default -> throw new IllegalStateException("unknown path kind " + route.pathKind());
         }
@@ -187,7 +227,11 @@ public final class RouteTable {
       Map<String, Candidate[]> prefixArrays = new HashMap<>();
       PrefixIndex.group(prefixes, c -> c.route.path())
           .forEach((prefix, list) -> prefixArrays.put(prefix, list.toArray(NONE)));
-      return new Tier(Map.copyOf(exactArrays), PrefixIndex.of(prefixArrays), any.toArray(NONE));
+      return new Tier(
+          Map.copyOf(exactArrays),
+          PrefixIndex.of(prefixArrays),
+          regexes.toArray(NONE),
+          any.toArray(NONE));
     }
 
     @Nullable CompiledRoute find(String path, @Nullable Request request) {
@@ -199,6 +243,9 @@ public final class RouteTable {
         }
       }
       CompiledRoute route = longestPrefix(path, request);
+      if (route == null && regexPaths.length > 0) {
+        route = first(regexPaths, path, request);
+      }
       return route != null ? route : first(anyPath, path, request);
     }
 
@@ -208,29 +255,23 @@ public final class RouteTable {
      */
     private @Nullable CompiledRoute longestPrefix(String path, @Nullable Request request) {
       int probes = prefixes.probes();
-      if (probes == 0) {
+      int probe = 0;
+      while (probe < probes && prefixes.length(probe) > path.length()) {
+        probe++;
+      }
+      if (probe == probes) {
         return null;
       }
-      int[] hashes = HASHES.get();
-      if (hashes.length < probes) {
-        hashes = new int[probes];
-        HASHES.set(hashes);
-      }
-      // The path's running hash at each indexed length it reaches: one pass over the path.
-      int hash = 0;
-      int done = 0;
-      for (int probe = probes - 1; probe >= 0 && prefixes.length(probe) <= path.length(); probe--) {
-        for (int length = prefixes.length(probe); done < length; done++) {
-          hash = 31 * hash + path.charAt(done);
-        }
-        hashes[probe] = hash;
-      }
-      for (int probe = 0; probe < probes; probe++) {
+      // The hash of the longest prefix that fits, then of each shorter one by dropping its last
+      // character: one pass over the path, no hash array.
+      int done = prefixes.length(probe);
+      int hash = PrefixIndex.hash(path, 0, done);
+      for (; probe < probes; probe++) {
         int length = prefixes.length(probe);
-        if (length > path.length()) {
-          continue; // longer than the path: no hash was taken
+        while (done > length) {
+          hash = (hash - path.charAt(--done)) * PrefixIndex.INVERSE_31;
         }
-        Candidate[] group = prefixes.get(path, length, hashes[probe]);
+        Candidate[] group = prefixes.get(path, length, hash);
         if (group != null) {
           CompiledRoute route = first(group, path, request);
           if (route != null) {

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.concierge.dataplane.chain.ErrorAnswers;
 import dev.concierge.dataplane.chain.Meter;
 import dev.concierge.dataplane.chain.RequestContext;
+import dev.concierge.dataplane.client.ClientSettings;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -27,13 +28,23 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class RoutingHandler extends Handler.Wrapper {
   private final Supplier<RouteTable> routes;
+  private final ClientSettings client;
 
   /**
    * @param routes the route table in force, read once per request; {@code null} before any
    */
   public RoutingHandler(Supplier<RouteTable> routes, Handler next) {
+    this(routes, ClientSettings.defaults(), next);
+  }
+
+  /**
+   * @param routes the route table in force, read once per request; {@code null} before any
+   * @param client the node's trusted proxies, geo source and clock, set on each request's context
+   */
+  public RoutingHandler(Supplier<RouteTable> routes, ClientSettings client, Handler next) {
     super(next);
     this.routes = requireNonNull(routes, "routes");
+    this.client = requireNonNull(client, "client");
   }
 
   @Override
@@ -45,6 +56,7 @@ public final class RoutingHandler extends Handler.Wrapper {
       request = context;
       callback = context;
     }
+    context.client(client);
     String method = request.getMethod();
     if (HttpMethod.CONNECT.is(method) || HttpMethod.TRACE.is(method)) {
       response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH");

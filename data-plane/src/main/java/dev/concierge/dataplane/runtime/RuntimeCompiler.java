@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.rules.ClusterRules;
 import dev.concierge.api.rules.RetryRules;
+import dev.concierge.api.rules.RequestMatchRules;
 import dev.concierge.api.rules.RouteRules;
 import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.time.ProtoTime;
@@ -28,11 +29,15 @@ import dev.concierge.dataplane.dns.HostResolver;
 import dev.concierge.dataplane.dns.ResolvedHost;
 import dev.concierge.dataplane.routing.CompiledRoute;
 import dev.concierge.dataplane.routing.CompiledRoute.PathKind;
+import dev.concierge.dataplane.routing.CountryPredicate;
+import dev.concierge.dataplane.routing.DevicePredicate;
 import dev.concierge.dataplane.routing.HeaderPredicate;
 import dev.concierge.dataplane.routing.MethodPredicate;
 import dev.concierge.dataplane.routing.QueryPredicate;
 import dev.concierge.dataplane.routing.RequestPredicate;
 import dev.concierge.dataplane.routing.RouteTable;
+import dev.concierge.dataplane.routing.SourcePredicate;
+import dev.concierge.dataplane.routing.TimeWindowPredicate;
 import dev.concierge.dataplane.stats.TrafficStats;
 import dev.concierge.dataplane.upstream.ForwardPolicy;
 import dev.concierge.dataplane.upstream.RequestRewrite;
@@ -202,17 +207,32 @@ public final class RuntimeCompiler {
               match.getPrefixMode() == RouteMatch.PrefixMode.STRING
                   ? PathKind.STRING_PREFIX
                   : PathKind.SEGMENT_PREFIX;
+          case PATH_REGEX -> PathKind.REGEX;
           default -> PathKind.ANY;
         };
     String matchPath =
         switch (kind) {
           case EXACT -> match.getPathExact();
           case SEGMENT_PREFIX, STRING_PREFIX -> match.getPathPrefix();
+          case REGEX -> match.getPathRegex();
           default -> "";
         };
     List<RequestPredicate> predicates = new ArrayList<>();
     if (match.getMethodsCount() > 0) {
       predicates.add(MethodPredicate.of(match.getMethodsList()));
+    }
+    // The client tests, cheapest first; each reads a fact its request computes at most once.
+    if (match.getTimeWindowsCount() > 0) {
+      predicates.add(TimeWindowPredicate.of(match.getTimeWindowsList()));
+    }
+    if (match.getSourceCidrsCount() > 0) {
+      predicates.add(SourcePredicate.of(match.getSourceCidrsList()));
+    }
+    if (match.getDevicesCount() > 0) {
+      predicates.add(DevicePredicate.of(match.getDevicesList()));
+    }
+    if (match.getCountriesCount() > 0) {
+      predicates.add(CountryPredicate.of(match.getCountriesList()));
     }
     match.getHeadersList().forEach(h -> predicates.add(HeaderPredicate.of(h)));
     match.getQueryParametersList().forEach(q -> predicates.add(QueryPredicate.of(q)));
@@ -230,7 +250,9 @@ public final class RuntimeCompiler {
         matchPath,
         predicates,
         policySet.build(),
-        stats.route(route.getName()));
+        stats.route(route.getName()),
+        route.getPriority(),
+        kind == PathKind.REGEX ? RequestMatchRules.pattern(matchPath) : null);
   }
 
   private static <P> void compilePolicy(

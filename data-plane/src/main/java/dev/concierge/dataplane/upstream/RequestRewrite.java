@@ -2,6 +2,7 @@ package dev.concierge.dataplane.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.cluster.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +21,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Headers: hop-by-hop headers (Connection and the headers it names, Keep-Alive, TE, Trailer,
  * Transfer-Encoding, Upgrade, Proxy-*) and Expect are dropped; client-sent X-Forwarded-*, Forwarded
- * and X-Real-IP are dropped (nobody in front of the node is trusted yet) and replaced by
- * X-Forwarded-For/-Proto/-Host of this hop; {@code Via: <version> concierge} is added; a missing
+ * and X-Real-IP are dropped and replaced by X-Forwarded-For/-Proto/-Host of this hop, except that
+ * the X-Forwarded-For of a peer the node trusts (a configured trusted proxy) is kept and this hop's
+ * peer appended to it ({@link #forwardedFor}); {@code Via: <version> concierge} is added; a missing
  * Host is filled in with the endpoint's address; a second Host is dropped. Content-Length is left
  * to the transport, which frames the body.
  *
@@ -79,7 +81,7 @@ public final class RequestRewrite {
     boolean hasHost = fields.contains(HttpHeader.HOST);
     headers(
         fields,
-        Request.getRemoteAddr(request),
+        forwardedFor(request),
         request.isSecure(),
         request.getConnectionMetaData().getHttpVersion(),
         hasHost ? null : request.getHttpURI().getAuthority(),
@@ -88,10 +90,30 @@ public final class RequestRewrite {
   }
 
   /**
+   * The X-Forwarded-For value to send: the peer's address, after the client's X-Forwarded-For lines
+   * (joined with ", ") when the peer is a trusted proxy. Allocation-free unless the peer is
+   * trusted.
+   */
+  public static String forwardedFor(Request request) {
+    String peer = Request.getRemoteAddr(request);
+    RequestContext context = RequestContext.of(request);
+    if (context == null || !context.peerTrusted()) {
+      return peer;
+    }
+    StringBuilder chain = new StringBuilder();
+    for (HttpField field : request.getHeaders()) {
+      if (field.getHeader() == HttpHeader.X_FORWARDED_FOR && !field.getValue().isBlank()) {
+        chain.append(field.getValue().strip()).append(", ");
+      }
+    }
+    return chain.append(peer).toString();
+  }
+
+  /**
    * The header block from the client request's parts, into {@code sink}.
    *
    * @param fields the client request's headers
-   * @param clientIp the client's address (X-Forwarded-For)
+   * @param clientIp the X-Forwarded-For value to send ({@link #forwardedFor})
    * @param secure whether the client connection is TLS (X-Forwarded-Proto)
    * @param clientVersion the client's protocol version (Via)
    * @param authority the client's URI authority, for X-Forwarded-Host when there is no Host header;

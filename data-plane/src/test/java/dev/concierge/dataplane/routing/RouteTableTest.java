@@ -73,7 +73,8 @@ class RouteTableTest {
     assertThat(find(table, "API.Example.COM:8080", "/")).isEqualTo("exact");
     assertThat(find(table, "api.example.com.", "/")).isEqualTo("exact");
     assertThat(find(table, "[::1]:8080", "/v6")).isEqualTo("v6");
-    assertThat(RouteTable.normaliseHost("[::1]:8080")).isEqualTo("[::1]");
+    assertThat(RouteTable.nameEnd("[::1]:8080")).isEqualTo("[::1]".length());
+    assertThat(RouteTable.nameEnd("a.example.com.:80")).isEqualTo("a.example.com".length());
   }
 
   @Test
@@ -156,5 +157,83 @@ class RouteTableTest {
           ordered.stream().filter(r -> r.matchesPath(p)).findFirst().orElse(null);
       assertThat(table.find("x", p)).as(p).isEqualTo(expected);
     }
+  }
+
+  @Test
+  void pathRegexRanksBelowPrefixAndAboveAnyPath() {
+    RouteTable table =
+        RouteTable.of(
+            List.of(
+                route("any", List.of(), PathKind.ANY, ""),
+                route("regex", List.of(), PathKind.REGEX, "/users/[0-9]+(/.*)?"),
+                route("prefix", List.of(), PathKind.SEGMENT_PREFIX, "/users/admin"),
+                route("exact", List.of(), PathKind.EXACT, "/users/42")));
+    assertThat(find(table, "x", "/users/42")).isEqualTo("exact");
+    assertThat(find(table, "x", "/users/admin")).isEqualTo("prefix");
+    assertThat(find(table, "x", "/users/7/orders")).isEqualTo("regex");
+    // The whole path must match, not a part of it.
+    assertThat(find(table, "x", "/v1/users/7")).isEqualTo("any");
+    assertThat(find(table, "x", "/users/7x")).isEqualTo("any");
+  }
+
+  @Test
+  void aRegexOfAMoreSpecificHostTierBeatsAPrefixOfALessSpecificOne() {
+    RouteTable table =
+        RouteTable.of(
+            List.of(
+                route("any-host", List.of(), PathKind.SEGMENT_PREFIX, "/users"),
+                route("host-regex", List.of("a.example.com"), PathKind.REGEX, "/users/.*")));
+    assertThat(find(table, "a.example.com", "/users/1")).isEqualTo("host-regex");
+    assertThat(find(table, "b.example.com", "/users/1")).isEqualTo("any-host");
+  }
+
+  @Test
+  void priorityBreaksTiesBeforeTheName() {
+    RouteTable table =
+        RouteTable.of(
+            List.of(
+                route("a", List.of(), PathKind.SEGMENT_PREFIX, "/api"),
+                withPriority(route("b", List.of(), PathKind.SEGMENT_PREFIX, "/api"), 5),
+                withPriority(route("c", List.of(), PathKind.SEGMENT_PREFIX, "/api"), 5),
+                withPriority(route("d", List.of(), PathKind.SEGMENT_PREFIX, "/"), 100)));
+    // b and c tie on priority: the name decides. d has a higher priority but is less specific.
+    assertThat(find(table, "x", "/api/1")).isEqualTo("b");
+    assertThat(find(table, "x", "/other")).isEqualTo("d");
+    RouteTable negative =
+        RouteTable.of(
+            List.of(
+                withPriority(route("a", List.of(), PathKind.EXACT, "/x"), -1),
+                route("b", List.of(), PathKind.EXACT, "/x")));
+    assertThat(find(negative, "x", "/x")).isEqualTo("b");
+  }
+
+  @Test
+  void wildcardSuffixesAreFoundLongestFirstWithoutScanning() {
+    RouteTable table =
+        RouteTable.of(
+            List.of(
+                route("short", List.of("*.com"), PathKind.ANY, ""),
+                route("long", List.of("*.example.com"), PathKind.ANY, ""),
+                route("longer", List.of("*.b.example.com"), PathKind.ANY, "")));
+    assertThat(find(table, "a.b.example.com", "/")).isEqualTo("longer");
+    assertThat(find(table, "x.example.com", "/")).isEqualTo("long");
+    assertThat(find(table, "example.com", "/")).isEqualTo("short");
+    assertThat(find(table, "b.example.com", "/")).isEqualTo("long");
+    assertThat(find(table, "A.B.Example.COM:443", "/")).isEqualTo("longer");
+    assertThat(find(table, "com", "/")).isNull();
+    assertThat(find(table, ".com", "/")).isNull();
+  }
+
+  private static CompiledRoute withPriority(CompiledRoute r, int priority) {
+    return new CompiledRoute(
+        r.name(),
+        r.hosts(),
+        r.pathKind(),
+        r.path(),
+        r.predicates(),
+        r.policies(),
+        r.meter(),
+        priority,
+        r.pathRegex());
   }
 }

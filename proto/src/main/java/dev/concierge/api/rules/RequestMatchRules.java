@@ -119,7 +119,7 @@ public final class RequestMatchRules {
     }
   }
 
-  private static void regex(String regex, String field, ViolationSink sink) {
+  static void regex(String regex, String field, ViolationSink sink) {
     if (regex.isEmpty()) {
       sink.add(field, "must not be empty");
       return;

@@ -52,6 +52,8 @@ public final class RouteRules {
     switch (match.getPathCase()) {
       case PATH_EXACT -> path(match.getPathExact(), prefix + ".match.path_exact", sink);
       case PATH_PREFIX -> path(match.getPathPrefix(), prefix + ".match.path_prefix", sink);
+      case PATH_REGEX ->
+          RequestMatchRules.regex(match.getPathRegex(), prefix + ".match.path_regex", sink);
       default -> {}
     }
     Map<String, Integer> methods = new HashMap<>();
@@ -68,6 +70,7 @@ public final class RouteRules {
       }
     }
     RequestMatchRules.check(match, prefix, sink);
+    ClientMatchRules.check(match, prefix, sink);
     String prefixMode = prefix + ".match.prefix_mode";
     if (FieldChecks.known(
             match.getPrefixModeValue(), RouteMatch.PrefixMode.getDescriptor(), prefixMode, sink)

@@ -138,7 +138,7 @@ public final class LeanProxyTransport implements UpstreamTransport {
             uri.getQuery(),
             request.getConnectionMetaData().getHttpVersion(),
             fields,
-            Request.getRemoteAddr(request),
+            RequestRewrite.forwardedFor(request),
             request.isSecure(),
             hasHost ? null : uri.getAuthority(),
             hasHost ? null : attempt.endpoint().address(),

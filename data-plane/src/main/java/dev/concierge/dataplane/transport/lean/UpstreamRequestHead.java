@@ -36,7 +36,7 @@ public final class UpstreamRequestHead {
    * @param rawQuery the query as sent, or {@code null}
    * @param clientVersion the client's protocol version (for Via)
    * @param fields the client request's headers
-   * @param clientIp the client's address (X-Forwarded-For)
+   * @param clientIp the X-Forwarded-For value to send (RequestRewrite.forwardedFor)
    * @param secure whether the client connection is TLS (X-Forwarded-Proto)
    * @param authority the client's URI authority, used for X-Forwarded-Host when there is no Host
    *     header; may be {@code null}
