@@ -28,8 +28,10 @@ public record CompiledCluster(
     requireNonNull(meter, "meter");
   }
 
-  /** A cluster whose balancer takes nothing from the request (round robin over one level) and
-   * that has no retry budget. */
+  /**
+   * A cluster whose balancer takes nothing from the request (round robin over one level) and that
+   * has no retry budget.
+   */
   public CompiledCluster(
       String name,
       List<Endpoint> endpoints,

@@ -3,8 +3,8 @@ package dev.concierge.dataplane.runtime;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.rules.ClusterRules;
-import dev.concierge.api.rules.RetryRules;
 import dev.concierge.api.rules.RequestMatchRules;
+import dev.concierge.api.rules.RetryRules;
 import dev.concierge.api.rules.RouteRules;
 import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.time.ProtoTime;
