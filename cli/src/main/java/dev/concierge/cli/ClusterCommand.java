@@ -95,7 +95,9 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
     String name = name(Names.CLUSTER, "update", typedName);
     if (!options.given() && !description.given()) {
       throw usage(
-          "update", "nothing to update: give --endpoint, --lb, --connect-timeout or --description");
+          "update",
+          "nothing to update: give --endpoint, --lb, --connect-timeout, --protocol or"
+              + " --description");
     }
     return update(
         RPCS,
@@ -142,8 +144,20 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
                 + " (default 5s).")
     @Nullable Duration connectTimeout;
 
+    @Option(
+        names = "--protocol",
+        paramLabel = "PROTOCOL",
+        converter = ProtocolConverter.class,
+        description =
+            "Protocol spoken to the endpoints: http1 (default) or http2 (h2c prior knowledge,"
+                + " multiplexed; needed for gRPC).")
+    Cluster.@Nullable Protocol protocol;
+
     boolean given() {
-      return (endpoints != null && !endpoints.isEmpty()) || lb != null || connectTimeout != null;
+      return (endpoints != null && !endpoints.isEmpty())
+          || lb != null
+          || connectTimeout != null
+          || protocol != null;
     }
 
     /** Sets what was given on {@code cluster} and names it in {@code mask}. */
@@ -161,6 +175,10 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
         cluster.setConnectTimeout(connectTimeout);
         mask.addPaths("connect_timeout");
       }
+      if (protocol != null) {
+        cluster.setProtocol(protocol);
+        mask.addPaths("protocol");
+      }
       if (description.given()) {
         cluster.setDescription(description.value);
         mask.addPaths("description");
@@ -170,12 +188,13 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
 
   static Consumer<PrintWriter> table(List<Cluster> clusters) {
     return out -> {
-      Table t = Table.of("NAME", "ENDPOINTS", "LB", "ETAG", "UPDATED");
+      Table t = Table.of("NAME", "ENDPOINTS", "LB", "PROTOCOL", "ETAG", "UPDATED");
       for (Cluster c : clusters) {
         t.row(
             id(c.getName()),
             endpoints(c.getEndpointsList()),
             lb(c.getLbPolicy()),
+            protocol(c.getProtocol()),
             c.getEtag(),
             time(c.getUpdateTime()));
       }
@@ -197,6 +216,20 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       case ROUND_ROBIN, LB_POLICY_UNSPECIFIED -> "round-robin";
       default -> EnumChoices.name(policy);
     };
+  }
+
+  static String protocol(Cluster.Protocol protocol) {
+    return switch (protocol) {
+      case HTTP1, PROTOCOL_UNSPECIFIED -> "http1";
+      default -> EnumChoices.name(protocol);
+    };
+  }
+
+  /** Parses {@code --protocol}: {@code http1} or {@code http2}. */
+  static final class ProtocolConverter extends EnumChoices.Converter<Cluster.Protocol> {
+    ProtocolConverter() {
+      super("a protocol", List.of(Cluster.Protocol.HTTP1, Cluster.Protocol.HTTP2));
+    }
   }
 
   /** Parses {@code --lb}: {@code round-robin} (also {@code ROUND_ROBIN}). */

@@ -243,6 +243,7 @@ final class FakeControlPlane implements AutoCloseable {
                 case "endpoints" ->
                     b.clearEndpoints().addAllEndpoints(req.getCluster().getEndpointsList());
                 case "lb_policy" -> b.setLbPolicy(req.getCluster().getLbPolicy());
+                case "protocol" -> b.setProtocol(req.getCluster().getProtocol());
                 case "connect_timeout" -> b.setConnectTimeout(req.getCluster().getConnectTimeout());
                 case "description" -> b.setDescription(req.getCluster().getDescription());
                 default ->

@@ -280,6 +280,7 @@ class ConfigAsCodeIT {
                 .setName("clusters/web")
                 .setDescription("the web tier")
                 .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+                .setProtocol(Cluster.Protocol.HTTP1)
                 .setConnectTimeout(Duration.newBuilder().setSeconds(2))
                 .addEndpoints(
                     Endpoint.newBuilder()

@@ -423,6 +423,11 @@ class RuleAgreementIT {
                 c.setEndpoints(0, Endpoint.newBuilder().setHost("b.example").setPort(80))
                     .addEndpoints(Endpoint.newBuilder().setHost("B.example").setPort(80))));
     cases.add(cluster("unknown lb policy", false, c -> c.setLbPolicyValue(42)));
+    for (Cluster.Protocol protocol :
+        new Cluster.Protocol[] {Cluster.Protocol.HTTP1, Cluster.Protocol.HTTP2}) {
+      cases.add(cluster("protocol " + protocol, true, c -> c.setProtocol(protocol)));
+    }
+    cases.add(cluster("unknown protocol", false, c -> c.setProtocolValue(7)));
     for (long seconds : new long[] {1, 60}) {
       cases.add(
           cluster(

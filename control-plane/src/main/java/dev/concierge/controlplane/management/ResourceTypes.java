@@ -23,7 +23,7 @@ final class ResourceTypes {
     return ResourceType.plain(
         ResourceTable.CLUSTERS,
         "cluster",
-        Set.of("description", "endpoints", "lb_policy", "connect_timeout"),
+        Set.of("description", "endpoints", "lb_policy", "connect_timeout", "protocol"),
         UnaryOperator.identity(),
         (cluster, written, violations) ->
             ClusterValidator.validate(cluster, "cluster", violations));

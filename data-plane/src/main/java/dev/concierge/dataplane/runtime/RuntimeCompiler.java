@@ -19,6 +19,7 @@ import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
 import dev.concierge.dataplane.cluster.RoundRobinBalancer;
+import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import dev.concierge.dataplane.routing.CompiledRoute;
 import dev.concierge.dataplane.routing.CompiledRoute.PathKind;
 import dev.concierge.dataplane.routing.HeaderPredicate;
@@ -105,7 +106,10 @@ public final class RuntimeCompiler {
         endpoints,
         RoundRobinBalancer.of(endpoints, state.position()),
         connectTimeout,
-        stats.cluster(cluster.getName()));
+        stats.cluster(cluster.getName()),
+        cluster.getProtocol() == Cluster.Protocol.HTTP2
+            ? UpstreamProtocol.HTTP2
+            : UpstreamProtocol.HTTP1);
   }
 
   private CompiledRoute compileRoute(Route route, Map<String, CompiledCluster> clusters) {

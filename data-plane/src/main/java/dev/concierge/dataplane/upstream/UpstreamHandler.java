@@ -2,7 +2,9 @@ package dev.concierge.dataplane.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.chain.BodyFraming;
 import dev.concierge.dataplane.chain.ErrorAnswers;
+import dev.concierge.dataplane.chain.Grpc;
 import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.chain.RouteScopedHandler;
 import dev.concierge.dataplane.cluster.CompiledCluster;
@@ -31,8 +33,10 @@ import org.slf4j.LoggerFactory;
  *       after a route timeout, and never when a body already read cannot be replayed ({@link
  *       Request#rewind()}: a streamed body);
  *   <li>else the error answer: 502 {@code upstream connection refused|reset}, 502 {@code upstream
- *       error}, 504 {@code upstream timed out}.
+ *       error}, 504 {@code upstream timed out} (to a gRPC call: {@link ErrorAnswers}' gRPC form).
  * </ul>
+ *
+ * <p>The time allowed is the route's timeout, or a gRPC call's {@code grpc-timeout} when shorter.
  *
  * <p>Always completes the callback, itself or through the transport: 503 {@code no endpoint
  * available} when the cluster has none. A response cut after its head was committed fails the
@@ -82,6 +86,15 @@ public final class UpstreamHandler extends RouteScopedHandler {
     return true;
   }
 
+  /** The route's timeout, capped by a gRPC call's own deadline (HTTP/1.1 pays one field read). */
+  private static long effectiveTimeoutMillis(Request request, long routeMillis) {
+    if (!BodyFraming.isMultiplexed(request)) {
+      return routeMillis;
+    }
+    long callMillis = Grpc.timeoutMillis(request);
+    return callMillis > 0 && callMillis < routeMillis ? callMillis : routeMillis;
+  }
+
   private static boolean isIdempotent(String method) {
     return switch (method) {
       case "GET", "HEAD", "OPTIONS", "PUT", "DELETE" -> true;
@@ -116,7 +129,8 @@ public final class UpstreamHandler extends RouteScopedHandler {
       this.callback = callback;
       this.forward = forward;
       this.cluster = cluster;
-      this.timeoutMillis = Math.max(1, forward.timeout().toMillis());
+      this.timeoutMillis =
+          effectiveTimeoutMillis(request, Math.max(1, forward.timeout().toMillis()));
     }
 
     void start(Endpoint first) {

@@ -67,6 +67,9 @@ final class UpstreamExchange {
 
   private volatile boolean reused;
   private volatile @Nullable BodyPump pump;
+  // A body chunk read before the exchange started (HTTP/2 body detection), sent first.
+  private Content.@Nullable Chunk firstChunk;
+  private final boolean preRead;
 
   UpstreamExchange(
       LeanProxyTransport transport,
@@ -75,8 +78,11 @@ final class UpstreamExchange {
       UpstreamPool pool,
       boolean hasBody,
       boolean chunked,
-      RetainableByteBuffer headBuffer) {
+      RetainableByteBuffer headBuffer,
+      Content.@Nullable Chunk firstChunk) {
     this.transport = transport;
+    this.firstChunk = firstChunk;
+    this.preRead = firstChunk != null;
     this.attempt = attempt;
     this.request = attempt.request();
     this.response = attempt.response();
@@ -179,7 +185,7 @@ final class UpstreamExchange {
       return;
     }
     BodyPump bodyPump = pump;
-    boolean bodyTouched = bodyPump != null;
+    boolean bodyTouched = bodyPump != null || preRead;
     cleanUp(failure);
     if (response.isCommitted()) {
       // Part of the upstream response is already with the client: only an abort tells it.
@@ -194,6 +200,11 @@ final class UpstreamExchange {
   }
 
   private void cleanUp(@Nullable Throwable failure) {
+    Content.Chunk unsent = firstChunk;
+    if (unsent != null && pump == null) {
+      firstChunk = null;
+      unsent.release();
+    }
     BodyPump bodyPump = pump;
     if (bodyPump != null && !bodyPump.isSucceeded()) {
       bodyPump.abort(failure != null ? failure : new java.io.IOException("exchange ended"));
@@ -229,7 +240,12 @@ final class UpstreamExchange {
         return Action.SUCCEEDED;
       }
       while (true) {
-        Content.Chunk chunk = request.read();
+        Content.Chunk chunk = firstChunk;
+        if (chunk != null) {
+          firstChunk = null;
+        } else {
+          chunk = request.read();
+        }
         if (chunk == null) {
           if (headBytes != null) {
             ByteBuffer bytes = headBytes;
