@@ -11,6 +11,7 @@ import dev.concierge.dataplane.server.ThreadCachingBufferPool;
 import dev.concierge.dataplane.transport.jetty.JettyProxyTransport;
 import dev.concierge.dataplane.transport.lean.LeanConnector;
 import dev.concierge.dataplane.transport.lean.LeanProxyTransport;
+import dev.concierge.dataplane.transport.tunnel.UpgradeTunnelTransport;
 import dev.concierge.dataplane.upstream.ProtocolTransports;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -90,7 +91,11 @@ public final class ProxyServer implements AutoCloseable {
     UpstreamTransport http2 =
         new JettyProxyTransport(
             server, JettyProxyTransport.Settings.defaults(), UpstreamProtocol.HTTP2);
-    UpstreamTransport transport = new ProtocolTransports(http1, http2);
+    // HTTP/1.1 Upgrade (WebSocket): a byte tunnel once the backend has switched protocols.
+    UpstreamTransport upgrades =
+        new UpgradeTunnelTransport(server, UpgradeTunnelTransport.Settings.defaults());
+    UpstreamTransport transport =
+        new ProtocolTransports(http1, http2, upgrades, UpgradeTunnelTransport::isUpgrade);
     server.setHandler(HandlerChain.of(runtimes, transport, settings));
     server.setErrorHandler(new NodeErrorHandler(settings.stats().unrouted()));
     threads.inlineResumesOf(server);
