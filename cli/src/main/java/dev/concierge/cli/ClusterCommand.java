@@ -104,7 +104,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       throw usage(
           "update",
           "nothing to update: give --endpoint, --lb, --hash-on, --overprovisioning,"
-              + " --connect-timeout, --retry-budget or --description");
+              + " --connect-timeout, --retry-budget, --protocol or --description");
     }
     return update(
         RPCS,
@@ -174,12 +174,22 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
                 + " (default 5s).")
     @Nullable Duration connectTimeout;
 
+    @Option(
+        names = "--protocol",
+        paramLabel = "PROTOCOL",
+        converter = ProtocolConverter.class,
+        description =
+            "Protocol spoken to the endpoints: http1 (default) or http2 (h2c prior knowledge,"
+                + " multiplexed; needed for gRPC).")
+    Cluster.@Nullable Protocol protocol;
+
     boolean given() {
       return (endpoints != null && !endpoints.isEmpty())
           || lb != null
           || hashOn != null
           || overprovisioning != null
-          || connectTimeout != null;
+          || connectTimeout != null
+          || protocol != null;
     }
 
     /** Sets what was given on {@code cluster} and names it in {@code mask}. */
@@ -208,6 +218,10 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
         cluster.setConnectTimeout(connectTimeout);
         mask.addPaths("connect_timeout");
       }
+      if (protocol != null) {
+        cluster.setProtocol(protocol);
+        mask.addPaths("protocol");
+      }
       if (description.given()) {
         cluster.setDescription(description.value);
         mask.addPaths("description");
@@ -217,12 +231,13 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
 
   static Consumer<PrintWriter> table(List<Cluster> clusters) {
     return out -> {
-      Table t = Table.of("NAME", "ENDPOINTS", "LB", "ETAG", "UPDATED");
+      Table t = Table.of("NAME", "ENDPOINTS", "LB", "PROTOCOL", "ETAG", "UPDATED");
       for (Cluster c : clusters) {
         t.row(
             id(c.getName()),
             endpoints(c.getEndpointsList()),
             lb(c),
+            protocol(c.getProtocol()),
             c.getEtag(),
             time(c.getUpdateTime()));
       }
@@ -264,6 +279,20 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       case PATH -> "path";
       case SOURCE_IP, KEY_NOT_SET -> "source-ip";
     };
+  }
+
+  static String protocol(Cluster.Protocol protocol) {
+    return switch (protocol) {
+      case HTTP1, PROTOCOL_UNSPECIFIED -> "http1";
+      default -> EnumChoices.name(protocol);
+    };
+  }
+
+  /** Parses {@code --protocol}: {@code http1} or {@code http2}. */
+  static final class ProtocolConverter extends EnumChoices.Converter<Cluster.Protocol> {
+    ProtocolConverter() {
+      super("a protocol", List.of(Cluster.Protocol.HTTP1, Cluster.Protocol.HTTP2));
+    }
   }
 
   /** Parses {@code --lb}: {@code round-robin} (also {@code ROUND_ROBIN}), {@code maglev}, ... */

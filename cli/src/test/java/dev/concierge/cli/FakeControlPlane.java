@@ -246,6 +246,7 @@ final class FakeControlPlane implements AutoCloseable {
                 case "hash_policy" -> b.setHashPolicy(req.getCluster().getHashPolicy());
                 case "overprovisioning_percent" ->
                     b.setOverprovisioningPercent(req.getCluster().getOverprovisioningPercent());
+                case "protocol" -> b.setProtocol(req.getCluster().getProtocol());
                 case "connect_timeout" -> b.setConnectTimeout(req.getCluster().getConnectTimeout());
                 case "retry_budget" -> {
                   if (req.getCluster().hasRetryBudget()) {

@@ -125,6 +125,8 @@ class ManagementCommandsTest {
             "round-robin",
             "--connect-timeout",
             "500ms",
+            "--protocol",
+            "http2",
             "--description",
             "the web tier");
 
@@ -139,6 +141,7 @@ class ManagementCommandsTest {
             Endpoint.newBuilder().setHost("127.0.0.1").setPort(9001).build(),
             Endpoint.newBuilder().setHost("backend.internal").setPort(9002).setWeight(3).build());
     assertThat(req.getCluster().getLbPolicy()).isEqualTo(Cluster.LbPolicy.ROUND_ROBIN);
+    assertThat(req.getCluster().getProtocol()).isEqualTo(Cluster.Protocol.HTTP2);
     assertThat(req.getCluster().getConnectTimeout())
         .isEqualTo(Duration.newBuilder().setNanos(500_000_000).build());
     assertThat(req.getCluster().getDescription()).isEqualTo("the web tier");
@@ -235,9 +238,10 @@ class ManagementCommandsTest {
     assertThat(r.code()).isZero();
     assertThat(r.out().lines().toList())
         .containsExactly(
-            "NAME         ENDPOINTS                        LB           ETAG  UPDATED",
-            "api-backend  [::1]:80                         round-robin  2     2027-01-15T08:00:00Z",
-            "web          127.0.0.1:9001,127.0.0.1:9002=3  round-robin  1    "
+            "NAME         ENDPOINTS                        LB           PROTOCOL  ETAG  UPDATED",
+            "api-backend  [::1]:80                         round-robin  http1     2    "
+                + " 2027-01-15T08:00:00Z",
+            "web          127.0.0.1:9001,127.0.0.1:9002=3  round-robin  http1     1    "
                 + " 2027-01-15T08:00:00Z");
   }
 

@@ -2,6 +2,7 @@ package dev.concierge.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.server.HeaderDeadlineConnectionFactory;
 import dev.concierge.dataplane.server.InlineResumeThreadPool;
@@ -10,16 +11,19 @@ import dev.concierge.dataplane.server.ThreadCachingBufferPool;
 import dev.concierge.dataplane.transport.jetty.JettyProxyTransport;
 import dev.concierge.dataplane.transport.lean.LeanConnector;
 import dev.concierge.dataplane.transport.lean.LeanProxyTransport;
+import dev.concierge.dataplane.transport.tunnel.UpgradeTunnelTransport;
+import dev.concierge.dataplane.upstream.ProtocolTransports;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 
 /**
- * The proxy port: one Jetty server (bounded thread pool, one acceptor, HTTP/1.1) running the {@link
- * HandlerChain} over whatever runtime the holder has. Not thread-safe to start/stop concurrently;
- * serving is.
+ * The proxy port: one Jetty server (bounded thread pool, one acceptor, HTTP/1.1 and h2c) running
+ * the {@link HandlerChain} over whatever runtime the holder has. Not thread-safe to start/stop
+ * concurrently; serving is.
  */
 public final class ProxyServer implements AutoCloseable {
   /** Idle timeout of a client connection, e.g. between keep-alive requests: 60 s. */
@@ -67,19 +71,31 @@ public final class ProxyServer implements AutoCloseable {
     // A total header deadline per request (HttpConnectionFactory with a hook).
     HttpConnectionFactory h1 =
         new HeaderDeadlineConnectionFactory(http, settings.admission().headerTimeout());
+    // h2c on the same port, by prior knowledge (the HTTP/1.1 connection sees the PRI preface and
+    // hands over) or by HTTP/1.1 Upgrade; its requests run through the same chain.
+    HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(http);
     // LeanConnector: a ServerConnector whose selectors also serve the lean upstream connections.
-    connector = new LeanConnector(server, 1, -1, h1);
+    connector = new LeanConnector(server, 1, -1, h1, h2c);
     // Keep-alive wait between requests (and any stall not covered by a deadline).
     connector.setIdleTimeout(KEEP_ALIVE_IDLE_TIMEOUT_MS);
     connector.setHost(requireNonNull(bindAddress, "bindAddress"));
     connector.setPort(port);
     server.addConnector(connector);
-    UpstreamTransport transport =
+    UpstreamTransport http1 =
         switch (requireNonNull(kind, "kind")) {
           case LEAN -> new LeanProxyTransport(connector, LeanProxyTransport.Settings.defaults());
           case JETTY_CLIENT ->
               new JettyProxyTransport(server, JettyProxyTransport.Settings.defaults());
         };
+    // HTTP2 clusters: Jetty's HttpClient over h2c, the one carrier that relays trailers (gRPC).
+    UpstreamTransport http2 =
+        new JettyProxyTransport(
+            server, JettyProxyTransport.Settings.defaults(), UpstreamProtocol.HTTP2);
+    // HTTP/1.1 Upgrade (WebSocket): a byte tunnel once the backend has switched protocols.
+    UpstreamTransport upgrades =
+        new UpgradeTunnelTransport(server, UpgradeTunnelTransport.Settings.defaults());
+    UpstreamTransport transport =
+        new ProtocolTransports(http1, http2, upgrades, UpgradeTunnelTransport::isUpgrade);
     server.setHandler(HandlerChain.of(runtimes, transport, settings));
     server.setErrorHandler(new NodeErrorHandler(settings.stats().unrouted()));
     threads.inlineResumesOf(server);

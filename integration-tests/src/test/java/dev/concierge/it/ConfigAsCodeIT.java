@@ -286,6 +286,7 @@ class ConfigAsCodeIT {
                 .setName("clusters/web")
                 .setDescription("the web tier")
                 .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+                .setProtocol(Cluster.Protocol.HTTP1)
                 .setConnectTimeout(Duration.newBuilder().setSeconds(2))
                 .setOverprovisioningPercent(200)
                 .setRetryBudget(RetryBudget.newBuilder().setPercent(25).setMinRetryConcurrency(4))

@@ -688,6 +688,11 @@ class RuleAgreementIT {
             "retry budget min 10001",
             false,
             c -> c.setRetryBudget(RetryBudget.newBuilder().setMinRetryConcurrency(10_001))));
+    for (Cluster.Protocol protocol :
+        new Cluster.Protocol[] {Cluster.Protocol.HTTP1, Cluster.Protocol.HTTP2}) {
+      cases.add(cluster("protocol " + protocol, true, c -> c.setProtocol(protocol)));
+    }
+    cases.add(cluster("unknown protocol", false, c -> c.setProtocolValue(7)));
     for (long seconds : new long[] {1, 60}) {
       cases.add(
           cluster(

@@ -30,7 +30,8 @@ final class ResourceTypes {
             "connect_timeout",
             "hash_policy",
             "overprovisioning_percent",
-            "retry_budget"),
+            "retry_budget",
+            "protocol"),
         UnaryOperator.identity(),
         (cluster, written, violations) ->
             ClusterValidator.validate(cluster, "cluster", violations));

@@ -2,7 +2,9 @@ package dev.concierge.dataplane.buffering;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.chain.BodyFraming;
 import dev.concierge.dataplane.chain.ErrorAnswers;
+import dev.concierge.dataplane.chain.Grpc;
 import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.chain.RouteScopedHandler;
 import java.io.IOException;
@@ -47,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * file are released when the request completes. A request without a body (no or zero {@code
  * Content-Length}, no {@code Transfer-Encoding}) passes straight on.
  *
+ * <p>A body of unknown length is a chunked HTTP/1.1 one or an HTTP/2 one without {@code
+ * content-length} ({@link BodyFraming}). A gRPC call ({@link Grpc#isCall}) always streams, whatever
+ * the route says: a bidirectional call would deadlock if held until the client half-closes.
+ *
  * <p>Streaming: the request goes on at once; a body of unknown length is counted on its way through
  * when the route has a limit ({@link SizeLimitedRequest}).
  *
@@ -81,21 +87,24 @@ public final class RequestBodyBufferingHandler extends RouteScopedHandler {
       RequestContext context, Request request, Response response, Callback callback)
       throws Exception {
     long length = request.getLength();
-    boolean chunked = length < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+    // Chunked HTTP/1.1, or HTTP/2 without content-length (the body ends with the stream).
+    boolean chunked = length < 0 && BodyFraming.unknownLength(request);
     if (length <= 0 && !chunked) {
       return next(request, response, callback);
     }
     BufferingPolicy route = context.policies().get(BufferingPolicy.KEY);
+    // A gRPC call always streams: its messages may depend on the answers (bidirectional calls),
+    // so holding them until the client half-closes could deadlock the call.
+    boolean stream =
+        route.mode() == BufferingPolicy.Mode.STREAM || (chunked && Grpc.isCall(request));
     long maxBody =
-        route.mode() == BufferingPolicy.Mode.STREAM
-            ? route.maxBytes()
-            : route.maxBytes() > 0 ? route.maxBytes() : policy.maxBodySize();
+        stream ? route.maxBytes() : route.maxBytes() > 0 ? route.maxBytes() : policy.maxBodySize();
     if (!chunked && maxBody > 0 && length > maxBody) {
       ErrorAnswers.writeAndClose(
           request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, "request body too large");
       return true;
     }
-    if (route.mode() == BufferingPolicy.Mode.STREAM) {
+    if (stream) {
       // Relayed as it arrives; a chunked body is counted on its way through.
       return next(
           chunked && maxBody > 0 ? new SizeLimitedRequest(request, maxBody) : request,

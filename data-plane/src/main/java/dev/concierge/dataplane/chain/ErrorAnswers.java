@@ -7,8 +7,9 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * The node's own error answers, all of one shape: {@code text/plain}, the reason on the first line
- * and the request id on the second (also in {@code X-Request-Id}), never an HTML page.
- * Non-blocking.
+ * and the request id on the second (also in {@code X-Request-Id}), never an HTML page. A gRPC call
+ * ({@link Grpc#isCall}) gets its error the gRPC way instead: HTTP 200, trailers-only, {@code
+ * grpc-status} mapped from the HTTP status and the reason as {@code grpc-message}. Non-blocking.
  */
 public final class ErrorAnswers {
   /** The response header that carries the request id. */
@@ -24,6 +25,10 @@ public final class ErrorAnswers {
     RequestContext context = request == null ? null : RequestContext.of(request);
     String id = context != null ? context.requestId() : RequestIds.next();
     response.getHeaders().put(REQUEST_ID, id);
+    if (request != null && Grpc.isCall(request)) {
+      Grpc.writeError(response, callback, status, reason, id);
+      return;
+    }
     PlainText.write(response, callback, status, reason + "\nrequest-id: " + id + "\n");
   }
 

@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * A cluster ready for traffic: its endpoints, balancer, what the balancer takes from a request,
- * connect timeout, meter and retry budget. Immutable.
+ * connect timeout, meter, retry budget and the protocol its endpoints speak. Immutable.
  */
 public record CompiledCluster(
     String name,
@@ -17,7 +17,8 @@ public record CompiledCluster(
     RequestHash requestHash,
     Duration connectTimeout,
     Meter meter,
-    RetryLimiter retryBudget) {
+    RetryLimiter retryBudget,
+    UpstreamProtocol protocol) {
   public CompiledCluster {
     requireNonNull(retryBudget, "retryBudget");
     requireNonNull(name, "name");
@@ -26,11 +27,12 @@ public record CompiledCluster(
     requireNonNull(requestHash, "requestHash");
     requireNonNull(connectTimeout, "connectTimeout");
     requireNonNull(meter, "meter");
+    requireNonNull(protocol, "protocol");
   }
 
   /**
    * A cluster whose balancer takes nothing from the request (round robin over one level) and that
-   * has no retry budget.
+   * has no retry budget, over HTTP/1.1.
    */
   public CompiledCluster(
       String name,
@@ -45,6 +47,7 @@ public record CompiledCluster(
         RequestHash.none(),
         connectTimeout,
         meter,
-        RetryLimiter.unlimited());
+        RetryLimiter.unlimited(),
+        UpstreamProtocol.HTTP1);
   }
 }

@@ -27,6 +27,7 @@ import dev.concierge.dataplane.cluster.RequestHash;
 import dev.concierge.dataplane.cluster.RetryLimiter;
 import dev.concierge.dataplane.dns.HostResolver;
 import dev.concierge.dataplane.dns.ResolvedHost;
+import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import dev.concierge.dataplane.routing.CompiledRoute;
 import dev.concierge.dataplane.routing.CompiledRoute.PathKind;
 import dev.concierge.dataplane.routing.CountryPredicate;
@@ -167,7 +168,10 @@ public final class RuntimeCompiler {
         requestHash,
         connectTimeout,
         stats.cluster(cluster.getName()),
-        retryBudget);
+        retryBudget,
+        cluster.getProtocol() == Cluster.Protocol.HTTP2
+            ? UpstreamProtocol.HTTP2
+            : UpstreamProtocol.HTTP1);
   }
 
   private static BalancingPolicy balancingPolicy(Cluster.LbPolicy policy) {

@@ -20,10 +20,12 @@ import org.jspecify.annotations.Nullable;
  * block without framing.
  *
  * <p>Headers: hop-by-hop headers (Connection and the headers it names, Keep-Alive, TE, Trailer,
- * Transfer-Encoding, Upgrade, Proxy-*) and Expect are dropped; client-sent X-Forwarded-*, Forwarded
- * and X-Real-IP are dropped and replaced by X-Forwarded-For/-Proto/-Host of this hop, except that
- * the X-Forwarded-For of a peer the node trusts (a configured trusted proxy) is kept and this hop's
- * peer appended to it ({@link #forwardedFor}); {@code Via: <version> concierge} is added; a missing
+ * Transfer-Encoding, Upgrade, Proxy-*) and Expect are dropped, except that an HTTP/2 client's
+ * {@code TE: trailers} goes on as such (trailers are relayed to it); client-sent X-Forwarded-*,
+ * Forwarded and X-Real-IP are dropped and replaced by X-Forwarded-For/-Proto/-Host of this hop,
+ * except that the X-Forwarded-For of a peer the node trusts (a configured trusted proxy) is kept
+ * and this hop's peer appended to it ({@link #forwardedFor}); {@code Via: <version> concierge} is
+ * added; a missing
  * Host is filled in with the endpoint's address; a second Host is dropped. Content-Length is left
  * to the transport, which frames the body.
  *
@@ -135,9 +137,17 @@ public final class RequestRewrite {
       HttpHeader header = field.getHeader();
       if (header != null) {
         switch (header) {
+          case TE -> {
+            // Hop-by-hop, but from an HTTP/2 client "trailers" says it takes trailers (gRPC needs
+            // them): this hop relays them on HTTP/2, so it says the same upstream.
+            if ((clientVersion == HttpVersion.HTTP_2 || clientVersion == HttpVersion.HTTP_3)
+                && field.contains("trailers")) {
+              sink.add("TE", "trailers");
+            }
+            continue;
+          }
           case CONNECTION,
               KEEP_ALIVE,
-              TE,
               TRAILER,
               TRANSFER_ENCODING,
               UPGRADE,

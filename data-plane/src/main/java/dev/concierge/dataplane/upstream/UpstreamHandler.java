@@ -2,7 +2,9 @@ package dev.concierge.dataplane.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.chain.BodyFraming;
 import dev.concierge.dataplane.chain.ErrorAnswers;
+import dev.concierge.dataplane.chain.Grpc;
 import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.chain.RouteScopedHandler;
 import dev.concierge.dataplane.cluster.CompiledCluster;
@@ -40,8 +42,11 @@ import org.slf4j.LoggerFactory;
  *   <li>a response head whose status the policy lists is dropped by the transport for another try
  *       on the same terms ({@link UpstreamTry#retryOnStatus});
  *   <li>else the error answer: 502 {@code upstream connection refused|reset}, 502 {@code upstream
- *       error}, 503 {@code upstream host not resolved}, 504 {@code upstream timed out}.
+ *       error}, 503 {@code upstream host not resolved}, 504 {@code upstream timed out} (to a
+ *       gRPC call: {@link ErrorAnswers}' gRPC form).
  * </ul>
+ *
+ * <p>The time allowed is the route's timeout, or a gRPC call's {@code grpc-timeout} when shorter.
  *
  * <p>Always completes the callback, itself or through the transport: 503 {@code no endpoint
  * available} when the cluster has none. A response cut after its head was committed fails the
@@ -95,6 +100,15 @@ public final class UpstreamHandler extends RouteScopedHandler {
     return true;
   }
 
+  /** The route's timeout, capped by a gRPC call's own deadline (HTTP/1.1 pays one field read). */
+  private static long effectiveTimeoutMillis(Request request, long routeMillis) {
+    if (!BodyFraming.isMultiplexed(request)) {
+      return routeMillis;
+    }
+    long callMillis = Grpc.timeoutMillis(request);
+    return callMillis > 0 && callMillis < routeMillis ? callMillis : routeMillis;
+  }
+
   /** One request's tries; the transport sees it as the current {@link UpstreamTry}. */
   private final class Call implements UpstreamTry, Runnable {
     private final RequestContext context;
@@ -139,7 +153,9 @@ public final class UpstreamHandler extends RouteScopedHandler {
       this.seed = seed;
       this.retry = forward.retry();
       this.budget = cluster.retryBudget();
-      this.deadlineNanos = System.nanoTime() + Math.max(1, forward.timeout().toNanos());
+      this.deadlineNanos = System.nanoTime()
+              + TimeUnit.MILLISECONDS.toNanos(
+                  effectiveTimeoutMillis(request, Math.max(1, forward.timeout().toMillis())));
       this.idleTimeoutMillis = forward.idleTimeout().toMillis();
     }
 

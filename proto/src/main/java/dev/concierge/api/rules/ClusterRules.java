@@ -64,6 +64,8 @@ public final class ClusterRules {
     }
     FieldChecks.known(
         cluster.getLbPolicyValue(), Cluster.LbPolicy.getDescriptor(), prefix + ".lb_policy", sink);
+    FieldChecks.known(
+        cluster.getProtocolValue(), Cluster.Protocol.getDescriptor(), prefix + ".protocol", sink);
     if (cluster.hasConnectTimeout()) {
       FieldChecks.positiveAtMost(
           cluster.getConnectTimeout(), MAX_CONNECT_TIMEOUT, prefix + ".connect_timeout", sink);

@@ -2,9 +2,11 @@ package dev.concierge.dataplane.transport.jetty;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.chain.BodyFraming;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.upstream.RetriedStatusException;
 import dev.concierge.dataplane.upstream.UnresolvedHostException;
+import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import dev.concierge.dataplane.upstream.UpstreamFailures;
 import dev.concierge.dataplane.upstream.UpstreamOutcome;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
@@ -12,9 +14,14 @@ import dev.concierge.dataplane.upstream.UpstreamTry;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.proxy.ProxyHandler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -57,11 +64,22 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
 
   private final Server server;
   private final Settings settings;
+  private final UpstreamProtocol protocol;
 
+  /** A carrier speaking HTTP/1.1 upstream. */
   public JettyProxyTransport(Server server, Settings settings) {
+    this(server, settings, UpstreamProtocol.HTTP1);
+  }
+
+  /**
+   * A carrier speaking {@code protocol} upstream: HTTP/1.1, or HTTP/2 with prior knowledge (h2c),
+   * multiplexed on the client's pooled connections.
+   */
+  public JettyProxyTransport(Server server, Settings settings, UpstreamProtocol protocol) {
     super(JettyProxyTransport::targetUri);
     this.server = requireNonNull(server, "server");
     this.settings = requireNonNull(settings, "settings");
+    this.protocol = requireNonNull(protocol, "protocol");
     setServer(server);
     setViaHost("concierge");
   }
@@ -117,8 +135,22 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
 
   @Override
   protected HttpClient newHttpClient() {
-    // super first: ProxyHandler's own setup (no redirects, no cookies, no decoders) still follows.
-    HttpClient client = super.newHttpClient();
+    // ProxyHandler's own setup (no redirects, no cookies, no decoders) still follows.
+    HttpClient client;
+    if (protocol == UpstreamProtocol.HTTP2) {
+      ClientConnector connector = new ClientConnector();
+      connector.setExecutor(server.getThreadPool());
+      connector.setByteBufferPool(server.getByteBufferPool());
+      connector.setScheduler(server.getScheduler());
+      HTTP2Client http2 = new HTTP2Client(connector);
+      // h2 only: for http:// endpoints that is h2c with prior knowledge.
+      client =
+          new HttpClient(
+              new HttpClientTransportDynamic(
+                  connector, new ClientConnectionFactoryOverHTTP2.HTTP2(http2)));
+    } else {
+      client = super.newHttpClient();
+    }
     client.setExecutor(server.getThreadPool());
     client.setByteBufferPool(server.getByteBufferPool());
     client.setScheduler(server.getScheduler());
@@ -136,13 +168,24 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
   protected org.eclipse.jetty.client.Request newProxyToServerRequest(
       Request clientToProxyRequest, HttpURI newHttpURI) {
     UpstreamTry attempt = attempt(clientToProxyRequest);
-    org.eclipse.jetty.client.Request request =
+    org.eclipse.jetty.client.Request proxyToServerRequest =
         super.newProxyToServerRequest(clientToProxyRequest, newHttpURI)
             .timeout(attempt.timeoutMillis(), TimeUnit.MILLISECONDS);
     if (attempt.idleTimeoutMillis() > 0) {
-      request.idleTimeout(attempt.idleTimeoutMillis(), TimeUnit.MILLISECONDS);
+      proxyToServerRequest.idleTimeout(attempt.idleTimeoutMillis(), TimeUnit.MILLISECONDS);
     }
-    return request;
+    if (unannouncedBody(clientToProxyRequest)) {
+      // ProxyHandler sends a body only when it has a length or Transfer-Encoding: an HTTP/2
+      // request without content-length (every gRPC call) would lose its body.
+      proxyToServerRequest.body(new ProxyRequestContent(clientToProxyRequest));
+    }
+    return proxyToServerRequest;
+  }
+
+  private static boolean unannouncedBody(Request request) {
+    return request.getLength() < 0
+        && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)
+        && BodyFraming.isMultiplexed(request);
   }
 
   @Override
@@ -158,10 +201,13 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
   /**
    * ProxyHandler's relay, asking the try first whether the response status is to be retried: if so,
    * the response is aborted before its status or headers reach the client response, and the abort
-   * reaches {@link #onServerToProxyResponseFailure} as a {@link RetriedStatusException}.
+   * reaches {@link #onServerToProxyResponseFailure} as a {@link RetriedStatusException}. It also
+   * relays the upstream trailers (gRPC's {@code grpc-status}) when the client said it takes them
+   * ({@code TE: trailers}); ProxyHandler itself drops them.
    */
   private final class StatusCheckingListener extends ProxyResponseListener {
     private final Request clientToProxyRequest;
+    private final Response proxyToClientResponse;
     private boolean dropped;
 
     StatusCheckingListener(
@@ -172,6 +218,7 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
       super(
           clientToProxyRequest, proxyToServerRequest, proxyToClientResponse, proxyToClientCallback);
       this.clientToProxyRequest = clientToProxyRequest;
+      this.proxyToClientResponse = proxyToClientResponse;
     }
 
     @Override
@@ -188,8 +235,16 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
 
     @Override
     public void onHeaders(org.eclipse.jetty.client.Response serverToProxyResponse) {
-      if (!dropped) {
-        super.onHeaders(serverToProxyResponse);
+      if (dropped) {
+        return;
+      }
+      super.onHeaders(serverToProxyResponse);
+      if (takesTrailers(clientToProxyRequest)) {
+        proxyToClientResponse.setTrailersSupplier(
+            () -> {
+              HttpFields trailers = serverToProxyResponse.getTrailers();
+              return trailers == null || trailers.size() == 0 ? null : trailers;
+            });
       }
     }
 
@@ -209,6 +264,11 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
         super.onSuccess(serverToProxyResponse);
       }
     }
+  }
+
+  private static boolean takesTrailers(Request request) {
+    String te = request.getHeaders().get(HttpHeader.TE);
+    return te != null && te.toLowerCase(java.util.Locale.ROOT).contains("trailers");
   }
 
   @Override
@@ -261,7 +321,8 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
     // read: a body must be rewound for another try.
     boolean hasBody =
         clientToProxyRequest.getLength() > 0
-            || clientToProxyRequest.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+            || clientToProxyRequest.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)
+            || unannouncedBody(clientToProxyRequest);
     attempt(clientToProxyRequest).failed(outcome, failure, false, hasBody);
   }
 }

@@ -2,6 +2,7 @@ package dev.concierge.dataplane.transport.lean;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.chain.BodyFraming;
 import dev.concierge.dataplane.transport.lean.LeanConnector.SelectorPools;
 import dev.concierge.dataplane.upstream.RequestRewrite;
 import dev.concierge.dataplane.upstream.UpstreamOutcome;
@@ -14,6 +15,7 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.Request;
 import org.jspecify.annotations.Nullable;
@@ -81,6 +83,18 @@ public final class LeanProxyTransport implements UpstreamTransport {
     HttpFields fields = request.getHeaders();
     long length = request.getLength();
     boolean chunked = length < 0 && fields.contains(HttpHeader.TRANSFER_ENCODING);
+    Content.Chunk first = null;
+    if (length < 0 && !chunked && BodyFraming.isMultiplexed(request)) {
+      // An HTTP/2 request without content-length: its body ends with the stream, so it goes up
+      // chunked, unless the stream has ended already (a GET's END_STREAM on its HEADERS frame).
+      first = request.read();
+      if (first != null && first.isLast() && !first.hasRemaining()) {
+        first.release();
+        first = null;
+      } else {
+        chunked = true;
+      }
+    }
     boolean hasBody = length > 0 || chunked;
     long bodyLength;
     if (length > 0) {
@@ -94,6 +108,9 @@ public final class LeanProxyTransport implements UpstreamTransport {
     }
     RetainableByteBuffer head = encodeHead(attempt, request, fields, bodyLength);
     if (head == null) {
+      if (first != null) {
+        first.release();
+      }
       attempt.failed(
           UpstreamOutcome.ERROR,
           new IllegalStateException("request head larger than " + MAX_HEAD_BUFFER_SIZE),
@@ -104,7 +121,7 @@ public final class LeanProxyTransport implements UpstreamTransport {
     SelectorPools pools = connector.poolsFor(request);
     UpstreamPool pool = pools.pool(attempt.endpoint());
     UpstreamExchange exchange =
-        new UpstreamExchange(this, attempt, pools, pool, hasBody, chunked, head);
+        new UpstreamExchange(this, attempt, pools, pool, hasBody, chunked, head, first);
     UpstreamConnection connection = attempt.freshConnection() ? null : pool.acquire();
     if (connection != null) {
       exchange.start(connection, true);

@@ -68,6 +68,9 @@ final class UpstreamExchange {
 
   private volatile boolean reused;
   private volatile @Nullable BodyPump pump;
+  // A body chunk read before the exchange started (HTTP/2 body detection), sent first.
+  private Content.@Nullable Chunk firstChunk;
+  private final boolean preRead;
 
   UpstreamExchange(
       LeanProxyTransport transport,
@@ -76,8 +79,11 @@ final class UpstreamExchange {
       UpstreamPool pool,
       boolean hasBody,
       boolean chunked,
-      RetainableByteBuffer headBuffer) {
+      RetainableByteBuffer headBuffer,
+      Content.@Nullable Chunk firstChunk) {
     this.transport = transport;
+    this.firstChunk = firstChunk;
+    this.preRead = firstChunk != null;
     this.attempt = attempt;
     this.request = attempt.request();
     this.response = attempt.response();
@@ -195,7 +201,7 @@ final class UpstreamExchange {
       return;
     }
     BodyPump bodyPump = pump;
-    boolean bodyTouched = bodyPump != null;
+    boolean bodyTouched = bodyPump != null || preRead;
     cleanUp(failure);
     if (response.isCommitted()) {
       // Part of the upstream response is already with the client: only an abort tells it.
@@ -210,6 +216,11 @@ final class UpstreamExchange {
   }
 
   private void cleanUp(@Nullable Throwable failure) {
+    Content.Chunk unsent = firstChunk;
+    if (unsent != null && pump == null) {
+      firstChunk = null;
+      unsent.release();
+    }
     BodyPump bodyPump = pump;
     if (bodyPump != null && !bodyPump.isSucceeded()) {
       bodyPump.abort(failure != null ? failure : new java.io.IOException("exchange ended"));
@@ -245,7 +256,12 @@ final class UpstreamExchange {
         return Action.SUCCEEDED;
       }
       while (true) {
-        Content.Chunk chunk = request.read();
+        Content.Chunk chunk = firstChunk;
+        if (chunk != null) {
+          firstChunk = null;
+        } else {
+          chunk = request.read();
+        }
         if (chunk == null) {
           if (headBytes != null) {
             ByteBuffer bytes = headBytes;
