@@ -25,9 +25,8 @@ import org.jspecify.annotations.Nullable;
  * Forwarded and X-Real-IP are dropped and replaced by X-Forwarded-For/-Proto/-Host of this hop,
  * except that the X-Forwarded-For of a peer the node trusts (a configured trusted proxy) is kept
  * and this hop's peer appended to it ({@link #forwardedFor}); {@code Via: <version> concierge} is
- * added; a missing
- * Host is filled in with the endpoint's address; a second Host is dropped. Content-Length is left
- * to the transport, which frames the body.
+ * added; a missing Host is filled in with the endpoint's address; a second Host is dropped.
+ * Content-Length is left to the transport, which frames the body.
  *
  * <p>Immutable and thread-safe; allocation-free except for a Connection header naming headers.
  */

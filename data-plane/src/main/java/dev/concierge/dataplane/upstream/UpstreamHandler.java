@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  *   <li>a response head whose status the policy lists is dropped by the transport for another try
  *       on the same terms ({@link UpstreamTry#retryOnStatus});
  *   <li>else the error answer: 502 {@code upstream connection refused|reset}, 502 {@code upstream
- *       error}, 503 {@code upstream host not resolved}, 504 {@code upstream timed out} (to a
- *       gRPC call: {@link ErrorAnswers}' gRPC form).
+ *       error}, 503 {@code upstream host not resolved}, 504 {@code upstream timed out} (to a gRPC
+ *       call: {@link ErrorAnswers}' gRPC form).
  * </ul>
  *
  * <p>The time allowed is the route's timeout, or a gRPC call's {@code grpc-timeout} when shorter.
@@ -153,7 +153,8 @@ public final class UpstreamHandler extends RouteScopedHandler {
       this.seed = seed;
       this.retry = forward.retry();
       this.budget = cluster.retryBudget();
-      this.deadlineNanos = System.nanoTime()
+      this.deadlineNanos =
+          System.nanoTime()
               + TimeUnit.MILLISECONDS.toNanos(
                   effectiveTimeoutMillis(request, Math.max(1, forward.timeout().toMillis())));
       this.idleTimeoutMillis = forward.idleTimeout().toMillis();

@@ -4,9 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.chain.BodyFraming;
 import dev.concierge.dataplane.cluster.Endpoint;
+import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import dev.concierge.dataplane.upstream.RetriedStatusException;
 import dev.concierge.dataplane.upstream.UnresolvedHostException;
-import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import dev.concierge.dataplane.upstream.UpstreamFailures;
 import dev.concierge.dataplane.upstream.UpstreamOutcome;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
