@@ -36,6 +36,11 @@ import org.slf4j.LoggerFactory;
  *       error}, 504 {@code upstream timed out}.
  * </ul>
  *
+ * <p>The balancer's seed is made once per request by the cluster's {@link RequestHash} (nothing for
+ * round robin over one level) and passed again on retries. Every try's end feeds passive failure
+ * tracking: refused, connect timeout and a reset on a fresh connection count against the endpoint
+ * ({@link EndpointState#connectionFailed()}), a relayed response clears the count.
+ *
  * <p>Always completes the callback, itself or through the transport: 503 {@code no endpoint
  * available} when the cluster has none. A response cut after its head was committed fails the
  * callback, which aborts the client connection. Non-blocking.
