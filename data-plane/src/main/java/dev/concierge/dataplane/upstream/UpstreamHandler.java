@@ -48,6 +48,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The time allowed is the route's timeout, or a gRPC call's {@code grpc-timeout} when shorter.
  *
+ * <p>The balancer's seed is made once per request by the cluster's {@link RequestHash} (nothing for
+ * round robin over one level) and passed again on retries. Every try's end feeds passive failure
+ * tracking: refused, connect timeout and a reset on a fresh connection count against the endpoint
+ * ({@link EndpointState#connectionFailed()}), a relayed response clears the count.
+ *
  * <p>Always completes the callback, itself or through the transport: 503 {@code no endpoint
  * available} when the cluster has none. A response cut after its head was committed fails the
  * callback, which aborts the client connection. Non-blocking.
