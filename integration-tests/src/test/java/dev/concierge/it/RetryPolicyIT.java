@@ -234,8 +234,10 @@ class RetryPolicyIT {
     int clients = 40;
     int requests = 800;
     // Every try takes about as long as any other, so retries' share of the time in flight is
-    // their share of the tries.
-    ScriptedBackend down = backend("down", exchange -> new Answer(503, 5));
+    // their share of the tries. The budget bounds retries in flight, not a total: tries slow
+    // enough (100 ms) keep all clients in flight however loaded the machine is, so the share, not
+    // the floor of min_retry_concurrency, is what binds.
+    ScriptedBackend down = backend("down", exchange -> new Answer(503, 100));
     fleet
         .api()
         .createCluster(
