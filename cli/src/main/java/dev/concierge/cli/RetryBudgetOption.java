@@ -16,14 +16,15 @@ final class RetryBudgetOption {
 
   @Option(
       names = "--retry-budget",
-      paramLabel = "PERCENT%[,min=N]|none",
+      paramLabel = "PERCENT%[,min=N]|off|default",
       converter = BudgetConverter.class,
       description =
           "Retries in flight at most PERCENT% (1-100) of the requests in flight to the cluster, and"
-              + " at least N (default 3), e.g. 20% or 20%,min=5; none removes it (default none).")
+              + " at least N (default 3), e.g. 20% or 20%,min=5; off lifts it (100%); default"
+              + " clears it (20%,min=3).")
   @Nullable Budget budget;
 
-  /** A budget as typed; {@code budget == null} for none. */
+  /** A budget as typed; {@code budget == null} for the default. */
   record Budget(@Nullable RetryBudget budget) {}
 
   boolean given() {
@@ -41,13 +42,16 @@ final class RetryBudgetOption {
     mask.addPaths("retry_budget");
   }
 
-  /** Parses {@code 20%}, {@code 20%,min=5} or {@code none}. */
+  /** Parses {@code 20%}, {@code 20%,min=5}, {@code off} or {@code default}. */
   static final class BudgetConverter implements ITypeConverter<Budget> {
     @Override
     public Budget convert(String value) {
       String v = value.strip();
-      if (v.equalsIgnoreCase("none")) {
+      if (v.equalsIgnoreCase("default")) {
         return new Budget(null);
+      }
+      if (v.equalsIgnoreCase("off")) {
+        return new Budget(RetryBudget.newBuilder().setPercent(100).build());
       }
       Matcher m = BUDGET.matcher(v);
       if (m.matches()) {
@@ -62,7 +66,7 @@ final class RetryBudgetOption {
           "'"
               + value
               + "' is not a retry budget (e.g. 20%, 20%,min=5 with 1-100% and min 1-10000,"
-              + " or none)");
+              + " off or default)");
     }
   }
 }

@@ -362,7 +362,11 @@ class ManagementCommandsTest {
     assertThat(req.getCluster().getRetryBudget())
         .isEqualTo(RetryBudget.newBuilder().setPercent(10).setMinRetryConcurrency(5).build());
 
-    assertThat(run("cluster", "update", "web", "--retry-budget", "none").code()).isZero();
+    assertThat(run("cluster", "update", "web", "--retry-budget", "off").code()).isZero();
+    assertThat(fake.clusters.get("clusters/web").getRetryBudget())
+        .isEqualTo(RetryBudget.newBuilder().setPercent(100).build());
+
+    assertThat(run("cluster", "update", "web", "--retry-budget", "default").code()).isZero();
     assertThat(fake.clusters.get("clusters/web").hasRetryBudget()).isFalse();
 
     Result bad = run("cluster", "update", "web", "--retry-budget", "120%");

@@ -69,6 +69,7 @@ class GrpcIT {
   private static final MethodDescriptor<String, String> FAIL = method("test.Echo/Fail", false);
   private static final MethodDescriptor<String, String> SLOW = method("test.Echo/Slow", false);
   private static final MethodDescriptor<String, String> DOWN = method("test.Down/Call", false);
+  private static final MethodDescriptor<String, String> PLAIN = method("test.Plain/Call", false);
   private static final MethodDescriptor<String, String> UNROUTED =
       method("test.Nowhere/Call", false);
 
@@ -145,6 +146,8 @@ class GrpcIT {
     createHttp2Cluster("down", closedPort);
     fleet.createRoute("echo", "/test.Echo/", "grpc");
     fleet.createRoute("down", "/test.Down/", "down");
+    fleet.createCluster("plain", backend.getPort()); // HTTP/1.1, which cannot carry trailers
+    fleet.createRoute("plain", "/test.Plain/", "plain");
     fleet.awaitSynced();
     port = fleet.nodes().get(0).httpPort();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
@@ -281,6 +284,19 @@ class GrpcIT {
             e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
               assertThat(e.getStatus().getDescription()).startsWith("upstream connection refused");
+            });
+  }
+
+  @Test
+  void nodeAnswersInternalForACallRoutedToAnHttp1Cluster() {
+    assertThatThrownBy(() -> call(PLAIN, "hello"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+              assertThat(e.getStatus().getDescription())
+                  .startsWith(
+                      "route's cluster speaks HTTP/1.1; gRPC needs a cluster with protocol HTTP2");
             });
   }
 

@@ -11,6 +11,7 @@ import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
@@ -150,17 +151,16 @@ public final class RuntimeCompiler {
     } else {
       requestHash = RequestHash.none(); // the default hot path draws nothing
     }
+    // Unset means the default budget, as Envoy users expect of a proxy under a retry storm; 100 %
+    // lifts it (a request has at most one try in flight, so retries never outnumber requests).
+    RetryBudget budget = cluster.getRetryBudget();
     RetryLimiter retryBudget =
-        cluster.hasRetryBudget()
-            ? RetryLimiter.of(
-                cluster.getRetryBudget().getPercent() == 0
-                    ? RetryRules.DEFAULT_BUDGET_PERCENT
-                    : cluster.getRetryBudget().getPercent(),
-                cluster.getRetryBudget().getMinRetryConcurrency() == 0
-                    ? RetryRules.DEFAULT_MIN_RETRY_CONCURRENCY
-                    : cluster.getRetryBudget().getMinRetryConcurrency(),
-                state.retryBudget())
-            : RetryLimiter.unlimited();
+        RetryLimiter.of(
+            budget.getPercent() == 0 ? RetryRules.DEFAULT_BUDGET_PERCENT : budget.getPercent(),
+            budget.getMinRetryConcurrency() == 0
+                ? RetryRules.DEFAULT_MIN_RETRY_CONCURRENCY
+                : budget.getMinRetryConcurrency(),
+            state.retryBudget());
     return new CompiledCluster(
         cluster.getName(),
         endpoints,

@@ -12,6 +12,7 @@ import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.EndpointState;
 import dev.concierge.dataplane.cluster.RequestHash;
 import dev.concierge.dataplane.cluster.RetryLimiter;
+import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -36,9 +37,10 @@ import org.slf4j.LoggerFactory;
  *       RouteRetryPolicy} lists the failure (by default: nothing sent, any method; a reset,
  *       idempotent methods), the route's timeout (which bounds all tries together) has not passed,
  *       a body already read can be replayed ({@link Request#rewind()}), and the cluster's retry
- *       budget ({@link RetryLimiter}) has a place; after the policy's backoff, on the server's
- *       scheduler; on an endpoint not tried yet when there is one (the same one only on a fresh
- *       connection, or after it answered a listed status or outlasted the per-try timeout);
+ *       budget ({@link RetryLimiter}) has a place (a try that sent nothing needs none); after the
+ *       policy's backoff, on the server's scheduler; on an endpoint not tried yet when there is one
+ *       (the same one only on a fresh connection, or after it answered a listed status or outlasted
+ *       the per-try timeout);
  *   <li>a response head whose status the policy lists is dropped by the transport for another try
  *       on the same terms ({@link UpstreamTry#retryOnStatus});
  *   <li>else the error answer: 502 {@code upstream connection refused|reset}, 502 {@code upstream
@@ -46,7 +48,9 @@ import org.slf4j.LoggerFactory;
  *       call: {@link ErrorAnswers}' gRPC form).
  * </ul>
  *
- * <p>The time allowed is the route's timeout, or a gRPC call's {@code grpc-timeout} when shorter.
+ * <p>The time allowed is the route's timeout, or a gRPC call's {@code grpc-timeout} when shorter. A
+ * gRPC call whose cluster speaks HTTP/1.1 is answered INTERNAL at once: that protocol has no
+ * trailers for its status.
  *
  * <p>The balancer's seed is made once per request by the cluster's {@link RequestHash} (nothing for
  * round robin over one level) and passed again on retries. Every try's end feeds passive failure
@@ -92,6 +96,16 @@ public final class UpstreamHandler extends RouteScopedHandler {
     }
     CompiledCluster cluster = forward.split().pick(random.get());
     context.cluster(cluster.meter());
+    if (cluster.protocol() == UpstreamProtocol.HTTP1 && Grpc.isCall(request)) {
+      // HTTP/1.1 cannot carry a call's trailers (grpc-status): say so rather than send it to fail.
+      ErrorAnswers.write(
+          request,
+          response,
+          callback,
+          HttpStatus.INTERNAL_SERVER_ERROR_500,
+          "route's cluster speaks HTTP/1.1; gRPC needs a cluster with protocol HTTP2");
+      return true;
+    }
     RequestHash requestHash = cluster.requestHash();
     // Round robin over one level takes nothing from the request: no hash, no draw.
     long seed = requestHash.isNone() ? 0 : requestHash.seed(request, random.get());
@@ -202,7 +216,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
     @Override
     public boolean retryOnStatus(int status) {
       if (!retry.retriesStatuses()
-          || !takePlace(retry.retriesOnStatus(status, request.getMethod()))) {
+          || !takePlace(retry.retriesOnStatus(status, request.getMethod()), true)) {
         return false;
       }
       droppedStatus = status;
@@ -277,17 +291,25 @@ public final class UpstreamHandler extends RouteScopedHandler {
       boolean placed =
           outcome == UpstreamOutcome.STATUS
               ? placeTaken // by contract only after retryOnStatus said yes
-              : takePlace(retry.retriesOn(outcome, perTryExpired, request.getMethod()));
+              : takePlace(
+                  retry.retriesOn(outcome, perTryExpired, request.getMethod()),
+                  !outcome.nothingSent());
       return placed && (!bodyTouched || request.rewind());
     }
 
     /**
-     * Takes a place in the cluster's retry budget for a retry the policy lists, if attempts and the
-     * route's time are left; a refusal by the budget is counted.
+     * Whether a retry the policy lists may be made: attempts and the route's time are left, and,
+     * when {@code budgeted}, the cluster's retry budget has a place (taken then; a refusal is
+     * counted). The budget bounds the load retries add to upstreams, so a try that sent nothing
+     * (refused, connect timeout, unresolved) is retried outside it: a backend dying under many
+     * clients fails over at once, as nginx's proxy_next_upstream does.
      */
-    private boolean takePlace(boolean listed) {
+    private boolean takePlace(boolean listed, boolean budgeted) {
       if (!listed || tries >= forward.maxAttempts() || System.nanoTime() - deadlineNanos >= 0) {
         return false;
+      }
+      if (!budgeted) {
+        return true;
       }
       if (!budget.tryAcquireRetry()) {
         context.retryBudgetExhausted();
