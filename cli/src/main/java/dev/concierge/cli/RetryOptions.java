@@ -58,7 +58,8 @@ final class RetryOptions {
       converter = Durations.RouteTimeoutConverter.class,
       description =
           "Longest upstream inactivity of a try, above 0 and at most 1h: 504 before the response"
-              + " head, the response cut after (default none).")
+              + " head, the response cut after; also a WebSocket tunnel's idle limit (default none;"
+              + " tunnels 60s).")
   @Nullable Duration idleTimeout;
 
   /** A backoff as typed: its base and, if given, its cap. */

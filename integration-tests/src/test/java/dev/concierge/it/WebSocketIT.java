@@ -3,6 +3,7 @@ package dev.concierge.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.concierge.api.v1.Route;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -53,6 +54,7 @@ class WebSocketIT {
     connector.setPort(0);
     backend.addConnector(connector);
     WebSocketUpgradeHandler upgrades = new WebSocketUpgradeHandler(new WebSocketComponents());
+    upgrades.addMapping("/idle/*", (request, response, callback) -> new Echo());
     upgrades.addMapping(
         "/ws/*",
         (request, response, callback) -> {
@@ -70,6 +72,15 @@ class WebSocketIT {
     fleet.createCluster("down", closedPort);
     fleet.createRoute("ws", "/ws/", "echo");
     fleet.createRoute("down", "/down/", "down");
+    Route idle = Fleet.routeTo("/idle/", "echo");
+    fleet.createRoute(
+        "idle",
+        idle.toBuilder()
+            .setForward(
+                idle.getForward().toBuilder()
+                    .setIdleTimeout(
+                        com.google.protobuf.Duration.newBuilder().setNanos(300_000_000)))
+            .build());
     fleet.awaitSynced();
     port = fleet.nodes().get(0).httpPort();
   }
@@ -150,6 +161,11 @@ class WebSocketIT {
       return null;
     }
 
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+      events.add("error:" + error.getClass().getSimpleName());
+    }
+
     String next() throws InterruptedException {
       String event = events.poll(10, TimeUnit.SECONDS);
       return event == null ? "nothing within 10 s" : event;
@@ -205,6 +221,38 @@ class WebSocketIT {
     ws.sendText("bye", true).get(10, TimeUnit.SECONDS);
 
     assertThat(recorder.next()).isEqualTo("close:4001 server bye");
+  }
+
+  @Test
+  void closesAnIdleTunnelAfterTheRoutesIdleTimeoutBothWays() throws Exception {
+    Recorder recorder = new Recorder();
+    WebSocket ws = connect("/idle/echo", recorder);
+    assertThat(recorder.next()).isEqualTo("text:welcome");
+    ws.sendText("still there", true).get(10, TimeUnit.SECONDS);
+    assertThat(recorder.next()).isEqualTo("text:still there");
+
+    // Nothing more either way: after 300 ms the node closes both legs, without close frames
+    // (the JDK client reports that as 1006, abnormal closure).
+    assertThat(recorder.next()).matches("close:1006.*|error:.*");
+    CloseStatus closed = backendClosed.poll(10, TimeUnit.SECONDS);
+    assertThat(closed).isNotNull();
+    assertThat(closed.getCode()).isEqualTo(CloseStatus.NO_CLOSE);
+  }
+
+  @Test
+  void keepsABusyTunnelOpenPastTheIdleTimeout() throws Exception {
+    Recorder recorder = new Recorder();
+    WebSocket ws = connect("/idle/echo", recorder);
+    assertThat(recorder.next()).isEqualTo("text:welcome");
+    long start = System.nanoTime();
+    int sent = 0;
+    // Back-to-back round trips for over three idle timeouts: traffic keeps the tunnel open.
+    while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(1_000)) {
+      ws.sendText("ping" + sent, true).get(10, TimeUnit.SECONDS);
+      assertThat(recorder.next()).isEqualTo("text:ping" + sent);
+      sent++;
+    }
+    assertThat(backendClosed).isEmpty();
   }
 
   @Test

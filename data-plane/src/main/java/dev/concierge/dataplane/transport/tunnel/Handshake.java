@@ -202,7 +202,11 @@ final class Handshake implements HttpParser.ResponseHandler {
     Splice down = new Splice(clientEndPoint, executor, buffers, size);
     Splice up = new Splice(upstream.getEndPoint(), executor, buffers, size);
     Splice.join(down, up);
-    long idle = settings.idleTimeout().toMillis();
+    // The route's idle timeout, when it has one, is the tunnel's too (nginx's proxy_read_timeout).
+    long idle =
+        attempt.idleTimeoutMillis() > 0
+            ? attempt.idleTimeoutMillis()
+            : settings.idleTimeout().toMillis();
     ByteBuffer rest = BufferUtil.hasContent(input) ? input.slice() : null;
     // The client leg is live once Jetty has written the 101 and switched its endpoint; only then
     // may backend bytes (a server's first message may come with the 101) flow to it.

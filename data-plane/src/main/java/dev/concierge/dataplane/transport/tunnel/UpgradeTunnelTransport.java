@@ -32,9 +32,10 @@ import org.eclipse.jetty.util.component.ContainerLifeCycle;
  * a response. Frames, extensions, pings and close codes pass untouched: client and backend
  * negotiate them with each other.
  *
- * <p>A tunnel is closed when either leg fails or has been idle for {@link Settings#idleTimeout()};
- * a half-close travels on. A failure before the 101 is reported to the try, which answers it (502
- * when the backend refuses). Thread-safe, non-blocking.
+ * <p>A tunnel is closed when either leg fails or has been idle for the route's idle timeout, or
+ * {@link Settings#idleTimeout()} when the route has none; a half-close travels on. A failure before
+ * the 101 is reported to the try, which answers it (502 when the backend refuses). Thread-safe,
+ * non-blocking.
  */
 public final class UpgradeTunnelTransport extends ContainerLifeCycle implements UpstreamTransport {
   /** The longest connect timeout a cluster may have: each connect schedules its cluster's. */
