@@ -54,7 +54,7 @@ class DecideAndCarryTest {
       new EnumMap<>(ProxyServer.Transport.class);
   private static final TrafficStats stats = new TrafficStats();
   private static Server backends;
-  private static ServerSocket resetter;
+  private static ResettingBackend resetter;
   private static int portA;
   private static int portB;
   private static int refusedPort;
@@ -87,19 +87,16 @@ class DecideAndCarryTest {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       refusedPort = s.getLocalPort();
     }
-    resetter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    Thread resets = new Thread(DecideAndCarryTest::readThenReset, "resetter");
-    resets.setDaemon(true);
-    resets.start();
+    resetter = ResettingBackend.start();
 
     List<Cluster> clusters =
         List.of(
             cluster("a", portA),
             cluster("b", portB),
             cluster("refused-then-a", refusedPort, portA),
-            cluster("reset-then-a", resetter.getLocalPort(), portA),
+            cluster("reset-then-a", resetter.port(), portA),
             cluster("refused-only", refusedPort),
-            cluster("reset-for-post", resetter.getLocalPort(), portA));
+            cluster("reset-for-post", resetter.port(), portA));
     RouteMatch.Builder getOnly = RouteMatch.newBuilder().setPathPrefix("/m").addMethods("GET");
     Route raw = route("raw", List.of(), "/raw", "a");
     List<Route> routes =
@@ -141,19 +138,6 @@ class DecideAndCarryTest {
     proxies.values().forEach(ProxyServer::close);
     backends.stop();
     resetter.close();
-  }
-
-  /** Reads what arrives in one go (a whole small request), then resets the connection. */
-  private static void readThenReset() {
-    while (!resetter.isClosed()) {
-      try (Socket s = resetter.accept()) {
-        s.setSoTimeout(2000);
-        s.getInputStream().read(new byte[16 * 1024]);
-        s.setSoLinger(true, 0);
-      } catch (IOException e) {
-        // closed, or the client went away first
-      }
-    }
   }
 
   private static String send(ProxyServer.Transport transport, String head) throws IOException {

@@ -15,10 +15,8 @@ import dev.concierge.dataplane.cluster.RetryLimiter;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.stats.TrafficStats;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +42,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class RetryBudgetScopeTest {
   private final EndpointRegistry registry = new EndpointRegistry();
   private Server backend;
-  private ServerSocket resetter;
+  private ResettingBackend resetter;
   private ProxyServer proxy;
   private HttpClient client;
 
@@ -63,10 +61,7 @@ class RetryBudgetScopeTest {
           }
         });
     backend.start();
-    resetter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    Thread resets = new Thread(this::readThenReset, "resetter");
-    resets.setDaemon(true);
-    resets.start();
+    resetter = ResettingBackend.start();
     client = HttpClient.newHttpClient();
   }
 
@@ -98,18 +93,6 @@ class RetryBudgetScopeTest {
     resetter.close();
   }
 
-  private void readThenReset() {
-    while (!resetter.isClosed()) {
-      try (Socket s = resetter.accept()) {
-        s.setSoTimeout(2000);
-        s.getInputStream().read(new byte[16 * 1024]);
-        s.setSoLinger(true, 0);
-      } catch (IOException e) {
-        // closed, or the client went away first
-      }
-    }
-  }
-
   private HttpResponse<String> get() throws Exception {
     return client.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/x")).build(),
@@ -139,7 +122,7 @@ class RetryBudgetScopeTest {
   @ParameterizedTest
   @EnumSource(ProxyServer.Transport.class)
   void aResetIsNotRetriedWithTheBudgetUsedUp(ProxyServer.Transport transport) throws Exception {
-    startProxy(transport, resetter.getLocalPort(), backendPort());
+    startProxy(transport, resetter.port(), backendPort());
 
     HttpResponse<String> answer = get(); // round robin starts at the resetting endpoint
 
