@@ -116,6 +116,25 @@ class BalancingIT {
   }
 
   @Test
+  void randomSpreadsByWeight() throws Exception {
+    serve(
+        "random",
+        Cluster.newBuilder()
+            .setLbPolicy(Cluster.LbPolicy.RANDOM)
+            .addEndpoints(endpoint(backend("one")))
+            .addEndpoints(endpoint(backend("three")).setWeight(3)));
+
+    Map<String, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 800; i++) {
+      counts.merge(get("/random"), 1, Integer::sum);
+    }
+
+    assertThat(counts.keySet()).as("answers: %s", counts).containsOnly("one", "three");
+    // Expected 200 of 800 for weight 1 of 4; a draw outside 140-260 is 4.9 sigma away.
+    assertThat(counts.get("one")).as("answers: %s", counts).isBetween(140, 260);
+  }
+
+  @Test
   void ringHashOnAHeaderKeepsAKeyOnOneBackend() throws Exception {
     Cluster.Builder cluster =
         Cluster.newBuilder()
