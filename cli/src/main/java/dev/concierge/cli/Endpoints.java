@@ -78,7 +78,8 @@ final class Endpoints {
     int eq = t.indexOf('=');
     WeightedCluster.Builder b = WeightedCluster.newBuilder();
     if (eq >= 0) {
-      b.setWeight(parseInt(t.substring(eq + 1), 1, FieldChecks.MAX_WEIGHT, "weight", text));
+      // 0 keeps the cluster on the route without traffic: the idle side of blue/green.
+      b.setWeight(parseInt(t.substring(eq + 1), 0, FieldChecks.MAX_WEIGHT, "weight", text));
       t = t.substring(0, eq);
     }
     String id = Names.CLUSTER.id(t);

@@ -362,7 +362,10 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       case DIRECT_RESPONSE -> "respond " + r.getDirectResponse().getStatus();
       default ->
           r.getForward().getClustersList().stream()
-              .map(w -> id(w.getCluster()) + (w.getWeight() > 1 ? "=" + w.getWeight() : ""))
+              .map(
+                  w ->
+                      id(w.getCluster())
+                          + (w.getWeight() != 1 && w.hasWeight() ? "=" + w.getWeight() : ""))
               .collect(Collectors.joining(","));
     };
   }

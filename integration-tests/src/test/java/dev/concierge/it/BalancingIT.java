@@ -3,10 +3,14 @@ package dev.concierge.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.FieldMask;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.Route;
+import dev.concierge.api.v1.UpdateRouteRequest;
+import dev.concierge.api.v1.WeightedCluster;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -113,6 +117,39 @@ class BalancingIT {
     // one gets about fast latency / (fast latency + 50 ms) of them: ~10 % on an idle machine, a
     // third when a busy 2-core machine makes the fast path ~20 ms.
     assertThat(counts.get("slow")).as("answers: %s", counts).isLessThan(800 * 2 / 5);
+  }
+
+  @Test
+  void blueGreenIsOneWeightFlip() throws Exception {
+    fleet.createCluster("blue", backend("blue"));
+    fleet.createCluster("green", backend("green"));
+    Route route = Fleet.routeTo("/bg", "blue");
+    ForwardAction blueLive =
+        route.getForward().toBuilder()
+            .addClusters(WeightedCluster.newBuilder().setCluster("clusters/green").setWeight(0))
+            .build();
+    Route created = fleet.createRoute("bg", route.toBuilder().setForward(blueLive).build());
+    fleet.awaitSynced();
+    for (int i = 0; i < 50; i++) {
+      assertThat(get("/bg")).isEqualTo("blue");
+    }
+
+    ForwardAction greenLive =
+        blueLive.toBuilder()
+            .setClusters(0, blueLive.getClusters(0).toBuilder().setWeight(0))
+            .setClusters(1, blueLive.getClusters(1).toBuilder().clearWeight())
+            .build();
+    fleet
+        .api()
+        .updateRoute(
+            UpdateRouteRequest.newBuilder()
+                .setRoute(created.toBuilder().setForward(greenLive))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("forward"))
+                .build());
+    fleet.awaitSynced();
+    for (int i = 0; i < 50; i++) {
+      assertThat(get("/bg")).isEqualTo("green");
+    }
   }
 
   @Test

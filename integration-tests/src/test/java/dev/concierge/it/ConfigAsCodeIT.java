@@ -326,6 +326,11 @@ class ConfigAsCodeIT {
                     ForwardAction.newBuilder()
                         .addClusters(
                             WeightedCluster.newBuilder().setCluster("clusters/web").setWeight(5))
+                        // An explicit 0 (the idle side of blue/green) must not read back as 1.
+                        .addClusters(
+                            WeightedCluster.newBuilder()
+                                .setCluster("clusters/by-header")
+                                .setWeight(0))
                         .setTimeout(Duration.newBuilder().setSeconds(7))
                         .setPathForwarding(ForwardAction.PathForwarding.RAW)
                         .setMaxAttempts(3)

@@ -281,7 +281,10 @@ public final class RuntimeCompiler {
     for (WeightedCluster wc : forward.getClustersList()) {
       // SnapshotRules, checked first, refuses a route that names an unknown cluster.
       CompiledCluster cluster = requireNonNull(clusters.get(wc.getCluster()), wc.getCluster());
-      shares.add(new ClusterSplit.Share(cluster, Math.max(1, wc.getWeight())));
+      int share = RouteRules.shareOf(wc);
+      if (share > 0) { // weight 0: on the route, but takes nothing (RouteRules keeps one above 0)
+        shares.add(new ClusterSplit.Share(cluster, share));
+      }
     }
     return new ForwardPolicy(
         ClusterSplit.of(shares),

@@ -11,7 +11,7 @@ public final class FieldChecks {
   /** Longest description of any resource. */
   public static final int MAX_DESCRIPTION = 256;
 
-  /** Largest weight of an endpoint or of a cluster in a split; 0 means 1. */
+  /** Largest weight of an endpoint or of a cluster in a split. */
   public static final int MAX_WEIGHT = 1000;
 
   private FieldChecks() {}
@@ -25,11 +25,7 @@ public final class FieldChecks {
   static void weight(int weight, String field, ViolationSink sink) {
     if (Integer.compareUnsigned(weight, MAX_WEIGHT) > 0) {
       sink.add(
-          field,
-          "must be at most "
-              + MAX_WEIGHT
-              + " (0 means 1), not "
-              + Integer.toUnsignedString(weight));
+          field, "must be at most " + MAX_WEIGHT + ", not " + Integer.toUnsignedString(weight));
     }
   }
 

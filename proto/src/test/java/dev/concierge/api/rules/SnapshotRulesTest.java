@@ -45,6 +45,36 @@ class SnapshotRulesTest {
         .contains("clusters[0].name: a name (\"clusters/{id}\") is required");
   }
 
+  @Test
+  void aClusterOfWeightZeroStaysOnTheRouteButOneMustTakeTraffic() {
+    Route blueGreen =
+        route("routes/web", "clusters/blue").toBuilder()
+            .setForward(
+                ForwardAction.newBuilder()
+                    .addClusters(WeightedCluster.newBuilder().setCluster("clusters/blue"))
+                    .addClusters(
+                        WeightedCluster.newBuilder().setCluster("clusters/green").setWeight(0)))
+            .build();
+    ConfigSnapshot snapshot =
+        snapshot(cluster("clusters/blue"), blueGreen).toBuilder()
+            .addClusters(cluster("clusters/green"))
+            .build();
+    assertThat(violations(snapshot)).isEmpty();
+    assertThat(RouteRules.shareOf(blueGreen.getForward().getClusters(0))).isEqualTo(1);
+    assertThat(RouteRules.shareOf(blueGreen.getForward().getClusters(1))).isZero();
+
+    Route allIdle =
+        blueGreen.toBuilder()
+            .setForward(
+                blueGreen.getForward().toBuilder()
+                    .setClusters(0, blueGreen.getForward().getClusters(0).toBuilder().setWeight(0)))
+            .build();
+    assertThat(violations(snapshot.toBuilder().setRoutes(0, allIdle).build()))
+        .containsExactly(
+            "routes/web.forward.clusters: every cluster has weight 0: at least one needs a share"
+                + " above 0 to take the traffic");
+  }
+
   private static List<String> violations(ConfigSnapshot snapshot) {
     List<String> found = new ArrayList<>();
     SnapshotRules.check(snapshot, (field, description) -> found.add(field + ": " + description));
