@@ -223,7 +223,11 @@ class ParsingTest {
         .isEqualTo(WeightedCluster.newBuilder().setCluster("clusters/web").setWeight(5).build());
     assertThatThrownBy(() -> Endpoints.weightedCluster("routes/web"))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Endpoints.weightedCluster("web=0"))
+    // 0 is explicit (the idle side of blue/green), not unset.
+    WeightedCluster idle = Endpoints.weightedCluster("web=0");
+    assertThat(idle.hasWeight()).isTrue();
+    assertThat(idle.getWeight()).isZero();
+    assertThatThrownBy(() -> Endpoints.weightedCluster("web=1001"))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
