@@ -239,6 +239,10 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
         return;
       }
       super.onHeaders(serverToProxyResponse);
+      // The head is copied but not committed (the first write commits it): the route's edits.
+      attempt(clientToProxyRequest)
+          .rewrite()
+          .responseHeaders(clientToProxyRequest, proxyToClientResponse.getHeaders());
       if (takesTrailers(clientToProxyRequest)) {
         proxyToClientResponse.setTrailersSupplier(
             () -> {
