@@ -166,7 +166,7 @@ class RewritesIT {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"lean"})
+  @ValueSource(strings = {"lean", "h2"})
   void rewritesThePrefixTheHostAndTheHeadersBothWays(String carrier) throws Exception {
     ContentResponse response =
         get(
@@ -197,7 +197,7 @@ class RewritesIT {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"lean"})
+  @ValueSource(strings = {"lean", "h2"})
   void rewritesByRegexAndSendsTheEndpointAsHost(String carrier) throws Exception {
     Map<String, List<String>> seen = echoed(get("/" + carrier + "/regex/abc/42/rest?q=1"));
 
@@ -207,7 +207,7 @@ class RewritesIT {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"lean"})
+  @ValueSource(strings = {"lean", "h2"})
   void aRouteWithoutRewritesKeepsPathHostAndHeaders(String carrier) throws Exception {
     ContentResponse response = get("/" + carrier + "/plain/x?q=1", "Cookie", "a=1");
     Map<String, List<String>> seen = echoed(response);

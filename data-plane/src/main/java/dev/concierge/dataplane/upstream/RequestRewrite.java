@@ -160,6 +160,22 @@ public final class RequestRewrite {
     return hostSource == HostSource.ENDPOINT;
   }
 
+  /**
+   * The Host sent upstream for {@code request} going to {@code endpoint} ("host[:port]"): the
+   * route's fixed one, the endpoint's address, or the client's (the endpoint's address when the
+   * client sent none). HTTP/2 upstreams carry it as {@code :authority}.
+   */
+  public String hostSent(Request request, Endpoint endpoint) {
+    return switch (hostSource) {
+      case FIXED -> fixedHost;
+      case ENDPOINT -> endpoint.address();
+      case CLIENT -> {
+        String host = request.getHeaders().get(HttpHeader.HOST);
+        yield host != null ? host : endpoint.address();
+      }
+    };
+  }
+
   /** The path to send for {@code uri}, never empty. */
   public String path(HttpURI uri) {
     String path = pathForm == PathForm.RAW ? uri.getPath() : uri.getCanonicalPath();
