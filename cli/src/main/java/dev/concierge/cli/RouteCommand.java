@@ -66,6 +66,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
           String typedName,
       @Mixin Options options,
       @Mixin RetryOptions retry,
+      @Mixin RewriteOptions rewrite,
       @Mixin LocalAnswerOptions answer,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -73,6 +74,13 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     boolean forwards = options.clusters != null && !options.clusters.isEmpty();
     if (retry.given() && !forwards) {
       throw usage("create", "retry and idle-timeout options apply to a route with --cluster");
+    }
+    if (rewrite.given() && !forwards) {
+      throw usage("create", "rewrite options apply to a route with --cluster");
+    }
+    String rewriteConflict = rewrite.conflict();
+    if (rewriteConflict != null) {
+      throw usage("create", rewriteConflict);
     }
     String conflict = answer.conflict(forwards);
     if (conflict != null) {
@@ -98,7 +106,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     options.applyTo(match);
     Route.Builder route = Route.newBuilder().setName(name).setMatch(match);
     if (forwards) {
-      route.setForward(retry.applyTo(options.applyTo(ForwardAction.newBuilder())));
+      route.setForward(rewrite.applyTo(retry.applyTo(options.applyTo(ForwardAction.newBuilder()))));
     } else {
       answer.applyTo(route);
     }
@@ -147,6 +155,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Option(names = "--any-time", description = "Drop the time windows.") boolean anyTime,
       @Mixin Options options,
       @Mixin RetryOptions retry,
+      @Mixin RewriteOptions rewrite,
       @Mixin LocalAnswerOptions answer,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
@@ -176,6 +185,10 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       throw usage("update", conflict);
     }
     boolean changesAnswer = answer.redirects() || answer.responds();
+    String rewriteConflict = rewrite.conflict();
+    if (rewriteConflict != null) {
+      throw usage("update", rewriteConflict);
+    }
     if ((anyHeader && options.headers != null) || (anyQuery && options.queryParameters != null)) {
       throw usage("update", "--header and --any-header (or --query and --any-query) are exclusive");
     }
@@ -202,7 +215,11 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             || anyCountry
             || anyTime;
     boolean changesForward =
-        newClusters || options.timeout != null || options.changesForward() || retry.given();
+        newClusters
+            || options.timeout != null
+            || options.changesForward()
+            || retry.given()
+            || rewrite.given();
     if (!changesMatch
         && !changesForward
         && !changesAnswer
@@ -217,7 +234,9 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
               + " --priority, --cluster, --timeout, --path-forwarding,"
               + " --max-attempts, --redirect-*, --respond, --request-body, --max-body,"
               + " --retry-on, --per-try-timeout, --retry-backoff, --retry-non-idempotent,"
-              + " --idle-timeout or --description");
+              + " --idle-timeout, --prefix-rewrite, --regex-rewrite, --keep-path,"
+              + " --host-rewrite, --endpoint-host, --client-host, --request-header-*,"
+              + " --response-header-* or --description");
     }
     return update(
         RPCS,
@@ -275,7 +294,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             if (newClusters) {
               forward.clearClusters();
             }
-            route.setForward(retry.applyTo(options.applyTo(forward)));
+            route.setForward(rewrite.applyTo(retry.applyTo(options.applyTo(forward))));
             mask.addPaths("forward");
           }
           if (options.changesBody()) {
@@ -360,13 +379,17 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       case REDIRECT ->
           "redirect " + (r.getRedirect().getStatus() == 0 ? 301 : r.getRedirect().getStatus());
       case DIRECT_RESPONSE -> "respond " + r.getDirectResponse().getStatus();
-      default ->
-          r.getForward().getClustersList().stream()
-              .map(
-                  w ->
-                      id(w.getCluster())
-                          + (w.getWeight() != 1 && w.hasWeight() ? "=" + w.getWeight() : ""))
-              .collect(Collectors.joining(","));
+      default -> {
+        String clusters =
+            r.getForward().getClustersList().stream()
+                .map(
+                    w ->
+                        id(w.getCluster())
+                            + (w.getWeight() != 1 && w.hasWeight() ? "=" + w.getWeight() : ""))
+                .collect(Collectors.joining(","));
+        String rewrites = RewriteOptions.format(r.getForward());
+        yield rewrites.isEmpty() ? clusters : clusters + " [" + rewrites + "]";
+      }
     };
   }
 

@@ -17,6 +17,9 @@ import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.DeviceClass;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.HeaderMutations;
+import dev.concierge.api.v1.HeaderValue;
+import dev.concierge.api.v1.RegexRewrite;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
@@ -472,6 +475,77 @@ class ManagementCommandsTest {
         .containsExactly(
             "NAME  HOSTS                      METHODS  PATH   CLUSTERS      TIMEOUT  BODY",
             "web   example.com,*.example.com  *        /api*  web=9,canary  2m       buffer");
+  }
+
+  @Test
+  void routeRewritesAreSentShownAndUpdatedInPlace() {
+    seedWeb();
+    Result r =
+        run(
+            "route",
+            "create",
+            "api",
+            "--cluster",
+            "web",
+            "--path-prefix",
+            "/v1",
+            "--prefix-rewrite",
+            "/v2",
+            "--host-rewrite",
+            "api.internal",
+            "--request-header-set",
+            "X-Client=${client_ip}",
+            "--request-header-remove",
+            "Cookie",
+            "--response-header-add",
+            "X-Route=${route}",
+            "--response-header-remove",
+            "Server");
+    assertThat(r.err()).isEmpty();
+    ForwardAction forward =
+        fake.last("CreateRoute", CreateRouteRequest.class).getRoute().getForward();
+    assertThat(forward.getPrefixRewrite()).isEqualTo("/v2");
+    assertThat(forward.getHost()).isEqualTo("api.internal");
+    assertThat(forward.getRequestHeaders())
+        .isEqualTo(
+            HeaderMutations.newBuilder()
+                .addSet(HeaderValue.newBuilder().setName("X-Client").setValue("${client_ip}"))
+                .addRemove("Cookie")
+                .build());
+    assertThat(forward.getResponseHeaders().getAddList())
+        .containsExactly(HeaderValue.newBuilder().setName("X-Route").setValue("${route}").build());
+    assertThat(run("route", "get", "api").out())
+        .contains(
+            "web [prefix-rewrite=/v2 host=api.internal request-Cookie:- "
+                + "request-X-Client:=${client_ip} response-Server:- response-X-Route:+${route}]");
+
+    assertThat(
+            run(
+                    "route",
+                    "update",
+                    "api",
+                    "--regex-rewrite",
+                    "^/v1/(.*)",
+                    "--rewrite-to",
+                    "/$1",
+                    "--endpoint-host",
+                    "--response-header-remove=")
+                .code())
+        .isZero();
+    UpdateRouteRequest req = fake.last("UpdateRoute", UpdateRouteRequest.class);
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("forward");
+    ForwardAction updated = req.getRoute().getForward();
+    assertThat(updated.getRegexRewrite())
+        .isEqualTo(
+            RegexRewrite.newBuilder().setPattern("^/v1/(.*)").setSubstitution("/$1").build());
+    assertThat(updated.getEndpointHost()).isTrue();
+    assertThat(updated.getRequestHeaders()).as("kept").isEqualTo(forward.getRequestHeaders());
+    assertThat(updated.getResponseHeaders().getRemoveList()).isEmpty();
+    assertThat(updated.getResponseHeaders().getAddCount()).as("kept").isEqualTo(1);
+
+    Result bad = run("route", "update", "api", "--regex-rewrite", "x");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("--regex-rewrite and --rewrite-to go together");
   }
 
   @Test

@@ -16,6 +16,8 @@ import dev.concierge.api.v1.DirectResponseAction;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.HeaderMatch;
+import dev.concierge.api.v1.HeaderMutations;
+import dev.concierge.api.v1.HeaderValue;
 import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RedirectAction;
 import dev.concierge.api.v1.RegexRewrite;
@@ -342,7 +344,29 @@ class ConfigAsCodeIT {
                                 .setBackoffBase(Duration.newBuilder().setNanos(50_000_000))
                                 .setBackoffMax(Duration.newBuilder().setSeconds(1))
                                 .setRetryNonIdempotent(true))
-                        .setIdleTimeout(Duration.newBuilder().setSeconds(30)))
+                        .setIdleTimeout(Duration.newBuilder().setSeconds(30))
+                        .setPrefixRewrite("/internal/api")
+                        .setHost("api.internal:8443")
+                        .setRequestHeaders(
+                            HeaderMutations.newBuilder()
+                                .addAdd(
+                                    HeaderValue.newBuilder()
+                                        .setName("X-Client")
+                                        .setValue("${client_ip} ${request_id}"))
+                                .addSet(
+                                    HeaderValue.newBuilder()
+                                        .setName("X-Route")
+                                        .setValue("${route} ${host} ${scheme} $$"))
+                                .addRemove("Cookie"))
+                        .setResponseHeaders(
+                            HeaderMutations.newBuilder()
+                                .addAdd(
+                                    HeaderValue.newBuilder().setName("X-Served-By").setValue("api"))
+                                .addSet(
+                                    HeaderValue.newBuilder()
+                                        .setName("Cache-Control")
+                                        .setValue("no-store"))
+                                .addRemove("Server")))
                 .setRequestBody(
                     RequestBodyPolicy.newBuilder()
                         .setMode(RequestBodyPolicy.Mode.STREAM)
@@ -353,7 +377,12 @@ class ConfigAsCodeIT {
                 .setMatch(RouteMatch.newBuilder().setPathExact("/healthz"))
                 .setForward(
                     ForwardAction.newBuilder()
-                        .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web"))))
+                        .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web"))
+                        .setRegexRewrite(
+                            RegexRewrite.newBuilder()
+                                .setPattern("^/healthz$")
+                                .setSubstitution("/status"))
+                        .setEndpointHost(true)))
         .addRoutes(
             Route.newBuilder()
                 .setName("routes/old-api")

@@ -14,6 +14,8 @@ import dev.concierge.api.v1.DirectResponseAction;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.HeaderMatch;
+import dev.concierge.api.v1.HeaderMutations;
+import dev.concierge.api.v1.HeaderValue;
 import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RedirectAction;
 import dev.concierge.api.v1.RegexRewrite;
@@ -500,6 +502,76 @@ class RuleAgreementIT {
               r ->
                   r.getForwardBuilder().setIdleTimeout(Duration.newBuilder().setSeconds(seconds))));
     }
+    cases.add(
+        route(
+            "prefix rewrite on a prefix route",
+            true,
+            r -> {
+              r.getMatchBuilder().setPathPrefix("/v1");
+              r.getForwardBuilder().setPrefixRewrite("/v2");
+            }));
+    cases.add(
+        route(
+            "prefix rewrite without a prefix match",
+            false,
+            r -> {
+              r.getMatchBuilder().setPathExact("/v1");
+              r.getForwardBuilder().setPrefixRewrite("/v2");
+            }));
+    cases.add(
+        route(
+            "regex rewrite",
+            true,
+            r ->
+                r.getForwardBuilder()
+                    .setRegexRewrite(
+                        RegexRewrite.newBuilder().setPattern("^/(a)").setSubstitution("/b/$1"))));
+    cases.add(
+        route(
+            "regex rewrite naming a missing group",
+            false,
+            r ->
+                r.getForwardBuilder()
+                    .setRegexRewrite(
+                        RegexRewrite.newBuilder().setPattern("^/a").setSubstitution("/$1"))));
+    cases.add(route("host rewrite", true, r -> r.getForwardBuilder().setHost("api:8443")));
+    cases.add(
+        route("host rewrite with a bad port", false, r -> r.getForwardBuilder().setHost("api:0")));
+    cases.add(route("endpoint host", true, r -> r.getForwardBuilder().setEndpointHost(true)));
+    cases.add(
+        route("endpoint host false", false, r -> r.getForwardBuilder().setEndpointHost(false)));
+    cases.add(
+        route(
+            "header edits with variables",
+            true,
+            r ->
+                r.getForwardBuilder()
+                    .setRequestHeaders(
+                        HeaderMutations.newBuilder()
+                            .addAdd(
+                                HeaderValue.newBuilder().setName("X-C").setValue("${client_ip}"))
+                            .addRemove("Cookie"))
+                    .setResponseHeaders(
+                        HeaderMutations.newBuilder()
+                            .addSet(
+                                HeaderValue.newBuilder().setName("X-R").setValue("${route}")))));
+    cases.add(
+        route(
+            "header edit with an unknown variable",
+            false,
+            r ->
+                r.getForwardBuilder()
+                    .setRequestHeaders(
+                        HeaderMutations.newBuilder()
+                            .addAdd(HeaderValue.newBuilder().setName("X-C").setValue("${nope}")))));
+    cases.add(
+        route(
+            "header edit of X-Forwarded-For",
+            false,
+            r ->
+                r.getForwardBuilder()
+                    .setResponseHeaders(
+                        HeaderMutations.newBuilder().addRemove("X-Forwarded-For"))));
     cases.add(
         route(
             "idle timeout above 1h",

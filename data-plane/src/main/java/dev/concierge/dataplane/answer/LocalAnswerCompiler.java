@@ -1,12 +1,12 @@
 package dev.concierge.dataplane.answer;
 
-import dev.concierge.api.rules.RequestMatchRules;
 import dev.concierge.api.rules.RouteActions;
 import dev.concierge.api.v1.DirectResponseAction;
 import dev.concierge.api.v1.RedirectAction;
 import dev.concierge.api.v1.Route;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyKey;
+import dev.concierge.dataplane.routing.PathRewrite;
 import org.jspecify.annotations.Nullable;
 
 /** Compiles a route's redirect or direct response into a {@link LocalAnswer}. Stateless. */
@@ -26,15 +26,12 @@ public final class LocalAnswerCompiler implements PolicyCompiler<LocalAnswer> {
   }
 
   private static LocalAnswer redirect(RedirectAction r, String matchedPrefix) {
-    Redirect.PathRewrite path =
+    PathRewrite path =
         switch (r.getPathRewriteCase()) {
-          case PATH -> new Redirect.NewPath(r.getPath());
-          case PREFIX -> new Redirect.NewPrefix(matchedPrefix, r.getPrefix());
-          case REGEX ->
-              new Redirect.RegexPath(
-                  RequestMatchRules.pattern(r.getRegex().getPattern()),
-                  r.getRegex().getSubstitution());
-          default -> new Redirect.KeepPath();
+          case PATH -> new PathRewrite.Whole(r.getPath());
+          case PREFIX -> new PathRewrite.Prefix(matchedPrefix, r.getPrefix());
+          case REGEX -> PathRewrite.regex(r.getRegex());
+          default -> PathRewrite.keep();
         };
     return new Redirect(
         r.getStatus() == 0 ? RouteActions.DEFAULT_REDIRECT_STATUS : r.getStatus(),

@@ -1,6 +1,6 @@
 package dev.concierge.dataplane.answer;
 
-import com.google.re2j.Pattern;
+import dev.concierge.dataplane.routing.PathRewrite;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.server.Request;
@@ -14,21 +14,6 @@ import org.jspecify.annotations.Nullable;
  * Immutable, thread-safe.
  */
 public final class Redirect implements LocalAnswer {
-  /** How the path is rewritten. */
-  public sealed interface PathRewrite {}
-
-  /** The path as the request had it. */
-  public record KeepPath() implements PathRewrite {}
-
-  /** A whole new path. */
-  public record NewPath(String path) implements PathRewrite {}
-
-  /** The route's matched prefix replaced. */
-  public record NewPrefix(String matched, String replacement) implements PathRewrite {}
-
-  /** The first match of a regex replaced ($1..$9 for its groups). */
-  public record RegexPath(Pattern pattern, String substitution) implements PathRewrite {}
-
   private final int status;
   private final @Nullable String scheme;
   private final @Nullable String host;
@@ -40,6 +25,7 @@ public final class Redirect implements LocalAnswer {
    * @param scheme null keeps the request's
    * @param host null keeps the request's
    * @param port 0 keeps the request's
+   * @param path the path rewrite, shared with forwarding
    */
   public Redirect(
       int status,
@@ -98,25 +84,7 @@ public final class Redirect implements LocalAnswer {
 
   private String path(HttpURI uri) {
     String raw = uri.getPath() == null || uri.getPath().isEmpty() ? "/" : uri.getPath();
-    if (path instanceof NewPath p) {
-      return p.path();
-    }
-    if (path instanceof NewPrefix p) {
-      String matched = raw.startsWith(p.matched()) ? raw : canonical(uri, raw);
-      return matched.startsWith(p.matched())
-          ? p.replacement() + matched.substring(p.matched().length())
-          : p.replacement();
-    }
-    if (path instanceof RegexPath p) {
-      return p.pattern().matcher(raw).replaceFirst(p.substitution());
-    }
-    return raw;
-  }
-
-  /** The decoded, normalised path the route matched, when the raw one differs from it. */
-  private static String canonical(HttpURI uri, String raw) {
-    String canonical = uri.getCanonicalPath();
-    return canonical == null ? raw : canonical;
+    return path.apply(raw, uri);
   }
 
   @Override

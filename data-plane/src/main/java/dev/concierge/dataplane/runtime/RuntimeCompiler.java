@@ -242,7 +242,7 @@ public final class RuntimeCompiler {
     match.getQueryParametersList().forEach(q -> predicates.add(QueryPredicate.of(q)));
     PolicySet.Builder policySet = PolicySet.builder();
     if (route.getActionCase() == Route.ActionCase.FORWARD) {
-      policySet.put(ForwardPolicy.KEY, compileForward(route.getForward(), clusters));
+      policySet.put(ForwardPolicy.KEY, compileForward(route, clusters));
     }
     for (PolicyCompiler<?> compiler : policies) {
       compilePolicy(compiler, route, policySet);
@@ -267,16 +267,14 @@ public final class RuntimeCompiler {
     }
   }
 
-  private static ForwardPolicy compileForward(
-      ForwardAction forward, Map<String, CompiledCluster> clusters) {
+  private static ForwardPolicy compileForward(Route route, Map<String, CompiledCluster> clusters) {
+    ForwardAction forward = route.getForward();
     Duration timeout =
         forward.hasTimeout() ? toDuration(forward.getTimeout()) : DEFAULT_ROUTE_TIMEOUT;
     int maxAttempts =
         forward.getMaxAttempts() == 0 ? RouteRules.DEFAULT_ATTEMPTS : forward.getMaxAttempts();
     RequestRewrite rewrite =
-        forward.getPathForwarding() == ForwardAction.PathForwarding.RAW
-            ? RequestRewrite.of(RequestRewrite.PathForm.RAW)
-            : RequestRewrite.defaults();
+        RequestRewrite.of(forward, route.getName(), route.getMatch().getPathPrefix());
     List<ClusterSplit.Share> shares = new ArrayList<>();
     for (WeightedCluster wc : forward.getClustersList()) {
       // SnapshotRules, checked first, refuses a route that names an unknown cluster.

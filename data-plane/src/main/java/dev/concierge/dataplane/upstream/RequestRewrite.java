@@ -2,8 +2,11 @@ package dev.concierge.dataplane.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.rules.ResourceIds;
+import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.cluster.Endpoint;
+import dev.concierge.dataplane.routing.PathRewrite;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.jetty.http.HttpField;
@@ -15,9 +18,10 @@ import org.eclipse.jetty.server.Request;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A route's compiled rewrite of the request that goes upstream, the one copy both transports use:
- * the path (the canonical one routing matched, or the raw one when the route asks), and the header
- * block without framing.
+ * A route's compiled rewrite of the exchange with upstream, the one copy both transports use: the
+ * path (the canonical one routing matched, or the raw one when the route asks, then the route's
+ * {@link PathRewrite}), the request header block without framing, and the route's edits of the
+ * response head.
  *
  * <p>Headers: hop-by-hop headers (Connection and the headers it names, Keep-Alive, TE, Trailer,
  * Transfer-Encoding, Upgrade, Proxy-*) and Expect are dropped, except that an HTTP/2 client's
@@ -28,11 +32,22 @@ import org.jspecify.annotations.Nullable;
  * added; a missing Host is filled in with the endpoint's address; a second Host is dropped.
  * Content-Length is left to the transport, which frames the body.
  *
- * <p>Immutable and thread-safe; allocation-free except for a Connection header naming headers.
+ * <p>Route rewrites ({@link dev.concierge.api.v1.ForwardAction}): the Host sent is the client's, a
+ * fixed one, or the endpoint's address ({@link HostSource}); X-Forwarded-Host keeps the client's.
+ * The route's request header edits drop the client's headers they remove or set and add theirs
+ * after this hop's forwarding headers (the rules keep them off the node's own headers); its
+ * response header edits apply to the upstream response head before it is committed ({@link
+ * #responseHeaders}). A route without rewrites uses a shared instance that does none of this.
+ *
+ * <p>Immutable and thread-safe; allocation-free except for a Connection header naming headers and
+ * the values of header templates with variables.
  */
 public final class RequestRewrite {
-  private static final RequestRewrite NORMALIZED = new RequestRewrite(PathForm.NORMALIZED);
-  private static final RequestRewrite RAW = new RequestRewrite(PathForm.RAW);
+  private static final RequestRewrite NORMALIZED =
+      new RequestRewrite(
+          PathForm.NORMALIZED, PathRewrite.keep(), HostSource.CLIENT, "", null, null);
+  private static final RequestRewrite RAW =
+      new RequestRewrite(PathForm.RAW, PathRewrite.keep(), HostSource.CLIENT, "", null, null);
   private static final String VIA_HOST = " concierge";
 
   /** Which form of the request path goes upstream. */
@@ -43,6 +58,16 @@ public final class RequestRewrite {
     RAW
   }
 
+  /** Where the Host sent upstream comes from. */
+  public enum HostSource {
+    /** The client's Host (the endpoint's address when the client sent none). */
+    CLIENT,
+    /** A fixed host of the route. */
+    FIXED,
+    /** The picked endpoint's "host:port". */
+    ENDPOINT
+  }
+
   /** Receives the upstream header block one field at a time. */
   public interface HeaderSink {
     /** One header line. */
@@ -50,9 +75,25 @@ public final class RequestRewrite {
   }
 
   private final PathForm pathForm;
+  private final PathRewrite pathRewrite;
+  private final HostSource hostSource;
+  private final String fixedHost;
+  private final @Nullable HeaderEdits requestEdits;
+  private final @Nullable HeaderEdits responseEdits;
 
-  private RequestRewrite(PathForm pathForm) {
+  private RequestRewrite(
+      PathForm pathForm,
+      PathRewrite pathRewrite,
+      HostSource hostSource,
+      String fixedHost,
+      @Nullable HeaderEdits requestEdits,
+      @Nullable HeaderEdits responseEdits) {
     this.pathForm = requireNonNull(pathForm, "pathForm");
+    this.pathRewrite = requireNonNull(pathRewrite, "pathRewrite");
+    this.hostSource = requireNonNull(hostSource, "hostSource");
+    this.fixedHost = requireNonNull(fixedHost, "fixedHost");
+    this.requestEdits = requestEdits;
+    this.responseEdits = responseEdits;
   }
 
   /** The default rewrite: normalised path, forwarding headers of this hop. */
@@ -65,15 +106,91 @@ public final class RequestRewrite {
     return form == PathForm.RAW ? RAW : NORMALIZED;
   }
 
+  /**
+   * The rewrite of a forward that passed the rules, for the route named {@code routeName}; a shared
+   * instance when the forward rewrites nothing but the path form.
+   *
+   * @param matchedPrefix the route's match.path_prefix (for prefix_rewrite)
+   */
+  public static RequestRewrite of(ForwardAction forward, String routeName, String matchedPrefix) {
+    PathForm form =
+        forward.getPathForwarding() == ForwardAction.PathForwarding.RAW
+            ? PathForm.RAW
+            : PathForm.NORMALIZED;
+    PathRewrite path =
+        switch (forward.getPathRewriteCase()) {
+          case PREFIX_REWRITE -> new PathRewrite.Prefix(matchedPrefix, forward.getPrefixRewrite());
+          case REGEX_REWRITE -> PathRewrite.regex(forward.getRegexRewrite());
+          default -> PathRewrite.keep();
+        };
+    HostSource host =
+        switch (forward.getHostRewriteCase()) {
+          case HOST -> HostSource.FIXED;
+          case ENDPOINT_HOST -> HostSource.ENDPOINT;
+          default -> HostSource.CLIENT;
+        };
+    String routeId =
+        routeName.startsWith(ResourceIds.ROUTES)
+            ? routeName.substring(ResourceIds.ROUTES.length())
+            : routeName;
+    HeaderEdits request =
+        forward.hasRequestHeaders()
+            ? HeaderEdits.compile(forward.getRequestHeaders(), routeId)
+            : null;
+    HeaderEdits response =
+        forward.hasResponseHeaders()
+            ? HeaderEdits.compile(forward.getResponseHeaders(), routeId)
+            : null;
+    if (path == PathRewrite.keep()
+        && host == HostSource.CLIENT
+        && request == null
+        && response == null) {
+      return of(form);
+    }
+    return new RequestRewrite(form, path, host, forward.getHost(), request, response);
+  }
+
   /** Which form of the path goes upstream. */
   public PathForm pathForm() {
     return pathForm;
   }
 
+  /** Whether the Host sent upstream is the endpoint's address even when the client sent one. */
+  public boolean sendsEndpointHost() {
+    return hostSource == HostSource.ENDPOINT;
+  }
+
+  /**
+   * The Host sent upstream for {@code request} going to {@code endpoint} ("host[:port]"): the
+   * route's fixed one, the endpoint's address, or the client's (the endpoint's address when the
+   * client sent none). HTTP/2 upstreams carry it as {@code :authority}.
+   */
+  public String hostSent(Request request, Endpoint endpoint) {
+    return switch (hostSource) {
+      case FIXED -> fixedHost;
+      case ENDPOINT -> endpoint.address();
+      case CLIENT -> {
+        String host = request.getHeaders().get(HttpHeader.HOST);
+        yield host != null ? host : endpoint.address();
+      }
+    };
+  }
+
   /** The path to send for {@code uri}, never empty. */
   public String path(HttpURI uri) {
     String path = pathForm == PathForm.RAW ? uri.getPath() : uri.getCanonicalPath();
-    return path == null || path.isEmpty() ? "/" : path;
+    return pathRewrite.apply(path == null || path.isEmpty() ? "/" : path, uri);
+  }
+
+  /**
+   * Applies the route's response header edits to {@code headers}, the upstream response head of
+   * {@code request} before it is committed to the client; nothing when the route has none.
+   */
+  public void responseHeaders(Request request, HttpFields.Mutable headers) {
+    HeaderEdits edits = responseEdits;
+    if (edits != null) {
+      edits.applyTo(headers, request);
+    }
   }
 
   /** The header block for {@code request} going to {@code endpoint}, into {@code sink}. */
@@ -86,7 +203,8 @@ public final class RequestRewrite {
         request.isSecure(),
         request.getConnectionMetaData().getHttpVersion(),
         hasHost ? null : request.getHttpURI().getAuthority(),
-        hasHost ? null : endpoint.address(),
+        hasHost && hostSource != HostSource.ENDPOINT ? null : endpoint.address(),
+        request,
         sink);
   }
 
@@ -119,7 +237,10 @@ public final class RequestRewrite {
    * @param clientVersion the client's protocol version (Via)
    * @param authority the client's URI authority, for X-Forwarded-Host when there is no Host header;
    *     may be {@code null}
-   * @param upstreamAuthority the Host to send when the client sent none ("host:port")
+   * @param upstreamAuthority the endpoint's address ("host:port"): the Host to send when the client
+   *     sent none or the route sends the endpoint's ({@link #sendsEndpointHost}); else may be null
+   * @param request the client request, for the values of header templates; may be null only when
+   *     the route has no request header edits
    */
   public void headers(
       HttpFields fields,
@@ -128,7 +249,9 @@ public final class RequestRewrite {
       HttpVersion clientVersion,
       @Nullable String authority,
       @Nullable String upstreamAuthority,
+      @Nullable Request request,
       HeaderSink sink) {
+    HeaderEdits edits = requestEdits;
     String @Nullable [] connectionTokens =
         fields.contains(HttpHeader.CONNECTION) ? connectionTokens(fields) : null;
     String host = null;
@@ -168,6 +291,9 @@ public final class RequestRewrite {
               continue; // a second Host: send the first only
             }
             host = field.getValue();
+            if (hostSource != HostSource.CLIENT) {
+              continue; // sent below
+            }
           }
           default -> {
             // copied below
@@ -179,10 +305,19 @@ public final class RequestRewrite {
       if (connectionTokens != null && named(connectionTokens, field.getName())) {
         continue;
       }
+      if (edits != null && edits.drops(field.getName())) {
+        continue;
+      }
       sink.add(field.getName(), field.getValue());
     }
-    if (host == null && upstreamAuthority != null) {
-      sink.add("Host", upstreamAuthority);
+    switch (hostSource) {
+      case FIXED -> sink.add("Host", fixedHost);
+      case ENDPOINT -> sink.add("Host", requireNonNull(upstreamAuthority, "upstreamAuthority"));
+      default -> {
+        if (host == null && upstreamAuthority != null) {
+          sink.add("Host", upstreamAuthority);
+        }
+      }
     }
     sink.add("X-Forwarded-For", clientIp);
     sink.add("X-Forwarded-Proto", secure ? "https" : "http");
@@ -191,6 +326,9 @@ public final class RequestRewrite {
       sink.add("X-Forwarded-Host", forwardedHost);
     }
     sink.add("Via", via(clientVersion));
+    if (edits != null) {
+      edits.appendTo(requireNonNull(request, "request"), sink);
+    }
   }
 
   private static String via(HttpVersion version) {

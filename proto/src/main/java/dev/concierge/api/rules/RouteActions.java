@@ -4,6 +4,7 @@ import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import dev.concierge.api.v1.DirectResponseAction;
 import dev.concierge.api.v1.RedirectAction;
+import dev.concierge.api.v1.RegexRewrite;
 import dev.concierge.api.v1.RouteMatch;
 import java.util.Set;
 
@@ -57,30 +58,7 @@ public final class RouteActions {
         }
         location(redirect.getPrefix(), field + ".prefix", sink);
       }
-      case REGEX -> {
-        String pattern = redirect.getRegex().getPattern();
-        if (pattern.isEmpty() || pattern.length() > RequestMatchRules.MAX_REGEX) {
-          sink.add(
-              field + ".regex.pattern", "must be 1-" + RequestMatchRules.MAX_REGEX + " characters");
-        } else {
-          try {
-            int groups = Pattern.compile(pattern).groupCount();
-            String substitution = redirect.getRegex().getSubstitution();
-            for (int i = 0; i + 1 < substitution.length(); i++) {
-              char c = substitution.charAt(i + 1);
-              if (substitution.charAt(i) == '$' && c >= '0' && c <= '9' && c - '0' > groups) {
-                sink.add(
-                    field + ".regex.substitution",
-                    "$" + c + " names a group the pattern does not have (it has " + groups + ")");
-              }
-            }
-          } catch (PatternSyntaxException e) {
-            sink.add(
-                field + ".regex.pattern", "not an RE2 regular expression: " + e.getDescription());
-          }
-        }
-        location(redirect.getRegex().getSubstitution(), field + ".regex.substitution", sink);
-      }
+      case REGEX -> regexRewrite(redirect.getRegex(), field + ".regex", sink);
       default -> {}
     }
   }
@@ -102,8 +80,35 @@ public final class RouteActions {
     }
   }
 
-  /** What goes into a Location header: no control characters or spaces. */
-  private static void location(String value, String field, ViolationSink sink) {
+  /**
+   * The rules of a regex path rewrite (a redirect's or a forward's): an RE2 pattern within the
+   * length guard, a substitution naming only groups the pattern has and fit for a path.
+   */
+  static void regexRewrite(RegexRewrite rewrite, String field, ViolationSink sink) {
+    String pattern = rewrite.getPattern();
+    if (pattern.isEmpty() || pattern.length() > RequestMatchRules.MAX_REGEX) {
+      sink.add(field + ".pattern", "must be 1-" + RequestMatchRules.MAX_REGEX + " characters");
+    } else {
+      try {
+        int groups = Pattern.compile(pattern).groupCount();
+        String substitution = rewrite.getSubstitution();
+        for (int i = 0; i + 1 < substitution.length(); i++) {
+          char c = substitution.charAt(i + 1);
+          if (substitution.charAt(i) == '$' && c >= '0' && c <= '9' && c - '0' > groups) {
+            sink.add(
+                field + ".substitution",
+                "$" + c + " names a group the pattern does not have (it has " + groups + ")");
+          }
+        }
+      } catch (PatternSyntaxException e) {
+        sink.add(field + ".pattern", "not an RE2 regular expression: " + e.getDescription());
+      }
+    }
+    location(rewrite.getSubstitution(), field + ".substitution", sink);
+  }
+
+  /** What goes into a Location header or a request line: no control characters or spaces. */
+  static void location(String value, String field, ViolationSink sink) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (c <= 0x20 || c == 0x7f) {

@@ -79,7 +79,10 @@ public final class RouteRules {
       sink.add(prefixMode, "only applies to path_prefix");
     }
     switch (route.getActionCase()) {
-      case FORWARD -> forward(route.getForward(), prefix + ".forward", clusterExists, sink);
+      case FORWARD -> {
+        forward(route.getForward(), prefix + ".forward", clusterExists, sink);
+        RewriteRules.check(route.getForward(), match, prefix + ".forward", sink);
+      }
       case REDIRECT ->
           RouteActions.redirect(route.getRedirect(), match, prefix + ".redirect", sink);
       case DIRECT_RESPONSE ->

@@ -27,6 +27,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.HostPort;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -94,12 +95,14 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
         endpoint.resolved().isLiteral()
             ? endpoint.uriHost()
             : requireNonNull(endpoint.resolved().uriHost(), "resolved");
-    return HttpURI.build(uri)
-        .scheme("http")
-        .host(host)
-        .port(endpoint.port())
-        .path(attempt.rewrite().path(uri))
-        .asImmutable();
+    HttpURI.Mutable target = HttpURI.build(uri).scheme("http").host(host).port(endpoint.port());
+    if (attempt.cluster().protocol() == UpstreamProtocol.HTTP2) {
+      // :authority must equal the Host sent (RFC 9113): the URI names it, the request's
+      // EndpointTransport (newProxyToServerRequest) where to connect.
+      HostPort authority = HostPort.unsafe(attempt.rewrite().hostSent(request, endpoint));
+      target.host(authority.getHost()).port(authority.hasPort() ? authority.getPort() : -1);
+    }
+    return target.path(attempt.rewrite().path(uri)).asImmutable();
   }
 
   private static UpstreamTry attempt(Request request) {
@@ -171,6 +174,12 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
     org.eclipse.jetty.client.Request proxyToServerRequest =
         super.newProxyToServerRequest(clientToProxyRequest, newHttpURI)
             .timeout(attempt.timeoutMillis(), TimeUnit.MILLISECONDS);
+    if (attempt.cluster().protocol() == UpstreamProtocol.HTTP2) {
+      Endpoint endpoint = attempt.endpoint();
+      proxyToServerRequest.transport(
+          new EndpointTransport(
+              requireNonNull(endpoint.resolved().socketAddress(endpoint.port()), "resolved")));
+    }
     if (attempt.idleTimeoutMillis() > 0) {
       proxyToServerRequest.idleTimeout(attempt.idleTimeoutMillis(), TimeUnit.MILLISECONDS);
     }
@@ -239,6 +248,10 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
         return;
       }
       super.onHeaders(serverToProxyResponse);
+      // The head is copied but not committed (the first write commits it): the route's edits.
+      attempt(clientToProxyRequest)
+          .rewrite()
+          .responseHeaders(clientToProxyRequest, proxyToClientResponse.getHeaders());
       if (takesTrailers(clientToProxyRequest)) {
         proxyToClientResponse.setTrailersSupplier(
             () -> {

@@ -158,7 +158,8 @@ public final class LeanProxyTransport implements UpstreamTransport {
             RequestRewrite.forwardedFor(request),
             request.isSecure(),
             hasHost ? null : uri.getAuthority(),
-            hasHost ? null : attempt.endpoint().address(),
+            hasHost && !rewrite.sendsEndpointHost() ? null : attempt.endpoint().address(),
+            request,
             bodyLength);
         bytes.flip();
         return buffer;

@@ -377,6 +377,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
       return;
     }
     ex.response().setStatus(status);
+    ex.responseHead();
     if (ex.isHead() || status == 204 || status == 304) {
       messageDone = true;
       writeToClient(true, BufferUtil.EMPTY_BUFFER);

@@ -126,6 +126,11 @@ final class UpstreamExchange {
     return attempt.retryOnStatus(status);
   }
 
+  /** The final response head is in the client response, not yet committed: the route's edits. */
+  void responseHead() {
+    attempt.rewrite().responseHeaders(attempt.request(), attempt.response().getHeaders());
+  }
+
   long connectTimeoutMillis() {
     return Math.max(1, attempt.cluster().connectTimeout().toMillis());
   }

@@ -5,6 +5,7 @@ import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.Request;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,7 +41,10 @@ public final class UpstreamRequestHead {
    * @param secure whether the client connection is TLS (X-Forwarded-Proto)
    * @param authority the client's URI authority, used for X-Forwarded-Host when there is no Host
    *     header; may be {@code null}
-   * @param upstreamAuthority the Host to send when the client sent none ("host:port")
+   * @param upstreamAuthority the endpoint's address ("host:port"), needed when the client sent no
+   *     Host or the route sends the endpoint's (see RequestRewrite.headers)
+   * @param request the client request, for the route's header templates; may be null only when the
+   *     route has no request header edits
    * @param bodyLength a length &gt;= 0 for Content-Length, {@link #CHUNKED} or {@link #NO_BODY}
    * @throws BufferOverflowException if {@code out} is too small
    */
@@ -56,6 +60,7 @@ public final class UpstreamRequestHead {
       boolean secure,
       @Nullable String authority,
       @Nullable String upstreamAuthority,
+      @Nullable Request request,
       long bodyLength) {
     put(out, method);
     out.put((byte) ' ');
@@ -70,7 +75,14 @@ public final class UpstreamRequestHead {
     }
     put(out, " HTTP/1.1\r\n");
     rewrite.headers(
-        fields, clientIp, secure, clientVersion, authority, upstreamAuthority, new Sink(out));
+        fields,
+        clientIp,
+        secure,
+        clientVersion,
+        authority,
+        upstreamAuthority,
+        request,
+        new Sink(out));
     if (bodyLength >= 0) {
       put(out, "Content-Length: ");
       putLong(out, bodyLength);

@@ -27,6 +27,7 @@ class UpstreamRequestHeadTest {
         false,
         "a.test:8080",
         "127.0.0.1:9000",
+        null,
         bodyLength);
     out.flip();
     return StandardCharsets.ISO_8859_1.decode(out).toString();
@@ -109,6 +110,7 @@ class UpstreamRequestHeadTest {
                     false,
                     null,
                     "h:1",
+                    null,
                     12345))
         .isInstanceOf(BufferOverflowException.class);
   }
