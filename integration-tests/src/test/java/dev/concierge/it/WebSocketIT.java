@@ -3,6 +3,8 @@ package dev.concierge.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.concierge.api.v1.HeaderMutations;
+import dev.concierge.api.v1.HeaderValue;
 import dev.concierge.api.v1.Route;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -78,8 +80,11 @@ class WebSocketIT {
         idle.toBuilder()
             .setForward(
                 idle.getForward().toBuilder()
-                    .setIdleTimeout(
-                        com.google.protobuf.Duration.newBuilder().setNanos(300_000_000)))
+                    .setIdleTimeout(com.google.protobuf.Duration.newBuilder().setNanos(300_000_000))
+                    .setResponseHeaders(
+                        HeaderMutations.newBuilder()
+                            .addAdd(
+                                HeaderValue.newBuilder().setName("X-Route").setValue("${route}"))))
             .build());
     fleet.awaitSynced();
     port = fleet.nodes().get(0).httpPort();
@@ -237,6 +242,34 @@ class WebSocketIT {
     CloseStatus closed = backendClosed.poll(10, TimeUnit.SECONDS);
     assertThat(closed).isNotNull();
     assertThat(closed.getCode()).isEqualTo(CloseStatus.NO_CLOSE);
+  }
+
+  @Test
+  void theRoutesResponseHeadersGoOnThe101() throws Exception {
+    try (java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /idle/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                      + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      + "Sec-WebSocket-Version: 13\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      StringBuilder head = new StringBuilder();
+      java.io.InputStream in = socket.getInputStream();
+      while (head.indexOf("\r\n\r\n") < 0) {
+        int b = in.read();
+        if (b < 0) {
+          break;
+        }
+        head.append((char) b);
+      }
+      assertThat(head.toString())
+          .startsWith("HTTP/1.1 101")
+          .containsIgnoringCase("\r\nX-Route: idle\r\n")
+          .containsIgnoringCase("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n");
+      assertThat(head.toString().split("\r\nDate: ", -1)).as("one Date header").hasSize(2);
+    }
   }
 
   @Test

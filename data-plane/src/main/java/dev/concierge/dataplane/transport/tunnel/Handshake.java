@@ -224,6 +224,7 @@ final class Handshake implements HttpParser.ResponseHandler {
     for (HttpField field : headers) {
       HttpHeader header = field.getHeader();
       if (header == HttpHeader.SERVER
+          || header == HttpHeader.DATE // the node's server adds its own
           || header == HttpHeader.X_POWERED_BY
           || header == HttpHeader.CONTENT_LENGTH
           || header == HttpHeader.TRANSFER_ENCODING) {
@@ -231,6 +232,7 @@ final class Handshake implements HttpParser.ResponseHandler {
       }
       out.add(field);
     }
+    attempt.rewrite().responseHeaders(request, out);
     request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, down);
     attempt.completed(null);
   }
@@ -246,6 +248,7 @@ final class Handshake implements HttpParser.ResponseHandler {
     for (HttpField field : headers) {
       HttpHeader header = field.getHeader();
       if (header == HttpHeader.SERVER
+          || header == HttpHeader.DATE // the node's server adds its own
           || header == HttpHeader.X_POWERED_BY
           || header == HttpHeader.CONNECTION
           || header == HttpHeader.TRANSFER_ENCODING
@@ -254,6 +257,7 @@ final class Handshake implements HttpParser.ResponseHandler {
       }
       response.getHeaders().add(field);
     }
+    attempt.rewrite().responseHeaders(attempt.request(), response.getHeaders());
     ByteBuffer collected = body;
     ByteBuffer content = collected == null ? BufferUtil.EMPTY_BUFFER : collected.flip();
     response.write(true, content, Callback.from(() -> attempt.completed(null), attempt::completed));
