@@ -132,8 +132,8 @@ public final class RouteRules {
             field + ".cluster",
             "cluster \"" + cluster + "\" is listed twice (also clusters[" + first + "])");
       }
-      FieldChecks.weight(wc.getWeight(), field + ".weight", sink);
     }
+    StickinessRules.check(forward, prefix, sink);
     if (forward.hasTimeout()) {
       FieldChecks.positiveAtMost(forward.getTimeout(), MAX_TIMEOUT, prefix + ".timeout", sink);
     }
