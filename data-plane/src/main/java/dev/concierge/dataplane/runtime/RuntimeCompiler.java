@@ -7,6 +7,7 @@ import dev.concierge.api.rules.RequestMatchRules;
 import dev.concierge.api.rules.RetryRules;
 import dev.concierge.api.rules.RouteRules;
 import dev.concierge.api.rules.SnapshotRules;
+import dev.concierge.api.rules.StickinessRules;
 import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
@@ -14,6 +15,7 @@ import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.Stickiness;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.chain.PolicySet;
@@ -25,6 +27,7 @@ import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
 import dev.concierge.dataplane.cluster.RequestHash;
 import dev.concierge.dataplane.cluster.RetryLimiter;
+import dev.concierge.dataplane.cluster.SplitStickiness;
 import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import dev.concierge.dataplane.dns.HostResolver;
 import dev.concierge.dataplane.dns.ResolvedHost;
@@ -50,6 +53,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns a {@link ConfigSnapshot} into a {@link Runtime}, or explains every reason it cannot.
@@ -242,7 +246,8 @@ public final class RuntimeCompiler {
     match.getQueryParametersList().forEach(q -> predicates.add(QueryPredicate.of(q)));
     PolicySet.Builder policySet = PolicySet.builder();
     if (route.getActionCase() == Route.ActionCase.FORWARD) {
-      policySet.put(ForwardPolicy.KEY, compileForward(route.getForward(), clusters));
+      policySet.put(
+          ForwardPolicy.KEY, compileForward(route.getForward(), route.getName(), clusters));
     }
     for (PolicyCompiler<?> compiler : policies) {
       compilePolicy(compiler, route, policySet);
@@ -268,7 +273,7 @@ public final class RuntimeCompiler {
   }
 
   private static ForwardPolicy compileForward(
-      ForwardAction forward, Map<String, CompiledCluster> clusters) {
+      ForwardAction forward, String routeName, Map<String, CompiledCluster> clusters) {
     Duration timeout =
         forward.hasTimeout() ? toDuration(forward.getTimeout()) : DEFAULT_ROUTE_TIMEOUT;
     int maxAttempts =
@@ -281,10 +286,10 @@ public final class RuntimeCompiler {
     for (WeightedCluster wc : forward.getClustersList()) {
       // SnapshotRules, checked first, refuses a route that names an unknown cluster.
       CompiledCluster cluster = requireNonNull(clusters.get(wc.getCluster()), wc.getCluster());
-      shares.add(new ClusterSplit.Share(cluster, Math.max(1, wc.getWeight())));
+      shares.add(new ClusterSplit.Share(cluster, StickinessRules.weight(wc)));
     }
     return new ForwardPolicy(
-        ClusterSplit.of(shares),
+        ClusterSplit.of(shares, compileStickiness(forward, routeName)),
         timeout,
         maxAttempts,
         rewrite,
@@ -292,6 +297,21 @@ public final class RuntimeCompiler {
             ? compileRetry(forward.getRetryPolicy())
             : RouteRetryPolicy.defaults(),
         forward.hasIdleTimeout() ? toDuration(forward.getIdleTimeout()) : Duration.ZERO);
+  }
+
+  private static @Nullable SplitStickiness compileStickiness(
+      ForwardAction forward, String routeName) {
+    Stickiness stickiness = forward.getStickiness();
+    return switch (stickiness.getKeyCase()) {
+      case COOKIE ->
+          SplitStickiness.cookie(
+              stickiness.getCookie().getName(),
+              toDuration(stickiness.getCookie().getTtl()),
+              stickiness.getCookie().getPath(),
+              routeName);
+      case HEADER -> SplitStickiness.header(stickiness.getHeader());
+      default -> null;
+    };
   }
 
   private static RouteRetryPolicy compileRetry(RetryPolicy policy) {
