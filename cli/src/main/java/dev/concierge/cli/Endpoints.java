@@ -78,7 +78,8 @@ final class Endpoints {
     int eq = t.indexOf('=');
     WeightedCluster.Builder b = WeightedCluster.newBuilder();
     if (eq >= 0) {
-      b.setWeight(parseInt(t.substring(eq + 1), 1, FieldChecks.MAX_WEIGHT, "weight", text));
+      // 0 drains the cluster from the split (a blue/green flip).
+      b.setWeight(parseInt(t.substring(eq + 1), 0, FieldChecks.MAX_WEIGHT, "weight", text));
       t = t.substring(0, eq);
     }
     String id = Names.CLUSTER.id(t);

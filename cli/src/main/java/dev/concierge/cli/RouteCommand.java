@@ -66,13 +66,18 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
           String typedName,
       @Mixin Options options,
       @Mixin RetryOptions retry,
+      @Mixin StickinessOptions sticky,
       @Mixin LocalAnswerOptions answer,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.ROUTE, "create", typedName);
     boolean forwards = options.clusters != null && !options.clusters.isEmpty();
-    if (retry.given() && !forwards) {
-      throw usage("create", "retry and idle-timeout options apply to a route with --cluster");
+    if ((retry.given() || sticky.given()) && !forwards) {
+      throw usage(
+          "create", "retry, idle-timeout and sticky options apply to a route with --cluster");
+    }
+    if (sticky.conflict() != null) {
+      throw usage("create", sticky.conflict());
     }
     String conflict = answer.conflict(forwards);
     if (conflict != null) {
@@ -98,7 +103,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     options.applyTo(match);
     Route.Builder route = Route.newBuilder().setName(name).setMatch(match);
     if (forwards) {
-      route.setForward(retry.applyTo(options.applyTo(ForwardAction.newBuilder())));
+      route.setForward(sticky.applyTo(retry.applyTo(options.applyTo(ForwardAction.newBuilder()))));
     } else {
       answer.applyTo(route);
     }
@@ -147,6 +152,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Option(names = "--any-time", description = "Drop the time windows.") boolean anyTime,
       @Mixin Options options,
       @Mixin RetryOptions retry,
+      @Mixin StickinessOptions sticky,
       @Mixin LocalAnswerOptions answer,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
@@ -201,8 +207,15 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             || anyDevice
             || anyCountry
             || anyTime;
+    if (sticky.conflict() != null) {
+      throw usage("update", sticky.conflict());
+    }
     boolean changesForward =
-        newClusters || options.timeout != null || options.changesForward() || retry.given();
+        newClusters
+            || options.timeout != null
+            || options.changesForward()
+            || retry.given()
+            || sticky.given();
     if (!changesMatch
         && !changesForward
         && !changesAnswer
@@ -217,7 +230,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
               + " --priority, --cluster, --timeout, --path-forwarding,"
               + " --max-attempts, --redirect-*, --respond, --request-body, --max-body,"
               + " --retry-on, --per-try-timeout, --retry-backoff, --retry-non-idempotent,"
-              + " --idle-timeout or --description");
+              + " --idle-timeout, --sticky-cookie, --sticky-header, --no-sticky or --description");
     }
     return update(
         RPCS,
@@ -275,7 +288,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             if (newClusters) {
               forward.clearClusters();
             }
-            route.setForward(retry.applyTo(options.applyTo(forward)));
+            route.setForward(sticky.applyTo(retry.applyTo(options.applyTo(forward))));
             mask.addPaths("forward");
           }
           if (options.changesBody()) {
@@ -362,8 +375,14 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       case DIRECT_RESPONSE -> "respond " + r.getDirectResponse().getStatus();
       default ->
           r.getForward().getClustersList().stream()
-              .map(w -> id(w.getCluster()) + (w.getWeight() > 1 ? "=" + w.getWeight() : ""))
-              .collect(Collectors.joining(","));
+                  .map(
+                      w ->
+                          id(w.getCluster())
+                              + (w.hasWeight() && w.getWeight() != 1 ? "=" + w.getWeight() : ""))
+                  .collect(Collectors.joining(","))
+              + (r.getForward().hasStickiness()
+                  ? " sticky=" + StickinessOptions.format(r.getForward().getStickiness())
+                  : "");
     };
   }
 
@@ -500,8 +519,8 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         paramLabel = "NAME[=WEIGHT]",
         converter = Endpoints.WeightedClusterConverter.class,
         description =
-            "Cluster to forward to; repeat to split traffic by weight (required on create; update:"
-                + " replaces all).")
+            "Cluster to forward to; repeat to split traffic by weight 0-1000 (default 1; 0 drains"
+                + " it, for a blue/green flip) (required on create; update: replaces all).")
     @Nullable List<WeightedCluster> clusters;
 
     @Option(
