@@ -24,6 +24,8 @@ import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.Stickiness;
+import dev.concierge.api.v1.StickyCookie;
 import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.cli.ConciergeCommand;
@@ -326,6 +328,18 @@ class ConfigAsCodeIT {
                     ForwardAction.newBuilder()
                         .addClusters(
                             WeightedCluster.newBuilder().setCluster("clusters/web").setWeight(5))
+                        // Weight 0: drained, kept in the split (a blue/green flip's other side).
+                        .addClusters(
+                            WeightedCluster.newBuilder()
+                                .setCluster("clusters/by-header")
+                                .setWeight(0))
+                        .setStickiness(
+                            Stickiness.newBuilder()
+                                .setCookie(
+                                    StickyCookie.newBuilder()
+                                        .setName("ab")
+                                        .setTtl(Duration.newBuilder().setSeconds(3600))
+                                        .setPath("/api")))
                         .setTimeout(Duration.newBuilder().setSeconds(7))
                         .setPathForwarding(ForwardAction.PathForwarding.RAW)
                         .setMaxAttempts(3)
@@ -397,7 +411,12 @@ class ConfigAsCodeIT {
                                 .setTimeZone("Europe/Paris")))
                 .setForward(
                     ForwardAction.newBuilder()
-                        .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web"))))
+                        .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web"))
+                        .addClusters(
+                            WeightedCluster.newBuilder()
+                                .setCluster("clusters/by-path")
+                                .setWeight(0))
+                        .setStickiness(Stickiness.newBuilder().setHeader("x-user-id"))))
         .addRoutes(
             Route.newBuilder()
                 .setName("routes/teapot")

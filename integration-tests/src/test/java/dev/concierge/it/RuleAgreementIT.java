@@ -388,7 +388,8 @@ class RuleAgreementIT {
       cases.add(
           route(
               "split weight " + Integer.toUnsignedString(weight),
-              weight >= 0 && weight <= 1000,
+              // 0 drains the cluster: a split needs one above 0.
+              weight >= 1 && weight <= 1000,
               r -> r.getForwardBuilder().getClustersBuilder(0).setWeight(weight)));
     }
     cases.add(timeout(Duration.newBuilder().setSeconds(3600).build(), true));
