@@ -36,6 +36,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
@@ -72,9 +73,8 @@ class StickinessIT {
   /** Clusters "blue" and "green" on HTTP/1.1 backends answering their names. */
   private void http1Clusters() throws Exception {
     for (String name : List.of("blue", "green")) {
-      TestBackend backend = TestBackend.start(name);
-      closing.add(backend);
-      cluster(name, backend.port(), Cluster.Protocol.HTTP1);
+      // Jetty backends answer in one write: no Nagle and delayed-ACK stall per request.
+      cluster(name, jettyBackend(name, false), Cluster.Protocol.HTTP1);
     }
   }
 
@@ -233,7 +233,7 @@ class StickinessIT {
   @Test
   void cookieIsSetAndHonouredOnHttp2Clusters() throws Exception {
     for (String name : List.of("blue", "green")) {
-      cluster(name, h2cBackend(name), Cluster.Protocol.HTTP2);
+      cluster(name, jettyBackend(name, true), Cluster.Protocol.HTTP2);
     }
     route(split(50, 50).setStickiness(cookie()));
     HttpClient client = cookieJarClient();
@@ -248,14 +248,19 @@ class StickinessIT {
     }
   }
 
-  /** A Jetty h2c (prior knowledge) backend answering its name, with a header of its own. */
-  private int h2cBackend(String name) throws Exception {
+  /**
+   * A Jetty backend, HTTP/1.1 or h2c (prior knowledge), answering its name with a header of its
+   * own; its port.
+   */
+  private int jettyBackend(String name, boolean h2c) throws Exception {
     Server server = new Server();
     HttpConfiguration config = new HttpConfiguration();
     // The Jetty client transport relays the client's Host, which differs from :authority.
     config.setHttpCompliance(HttpCompliance.from("RFC9110,MISMATCHED_AUTHORITY"));
     ServerConnector connector =
-        new ServerConnector(server, new HTTP2CServerConnectionFactory(config));
+        new ServerConnector(
+            server,
+            h2c ? new HTTP2CServerConnectionFactory(config) : new HttpConnectionFactory(config));
     connector.setHost("127.0.0.1");
     server.addConnector(connector);
     server.setHandler(
