@@ -67,13 +67,18 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin Options options,
       @Mixin RetryOptions retry,
       @Mixin RewriteOptions rewrite,
+      @Mixin StickinessOptions sticky,
       @Mixin LocalAnswerOptions answer,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.ROUTE, "create", typedName);
     boolean forwards = options.clusters != null && !options.clusters.isEmpty();
-    if (retry.given() && !forwards) {
-      throw usage("create", "retry and idle-timeout options apply to a route with --cluster");
+    if ((retry.given() || sticky.given()) && !forwards) {
+      throw usage(
+          "create", "retry, idle-timeout and sticky options apply to a route with --cluster");
+    }
+    if (sticky.conflict() != null) {
+      throw usage("create", sticky.conflict());
     }
     if (rewrite.given() && !forwards) {
       throw usage("create", "rewrite options apply to a route with --cluster");
@@ -106,7 +111,9 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     options.applyTo(match);
     Route.Builder route = Route.newBuilder().setName(name).setMatch(match);
     if (forwards) {
-      route.setForward(rewrite.applyTo(retry.applyTo(options.applyTo(ForwardAction.newBuilder()))));
+      route.setForward(
+          sticky.applyTo(
+              rewrite.applyTo(retry.applyTo(options.applyTo(ForwardAction.newBuilder())))));
     } else {
       answer.applyTo(route);
     }
@@ -156,6 +163,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin Options options,
       @Mixin RetryOptions retry,
       @Mixin RewriteOptions rewrite,
+      @Mixin StickinessOptions sticky,
       @Mixin LocalAnswerOptions answer,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
@@ -214,12 +222,16 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             || anyDevice
             || anyCountry
             || anyTime;
+    if (sticky.conflict() != null) {
+      throw usage("update", sticky.conflict());
+    }
     boolean changesForward =
         newClusters
             || options.timeout != null
             || options.changesForward()
             || retry.given()
-            || rewrite.given();
+            || rewrite.given()
+            || sticky.given();
     if (!changesMatch
         && !changesForward
         && !changesAnswer
@@ -236,7 +248,8 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
               + " --retry-on, --per-try-timeout, --retry-backoff, --retry-non-idempotent,"
               + " --idle-timeout, --prefix-rewrite, --regex-rewrite, --keep-path,"
               + " --host-rewrite, --endpoint-host, --client-host, --request-header-*,"
-              + " --response-header-* or --description");
+              + " --response-header-*, --sticky-cookie, --sticky-header, --no-sticky or"
+              + " --description");
     }
     return update(
         RPCS,
@@ -294,7 +307,8 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
             if (newClusters) {
               forward.clearClusters();
             }
-            route.setForward(rewrite.applyTo(retry.applyTo(options.applyTo(forward))));
+            route.setForward(
+                sticky.applyTo(rewrite.applyTo(retry.applyTo(options.applyTo(forward)))));
             mask.addPaths("forward");
           }
           if (options.changesBody()) {
@@ -388,6 +402,9 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
                             + (w.getWeight() != 1 && w.hasWeight() ? "=" + w.getWeight() : ""))
                 .collect(Collectors.joining(","));
         String rewrites = RewriteOptions.format(r.getForward());
+        if (r.getForward().hasStickiness()) {
+          clusters += " sticky=" + StickinessOptions.format(r.getForward().getStickiness());
+        }
         yield rewrites.isEmpty() ? clusters : clusters + " [" + rewrites + "]";
       }
     };
@@ -526,8 +543,8 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         paramLabel = "NAME[=WEIGHT]",
         converter = Endpoints.WeightedClusterConverter.class,
         description =
-            "Cluster to forward to; repeat to split traffic by weight (required on create; update:"
-                + " replaces all).")
+            "Cluster to forward to; repeat to split traffic by weight 0-1000 (default 1; 0 drains"
+                + " it, for a blue/green flip) (required on create; update: replaces all).")
     @Nullable List<WeightedCluster> clusters;
 
     @Option(

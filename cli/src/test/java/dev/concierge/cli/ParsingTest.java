@@ -223,11 +223,27 @@ class ParsingTest {
         .isEqualTo(WeightedCluster.newBuilder().setCluster("clusters/web").setWeight(5).build());
     assertThatThrownBy(() -> Endpoints.weightedCluster("routes/web"))
         .isInstanceOf(IllegalArgumentException.class);
-    // 0 is explicit (the idle side of blue/green), not unset.
-    WeightedCluster idle = Endpoints.weightedCluster("web=0");
-    assertThat(idle.hasWeight()).isTrue();
-    assertThat(idle.getWeight()).isZero();
+    assertThat(Endpoints.weightedCluster("web=0"))
+        .isEqualTo(WeightedCluster.newBuilder().setCluster("clusters/web").setWeight(0).build());
+    assertThat(Endpoints.weightedCluster("web=0").hasWeight()).isTrue();
     assertThatThrownBy(() -> Endpoints.weightedCluster("web=1001"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void parsesStickyCookies() {
+    assertThat(StickinessOptions.cookie("ab"))
+        .isEqualTo(dev.concierge.api.v1.StickyCookie.newBuilder().setName("ab").build());
+    dev.concierge.api.v1.StickyCookie full = StickinessOptions.cookie("ab, ttl=1d ,path=/shop");
+    assertThat(full.getTtl().getSeconds()).isEqualTo(86_400);
+    assertThat(full.getPath()).isEqualTo("/shop");
+    assertThat(
+            StickinessOptions.format(
+                dev.concierge.api.v1.Stickiness.newBuilder().setCookie(full).build()))
+        .isEqualTo("cookie:ab,ttl=24h,path=/shop");
+    assertThatThrownBy(() -> StickinessOptions.cookie("ab,max=3"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StickinessOptions.cookie(",ttl=1h"))
         .isInstanceOf(IllegalArgumentException.class);
   }
 

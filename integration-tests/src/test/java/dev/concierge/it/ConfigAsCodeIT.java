@@ -26,6 +26,8 @@ import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.Stickiness;
+import dev.concierge.api.v1.StickyCookie;
 import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.cli.ConciergeCommand;
@@ -333,6 +335,13 @@ class ConfigAsCodeIT {
                             WeightedCluster.newBuilder()
                                 .setCluster("clusters/by-header")
                                 .setWeight(0))
+                        .setStickiness(
+                            Stickiness.newBuilder()
+                                .setCookie(
+                                    StickyCookie.newBuilder()
+                                        .setName("ab")
+                                        .setTtl(Duration.newBuilder().setSeconds(3600))
+                                        .setPath("/api")))
                         .setTimeout(Duration.newBuilder().setSeconds(7))
                         .setPathForwarding(ForwardAction.PathForwarding.RAW)
                         .setMaxAttempts(3)
@@ -431,7 +440,12 @@ class ConfigAsCodeIT {
                                 .setTimeZone("Europe/Paris")))
                 .setForward(
                     ForwardAction.newBuilder()
-                        .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web"))))
+                        .addClusters(WeightedCluster.newBuilder().setCluster("clusters/web"))
+                        .addClusters(
+                            WeightedCluster.newBuilder()
+                                .setCluster("clusters/by-path")
+                                .setWeight(0))
+                        .setStickiness(Stickiness.newBuilder().setHeader("x-user-id"))))
         .addRoutes(
             Route.newBuilder()
                 .setName("routes/teapot")

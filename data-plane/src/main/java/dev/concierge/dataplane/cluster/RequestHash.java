@@ -5,8 +5,6 @@ import static java.util.Objects.requireNonNull;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.random.RandomGenerator;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
 /**
@@ -86,23 +84,8 @@ public abstract class RequestHash {
     return new RequestHash() {
       @Override
       public long seed(Request request, RandomGenerator random) {
-        String first = request.getHeaders().get(HttpHeader.COOKIE);
-        if (first == null) {
-          return random.nextLong();
-        }
-        long hash = cookieHash(first, name);
-        if (hash != NO_COOKIE) {
-          return hash;
-        }
-        for (HttpField field : request.getHeaders()) { // rare: cookies split over several lines
-          if (field.getHeader() == HttpHeader.COOKIE && field.getValue() != null) {
-            hash = cookieHash(field.getValue(), name);
-            if (hash != NO_COOKIE) {
-              return hash;
-            }
-          }
-        }
-        return random.nextLong();
+        String line = CookieValues.line(request.getHeaders(), name);
+        return line == null ? random.nextLong() : cookieHash(line, name);
       }
     };
   }
@@ -126,28 +109,9 @@ public abstract class RequestHash {
    * place; {@link #NO_COOKIE} when absent.
    */
   static long cookieHash(String header, String name) {
-    int length = header.length();
-    int i = 0;
-    while (i < length) {
-      while (i < length && (header.charAt(i) == ' ' || header.charAt(i) == ';')) {
-        i++;
-      }
-      int end = header.indexOf(';', i);
-      if (end < 0) {
-        end = length;
-      }
-      int nameEnd = i + name.length();
-      if (nameEnd < end && header.charAt(nameEnd) == '=' && header.startsWith(name, i)) {
-        int from = nameEnd + 1;
-        int to = end;
-        if (to - from >= 2 && header.charAt(from) == '"' && header.charAt(to - 1) == '"') {
-          from++;
-          to--;
-        }
-        return Picks.hash(header, from, to);
-      }
-      i = end + 1;
-    }
-    return NO_COOKIE;
+    long range = CookieValues.range(header, name);
+    return range == CookieValues.ABSENT
+        ? NO_COOKIE
+        : Picks.hash(header, CookieValues.from(range), CookieValues.to(range));
   }
 }

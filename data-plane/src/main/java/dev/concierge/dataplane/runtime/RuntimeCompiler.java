@@ -7,6 +7,7 @@ import dev.concierge.api.rules.RequestMatchRules;
 import dev.concierge.api.rules.RetryRules;
 import dev.concierge.api.rules.RouteRules;
 import dev.concierge.api.rules.SnapshotRules;
+import dev.concierge.api.rules.StickinessRules;
 import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
@@ -15,6 +16,7 @@ import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.Stickiness;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.chain.PolicySet;
@@ -26,6 +28,7 @@ import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
 import dev.concierge.dataplane.cluster.RequestHash;
 import dev.concierge.dataplane.cluster.RetryLimiter;
+import dev.concierge.dataplane.cluster.SplitStickiness;
 import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import dev.concierge.dataplane.dns.HostResolver;
 import dev.concierge.dataplane.dns.ResolvedHost;
@@ -51,6 +54,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns a {@link ConfigSnapshot} into a {@link Runtime}, or explains every reason it cannot.
@@ -279,13 +283,10 @@ public final class RuntimeCompiler {
     for (WeightedCluster wc : forward.getClustersList()) {
       // SnapshotRules, checked first, refuses a route that names an unknown cluster.
       CompiledCluster cluster = requireNonNull(clusters.get(wc.getCluster()), wc.getCluster());
-      int share = RouteRules.shareOf(wc);
-      if (share > 0) { // weight 0: on the route, but takes nothing (RouteRules keeps one above 0)
-        shares.add(new ClusterSplit.Share(cluster, share));
-      }
+      shares.add(new ClusterSplit.Share(cluster, StickinessRules.weight(wc)));
     }
     return new ForwardPolicy(
-        ClusterSplit.of(shares),
+        ClusterSplit.of(shares, compileStickiness(forward, route.getName())),
         timeout,
         maxAttempts,
         rewrite,
@@ -293,6 +294,21 @@ public final class RuntimeCompiler {
             ? compileRetry(forward.getRetryPolicy())
             : RouteRetryPolicy.defaults(),
         forward.hasIdleTimeout() ? toDuration(forward.getIdleTimeout()) : Duration.ZERO);
+  }
+
+  private static @Nullable SplitStickiness compileStickiness(
+      ForwardAction forward, String routeName) {
+    Stickiness stickiness = forward.getStickiness();
+    return switch (stickiness.getKeyCase()) {
+      case COOKIE ->
+          SplitStickiness.cookie(
+              stickiness.getCookie().getName(),
+              toDuration(stickiness.getCookie().getTtl()),
+              stickiness.getCookie().getPath(),
+              routeName);
+      case HEADER -> SplitStickiness.header(stickiness.getHeader());
+      default -> null;
+    };
   }
 
   private static RouteRetryPolicy compileRetry(RetryPolicy policy) {

@@ -7,6 +7,7 @@ import dev.concierge.dataplane.chain.ErrorAnswers;
 import dev.concierge.dataplane.chain.Grpc;
 import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.chain.RouteScopedHandler;
+import dev.concierge.dataplane.cluster.ClusterSplit;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.EndpointState;
@@ -16,6 +17,7 @@ import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -28,9 +30,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Request path, last stage: decides, the {@link UpstreamTransport} carries. For the route's {@link
- * ForwardPolicy} it picks the cluster (weighted split) and the endpoint (the cluster's balancer
- * over node-lifetime endpoint state), hands the try to the transport, and when a try fails before
- * any response byte reached the client, decides what follows:
+ * ForwardPolicy} it picks the cluster (weighted split, sticky by cookie or header when the route
+ * says, the split's Set-Cookie put on the response before each try) and the endpoint (the cluster's
+ * balancer over node-lifetime endpoint state), hands the try to the transport, and when a try fails
+ * before any response byte reached the client, decides what follows:
  *
  * <ul>
  *   <li>another try, at most {@link ForwardPolicy#maxAttempts()} in all, when the route's {@link
@@ -94,7 +97,8 @@ public final class UpstreamHandler extends RouteScopedHandler {
           "route forwards nowhere");
       return true;
     }
-    CompiledCluster cluster = forward.split().pick(random.get());
+    ClusterSplit.Placement placement = forward.split().place(request, random.get());
+    CompiledCluster cluster = placement.cluster();
     context.cluster(cluster.meter());
     if (cluster.protocol() == UpstreamProtocol.HTTP1 && Grpc.isCall(request)) {
       // HTTP/1.1 cannot carry a call's trailers (grpc-status): say so rather than send it to fail.
@@ -115,7 +119,8 @@ public final class UpstreamHandler extends RouteScopedHandler {
           request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "no endpoint available");
       return true;
     }
-    new Call(context, request, response, callback, forward, cluster, seed).start(endpoint);
+    new Call(context, request, response, callback, forward, cluster, seed, placement.setCookie())
+        .start(endpoint);
     return true;
   }
 
@@ -137,6 +142,9 @@ public final class UpstreamHandler extends RouteScopedHandler {
     private final ForwardPolicy forward;
     private final CompiledCluster cluster;
     private final long seed;
+    // The split's Set-Cookie keeping the client on the cluster, put on the response before each
+    // try: both transports add the upstream head's fields to it, and a failed try's reset drops it.
+    private final @Nullable HttpField stickyCookie;
     private final RouteRetryPolicy retry;
     private final RetryLimiter budget;
     private final long deadlineNanos;
@@ -162,8 +170,10 @@ public final class UpstreamHandler extends RouteScopedHandler {
         Callback callback,
         ForwardPolicy forward,
         CompiledCluster cluster,
-        long seed) {
+        long seed,
+        @Nullable HttpField stickyCookie) {
       this.context = context;
+      this.stickyCookie = stickyCookie;
       this.request = request;
       this.response = response;
       this.callback = callback;
@@ -197,6 +207,9 @@ public final class UpstreamHandler extends RouteScopedHandler {
       placeHeld = placeTaken;
       placeTaken = false;
       endpoint().state().tryStarted();
+      if (stickyCookie != null) {
+        response.getHeaders().add(stickyCookie);
+      }
       transport.send(this);
     }
 

@@ -11,7 +11,7 @@ public final class FieldChecks {
   /** Longest description of any resource. */
   public static final int MAX_DESCRIPTION = 256;
 
-  /** Largest weight of an endpoint or of a cluster in a split. */
+  /** Largest weight of an endpoint (0 means 1) or of a cluster in a split (0 drains it). */
   public static final int MAX_WEIGHT = 1000;
 
   private FieldChecks() {}

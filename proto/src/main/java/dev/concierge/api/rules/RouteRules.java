@@ -113,18 +113,12 @@ public final class RouteRules {
     }
   }
 
-  /** A weighted cluster's share of its route's traffic: its weight, 1 when unset. */
-  public static int shareOf(WeightedCluster cluster) {
-    return cluster.hasWeight() ? cluster.getWeight() : 1;
-  }
-
   private static void forward(
       ForwardAction forward, String prefix, Predicate<String> clusterExists, ViolationSink sink) {
     if (forward.getClustersCount() == 0) {
       sink.add(prefix + ".clusters", "at least one cluster is required");
     }
     Map<String, Integer> seen = new HashMap<>();
-    boolean sharing = false;
     for (int i = 0; i < forward.getClustersCount(); i++) {
       WeightedCluster wc = forward.getClusters(i);
       String field = prefix + ".clusters[" + i + "]";
@@ -141,16 +135,8 @@ public final class RouteRules {
             field + ".cluster",
             "cluster \"" + cluster + "\" is listed twice (also clusters[" + first + "])");
       }
-      FieldChecks.weight(wc.getWeight(), field + ".weight", sink);
-      if (shareOf(wc) > 0) {
-        sharing = true;
-      }
     }
-    if (forward.getClustersCount() > 0 && !sharing) {
-      sink.add(
-          prefix + ".clusters",
-          "every cluster has weight 0: at least one needs a share above 0 to take the traffic");
-    }
+    StickinessRules.check(forward, prefix, sink);
     if (forward.hasTimeout()) {
       FieldChecks.positiveAtMost(forward.getTimeout(), MAX_TIMEOUT, prefix + ".timeout", sink);
     }

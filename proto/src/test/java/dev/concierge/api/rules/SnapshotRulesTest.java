@@ -60,8 +60,8 @@ class SnapshotRulesTest {
             .addClusters(cluster("clusters/green"))
             .build();
     assertThat(violations(snapshot)).isEmpty();
-    assertThat(RouteRules.shareOf(blueGreen.getForward().getClusters(0))).isEqualTo(1);
-    assertThat(RouteRules.shareOf(blueGreen.getForward().getClusters(1))).isZero();
+    assertThat(StickinessRules.weight(blueGreen.getForward().getClusters(0))).isEqualTo(1);
+    assertThat(StickinessRules.weight(blueGreen.getForward().getClusters(1))).isZero();
 
     Route allIdle =
         blueGreen.toBuilder()
@@ -71,8 +71,8 @@ class SnapshotRulesTest {
             .build();
     assertThat(violations(snapshot.toBuilder().setRoutes(0, allIdle).build()))
         .containsExactly(
-            "routes/web.forward.clusters: every cluster has weight 0: at least one needs a share"
-                + " above 0 to take the traffic");
+            "routes/web.forward.clusters: every cluster has weight 0: at least one must be above 0"
+                + " to take requests");
   }
 
   private static List<String> violations(ConfigSnapshot snapshot) {
