@@ -281,10 +281,10 @@ class RouteValidatorTest {
             "route.match.hosts[2]",
             "route.match.hosts[3]",
             "route.match.path_prefix",
-            "route.forward.clusters[0].weight",
             "route.forward.clusters[1].cluster",
             "route.forward.clusters[2].cluster",
             "route.forward.clusters[3].cluster",
+            "route.forward.clusters[0].weight",
             "route.forward.timeout");
     assertThat(check(route).toException("route", "routes/r").getStatus().getDescription())
         .startsWith(
