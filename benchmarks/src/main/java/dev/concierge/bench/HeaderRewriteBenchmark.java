@@ -79,6 +79,7 @@ public class HeaderRewriteBenchmark {
         false,
         null,
         "127.0.0.1:18081",
+        null, // no request header edits on this route
         UpstreamRequestHead.NO_BODY);
     return out;
   }
@@ -98,6 +99,7 @@ public class HeaderRewriteBenchmark {
         true,
         null,
         "10.0.0.5:8080",
+        null, // no request header edits on this route
         UpstreamRequestHead.NO_BODY);
     return out;
   }
