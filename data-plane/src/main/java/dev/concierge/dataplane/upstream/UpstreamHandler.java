@@ -40,10 +40,10 @@ import org.slf4j.LoggerFactory;
  *       RouteRetryPolicy} lists the failure (by default: nothing sent, any method; a reset,
  *       idempotent methods), the route's timeout (which bounds all tries together) has not passed,
  *       a body already read can be replayed ({@link Request#rewind()}), and the cluster's retry
- *       budget ({@link RetryLimiter}) has a place (a try that sent nothing needs none); after the
- *       policy's backoff, on the server's scheduler; on an endpoint not tried yet when there is one
- *       (the same one only on a fresh connection, or after it answered a listed status or outlasted
- *       the per-try timeout);
+ *       budget ({@link RetryLimiter}) has a place (a try that sent nothing, or met a reset on a
+ *       pooled connection, needs none); after the policy's backoff, on the server's scheduler; on
+ *       an endpoint not tried yet when there is one (the same one only on a fresh connection, or
+ *       after it answered a listed status or outlasted the per-try timeout);
  *   <li>a response head whose status the policy lists is dropped by the transport for another try
  *       on the same terms ({@link UpstreamTry#retryOnStatus});
  *   <li>else the error answer: 502 {@code upstream connection refused|reset}, 502 {@code upstream
@@ -271,7 +271,8 @@ public final class UpstreamHandler extends RouteScopedHandler {
               && perTryLimited
               && System.nanoTime() - tryStartNanos
                   >= TimeUnit.MILLISECONDS.toNanos(tryTimeoutMillis);
-      Endpoint next = mayRetry(outcome, perTryExpired, bodyTouched) ? next(failedAt) : null;
+      Endpoint next =
+          mayRetry(outcome, perTryExpired, bodyTouched, reusedConnection) ? next(failedAt) : null;
       // The same endpoint again (no other left) only when the failure was a pooled connection's,
       // which says nothing of the endpoint (the retry then opens a fresh one), or when the
       // endpoint answered (a status, a slow try): its next answer may differ.
@@ -300,13 +301,15 @@ public final class UpstreamHandler extends RouteScopedHandler {
     }
 
     /** Whether the failed try may be made again; takes a budget place when so. */
-    private boolean mayRetry(UpstreamOutcome outcome, boolean perTryExpired, boolean bodyTouched) {
+    private boolean mayRetry(
+        UpstreamOutcome outcome, boolean perTryExpired, boolean bodyTouched, boolean reused) {
+      // A pooled connection found closed (every pooled connection of a killed backend) is the
+      // stale-connection retry any HTTP client makes, not load an overloaded upstream answered.
+      boolean budgeted = !outcome.nothingSent() && !(outcome == UpstreamOutcome.RESET && reused);
       boolean placed =
           outcome == UpstreamOutcome.STATUS
               ? placeTaken // by contract only after retryOnStatus said yes
-              : takePlace(
-                  retry.retriesOn(outcome, perTryExpired, request.getMethod()),
-                  !outcome.nothingSent());
+              : takePlace(retry.retriesOn(outcome, perTryExpired, request.getMethod()), budgeted);
       return placed && (!bodyTouched || request.rewind());
     }
 
@@ -314,8 +317,9 @@ public final class UpstreamHandler extends RouteScopedHandler {
      * Whether a retry the policy lists may be made: attempts and the route's time are left, and,
      * when {@code budgeted}, the cluster's retry budget has a place (taken then; a refusal is
      * counted). The budget bounds the load retries add to upstreams, so a try that sent nothing
-     * (refused, connect timeout, unresolved) is retried outside it: a backend dying under many
-     * clients fails over at once, as nginx's proxy_next_upstream does.
+     * (refused, connect timeout, unresolved) or met a reset on a pooled connection is retried
+     * outside it: a backend dying under many clients fails over at once, as nginx's
+     * proxy_next_upstream does.
      */
     private boolean takePlace(boolean listed, boolean budgeted) {
       if (!listed || tries >= forward.maxAttempts() || System.nanoTime() - deadlineNanos >= 0) {
