@@ -96,15 +96,11 @@ public final class ClusterSplit {
     return new ClusterSplit(shares, stickiness);
   }
 
-  /** Picks a cluster in proportion to the weights; a single cluster needs no random number. */
-  public CompiledCluster pick(RandomGenerator random) {
-    return clusters[drawIndex(random)];
-  }
-
   /**
-   * Places {@code request}: without stickiness as {@link #pick}; with a cookie, on the cluster its
-   * valid cookie names (no Set-Cookie), else by weight with the cookie to set; with a header, by
-   * the hash of its value mapped onto the weights (by weight at random without the header).
+   * Places {@code request}: without stickiness by weight (a single cluster draws nothing); with a
+   * cookie, on the cluster its valid cookie names (no Set-Cookie), else by weight with the cookie
+   * to set; with a header, by the hash of its value mapped onto the weights (by weight at random
+   * without the header).
    */
   public Placement place(Request request, RandomGenerator random) {
     if (stickiness == null) {
