@@ -5,12 +5,16 @@ import com.google.protobuf.Duration;
 import com.google.protobuf.FieldMask;
 import dev.concierge.api.rules.ClusterRules;
 import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.ClusterHealth;
 import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.DeleteClusterRequest;
 import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.EndpointFleetHealth;
+import dev.concierge.api.v1.GetClusterHealthRequest;
 import dev.concierge.api.v1.GetClusterRequest;
 import dev.concierge.api.v1.ListClustersRequest;
 import dev.concierge.api.v1.ListClustersResponse;
+import dev.concierge.api.v1.NodeHealthView;
 import dev.concierge.api.v1.UpdateClusterRequest;
 import java.io.PrintWriter;
 import java.util.List;
@@ -89,6 +93,44 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
   int get(
       @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName) {
     return show(RPCS, typedName, ClusterCommand::table);
+  }
+
+  @Command(
+      name = "health",
+      description =
+          "Show each endpoint as each node sees it (healthy, unhealthy, ejected, draining,"
+              + " unknown) and since when; STALE marks a node that stopped reporting.")
+  int health(
+      @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName) {
+    String name = name(Names.CLUSTER, "health", typedName);
+    ClusterHealth health =
+        withClient(
+            c ->
+                c.call(
+                    s ->
+                        s.getClusterHealth(
+                            GetClusterHealthRequest.newBuilder().setName(name).build())));
+    printer()
+        .one(
+            health,
+            out -> {
+              Table t = Table.of("ENDPOINT", "NODE", "STATE", "SINCE", "REPORTED");
+              for (EndpointFleetHealth endpoint : health.getEndpointsList()) {
+                if (endpoint.getViewsCount() == 0) {
+                  t.row(endpoint.getAddress(), "-", "no reports", "", "");
+                }
+                for (NodeHealthView view : endpoint.getViewsList()) {
+                  t.row(
+                      endpoint.getAddress(),
+                      id(view.getNode()),
+                      EnumChoices.name(view.getState()) + (view.getStale() ? " (STALE)" : ""),
+                      time(view.getSince()),
+                      time(view.getReportTime()));
+                }
+              }
+              t.print(out);
+            });
+    return 0;
   }
 
   @Command(name = "update", description = "Change a cluster; only the fields given are replaced.")

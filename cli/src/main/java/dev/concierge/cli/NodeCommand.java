@@ -47,6 +47,7 @@ final class NodeCommand extends ResourceCommand implements Callable<Integer> {
                       "SENT",
                       "CONNECTED",
                       "LAST-SEEN",
+                      "LAST-REPORT",
                       "VERSION");
               for (Node n : all) {
                 t.row(
@@ -57,6 +58,9 @@ final class NodeCommand extends ResourceCommand implements Callable<Integer> {
                     Long.toString(n.getSentRevision()),
                     n.getConnected() ? "yes" : "no",
                     time(n.getLastSeen()),
+                    n.hasLastReport()
+                        ? time(n.getLastReport()) + (n.getReportStale() ? " (stale)" : "")
+                        : "-",
                     n.getVersion());
               }
               t.print(out);

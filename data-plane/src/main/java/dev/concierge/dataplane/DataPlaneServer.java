@@ -11,6 +11,7 @@ import dev.concierge.dataplane.client.ClientSettings;
 import dev.concierge.dataplane.client.GeoLocator;
 import dev.concierge.dataplane.client.GeoTable;
 import dev.concierge.dataplane.client.TrustedProxies;
+import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
 import dev.concierge.dataplane.config.Backoff;
 import dev.concierge.dataplane.config.ConfigClient;
@@ -20,6 +21,7 @@ import dev.concierge.dataplane.dns.HostResolver;
 import dev.concierge.dataplane.runtime.CompileException;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
+import dev.concierge.dataplane.stats.EndpointHealthLog;
 import dev.concierge.dataplane.stats.StatsReporter;
 import dev.concierge.dataplane.stats.TrafficStats;
 import java.io.IOException;
@@ -279,7 +281,13 @@ public final class DataPlaneServer implements AutoCloseable {
             requireNonNull(config.nodeToken, "nodeToken"));
     statsReporter =
         new StatsReporter(
-            stats, nodeId, channels::current, scheduler, config.reportInterval, Clock.systemUTC());
+            stats,
+            nodeId,
+            channels::current,
+            scheduler,
+            config.reportInterval,
+            Clock.systemUTC(),
+            new EndpointHealthLog(this::clustersInForce, Clock.systemUTC()));
     admin = new AdminServer(config.adminBindAddress, config.adminPort, runtimes, statsReporter);
     admin.start();
 
@@ -324,6 +332,11 @@ public final class DataPlaneServer implements AutoCloseable {
   }
 
   /** Drops the node-lifetime state of routes, clusters and endpoints the runtime no longer has. */
+  private Map<String, CompiledCluster> clustersInForce() {
+    dev.concierge.dataplane.runtime.Runtime runtime = runtimes.get();
+    return runtime == null ? Map.of() : runtime.clusters();
+  }
+
   private void retainStateOf(dev.concierge.dataplane.runtime.Runtime runtime) {
     stats.retain(runtime.routeNames(), runtime.clusters().keySet());
     endpoints.retain(runtime.endpointAddresses());

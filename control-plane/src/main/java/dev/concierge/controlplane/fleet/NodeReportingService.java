@@ -2,6 +2,9 @@ package dev.concierge.controlplane.fleet;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.time.ProtoTime;
+import dev.concierge.api.v1.ClusterHealth;
+import dev.concierge.api.v1.Node;
 import dev.concierge.api.v1.NodeReport;
 import dev.concierge.api.v1.NodeReportingGrpc;
 import dev.concierge.api.v1.ReportSummary;
@@ -15,12 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * NodeReporting: keeps each node's latest report in memory and sums them into Stats. Thread-safe.
+ * NodeReporting: keeps each node's latest report in memory, sums them into Stats and puts their
+ * endpoint-health lists together per cluster. Thread-safe.
  */
 public final class NodeReportingService extends NodeReportingGrpc.NodeReportingImplBase {
   private static final Logger log = LoggerFactory.getLogger(NodeReportingService.class);
 
-  private final Map<String, NodeReport> latest = new ConcurrentHashMap<>();
+  private final Map<String, FleetHealth.Received> latest = new ConcurrentHashMap<>();
   private final NodeRegistry registry;
   private final Clock clock;
 
@@ -41,7 +45,7 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
           return;
         }
         // Counters are cumulative per node process, so the latest report replaces the earlier ones.
-        latest.put(report.getNodeId(), report);
+        latest.put(report.getNodeId(), new FleetHealth.Received(report, clock.instant()));
         registry.seen(report.getNodeId());
       }
 
@@ -63,6 +67,33 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
    * requests and merged latency histograms.
    */
   public Stats stats() {
-    return TrafficSums.stats(List.copyOf(latest.values()), clock.instant());
+    return TrafficSums.stats(
+        latest.values().stream().map(FleetHealth.Received::report).toList(), clock.instant());
+  }
+
+  /**
+   * Cluster {@code name}'s endpoints at {@code addresses} ("host:port", the cluster's order) as
+   * every reporting node sees them.
+   */
+  public ClusterHealth clusterHealth(String name, List<String> addresses) {
+    return FleetHealth.of(name, addresses, List.copyOf(latest.values()), clock.instant());
+  }
+
+  /** The address form nodes report for an endpoint: lower case, IPv6 literals in brackets. */
+  public static String address(String host, int port) {
+    return FleetHealth.address(host, port);
+  }
+
+  /** {@code node} with when its last report came and whether that is too long ago. */
+  public Node withReportFreshness(Node node) {
+    String id = node.getName().substring(node.getName().indexOf('/') + 1);
+    FleetHealth.Received received = latest.get(id);
+    if (received == null) {
+      return node;
+    }
+    return node.toBuilder()
+        .setLastReport(ProtoTime.timestamp(received.at()))
+        .setReportStale(received.staleAt(clock.instant()))
+        .build();
   }
 }

@@ -7,6 +7,7 @@ import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.ApplyResponse;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.ClusterHealth;
 import dev.concierge.api.v1.Config;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.CreateClusterRequest;
@@ -14,8 +15,10 @@ import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.DeleteCertificateRequest;
 import dev.concierge.api.v1.DeleteClusterRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
+import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ExportConfigRequest;
 import dev.concierge.api.v1.GetCertificateRequest;
+import dev.concierge.api.v1.GetClusterHealthRequest;
 import dev.concierge.api.v1.GetClusterRequest;
 import dev.concierge.api.v1.GetRevisionRequest;
 import dev.concierge.api.v1.GetRouteRequest;
@@ -268,7 +271,7 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
               next = Page.tokenAfter(page.get(page.size() - 1).getName());
               break;
             }
-            page.add(node);
+            page.add(reporting.withReportFreshness(node));
           }
           return ListNodesResponse.newBuilder()
               .addAllNodes(page)
@@ -281,6 +284,21 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
   @Override
   public void getStats(GetStatsRequest request, StreamObserver<Stats> out) {
     respond(null, out, reporting::stats);
+  }
+
+  @Override
+  public void getClusterHealth(GetClusterHealthRequest request, StreamObserver<ClusterHealth> out) {
+    respond(
+        clusters,
+        out,
+        () -> {
+          Cluster cluster = flow.get(clusters, request.getName());
+          List<String> addresses = new ArrayList<>();
+          for (Endpoint endpoint : cluster.getEndpointsList()) {
+            addresses.add(NodeReportingService.address(endpoint.getHost(), endpoint.getPort()));
+          }
+          return reporting.clusterHealth(cluster.getName(), addresses);
+        });
   }
 
   // ---- config as code

@@ -21,12 +21,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the node's cumulative counters on one {@code NodeReporting.Report} stream every interval. A
- * broken stream is reopened quietly on the next tick: the counters are cumulative, so a lost report
- * loses nothing. Thread-safe (all work runs on the scheduler).
+ * Sends the node's cumulative counters and its view of endpoint health on one {@code
+ * NodeReporting.Report} stream every interval, and at once (within {@link #HEALTH_POLL}) when an
+ * endpoint changes state. A broken stream is reopened quietly on the next tick: the counters are
+ * cumulative and every report carries the whole health list, so a lost report loses nothing.
+ * Thread-safe (all work runs on the scheduler).
  */
 public final class StatsReporter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatsReporter.class);
+
+  /** How often endpoint states are read for a change to report at once. */
+  public static final Duration HEALTH_POLL = Duration.ofMillis(250);
 
   private final TrafficStats stats;
   private final String nodeId;
@@ -35,10 +40,13 @@ public final class StatsReporter implements AutoCloseable {
   private final Duration interval;
   private final Clock clock;
   private final Timestamp startTime;
+  private final com.google.protobuf.Duration reportInterval;
+  private final @Nullable EndpointHealthLog health;
 
   private final Object lock = new Object();
   private @Nullable StreamObserver<NodeReport> stream;
   private @Nullable ScheduledFuture<?> task;
+  private @Nullable ScheduledFuture<?> healthTask;
   private boolean closed;
 
   /**
@@ -52,6 +60,24 @@ public final class StatsReporter implements AutoCloseable {
       ScheduledExecutorService scheduler,
       Duration interval,
       Clock clock) {
+    this(stats, nodeId, channel, scheduler, interval, clock, null);
+  }
+
+  /**
+   * @param channel the channel to the current control plane, asked at every (re)open
+   * @param scheduler runs the reports; owned by the caller
+   * @param health the endpoint states to report, or null for none
+   */
+  public StatsReporter(
+      TrafficStats stats,
+      String nodeId,
+      Supplier<Channel> channel,
+      ScheduledExecutorService scheduler,
+      Duration interval,
+      Clock clock,
+      @Nullable EndpointHealthLog health) {
+    this.health = health;
+    this.reportInterval = ProtoTime.duration(interval);
     this.stats = requireNonNull(stats, "stats");
     this.nodeId = requireNonNull(nodeId, "nodeId");
     this.channel = requireNonNull(channel, "channel");
@@ -66,19 +92,45 @@ public final class StatsReporter implements AutoCloseable {
     long nanos = interval.toNanos();
     synchronized (lock) {
       task = scheduler.scheduleWithFixedDelay(this::report, nanos, nanos, TimeUnit.NANOSECONDS);
+      if (health != null) {
+        long poll = HEALTH_POLL.toNanos();
+        healthTask =
+            scheduler.scheduleWithFixedDelay(
+                this::reportTransitions, poll, poll, TimeUnit.NANOSECONDS);
+      }
     }
   }
 
   /** The report that would be sent now. */
   public NodeReport currentReport() {
-    return NodeReport.newBuilder()
-        .setNodeId(nodeId)
-        .setTime(timestamp(clock.instant()))
-        .setStartTime(startTime)
-        .addAllRoutes(stats.routeCounters())
-        .addAllClusters(stats.clusterCounters())
-        .setUnrouted(stats.unroutedCounters())
-        .build();
+    NodeReport.Builder report =
+        NodeReport.newBuilder()
+            .setNodeId(nodeId)
+            .setTime(timestamp(clock.instant()))
+            .setStartTime(startTime)
+            .setReportInterval(reportInterval)
+            .addAllRoutes(stats.routeCounters())
+            .addAllClusters(stats.clusterCounters())
+            .setUnrouted(stats.unroutedCounters());
+    if (health != null) {
+      // As of the last poll (at most HEALTH_POLL old): a refresh here would take a change from the
+      // poll that reports it at once.
+      synchronized (lock) {
+        report.addAllEndpointHealth(health.current());
+      }
+    }
+    return report.build();
+  }
+
+  /** Sends a report now if an endpoint changed state since the last look. */
+  void reportTransitions() {
+    boolean changed;
+    synchronized (lock) {
+      changed = health != null && health.refresh();
+    }
+    if (changed) {
+      report();
+    }
   }
 
   void report() {
@@ -104,6 +156,9 @@ public final class StatsReporter implements AutoCloseable {
       closed = true;
       if (task != null) {
         task.cancel(false);
+      }
+      if (healthTask != null) {
+        healthTask.cancel(false);
       }
       if (stream != null) {
         try {
