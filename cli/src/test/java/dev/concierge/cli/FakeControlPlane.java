@@ -4,15 +4,19 @@ import com.google.protobuf.Empty;
 import com.google.protobuf.Timestamp;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.ClusterHealth;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.DeleteClusterRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
+import dev.concierge.api.v1.EndpointFleetHealth;
 import dev.concierge.api.v1.GetCertificateRequest;
+import dev.concierge.api.v1.GetClusterHealthRequest;
 import dev.concierge.api.v1.GetClusterRequest;
 import dev.concierge.api.v1.GetRouteRequest;
 import dev.concierge.api.v1.GetStatsRequest;
+import dev.concierge.api.v1.HealthState;
 import dev.concierge.api.v1.ListCertificatesRequest;
 import dev.concierge.api.v1.ListCertificatesResponse;
 import dev.concierge.api.v1.ListClustersRequest;
@@ -23,6 +27,7 @@ import dev.concierge.api.v1.ListRoutesRequest;
 import dev.concierge.api.v1.ListRoutesResponse;
 import dev.concierge.api.v1.ManagementServiceGrpc;
 import dev.concierge.api.v1.Node;
+import dev.concierge.api.v1.NodeHealthView;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.Stats;
 import dev.concierge.api.v1.TrafficCounters;
@@ -432,7 +437,37 @@ final class FakeControlPlane implements AutoCloseable {
                           .setAppliedRevision(7)
                           .setSentRevision(7)
                           .setConnected(true)
-                          .setLastSeen(UPDATED))
+                          .setLastSeen(UPDATED)
+                          .setLastReport(UPDATED)
+                          .setReportStale(true))
+                  .build());
+    }
+
+    @Override
+    public void getClusterHealth(GetClusterHealthRequest req, StreamObserver<ClusterHealth> obs) {
+      lastRequests.put("GetClusterHealth", req);
+      reply(
+          obs,
+          () ->
+              ClusterHealth.newBuilder()
+                  .setName(req.getName())
+                  .addEndpoints(
+                      EndpointFleetHealth.newBuilder()
+                          .setAddress("10.0.0.7:80")
+                          .addViews(
+                              NodeHealthView.newBuilder()
+                                  .setNode("nodes/edge-1")
+                                  .setState(HealthState.UNHEALTHY)
+                                  .setSince(UPDATED)
+                                  .setReportTime(UPDATED))
+                          .addViews(
+                              NodeHealthView.newBuilder()
+                                  .setNode("nodes/edge-2")
+                                  .setState(HealthState.HEALTHY)
+                                  .setSince(UPDATED)
+                                  .setReportTime(UPDATED)
+                                  .setStale(true)))
+                  .addEndpoints(EndpointFleetHealth.newBuilder().setAddress("10.0.0.8:80"))
                   .build());
     }
 

@@ -17,6 +17,7 @@ import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.DeviceClass;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.GetClusterHealthRequest;
 import dev.concierge.api.v1.HeaderMutations;
 import dev.concierge.api.v1.HeaderValue;
 import dev.concierge.api.v1.RegexRewrite;
@@ -1254,9 +1255,24 @@ class ManagementCommandsTest {
     assertThat(r.out().lines().toList())
         .containsExactly(
             "NAME    ADDRESS        STATUS  APPLIED  SENT  CONNECTED  LAST-SEEN            "
-                + " VERSION",
-            "edge-1  10.0.0.5:8080  synced  7        7     yes        2027-01-15T08:00:00Z  0.1.0",
+                + " LAST-REPORT                   VERSION",
+            "edge-1  10.0.0.5:8080  synced  7        7     yes        2027-01-15T08:00:00Z "
+                + " 2027-01-15T08:00:00Z (stale)  0.1.0",
             "control plane revision: 7");
+  }
+
+  @Test
+  void clusterHealthShowsEachNodesViewOfEachEndpoint() {
+    Result r = run("cluster", "health", "web");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(fake.last("GetClusterHealth", GetClusterHealthRequest.class).getName())
+        .isEqualTo("clusters/web");
+    assertThat(r.out().lines().map(String::stripTrailing).toList())
+        .containsExactly(
+            "ENDPOINT     NODE    STATE            SINCE                 REPORTED",
+            "10.0.0.7:80  edge-1  unhealthy        2027-01-15T08:00:00Z  2027-01-15T08:00:00Z",
+            "10.0.0.7:80  edge-2  healthy (STALE)  2027-01-15T08:00:00Z  2027-01-15T08:00:00Z",
+            "10.0.0.8:80  -       no reports       -                     -");
   }
 
   @Test
