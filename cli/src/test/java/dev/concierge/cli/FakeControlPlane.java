@@ -70,6 +70,10 @@ final class FakeControlPlane implements AutoCloseable {
   final Map<String, Certificate> certs = new ConcurrentSkipListMap<>();
   final Map<String, Object> lastRequests = new ConcurrentHashMap<>();
   final AtomicReference<String> lastAuthorization = new AtomicReference<>();
+
+  /** Runs once, just before the next UpdateCluster is judged: a concurrent change (tests). */
+  final AtomicReference<Runnable> beforeNextClusterUpdate = new AtomicReference<>();
+
   private final AtomicLong revision = new AtomicLong();
   private final Server server;
 
@@ -91,6 +95,7 @@ final class FakeControlPlane implements AutoCloseable {
     certs.clear();
     lastRequests.clear();
     lastAuthorization.set(null);
+    beforeNextClusterUpdate.set(null);
     revision.set(0);
   }
 
@@ -219,6 +224,10 @@ final class FakeControlPlane implements AutoCloseable {
     @Override
     public void updateCluster(UpdateClusterRequest req, StreamObserver<Cluster> obs) {
       lastRequests.put("UpdateCluster", req);
+      Runnable concurrent = beforeNextClusterUpdate.getAndSet(null);
+      if (concurrent != null) {
+        concurrent.run();
+      }
       reply(
           obs,
           () -> {
