@@ -177,7 +177,8 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
         description =
             "A backend; repeat for more (update: replaces all). Weight 1-1000 (default 1);"
                 + " append ,priority=N (0-127, default 0, the highest) for a failover level,"
-                + " e.g. 10.0.0.9:80,priority=1.")
+                + " e.g. 10.0.0.9:80,priority=1, and ,draining to keep it out of rotation"
+                + " (see endpoint drain).")
     @Nullable List<Endpoint> endpoints;
 
     @Option(
@@ -293,7 +294,8 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
             e ->
                 HostAndPort.fromParts(e.getHost(), e.getPort())
                     + (e.getWeight() > 1 ? "=" + e.getWeight() : "")
-                    + (e.getPriority() > 0 ? ",priority=" + e.getPriority() : ""))
+                    + (e.getPriority() > 0 ? ",priority=" + e.getPriority() : "")
+                    + (e.getDraining() ? "," + Endpoints.DRAINING : ""))
         .collect(Collectors.joining(","));
   }
 

@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
     description = "Concierge reverse proxy: control plane, data-plane nodes and their management.",
     subcommands = {
       ClusterCommand.class,
+      EndpointCommand.class,
       RouteCommand.class,
       CertCommand.class,
       ApplyCommand.class,

@@ -127,6 +127,17 @@ final class DataPlaneCommand implements Callable<Integer> {
   com.google.protobuf.@Nullable Duration dnsRefresh;
 
   @Option(
+      names = "--drain-timeout",
+      paramLabel = "DURATION",
+      converter = Durations.Converter.class,
+      description =
+          "On SIGTERM (or Ctrl-C) the node drains: admin /ready answers 503, the proxy port stops"
+              + " accepting, open connections get Connection: close, and requests in flight have"
+              + " this long to finish before they are cut; then it exits 0. 0s stops at once"
+              + " (default 30s).")
+  com.google.protobuf.@Nullable Duration drainTimeout;
+
+  @Option(
       names = "--trusted-proxy",
       paramLabel = "CIDR",
       description =
@@ -185,6 +196,9 @@ final class DataPlaneCommand implements Callable<Integer> {
     }
     builder.admission(admission);
     builder.dnsRefresh(refresh);
+    if (drainTimeout != null) {
+      builder.drainTimeout(javaDuration(drainTimeout));
+    }
     clientSettings(builder);
     DataPlaneServer server = builder.build();
     try {

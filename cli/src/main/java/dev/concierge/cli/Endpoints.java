@@ -11,12 +11,15 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * Parses {@code HOST:PORT[=WEIGHT][,priority=N]} endpoints, {@code NAME[=WEIGHT]} clusters and
- * addresses.
+ * Parses {@code HOST:PORT[=WEIGHT][,priority=N][,draining]} endpoints, {@code NAME[=WEIGHT]}
+ * clusters and addresses.
  */
 final class Endpoints {
 
   private static final String PRIORITY = "priority=";
+
+  /** The endpoint option that keeps it out of rotation ({@code endpoint drain}). */
+  static final String DRAINING = "draining";
 
   private Endpoints() {}
 
@@ -43,24 +46,33 @@ final class Endpoints {
     return hp;
   }
 
-  /** Parses {@code HOST:PORT[=WEIGHT][,priority=N]}. */
+  /** Parses {@code HOST:PORT[=WEIGHT][,priority=N][,draining]}. */
   static Endpoint endpoint(String text) {
     String t = text.strip();
     Endpoint.Builder b = Endpoint.newBuilder();
     int comma = t.indexOf(',');
     if (comma >= 0) {
-      String option = t.substring(comma + 1).strip();
-      if (!option.startsWith(PRIORITY)) {
-        throw new IllegalArgumentException(
-            "'"
-                + text
-                + "': after the comma only priority=N (0-"
-                + ClusterRules.MAX_PRIORITY
-                + ")");
+      for (String part : t.substring(comma + 1).split(",", -1)) {
+        String option = part.strip();
+        if (option.equals(DRAINING)) {
+          b.setDraining(true);
+        } else if (option.startsWith(PRIORITY)) {
+          b.setPriority(
+              parseInt(
+                  option.substring(PRIORITY.length()),
+                  0,
+                  ClusterRules.MAX_PRIORITY,
+                  "priority",
+                  text));
+        } else {
+          throw new IllegalArgumentException(
+              "'"
+                  + text
+                  + "': after the comma only priority=N (0-"
+                  + ClusterRules.MAX_PRIORITY
+                  + ") and draining");
+        }
       }
-      b.setPriority(
-          parseInt(
-              option.substring(PRIORITY.length()), 0, ClusterRules.MAX_PRIORITY, "priority", text));
       t = t.substring(0, comma).strip();
     }
     int eq = t.indexOf('=');

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.UnknownHostException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -57,16 +58,35 @@ final class ServerSupport {
    * Blocks until every server has terminated, the JVM is asked to exit (Ctrl-C, SIGTERM) or this
    * thread is interrupted; then runs {@code stop} exactly once. Interruption is how in-JVM callers
    * stop a server command; it ends the wait normally, with the interrupt flag restored.
+   *
+   * <p>A stop asked for by a signal is an orderly one, not a crash: once {@code stop} has returned
+   * the process exits 0 (as nginx and Envoy do), where the JVM would exit 143 or 130. The hook is
+   * removed before the command returns, so it runs only for a signal.
    */
   static void serveUntilStopped(String name, Runnable stop, Termination... terminations) {
     AtomicBoolean stopped = new AtomicBoolean();
+    CountDownLatch done = new CountDownLatch(1);
     Runnable once =
         () -> {
           if (stopped.compareAndSet(false, true)) {
-            stop.run();
+            try {
+              stop.run();
+            } finally {
+              done.countDown();
+            }
+          } else {
+            // The other caller is stopping: return once it has finished, not before.
+            awaitUninterruptibly(done);
           }
         };
-    Thread hook = new Thread(once, "concierge-" + name + "-shutdown");
+    Thread hook =
+        new Thread(
+            () -> {
+              once.run();
+              // Other hooks (none are ours) ran alongside this one; the stop has finished.
+              Runtime.getRuntime().halt(0);
+            },
+            "concierge-" + name + "-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     boolean interrupted = false;
     try {
@@ -86,6 +106,21 @@ final class ServerSupport {
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        latch.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 }

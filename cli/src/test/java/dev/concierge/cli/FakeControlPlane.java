@@ -75,6 +75,10 @@ final class FakeControlPlane implements AutoCloseable {
   final Map<String, Certificate> certs = new ConcurrentSkipListMap<>();
   final Map<String, Object> lastRequests = new ConcurrentHashMap<>();
   final AtomicReference<String> lastAuthorization = new AtomicReference<>();
+
+  /** Runs once, just before the next UpdateCluster is judged: a concurrent change (tests). */
+  final AtomicReference<Runnable> beforeNextClusterUpdate = new AtomicReference<>();
+
   private final AtomicLong revision = new AtomicLong();
   private final Server server;
 
@@ -96,6 +100,7 @@ final class FakeControlPlane implements AutoCloseable {
     certs.clear();
     lastRequests.clear();
     lastAuthorization.set(null);
+    beforeNextClusterUpdate.set(null);
     revision.set(0);
   }
 
@@ -224,6 +229,10 @@ final class FakeControlPlane implements AutoCloseable {
     @Override
     public void updateCluster(UpdateClusterRequest req, StreamObserver<Cluster> obs) {
       lastRequests.put("UpdateCluster", req);
+      Runnable concurrent = beforeNextClusterUpdate.getAndSet(null);
+      if (concurrent != null) {
+        concurrent.run();
+      }
       reply(
           obs,
           () -> {

@@ -1340,4 +1340,85 @@ class ManagementCommandsTest {
     assertThat(r.out()).startsWith("concierge ");
     assertThat(List.of(r.out().strip().split(" "))).hasSize(2);
   }
+
+  @Test
+  void endpointDrainMarksOnlyThatEndpointAndClusterGetShowsIt() {
+    seedWeb();
+
+    Result r = run("endpoint", "drain", "web", "127.0.0.1:9002");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).startsWith("endpoint 127.0.0.1:9002 of cluster \"web\" is now draining");
+    UpdateClusterRequest sent = fake.last("UpdateCluster", UpdateClusterRequest.class);
+    assertThat(sent.getUpdateMask().getPathsList()).containsExactly("endpoints");
+    assertThat(sent.getCluster().getEtag()).isEqualTo("1");
+    assertThat(fake.clusters.get("clusters/web").getEndpointsList())
+        .extracting(Endpoint::getPort, Endpoint::getWeight, Endpoint::getDraining)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(9001, 0, false),
+            org.assertj.core.groups.Tuple.tuple(9002, 3, true));
+    assertThat(run("cluster", "get", "web").out())
+        .contains("127.0.0.1:9001,127.0.0.1:9002=3,draining");
+
+    Result again = run("endpoint", "drain", "clusters/web", "127.0.0.1:9002");
+    assertThat(again.out()).contains("was already draining");
+
+    Result back = run("endpoint", "undrain", "web", "127.0.0.1:9002");
+    assertThat(back.code()).as(back.err()).isZero();
+    assertThat(back.out()).contains("is now in rotation");
+    assertThat(fake.clusters.get("clusters/web").getEndpoints(1).getDraining()).isFalse();
+  }
+
+  @Test
+  void endpointDrainReadsAgainWhenTheClusterChangedInBetween() {
+    seedWeb();
+    fake.beforeNextClusterUpdate.set(
+        () ->
+            fake.putCluster(
+                fake.clusters.get("clusters/web").toBuilder().setDescription("edited").build()));
+
+    Result r = run("endpoint", "drain", "web", "127.0.0.1:9001");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    Cluster stored = fake.clusters.get("clusters/web");
+    assertThat(stored.getDescription()).isEqualTo("edited");
+    assertThat(stored.getEndpoints(0).getDraining()).isTrue();
+  }
+
+  @Test
+  void endpointDrainOfAnUnknownEndpointOrClusterFails() {
+    seedWeb();
+
+    assertOneLineError(
+        run("endpoint", "drain", "web", "127.0.0.1:9999"),
+        1,
+        "error: cluster \"web\" has no endpoint 127.0.0.1:9999 (it has"
+            + " 127.0.0.1:9001,127.0.0.1:9002=3)");
+    Result unknown = run("endpoint", "undrain", "nope", "127.0.0.1:9001");
+    assertThat(unknown.code()).isNotZero();
+    assertThat(unknown.err()).contains("clusters/nope").contains("not found");
+    assertThat(run("endpoint", "drain", "web", "no-port").code()).isEqualTo(2);
+  }
+
+  @Test
+  void endpointOptionDrainingParses() {
+    Result r =
+        run(
+            "cluster",
+            "create",
+            "pool",
+            "--endpoint=10.0.0.1:80",
+            "--endpoint=10.0.0.2:80=2,priority=1,draining");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(fake.last("CreateCluster", CreateClusterRequest.class).getCluster().getEndpoints(1))
+        .isEqualTo(
+            Endpoint.newBuilder()
+                .setHost("10.0.0.2")
+                .setPort(80)
+                .setWeight(2)
+                .setPriority(1)
+                .setDraining(true)
+                .build());
+  }
 }

@@ -52,6 +52,9 @@ public final class DataPlaneServer implements AutoCloseable {
   /** Default period of endpoint host name lookups. */
   public static final Duration DEFAULT_DNS_REFRESH = Duration.ofSeconds(30);
 
+  /** Default time {@link #close()} lets requests in flight finish: 30 s. */
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
   private final Builder config;
   // Node-lifetime state: outlives every config swap; each runtime resolves references into it.
   private final TrafficStats stats = new TrafficStats();
@@ -101,8 +104,21 @@ public final class DataPlaneServer implements AutoCloseable {
     private @Nullable Path geoCsv;
     private InstantSource clock = InstantSource.system();
     private Duration dnsRefresh = DEFAULT_DNS_REFRESH;
+    private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
 
     private Builder() {}
+
+    /**
+     * How long {@link DataPlaneServer#close()} waits for requests in flight before it cuts them;
+     * default 30 s, zero stops at once.
+     */
+    public Builder drainTimeout(Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("drainTimeout must not be negative: " + timeout);
+      }
+      this.drainTimeout = timeout;
+      return this;
+    }
 
     /**
      * Peers whose X-Forwarded-For (and geo header) the node believes, as CIDR blocks; default none.
@@ -412,7 +428,12 @@ public final class DataPlaneServer implements AutoCloseable {
     terminated.await();
   }
 
-  /** Stops taking connections, lets in-flight requests finish (up to 5 s), then stops. */
+  /**
+   * Drains, then stops: {@code /ready} answers 503 at once, the proxy port stops accepting
+   * connections and tells open ones to close after their next response, the requests in flight
+   * finish (up to the drain timeout; later ones are cut), and then everything stops. The config
+   * client keeps running while the node drains, so an endpoint change still reaches it.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -420,6 +441,17 @@ public final class DataPlaneServer implements AutoCloseable {
     }
     closed = true;
     try {
+      if (admin != null) {
+        admin.draining();
+      }
+      if (proxy != null) {
+        LOG.info("draining: waiting up to {} for requests in flight", config.drainTimeout);
+        try {
+          proxy.close(config.drainTimeout);
+        } catch (IllegalStateException e) {
+          LOG.warn("proxy server did not stop cleanly (drain timeout {})", config.drainTimeout, e);
+        }
+      }
       if (configClient != null) {
         configClient.close();
       }
@@ -435,13 +467,6 @@ public final class DataPlaneServer implements AutoCloseable {
       resolver.close();
       if (admin != null) {
         admin.close();
-      }
-      if (proxy != null) {
-        try {
-          proxy.close();
-        } catch (IllegalStateException e) {
-          LOG.warn("proxy server did not stop cleanly", e);
-        }
       }
     } finally {
       terminated.countDown();

@@ -4,18 +4,19 @@ import dev.concierge.dataplane.answer.LocalAnswerHandler;
 import dev.concierge.dataplane.buffering.RequestBodyBufferingHandler;
 import dev.concierge.dataplane.routing.RoutingHandler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
+import dev.concierge.dataplane.server.DrainHandler;
 import dev.concierge.dataplane.stats.StatsHandler;
 import dev.concierge.dataplane.upstream.UpstreamHandler;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
  * The request path in order, in one place (docs/architecture.md "The request path"): {@link
- * StatsHandler} (outermost: counts every answer) → graceful shutdown → {@link RoutingHandler} →
- * {@link LocalAnswerHandler} (redirects, direct responses) → {@link RequestBodyBufferingHandler} →
- * {@link UpstreamHandler} → {@link UpstreamTransport}. New per-route stages go between routing and
- * upstream, in the table's order, and read their policy from the request's context.
+ * StatsHandler} (outermost: counts every answer) → {@link DrainHandler} (graceful stop) → {@link
+ * RoutingHandler} → {@link LocalAnswerHandler} (redirects, direct responses) → {@link
+ * RequestBodyBufferingHandler} → {@link UpstreamHandler} → {@link UpstreamTransport}. New per-route
+ * stages go between routing and upstream, in the table's order, and read their policy from the
+ * request's context.
  */
 public final class HandlerChain {
   private HandlerChain() {}
@@ -28,8 +29,8 @@ public final class HandlerChain {
         new RequestBodyBufferingHandler(settings.admission(), upstream);
     LocalAnswerHandler answers = new LocalAnswerHandler(buffering);
     RoutingHandler routing = new RoutingHandler(runtimes::routes, settings.client(), answers);
-    // Lets close() wait for in-flight requests while refusing new ones.
-    GracefulHandler graceful = new GracefulHandler(routing);
-    return new StatsHandler(settings.stats(), settings.nanoTime(), graceful);
+    // Lets a graceful stop wait for in-flight requests; requests on open connections still go on.
+    DrainHandler drain = new DrainHandler(routing);
+    return new StatsHandler(settings.stats(), settings.nanoTime(), drain);
   }
 }

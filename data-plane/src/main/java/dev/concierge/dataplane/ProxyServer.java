@@ -14,6 +14,7 @@ import dev.concierge.dataplane.transport.lean.LeanProxyTransport;
 import dev.concierge.dataplane.transport.tunnel.UpgradeTunnelTransport;
 import dev.concierge.dataplane.upstream.ProtocolTransports;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
+import java.time.Duration;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -28,6 +29,12 @@ import org.eclipse.jetty.server.Server;
 public final class ProxyServer implements AutoCloseable {
   /** Idle timeout of a client connection, e.g. between keep-alive requests: 60 s. */
   public static final long KEEP_ALIVE_IDLE_TIMEOUT_MS = 60_000;
+
+  /** How long a plain {@link #close()} waits for requests in flight, in seconds. */
+  public static final int DEFAULT_DRAIN_TIMEOUT_SECONDS = 5;
+
+  private static final Duration DEFAULT_DRAIN_TIMEOUT =
+      Duration.ofSeconds(DEFAULT_DRAIN_TIMEOUT_SECONDS);
 
   private final Server server;
   private final LeanConnector connector;
@@ -99,8 +106,8 @@ public final class ProxyServer implements AutoCloseable {
     server.setHandler(HandlerChain.of(runtimes, transport, settings));
     server.setErrorHandler(new NodeErrorHandler(settings.stats().unrouted()));
     threads.inlineResumesOf(server);
-    // Graceful stop: GracefulHandler in the chain waits this long for in-flight requests.
-    server.setStopTimeout(5000);
+    // Graceful stop: DrainHandler in the chain waits this long for in-flight requests.
+    server.setStopTimeout(DEFAULT_DRAIN_TIMEOUT.toMillis());
   }
 
   /** Starts listening. */
@@ -119,8 +126,26 @@ public final class ProxyServer implements AutoCloseable {
     return connector.getLocalPort();
   }
 
+  /**
+   * Stops gracefully, waiting up to {@value #DEFAULT_DRAIN_TIMEOUT_SECONDS} s; see {@link
+   * #close(Duration)}.
+   */
   @Override
   public void close() {
+    close(DEFAULT_DRAIN_TIMEOUT);
+  }
+
+  /**
+   * Stops gracefully: closes the listening socket at once (new connections are refused), answers
+   * the next response on each open HTTP/1.1 connection with {@code Connection: close} (h2: GOAWAY),
+   * waits up to {@code drainTimeout} for the requests in flight to finish, then closes what is
+   * left. Zero closes at once.
+   *
+   * @throws IllegalStateException when the stop failed or requests were still in flight after the
+   *     timeout (they were cut)
+   */
+  public void close(Duration drainTimeout) {
+    server.setStopTimeout(drainTimeout.toMillis());
     try {
       server.stop();
     } catch (Exception e) {

@@ -300,7 +300,11 @@ class ConfigAsCodeIT {
                         .setPort(web.port())
                         .setWeight(3)
                         .setPriority(1))
-                .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(canary.port())))
+                .addEndpoints(
+                    Endpoint.newBuilder()
+                        .setHost("127.0.0.1")
+                        .setPort(canary.port())
+                        .setDraining(true)))
         .addClusters(hashing("by-header", Cluster.LbPolicy.RING_HASH, h -> h.setHeader("x-user")))
         .addClusters(hashing("by-cookie", Cluster.LbPolicy.MAGLEV, h -> h.setCookie("sid")))
         .addClusters(hashing("by-path", Cluster.LbPolicy.RING_HASH, h -> h.setPath(true)))

@@ -89,7 +89,9 @@ final class Fleet implements AutoCloseable {
                     .bindAddress("127.0.0.1")
                     .httpPort(0)
                     .adminBindAddress("127.0.0.1")
-                    .adminPort(0))
+                    .adminPort(0)
+                    // As before drain timeouts: a test that ends with a request hanging waits 5 s.
+                    .drainTimeout(Duration.ofSeconds(5)))
             .build()
             .start();
     nodes.add(node);

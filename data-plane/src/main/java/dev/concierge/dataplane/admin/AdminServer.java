@@ -25,14 +25,17 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The admin port, on its own small Jetty server so that proxy load cannot starve it: {@code GET
- * /ready}, {@code /config} (private keys cleared) and {@code /stats} (the node's report as JSON:
- * counters by route, cluster and unrouted, latency count and percentiles).
+ * /ready} (200 once a configuration is in force, 503 before that and from the moment the node
+ * starts draining, so that load balancers stop sending it new connections), {@code /config}
+ * (private keys cleared) and {@code /stats} (the node's report as JSON: counters by route, cluster
+ * and unrouted, latency count and percentiles).
  */
 public final class AdminServer implements AutoCloseable {
   private static final String JSON = "application/json";
 
   private final Server server;
   private final ServerConnector connector;
+  private final AdminHandler handler;
 
   public AdminServer(String bindAddress, int port, RuntimeHolder runtimes, StatsReporter stats) {
     QueuedThreadPool threads = new QueuedThreadPool(8, 2);
@@ -44,8 +47,9 @@ public final class AdminServer implements AutoCloseable {
     connector.setHost(bindAddress);
     connector.setPort(port);
     server.addConnector(connector);
-    server.setHandler(
-        new AdminHandler(requireNonNull(runtimes, "runtimes"), requireNonNull(stats, "stats")));
+    handler =
+        new AdminHandler(requireNonNull(runtimes, "runtimes"), requireNonNull(stats, "stats"));
+    server.setHandler(handler);
     // Nothing on the admin port is worth waiting for at shutdown.
     server.setStopTimeout(0);
   }
@@ -53,6 +57,11 @@ public final class AdminServer implements AutoCloseable {
   /** Starts listening. */
   public void start() throws Exception {
     server.start();
+  }
+
+  /** From now on {@code /ready} answers 503: the node is draining and leaves soon. */
+  public void draining() {
+    handler.draining = true;
   }
 
   /** The bound port (after start). */
@@ -90,6 +99,7 @@ public final class AdminServer implements AutoCloseable {
   private static final class AdminHandler extends Handler.Abstract.NonBlocking {
     private final RuntimeHolder runtimes;
     private final StatsReporter stats;
+    private volatile boolean draining;
 
     AdminHandler(RuntimeHolder runtimes, StatsReporter stats) {
       this.runtimes = runtimes;
@@ -107,7 +117,10 @@ public final class AdminServer implements AutoCloseable {
       Runtime runtime = runtimes.get();
       switch (Request.getPathInContext(request)) {
         case "/ready" -> {
-          if (runtime == null) {
+          if (draining) {
+            PlainText.write(
+                response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "not ready: draining\n");
+          } else if (runtime == null) {
             PlainText.write(
                 response,
                 callback,

@@ -127,16 +127,23 @@ public final class RuntimeCompiler {
 
   private CompiledCluster compileCluster(Cluster cluster) {
     List<Endpoint> endpoints = new ArrayList<>();
+    // A draining endpoint stays in the cluster (its state, in-flight count and pooled connections
+    // live on while its requests finish) but no balancer gets it, so no new request goes there.
+    List<Endpoint> inRotation = new ArrayList<>();
     ClusterState state = this.endpoints.cluster(cluster.getName());
     for (var e : cluster.getEndpointsList()) {
-      endpoints.add(
+      Endpoint endpoint =
           new Endpoint(
               e.getHost(),
               e.getPort(),
               Math.max(1, e.getWeight()),
               e.getPriority(),
               state.endpoint(Endpoint.addressOf(e.getHost(), e.getPort())),
-              resolver.host(e.getHost())));
+              resolver.host(e.getHost()));
+      endpoints.add(endpoint);
+      if (!e.getDraining()) {
+        inRotation.add(endpoint);
+      }
     }
     Duration connectTimeout =
         cluster.hasConnectTimeout()
@@ -150,7 +157,7 @@ public final class RuntimeCompiler {
     RequestHash requestHash;
     if (policy.hashes()) {
       requestHash = requestHash(cluster.getHashPolicy());
-    } else if (policy != BalancingPolicy.ROUND_ROBIN || BalancingPolicy.levels(endpoints) > 1) {
+    } else if (policy != BalancingPolicy.ROUND_ROBIN || BalancingPolicy.levels(inRotation) > 1) {
       requestHash = RequestHash.random(); // draws, or the choice of a priority level
     } else {
       requestHash = RequestHash.none(); // the default hot path draws nothing
@@ -168,7 +175,7 @@ public final class RuntimeCompiler {
     return new CompiledCluster(
         cluster.getName(),
         endpoints,
-        policy.balancer(endpoints, state, overprovisioning),
+        policy.balancer(inRotation, state, overprovisioning),
         requestHash,
         connectTimeout,
         stats.cluster(cluster.getName()),

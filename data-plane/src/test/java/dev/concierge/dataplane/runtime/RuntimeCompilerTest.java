@@ -23,6 +23,8 @@ import dev.concierge.dataplane.upstream.RequestRewrite;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class RuntimeCompilerTest {
   private final RuntimeCompiler compiler = new RuntimeCompiler();
@@ -260,5 +262,61 @@ class RuntimeCompilerTest {
 
     assertThat(e.problems())
         .containsExactly("routes/r.forward.max_attempts: must be at most 5 (0 means 2), not 6");
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Cluster.LbPolicy.class,
+      names = {"ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "RING_HASH", "MAGLEV"})
+  void drainingEndpointStaysInTheClusterButNoBalancerPicksIt(Cluster.LbPolicy policy)
+      throws Exception {
+    for (int drainedPriority : new int[] {0, 1}) {
+      Cluster cluster =
+          Cluster.newBuilder()
+              .setName("clusters/c")
+              .setLbPolicy(policy)
+              .addEndpoints(Endpoint.newBuilder().setHost("10.0.0.1").setPort(80))
+              .addEndpoints(
+                  Endpoint.newBuilder()
+                      .setHost("10.0.0.2")
+                      .setPort(80)
+                      .setPriority(drainedPriority)
+                      .setDraining(true))
+              .addEndpoints(Endpoint.newBuilder().setHost("10.0.0.3").setPort(80))
+              .build();
+
+      Runtime runtime = compiler.compile(snapshot(1, List.of(cluster), List.of()));
+
+      var compiled = runtime.clusters().get("clusters/c");
+      assertThat(compiled.endpoints()).extracting(e -> e.host()).contains("10.0.0.2");
+      assertThat(runtime.endpointAddresses().get("clusters/c")).contains("10.0.0.2:80");
+      assertThat(compiled.balancer().candidates())
+          .extracting(e -> e.host())
+          .containsExactlyInAnyOrder("10.0.0.1", "10.0.0.3");
+      java.util.Random random = new java.util.Random(7);
+      for (int i = 0; i < 1000; i++) {
+        assertThat(compiled.balancer().pick(random.nextLong(), null, 0).host())
+            .isNotEqualTo("10.0.0.2");
+      }
+    }
+  }
+
+  @Test
+  void rejectsClusterWhoseEveryEndpointIsDraining() {
+    Cluster cluster =
+        Cluster.newBuilder()
+            .setName("clusters/c")
+            .addEndpoints(Endpoint.newBuilder().setHost("10.0.0.1").setPort(80).setDraining(true))
+            .build();
+
+    CompileException e =
+        catchThrowableOfType(
+            CompileException.class,
+            () -> compiler.compile(snapshot(1, List.of(cluster), List.of())));
+
+    assertThat(e.problems())
+        .containsExactly(
+            "clusters/c.endpoints: every endpoint is draining: at least one must take new"
+                + " requests");
   }
 }

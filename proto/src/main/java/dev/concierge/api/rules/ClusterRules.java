@@ -62,6 +62,12 @@ public final class ClusterRules {
         sink.add(field, "duplicates endpoints[" + first + "] (" + key + ")");
       }
     }
+    if (cluster.getEndpointsCount() > 0
+        && cluster.getEndpointsList().stream().allMatch(Endpoint::getDraining)) {
+      // A cluster with nothing in rotation could only fail its requests: add an endpoint first.
+      sink.add(
+          prefix + ".endpoints", "every endpoint is draining: at least one must take new requests");
+    }
     FieldChecks.known(
         cluster.getLbPolicyValue(), Cluster.LbPolicy.getDescriptor(), prefix + ".lb_policy", sink);
     FieldChecks.known(
