@@ -217,6 +217,15 @@ class EndpointDrainIT {
     fleet.awaitSynced();
 
     assertThat(cli("cluster", "get", "web")).contains(drained.address() + ",draining");
+    // The node reports the change at once; the control plane's fleet view shows it.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(cli("cluster", "health", "web"))
+                    .containsPattern(
+                        java.util.regex.Pattern.quote(drained.address())
+                            + "\\s+node-1\\s+draining"));
     // Requests picked before the swap may still be arriving; after that, none more.
     awaitTrafficElsewhere(drained, 100);
     int settled = drained.arrived.get();

@@ -7,11 +7,17 @@ import dev.concierge.dataplane.dns.ResolvedHost;
 
 /**
  * One backend address of a compiled cluster, with its effective weight (at least 1), priority,
- * node-lifetime {@link EndpointState}, and the addresses its host resolves to ({@link
- * ResolvedHost}: what the transports connect to).
+ * node-lifetime {@link EndpointState}, the addresses its host resolves to ({@link ResolvedHost}:
+ * what the transports connect to), and whether an operator drains it (no balancer has it then).
  */
 public record Endpoint(
-    String host, int port, int weight, int priority, EndpointState state, ResolvedHost resolved) {
+    String host,
+    int port,
+    int weight,
+    int priority,
+    EndpointState state,
+    ResolvedHost resolved,
+    boolean draining) {
   public Endpoint {
     requireNonNull(host, "host");
     requireNonNull(state, "state");
@@ -25,6 +31,12 @@ public record Endpoint(
     if (priority < 0) {
       throw new IllegalArgumentException("priority must not be negative: " + priority);
     }
+  }
+
+  /** An endpoint in rotation. */
+  public Endpoint(
+      String host, int port, int weight, int priority, EndpointState state, ResolvedHost resolved) {
+    this(host, port, weight, priority, state, resolved, false);
   }
 
   /** An endpoint with a state of its own (tests, tools). */

@@ -139,7 +139,8 @@ public final class RuntimeCompiler {
               Math.max(1, e.getWeight()),
               e.getPriority(),
               state.endpoint(Endpoint.addressOf(e.getHost(), e.getPort())),
-              resolver.host(e.getHost()));
+              resolver.host(e.getHost()),
+              e.getDraining());
       endpoints.add(endpoint);
       if (!e.getDraining()) {
         inRotation.add(endpoint);

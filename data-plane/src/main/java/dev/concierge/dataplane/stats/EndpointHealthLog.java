@@ -42,6 +42,9 @@ public final class EndpointHealthLog {
 
   /** The state a node reports for an endpoint: why it is not used, if it is not. */
   static HealthState stateOf(Endpoint endpoint) {
+    if (endpoint.draining()) {
+      return HealthState.DRAINING;
+    }
     EndpointState state = endpoint.state();
     if (!state.isHealthy()) {
       return HealthState.UNHEALTHY;

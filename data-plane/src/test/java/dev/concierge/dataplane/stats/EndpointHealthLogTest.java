@@ -91,6 +91,17 @@ class EndpointHealthLogTest {
   }
 
   @Test
+  void aDrainedEndpointIsDrainingWhateverItsHealth() {
+    Endpoint drained =
+        new Endpoint("127.0.0.1", 8003, 1, 0, b.state(), b.resolved(), /* draining= */ true);
+    b.state().setHealthy(false);
+    clusters.put("clusters/web", cluster("clusters/web", a, drained));
+    log.refresh();
+    assertThat(of(drained).getState()).isEqualTo(HealthState.DRAINING);
+    assertThat(of(a).getState()).isEqualTo(HealthState.HEALTHY);
+  }
+
+  @Test
   void anEndpointThatLeavesIsAChange() {
     clusters.put("clusters/web", cluster("clusters/web", a, b));
     log.refresh();
