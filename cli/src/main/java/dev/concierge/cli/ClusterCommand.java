@@ -67,6 +67,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
           String typedName,
       @Mixin Options options,
       @Mixin RetryBudgetOption retryBudget,
+      @Mixin CircuitBreakerOptions breakers,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "create", typedName);
@@ -74,6 +75,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
     Cluster.Builder cluster = Cluster.newBuilder().setName(name);
     options.applyTo(cluster, description, FieldMask.newBuilder());
     retryBudget.applyTo(cluster, FieldMask.newBuilder());
+    breakers.applyTo(Cluster.getDefaultInstance(), cluster, FieldMask.newBuilder());
     return create(RPCS, cluster.build(), validateOnly, "created");
   }
 
@@ -92,7 +94,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
   @Command(name = "get", description = "Show one cluster.")
   int get(
       @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName) {
-    return show(RPCS, typedName, ClusterCommand::table);
+    return show(RPCS, typedName, ClusterCommand::details);
   }
 
   @Command(
@@ -138,15 +140,17 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName,
       @Mixin Options options,
       @Mixin RetryBudgetOption retryBudget,
+      @Mixin CircuitBreakerOptions breakers,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "update", typedName);
-    if (!options.given() && !retryBudget.given() && !description.given()) {
+    if (!options.given() && !retryBudget.given() && !breakers.given() && !description.given()) {
       throw usage(
           "update",
           "nothing to update: give --endpoint, --lb, --hash-on, --overprovisioning,"
-              + " --connect-timeout, --retry-budget, --protocol or --description");
+              + " --connect-timeout, --retry-budget, --protocol, --max-connections,"
+              + " --max-pending-requests, --max-requests, --max-retries or --description");
     }
     return update(
         RPCS,
@@ -155,6 +159,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
           Cluster.Builder cluster = Cluster.newBuilder().setName(name);
           options.applyTo(cluster, description, mask);
           retryBudget.applyTo(cluster, mask);
+          breakers.applyTo(current, cluster, mask);
           return cluster.build();
         },
         etag,
@@ -285,6 +290,18 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
             time(c.getUpdateTime()));
       }
       t.print(out);
+    };
+  }
+
+  /** {@code get}: the table, and the circuit breakers under it when the cluster has any. */
+  static Consumer<PrintWriter> details(List<Cluster> clusters) {
+    return out -> {
+      table(clusters).accept(out);
+      for (Cluster c : clusters) {
+        if (c.hasCircuitBreakers()) {
+          out.println("circuit breakers: " + CircuitBreakerOptions.describe(c));
+        }
+      }
     };
   }
 

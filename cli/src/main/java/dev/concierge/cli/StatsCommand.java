@@ -31,6 +31,7 @@ final class StatsCommand extends ResourceCommand implements Callable<Integer> {
                       "5XX",
                       "UPSTREAM-FAILURES",
                       "RETRIES",
+                      "OVERFLOWS",
                       "P99");
               for (TrafficCounters c : stats.getRoutesList()) {
                 row(t, c.getName(), c);
@@ -60,6 +61,7 @@ final class StatsCommand extends ResourceCommand implements Callable<Integer> {
         Long.toUnsignedString(c.getResponses5Xx()),
         Long.toUnsignedString(c.getUpstreamFailures()),
         Long.toUnsignedString(c.getRetries()),
+        Long.toUnsignedString(c.getCircuitBreakerOverflows()),
         c.getLatencyCount() == 0 && c.getLatencyP99Us() == 0 ? "-" : latency(c.getLatencyP99Us()));
   }
 

@@ -269,6 +269,13 @@ final class FakeControlPlane implements AutoCloseable {
                     b.clearRetryBudget();
                   }
                 }
+                case "circuit_breakers" -> {
+                  if (req.getCluster().hasCircuitBreakers()) {
+                    b.setCircuitBreakers(req.getCluster().getCircuitBreakers());
+                  } else {
+                    b.clearCircuitBreakers();
+                  }
+                }
                 case "description" -> b.setDescription(req.getCluster().getDescription());
                 default ->
                     throw Status.INVALID_ARGUMENT

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.google.protobuf.Duration;
 import com.sun.net.httpserver.HttpServer;
+import dev.concierge.api.v1.CircuitBreakers;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.CreateClusterRequest;
@@ -350,6 +351,48 @@ class ManagementCommandsTest {
     assertThat(req.getCluster().getConnectTimeout().getSeconds()).isEqualTo(20);
     assertThat(fake.clusters.get("clusters/web").getEndpointsList())
         .containsExactly(Endpoint.newBuilder().setHost("10.0.0.1").setPort(80).build());
+  }
+
+  @Test
+  void clusterCircuitBreakersAreSetKeptShownAndCleared() {
+    Result r =
+        run(
+            "cluster",
+            "create",
+            "web",
+            "--endpoint",
+            "10.0.0.1:80",
+            "--max-requests",
+            "100",
+            "--max-retries",
+            "3");
+    assertThat(r.err()).isEmpty();
+    assertThat(
+            fake.last("CreateCluster", CreateClusterRequest.class)
+                .getCluster()
+                .getCircuitBreakers())
+        .isEqualTo(CircuitBreakers.newBuilder().setMaxRequests(100).setMaxRetries(3).build());
+
+    assertThat(
+            run("cluster", "update", "web", "--max-connections", "10", "--max-retries", "none")
+                .code())
+        .isZero();
+    UpdateClusterRequest req = fake.last("UpdateCluster", UpdateClusterRequest.class);
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("circuit_breakers");
+    assertThat(fake.clusters.get("clusters/web").getCircuitBreakers())
+        .isEqualTo(CircuitBreakers.newBuilder().setMaxRequests(100).setMaxConnections(10).build());
+    assertThat(run("cluster", "get", "web").out())
+        .contains("circuit breakers: max_connections=10 max_requests=100");
+
+    assertThat(
+            run("cluster", "update", "web", "--max-connections", "0", "--max-requests", "none")
+                .code())
+        .isZero();
+    assertThat(fake.clusters.get("clusters/web").hasCircuitBreakers()).isFalse();
+
+    Result bad = run("cluster", "update", "web", "--max-requests", "-1");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("'-1' is not a limit");
   }
 
   @Test
@@ -1293,10 +1336,11 @@ class ManagementCommandsTest {
     String us = ResourceCommand.unicodeOr("µs", "us");
     assertThat(r.out().lines().toList())
         .containsExactly(
-            "NAME          REQUESTS  2XX  3XX  4XX  5XX  UPSTREAM-FAILURES  RETRIES  P99",
-            "routes/web    10        9    0    0    1    0                  2        1.2ms",
-            "(no route)    4         0    0    4    0    0                  0        850" + us,
-            "clusters/web  10        0    0    0    0    1                  0        -",
+            "NAME          REQUESTS  2XX  3XX  4XX  5XX  UPSTREAM-FAILURES  RETRIES  OVERFLOWS  P99",
+            "routes/web    10        9    0    0    1    0                  2        0          1.2ms",
+            "(no route)    4         0    0    4    0    0                  0        0          850"
+                + us,
+            "clusters/web  10        0    0    0    0    1                  0        0          -",
             "nodes reporting: 1");
   }
 

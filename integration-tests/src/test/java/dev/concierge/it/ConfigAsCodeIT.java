@@ -8,6 +8,7 @@ import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
 import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.Certificate;
+import dev.concierge.api.v1.CircuitBreakers;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Config;
 import dev.concierge.api.v1.DayOfWeek;
@@ -294,6 +295,12 @@ class ConfigAsCodeIT {
                 .setConnectTimeout(Duration.newBuilder().setSeconds(2))
                 .setOverprovisioningPercent(200)
                 .setRetryBudget(RetryBudget.newBuilder().setPercent(25).setMinRetryConcurrency(4))
+                .setCircuitBreakers(
+                    CircuitBreakers.newBuilder()
+                        .setMaxConnections(64)
+                        .setMaxPendingRequests(32)
+                        .setMaxRequests(256)
+                        .setMaxRetries(8))
                 .addEndpoints(
                     Endpoint.newBuilder()
                         .setHost("127.0.0.1")

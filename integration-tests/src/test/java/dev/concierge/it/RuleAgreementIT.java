@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
+import dev.concierge.api.v1.CircuitBreakers;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.CreateClusterRequest;
@@ -761,6 +762,27 @@ class RuleAgreementIT {
             "retry budget min 10001",
             false,
             c -> c.setRetryBudget(RetryBudget.newBuilder().setMinRetryConcurrency(10_001))));
+    cases.add(
+        cluster(
+            "circuit breakers at their maximum",
+            true,
+            c ->
+                c.setCircuitBreakers(
+                    CircuitBreakers.newBuilder()
+                        .setMaxConnections(1_000_000)
+                        .setMaxPendingRequests(1_000_000)
+                        .setMaxRequests(1_000_000)
+                        .setMaxRetries(1_000_000))));
+    cases.add(
+        cluster(
+            "max_requests over a million",
+            false,
+            c -> c.setCircuitBreakers(CircuitBreakers.newBuilder().setMaxRequests(1_000_001))));
+    cases.add(
+        cluster(
+            "max_pending_requests without max_connections",
+            false,
+            c -> c.setCircuitBreakers(CircuitBreakers.newBuilder().setMaxPendingRequests(5))));
     for (Cluster.Protocol protocol :
         new Cluster.Protocol[] {Cluster.Protocol.HTTP1, Cluster.Protocol.HTTP2}) {
       cases.add(cluster("protocol " + protocol, true, c -> c.setProtocol(protocol)));

@@ -74,8 +74,9 @@ final class TrafficSums {
           .setResponses5Xx(counters.getResponses5Xx() + c.getResponses5Xx())
           .setUpstreamFailures(counters.getUpstreamFailures() + c.getUpstreamFailures())
           .setRetries(counters.getRetries() + c.getRetries())
-          .setRetryBudgetExhausted(
-              counters.getRetryBudgetExhausted() + c.getRetryBudgetExhausted());
+          .setRetryBudgetExhausted(counters.getRetryBudgetExhausted() + c.getRetryBudgetExhausted())
+          .setCircuitBreakerOverflows(
+              counters.getCircuitBreakerOverflows() + c.getCircuitBreakerOverflows());
       if (!c.getLatencyHistogram().isEmpty()) {
         addLatency(c);
       }

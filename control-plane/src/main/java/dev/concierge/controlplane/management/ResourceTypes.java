@@ -31,6 +31,7 @@ final class ResourceTypes {
             "hash_policy",
             "overprovisioning_percent",
             "retry_budget",
+            "circuit_breakers",
             "protocol"),
         UnaryOperator.identity(),
         (cluster, written, violations) ->

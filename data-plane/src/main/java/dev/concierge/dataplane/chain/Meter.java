@@ -15,6 +15,9 @@ public interface Meter {
   /** One retry not made because the cluster's retry budget was used up. */
   default void retryBudgetExhausted() {}
 
+  /** One request answered 503 at once because a circuit-breaker limit of the cluster was hit. */
+  default void circuitBreakerOverflow() {}
+
   /** A meter that counts nothing. */
   static Meter none() {
     return NoMeter.INSTANCE;

@@ -109,6 +109,11 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
     clusterMeter.retryBudgetExhausted();
   }
 
+  /** A circuit-breaker limit of the cluster was hit (the request is answered 503). At once. */
+  public void circuitBreakerOverflow() {
+    clusterMeter.circuitBreakerOverflow();
+  }
+
   /** The request goes to another try. */
   public void retried() {
     retries++;

@@ -8,8 +8,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The node-lifetime state of one cluster: its round-robin positions (one per priority level), its
- * retry-budget counts, the state of each endpoint by address ("host:port"), and the version of
- * their availability, so all survive config swaps. Thread-safe.
+ * retry-budget and circuit-breaker counts, the state of each endpoint by address ("host:port"), and
+ * the version of their availability, so all survive config swaps. Thread-safe.
  */
 public final class ClusterState {
   private final ConcurrentHashMap<Integer, AtomicLong> positions = new ConcurrentHashMap<>();
@@ -17,6 +17,7 @@ public final class ClusterState {
   private final AtomicInteger availability = new AtomicInteger();
   private final LongSupplier nanoClock;
   private final RetryBudgetCounters retryBudget = new RetryBudgetCounters();
+  private final CircuitBreakerCounters circuitBreaker = new CircuitBreakerCounters();
 
   /** A state on the system clock. */
   public ClusterState() {
@@ -41,6 +42,11 @@ public final class ClusterState {
   /** Requests and retries in flight, which the cluster's retry budget is judged on. */
   public RetryBudgetCounters retryBudget() {
     return retryBudget;
+  }
+
+  /** Requests, retries and connections in flight, which the circuit breaker is judged on. */
+  public CircuitBreakerCounters circuitBreaker() {
+    return circuitBreaker;
   }
 
   /** The state of the endpoint at {@code address}, made on first use. */

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * A cluster ready for traffic: its endpoints, balancer, what the balancer takes from a request,
- * connect timeout, meter, retry budget and the protocol its endpoints speak. Immutable.
+ * connect timeout, meter, retry budget, the protocol its endpoints speak and its circuit breaker.
+ * Immutable.
  */
 public record CompiledCluster(
     String name,
@@ -18,8 +19,10 @@ public record CompiledCluster(
     Duration connectTimeout,
     Meter meter,
     RetryLimiter retryBudget,
-    UpstreamProtocol protocol) {
+    UpstreamProtocol protocol,
+    CircuitBreaker breaker) {
   public CompiledCluster {
+    requireNonNull(breaker, "breaker");
     requireNonNull(retryBudget, "retryBudget");
     requireNonNull(name, "name");
     endpoints = List.copyOf(endpoints);
@@ -28,6 +31,28 @@ public record CompiledCluster(
     requireNonNull(connectTimeout, "connectTimeout");
     requireNonNull(meter, "meter");
     requireNonNull(protocol, "protocol");
+  }
+
+  /** A cluster without circuit breakers. */
+  public CompiledCluster(
+      String name,
+      List<Endpoint> endpoints,
+      LoadBalancer balancer,
+      RequestHash requestHash,
+      Duration connectTimeout,
+      Meter meter,
+      RetryLimiter retryBudget,
+      UpstreamProtocol protocol) {
+    this(
+        name,
+        endpoints,
+        balancer,
+        requestHash,
+        connectTimeout,
+        meter,
+        retryBudget,
+        protocol,
+        CircuitBreaker.none());
   }
 
   /**

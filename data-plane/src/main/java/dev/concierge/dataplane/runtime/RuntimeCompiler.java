@@ -9,6 +9,7 @@ import dev.concierge.api.rules.RouteRules;
 import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.rules.StickinessRules;
 import dev.concierge.api.time.ProtoTime;
+import dev.concierge.api.v1.CircuitBreakers;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.ForwardAction;
@@ -21,6 +22,8 @@ import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.chain.PolicySet;
 import dev.concierge.dataplane.cluster.BalancingPolicy;
+import dev.concierge.dataplane.cluster.CircuitBreaker;
+import dev.concierge.dataplane.cluster.CircuitBreakerCounters;
 import dev.concierge.dataplane.cluster.ClusterSplit;
 import dev.concierge.dataplane.cluster.ClusterState;
 import dev.concierge.dataplane.cluster.CompiledCluster;
@@ -183,7 +186,19 @@ public final class RuntimeCompiler {
         retryBudget,
         cluster.getProtocol() == Cluster.Protocol.HTTP2
             ? UpstreamProtocol.HTTP2
-            : UpstreamProtocol.HTTP1);
+            : UpstreamProtocol.HTTP1,
+        circuitBreaker(cluster.getCircuitBreakers(), state.circuitBreaker()));
+  }
+
+  /** Unset (or all 0) compiles to {@link CircuitBreaker#none()}, which counts nothing. */
+  private static CircuitBreaker circuitBreaker(
+      CircuitBreakers breakers, CircuitBreakerCounters counters) {
+    return CircuitBreaker.of(
+        breakers.getMaxConnections(),
+        breakers.getMaxPendingRequests(),
+        breakers.getMaxRequests(),
+        breakers.getMaxRetries(),
+        counters);
   }
 
   private static BalancingPolicy balancingPolicy(Cluster.LbPolicy policy) {

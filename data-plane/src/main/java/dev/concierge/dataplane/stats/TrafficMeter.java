@@ -27,6 +27,7 @@ public final class TrafficMeter implements Meter {
   private final LongAdder upstreamFailures = new LongAdder();
   private final LongAdder retries = new LongAdder();
   private final LongAdder retryBudgetExhausted = new LongAdder();
+  private final LongAdder circuitBreakerOverflows = new LongAdder();
   private final AtomicHistogram latency = new AtomicHistogram(MAX_MICROS, 2);
 
   @Override
@@ -56,6 +57,11 @@ public final class TrafficMeter implements Meter {
     retryBudgetExhausted.increment();
   }
 
+  @Override
+  public void circuitBreakerOverflow() {
+    circuitBreakerOverflows.increment();
+  }
+
   /** Answers counted so far. */
   public long requests() {
     return requests.sum();
@@ -78,6 +84,7 @@ public final class TrafficMeter implements Meter {
         .setUpstreamFailures(upstreamFailures.sum())
         .setRetries(retries.sum())
         .setRetryBudgetExhausted(retryBudgetExhausted.sum())
+        .setCircuitBreakerOverflows(circuitBreakerOverflows.sum())
         .setLatencyHistogram(ByteString.copyFrom(encoded))
         .setLatencyCount(copy.getTotalCount())
         .setLatencyP50Us(empty ? 0 : copy.getValueAtPercentile(50.0))

@@ -20,6 +20,9 @@ public final class UpstreamFailures {
       if (t instanceof RetriedStatusException) {
         return UpstreamOutcome.STATUS;
       }
+      if (t instanceof CircuitBreakerOverflowException) {
+        return UpstreamOutcome.OVERFLOW;
+      }
       if (t instanceof UnresolvedHostException) {
         return UpstreamOutcome.UNRESOLVED;
       }

@@ -7,6 +7,7 @@ import dev.concierge.dataplane.chain.ErrorAnswers;
 import dev.concierge.dataplane.chain.Grpc;
 import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.chain.RouteScopedHandler;
+import dev.concierge.dataplane.cluster.CircuitBreaker;
 import dev.concierge.dataplane.cluster.ClusterSplit;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
@@ -60,12 +61,20 @@ import org.slf4j.LoggerFactory;
  * tracking: refused, connect timeout and a reset on a fresh connection count against the endpoint
  * ({@link EndpointState#connectionFailed()}), a relayed response clears the count.
  *
+ * <p>The cluster's {@link CircuitBreaker} bounds its requests and retries in flight (and, in the
+ * transport, its connections and the requests waiting for one): a request over a limit is answered
+ * 503 at once with {@value #OVERFLOW_HEADER} naming the limit; a retry over max_retries is not
+ * made.
+ *
  * <p>Always completes the callback, itself or through the transport: 503 {@code no endpoint
  * available} when the cluster has none. A response cut after its head was committed fails the
  * callback, which aborts the client connection. Non-blocking.
  */
 public final class UpstreamHandler extends RouteScopedHandler {
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamHandler.class);
+
+  /** The header of an answer over a circuit-breaker limit; its value is the limit's name. */
+  public static final String OVERFLOW_HEADER = "x-concierge-overflow";
 
   private final UpstreamTransport transport;
   private final Supplier<RandomGenerator> random;
@@ -119,9 +128,41 @@ public final class UpstreamHandler extends RouteScopedHandler {
           request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "no endpoint available");
       return true;
     }
+    if (!cluster.breaker().tryStartRequest()) {
+      overflow(context, request, response, callback, cluster, CircuitBreaker.MAX_REQUESTS);
+      return true;
+    }
     new Call(context, request, response, callback, forward, cluster, seed, placement.setCookie())
         .start(endpoint);
     return true;
+  }
+
+  /**
+   * Answers a request over a circuit-breaker limit at once: 503, a plain-text reason and {@value
+   * #OVERFLOW_HEADER} naming the limit; counted on the cluster.
+   */
+  private static void overflow(
+      RequestContext context,
+      Request request,
+      Response response,
+      Callback callback,
+      CompiledCluster cluster,
+      String limit) {
+    context.circuitBreakerOverflow();
+    response.getHeaders().put(OVERFLOW_HEADER, limit);
+    ErrorAnswers.write(
+        request,
+        response,
+        callback,
+        HttpStatus.SERVICE_UNAVAILABLE_503,
+        "circuit breaker: " + limit + " of " + cluster.name() + " reached");
+  }
+
+  /** The limit a transport's overflow names. */
+  private static String overflowLimit(Throwable cause) {
+    return cause instanceof CircuitBreakerOverflowException overflow
+        ? overflow.limit()
+        : CircuitBreaker.MAX_PENDING_REQUESTS;
   }
 
   /** The route's timeout, capped by a gRPC call's own deadline (HTTP/1.1 pays one field read). */
@@ -147,6 +188,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
     private final @Nullable HttpField stickyCookie;
     private final RouteRetryPolicy retry;
     private final RetryLimiter budget;
+    private final CircuitBreaker breaker;
     private final long deadlineNanos;
     private final long idleTimeoutMillis;
     private Endpoint @Nullable [] tried;
@@ -160,6 +202,9 @@ public final class UpstreamHandler extends RouteScopedHandler {
     // A place in the cluster's retry budget taken for the next try, and held by the current one.
     private boolean placeTaken;
     private boolean placeHeld;
+    // The same for the circuit breaker's max_retries, which every retry needs.
+    private boolean retryTaken;
+    private boolean retryHeld;
     private int droppedStatus;
     private boolean ended;
 
@@ -182,6 +227,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
       this.seed = seed;
       this.retry = forward.retry();
       this.budget = cluster.retryBudget();
+      this.breaker = cluster.breaker();
       this.deadlineNanos =
           System.nanoTime()
               + TimeUnit.MILLISECONDS.toNanos(
@@ -206,6 +252,8 @@ public final class UpstreamHandler extends RouteScopedHandler {
       tryStartNanos = now;
       placeHeld = placeTaken;
       placeTaken = false;
+      retryHeld = retryTaken;
+      retryTaken = false;
       endpoint().state().tryStarted();
       if (stickyCookie != null) {
         response.getHeaders().add(stickyCookie);
@@ -219,6 +267,8 @@ public final class UpstreamHandler extends RouteScopedHandler {
       if (System.nanoTime() - deadlineNanos >= 0) {
         placeHeld = placeTaken;
         placeTaken = false;
+        retryHeld = retryTaken;
+        retryTaken = false;
         endTry();
         answer(UpstreamOutcome.TIMEOUT);
         return;
@@ -247,6 +297,14 @@ public final class UpstreamHandler extends RouteScopedHandler {
         failedAt.state().connectionFailed();
       }
       endTry();
+      if (outcome == UpstreamOutcome.OVERFLOW) {
+        // The transport's breaker refused the try (max_pending_requests): nothing was sent.
+        releasePlace();
+        end();
+        response.reset();
+        overflow(context, request, response, callback, cluster, overflowLimit(cause));
+        return;
+      }
       if (outcome != UpstreamOutcome.STATUS) {
         context.upstreamFailure();
       }
@@ -325,14 +383,20 @@ public final class UpstreamHandler extends RouteScopedHandler {
       if (!listed || tries >= forward.maxAttempts() || System.nanoTime() - deadlineNanos >= 0) {
         return false;
       }
-      if (!budgeted) {
-        return true;
+      if (budgeted) {
+        if (!budget.tryAcquireRetry()) {
+          context.retryBudgetExhausted();
+          return false;
+        }
+        placeTaken = true;
       }
-      if (!budget.tryAcquireRetry()) {
-        context.retryBudgetExhausted();
+      // Every retry counts against max_retries, budgeted or not: it is a hard bound.
+      if (!breaker.tryAcquireRetry()) {
+        context.circuitBreakerOverflow();
+        releasePlace();
         return false;
       }
-      placeTaken = true;
+      retryTaken = true;
       return true;
     }
 
@@ -350,6 +414,10 @@ public final class UpstreamHandler extends RouteScopedHandler {
         placeHeld = false;
         budget.retryEnded();
       }
+      if (retryHeld) {
+        retryHeld = false;
+        breaker.retryEnded();
+      }
     }
 
     /** A place taken for a retry that will not be made goes back. */
@@ -358,6 +426,10 @@ public final class UpstreamHandler extends RouteScopedHandler {
         placeTaken = false;
         budget.retryEnded();
       }
+      if (retryTaken) {
+        retryTaken = false;
+        breaker.retryEnded();
+      }
     }
 
     /** The request is over for the cluster's budget: once. */
@@ -365,6 +437,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
       if (!ended) {
         ended = true;
         budget.requestEnded();
+        breaker.requestEnded();
       }
     }
 

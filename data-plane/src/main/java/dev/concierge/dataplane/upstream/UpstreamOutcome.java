@@ -17,6 +17,11 @@ public enum UpstreamOutcome {
    * dropped that response (and its connection) before anything reached the client.
    */
   STATUS,
+  /**
+   * The cluster's circuit breaker refused the try before anything was sent (the transport's
+   * max_pending_requests): answered 503 at once, never retried.
+   */
+  OVERFLOW,
   /** Anything else, e.g. a response head the node rejects. */
   ERROR;
 

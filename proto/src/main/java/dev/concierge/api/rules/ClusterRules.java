@@ -95,6 +95,7 @@ public final class ClusterRules {
               + Integer.toUnsignedString(overprovisioning));
     }
     RetryRules.check(cluster, prefix, sink);
+    CircuitBreakerRules.check(cluster, prefix, sink);
   }
 
   /** Whether the cluster's policy hashes a request key (and so may have a hash policy). */

@@ -22,6 +22,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.IO;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link ServerConnector} whose selectors also carry the upstream connections of {@link
@@ -70,7 +71,7 @@ public final class LeanConnector extends ServerConnector {
     return ((Manager) getSelectorManager()).anyPools();
   }
 
-  /** The keep-alive pools of every selector that has served a connection (tests). */
+  /** The keep-alive pools of every selector that has served a connection. */
   java.util.Collection<SelectorPools> allPools() {
     return ((Manager) getSelectorManager()).pools.values();
   }
@@ -153,6 +154,11 @@ public final class LeanConnector extends ServerConnector {
     /** Every pool of this selector (tests). */
     java.util.Collection<UpstreamPool> all() {
       return pools.values();
+    }
+
+    /** The pool of {@code endpoint} if this selector has one. */
+    @Nullable UpstreamPool existing(Endpoint endpoint) {
+      return pools.get(endpoint);
     }
 
     UpstreamPool pool(Endpoint endpoint) {

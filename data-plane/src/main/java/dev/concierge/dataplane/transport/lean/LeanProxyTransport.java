@@ -3,7 +3,10 @@ package dev.concierge.dataplane.transport.lean;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.chain.BodyFraming;
+import dev.concierge.dataplane.cluster.CircuitBreaker;
+import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.transport.lean.LeanConnector.SelectorPools;
+import dev.concierge.dataplane.upstream.CircuitBreakerOverflowException;
 import dev.concierge.dataplane.upstream.RequestRewrite;
 import dev.concierge.dataplane.upstream.UpstreamOutcome;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
@@ -27,6 +30,11 @@ import org.jspecify.annotations.Nullable;
  * per-endpoint keep-alive pools ({@link UpstreamPool}); the request is re-framed from the parsed
  * request ({@link UpstreamRequestHead}) and the response parsed with Jetty's HttpParser and relayed
  * through the server {@code Response} with demand-based back-pressure ({@link UpstreamConnection}).
+ *
+ * <p>A cluster's circuit breaker that limits connections is asked before each new connection; while
+ * requests wait for one, a connection that finishes its exchange is closed rather than kept idle,
+ * so the waiter on any selector gets its place (cheaper than handing connections across selectors,
+ * and only under saturation).
  *
  * <p>Covers {@code http://} HTTP/1.1 upstreams only; TLS or h2 upstreams need the Jetty transport.
  * Thread-safe, non-blocking: an endpoint given by host name connects to its cached address ({@link
@@ -130,10 +138,50 @@ public final class LeanProxyTransport implements UpstreamTransport {
     }
   }
 
-  /** Opens a fresh connection for {@code exchange} on its selector. */
+  /**
+   * Opens a fresh connection for {@code exchange} on its selector; when the cluster's circuit
+   * breaker limits connections and all are open, queues the exchange for the next free place (an
+   * idle connection of the cluster on another selector is closed to make one), or fails it as an
+   * overflow when max_pending_requests are waiting.
+   */
   void connect(UpstreamExchange exchange) {
+    CircuitBreaker breaker = exchange.breaker();
+    if (!breaker.limitsConnections()) {
+      open(exchange, null);
+      return;
+    }
+    if (breaker.tryOpenConnection()) {
+      open(exchange, breaker);
+      return;
+    }
+    WaitingConnect waiter = new WaitingConnect(this, exchange, breaker);
+    if (!breaker.enqueue(waiter)) {
+      exchange.connectFailed(
+          new CircuitBreakerOverflowException(CircuitBreaker.MAX_PENDING_REQUESTS));
+      return;
+    }
+    waiter.scheduleTimeout(connector.getScheduler());
+    closeOneIdle(exchange);
+  }
+
+  /** Opens the connection, holding a place of {@code breaker} when it counts connections. */
+  void open(UpstreamExchange exchange, @Nullable CircuitBreaker breaker) {
     connector.connect(
-        new PendingConnect(exchange, exchange.pools, exchange.pool, exchange.endpoint()));
+        new PendingConnect(exchange, exchange.pools, exchange.pool, exchange.endpoint(), breaker));
+  }
+
+  /** Closes one idle connection to the exchange's cluster, whose place goes to a waiter. */
+  private void closeOneIdle(UpstreamExchange exchange) {
+    for (SelectorPools pools : connector.allPools()) {
+      for (Endpoint endpoint : exchange.clusterEndpoints()) {
+        UpstreamPool pool = pools.existing(endpoint);
+        UpstreamConnection idle = pool == null ? null : pool.acquire();
+        if (idle != null) {
+          idle.close();
+          return;
+        }
+      }
+    }
   }
 
   private @Nullable RetainableByteBuffer encodeHead(

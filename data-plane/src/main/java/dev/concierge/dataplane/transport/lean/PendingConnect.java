@@ -1,5 +1,8 @@
 package dev.concierge.dataplane.transport.lean;
 
+import static java.util.Objects.requireNonNull;
+
+import dev.concierge.dataplane.cluster.CircuitBreaker;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.transport.lean.LeanConnector.SelectorPools;
 import java.net.SocketTimeoutException;
@@ -22,15 +25,29 @@ final class PendingConnect extends AtomicBoolean implements Runnable {
   final transient SelectorPools pools;
   final transient UpstreamPool pool;
   final transient Endpoint endpoint;
+  // The circuit breaker whose connection place this connect (and then its connection) holds.
+  private final transient @Nullable CircuitBreaker breaker;
+  private final transient @Nullable AtomicBoolean placeHeld;
   transient volatile @Nullable SocketChannel channel;
   private transient volatile Scheduler.@Nullable Task timeout;
 
   PendingConnect(
-      UpstreamExchange exchange, SelectorPools pools, UpstreamPool pool, Endpoint endpoint) {
+      UpstreamExchange exchange,
+      SelectorPools pools,
+      UpstreamPool pool,
+      Endpoint endpoint,
+      @Nullable CircuitBreaker breaker) {
+    this.breaker = breaker;
+    this.placeHeld = breaker == null ? null : new AtomicBoolean(true);
     this.exchange = exchange;
     this.pools = pools;
     this.pool = pool;
     this.endpoint = endpoint;
+  }
+
+  /** The circuit breaker whose connection place this holds, or null when connections are free. */
+  @Nullable CircuitBreaker breaker() {
+    return breaker;
   }
 
   void scheduleTimeout(Scheduler scheduler) {
@@ -42,6 +59,7 @@ final class PendingConnect extends AtomicBoolean implements Runnable {
   public void run() {
     if (compareAndSet(false, true)) {
       IO.close(channel);
+      releasePlace();
       exchange.connectFailed(new SocketTimeoutException("Connect Timeout"));
     }
   }
@@ -59,7 +77,19 @@ final class PendingConnect extends AtomicBoolean implements Runnable {
     if (compareAndSet(false, true)) {
       cancelTimeout();
       IO.close(channel);
+      releasePlace();
       exchange.connectFailed(failure);
+    }
+  }
+
+  /**
+   * Gives the circuit breaker's connection place back: once, whether the connect failed or its
+   * connection closed.
+   */
+  void releasePlace() {
+    AtomicBoolean held = placeHeld;
+    if (held != null && held.compareAndSet(true, false)) {
+      requireNonNull(breaker, "set with placeHeld").connectionClosed();
     }
   }
 

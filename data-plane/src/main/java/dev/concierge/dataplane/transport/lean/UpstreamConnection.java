@@ -2,6 +2,7 @@ package dev.concierge.dataplane.transport.lean;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.cluster.CircuitBreaker;
 import dev.concierge.dataplane.upstream.RetriedStatusException;
 import java.io.EOFException;
 import java.io.IOException;
@@ -241,6 +242,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
       pool.remove(this);
     }
     super.onClose(cause);
+    opener.releasePlace();
   }
 
   /** The response-side loop: fill, parse, write to the client, until a write or a read pends. */
@@ -435,6 +437,13 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
 
   /** Both the request and the response are complete: back to the pool. Any thread. */
   private void reuse() {
+    CircuitBreaker breaker = opener.breaker();
+    if (breaker != null && breaker.hasWaiters()) {
+      // Requests wait for a connection place: this one's goes to them (see LeanProxyTransport).
+      STATE.setVolatile(this, CLOSED);
+      close();
+      return;
+    }
     STATE.setVolatile(this, IDLE);
     fillInterested();
     if (!pool.offer(this) && STATE.compareAndSet(this, IDLE, CLOSED)) {

@@ -1,5 +1,6 @@
 package dev.concierge.dataplane.transport.lean;
 
+import dev.concierge.dataplane.cluster.CircuitBreaker;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.transport.lean.LeanConnector.SelectorPools;
 import dev.concierge.dataplane.upstream.UpstreamFailures;
@@ -137,6 +138,16 @@ final class UpstreamExchange {
 
   Endpoint endpoint() {
     return attempt.endpoint();
+  }
+
+  /** The circuit breaker of the try's cluster. */
+  CircuitBreaker breaker() {
+    return attempt.cluster().breaker();
+  }
+
+  /** The endpoints of the try's cluster. */
+  java.util.List<Endpoint> clusterEndpoints() {
+    return attempt.cluster().endpoints();
   }
 
   boolean deadlinePassed() {
