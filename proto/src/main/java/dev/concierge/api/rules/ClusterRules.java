@@ -89,6 +89,9 @@ public final class ClusterRules {
               + Integer.toUnsignedString(overprovisioning));
     }
     RetryRules.check(cluster, prefix, sink);
+    if (cluster.hasHealthCheck()) {
+      HealthCheckRules.check(cluster.getHealthCheck(), prefix + ".health_check", sink);
+    }
   }
 
   /** Whether the cluster's policy hashes a request key (and so may have a hash policy). */
