@@ -17,6 +17,7 @@ import dev.concierge.dataplane.config.ConfigClient;
 import dev.concierge.dataplane.config.ControlPlaneChannels;
 import dev.concierge.dataplane.config.LastGoodSnapshot;
 import dev.concierge.dataplane.dns.HostResolver;
+import dev.concierge.dataplane.health.HealthChecker;
 import dev.concierge.dataplane.runtime.CompileException;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
@@ -62,6 +63,7 @@ public final class DataPlaneServer implements AutoCloseable {
   private @Nullable ProxyServer proxy;
   private @Nullable AdminServer admin;
   private @Nullable ScheduledExecutorService scheduler;
+  private volatile @Nullable HealthChecker health;
   private @Nullable ControlPlaneChannels channels;
   private @Nullable ConfigClient configClient;
   private @Nullable StatsReporter statsReporter;
@@ -247,6 +249,8 @@ public final class DataPlaneServer implements AutoCloseable {
   }
 
   private void startComponents() throws Exception {
+    // Before the first runtime, cached or pushed, so that every runtime put in force is checked.
+    health = HealthChecker.start();
     LastGoodSnapshot cache = config.cacheDir == null ? null : new LastGoodSnapshot(config.cacheDir);
     if (cache != null) {
       loadCached(cache);
@@ -333,6 +337,10 @@ public final class DataPlaneServer implements AutoCloseable {
         .values()
         .forEach(c -> c.endpoints().forEach(e -> names.add(e.resolved().name())));
     resolver.retain(names);
+    HealthChecker checker = health;
+    if (checker != null) {
+      checker.update(runtime);
+    }
   }
 
   private void loadCached(LastGoodSnapshot cache) {
@@ -415,6 +423,9 @@ public final class DataPlaneServer implements AutoCloseable {
       }
       if (scheduler != null) {
         scheduler.shutdownNow();
+      }
+      if (health != null) {
+        health.close();
       }
       if (channels != null) {
         channels.close();
