@@ -9,6 +9,7 @@ import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.DeleteClusterRequest;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.GetClusterRequest;
+import dev.concierge.api.v1.HealthCheck;
 import dev.concierge.api.v1.ListClustersRequest;
 import dev.concierge.api.v1.ListClustersResponse;
 import dev.concierge.api.v1.UpdateClusterRequest;
@@ -63,6 +64,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
           String typedName,
       @Mixin Options options,
       @Mixin RetryBudgetOption retryBudget,
+      @Mixin HealthCheckOptions healthCheck,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "create", typedName);
@@ -70,6 +72,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
     Cluster.Builder cluster = Cluster.newBuilder().setName(name);
     options.applyTo(cluster, description, FieldMask.newBuilder());
     retryBudget.applyTo(cluster, FieldMask.newBuilder());
+    applyHealthCheck("create", healthCheck, cluster, null, FieldMask.newBuilder());
     return create(RPCS, cluster.build(), validateOnly, "created");
   }
 
@@ -96,15 +99,17 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       @Parameters(paramLabel = "NAME", description = "Cluster id or full name.") String typedName,
       @Mixin Options options,
       @Mixin RetryBudgetOption retryBudget,
+      @Mixin HealthCheckOptions healthCheck,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "update", typedName);
-    if (!options.given() && !retryBudget.given() && !description.given()) {
+    if (!options.given() && !retryBudget.given() && !healthCheck.given() && !description.given()) {
       throw usage(
           "update",
           "nothing to update: give --endpoint, --lb, --hash-on, --overprovisioning,"
-              + " --connect-timeout, --retry-budget, --protocol or --description");
+              + " --connect-timeout, --retry-budget, --protocol, --health-check (and its"
+              + " tuning) or --description");
     }
     return update(
         RPCS,
@@ -113,10 +118,29 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
           Cluster.Builder cluster = Cluster.newBuilder().setName(name);
           options.applyTo(cluster, description, mask);
           retryBudget.applyTo(cluster, mask);
+          applyHealthCheck(
+              "update",
+              healthCheck,
+              cluster,
+              current.hasHealthCheck() ? current.getHealthCheck() : null,
+              mask);
           return cluster.build();
         },
         etag,
         validateOnly);
+  }
+
+  private void applyHealthCheck(
+      String command,
+      HealthCheckOptions options,
+      Cluster.Builder cluster,
+      @Nullable HealthCheck current,
+      FieldMask.Builder mask) {
+    try {
+      options.applyTo(cluster, current, mask);
+    } catch (IllegalArgumentException e) {
+      throw usage(command, String.valueOf(e.getMessage()));
+    }
   }
 
   @Command(name = "delete", description = "Delete a cluster that no route uses.")
@@ -231,13 +255,14 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
 
   static Consumer<PrintWriter> table(List<Cluster> clusters) {
     return out -> {
-      Table t = Table.of("NAME", "ENDPOINTS", "LB", "PROTOCOL", "ETAG", "UPDATED");
+      Table t = Table.of("NAME", "ENDPOINTS", "LB", "PROTOCOL", "HEALTH CHECK", "ETAG", "UPDATED");
       for (Cluster c : clusters) {
         t.row(
             id(c.getName()),
             endpoints(c.getEndpointsList()),
             lb(c),
             protocol(c.getProtocol()),
+            HealthCheckOptions.describe(c),
             c.getEtag(),
             time(c.getUpdateTime()));
       }

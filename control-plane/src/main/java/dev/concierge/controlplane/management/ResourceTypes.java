@@ -31,7 +31,8 @@ final class ResourceTypes {
             "hash_policy",
             "overprovisioning_percent",
             "retry_budget",
-            "protocol"),
+            "protocol",
+            "health_check"),
         UnaryOperator.identity(),
         (cluster, written, violations) ->
             ClusterValidator.validate(cluster, "cluster", violations));
