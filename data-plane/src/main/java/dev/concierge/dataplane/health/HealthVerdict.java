@@ -10,8 +10,9 @@ import dev.concierge.dataplane.cluster.EndpointState;
  * that starts, or a new endpoint, serves at once; it becomes unhealthy only after {@code
  * unhealthyThreshold} failures in a row, as one already checked healthy (Envoy's behaviour once an
  * endpoint is in service). An unhealthy endpoint becomes healthy after {@code healthyThreshold}
- * passes in a row. Not thread-safe: an endpoint has at most one check in flight, and each result is
- * recorded after the previous one.
+ * passes in a row. A passed check also ends a passive ejection in force ({@link
+ * EndpointState#checkPassed}). Not thread-safe: an endpoint has at most one check in flight, and
+ * each result is recorded after the previous one.
  */
 final class HealthVerdict {
   /** What a result changed. */
@@ -38,6 +39,7 @@ final class HealthVerdict {
   Change record(boolean passed, HealthCheckPolicy policy) {
     if (passed) {
       failures = 0;
+      state.checkPassed();
       if (state.isHealthy()) {
         return Change.NONE;
       }

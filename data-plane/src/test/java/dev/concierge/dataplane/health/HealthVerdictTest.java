@@ -54,4 +54,17 @@ class HealthVerdictTest {
     assertThat(verdict.record(false, ones)).isEqualTo(HealthVerdict.Change.BECAME_UNHEALTHY);
     assertThat(verdict.record(true, ones)).isEqualTo(HealthVerdict.Change.BECAME_HEALTHY);
   }
+
+  @Test
+  void aPassedCheckEndsAPassiveEjection() {
+    for (int i = 0; i < EndpointState.EJECT_AFTER; i++) {
+      state.connectionFailed();
+    }
+    assertThat(state.isEjected()).isTrue();
+    verdict.record(false, TWO_THREE);
+    assertThat(state.isEjected()).isTrue();
+    verdict.record(true, TWO_THREE);
+    assertThat(state.isEjected()).isFalse();
+    assertThat(state.isAvailable()).isTrue();
+  }
 }
