@@ -392,6 +392,15 @@ public final class DataPlaneServer implements AutoCloseable {
     return requireNonNull(admin, "not started").port();
   }
 
+  /**
+   * Whether the node's health checks hold endpoint {@code address} ("host:port") of cluster {@code
+   * cluster} healthy, or {@code null} when the node has no such endpoint (tests, admin).
+   */
+  public @Nullable Boolean endpointHealthy(String cluster, String address) {
+    var state = endpoints.find(cluster, address);
+    return state == null ? null : state.isHealthy();
+  }
+
   /** The revision in force, or -1 until the first configuration is applied. */
   public long appliedRevision() {
     return runtimes.revision();
