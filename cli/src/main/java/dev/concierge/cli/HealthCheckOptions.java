@@ -18,11 +18,12 @@ import picocli.CommandLine.TypeConversionException;
 final class HealthCheckOptions {
   @Option(
       names = "--health-check",
-      paramLabel = "http[:PATH]|tcp|none",
+      paramLabel = "http[:PATH]|tcp|grpc[:SERVICE]|none",
       converter = KindConverter.class,
       description =
-          "Check every endpoint: an HTTP GET of PATH (default /), a TCP connect, or none (no"
-              + " checks).")
+          "Check every endpoint: an HTTP GET of PATH (default /; over h2c on an HTTP2 cluster), a"
+              + " TCP connect, a grpc.health.v1 Check of SERVICE (default the whole server; HTTP2"
+              + " clusters only), or none (no checks).")
   @Nullable Kind kind;
 
   @Option(
@@ -74,7 +75,9 @@ final class HealthCheckOptions {
   @Option(
       names = "--health-host",
       paramLabel = "HOST",
-      description = "Host header of an HTTP check (default the endpoint's host:port).")
+      description =
+          "Host header of an HTTP check, :authority of a gRPC one (default the endpoint's"
+              + " host:port).")
   @Nullable String host;
 
   @Option(
@@ -141,7 +144,7 @@ final class HealthCheckOptions {
       check = current.toBuilder();
     } else {
       throw new IllegalArgumentException(
-          "the cluster has no health check: give --health-check http[:PATH] or tcp");
+          "the cluster has no health check: give --health-check http[:PATH], tcp or grpc");
     }
     if (interval != null) {
       check.setInterval(interval);
@@ -158,12 +161,16 @@ final class HealthCheckOptions {
     if (jitterPercent != null) {
       check.setJitterPercent(jitterPercent);
     }
-    boolean httpOption = method != null || statuses != null || host != null || body != null;
+    if (host != null && check.hasGrpc()) {
+      check.getGrpcBuilder().setAuthority(host);
+    }
+    boolean httpOption =
+        method != null || statuses != null || (host != null && !check.hasGrpc()) || body != null;
     if (httpOption) {
       if (!check.hasHttp()) {
         throw new IllegalArgumentException(
             "--health-method, --health-status, --health-host and --health-body need an HTTP"
-                + " check (--health-check http[:PATH])");
+                + " check (--health-check http[:PATH]); --health-host also goes with grpc");
       }
       HealthCheck.Http.Builder http = check.getHttpBuilder();
       if (method != null) {
@@ -203,6 +210,13 @@ final class HealthCheckOptions {
       if (!h.getBodyContains().isEmpty()) {
         parts.add("body~\"" + h.getBodyContains() + "\"");
       }
+    } else if (c.hasGrpc()) {
+      HealthCheck.Grpc g = c.getGrpc();
+      parts.add("grpc");
+      parts.add(g.getService().isEmpty() ? "(server)" : g.getService());
+      if (!g.getAuthority().isEmpty()) {
+        parts.add("authority=" + g.getAuthority());
+      }
     } else {
       parts.add("tcp");
     }
@@ -220,7 +234,10 @@ final class HealthCheckOptions {
     return String.join(" ", parts);
   }
 
-  /** Parses {@code http}, {@code http:/healthz}, {@code tcp} or {@code none}. */
+  /**
+   * Parses {@code http}, {@code http:/healthz}, {@code tcp}, {@code grpc}, {@code grpc:pkg.Service}
+   * or {@code none}.
+   */
   static final class KindConverter implements ITypeConverter<Kind> {
     @Override
     public Kind convert(String value) {
@@ -239,8 +256,19 @@ final class HealthCheckOptions {
             HealthCheck.newBuilder()
                 .setHttp(HealthCheck.Http.newBuilder().setPath(v.substring(5))));
       }
+      if (v.equalsIgnoreCase("grpc")) {
+        return new Kind(HealthCheck.newBuilder().setGrpc(HealthCheck.Grpc.getDefaultInstance()));
+      }
+      if (v.regionMatches(true, 0, "grpc:", 0, 5) && v.length() > 5) {
+        return new Kind(
+            HealthCheck.newBuilder()
+                .setGrpc(HealthCheck.Grpc.newBuilder().setService(v.substring(5))));
+      }
       throw new TypeConversionException(
-          "'" + value + "' is not a health check (http, http:/PATH, tcp or none)");
+          "'"
+              + value
+              + "' is not a health check (http, http:/PATH, tcp, grpc, grpc:SERVICE or"
+              + " none)");
     }
   }
 

@@ -458,6 +458,29 @@ class ManagementCommandsTest {
     Result bad = run("cluster", "update", "web", "--health-check", "udp");
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("'udp' is not a health check");
+
+    // gRPC: a service, and --health-host as its :authority.
+    assertThat(
+            run(
+                    "cluster",
+                    "update",
+                    "web",
+                    "--health-check",
+                    "grpc:web.Api",
+                    "--health-host",
+                    "api.internal")
+                .err())
+        .isEmpty();
+    assertThat(fake.clusters.get("clusters/web").getHealthCheck().getGrpc())
+        .isEqualTo(
+            HealthCheck.Grpc.newBuilder()
+                .setService("web.Api")
+                .setAuthority("api.internal")
+                .build());
+    assertThat(run("cluster", "get", "web").out()).contains("grpc web.Api authority=api.internal");
+    assertThat(run("cluster", "update", "web", "--health-check", "grpc").err()).isEmpty();
+    assertThat(fake.clusters.get("clusters/web").getHealthCheck().getGrpc())
+        .isEqualTo(HealthCheck.Grpc.getDefaultInstance());
   }
 
   @Test

@@ -324,6 +324,18 @@ class ConfigAsCodeIT {
                         .setTcp(HealthCheck.Tcp.getDefaultInstance()))
                 .build())
         .addClusters(hashing("by-cookie", Cluster.LbPolicy.MAGLEV, h -> h.setCookie("sid")))
+        .addClusters(
+            Cluster.newBuilder()
+                .setName("clusters/grpc")
+                .setProtocol(Cluster.Protocol.HTTP2)
+                .setHealthCheck(
+                    HealthCheck.newBuilder()
+                        .setUnhealthyThreshold(100)
+                        .setGrpc(
+                            HealthCheck.Grpc.newBuilder()
+                                .setService("web.Api")
+                                .setAuthority("api.internal")))
+                .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(web.port())))
         .addClusters(hashing("by-path", Cluster.LbPolicy.RING_HASH, h -> h.setPath(true)))
         .addClusters(hashing("by-client", Cluster.LbPolicy.MAGLEV, h -> h.setSourceIp(true)))
         .addRoutes(

@@ -18,7 +18,9 @@ import org.jspecify.annotations.Nullable;
  * @param healthyThreshold passed checks in a row that make an unhealthy endpoint healthy
  * @param unhealthyThreshold failed checks in a row that make an endpoint unhealthy
  * @param jitterPercent share of the interval a wait may be shortened by, 0-50
- * @param http the HTTP request of a check, or {@code null} for a TCP connect
+ * @param http the HTTP request of a check, or {@code null} for a TCP connect or a gRPC call
+ * @param grpc the gRPC call of a check, or {@code null}
+ * @param h2c whether HTTP and gRPC checks go over h2c (the cluster speaks HTTP/2)
  */
 public record HealthCheckPolicy(
     long intervalNanos,
@@ -26,10 +28,43 @@ public record HealthCheckPolicy(
     int healthyThreshold,
     int unhealthyThreshold,
     int jitterPercent,
-    @Nullable HttpCheck http) {
+    @Nullable HttpCheck http,
+    @Nullable GrpcCheck grpc,
+    boolean h2c) {
   public HealthCheckPolicy {
     if (intervalNanos <= 0 || timeoutNanos <= 0 || healthyThreshold < 1 || unhealthyThreshold < 1) {
       throw new IllegalArgumentException("interval, timeout and thresholds must be positive");
+    }
+  }
+
+  /** An HTTP/1.1 check, or a TCP one when {@code http} is null (tests). */
+  public HealthCheckPolicy(
+      long intervalNanos,
+      long timeoutNanos,
+      int healthyThreshold,
+      int unhealthyThreshold,
+      int jitterPercent,
+      @Nullable HttpCheck http) {
+    this(
+        intervalNanos,
+        timeoutNanos,
+        healthyThreshold,
+        unhealthyThreshold,
+        jitterPercent,
+        http,
+        null,
+        false);
+  }
+
+  /**
+   * A grpc.health.v1 check.
+   *
+   * @param service the service asked about, empty for the server as a whole
+   * @param authority the call's {@code :authority}, or {@code null} for the endpoint's "host:port"
+   */
+  public record GrpcCheck(String service, @Nullable String authority) {
+    public GrpcCheck {
+      requireNonNull(service, "service");
     }
   }
 
@@ -64,8 +99,17 @@ public record HealthCheckPolicy(
     }
   }
 
-  /** Compiles {@code check}, which {@link HealthCheckRules} accepted. */
-  public static HealthCheckPolicy of(HealthCheck check) {
+  /**
+   * Compiles {@code check}, which {@link HealthCheckRules} accepted, for a cluster that speaks
+   * HTTP/2 ({@code h2c}) or not.
+   */
+  public static HealthCheckPolicy of(HealthCheck check, boolean h2c) {
+    GrpcCheck grpc =
+        check.hasGrpc()
+            ? new GrpcCheck(
+                check.getGrpc().getService(),
+                check.getGrpc().getAuthority().isEmpty() ? null : check.getGrpc().getAuthority())
+            : null;
     HttpCheck http = null;
     if (check.hasHttp()) {
       HealthCheck.Http h = check.getHttp();
@@ -99,6 +143,8 @@ public record HealthCheckPolicy(
             ? HealthCheckRules.DEFAULT_UNHEALTHY_THRESHOLD
             : check.getUnhealthyThreshold(),
         check.getJitterPercent(),
-        http);
+        http,
+        grpc,
+        h2c);
   }
 }

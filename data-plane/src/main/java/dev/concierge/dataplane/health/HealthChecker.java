@@ -3,12 +3,14 @@ package dev.concierge.dataplane.health;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
+import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +94,9 @@ public final class HealthChecker implements AutoCloseable {
       if (!cluster.hasHealthCheck() || compiled == null) {
         continue;
       }
-      HealthCheckPolicy policy = HealthCheckPolicy.of(cluster.getHealthCheck());
+      HealthCheckPolicy policy =
+          HealthCheckPolicy.of(
+              cluster.getHealthCheck(), compiled.protocol() == UpstreamProtocol.HTTP2);
       for (Endpoint endpoint : compiled.endpoints()) {
         String key = cluster.getName() + " " + endpoint.address();
         Target old = targets.remove(key);
@@ -103,7 +107,8 @@ public final class HealthChecker implements AutoCloseable {
         if (old != null) {
           old.cancel();
         }
-        Target target = new Target(key, endpoint, policy, new HealthVerdict(endpoint.state()));
+        Target target =
+            new Target(cluster.getName(), endpoint, policy, new HealthVerdict(endpoint.state()));
         next.put(key, target);
         target.plan(delays.first(policy));
       }
@@ -131,7 +136,7 @@ public final class HealthChecker implements AutoCloseable {
 
   /** The schedule of one endpoint of one cluster. */
   private final class Target {
-    private final String key;
+    private final String cluster;
     private final Endpoint endpoint;
     private final HealthCheckPolicy policy;
     private final HealthVerdict verdict;
@@ -140,8 +145,8 @@ public final class HealthChecker implements AutoCloseable {
     private CheckTimer.Scheduled scheduled = () -> {};
     private long startedNanos;
 
-    Target(String key, Endpoint endpoint, HealthCheckPolicy policy, HealthVerdict verdict) {
-      this.key = key;
+    Target(String cluster, Endpoint endpoint, HealthCheckPolicy policy, HealthVerdict verdict) {
+      this.cluster = cluster;
       this.endpoint = endpoint;
       this.policy = policy;
       this.verdict = verdict;
@@ -161,25 +166,35 @@ public final class HealthChecker implements AutoCloseable {
         startedNanos = nanoClock.getAsLong();
       }
       try {
-        (policy.http() != null ? http : tcp).probe(endpoint, policy, this::ended);
+        (policy.http() != null || policy.grpc() != null ? http : tcp)
+            .probe(endpoint, policy, this::ended);
       } catch (RuntimeException e) {
-        LOG.warn("health check of {} could not start", key, e);
-        ended(false);
+        LOG.warn("health check of {} of cluster {} could not start", endpoint, cluster, e);
+        ended(Prober.describe(e));
       }
     }
 
-    private void ended(boolean passed) {
+    private void ended(@Nullable String failure) {
       long wait;
       synchronized (this) {
         if (cancelled) {
           return; // another target, or none, now owns the verdict
         }
-        HealthVerdict.Change change = verdict.record(passed, policy);
-        if (change != HealthVerdict.Change.NONE) {
+        HealthVerdict.Change change = verdict.record(failure == null, policy);
+        // Once per transition, never per check: a fleet of endpoints must not flood the log.
+        if (change == HealthVerdict.Change.BECAME_UNHEALTHY) {
           LOG.info(
-              "endpoint {} {}",
-              key,
-              change == HealthVerdict.Change.BECAME_HEALTHY ? "healthy" : "unhealthy");
+              "endpoint {} of cluster {} is unhealthy: {} failed checks in a row, last: {}",
+              endpoint,
+              cluster,
+              policy.unhealthyThreshold(),
+              failure);
+        } else if (change == HealthVerdict.Change.BECAME_HEALTHY) {
+          LOG.info(
+              "endpoint {} of cluster {} is healthy: {} passed checks in a row",
+              endpoint,
+              cluster,
+              policy.healthyThreshold());
         }
         wait = startedNanos + delays.next(policy) - nanoClock.getAsLong();
       }
@@ -193,7 +208,10 @@ public final class HealthChecker implements AutoCloseable {
 
     void forget() {
       cancel();
-      verdict.state().setHealthy(true);
+      if (!verdict.state().isHealthy()) {
+        LOG.info("endpoint {} of cluster {} is healthy: no longer checked", endpoint, cluster);
+        verdict.state().setHealthy(true);
+      }
     }
   }
 }

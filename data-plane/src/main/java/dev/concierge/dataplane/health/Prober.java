@@ -1,6 +1,7 @@
 package dev.concierge.dataplane.health;
 
 import dev.concierge.dataplane.cluster.Endpoint;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs one check of one endpoint without blocking the caller, and reports its result exactly once,
@@ -13,7 +14,25 @@ interface Prober {
   /** Receives a check's result. */
   @FunctionalInterface
   interface Result {
-    /** Whether the check passed. */
-    void passed(boolean passed);
+    /**
+     * The check ended: {@code failure} says why it failed ("connection refused", "status 503"), or
+     * is {@code null} when it passed.
+     */
+    void ended(@Nullable String failure);
+
+    /** The check ended with no more to say than whether it passed. */
+    default void passed(boolean passed) {
+      ended(passed ? null : "check failed");
+    }
+  }
+
+  /** A short description of why a check failed: the cause's class and message. */
+  static String describe(@Nullable Throwable failure) {
+    if (failure == null) {
+      return "check failed";
+    }
+    String message = failure.getMessage();
+    String kind = failure.getClass().getSimpleName();
+    return message == null ? kind : kind + ": " + message;
   }
 }

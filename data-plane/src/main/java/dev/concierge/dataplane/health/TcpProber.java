@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * TCP checks: an asynchronous connect that passes when it completes within the timeout; the
@@ -22,14 +23,14 @@ final class TcpProber implements Prober {
   public void probe(Endpoint endpoint, HealthCheckPolicy policy, Result done) {
     InetSocketAddress address = endpoint.resolved().socketAddress(endpoint.port());
     if (address == null) {
-      done.passed(false);
+      done.ended("host not resolved");
       return;
     }
     AsynchronousSocketChannel channel;
     try {
       channel = AsynchronousSocketChannel.open();
     } catch (IOException e) {
-      done.passed(false);
+      done.ended(Prober.describe(e));
       return;
     }
     AtomicBoolean reported = new AtomicBoolean();
@@ -37,7 +38,7 @@ final class TcpProber implements Prober {
         () -> {
           if (reported.compareAndSet(false, true)) {
             closeQuietly(channel);
-            done.passed(false);
+            done.ended("connect timed out");
           }
         };
     var pending = timer.schedule(timeout, policy.timeoutNanos());
@@ -47,19 +48,19 @@ final class TcpProber implements Prober {
         new CompletionHandler<Void, Void>() {
           @Override
           public void completed(Void result, Void attachment) {
-            finish(true);
+            finish(null);
           }
 
           @Override
           public void failed(Throwable failure, Void attachment) {
-            finish(false);
+            finish(Prober.describe(failure));
           }
 
-          private void finish(boolean passed) {
+          private void finish(@Nullable String failure) {
             closeQuietly(channel);
             if (reported.compareAndSet(false, true)) {
               pending.cancel();
-              done.passed(passed);
+              done.ended(failure);
             }
           }
         });

@@ -91,6 +91,8 @@ public final class ClusterRules {
     RetryRules.check(cluster, prefix, sink);
     if (cluster.hasHealthCheck()) {
       HealthCheckRules.check(cluster.getHealthCheck(), prefix + ".health_check", sink);
+      HealthCheckRules.checkProtocol(
+          cluster.getHealthCheck(), cluster.getProtocol(), prefix + ".health_check", sink);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.concierge.api.rules;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.util.Durations;
+import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.HealthCheck;
 
 /** The rules of a cluster's active health check, for the management API and every node alike. */
@@ -84,7 +85,32 @@ public final class HealthCheckRules {
     switch (check.getKindCase()) {
       case HTTP -> http(check.getHttp(), prefix + ".http", sink);
       case TCP -> {}
-      default -> sink.add(prefix, "exactly one of http or tcp is required");
+      case GRPC -> grpc(check.getGrpc(), prefix + ".grpc", sink);
+      default -> sink.add(prefix, "exactly one of http, tcp or grpc is required");
+    }
+  }
+
+  /**
+   * Tells {@code sink} when {@code check}, under {@code prefix}, needs a protocol the cluster does
+   * not speak: a gRPC check needs HTTP/2.
+   */
+  public static void checkProtocol(
+      HealthCheck check, Cluster.Protocol protocol, String prefix, ViolationSink sink) {
+    if (check.hasGrpc() && protocol != Cluster.Protocol.HTTP2) {
+      sink.add(prefix + ".grpc", "a gRPC check needs a cluster with protocol HTTP2");
+    }
+  }
+
+  private static void grpc(HealthCheck.Grpc grpc, String prefix, ViolationSink sink) {
+    text(grpc.getService(), prefix + ".service", sink);
+    text(grpc.getAuthority(), prefix + ".authority", sink);
+  }
+
+  private static void text(String value, String field, ViolationSink sink) {
+    if (value.length() > MAX_HOST) {
+      sink.add(field, "must be at most " + MAX_HOST + " characters");
+    } else if (!printable(value) || value.indexOf(' ') >= 0) {
+      sink.add(field, "must be visible ASCII without spaces");
     }
   }
 

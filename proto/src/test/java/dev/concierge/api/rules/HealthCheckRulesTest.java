@@ -3,6 +3,7 @@ package dev.concierge.api.rules;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.Durations;
+import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.HealthCheck;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +41,7 @@ class HealthCheckRulesTest {
   @Test
   void requiresAKind() {
     assertThat(violations(HealthCheck.newBuilder()))
-        .containsExactly("hc: exactly one of http or tcp is required");
+        .containsExactly("hc: exactly one of http, tcp or grpc is required");
   }
 
   @Test
@@ -115,6 +116,42 @@ class HealthCheckRulesTest {
     assertThat(HealthCheckRules.statusRange("204")).containsExactly(204, 204);
     assertThat(HealthCheckRules.statusRange("-")).isNull();
     assertThat(HealthCheckRules.statusRange("200-")).isNull();
+  }
+
+  @Test
+  void aGrpcCheckNeedsAnHttp2Cluster() {
+    HealthCheck grpc =
+        HealthCheck.newBuilder()
+            .setGrpc(HealthCheck.Grpc.newBuilder().setService("web.Api").setAuthority("web"))
+            .build();
+    assertThat(violations(grpc.toBuilder())).isEmpty();
+    List<String> out = new ArrayList<>();
+    for (Cluster.Protocol protocol : List.of(Cluster.Protocol.HTTP1, Cluster.Protocol.HTTP2)) {
+      HealthCheckRules.checkProtocol(
+          grpc, protocol, "hc", (field, message) -> out.add(field + ": " + message));
+    }
+    assertThat(out).containsExactly("hc.grpc: a gRPC check needs a cluster with protocol HTTP2");
+    // An HTTP check is fine on either: over h2c on an HTTP2 cluster.
+    HealthCheckRules.checkProtocol(
+        HealthCheck.newBuilder().setHttp(HTTP).build(),
+        Cluster.Protocol.HTTP1,
+        "hc",
+        (field, message) -> out.add(field));
+    assertThat(out).hasSize(1);
+  }
+
+  @Test
+  void refusesBrokenGrpcFields() {
+    assertThat(
+            violations(
+                HealthCheck.newBuilder()
+                    .setGrpc(
+                        HealthCheck.Grpc.newBuilder()
+                            .setService("a b")
+                            .setAuthority("x".repeat(256)))))
+        .containsExactly(
+            "hc.grpc.service: must be visible ASCII without spaces",
+            "hc.grpc.authority: must be at most 255 characters");
   }
 
   private static List<String> violations(HealthCheck.Builder check) {
