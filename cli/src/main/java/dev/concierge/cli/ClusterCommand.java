@@ -12,6 +12,7 @@ import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.EndpointFleetHealth;
 import dev.concierge.api.v1.GetClusterHealthRequest;
 import dev.concierge.api.v1.GetClusterRequest;
+import dev.concierge.api.v1.HealthCheck;
 import dev.concierge.api.v1.ListClustersRequest;
 import dev.concierge.api.v1.ListClustersResponse;
 import dev.concierge.api.v1.NodeHealthView;
@@ -68,6 +69,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       @Mixin Options options,
       @Mixin RetryBudgetOption retryBudget,
       @Mixin CircuitBreakerOptions breakers,
+      @Mixin HealthCheckOptions healthCheck,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "create", typedName);
@@ -76,6 +78,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
     options.applyTo(cluster, description, FieldMask.newBuilder());
     retryBudget.applyTo(cluster, FieldMask.newBuilder());
     breakers.applyTo(Cluster.getDefaultInstance(), cluster, FieldMask.newBuilder());
+    applyHealthCheck("create", healthCheck, cluster, null, FieldMask.newBuilder());
     return create(RPCS, cluster.build(), validateOnly, "created");
   }
 
@@ -141,16 +144,22 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       @Mixin Options options,
       @Mixin RetryBudgetOption retryBudget,
       @Mixin CircuitBreakerOptions breakers,
+      @Mixin HealthCheckOptions healthCheck,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "update", typedName);
-    if (!options.given() && !retryBudget.given() && !breakers.given() && !description.given()) {
+    if (!options.given()
+        && !retryBudget.given()
+        && !breakers.given()
+        && !healthCheck.given()
+        && !description.given()) {
       throw usage(
           "update",
           "nothing to update: give --endpoint, --lb, --hash-on, --overprovisioning,"
               + " --connect-timeout, --retry-budget, --protocol, --max-connections,"
-              + " --max-pending-requests, --max-requests, --max-retries or --description");
+              + " --max-pending-requests, --max-requests, --max-retries, --health-check (and its"
+              + " tuning) or --description");
     }
     return update(
         RPCS,
@@ -160,10 +169,29 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
           options.applyTo(cluster, description, mask);
           retryBudget.applyTo(cluster, mask);
           breakers.applyTo(current, cluster, mask);
+          applyHealthCheck(
+              "update",
+              healthCheck,
+              cluster,
+              current.hasHealthCheck() ? current.getHealthCheck() : null,
+              mask);
           return cluster.build();
         },
         etag,
         validateOnly);
+  }
+
+  private void applyHealthCheck(
+      String command,
+      HealthCheckOptions options,
+      Cluster.Builder cluster,
+      @Nullable HealthCheck current,
+      FieldMask.Builder mask) {
+    try {
+      options.applyTo(cluster, current, mask);
+    } catch (IllegalArgumentException e) {
+      throw usage(command, String.valueOf(e.getMessage()));
+    }
   }
 
   @Command(name = "delete", description = "Delete a cluster that no route uses.")
@@ -279,13 +307,14 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
 
   static Consumer<PrintWriter> table(List<Cluster> clusters) {
     return out -> {
-      Table t = Table.of("NAME", "ENDPOINTS", "LB", "PROTOCOL", "ETAG", "UPDATED");
+      Table t = Table.of("NAME", "ENDPOINTS", "LB", "PROTOCOL", "HEALTH CHECK", "ETAG", "UPDATED");
       for (Cluster c : clusters) {
         t.row(
             id(c.getName()),
             endpoints(c.getEndpointsList()),
             lb(c),
             protocol(c.getProtocol()),
+            HealthCheckOptions.describe(c),
             c.getEtag(),
             time(c.getUpdateTime()));
       }

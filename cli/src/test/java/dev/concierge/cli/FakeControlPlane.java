@@ -276,6 +276,13 @@ final class FakeControlPlane implements AutoCloseable {
                     b.clearCircuitBreakers();
                   }
                 }
+                case "health_check" -> {
+                  if (req.getCluster().hasHealthCheck()) {
+                    b.setHealthCheck(req.getCluster().getHealthCheck());
+                  } else {
+                    b.clearHealthCheck();
+                  }
+                }
                 case "description" -> b.setDescription(req.getCluster().getDescription());
                 default ->
                     throw Status.INVALID_ARGUMENT

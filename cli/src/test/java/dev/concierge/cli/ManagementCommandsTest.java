@@ -21,6 +21,7 @@ import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.GetClusterHealthRequest;
 import dev.concierge.api.v1.HeaderMutations;
 import dev.concierge.api.v1.HeaderValue;
+import dev.concierge.api.v1.HealthCheck;
 import dev.concierge.api.v1.RegexRewrite;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.RetryBudget;
@@ -243,11 +244,12 @@ class ManagementCommandsTest {
     assertThat(r.code()).isZero();
     assertThat(r.out().lines().toList())
         .containsExactly(
-            "NAME         ENDPOINTS                        LB           PROTOCOL  ETAG  UPDATED",
-            "api-backend  [::1]:80                         round-robin  http1     2    "
-                + " 2027-01-15T08:00:00Z",
-            "web          127.0.0.1:9001,127.0.0.1:9002=3  round-robin  http1     1    "
-                + " 2027-01-15T08:00:00Z");
+            "NAME         ENDPOINTS                        LB           PROTOCOL  HEALTH CHECK"
+                + "  ETAG  UPDATED",
+            "api-backend  [::1]:80                         round-robin  http1     -           "
+                + "  2     2027-01-15T08:00:00Z",
+            "web          127.0.0.1:9001,127.0.0.1:9002=3  round-robin  http1     -           "
+                + "  1     2027-01-15T08:00:00Z");
   }
 
   @Test
@@ -419,6 +421,110 @@ class ManagementCommandsTest {
     Result bad = run("cluster", "update", "web", "--retry-budget", "120%");
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("'120%' is not a retry budget");
+  }
+
+  @Test
+  void clusterHealthCheckIsSetTunedShownAndRemoved() {
+    Result r =
+        run(
+            "cluster",
+            "create",
+            "web",
+            "--endpoint",
+            "10.0.0.1:80",
+            "--health-check",
+            "http:/healthz",
+            "--health-interval",
+            "2s",
+            "--health-timeout",
+            "500ms",
+            "--healthy-threshold",
+            "1",
+            "--unhealthy-threshold",
+            "4",
+            "--health-jitter",
+            "10",
+            "--health-status",
+            "200-299,404",
+            "--health-host",
+            "web.internal",
+            "--health-body",
+            "ok");
+    assertThat(r.err()).isEmpty();
+    assertThat(fake.last("CreateCluster", CreateClusterRequest.class).getCluster().getHealthCheck())
+        .isEqualTo(
+            HealthCheck.newBuilder()
+                .setInterval(com.google.protobuf.Duration.newBuilder().setSeconds(2))
+                .setTimeout(com.google.protobuf.Duration.newBuilder().setNanos(500_000_000))
+                .setHealthyThreshold(1)
+                .setUnhealthyThreshold(4)
+                .setJitterPercent(10)
+                .setHttp(
+                    HealthCheck.Http.newBuilder()
+                        .setPath("/healthz")
+                        .setHost("web.internal")
+                        .addExpectedStatuses("200-299")
+                        .addExpectedStatuses("404")
+                        .setBodyContains("ok"))
+                .build());
+    assertThat(run("cluster", "get", "web").out())
+        .contains(
+            "http GET /healthz host=web.internal status=200-299,404 body~\"ok\" 2s/500ms 1/4"
+                + " jitter=10%");
+
+    // Tuning one option keeps the rest of the check.
+    assertThat(run("cluster", "update", "web", "--unhealthy-threshold", "2").err()).isEmpty();
+    UpdateClusterRequest req = fake.last("UpdateCluster", UpdateClusterRequest.class);
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("health_check");
+    assertThat(fake.clusters.get("clusters/web").getHealthCheck().getUnhealthyThreshold())
+        .isEqualTo(2);
+    assertThat(fake.clusters.get("clusters/web").getHealthCheck().getHttp().getPath())
+        .isEqualTo("/healthz");
+
+    // Another kind keeps the timing.
+    assertThat(run("cluster", "update", "web", "--health-check", "tcp").err()).isEmpty();
+    HealthCheck tcp = fake.clusters.get("clusters/web").getHealthCheck();
+    assertThat(tcp.hasTcp()).isTrue();
+    assertThat(tcp.getUnhealthyThreshold()).isEqualTo(2);
+    assertThat(run("cluster", "get", "web").out()).contains("tcp 2s/500ms 1/2");
+
+    Result httpOnTcp = run("cluster", "update", "web", "--health-status", "200");
+    assertThat(httpOnTcp.code()).isEqualTo(2);
+    assertThat(httpOnTcp.err()).contains("need an HTTP check");
+
+    assertThat(run("cluster", "update", "web", "--health-check", "none").code()).isZero();
+    assertThat(fake.clusters.get("clusters/web").hasHealthCheck()).isFalse();
+
+    Result tuneNothing = run("cluster", "update", "web", "--health-interval", "1s");
+    assertThat(tuneNothing.code()).isEqualTo(2);
+    assertThat(tuneNothing.err()).contains("the cluster has no health check");
+
+    Result bad = run("cluster", "update", "web", "--health-check", "udp");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("'udp' is not a health check");
+
+    // gRPC: a service, and --health-host as its :authority.
+    assertThat(
+            run(
+                    "cluster",
+                    "update",
+                    "web",
+                    "--health-check",
+                    "grpc:web.Api",
+                    "--health-host",
+                    "api.internal")
+                .err())
+        .isEmpty();
+    assertThat(fake.clusters.get("clusters/web").getHealthCheck().getGrpc())
+        .isEqualTo(
+            HealthCheck.Grpc.newBuilder()
+                .setService("web.Api")
+                .setAuthority("api.internal")
+                .build());
+    assertThat(run("cluster", "get", "web").out()).contains("grpc web.Api authority=api.internal");
+    assertThat(run("cluster", "update", "web", "--health-check", "grpc").err()).isEmpty();
+    assertThat(fake.clusters.get("clusters/web").getHealthCheck().getGrpc())
+        .isEqualTo(HealthCheck.Grpc.getDefaultInstance());
   }
 
   @Test

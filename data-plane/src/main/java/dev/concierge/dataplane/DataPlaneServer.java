@@ -18,6 +18,7 @@ import dev.concierge.dataplane.config.ConfigClient;
 import dev.concierge.dataplane.config.ControlPlaneChannels;
 import dev.concierge.dataplane.config.LastGoodSnapshot;
 import dev.concierge.dataplane.dns.HostResolver;
+import dev.concierge.dataplane.health.HealthChecker;
 import dev.concierge.dataplane.runtime.CompileException;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
@@ -67,6 +68,7 @@ public final class DataPlaneServer implements AutoCloseable {
   private @Nullable ProxyServer proxy;
   private @Nullable AdminServer admin;
   private @Nullable ScheduledExecutorService scheduler;
+  private volatile @Nullable HealthChecker health;
   private @Nullable ControlPlaneChannels channels;
   private @Nullable ConfigClient configClient;
   private @Nullable StatsReporter statsReporter;
@@ -265,6 +267,8 @@ public final class DataPlaneServer implements AutoCloseable {
   }
 
   private void startComponents() throws Exception {
+    // Before the first runtime, cached or pushed, so that every runtime put in force is checked.
+    health = HealthChecker.start();
     LastGoodSnapshot cache = config.cacheDir == null ? null : new LastGoodSnapshot(config.cacheDir);
     if (cache != null) {
       loadCached(cache);
@@ -362,6 +366,10 @@ public final class DataPlaneServer implements AutoCloseable {
         .values()
         .forEach(c -> c.endpoints().forEach(e -> names.add(e.resolved().name())));
     resolver.retain(names);
+    HealthChecker checker = health;
+    if (checker != null) {
+      checker.update(runtime);
+    }
   }
 
   private void loadCached(LastGoodSnapshot cache) {
@@ -413,6 +421,15 @@ public final class DataPlaneServer implements AutoCloseable {
     return requireNonNull(admin, "not started").port();
   }
 
+  /**
+   * Whether the node's health checks hold endpoint {@code address} ("host:port") of cluster {@code
+   * cluster} healthy, or {@code null} when the node has no such endpoint (tests, admin).
+   */
+  public @Nullable Boolean endpointHealthy(String cluster, String address) {
+    var state = endpoints.find(cluster, address);
+    return state == null ? null : state.isHealthy();
+  }
+
   /** The revision in force, or -1 until the first configuration is applied. */
   public long appliedRevision() {
     return runtimes.revision();
@@ -460,6 +477,9 @@ public final class DataPlaneServer implements AutoCloseable {
       }
       if (scheduler != null) {
         scheduler.shutdownNow();
+      }
+      if (health != null) {
+        health.close();
       }
       if (channels != null) {
         channels.close();

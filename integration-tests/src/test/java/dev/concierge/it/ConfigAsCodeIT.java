@@ -19,6 +19,7 @@ import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.HeaderMatch;
 import dev.concierge.api.v1.HeaderMutations;
 import dev.concierge.api.v1.HeaderValue;
+import dev.concierge.api.v1.HealthCheck;
 import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RedirectAction;
 import dev.concierge.api.v1.RegexRewrite;
@@ -301,6 +302,20 @@ class ConfigAsCodeIT {
                         .setMaxPendingRequests(32)
                         .setMaxRequests(256)
                         .setMaxRetries(8))
+                .setHealthCheck(
+                    HealthCheck.newBuilder()
+                        .setInterval(Duration.newBuilder().setSeconds(30))
+                        .setTimeout(Duration.newBuilder().setSeconds(2))
+                        .setHealthyThreshold(1)
+                        .setUnhealthyThreshold(100)
+                        .setJitterPercent(10)
+                        .setHttp(
+                            HealthCheck.Http.newBuilder()
+                                .setPath(TestBackend.HEALTH_PATH)
+                                .setMethod(HealthCheck.Method.GET)
+                                .setHost("web.internal")
+                                .addExpectedStatuses("200-299")
+                                .setBodyContains("ok")))
                 .addEndpoints(
                     Endpoint.newBuilder()
                         .setHost("127.0.0.1")
@@ -312,8 +327,26 @@ class ConfigAsCodeIT {
                         .setHost("127.0.0.1")
                         .setPort(canary.port())
                         .setDraining(true)))
-        .addClusters(hashing("by-header", Cluster.LbPolicy.RING_HASH, h -> h.setHeader("x-user")))
+        .addClusters(
+            hashing("by-header", Cluster.LbPolicy.RING_HASH, h -> h.setHeader("x-user")).toBuilder()
+                .setHealthCheck(
+                    HealthCheck.newBuilder()
+                        .setUnhealthyThreshold(100)
+                        .setTcp(HealthCheck.Tcp.getDefaultInstance()))
+                .build())
         .addClusters(hashing("by-cookie", Cluster.LbPolicy.MAGLEV, h -> h.setCookie("sid")))
+        .addClusters(
+            Cluster.newBuilder()
+                .setName("clusters/grpc")
+                .setProtocol(Cluster.Protocol.HTTP2)
+                .setHealthCheck(
+                    HealthCheck.newBuilder()
+                        .setUnhealthyThreshold(100)
+                        .setGrpc(
+                            HealthCheck.Grpc.newBuilder()
+                                .setService("web.Api")
+                                .setAuthority("api.internal")))
+                .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(web.port())))
         .addClusters(hashing("by-path", Cluster.LbPolicy.RING_HASH, h -> h.setPath(true)))
         .addClusters(hashing("by-client", Cluster.LbPolicy.MAGLEV, h -> h.setSourceIp(true)))
         .addRoutes(

@@ -25,6 +25,8 @@ final class TestBackend implements AutoCloseable {
   private final AtomicReference<Headers> lastRequestHeaders = new AtomicReference<>();
   private final AtomicInteger requests = new AtomicInteger();
   private volatile long delayNanos;
+  private volatile int healthStatus = 200;
+  private final AtomicInteger healthChecks = new AtomicInteger();
 
   private TestBackend(String name, int port) throws IOException {
     this.name = name;
@@ -33,6 +35,13 @@ final class TestBackend implements AutoCloseable {
     server.createContext(
         "/",
         exchange -> {
+          if (exchange.getRequestURI().getPath().equals(HEALTH_PATH)) {
+            // Health checks: answered apart, and not counted as traffic.
+            healthChecks.incrementAndGet();
+            exchange.sendResponseHeaders(healthStatus, -1);
+            exchange.close();
+            return;
+          }
           long delay = delayNanos;
           if (delay > 0) {
             // A slow backend, not a test waiting: the response itself takes this long.
@@ -65,6 +74,19 @@ final class TestBackend implements AutoCloseable {
         });
     server.setExecutor(executor);
     server.start();
+  }
+
+  /** "/healthz": answered with {@link #healthStatus(int)}, not counted in {@link #requests()}. */
+  static final String HEALTH_PATH = "/healthz";
+
+  /** Makes {@link #HEALTH_PATH} answer {@code status} from now on (default 200). */
+  void healthStatus(int status) {
+    healthStatus = status;
+  }
+
+  /** Requests to {@link #HEALTH_PATH} so far. */
+  int healthChecks() {
+    return healthChecks.get();
   }
 
   static TestBackend start(String name) throws IOException {

@@ -32,7 +32,8 @@ final class ResourceTypes {
             "overprovisioning_percent",
             "retry_budget",
             "circuit_breakers",
-            "protocol"),
+            "protocol",
+            "health_check"),
         UnaryOperator.identity(),
         (cluster, written, violations) ->
             ClusterValidator.validate(cluster, "cluster", violations));

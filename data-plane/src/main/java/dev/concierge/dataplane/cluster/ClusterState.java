@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The node-lifetime state of one cluster: its round-robin positions (one per priority level), its
@@ -52,6 +53,11 @@ public final class ClusterState {
   /** The state of the endpoint at {@code address}, made on first use. */
   public EndpointState endpoint(String address) {
     return endpoints.computeIfAbsent(address, k -> new EndpointState(availability, nanoClock));
+  }
+
+  /** The state of the endpoint at {@code address}, or null when there is none. */
+  @Nullable EndpointState find(String address) {
+    return endpoints.get(address);
   }
 
   /** Bumped whenever an endpoint of the cluster becomes available or unavailable. */

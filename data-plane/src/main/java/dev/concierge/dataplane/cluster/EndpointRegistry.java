@@ -3,6 +3,7 @@ package dev.concierge.dataplane.cluster;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The node-lifetime state of every cluster by resource name. A compiled runtime holds references
@@ -15,6 +16,12 @@ public final class EndpointRegistry {
   /** The state of cluster {@code name}, made on first use. */
   public ClusterState cluster(String name) {
     return clusters.computeIfAbsent(name, k -> new ClusterState());
+  }
+
+  /** The state of endpoint {@code address} of cluster {@code name}, or null when there is none. */
+  public @Nullable EndpointState find(String name, String address) {
+    ClusterState cluster = clusters.get(name);
+    return cluster == null ? null : cluster.find(address);
   }
 
   /** Keeps only the clusters, and within them the endpoint addresses, of {@code inForce}. */

@@ -85,6 +85,18 @@ public final class EndpointState {
     return available;
   }
 
+  /**
+   * An active health check passed: an ejection in force ends now (Envoy's default,
+   * successful_active_health_check_uneject_host), since the check just saw the endpoint answer.
+   * Writes nothing when the endpoint is not ejected.
+   */
+  public void checkPassed() {
+    if (ejected) {
+      ejected = false;
+      refresh();
+    }
+  }
+
   /** Whether the endpoint is ejected now (an ejection that ran out is ended first). */
   public boolean isEjected() {
     recheck();

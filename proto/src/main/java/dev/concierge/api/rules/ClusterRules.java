@@ -96,6 +96,11 @@ public final class ClusterRules {
     }
     RetryRules.check(cluster, prefix, sink);
     CircuitBreakerRules.check(cluster, prefix, sink);
+    if (cluster.hasHealthCheck()) {
+      HealthCheckRules.check(cluster.getHealthCheck(), prefix + ".health_check", sink);
+      HealthCheckRules.checkProtocol(
+          cluster.getHealthCheck(), cluster.getProtocol(), prefix + ".health_check", sink);
+    }
   }
 
   /** Whether the cluster's policy hashes a request key (and so may have a hash policy). */

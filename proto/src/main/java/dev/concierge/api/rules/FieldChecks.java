@@ -44,7 +44,7 @@ public final class FieldChecks {
     }
   }
 
-  private static String format(Duration d) {
+  static String format(Duration d) {
     return Durations.isValid(d)
         ? Durations.toString(d)
         : d.getSeconds() + "s and " + d.getNanos() + "ns";

@@ -12,10 +12,11 @@ import org.eclipse.jetty.io.Transport;
  * names the Host sent while this transport names where to connect. Part of the destination key, so
  * connections are pooled per endpoint and authority. Immutable.
  */
-final class EndpointTransport extends Transport.Wrapper {
+public final class EndpointTransport extends Transport.Wrapper {
   private final InetSocketAddress address;
 
-  EndpointTransport(InetSocketAddress address) {
+  /** A transport to {@code address}. */
+  public EndpointTransport(InetSocketAddress address) {
     super(Transport.TCP_IP);
     this.address = requireNonNull(address, "address");
   }
