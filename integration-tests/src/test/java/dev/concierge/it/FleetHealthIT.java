@@ -4,13 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.FieldMask;
+import com.google.protobuf.util.Durations;
+import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ClusterHealth;
 import dev.concierge.api.v1.EndpointFleetHealth;
 import dev.concierge.api.v1.GetClusterHealthRequest;
+import dev.concierge.api.v1.HealthCheck;
 import dev.concierge.api.v1.HealthState;
 import dev.concierge.api.v1.ListNodesRequest;
 import dev.concierge.api.v1.Node;
 import dev.concierge.api.v1.NodeHealthView;
+import dev.concierge.api.v1.UpdateClusterRequest;
 import dev.concierge.cli.ConciergeCommand;
 import dev.concierge.dataplane.DataPlaneServer;
 import io.grpc.Status;
@@ -137,6 +142,51 @@ class FleetHealthIT {
         .containsPattern(dead.replace(".", "\\.") + "\\s+node-2\\s+ejected");
     assertThat(cli("cluster", "health", "web", "-o", "json"))
         .contains("\"state\": \"EJECTED\"", "\"node\": \"nodes/node-2\"");
+  }
+
+  @Test
+  void eachNodesActiveChecksShowAKilledBackendUnhealthy() {
+    fleet
+        .api()
+        .updateCluster(
+            UpdateClusterRequest.newBuilder()
+                .setCluster(
+                    Cluster.newBuilder()
+                        .setName("clusters/web")
+                        .setHealthCheck(
+                            HealthCheck.newBuilder()
+                                .setInterval(Durations.fromMillis(300))
+                                .setTimeout(Durations.fromMillis(200))
+                                .setUnhealthyThreshold(2)
+                                .setHttp(
+                                    HealthCheck.Http.newBuilder()
+                                        .setPath(TestBackend.HEALTH_PATH))))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("health_check"))
+                .build());
+    fleet.awaitSynced();
+    String dead = backends[2].endpoint();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(viewsOf(health(), dead))
+                    .containsOnly(
+                        Map.entry("nodes/node-1", HealthState.HEALTHY),
+                        Map.entry("nodes/node-2", HealthState.HEALTHY)));
+
+    backends[2].close(); // no traffic at all: only the checks find it
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(viewsOf(health(), dead))
+                    .containsOnly(
+                        Map.entry("nodes/node-1", HealthState.UNHEALTHY),
+                        Map.entry("nodes/node-2", HealthState.UNHEALTHY)));
+    assertThat(cli("cluster", "health", "web"))
+        .containsPattern(dead.replace(".", "\\.") + "\\s+node-1\\s+unhealthy")
+        .containsPattern(dead.replace(".", "\\.") + "\\s+node-2\\s+unhealthy");
   }
 
   @Test

@@ -35,6 +35,10 @@ public final class EndpointState {
   private final AtomicInteger version;
   private final LongSupplier nanoClock;
   private volatile boolean healthy = true;
+  // Whether active checks run for the endpoint, and whether one has judged it since they began;
+  // monitored and not checked is "unknown" (and used). Read by reporting, never by balancers.
+  private volatile boolean monitored;
+  private volatile boolean checked;
   // What balancers read first: healthy and not ejected. Kept apart so that the common case is one
   // volatile read and no clock read.
   private volatile boolean available = true;
@@ -83,6 +87,32 @@ public final class EndpointState {
       refresh();
     }
     return available;
+  }
+
+  /** Whether active checks run for the endpoint. */
+  public boolean isMonitored() {
+    return monitored;
+  }
+
+  /** Whether an active check has judged the endpoint since checks began for it. */
+  public boolean isChecked() {
+    return checked;
+  }
+
+  /** Active checks begin for the endpoint: it is unknown until the first result. */
+  public void checksStarted() {
+    monitored = true;
+  }
+
+  /** The first check result of the endpoint is in. */
+  public void firstCheckDone() {
+    checked = true;
+  }
+
+  /** Active checks stop for the endpoint: it is neither unknown nor judged by them any more. */
+  public void checksStopped() {
+    monitored = false;
+    checked = false;
   }
 
   /**

@@ -110,6 +110,7 @@ public final class HealthChecker implements AutoCloseable {
         Target target =
             new Target(cluster.getName(), endpoint, policy, new HealthVerdict(endpoint.state()));
         next.put(key, target);
+        endpoint.state().checksStarted();
         target.plan(delays.first(policy));
       }
     }
@@ -208,6 +209,7 @@ public final class HealthChecker implements AutoCloseable {
 
     void forget() {
       cancel();
+      verdict.state().checksStopped();
       if (!verdict.state().isHealthy()) {
         LOG.info("endpoint {} of cluster {} is healthy: no longer checked", endpoint, cluster);
         verdict.state().setHealthy(true);

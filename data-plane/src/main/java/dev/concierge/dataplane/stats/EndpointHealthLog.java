@@ -52,7 +52,7 @@ public final class EndpointHealthLog {
     if (state.isEjected()) {
       return HealthState.EJECTED;
     }
-    return HealthState.HEALTHY;
+    return state.isMonitored() && !state.isChecked() ? HealthState.UNKNOWN : HealthState.HEALTHY;
   }
 
   /**

@@ -52,25 +52,42 @@ class HealthCheckerTest {
     assertThat(checker.checkedEndpoints()).isEqualTo(2);
     EndpointState one = registry.cluster("clusters/web").endpoint("127.0.0.1:1");
 
+    assertThat(one.isMonitored()).isTrue();
+    assertThat(one.isChecked()).as("unknown until its first result").isFalse();
+
     // Each endpoint's first check falls within the first interval.
     runUntil(200 * MS);
     assertThat(probes).hasSize(2);
+    pass("127.0.0.1:1");
+    pass("127.0.0.1:2");
+    assertThat(one.isChecked()).isTrue();
+    runUntil(400 * MS);
     fail("127.0.0.1:1");
     pass("127.0.0.1:2");
     assertThat(one.isAvailable()).isTrue(); // one failure of two
-    runUntil(400 * MS);
+    runUntil(600 * MS);
     assertThat(probes).hasSize(2);
     fail("127.0.0.1:1");
     pass("127.0.0.1:2");
     assertThat(one.isAvailable()).isFalse();
 
-    runUntil(600 * MS);
+    runUntil(800 * MS);
     pass("127.0.0.1:1");
     pass("127.0.0.1:2");
     assertThat(one.isAvailable()).isFalse();
-    runUntil(800 * MS);
+    runUntil(1000 * MS);
     pass("127.0.0.1:1");
     assertThat(one.isAvailable()).isTrue();
+  }
+
+  @Test
+  void anUnknownEndpointsFirstFailureTakesItOutAtOnce() throws Exception {
+    checker.update(runtime(cluster("clusters/web", TCP_200MS, 1)));
+    EndpointState one = registry.cluster("clusters/web").endpoint("127.0.0.1:1");
+    assertThat(one.isAvailable()).isTrue();
+    runUntil(200 * MS);
+    fail("127.0.0.1:1");
+    assertThat(one.isAvailable()).isFalse();
   }
 
   @Test
@@ -78,15 +95,18 @@ class HealthCheckerTest {
     checker.update(runtime(cluster("clusters/web", TCP_200MS, 1)));
     EndpointState one = registry.cluster("clusters/web").endpoint("127.0.0.1:1");
     runUntil(200 * MS);
+    pass("127.0.0.1:1");
+    runUntil(400 * MS);
     fail("127.0.0.1:1");
     checker.update(runtime(cluster("clusters/web", TCP_200MS, 1)));
     assertThat(timer.tasks).hasSize(1); // the schedule in place, no second one
-    runUntil(400 * MS);
+    runUntil(600 * MS);
     fail("127.0.0.1:1");
     assertThat(one.isHealthy()).isFalse(); // the count went on across the swap
 
     checker.update(runtime(cluster("clusters/web", null, 1)));
     assertThat(one.isHealthy()).isTrue();
+    assertThat(one.isMonitored()).isFalse();
     assertThat(timer.tasks).isEmpty();
     assertThat(checker.checkedEndpoints()).isZero();
   }
@@ -96,13 +116,15 @@ class HealthCheckerTest {
     checker.update(runtime(cluster("clusters/web", TCP_200MS, 1)));
     EndpointState one = registry.cluster("clusters/web").endpoint("127.0.0.1:1");
     runUntil(200 * MS);
+    pass("127.0.0.1:1"); // known healthy: thresholds apply from here
+    runUntil(400 * MS);
     Probe stale = probes.remove(0);
     checker.update(
         runtime(
             cluster("clusters/web", TCP_200MS.toBuilder().setUnhealthyThreshold(1).build(), 1)));
     stale.done.passed(false);
     assertThat(one.isHealthy()).isTrue();
-    runUntil(400 * MS);
+    runUntil(600 * MS);
     fail("127.0.0.1:1");
     assertThat(one.isHealthy()).isFalse(); // threshold 1 now
   }

@@ -13,8 +13,18 @@ class HealthVerdictTest {
   private final HealthVerdict verdict = new HealthVerdict(state);
 
   @Test
-  void anUnknownEndpointTakesTrafficUntilTheUnhealthyThresholdIsReached() {
+  void anUnknownEndpointTakesTrafficAndItsFirstResultActsAtOnce() {
     assertThat(state.isAvailable()).isTrue();
+    assertThat(state.isChecked()).isFalse();
+    assertThat(verdict.record(false, TWO_THREE)).isEqualTo(HealthVerdict.Change.BECAME_UNHEALTHY);
+    assertThat(state.isChecked()).isTrue();
+    assertThat(state.isAvailable()).isFalse();
+  }
+
+  @Test
+  void aFirstPassMakesAnEndpointKnownAndThenTheUnhealthyThresholdApplies() {
+    assertThat(verdict.record(true, TWO_THREE)).isEqualTo(HealthVerdict.Change.NONE);
+    assertThat(state.isChecked()).isTrue();
     assertThat(verdict.record(false, TWO_THREE)).isEqualTo(HealthVerdict.Change.NONE);
     assertThat(verdict.record(false, TWO_THREE)).isEqualTo(HealthVerdict.Change.NONE);
     assertThat(state.isAvailable()).isTrue();
@@ -25,6 +35,7 @@ class HealthVerdictTest {
 
   @Test
   void aPassBetweenFailuresStartsTheCountOver() {
+    verdict.record(true, TWO_THREE); // known healthy: the thresholds apply from here
     verdict.record(false, TWO_THREE);
     verdict.record(false, TWO_THREE);
     verdict.record(true, TWO_THREE);
@@ -57,6 +68,7 @@ class HealthVerdictTest {
 
   @Test
   void aPassedCheckEndsAPassiveEjection() {
+    verdict.record(true, TWO_THREE);
     for (int i = 0; i < EndpointState.EJECT_AFTER; i++) {
       state.connectionFailed();
     }

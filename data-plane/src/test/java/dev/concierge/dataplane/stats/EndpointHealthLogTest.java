@@ -102,6 +102,19 @@ class EndpointHealthLogTest {
   }
 
   @Test
+  void aCheckedEndpointIsUnknownUntilItsFirstResult() {
+    clusters.put("clusters/web", cluster("clusters/web", a));
+    a.state().checksStarted();
+    log.refresh();
+    assertThat(of(a).getState()).isEqualTo(HealthState.UNKNOWN);
+    a.state().firstCheckDone();
+    assertThat(log.refresh()).isTrue();
+    assertThat(of(a).getState()).isEqualTo(HealthState.HEALTHY);
+    a.state().checksStopped();
+    assertThat(log.refresh()).as("healthy either way").isFalse();
+  }
+
+  @Test
   void anEndpointThatLeavesIsAChange() {
     clusters.put("clusters/web", cluster("clusters/web", a, b));
     log.refresh();
