@@ -6,6 +6,8 @@
 #   bench/peers-node.sh                 # WARMUP=45 per target and path, as the bench README advises
 #   WARMUP=5 DURATION=5 ROUNDS=1 bench/peers-node.sh   # a quick smoke run
 #   NO_BUILD=1 bench/peers-node.sh      # use cli/target/concierge.jar as it is
+#   CLUSTER_OPTS="--health-check http:/small --health-interval 1s" bench/peers-node.sh
+#                                       # the origin cluster with more settings (here: checks)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,7 +55,8 @@ cli() {
     --token "$(cat "$work/cp/admin.token")" "$@"
 }
 for _ in $(seq 1 100); do cli node list >/dev/null 2>&1 && break; sleep 0.2; done
-cli cluster create origin --endpoint 127.0.0.1:18081 >&2
+# shellcheck disable=SC2086
+cli cluster create origin --endpoint 127.0.0.1:18081 ${CLUSTER_OPTS:-} >&2
 cli route create all --path-prefix / --cluster origin >&2
 
 for _ in $(seq 1 100); do
