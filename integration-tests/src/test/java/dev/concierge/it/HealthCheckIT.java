@@ -49,6 +49,8 @@ class HealthCheckIT {
   private Fleet fleet;
   private DataPlaneServer node;
   private final AtomicBoolean stop = new AtomicBoolean();
+  // Latencies of the background requests since the last print (before the kill, then the window).
+  private final Queue<Long> windowLatencies = new ConcurrentLinkedQueue<>();
   private final AtomicInteger failures = new AtomicInteger();
   private final AtomicInteger answered = new AtomicInteger();
   private final Queue<String> shownFailures = new ConcurrentLinkedQueue<>();
@@ -81,8 +83,10 @@ class HealthCheckIT {
     await().atMost(Duration.ofSeconds(5)).until(() -> victim.requests() > 0);
     await().atMost(Duration.ofSeconds(5)).until(() -> victim.healthChecks() > 0);
 
+    printLatencies("before the kill");
     victim.close();
     await().atMost(MARKED_UNHEALTHY).until(() -> Boolean.FALSE.equals(healthy(victim)));
+    printLatencies("failure window");
     assertGetsNoTraffic(victim, port);
 
     TestBackend restarted = TestBackend.start(victim.name(), port);
@@ -167,12 +171,33 @@ class HealthCheckIT {
     fleet.awaitSynced();
   }
 
+  /**
+   * The latency of the background requests from the kill until the verdict (the failure window:
+   * retries on another endpoint hide the dead one), printed for the notes, not asserted.
+   */
+  private void printLatencies(String phase) {
+    long[] nanos = windowLatencies.stream().mapToLong(Long::longValue).sorted().toArray();
+    windowLatencies.clear();
+    if (nanos.length == 0) {
+      return;
+    }
+    System.out.printf(
+        "%nHealthCheckIT %s: %d requests, p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+        phase,
+        nanos.length,
+        nanos[nanos.length / 2] / 1e6,
+        nanos[Math.min(nanos.length - 1, (int) Math.ceil(nanos.length * 0.99) - 1)] / 1e6,
+        nanos[nanos.length - 1] / 1e6);
+  }
+
   /** A bounded loop of GETs in the background that records every answer other than 200. */
   private Future<?> startLoad() {
     return client.submit(
         () -> {
           for (int i = 0; i < MAX_BACKGROUND_REQUESTS && !stop.get(); i++) {
+            long start = System.nanoTime();
             String outcome = get(i);
+            windowLatencies.add(System.nanoTime() - start);
             if (!outcome.startsWith("backend-")) {
               failures.incrementAndGet();
               if (shownFailures.size() < 20) {
