@@ -70,6 +70,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       @Mixin RetryBudgetOption retryBudget,
       @Mixin CircuitBreakerOptions breakers,
       @Mixin HealthCheckOptions healthCheck,
+      @Mixin OutlierOptions outliers,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "create", typedName);
@@ -79,6 +80,8 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
     retryBudget.applyTo(cluster, FieldMask.newBuilder());
     breakers.applyTo(Cluster.getDefaultInstance(), cluster, FieldMask.newBuilder());
     applyHealthCheck("create", healthCheck, cluster, null, FieldMask.newBuilder());
+    applyOutliers(
+        "create", outliers, Cluster.getDefaultInstance(), cluster, FieldMask.newBuilder());
     return create(RPCS, cluster.build(), validateOnly, "created");
   }
 
@@ -145,6 +148,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       @Mixin RetryBudgetOption retryBudget,
       @Mixin CircuitBreakerOptions breakers,
       @Mixin HealthCheckOptions healthCheck,
+      @Mixin OutlierOptions outliers,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -153,13 +157,15 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
         && !retryBudget.given()
         && !breakers.given()
         && !healthCheck.given()
+        && !outliers.given()
         && !description.given()) {
       throw usage(
           "update",
           "nothing to update: give --endpoint, --lb, --hash-on, --overprovisioning,"
               + " --connect-timeout, --retry-budget, --protocol, --max-connections,"
               + " --max-pending-requests, --max-requests, --max-retries, --health-check (and its"
-              + " tuning) or --description");
+              + " tuning), --outlier-* / --ejection-time (and the other outlier options) or"
+              + " --description");
     }
     return update(
         RPCS,
@@ -175,6 +181,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
               cluster,
               current.hasHealthCheck() ? current.getHealthCheck() : null,
               mask);
+          applyOutliers("update", outliers, current, cluster, mask);
           return cluster.build();
         },
         etag,
@@ -189,6 +196,19 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       FieldMask.Builder mask) {
     try {
       options.applyTo(cluster, current, mask);
+    } catch (IllegalArgumentException e) {
+      throw usage(command, String.valueOf(e.getMessage()));
+    }
+  }
+
+  private void applyOutliers(
+      String command,
+      OutlierOptions options,
+      Cluster current,
+      Cluster.Builder cluster,
+      FieldMask.Builder mask) {
+    try {
+      options.applyTo(current, cluster, mask);
     } catch (IllegalArgumentException e) {
       throw usage(command, String.valueOf(e.getMessage()));
     }
@@ -322,7 +342,10 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
     };
   }
 
-  /** {@code get}: the table, and the circuit breakers under it when the cluster has any. */
+  /**
+   * {@code get}: the table, the circuit breakers under it when the cluster has any, and its outlier
+   * detection.
+   */
   static Consumer<PrintWriter> details(List<Cluster> clusters) {
     return out -> {
       table(clusters).accept(out);
@@ -330,6 +353,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
         if (c.hasCircuitBreakers()) {
           out.println("circuit breakers: " + CircuitBreakerOptions.describe(c));
         }
+        out.println("outlier detection: " + OutlierOptions.describe(c));
       }
     };
   }

@@ -19,6 +19,7 @@ import dev.concierge.dataplane.config.ControlPlaneChannels;
 import dev.concierge.dataplane.config.LastGoodSnapshot;
 import dev.concierge.dataplane.dns.HostResolver;
 import dev.concierge.dataplane.health.HealthChecker;
+import dev.concierge.dataplane.health.OutlierSweeper;
 import dev.concierge.dataplane.runtime.CompileException;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
@@ -69,6 +70,7 @@ public final class DataPlaneServer implements AutoCloseable {
   private @Nullable AdminServer admin;
   private @Nullable ScheduledExecutorService scheduler;
   private volatile @Nullable HealthChecker health;
+  private volatile @Nullable OutlierSweeper outliers;
   private @Nullable ControlPlaneChannels channels;
   private @Nullable ConfigClient configClient;
   private @Nullable StatsReporter statsReporter;
@@ -269,6 +271,7 @@ public final class DataPlaneServer implements AutoCloseable {
   private void startComponents() throws Exception {
     // Before the first runtime, cached or pushed, so that every runtime put in force is checked.
     health = HealthChecker.start();
+    outliers = OutlierSweeper.start();
     LastGoodSnapshot cache = config.cacheDir == null ? null : new LastGoodSnapshot(config.cacheDir);
     if (cache != null) {
       loadCached(cache);
@@ -369,6 +372,10 @@ public final class DataPlaneServer implements AutoCloseable {
     HealthChecker checker = health;
     if (checker != null) {
       checker.update(runtime);
+    }
+    OutlierSweeper sweeper = outliers;
+    if (sweeper != null) {
+      sweeper.update(runtime.clusters());
     }
   }
 
@@ -480,6 +487,9 @@ public final class DataPlaneServer implements AutoCloseable {
       }
       if (health != null) {
         health.close();
+      }
+      if (outliers != null) {
+        outliers.close();
       }
       if (channels != null) {
         channels.close();

@@ -15,11 +15,13 @@ import dev.concierge.api.v1.DayOfWeek;
 import dev.concierge.api.v1.DeviceClass;
 import dev.concierge.api.v1.DirectResponseAction;
 import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.FailurePercentageOutliers;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.HeaderMatch;
 import dev.concierge.api.v1.HeaderMutations;
 import dev.concierge.api.v1.HeaderValue;
 import dev.concierge.api.v1.HealthCheck;
+import dev.concierge.api.v1.OutlierDetection;
 import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RedirectAction;
 import dev.concierge.api.v1.RegexRewrite;
@@ -30,6 +32,7 @@ import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.Stickiness;
 import dev.concierge.api.v1.StickyCookie;
+import dev.concierge.api.v1.SuccessRateOutliers;
 import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.cli.ConciergeCommand;
@@ -302,6 +305,25 @@ class ConfigAsCodeIT {
                         .setMaxPendingRequests(32)
                         .setMaxRequests(256)
                         .setMaxRetries(8))
+                .setOutlierDetection(
+                    OutlierDetection.newBuilder()
+                        .setConsecutive5Xx(0)
+                        .setConsecutiveGatewayFailure(7)
+                        .setConsecutiveConnectFailure(3)
+                        .setInterval(Duration.newBuilder().setSeconds(5))
+                        .setBaseEjectionTime(Duration.newBuilder().setSeconds(15))
+                        .setMaxEjectionTime(Duration.newBuilder().setSeconds(600))
+                        .setMaxEjectionPercent(34)
+                        .setSuccessRate(
+                            SuccessRateOutliers.newBuilder()
+                                .setMinimumHosts(3)
+                                .setRequestVolume(20)
+                                .setStdevFactor(1500))
+                        .setFailurePercentage(
+                            FailurePercentageOutliers.newBuilder()
+                                .setThreshold(90)
+                                .setMinimumHosts(2)
+                                .setRequestVolume(10)))
                 .setHealthCheck(
                     HealthCheck.newBuilder()
                         .setInterval(Duration.newBuilder().setSeconds(30))

@@ -26,6 +26,7 @@ final class TestBackend implements AutoCloseable {
   private final AtomicInteger requests = new AtomicInteger();
   private volatile long delayNanos;
   private volatile int healthStatus = 200;
+  private volatile java.util.function.IntUnaryOperator statuses = n -> 200;
   private final AtomicInteger healthChecks = new AtomicInteger();
 
   private TestBackend(String name, int port) throws IOException {
@@ -53,7 +54,7 @@ final class TestBackend implements AutoCloseable {
             bodyBytes = in.transferTo(OutputStream.nullOutputStream());
           }
           lastRequestHeaders.set(exchange.getRequestHeaders());
-          requests.incrementAndGet();
+          int status = statuses.applyAsInt(requests.incrementAndGet());
           byte[] body = name.getBytes(StandardCharsets.UTF_8);
           exchange.getResponseHeaders().add("X-Backend", name);
           // What arrived of the request body, so a test can compare it with what it sent.
@@ -65,7 +66,7 @@ final class TestBackend implements AutoCloseable {
           exchange.getResponseHeaders().add("Server", "secret-backend/1.0");
           exchange.getResponseHeaders().add("X-Powered-By", "secret-framework");
           boolean head = "HEAD".equals(exchange.getRequestMethod());
-          exchange.sendResponseHeaders(200, head ? -1 : body.length);
+          exchange.sendResponseHeaders(status, head ? -1 : body.length);
           try (OutputStream out = exchange.getResponseBody()) {
             if (!head) {
               out.write(body);
@@ -96,6 +97,14 @@ final class TestBackend implements AutoCloseable {
   /** A backend on a given port, e.g. one that comes back where a closed one was. */
   static TestBackend start(String name, int port) throws IOException {
     return new TestBackend(name, port);
+  }
+
+  /**
+   * Makes the n-th request (counted from 1, health checks aside) answer {@code statuses(n)} from
+   * now on (default 200 for all).
+   */
+  void answer(java.util.function.IntUnaryOperator statuses) {
+    this.statuses = statuses;
   }
 
   /** Makes every answer take {@code delay} (at most 4 at a time, the handler's threads). */

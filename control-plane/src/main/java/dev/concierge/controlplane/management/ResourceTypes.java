@@ -33,7 +33,8 @@ final class ResourceTypes {
             "retry_budget",
             "circuit_breakers",
             "protocol",
-            "health_check"),
+            "health_check",
+            "outlier_detection"),
         UnaryOperator.identity(),
         (cluster, written, violations) ->
             ClusterValidator.validate(cluster, "cluster", violations));

@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * A cluster ready for traffic: its endpoints, balancer, what the balancer takes from a request,
- * connect timeout, meter, retry budget, the protocol its endpoints speak and its circuit breaker.
- * Immutable.
+ * connect timeout, meter, retry budget, the protocol its endpoints speak, its circuit breaker and
+ * its outlier detection. Immutable.
  */
 public record CompiledCluster(
     String name,
@@ -20,9 +20,11 @@ public record CompiledCluster(
     Meter meter,
     RetryLimiter retryBudget,
     UpstreamProtocol protocol,
-    CircuitBreaker breaker) {
+    CircuitBreaker breaker,
+    OutlierDetector outliers) {
   public CompiledCluster {
     requireNonNull(breaker, "breaker");
+    requireNonNull(outliers, "outliers");
     requireNonNull(retryBudget, "retryBudget");
     requireNonNull(name, "name");
     endpoints = List.copyOf(endpoints);
@@ -31,6 +33,30 @@ public record CompiledCluster(
     requireNonNull(connectTimeout, "connectTimeout");
     requireNonNull(meter, "meter");
     requireNonNull(protocol, "protocol");
+  }
+
+  /** A cluster with the default outlier detection (connection failures only). */
+  public CompiledCluster(
+      String name,
+      List<Endpoint> endpoints,
+      LoadBalancer balancer,
+      RequestHash requestHash,
+      Duration connectTimeout,
+      Meter meter,
+      RetryLimiter retryBudget,
+      UpstreamProtocol protocol,
+      CircuitBreaker breaker) {
+    this(
+        name,
+        endpoints,
+        balancer,
+        requestHash,
+        connectTimeout,
+        meter,
+        retryBudget,
+        protocol,
+        breaker,
+        new OutlierDetector(name, OutlierPolicy.CONNECTION_FAILURES_ONLY, endpoints, new Object()));
   }
 
   /** A cluster without circuit breakers. */

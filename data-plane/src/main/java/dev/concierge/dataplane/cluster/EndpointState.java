@@ -1,37 +1,38 @@
 package dev.concierge.dataplane.cluster;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
  * What the node knows of one endpoint of one cluster, kept for the node's lifetime across config
- * swaps: its health verdict (written by health checks), its requests in flight, and passive failure
- * tracking.
+ * swaps: its health verdict (written by health checks), its requests in flight, and what passive
+ * outlier detection counts of it ({@link OutlierDetector} decides; this only keeps the counts).
  *
- * <p>Failure tracking: {@value #EJECT_AFTER} connection failures in a row (refused, connect
- * timeout, or reset before any response byte) eject the endpoint for {@value
- * #BASE_EJECTION_SECONDS} s times the number of ejections in a row, at most {@value
- * #MAX_EJECTION_SECONDS} s; a response resets both counts. There is no cap on how many endpoints of
- * a cluster are ejected: balancers fall back to unavailable endpoints when a level has no available
- * one, and a cluster with none available at all sends everything to its first level ("panic", as
- * Envoy), so ejection never takes a cluster out of service on its own.
- *
- * <p>Every change of availability bumps the cluster's shared version so that a priority balancer
- * knows when to recompute its level loads. Lock-free and allocation-free; thread-safe.
+ * <p>An ejection takes the endpoint out until a time on the state's clock; balancers read one
+ * volatile flag, and the clock only while the endpoint is ejected. Every change of availability
+ * bumps the cluster's shared version so that a priority balancer knows when to recompute its level
+ * loads. Lock-free and allocation-free; thread-safe.
  */
 public final class EndpointState {
-  /** Connection failures in a row that eject an endpoint. */
-  public static final int EJECT_AFTER = 5;
+  /** Bit of {@link #recordOutcome}'s masks for the consecutive-5xx streak. */
+  static final int FIVE_XX = 1;
 
-  /** The first ejection's length in seconds; the n-th in a row lasts n times as long. */
-  public static final int BASE_EJECTION_SECONDS = 10;
+  /** Bit for the consecutive gateway-failure streak. */
+  static final int GATEWAY = 2;
 
-  /** The longest ejection in seconds. */
-  public static final int MAX_EJECTION_SECONDS = 300;
+  /** Bit for the consecutive connection-failure streak. */
+  static final int CONNECT = 4;
+
+  private static final int STREAK_BITS = 21;
+  private static final long STREAK_MAX = (1L << STREAK_BITS) - 1;
 
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final AtomicInteger failuresInARow = new AtomicInteger();
+  // Three streaks of STREAK_BITS each (5xx, gateway, connect; see the masks): one volatile read
+  // for the common answer that clears none.
+  private final AtomicLong streaks = new AtomicLong();
+  // Tries and failed tries since the outlier sweep last took them: requests << 32 | failures.
+  private final AtomicLong interval = new AtomicLong();
   private final AtomicInteger version;
   private final LongSupplier nanoClock;
   private volatile boolean healthy = true;
@@ -44,7 +45,9 @@ public final class EndpointState {
   private volatile boolean available = true;
   private volatile boolean ejected;
   private volatile long ejectedUntilNanos;
-  private volatile int ejectionsInARow;
+  // Written under the cluster's ejection lock (OutlierDetector), read there too.
+  private int ejectionMultiplier;
+  private boolean everEjected;
 
   /** A state of its own, on the system clock (tests, tools). */
   public EndpointState() {
@@ -122,6 +125,7 @@ public final class EndpointState {
    */
   public void checkPassed() {
     if (ejected) {
+      ejectedUntilNanos = nanoClock.getAsLong(); // the multiplier decays from now
       ejected = false;
       refresh();
     }
@@ -158,27 +162,102 @@ public final class EndpointState {
     inFlight.decrementAndGet();
   }
 
-  /** A try could not connect (refused, connect timeout, reset before any response byte). */
-  public void connectionFailed() {
-    if (failuresInARow.incrementAndGet() != EJECT_AFTER) {
-      return; // only the thread that counts the EJECT_AFTER-th failure ejects
+  /**
+   * Records how a try ended for the three outlier streaks: the streaks in {@code increment} grow by
+   * one, those in {@code keep} stay, the others restart at 0. Returns the streaks after the change,
+   * for {@link #streak}. The common answer (every streak restarts) writes nothing when all are 0.
+   */
+  long recordOutcome(int increment, int keep) {
+    if (increment == 0 && keep == 0) {
+      if (streaks.get() != 0) {
+        streaks.set(0);
+      }
+      return 0;
     }
-    failuresInARow.set(0);
-    int ejections = Math.min(ejectionsInARow + 1, MAX_EJECTION_SECONDS / BASE_EJECTION_SECONDS);
-    ejectionsInARow = ejections;
-    ejectedUntilNanos =
-        nanoClock.getAsLong() + TimeUnit.SECONDS.toNanos((long) BASE_EJECTION_SECONDS * ejections);
+    while (true) {
+      long current = streaks.get();
+      long next = 0;
+      for (int bit = 0; bit < 3; bit++) {
+        int mask = 1 << bit;
+        long value = (current >>> (bit * STREAK_BITS)) & STREAK_MAX;
+        if ((increment & mask) != 0) {
+          value = Math.min(STREAK_MAX, value + 1);
+        } else if ((keep & mask) == 0) {
+          value = 0;
+        }
+        next |= value << (bit * STREAK_BITS);
+      }
+      if (current == next || streaks.compareAndSet(current, next)) {
+        return next;
+      }
+    }
+  }
+
+  /** The length of streak {@code mask} (one of the mask bits) in {@code streaks}. */
+  static int streak(long streaks, int mask) {
+    int bit = Integer.numberOfTrailingZeros(mask);
+    return (int) ((streaks >>> (bit * STREAK_BITS)) & STREAK_MAX);
+  }
+
+  /** Restarts streak {@code mask} at 0 if it is still at {@code length}; whether it was. */
+  boolean resetStreak(int mask, int length) {
+    int bit = Integer.numberOfTrailingZeros(mask);
+    while (true) {
+      long current = streaks.get();
+      if (streak(current, mask) != length) {
+        return false;
+      }
+      long next = current & ~(STREAK_MAX << (bit * STREAK_BITS));
+      if (streaks.compareAndSet(current, next)) {
+        return true;
+      }
+    }
+  }
+
+  /** Counts one try for the outlier sweep, failed or not. */
+  void countTry(boolean failed) {
+    interval.addAndGet(failed ? (1L << 32) | 1 : 1L << 32);
+  }
+
+  /** The tries and failed tries counted since the last call ({@code tries << 32 | failed}). */
+  long takeInterval() {
+    return interval.getAndSet(0);
+  }
+
+  /**
+   * Ejects the endpoint until {@code untilNanos} on its clock. Called under the cluster's ejection
+   * lock ({@link OutlierDetector}), as is {@link #nextEjectionMultiplier}.
+   */
+  void ejectUntil(long untilNanos) {
+    ejectedUntilNanos = untilNanos;
+    everEjected = true;
     ejected = true;
     refresh();
   }
 
-  /** A response came back: the endpoint answers. Writes nothing when there was nothing to clear. */
-  public void responded() {
-    if (failuresInARow.get() != 0) {
-      failuresInARow.set(0);
+  /**
+   * The multiplier of an ejection starting {@code now}: one more than the last one's, less one for
+   * each whole {@code decayNanos} spent without an ejection since it ended (Envoy's decay of
+   * num_ejections, computed when needed rather than by a timer).
+   */
+  int nextEjectionMultiplier(long now, long decayNanos, int most) {
+    int multiplier = ejectionMultiplier;
+    if (everEjected && multiplier > 0 && now - ejectedUntilNanos > 0) {
+      long decayed = (now - ejectedUntilNanos) / Math.max(1, decayNanos);
+      multiplier = (int) Math.max(0, multiplier - decayed);
     }
-    if (ejectionsInARow != 0 && !ejected) {
-      ejectionsInARow = 0;
-    }
+    multiplier = Math.min(most, multiplier + 1);
+    ejectionMultiplier = multiplier;
+    return multiplier;
+  }
+
+  /** Ejects the endpoint for {@code nanos} from now, outside outlier detection (tests, tools). */
+  public void eject(long nanos) {
+    ejectUntil(nanoClock.getAsLong() + nanos);
+  }
+
+  /** The state's clock. */
+  long now() {
+    return nanoClock.getAsLong();
   }
 }

@@ -6,8 +6,6 @@ import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
@@ -56,20 +54,8 @@ public final class HealthChecker implements AutoCloseable {
 
   /** A checker with its own timer thread and HTTP client, on the system clock. */
   public static HealthChecker start() throws Exception {
-    ScheduledThreadPoolExecutor executor =
-        new ScheduledThreadPoolExecutor(
-            1,
-            runnable -> {
-              Thread thread = new Thread(runnable, "concierge-health");
-              thread.setDaemon(true);
-              return thread;
-            });
-    executor.setRemoveOnCancelPolicy(true);
-    CheckTimer timer =
-        (task, delayNanos) -> {
-          var future = executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-          return () -> future.cancel(false);
-        };
+    TimerThread thread = TimerThread.start("concierge-health");
+    CheckTimer timer = thread.timer();
     HttpProber http = HttpProber.start();
     return new HealthChecker(
         timer,
@@ -78,7 +64,7 @@ public final class HealthChecker implements AutoCloseable {
         new java.util.SplittableRandom(),
         System::nanoTime,
         () -> {
-          executor.shutdownNow();
+          thread.shutdown().run();
           http.close();
         });
   }

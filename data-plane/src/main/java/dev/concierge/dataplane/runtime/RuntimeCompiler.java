@@ -29,6 +29,8 @@ import dev.concierge.dataplane.cluster.ClusterState;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
+import dev.concierge.dataplane.cluster.OutlierDetector;
+import dev.concierge.dataplane.cluster.OutlierPolicy;
 import dev.concierge.dataplane.cluster.RequestHash;
 import dev.concierge.dataplane.cluster.RetryLimiter;
 import dev.concierge.dataplane.cluster.SplitStickiness;
@@ -187,7 +189,8 @@ public final class RuntimeCompiler {
         cluster.getProtocol() == Cluster.Protocol.HTTP2
             ? UpstreamProtocol.HTTP2
             : UpstreamProtocol.HTTP1,
-        circuitBreaker(cluster.getCircuitBreakers(), state.circuitBreaker()));
+        circuitBreaker(cluster.getCircuitBreakers(), state.circuitBreaker()),
+        new OutlierDetector(cluster.getName(), OutlierPolicy.of(cluster), endpoints, state));
   }
 
   /** Unset (or all 0) compiles to {@link CircuitBreaker#none()}, which counts nothing. */

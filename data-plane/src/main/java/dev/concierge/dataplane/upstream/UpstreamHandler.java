@@ -11,7 +11,7 @@ import dev.concierge.dataplane.cluster.CircuitBreaker;
 import dev.concierge.dataplane.cluster.ClusterSplit;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
-import dev.concierge.dataplane.cluster.EndpointState;
+import dev.concierge.dataplane.cluster.OutlierDetector;
 import dev.concierge.dataplane.cluster.RequestHash;
 import dev.concierge.dataplane.cluster.RetryLimiter;
 import dev.concierge.dataplane.cluster.UpstreamProtocol;
@@ -57,9 +57,9 @@ import org.slf4j.LoggerFactory;
  * trailers for its status.
  *
  * <p>The balancer's seed is made once per request by the cluster's {@link RequestHash} (nothing for
- * round robin over one level) and passed again on retries. Every try's end feeds passive failure
- * tracking: refused, connect timeout and a reset on a fresh connection count against the endpoint
- * ({@link EndpointState#connectionFailed()}), a relayed response clears the count.
+ * round robin over one level) and passed again on retries. Every try's end feeds the cluster's
+ * {@link OutlierDetector}: refused, connect timeout and a reset on a fresh connection as connection
+ * failures, a timeout or malformed answer as a gateway failure, an answer by its status.
  *
  * <p>The cluster's {@link CircuitBreaker} bounds its requests and retries in flight (and, in the
  * transport, its connections and the requests waiting for one): a request over a limit is answered
@@ -291,11 +291,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
         UpstreamOutcome outcome, Throwable cause, boolean reusedConnection, boolean bodyTouched) {
       Endpoint failedAt = endpoint();
       failedAt.state().tryEnded();
-      // Passive failure tracking counts what says the endpoint does not take connections; a
-      // pooled connection's reset may only be a stale connection.
-      if (outcome.nothingSent() || (outcome == UpstreamOutcome.RESET && !reusedConnection)) {
-        failedAt.state().connectionFailed();
-      }
+      judge(failedAt, outcome, reusedConnection);
       endTry();
       if (outcome == UpstreamOutcome.OVERFLOW) {
         // The transport's breaker refused the try (max_pending_requests): nothing was sent.
@@ -355,6 +351,25 @@ public final class UpstreamHandler extends RouteScopedHandler {
         server.getScheduler().schedule(this, backoff, TimeUnit.NANOSECONDS);
       } else {
         send();
+      }
+    }
+
+    /**
+     * Feeds outlier detection with how a try failed. A pooled connection's reset says nothing of
+     * the endpoint (it may only be a stale connection), nor does the node's own breaker refusing.
+     */
+    private void judge(Endpoint failedAt, UpstreamOutcome outcome, boolean reusedConnection) {
+      OutlierDetector outliers = cluster.outliers();
+      switch (outcome) {
+        case REFUSED, CONNECT_TIMEOUT, UNRESOLVED -> outliers.connectFailed(failedAt);
+        case RESET -> {
+          if (!reusedConnection) {
+            outliers.connectFailed(failedAt);
+          }
+        }
+        case TIMEOUT, ERROR -> outliers.gatewayFailed(failedAt);
+        case STATUS -> outliers.answered(failedAt, droppedStatus);
+        case OVERFLOW -> {}
       }
     }
 
@@ -480,9 +495,9 @@ public final class UpstreamHandler extends RouteScopedHandler {
 
     @Override
     public void completed(@Nullable Throwable failure) {
-      EndpointState state = endpoint().state();
-      state.tryEnded();
-      state.responded(); // a response head came: the endpoint takes connections
+      Endpoint answered = endpoint();
+      answered.state().tryEnded();
+      cluster.outliers().answered(answered, response.getStatus());
       endTry();
       end();
       if (failure == null) {

@@ -12,21 +12,13 @@ class EndpointStateTest {
   private final AtomicInteger version = new AtomicInteger();
   private final EndpointState state = new EndpointState(version, now::get);
 
-  private void fail(int times) {
-    for (int i = 0; i < times; i++) {
-      state.connectionFailed();
-    }
-  }
-
   private void advanceSeconds(long seconds) {
     now.addAndGet(TimeUnit.SECONDS.toNanos(seconds));
   }
 
   @Test
-  void fiveConnectionFailuresInARowEjectForTenSeconds() {
-    fail(4);
-    assertThat(state.isAvailable()).isTrue();
-    fail(1);
+  void anEjectionRunsOutOnTheStatesClock() {
+    state.eject(TimeUnit.SECONDS.toNanos(10));
 
     assertThat(state.isAvailable()).isFalse();
     assertThat(state.isEjected()).isTrue();
@@ -39,43 +31,9 @@ class EndpointStateTest {
   }
 
   @Test
-  void aResponseResetsTheCount() {
-    fail(4);
-    state.responded();
-    fail(4);
-
-    assertThat(state.isAvailable()).isTrue();
-  }
-
-  @Test
-  void ejectionsInARowLastLongerUpToFiveMinutes() {
-    long[] expected = {10, 20, 30};
-    for (long seconds : expected) {
-      fail(5);
-      advanceSeconds(seconds - 1);
-      assertThat(state.isAvailable()).as("still ejected before %s s", seconds).isFalse();
-      advanceSeconds(1);
-      assertThat(state.isAvailable()).as("back after %s s", seconds).isTrue();
-    }
-    for (int i = 0; i < 40; i++) {
-      fail(5);
-      advanceSeconds(EndpointState.MAX_EJECTION_SECONDS);
-    }
-    fail(5);
-    advanceSeconds(EndpointState.MAX_EJECTION_SECONDS - 1);
-    assertThat(state.isAvailable()).isFalse();
-    advanceSeconds(1);
-    assertThat(state.isAvailable()).as("capped at 300 s").isTrue();
-  }
-
-  @Test
-  void aResponseAfterAnEjectionStartsTheLengthsOver() {
-    fail(5);
-    advanceSeconds(10);
-    assertThat(state.isAvailable()).isTrue();
-    state.responded();
-    fail(5);
-    advanceSeconds(10);
+  void aPassedCheckEndsAnEjection() {
+    state.eject(TimeUnit.SECONDS.toNanos(10));
+    state.checkPassed();
 
     assertThat(state.isAvailable()).isTrue();
   }
@@ -83,7 +41,7 @@ class EndpointStateTest {
   @Test
   void everyChangeOfAvailabilityBumpsTheVersion() {
     int before = version.get();
-    fail(5);
+    state.eject(TimeUnit.SECONDS.toNanos(10));
     int ejected = version.get();
     advanceSeconds(10);
     state.isAvailable();
@@ -94,6 +52,35 @@ class EndpointStateTest {
     assertThat(back).isGreaterThan(ejected);
     assertThat(version.get()).isGreaterThan(back);
     assertThat(state.isAvailable()).isFalse();
+  }
+
+  @Test
+  void streaksGrowKeepAndRestartOneByOne() {
+    int all = EndpointState.FIVE_XX | EndpointState.GATEWAY | EndpointState.CONNECT;
+    state.recordOutcome(all, 0);
+    state.recordOutcome(all, 0);
+    long streaks = state.recordOutcome(EndpointState.FIVE_XX, EndpointState.CONNECT);
+
+    assertThat(EndpointState.streak(streaks, EndpointState.FIVE_XX)).isEqualTo(3);
+    assertThat(EndpointState.streak(streaks, EndpointState.GATEWAY)).isZero();
+    assertThat(EndpointState.streak(streaks, EndpointState.CONNECT)).isEqualTo(2);
+    assertThat(state.resetStreak(EndpointState.FIVE_XX, 2)).as("not at that length").isFalse();
+    assertThat(state.resetStreak(EndpointState.FIVE_XX, 3)).isTrue();
+    assertThat(EndpointState.streak(state.recordOutcome(0, all), EndpointState.CONNECT))
+        .isEqualTo(2);
+    assertThat(state.recordOutcome(0, 0)).isZero();
+  }
+
+  @Test
+  void countsTriesAndFailuresPerInterval() {
+    state.countTry(false);
+    state.countTry(true);
+    state.countTry(true);
+    long taken = state.takeInterval();
+
+    assertThat(taken >>> 32).isEqualTo(3);
+    assertThat(taken & 0xffffffffL).isEqualTo(2);
+    assertThat(state.takeInterval()).isZero();
   }
 
   @Test

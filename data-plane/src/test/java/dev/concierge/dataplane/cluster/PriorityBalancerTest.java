@@ -97,13 +97,11 @@ class PriorityBalancerTest {
   void anEjectedLevelTakesTrafficBackWhenItsEjectionRunsOut() {
     PriorityBalancer balancer = build(BalancingPolicy.MAGLEV, 140);
     for (Endpoint e : primary) {
-      for (int i = 0; i < EndpointState.EJECT_AFTER; i++) {
-        e.state().connectionFailed();
-      }
+      e.state().eject(TimeUnit.SECONDS.toNanos(10));
     }
     assertThat(shareOf(BalancerTesting.counts(balancer, 1_000), backup, 1_000)).isEqualTo(1.0);
 
-    now.addAndGet(TimeUnit.SECONDS.toNanos(EndpointState.BASE_EJECTION_SECONDS));
+    now.addAndGet(TimeUnit.SECONDS.toNanos(10));
 
     assertThat(shareOf(BalancerTesting.counts(balancer, 1_000), primary, 1_000)).isEqualTo(1.0);
   }

@@ -69,9 +69,7 @@ class HealthVerdictTest {
   @Test
   void aPassedCheckEndsAPassiveEjection() {
     verdict.record(true, TWO_THREE);
-    for (int i = 0; i < EndpointState.EJECT_AFTER; i++) {
-      state.connectionFailed();
-    }
+    state.eject(java.util.concurrent.TimeUnit.SECONDS.toNanos(10));
     assertThat(state.isEjected()).isTrue();
     verdict.record(false, TWO_THREE);
     assertThat(state.isEjected()).isTrue();

@@ -83,9 +83,7 @@ class EndpointHealthLogTest {
   void connectionFailuresInARowShowAsEjected() {
     clusters.put("clusters/web", cluster("clusters/web", a));
     log.refresh();
-    for (int i = 0; i < dev.concierge.dataplane.cluster.EndpointState.EJECT_AFTER; i++) {
-      a.state().connectionFailed();
-    }
+    a.state().eject(java.util.concurrent.TimeUnit.SECONDS.toNanos(10));
     assertThat(log.refresh()).isTrue();
     assertThat(of(a).getState()).isEqualTo(HealthState.EJECTED);
   }
