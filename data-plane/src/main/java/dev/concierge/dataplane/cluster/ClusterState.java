@@ -19,6 +19,7 @@ public final class ClusterState {
   private final LongSupplier nanoClock;
   private final RetryBudgetCounters retryBudget = new RetryBudgetCounters();
   private final CircuitBreakerCounters circuitBreaker = new CircuitBreakerCounters();
+  private volatile boolean settled;
 
   /** A state on the system clock. */
   public ClusterState() {
@@ -52,7 +53,23 @@ public final class ClusterState {
 
   /** The state of the endpoint at {@code address}, made on first use. */
   public EndpointState endpoint(String address) {
-    return endpoints.computeIfAbsent(address, k -> new EndpointState(availability, nanoClock));
+    return endpoints.computeIfAbsent(address, this::newEndpoint);
+  }
+
+  private EndpointState newEndpoint(String address) {
+    EndpointState state = new EndpointState(availability, nanoClock);
+    if (settled) {
+      state.startRamp(); // slow start, as Envoy: not at node start nor in a new cluster
+    }
+    return state;
+  }
+
+  /**
+   * The cluster's first config has been compiled: endpoints that join from now on begin a slow
+   * start ramp (when the cluster has one).
+   */
+  public void settle() {
+    settled = true;
   }
 
   /** The state of the endpoint at {@code address}, or null when there is none. */

@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * and only few others. A key whose endpoint is unavailable or tried walks on to the next slot's
  * owner. Immutable; thread-safe.
  */
-public final class MaglevBalancer implements LoadBalancer {
+public final class MaglevBalancer implements LevelBalancer {
   static final int TABLE_SIZE = 65537;
 
   private final Endpoint[] endpoints;
@@ -76,5 +76,27 @@ public final class MaglevBalancer implements LoadBalancer {
   @Override
   public List<Endpoint> candidates() {
     return List.of(endpoints);
+  }
+
+  @Override
+  public LoadBalancer ignoringHealth() {
+    return new Panicking();
+  }
+
+  /** The same table in panic: a key keeps its endpoint whatever its health, unless tried. */
+  private final class Panicking implements LoadBalancer {
+    @Override
+    public @Nullable Endpoint pick(long seed, Endpoint @Nullable [] tried, int triedCount) {
+      if (table.length == 0) {
+        return null;
+      }
+      int slot = (int) Long.remainderUnsigned(seed, TABLE_SIZE);
+      return Picks.walkIgnoringHealth(endpoints, table, slot, tried, triedCount);
+    }
+
+    @Override
+    public List<Endpoint> candidates() {
+      return List.of(endpoints);
+    }
   }
 }

@@ -94,6 +94,40 @@ final class Picks {
     return fallback(endpoints, slots[start], tried, count);
   }
 
+  /**
+   * For a level in panic: the first endpoint not tried from {@code start} on (wrapping), whatever
+   * its health, else the one at {@code start}.
+   */
+  static Endpoint untried(Endpoint[] endpoints, int start, Endpoint @Nullable [] tried, int count) {
+    int n = endpoints.length;
+    for (int i = 0; i < n; i++) {
+      Endpoint e = endpoints[(start + i) % n];
+      if (!tried(tried, count, e)) {
+        return e;
+      }
+    }
+    return endpoints[start];
+  }
+
+  /**
+   * {@link #walk} for a level in panic: the owner of {@code slots[start]} unless tried, else the
+   * owner of the next slot not tried, whatever their health, so keys keep their endpoints.
+   */
+  static Endpoint walkIgnoringHealth(
+      Endpoint[] endpoints, int[] slots, int start, Endpoint @Nullable [] tried, int count) {
+    int length = slots.length;
+    int limit = Math.min(length, 8 * endpoints.length + 16);
+    int slot = start;
+    for (int i = 0; i < limit; i++) {
+      Endpoint e = endpoints[slots[slot]];
+      if (!tried(tried, count, e)) {
+        return e;
+      }
+      slot = slot + 1 == length ? 0 : slot + 1;
+    }
+    return untried(endpoints, slots[start], tried, count);
+  }
+
   /** A 64-bit hash of {@code chars[from, to)}: FNV-1a over the chars, then {@link #mix}. */
   static long hash(CharSequence chars, int from, int to) {
     long h = 0xcbf29ce484222325L;

@@ -15,6 +15,13 @@ import org.jspecify.annotations.Nullable;
  * less than 100 %, their shares are scaled up to fill it; when no endpoint is available at all,
  * everything goes to the first level ("panic"), whose balancer then picks an unavailable one.
  *
+ * <p>With a panic threshold (Envoy's healthy_panic_threshold), when the levels together can take
+ * less than 100 % and a level has fewer than threshold % of its endpoints available, that level
+ * balances over all its endpoints whatever their health ({@link LevelBalancer#ignoringHealth});
+ * when every level is in panic, the traffic is split by their numbers of endpoints (Envoy's total
+ * panic). Which levels panic is part of the shares, recomputed with them, never per pick; a
+ * one-level cluster gets this wrapper only when it has a threshold.
+ *
  * <p>The shares are computed only when the cluster's availability version moved or an ejection ran
  * out, so a pick is a version read, a draw from the seed and the level's own pick; a try whose
  * level has no usable endpoint left looks at the other levels, highest first. Clusters with one
@@ -22,40 +29,71 @@ import org.jspecify.annotations.Nullable;
  */
 public final class PriorityBalancer implements LoadBalancer {
   private final LoadBalancer[] levels;
+  private final LoadBalancer[] panicking;
   private final Endpoint[][] members;
   private final int overprovisioningPercent;
+  private final int panicThresholdPercent;
   private final AtomicInteger version;
   private final LongSupplier nanoClock;
   private final List<Endpoint> candidates;
   private volatile Shares shares;
 
-  /** Cumulative percentages by level, and when they go stale. Immutable. */
+  /**
+   * Cumulative percentages by level, each level's balancer now (its own, or its twin ignoring
+   * health when in panic), and when they go stale. Immutable.
+   */
   private static final class Shares {
     final int version;
     final boolean timed;
     final long recheckAtNanos;
     final int[] cumulative;
+    final LoadBalancer[] pickers;
+    final boolean[] panic;
+    final boolean anyPanic;
 
-    Shares(int version, boolean timed, long recheckAtNanos, int[] cumulative) {
+    Shares(
+        int version,
+        boolean timed,
+        long recheckAtNanos,
+        int[] cumulative,
+        LoadBalancer[] pickers,
+        boolean[] panic,
+        boolean anyPanic) {
       this.version = version;
       this.timed = timed;
       this.recheckAtNanos = recheckAtNanos;
       this.cumulative = cumulative;
+      this.pickers = pickers;
+      this.panic = panic;
+      this.anyPanic = anyPanic;
+    }
+
+    boolean accepts(int level, Endpoint e, Endpoint @Nullable [] tried, int count) {
+      return (anyPanic && panic[level])
+          ? !Picks.tried(tried, count, e)
+          : Picks.usable(e, tried, count);
     }
   }
 
   /**
    * @param levels one balancer per priority level, highest priority first, each over {@code
    *     members} of the same index (none empty)
+   * @param panicThresholdPercent 0 (panic only when nothing is available) to 100
    * @param version the cluster's availability version ({@link ClusterState})
    */
   PriorityBalancer(
-      List<LoadBalancer> levels,
+      List<LevelBalancer> levels,
       List<List<Endpoint>> members,
       int overprovisioningPercent,
+      int panicThresholdPercent,
       AtomicInteger version,
       LongSupplier nanoClock) {
     this.levels = levels.toArray(LoadBalancer[]::new);
+    this.panicking =
+        panicThresholdPercent == 0
+            ? this.levels
+            : levels.stream().map(LevelBalancer::ignoringHealth).toArray(LoadBalancer[]::new);
+    this.panicThresholdPercent = panicThresholdPercent;
     this.members = new Endpoint[members.size()][];
     List<Endpoint> all = new ArrayList<>();
     for (int i = 0; i < this.members.length; i++) {
@@ -81,14 +119,14 @@ public final class PriorityBalancer implements LoadBalancer {
     while (level < s.cumulative.length - 1 && ticket >= s.cumulative[level]) {
       level++;
     }
-    Endpoint chosen = levels[level].pick(seed, tried, triedCount);
-    if (chosen != null && Picks.usable(chosen, tried, triedCount)) {
+    Endpoint chosen = s.pickers[level].pick(seed, tried, triedCount);
+    if (chosen != null && s.accepts(level, chosen, tried, triedCount)) {
       return chosen;
     }
     for (int i = 0; i < levels.length; i++) {
       if (i != level) {
-        Endpoint other = levels[i].pick(seed, tried, triedCount);
-        if (other != null && Picks.usable(other, tried, triedCount)) {
+        Endpoint other = s.pickers[i].pick(seed, tried, triedCount);
+        if (other != null && s.accepts(i, other, tried, triedCount)) {
           return other;
         }
       }
@@ -106,10 +144,17 @@ public final class PriorityBalancer implements LoadBalancer {
     return loads;
   }
 
+  /** Whether {@code level} balances over all its endpoints now (tests, admin). */
+  public boolean inPanic(int level) {
+    Shares s = compute();
+    return s.anyPanic && s.panic[level];
+  }
+
   private Shares compute() {
     int seen = version.get(); // before reading: a change while reading recomputes next time
     int n = levels.length;
     int[] health = new int[n];
+    int[] availableCounts = new int[n];
     long total = 0;
     boolean timed = false;
     long recheckAt = 0;
@@ -127,14 +172,46 @@ public final class PriorityBalancer implements LoadBalancer {
           timed = true;
         }
       }
+      availableCounts[i] = available;
       health[i] =
           (int) Math.min(100, (long) available * overprovisioningPercent / members[i].length);
       total += health[i];
     }
+    boolean[] panic = new boolean[n];
+    boolean anyPanic = false;
+    boolean allPanic = true;
+    if (panicThresholdPercent > 0 && total < 100) {
+      for (int i = 0; i < n; i++) {
+        panic[i] =
+            (long) availableCounts[i] * 100 < (long) panicThresholdPercent * members[i].length;
+        anyPanic |= panic[i];
+        allPanic &= panic[i];
+      }
+    }
+    LoadBalancer[] pickers = levels;
+    if (anyPanic) {
+      pickers = new LoadBalancer[n];
+      for (int i = 0; i < n; i++) {
+        pickers[i] = panic[i] ? panicking[i] : levels[i];
+      }
+    }
     int[] cumulative = new int[n];
+    if (anyPanic && allPanic) {
+      // Total panic (Envoy): no level's health says anything, so each takes its size's share.
+      int size = 0;
+      for (Endpoint[] level : members) {
+        size += level.length;
+      }
+      int sum = 0;
+      for (int i = 0; i < n; i++) {
+        sum += members[i].length;
+        cumulative[i] = (int) ((long) sum * 100 / size);
+      }
+      return new Shares(seen, timed, recheckAt, cumulative, pickers, panic, true);
+    }
     if (total == 0) {
       java.util.Arrays.fill(cumulative, 100); // panic: everything to the first level
-      return new Shares(seen, timed, recheckAt, cumulative);
+      return new Shares(seen, timed, recheckAt, cumulative, pickers, panic, anyPanic);
     }
     long normalized = Math.min(100, total);
     int left = 100;
@@ -154,7 +231,7 @@ public final class PriorityBalancer implements LoadBalancer {
       sum += load[i];
       cumulative[i] = sum;
     }
-    return new Shares(seen, timed, recheckAt, cumulative);
+    return new Shares(seen, timed, recheckAt, cumulative, pickers, panic, anyPanic);
   }
 
   @Override

@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * and every node builds the same ring. A key whose endpoint is unavailable or tried walks on to the
  * next point's owner. Immutable; thread-safe.
  */
-public final class RingHashBalancer implements LoadBalancer {
+public final class RingHashBalancer implements LevelBalancer {
   static final int MIN_RING = 1024;
   static final int MAX_RING = 1 << 17;
   static final int POINTS_PER_ENDPOINT = 160;
@@ -96,5 +96,33 @@ public final class RingHashBalancer implements LoadBalancer {
   @Override
   public List<Endpoint> candidates() {
     return List.of(endpoints);
+  }
+
+  @Override
+  public LoadBalancer ignoringHealth() {
+    return new Panicking();
+  }
+
+  /** The same table in panic: a key keeps its endpoint whatever its health, unless tried. */
+  private final class Panicking implements LoadBalancer {
+    @Override
+    public @Nullable Endpoint pick(long seed, Endpoint @Nullable [] tried, int triedCount) {
+      if (points.length == 0) {
+        return null;
+      }
+      int i = Arrays.binarySearch(points, seed);
+      if (i < 0) {
+        i = -i - 1;
+      }
+      if (i == points.length) {
+        i = 0;
+      }
+      return Picks.walkIgnoringHealth(endpoints, owners, i, tried, triedCount);
+    }
+
+    @Override
+    public List<Endpoint> candidates() {
+      return List.of(endpoints);
+    }
   }
 }

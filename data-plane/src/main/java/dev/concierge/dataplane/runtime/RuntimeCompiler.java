@@ -6,6 +6,7 @@ import dev.concierge.api.rules.ClusterRules;
 import dev.concierge.api.rules.RequestMatchRules;
 import dev.concierge.api.rules.RetryRules;
 import dev.concierge.api.rules.RouteRules;
+import dev.concierge.api.rules.SlowStartRules;
 import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.rules.StickinessRules;
 import dev.concierge.api.time.ProtoTime;
@@ -17,6 +18,7 @@ import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.SlowStart;
 import dev.concierge.api.v1.Stickiness;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.dataplane.chain.PolicyCompiler;
@@ -33,6 +35,7 @@ import dev.concierge.dataplane.cluster.OutlierDetector;
 import dev.concierge.dataplane.cluster.OutlierPolicy;
 import dev.concierge.dataplane.cluster.RequestHash;
 import dev.concierge.dataplane.cluster.RetryLimiter;
+import dev.concierge.dataplane.cluster.SlowStartPolicy;
 import dev.concierge.dataplane.cluster.SplitStickiness;
 import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import dev.concierge.dataplane.dns.HostResolver;
@@ -178,10 +181,16 @@ public final class RuntimeCompiler {
                 ? RetryRules.DEFAULT_MIN_RETRY_CONCURRENCY
                 : budget.getMinRetryConcurrency(),
             state.retryBudget());
+    state.settle(); // runs after the endpoints' states exist: only later ones slow-start
     return new CompiledCluster(
         cluster.getName(),
         endpoints,
-        policy.balancer(inRotation, state, overprovisioning),
+        policy.balancer(
+            inRotation,
+            state,
+            overprovisioning,
+            cluster.getPanicThresholdPercent(),
+            slowStart(cluster)),
         requestHash,
         connectTimeout,
         stats.cluster(cluster.getName()),
@@ -191,6 +200,18 @@ public final class RuntimeCompiler {
             : UpstreamProtocol.HTTP1,
         circuitBreaker(cluster.getCircuitBreakers(), state.circuitBreaker()),
         new OutlierDetector(cluster.getName(), OutlierPolicy.of(cluster), endpoints, state));
+  }
+
+  /** Unset compiles to {@link SlowStartPolicy#NONE}; the defaults are {@link SlowStartRules}'. */
+  private static SlowStartPolicy slowStart(Cluster cluster) {
+    if (!cluster.hasSlowStart()) {
+      return SlowStartPolicy.NONE;
+    }
+    SlowStart slowStart = cluster.getSlowStart();
+    return new SlowStartPolicy(
+        toDuration(slowStart.getWindow()),
+        SlowStartRules.minWeight(slowStart),
+        SlowStartRules.aggression(slowStart));
   }
 
   /** Unset (or all 0) compiles to {@link CircuitBreaker#none()}, which counts nothing. */

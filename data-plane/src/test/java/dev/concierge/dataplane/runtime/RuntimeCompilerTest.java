@@ -4,8 +4,10 @@ import static dev.concierge.dataplane.TestSnapshots.cluster;
 import static dev.concierge.dataplane.TestSnapshots.route;
 import static dev.concierge.dataplane.TestSnapshots.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.google.protobuf.util.Durations;
 import dev.concierge.api.rules.HostPatterns;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
@@ -14,14 +16,18 @@ import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.SlowStart;
 import dev.concierge.dataplane.buffering.BufferingPolicy;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
+import dev.concierge.dataplane.cluster.PriorityBalancer;
 import dev.concierge.dataplane.routing.CompiledRoute;
 import dev.concierge.dataplane.stats.TrafficStats;
 import dev.concierge.dataplane.upstream.ForwardPolicy;
 import dev.concierge.dataplane.upstream.RequestRewrite;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -142,6 +148,58 @@ class RuntimeCompilerTest {
     assertThat(HostPatterns.problem("a.*.com")).isNotNull();
     assertThat(HostPatterns.problem("example.com:80")).isNotNull();
     assertThat(HostPatterns.problem("-a.com")).isNotNull();
+  }
+
+  @Test
+  void anEndpointAddedByALaterConfigSlowStartsButTheFirstOnesDoNot() throws Exception {
+    RuntimeCompiler shared = new RuntimeCompiler(new EndpointRegistry(), new TrafficStats());
+    SlowStart hour = SlowStart.newBuilder().setWindow(Durations.fromHours(1)).build();
+    Cluster two = cluster("web", 8001, 8002).toBuilder().setSlowStart(hour).build();
+    Runtime first =
+        shared.compile(snapshot(1, List.of(two), List.of(route("web", List.of(), "/", "web"))));
+    Map<Integer, Integer> before = ports(first, 2_000);
+    assertThat(before).containsEntry(8001, 1_000).containsEntry(8002, 1_000);
+
+    Cluster three =
+        two.toBuilder()
+            .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(8003))
+            .build();
+    Runtime second =
+        shared.compile(snapshot(2, List.of(three), List.of(route("web", List.of(), "/", "web"))));
+    Map<Integer, Integer> after = ports(second, 21_000);
+
+    // At the start of an hour's ramp 8003 weighs the min 10 %: 0.1 / 2.1 of the picks.
+    assertThat(after.get(8003)).isBetween(600, 1_400);
+  }
+
+  private static Map<Integer, Integer> ports(Runtime runtime, int picks) {
+    Map<Integer, Integer> counts = new HashMap<>();
+    for (int i = 0; i < picks; i++) {
+      counts.merge(
+          runtime.clusters().get("clusters/web").balancer().pick().port(), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  @Test
+  void aPanicThresholdWrapsEvenOneLevelAndABrokenSlowStartIsRefused() throws Exception {
+    Cluster panicky = cluster("web", 8001, 8002).toBuilder().setPanicThresholdPercent(50).build();
+    Runtime runtime =
+        compiler.compile(
+            snapshot(1, List.of(panicky), List.of(route("web", List.of(), "/", "web"))));
+    assertThat(runtime.clusters().get("clusters/web").balancer())
+        .isInstanceOf(PriorityBalancer.class);
+
+    Cluster broken =
+        cluster("web", 8001).toBuilder()
+            .setSlowStart(SlowStart.newBuilder().setWindow(Durations.fromHours(2)))
+            .build();
+    assertThatThrownBy(
+            () ->
+                compiler.compile(
+                    snapshot(2, List.of(broken), List.of(route("web", List.of(), "/", "web")))))
+        .isInstanceOf(CompileException.class)
+        .hasMessageContaining("clusters/web.slow_start.window: must be 1s to 3600s, not 7200s");
   }
 
   @Test
