@@ -71,6 +71,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       @Mixin CircuitBreakerOptions breakers,
       @Mixin HealthCheckOptions healthCheck,
       @Mixin OutlierOptions outliers,
+      @Mixin SlowStartOptions balancing,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "create", typedName);
@@ -82,6 +83,8 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
     applyHealthCheck("create", healthCheck, cluster, null, FieldMask.newBuilder());
     applyOutliers(
         "create", outliers, Cluster.getDefaultInstance(), cluster, FieldMask.newBuilder());
+    applyBalancing(
+        "create", balancing, Cluster.getDefaultInstance(), cluster, FieldMask.newBuilder());
     return create(RPCS, cluster.build(), validateOnly, "created");
   }
 
@@ -149,6 +152,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       @Mixin CircuitBreakerOptions breakers,
       @Mixin HealthCheckOptions healthCheck,
       @Mixin OutlierOptions outliers,
+      @Mixin SlowStartOptions balancing,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -158,14 +162,15 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
         && !breakers.given()
         && !healthCheck.given()
         && !outliers.given()
+        && !balancing.given()
         && !description.given()) {
       throw usage(
           "update",
           "nothing to update: give --endpoint, --lb, --hash-on, --overprovisioning,"
               + " --connect-timeout, --retry-budget, --protocol, --max-connections,"
               + " --max-pending-requests, --max-requests, --max-retries, --health-check (and its"
-              + " tuning), --outlier-* / --ejection-time (and the other outlier options) or"
-              + " --description");
+              + " tuning), --outlier-* / --ejection-time (and the other outlier options),"
+              + " --panic-threshold, --slow-start, --no-slow-start or --description");
     }
     return update(
         RPCS,
@@ -182,6 +187,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
               current.hasHealthCheck() ? current.getHealthCheck() : null,
               mask);
           applyOutliers("update", outliers, current, cluster, mask);
+          applyBalancing("update", balancing, current, cluster, mask);
           return cluster.build();
         },
         etag,
@@ -204,6 +210,19 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
   private void applyOutliers(
       String command,
       OutlierOptions options,
+      Cluster current,
+      Cluster.Builder cluster,
+      FieldMask.Builder mask) {
+    try {
+      options.applyTo(current, cluster, mask);
+    } catch (IllegalArgumentException e) {
+      throw usage(command, String.valueOf(e.getMessage()));
+    }
+  }
+
+  private void applyBalancing(
+      String command,
+      SlowStartOptions options,
       Cluster current,
       Cluster.Builder cluster,
       FieldMask.Builder mask) {
@@ -343,8 +362,8 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
   }
 
   /**
-   * {@code get}: the table, the circuit breakers under it when the cluster has any, and its outlier
-   * detection.
+   * {@code get}: the table, the circuit breakers under it when the cluster has any, its outlier
+   * detection, and its panic threshold and slow start when it has them.
    */
   static Consumer<PrintWriter> details(List<Cluster> clusters) {
     return out -> {
@@ -354,6 +373,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
           out.println("circuit breakers: " + CircuitBreakerOptions.describe(c));
         }
         out.println("outlier detection: " + OutlierOptions.describe(c));
+        SlowStartOptions.describe(c).forEach(out::println);
       }
     };
   }

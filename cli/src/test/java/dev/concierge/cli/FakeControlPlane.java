@@ -283,6 +283,15 @@ final class FakeControlPlane implements AutoCloseable {
                     b.clearHealthCheck();
                   }
                 }
+                case "slow_start" -> {
+                  if (req.getCluster().hasSlowStart()) {
+                    b.setSlowStart(req.getCluster().getSlowStart());
+                  } else {
+                    b.clearSlowStart();
+                  }
+                }
+                case "panic_threshold_percent" ->
+                    b.setPanicThresholdPercent(req.getCluster().getPanicThresholdPercent());
                 case "description" -> b.setDescription(req.getCluster().getDescription());
                 default ->
                     throw Status.INVALID_ARGUMENT

@@ -28,6 +28,7 @@ import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.SlowStart;
 import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
@@ -353,6 +354,60 @@ class ManagementCommandsTest {
     assertThat(req.getCluster().getConnectTimeout().getSeconds()).isEqualTo(20);
     assertThat(fake.clusters.get("clusters/web").getEndpointsList())
         .containsExactly(Endpoint.newBuilder().setHost("10.0.0.1").setPort(80).build());
+  }
+
+  @Test
+  void clusterPanicThresholdAndSlowStartAreSetKeptShownAndCleared() {
+    Result r =
+        run(
+            "cluster",
+            "create",
+            "web",
+            "--endpoint",
+            "10.0.0.1:80",
+            "--panic-threshold",
+            "50%",
+            "--slow-start",
+            "30s,min-weight=20");
+    assertThat(r.err()).isEmpty();
+    Cluster created = fake.last("CreateCluster", CreateClusterRequest.class).getCluster();
+    assertThat(created.getPanicThresholdPercent()).isEqualTo(50);
+    assertThat(created.getSlowStart())
+        .isEqualTo(
+            SlowStart.newBuilder()
+                .setWindow(Duration.newBuilder().setSeconds(30))
+                .setMinWeightPercent(20)
+                .build());
+
+    assertThat(run("cluster", "update", "web", "--slow-start", "1m,aggression=2").code()).isZero();
+    UpdateClusterRequest req = fake.last("UpdateCluster", UpdateClusterRequest.class);
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("slow_start");
+    Cluster updated = fake.clusters.get("clusters/web");
+    assertThat(updated.getPanicThresholdPercent()).isEqualTo(50);
+    assertThat(updated.getSlowStart())
+        .isEqualTo(
+            SlowStart.newBuilder()
+                .setWindow(Duration.newBuilder().setSeconds(60))
+                .setMinWeightPercent(20)
+                .setAggression(2)
+                .build());
+    assertThat(run("cluster", "get", "web").out())
+        .contains("panic threshold: 50%")
+        .contains("slow start: 1m min-weight=20% aggression=2.0");
+
+    assertThat(run("cluster", "update", "web", "--no-slow-start", "--panic-threshold", "0").code())
+        .isZero();
+    assertThat(fake.clusters.get("clusters/web").hasSlowStart()).isFalse();
+    assertThat(fake.clusters.get("clusters/web").getPanicThresholdPercent()).isZero();
+    assertThat(run("cluster", "get", "web").out())
+        .doesNotContain("slow start")
+        .doesNotContain("panic");
+
+    Result bad = run("cluster", "update", "web", "--slow-start", "30s,weight=5");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("expected min-weight=PERCENT or aggression=X");
+    assertThat(run("cluster", "update", "web", "--panic-threshold", "101").err())
+        .contains("'101' is not a percentage (0-100)");
   }
 
   @Test

@@ -34,7 +34,9 @@ final class ResourceTypes {
             "circuit_breakers",
             "protocol",
             "health_check",
-            "outlier_detection"),
+            "outlier_detection",
+            "slow_start",
+            "panic_threshold_percent"),
         UnaryOperator.identity(),
         (cluster, written, violations) ->
             ClusterValidator.validate(cluster, "cluster", violations));
