@@ -30,6 +30,7 @@ import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.SlowStart;
 import dev.concierge.api.v1.Stickiness;
 import dev.concierge.api.v1.StickyCookie;
 import dev.concierge.api.v1.SuccessRateOutliers;
@@ -361,6 +362,12 @@ class ConfigAsCodeIT {
             Cluster.newBuilder()
                 .setName("clusters/grpc")
                 .setProtocol(Cluster.Protocol.HTTP2)
+                .setPanicThresholdPercent(50)
+                .setSlowStart(
+                    SlowStart.newBuilder()
+                        .setWindow(Duration.newBuilder().setSeconds(30))
+                        .setMinWeightPercent(20)
+                        .setAggression(1.5))
                 .setHealthCheck(
                     HealthCheck.newBuilder()
                         .setUnhealthyThreshold(100)
