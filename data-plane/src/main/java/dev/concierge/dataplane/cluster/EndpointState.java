@@ -149,6 +149,30 @@ public final class EndpointState {
     version.incrementAndGet();
   }
 
+  // ---- Slow start: when the endpoint's ramp began (SlowStart reads it; nothing else here does).
+
+  /** {@link #rampStartNanos()} of an endpoint that never came back nor joined a running cluster. */
+  static final long NO_RAMP = Long.MIN_VALUE;
+
+  private volatile long rampStartNanos = NO_RAMP;
+
+  /** When the endpoint last became available again or joined a running cluster, or NO_RAMP. */
+  long rampStartNanos() {
+    return rampStartNanos;
+  }
+
+  /** The endpoint joins a cluster that already had endpoints: its ramp begins now. */
+  void startRamp() {
+    rampStartNanos = nanoClock.getAsLong();
+  }
+
+  /** Before the version moves, so that whoever sees the new version sees the ramp too. */
+  private void rampOnReturn(boolean wasAvailable) {
+    if (!wasAvailable && available) {
+      startRamp();
+    }
+  }
+
   /** Requests sent to the endpoint and not yet ended. */
   public int inFlight() {
     return inFlight.get();
@@ -261,29 +285,5 @@ public final class EndpointState {
   /** The state's clock. */
   long now() {
     return nanoClock.getAsLong();
-  }
-
-  // ---- Slow start: when the endpoint's ramp began (SlowStart reads it; nothing else here does).
-
-  /** {@link #rampStartNanos()} of an endpoint that never came back nor joined a running cluster. */
-  static final long NO_RAMP = Long.MIN_VALUE;
-
-  private volatile long rampStartNanos = NO_RAMP;
-
-  /** When the endpoint last became available again or joined a running cluster, or NO_RAMP. */
-  long rampStartNanos() {
-    return rampStartNanos;
-  }
-
-  /** The endpoint joins a cluster that already had endpoints: its ramp begins now. */
-  void startRamp() {
-    rampStartNanos = nanoClock.getAsLong();
-  }
-
-  /** Before the version moves, so that whoever sees the new version sees the ramp too. */
-  private void rampOnReturn(boolean wasAvailable) {
-    if (!wasAvailable && available) {
-      startRamp();
-    }
   }
 }
