@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SlowStartIT {
   private static final Duration WINDOW = Duration.ofSeconds(12);
-  private static final int BATCH = 30;
-  private static final int MAX_BATCHES = 400;
+  private static final int BATCH = 100;
+  private static final int MAX_BATCHES = 5_000;
 
   @TempDir Path dataDir;
   private final List<TestBackend> backends = new ArrayList<>();
@@ -69,23 +70,40 @@ class SlowStartIT {
         .until(() -> Boolean.TRUE.equals(healthy(restarted)));
     long rampSeen = System.nanoTime();
 
-    List<Double> shares = new ArrayList<>();
-    // Batches until the window is surely over (bounded: the loop is the wait, never a sleep).
-    while (System.nanoTime() - rampSeen < WINDOW.plusSeconds(1).toNanos()
-        && shares.size() < MAX_BATCHES) {
-      shares.add(shareOf("backend-b"));
+    // Batches until the window is surely over (bounded: the loop is the wait, never a sleep),
+    // each filed under the third of the window it ended in.
+    long windowNanos = WINDOW.toNanos();
+    List<List<Double>> thirds = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    List<String> bySecond = new ArrayList<>();
+    double first = -1;
+    for (int batch = 0; batch < MAX_BATCHES; batch++) {
+      double share = shareOf("backend-b");
+      long elapsed = System.nanoTime() - rampSeen;
+      if (elapsed >= windowNanos + TimeUnit.SECONDS.toNanos(1)) {
+        break;
+      }
+      first = first < 0 ? share : first;
+      if (elapsed < windowNanos) {
+        thirds.get((int) (elapsed * 3 / windowNanos)).add(share);
+        int second = (int) TimeUnit.NANOSECONDS.toSeconds(elapsed);
+        if (bySecond.size() <= second) {
+          bySecond.add(String.format("%ds: %.2f", second, share));
+        }
+      }
     }
     double last = shareOf("backend-b");
     System.out.printf(
-        "%nSlowStartIT shares by batch of %d: %s, then %.2f%n",
-        BATCH, shares.stream().map(x -> String.format("%.2f", x)).toList(), last);
+        "%nSlowStartIT first share of each second of the window: %s; after it %.2f%n",
+        bySecond, last);
 
-    assertThat(shares.size()).as("batches in the window").isGreaterThanOrEqualTo(4);
-    assertThat(shares.get(0)).as("first batch").isLessThan(0.3);
-    int half = shares.size() / 2;
-    double early = mean(shares.subList(0, half));
-    double late = mean(shares.subList(half, shares.size()));
-    assertThat(late).as("second half of the window vs first").isGreaterThan(early + 0.05);
+    assertThat(first).as("first batch").isBetween(0.0, 0.3);
+    assertThat(thirds).as("batches in each third of the window").allMatch(t -> !t.isEmpty());
+    assertThat(mean(thirds.get(0)))
+        .as("first third vs middle third")
+        .isLessThan(mean(thirds.get(1)));
+    assertThat(mean(thirds.get(1))).as("middle third vs last").isLessThan(mean(thirds.get(2)));
+    assertThat(mean(thirds.get(0))).as("first third").isBetween(0.05, 0.3);
+    assertThat(mean(thirds.get(2))).as("last third").isBetween(0.3, 0.55);
     assertThat(last).as("after the window").isBetween(0.45, 0.55);
   }
 

@@ -66,6 +66,20 @@ class SlowStartTest {
   }
 
   @Test
+  void anEjectionThatRunsOutStartsARampAsAHealthVerdictDoes() {
+    List<Endpoint> two = endpoints(2);
+    Endpoint a = two.get(0);
+    LoadBalancer balancer = BalancingPolicy.RANDOM.balancer(two, cluster, 140, 0, TEN_SECONDS);
+    a.state().eject(TimeUnit.SECONDS.toNanos(30));
+    assertThat(share(balancer, a, 1_000)).isZero();
+
+    advanceSeconds(30); // the ejection ends at the next look, and the ramp with it
+    assertThat(share(balancer, a, 40_000)).isCloseTo(0.1 / 1.1, within(0.015));
+    advanceSeconds(5);
+    assertThat(share(balancer, a, 40_000)).isCloseTo(0.5 / 1.5, within(0.015));
+  }
+
+  @Test
   void roundRobinGivesARampingEndpointItsEffectiveWeightAmongMany() {
     List<Endpoint> four = endpoints(4);
     Endpoint a = four.get(0);
