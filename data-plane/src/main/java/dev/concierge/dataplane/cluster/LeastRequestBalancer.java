@@ -52,10 +52,12 @@ public final class LeastRequestBalancer implements LevelBalancer {
     boolean bUsable = Picks.usable(b, tried, triedCount);
     if (aUsable && bUsable) {
       boolean bLighter = lighterThan(b, a);
-      if (slowStart != null && slowStart.ramping()) {
-        return admitted(slowStart, bLighter ? b : a, bits)
-            ? (bLighter ? b : a)
-            : (bLighter ? a : b);
+      if (slowStart != null) {
+        long now = slowStart.rampingAt();
+        if (now != SlowStartRamps.NOT_RAMPING) {
+          Endpoint winner = bLighter ? b : a;
+          return admitted(slowStart, winner, now, bits) ? winner : (bLighter ? a : b);
+        }
       }
       return bLighter ? b : a;
     }
@@ -72,8 +74,8 @@ public final class LeastRequestBalancer implements LevelBalancer {
   }
 
   /** Whether the ramp lets {@code winner} of the two choices stand (else the other goes). */
-  private static boolean admitted(SlowStartRamps ramps, Endpoint winner, long bits) {
-    return ramps.admits(winner.state(), ramps.now(), Picks.mix(~bits));
+  private static boolean admitted(SlowStartRamps ramps, Endpoint winner, long now, long bits) {
+    return ramps.admits(winner.state(), now, Picks.mix(~bits));
   }
 
   /** The one with fewer requests in flight per unit of weight; {@code a} on a tie. */

@@ -19,13 +19,12 @@ import org.jspecify.annotations.Nullable;
  * less than 100 % and a level has fewer than threshold % of its endpoints available, that level
  * balances over all its endpoints whatever their health ({@link LevelBalancer#ignoringHealth});
  * when every level is in panic, the traffic is split by their numbers of endpoints (Envoy's total
- * panic). Which levels panic is part of the shares, recomputed with them, never per pick; a
- * one-level cluster gets this wrapper only when it has a threshold.
+ * panic). Which levels panic is part of the shares, recomputed with them, never per pick.
  *
  * <p>The shares are computed only when the cluster's availability version moved or an ejection ran
  * out, so a pick is a version read, a draw from the seed and the level's own pick; a try whose
  * level has no usable endpoint left looks at the other levels, highest first. Clusters with one
- * level never get this wrapper. Thread-safe.
+ * level and no panic threshold never get this wrapper. Thread-safe.
  */
 public final class PriorityBalancer implements LoadBalancer {
   private final LoadBalancer[] levels;

@@ -37,8 +37,11 @@ public final class RandomBalancer implements LevelBalancer {
     }
     long bits = Picks.draw(seed, triedCount);
     int i = draw.index((int) bits);
-    if (slowStart != null && slowStart.ramping()) {
-      i = slowStart.thin(draw, endpoints, i, bits);
+    if (slowStart != null) {
+      long now = slowStart.rampingAt();
+      if (now != SlowStartRamps.NOT_RAMPING) {
+        i = slowStart.thin(draw, endpoints, i, bits, now);
+      }
     }
     Endpoint e = endpoints[i];
     return Picks.usable(e, tried, triedCount) ? e : Picks.fallback(endpoints, i, tried, triedCount);

@@ -103,8 +103,11 @@ public final class RoundRobinBalancer implements LevelBalancer {
     // A retry does not advance the shared position: it walks on from where the first try's pick
     // left it, so a dead endpoint costs one retry per round, not one per request.
     long start = triedCount == 0 ? counter.getAndIncrement() : counter.get();
-    if (slowStart != null && triedCount == 0 && slowStart.ramping()) {
-      start = admit(slowStart, start);
+    if (slowStart != null && triedCount == 0) {
+      long now = slowStart.rampingAt();
+      if (now != SlowStartRamps.NOT_RAMPING) {
+        start = admit(slowStart, start, now);
+      }
     }
     Endpoint first = schedule[(int) Math.floorMod(start, (long) length)];
     if (first.state().isAvailable() && !Picks.tried(tried, triedCount, first)) {
@@ -127,8 +130,7 @@ public final class RoundRobinBalancer implements LevelBalancer {
   }
 
   /** The first position from {@code start} on whose ramping endpoint, if any, admits the pick. */
-  private long admit(SlowStartRamps ramps, long start) {
-    long now = ramps.now();
+  private long admit(SlowStartRamps ramps, long start, long now) {
     long position = start;
     for (int i = 0; i < schedule.length; i++) {
       Endpoint e = schedule[(int) Math.floorMod(position, (long) schedule.length)];

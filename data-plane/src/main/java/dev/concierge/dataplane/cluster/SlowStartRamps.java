@@ -10,13 +10,16 @@ import java.util.function.LongSupplier;
  * picks to that factor.
  *
  * <p>Ramps begin only when the availability version moves (an endpoint came back) or at compile (an
- * endpoint joined), so {@link #ramping()} is a version read while none ramps, and reads the clock
+ * endpoint joined), so {@link #rampingAt()} is a version read while none ramps, and reads the clock
  * only while one did at the last look; the first look past the last ramp's end turns it off. Built
  * only for clusters with slow start, so others never get here. Thread-safe.
  */
 final class SlowStartRamps {
   /** Redraws at most per pick: after them the last draw stands (a bias of f^8-ish, negligible). */
   static final int MAX_REDRAWS = 8;
+
+  /** {@link #rampingAt()} when no endpoint ramps. */
+  static final long NOT_RAMPING = Long.MIN_VALUE;
 
   private static final int ADMIT_BITS = 24;
   private static final long DRAW_GAMMA = 0xbf58476d1ce4e5b9L;
@@ -57,26 +60,25 @@ final class SlowStartRamps {
     this.ramp = compute();
   }
 
-  /** Whether some endpoint ramps now; a version read while none does. */
-  boolean ramping() {
+  /**
+   * The clock's reading when some endpoint ramps now, else {@link #NOT_RAMPING}; a version read
+   * while none does. (A clock reading of exactly NOT_RAMPING costs one pick its ramp: harmless.)
+   */
+  long rampingAt() {
     Ramp r = ramp;
     if (r.version != version.get()) {
       r = compute();
       ramp = r;
     }
     if (!r.ramping) {
-      return false;
+      return NOT_RAMPING;
     }
-    if (nanoClock.getAsLong() - r.untilNanos < 0) {
-      return true;
+    long now = nanoClock.getAsLong();
+    if (now - r.untilNanos < 0) {
+      return now;
     }
     ramp = new Ramp(r.version, false, 0); // a newer one that this overwrites has a newer version
-    return false;
-  }
-
-  /** The clock the ramps run on. */
-  long now() {
-    return nanoClock.getAsLong();
+    return NOT_RAMPING;
   }
 
   /** The weight factor of {@code state} at {@code now}: 1 outside a ramp. */
@@ -104,8 +106,7 @@ final class SlowStartRamps {
    * to {@value #MAX_REDRAWS} times): endpoint i then comes out in proportion to weight(i) ×
    * factor(i), Envoy's effective weight.
    */
-  int thin(WeightedDraw draw, Endpoint[] endpoints, int first, long bits) {
-    long now = nanoClock.getAsLong();
+  int thin(WeightedDraw draw, Endpoint[] endpoints, int first, long bits, long now) {
     int i = first;
     for (int k = 1; k <= MAX_REDRAWS; k++) {
       long b = Picks.mix(bits + DRAW_GAMMA * k);
