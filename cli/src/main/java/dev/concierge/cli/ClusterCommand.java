@@ -71,7 +71,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       @Mixin CircuitBreakerOptions breakers,
       @Mixin HealthCheckOptions healthCheck,
       @Mixin OutlierOptions outliers,
-      @Mixin SlowStartOptions balancing,
+      @Mixin BalancingOptions balancing,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "create", typedName);
@@ -152,7 +152,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       @Mixin CircuitBreakerOptions breakers,
       @Mixin HealthCheckOptions healthCheck,
       @Mixin OutlierOptions outliers,
-      @Mixin SlowStartOptions balancing,
+      @Mixin BalancingOptions balancing,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -222,7 +222,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
 
   private void applyBalancing(
       String command,
-      SlowStartOptions options,
+      BalancingOptions options,
       Cluster current,
       Cluster.Builder cluster,
       FieldMask.Builder mask) {
@@ -373,7 +373,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
           out.println("circuit breakers: " + CircuitBreakerOptions.describe(c));
         }
         out.println("outlier detection: " + OutlierOptions.describe(c));
-        SlowStartOptions.describe(c).forEach(out::println);
+        BalancingOptions.describe(c).forEach(out::println);
       }
     };
   }

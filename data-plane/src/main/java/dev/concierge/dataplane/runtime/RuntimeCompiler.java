@@ -2,11 +2,11 @@ package dev.concierge.dataplane.runtime;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.rules.BalancingRules;
 import dev.concierge.api.rules.ClusterRules;
 import dev.concierge.api.rules.RequestMatchRules;
 import dev.concierge.api.rules.RetryRules;
 import dev.concierge.api.rules.RouteRules;
-import dev.concierge.api.rules.SlowStartRules;
 import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.rules.StickinessRules;
 import dev.concierge.api.time.ProtoTime;
@@ -202,7 +202,7 @@ public final class RuntimeCompiler {
         new OutlierDetector(cluster.getName(), OutlierPolicy.of(cluster), endpoints, state));
   }
 
-  /** Unset compiles to {@link SlowStartPolicy#NONE}; the defaults are {@link SlowStartRules}'. */
+  /** Unset compiles to {@link SlowStartPolicy#NONE}; the defaults are {@link BalancingRules}'. */
   private static SlowStartPolicy slowStart(Cluster cluster) {
     if (!cluster.hasSlowStart()) {
       return SlowStartPolicy.NONE;
@@ -210,8 +210,8 @@ public final class RuntimeCompiler {
     SlowStart slowStart = cluster.getSlowStart();
     return new SlowStartPolicy(
         toDuration(slowStart.getWindow()),
-        SlowStartRules.minWeight(slowStart),
-        SlowStartRules.aggression(slowStart));
+        BalancingRules.minWeight(slowStart),
+        BalancingRules.aggression(slowStart));
   }
 
   /** Unset (or all 0) compiles to {@link CircuitBreaker#none()}, which counts nothing. */

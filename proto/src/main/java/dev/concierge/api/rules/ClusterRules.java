@@ -97,7 +97,7 @@ public final class ClusterRules {
     RetryRules.check(cluster, prefix, sink);
     CircuitBreakerRules.check(cluster, prefix, sink);
     OutlierRules.check(cluster, prefix, sink);
-    SlowStartRules.check(cluster, prefix, sink);
+    BalancingRules.check(cluster, prefix, sink);
     if (cluster.hasHealthCheck()) {
       HealthCheckRules.check(cluster.getHealthCheck(), prefix + ".health_check", sink);
       HealthCheckRules.checkProtocol(

@@ -1,7 +1,7 @@
 package dev.concierge.cli;
 
 import com.google.protobuf.FieldMask;
-import dev.concierge.api.rules.SlowStartRules;
+import dev.concierge.api.rules.BalancingRules;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.SlowStart;
 import java.util.ArrayList;
@@ -17,7 +17,7 @@ import picocli.CommandLine.TypeConversionException;
  * balances around sick and returning endpoints. On update, what is not given is kept, and the parts
  * of {@code --slow-start} not given keep their current values.
  */
-final class SlowStartOptions {
+final class BalancingOptions {
   @Option(
       names = "--panic-threshold",
       paramLabel = "PERCENT",
@@ -91,9 +91,9 @@ final class SlowStartOptions {
           "slow start: "
               + Durations.format(s.getWindow())
               + " min-weight="
-              + Math.round(SlowStartRules.minWeight(s) * 100)
+              + Math.round(BalancingRules.minWeight(s) * 100)
               + "% aggression="
-              + SlowStartRules.aggression(s));
+              + BalancingRules.aggression(s));
     }
     return lines;
   }

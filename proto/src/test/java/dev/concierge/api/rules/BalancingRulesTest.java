@@ -9,10 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class SlowStartRulesTest {
+class BalancingRulesTest {
   private static List<String> violations(Cluster.Builder cluster) {
     List<String> found = new ArrayList<>();
-    SlowStartRules.check(cluster.build(), "clusters[0]", (f, why) -> found.add(f + ": " + why));
+    BalancingRules.check(cluster.build(), "clusters[0]", (f, why) -> found.add(f + ": " + why));
     return found;
   }
 

@@ -9,7 +9,7 @@ import dev.concierge.api.v1.SlowStart;
  * The rules of a cluster's balancing extras: its panic threshold (0-100 %) and its slow start
  * (window 1 s to 1 h, min weight 1-100 %, aggression 0.1-10), with the defaults nodes apply.
  */
-public final class SlowStartRules {
+public final class BalancingRules {
   /** The shortest slow-start window. */
   public static final Duration MIN_WINDOW = Durations.fromSeconds(1);
 
@@ -31,7 +31,7 @@ public final class SlowStartRules {
   /** The largest panic threshold, in percent. */
   public static final int MAX_PANIC_THRESHOLD_PERCENT = 100;
 
-  private SlowStartRules() {}
+  private BalancingRules() {}
 
   /** Tells {@code sink} every broken field of {@code cluster}'s panic threshold and slow start. */
   public static void check(Cluster cluster, String prefix, ViolationSink sink) {
