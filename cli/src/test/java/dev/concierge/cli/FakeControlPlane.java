@@ -283,6 +283,13 @@ final class FakeControlPlane implements AutoCloseable {
                     b.clearHealthCheck();
                   }
                 }
+                case "outlier_detection" -> {
+                  if (req.getCluster().hasOutlierDetection()) {
+                    b.setOutlierDetection(req.getCluster().getOutlierDetection());
+                  } else {
+                    b.clearOutlierDetection();
+                  }
+                }
                 case "slow_start" -> {
                   if (req.getCluster().hasSlowStart()) {
                     b.setSlowStart(req.getCluster().getSlowStart());

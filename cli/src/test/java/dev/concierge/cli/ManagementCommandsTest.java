@@ -17,11 +17,13 @@ import dev.concierge.api.v1.DeleteClusterRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.DeviceClass;
 import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.FailurePercentageOutliers;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.GetClusterHealthRequest;
 import dev.concierge.api.v1.HeaderMutations;
 import dev.concierge.api.v1.HeaderValue;
 import dev.concierge.api.v1.HealthCheck;
+import dev.concierge.api.v1.OutlierDetection;
 import dev.concierge.api.v1.RegexRewrite;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.RetryBudget;
@@ -354,6 +356,57 @@ class ManagementCommandsTest {
     assertThat(req.getCluster().getConnectTimeout().getSeconds()).isEqualTo(20);
     assertThat(fake.clusters.get("clusters/web").getEndpointsList())
         .containsExactly(Endpoint.newBuilder().setHost("10.0.0.1").setPort(80).build());
+  }
+
+  @Test
+  void clusterOutlierDetectionIsSetKeptShownAndCleared() {
+    Result r =
+        run(
+            "cluster",
+            "create",
+            "web",
+            "--endpoint",
+            "10.0.0.1:80",
+            "--outlier-5xx",
+            "3",
+            "--outlier-failure-percentage",
+            "70,min-hosts=3",
+            "--ejection-time",
+            "45s");
+    assertThat(r.err()).isEmpty();
+    Cluster created = fake.last("CreateCluster", CreateClusterRequest.class).getCluster();
+    assertThat(created.getOutlierDetection())
+        .isEqualTo(
+            OutlierDetection.newBuilder()
+                .setConsecutive5Xx(3)
+                .setBaseEjectionTime(Duration.newBuilder().setSeconds(45))
+                .setFailurePercentage(
+                    FailurePercentageOutliers.newBuilder().setThreshold(70).setMinimumHosts(3))
+                .build());
+
+    assertThat(
+            run("cluster", "update", "web", "--outlier-5xx", "0", "--max-ejection-percent", "50")
+                .code())
+        .isZero();
+    UpdateClusterRequest req = fake.last("UpdateCluster", UpdateClusterRequest.class);
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("outlier_detection");
+    OutlierDetection updated = fake.clusters.get("clusters/web").getOutlierDetection();
+    assertThat(updated.hasConsecutive5Xx()).isTrue();
+    assertThat(updated.getConsecutive5Xx()).isZero();
+    assertThat(updated.getMaxEjectionPercent()).isEqualTo(50);
+    assertThat(updated.getBaseEjectionTime().getSeconds()).as("kept").isEqualTo(45);
+    assertThat(run("cluster", "get", "web").out())
+        .contains(
+            "outlier detection: connect=5 failure-percentage(70%,min-hosts=3,volume=50)"
+                + " ejection=45s..300s max=50%");
+
+    assertThat(run("cluster", "update", "web", "--no-outlier-detection").code()).isZero();
+    assertThat(fake.clusters.get("clusters/web").hasOutlierDetection()).isFalse();
+    assertThat(run("cluster", "get", "web").out())
+        .contains("outlier detection: connect=5 ejection=10s..300s (default)");
+    Result both = run("cluster", "update", "web", "--no-outlier-detection", "--outlier-5xx", "2");
+    assertThat(both.code()).isNotZero();
+    assertThat(both.err()).contains("--no-outlier-detection takes no other outlier option");
   }
 
   @Test
