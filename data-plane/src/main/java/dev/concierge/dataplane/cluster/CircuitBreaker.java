@@ -120,6 +120,15 @@ public final class CircuitBreaker {
   }
 
   /**
+   * Takes a place for one new connection even when max_connections are open: an endpoint's first
+   * connection, which Envoy allows so that no endpoint the balancer picks is starved. Given back
+   * with {@link #connectionClosed()}. Only when {@link #limitsConnections()}.
+   */
+  public void openConnectionOverLimit() {
+    counters.connections.incrementAndGet();
+  }
+
+  /**
    * A connection that held a place closed (or never opened): its place goes to the first waiter, if
    * any.
    */

@@ -74,7 +74,7 @@ final class ClusterConnectionPool extends MultiplexConnectionPool {
 
     @Override
     public Pool.@Nullable Entry<Connection> reserve() {
-      CircuitBreaker taken = cluster.tryOpen(destination);
+      CircuitBreaker taken = cluster.tryOpen(destination, getWrapped().size() == 0);
       if (taken == null) {
         return null; // as if this pool were full: the request stays queued
       }

@@ -16,9 +16,10 @@ import org.jspecify.annotations.Nullable;
  * pools) are its own even when another cluster names the same endpoint. One per node-lifetime
  * {@link dev.concierge.dataplane.cluster.CircuitBreakerCounters}: equal by identity.
  *
- * <p>A destination refused a place waits here until a connection of the cluster closes, and is then
- * woken to ask again: Jetty retries a queued request only when its own destination's connections
- * change. Thread-safe.
+ * <p>An endpoint's first connection is allowed over the limit (Envoy's rule), so max_connections
+ * below the number of endpoints still reaches every endpoint. A destination refused a place waits
+ * here until a connection of the cluster closes, and is then woken to ask again: Jetty retries a
+ * queued request only when its own destination's connections change. Thread-safe.
  */
 final class ClusterConnections {
   private volatile CircuitBreaker breaker;
@@ -36,14 +37,21 @@ final class ClusterConnections {
   }
 
   /**
-   * Takes a connection place for {@code destination}. When max_connections are open it is refused
-   * and {@code destination} is woken (its {@link HttpDestination#send()} run) after the next close.
-   * Returns the breaker the place was taken from (it may not limit connections any more), which the
-   * holder gives back with {@link #closed}, or null when refused.
+   * Takes a connection place for {@code destination}, whose first connection this is when {@code
+   * firstOfDestination}. When max_connections are open it is refused and {@code destination} is
+   * woken (its {@link HttpDestination#send()} run) after the next close. Returns the breaker the
+   * place was taken from (it may not limit connections any more), which the holder gives back with
+   * {@link #closed}, or null when refused.
    */
-  @Nullable CircuitBreaker tryOpen(HttpDestination destination) {
+  @Nullable CircuitBreaker tryOpen(HttpDestination destination, boolean firstOfDestination) {
     CircuitBreaker now = breaker;
     if (!now.limitsConnections() || now.tryOpenConnection()) {
+      return now;
+    }
+    if (firstOfDestination) {
+      // As Envoy: an endpoint the balancer picked gets one connection even over the limit, else
+      // its requests would wait for another endpoint's connection to idle out.
+      now.openConnectionOverLimit();
       return now;
     }
     starved.add(destination);
