@@ -3,10 +3,12 @@ package dev.concierge.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.util.Durations;
 import dev.concierge.api.v1.CircuitBreakers;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.dataplane.DataPlaneServer;
 import dev.concierge.dataplane.cluster.CircuitBreakerCounters;
@@ -249,5 +251,34 @@ class Http2CircuitBreakerIT {
     assertThat(backend.arrived.get()).isEqualTo(4);
     assertThat(counts("a").pendingRequests()).isZero();
     assertThat(counts("b").pendingRequests()).isZero();
+  }
+
+  @Test
+  void aPendingRequestThatTimesOutGivesItsPlaceBack() throws Exception {
+    h2Cluster("h2", CircuitBreakers.newBuilder().setMaxConnections(1).setMaxPendingRequests(1));
+    Route.Builder route = Fleet.routeTo("/", "h2").toBuilder();
+    route.getForwardBuilder().setTimeout(Durations.fromSeconds(2));
+    fleet.createRoute("h2", route.build());
+    fleet.awaitSynced();
+
+    List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+    for (int i = 1; i <= STREAMS; i++) {
+      sent.add(getAsync("/held-" + i));
+      int arrivals = i;
+      await().atMost(Duration.ofSeconds(10)).until(() -> backend.arrived.get() == arrivals);
+    }
+    sent.add(getAsync("/waits"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> counts("h2").pendingRequests() == 1);
+
+    // The held ones and the waiting one all reach the route's timeout.
+    for (CompletableFuture<HttpResponse<String>> f : sent) {
+      assertThat(f.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(504);
+    }
+    assertThat(counts("h2").pendingRequests()).isZero();
+    backend.release();
+    // Neither the pending place nor the connection place leaked: the cluster serves again.
+    assertThat(Http.get(node.httpPort(), "/after").statusCode()).isEqualTo(200);
+    assertThat(counts("h2").openConnections()).isOne();
+    assertThat(counts("h2").pendingRequests()).isZero();
   }
 }
