@@ -19,7 +19,9 @@ final class CircuitBreakerOptions {
       names = "--max-connections",
       paramLabel = "N|none",
       converter = LimitConverter.class,
-      description = "Open connections to the cluster per node (HTTP1 clusters); 0 or none clears.")
+      description =
+          "Open connections to the cluster's endpoints per node (HTTP1 and HTTP2 clusters); 0 or"
+              + " none clears.")
   @Nullable Integer maxConnections;
 
   @Option(
@@ -27,8 +29,8 @@ final class CircuitBreakerOptions {
       paramLabel = "N|none",
       converter = LimitConverter.class,
       description =
-          "Requests per node waiting for a connection while --max-connections are open; 0 or"
-              + " none: no limit.")
+          "Requests per node waiting for a connection (or an HTTP2 stream) while"
+              + " --max-connections are open, answered 503 over it; 0 or none: no limit.")
   @Nullable Integer maxPendingRequests;
 
   @Option(

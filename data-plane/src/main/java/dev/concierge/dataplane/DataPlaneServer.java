@@ -11,6 +11,7 @@ import dev.concierge.dataplane.client.ClientSettings;
 import dev.concierge.dataplane.client.GeoLocator;
 import dev.concierge.dataplane.client.GeoTable;
 import dev.concierge.dataplane.client.TrustedProxies;
+import dev.concierge.dataplane.cluster.CircuitBreakerCounters;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
 import dev.concierge.dataplane.config.Backoff;
@@ -435,6 +436,15 @@ public final class DataPlaneServer implements AutoCloseable {
   public @Nullable Boolean endpointHealthy(String cluster, String address) {
     var state = endpoints.find(cluster, address);
     return state == null ? null : state.isHealthy();
+  }
+
+  /**
+   * The circuit-breaker counts of cluster {@code cluster}, or {@code null} when the node has no
+   * such cluster (tests, admin).
+   */
+  public @Nullable CircuitBreakerCounters circuitBreakerCounts(String cluster) {
+    var state = endpoints.find(cluster);
+    return state == null ? null : state.circuitBreaker();
   }
 
   /** The revision in force, or -1 until the first configuration is applied. */

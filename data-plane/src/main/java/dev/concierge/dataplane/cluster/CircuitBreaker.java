@@ -120,6 +120,15 @@ public final class CircuitBreaker {
   }
 
   /**
+   * Takes a place for one new connection even when max_connections are open: an endpoint's first
+   * connection, which Envoy allows so that no endpoint the balancer picks is starved. Given back
+   * with {@link #connectionClosed()}. Only when {@link #limitsConnections()}.
+   */
+  public void openConnectionOverLimit() {
+    counters.connections.incrementAndGet();
+  }
+
+  /**
    * A connection that held a place closed (or never opened): its place goes to the first waiter, if
    * any.
    */
@@ -149,6 +158,30 @@ public final class CircuitBreaker {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Whether a multiplexing transport counts its requests waiting for a connection or stream: when
+   * max_pending_requests or max_connections is set. Otherwise {@link #tryStartPending} is not
+   * called.
+   */
+  public boolean countsPendingRequests() {
+    return maxPendingRequests != 0 || maxConnections != 0;
+  }
+
+  /**
+   * Counts one request waiting for a connection or stream (HTTP/2: from its send until its stream
+   * begins); false when max_pending_requests are waiting already (answer overflow). Only when
+   * {@link #countsPendingRequests()}; the holder calls {@link #pendingEnded()} exactly once.
+   */
+  public boolean tryStartPending() {
+    return tryAcquire(
+        counters.pending, maxPendingRequests == 0 ? Integer.MAX_VALUE : maxPendingRequests);
+  }
+
+  /** The request counted by {@link #tryStartPending()} stopped waiting (it began, or failed). */
+  public void pendingEnded() {
+    counters.pending.decrementAndGet();
   }
 
   /** Whether requests wait for a connection: a connection going idle should close instead. */

@@ -18,6 +18,11 @@ public final class EndpointRegistry {
     return clusters.computeIfAbsent(name, k -> new ClusterState());
   }
 
+  /** The state of cluster {@code name}, or null when the node has none (tests, admin). */
+  public @Nullable ClusterState find(String name) {
+    return clusters.get(name);
+  }
+
   /** The state of endpoint {@code address} of cluster {@code name}, or null when there is none. */
   public @Nullable EndpointState find(String name, String address) {
     ClusterState cluster = clusters.get(name);

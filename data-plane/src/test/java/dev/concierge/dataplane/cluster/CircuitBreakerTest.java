@@ -89,4 +89,46 @@ class CircuitBreakerTest {
     assertThat(breaker.enqueue(() -> admitted.add("a"))).isTrue(); // 0 pending: no limit
     assertThat(admitted).containsExactly("a");
   }
+
+  @Test
+  void pendingRequestsAreCountedOnlyWithAConnectionOrPendingLimitAndRefusedOverMaxPending() {
+    CircuitBreakerCounters counters = new CircuitBreakerCounters();
+    assertThat(CircuitBreaker.of(0, 0, 3, 0, counters).countsPendingRequests()).isFalse();
+    assertThat(CircuitBreaker.of(2, 0, 0, 0, counters).countsPendingRequests()).isTrue();
+
+    CircuitBreaker breaker = CircuitBreaker.of(0, 2, 0, 0, counters);
+    assertThat(breaker.countsPendingRequests()).isTrue();
+    assertThat(breaker.tryStartPending()).isTrue();
+    assertThat(breaker.tryStartPending()).isTrue();
+    assertThat(breaker.tryStartPending()).isFalse();
+    assertThat(counters.pendingRequests()).isEqualTo(2);
+    breaker.pendingEnded();
+    assertThat(breaker.tryStartPending()).isTrue();
+    breaker.pendingEnded();
+    breaker.pendingEnded();
+    assertThat(counters.pendingRequests()).isZero();
+  }
+
+  @Test
+  void pendingWithoutMaxPendingIsCountedButNeverRefused() {
+    CircuitBreakerCounters counters = new CircuitBreakerCounters();
+    CircuitBreaker breaker = CircuitBreaker.of(1, 0, 0, 0, counters);
+    for (int i = 0; i < 100; i++) {
+      assertThat(breaker.tryStartPending()).isTrue();
+    }
+    assertThat(counters.pendingRequests()).isEqualTo(100);
+  }
+
+  @Test
+  void aConnectionOverTheLimitIsCountedAndGivenBack() {
+    CircuitBreakerCounters counters = new CircuitBreakerCounters();
+    CircuitBreaker breaker = CircuitBreaker.of(1, 0, 0, 0, counters);
+    assertThat(breaker.tryOpenConnection()).isTrue();
+    breaker.openConnectionOverLimit();
+    assertThat(counters.openConnections()).isEqualTo(2);
+    breaker.connectionClosed();
+    assertThat(breaker.tryOpenConnection()).as("still at the limit").isFalse();
+    breaker.connectionClosed();
+    assertThat(counters.openConnections()).isZero();
+  }
 }

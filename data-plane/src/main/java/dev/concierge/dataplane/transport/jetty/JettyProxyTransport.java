@@ -3,8 +3,11 @@ package dev.concierge.dataplane.transport.jetty;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.chain.BodyFraming;
+import dev.concierge.dataplane.cluster.CircuitBreaker;
+import dev.concierge.dataplane.cluster.CircuitBreakerCounters;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.UpstreamProtocol;
+import dev.concierge.dataplane.upstream.CircuitBreakerOverflowException;
 import dev.concierge.dataplane.upstream.RetriedStatusException;
 import dev.concierge.dataplane.upstream.UnresolvedHostException;
 import dev.concierge.dataplane.upstream.UpstreamFailures;
@@ -12,7 +15,10 @@ import dev.concierge.dataplane.upstream.UpstreamOutcome;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
 import dev.concierge.dataplane.upstream.UpstreamTry;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http.HttpField;
@@ -41,6 +47,13 @@ import org.slf4j.LoggerFactory;
  * header copying and {@code Via}/{@code Forwarded} are replaced by it), drops {@code Server}/{@code
  * X-Powered-By} from upstream, and reports a failure before the response is committed to the try
  * instead of answering it. The client shares the server's thread pool, buffer pool and scheduler.
+ *
+ * <p>On HTTP/2 it also applies the cluster's circuit breaker below max_requests: max_connections
+ * bounds the connections open to all the cluster's endpoints ({@link ClusterConnectionPool}, on
+ * destinations tagged per cluster), and max_pending_requests the requests waiting for a connection
+ * or stream, counted from their send until their stream begins; one over it is reported as {@link
+ * UpstreamOutcome#OVERFLOW} before anything is sent. A cluster without those limits takes none of
+ * these paths.
  */
 public final class JettyProxyTransport extends ProxyHandler.Reverse implements UpstreamTransport {
   private static final Logger LOG = LoggerFactory.getLogger(JettyProxyTransport.class);
@@ -66,6 +79,9 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
   private final Server server;
   private final Settings settings;
   private final UpstreamProtocol protocol;
+  // Keyed by the node-lifetime counters, so config swaps keep a cluster's destinations.
+  private final ConcurrentMap<CircuitBreakerCounters, ClusterConnections> clusterConnections =
+      new ConcurrentHashMap<>();
 
   /** A carrier speaking HTTP/1.1 upstream. */
   public JettyProxyTransport(Server server, Settings settings) {
@@ -147,10 +163,11 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
       connector.setScheduler(server.getScheduler());
       HTTP2Client http2 = new HTTP2Client(connector);
       // h2 only: for http:// endpoints that is h2c with prior knowledge.
-      client =
-          new HttpClient(
-              new HttpClientTransportDynamic(
-                  connector, new ClientConnectionFactoryOverHTTP2.HTTP2(http2)));
+      HttpClientTransportDynamic transport =
+          new HttpClientTransportDynamic(
+              connector, new ClientConnectionFactoryOverHTTP2.HTTP2(http2));
+      transport.setConnectionPoolFactory(ClusterConnectionPool.factory());
+      client = new HttpClient(transport);
     } else {
       client = super.newHttpClient();
     }
@@ -179,6 +196,11 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
       proxyToServerRequest.transport(
           new EndpointTransport(
               requireNonNull(endpoint.resolved().socketAddress(endpoint.port()), "resolved")));
+      CircuitBreaker breaker = attempt.cluster().breaker();
+      if (breaker.limitsConnections()) {
+        // Its own destinations: another cluster naming the same endpoint counts its own.
+        proxyToServerRequest.tag(connectionsOf(breaker));
+      }
     }
     if (attempt.idleTimeoutMillis() > 0) {
       proxyToServerRequest.idleTimeout(attempt.idleTimeoutMillis(), TimeUnit.MILLISECONDS);
@@ -189,6 +211,72 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
       proxyToServerRequest.body(new ProxyRequestContent(clientToProxyRequest));
     }
     return proxyToServerRequest;
+  }
+
+  private ClusterConnections connectionsOf(CircuitBreaker breaker) {
+    ClusterConnections connections = clusterConnections.get(breaker.counters());
+    if (connections == null) {
+      connections =
+          clusterConnections.computeIfAbsent(
+              breaker.counters(), counters -> new ClusterConnections(breaker));
+    }
+    connections.inForce(breaker);
+    return connections;
+  }
+
+  @Override
+  protected void sendProxyToServerRequest(
+      Request clientToProxyRequest,
+      org.eclipse.jetty.client.Request proxyToServerRequest,
+      Response proxyToClientResponse,
+      Callback proxyToClientCallback) {
+    UpstreamTry attempt = attempt(clientToProxyRequest);
+    CircuitBreaker breaker = attempt.cluster().breaker();
+    if (attempt.cluster().protocol() == UpstreamProtocol.HTTP2 && breaker.countsPendingRequests()) {
+      if (!breaker.tryStartPending()) {
+        attempt.failed(
+            UpstreamOutcome.OVERFLOW,
+            new CircuitBreakerOverflowException(CircuitBreaker.MAX_PENDING_REQUESTS),
+            false,
+            false);
+        return;
+      }
+      PendingRequest pending = new PendingRequest(breaker);
+      proxyToServerRequest.onRequestBegin(pending).onComplete(pending);
+    }
+    super.sendProxyToServerRequest(
+        clientToProxyRequest, proxyToServerRequest, proxyToClientResponse, proxyToClientCallback);
+  }
+
+  /**
+   * A request counted as pending on its cluster's breaker until its stream begins, or until it
+   * completes without one (failed or aborted while queued): released exactly once.
+   */
+  private static final class PendingRequest extends AtomicBoolean
+      implements org.eclipse.jetty.client.Request.BeginListener,
+          org.eclipse.jetty.client.Response.CompleteListener {
+    private static final long serialVersionUID = 1L;
+    private final transient CircuitBreaker breaker;
+
+    PendingRequest(CircuitBreaker breaker) {
+      this.breaker = breaker;
+    }
+
+    @Override
+    public void onBegin(org.eclipse.jetty.client.Request request) {
+      release();
+    }
+
+    @Override
+    public void onComplete(org.eclipse.jetty.client.Result result) {
+      release();
+    }
+
+    private void release() {
+      if (compareAndSet(false, true)) {
+        breaker.pendingEnded();
+      }
+    }
   }
 
   private static boolean unannouncedBody(Request request) {
