@@ -54,7 +54,10 @@ public final class HealthChecker implements AutoCloseable {
     this.resources = resources;
   }
 
-  /** A checker with its own timer thread and HTTP client, on the system clock. */
+  /**
+   * A checker with its own timer thread, HTTP/1.1 selector thread and h2c client, on the system
+   * clock.
+   */
   public static HealthChecker start() throws Exception {
     ScheduledThreadPoolExecutor executor =
         new ScheduledThreadPoolExecutor(
@@ -70,7 +73,12 @@ public final class HealthChecker implements AutoCloseable {
           var future = executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
           return () -> future.cancel(false);
         };
-    HttpProber http = HttpProber.start();
+    HttpProber h2c = HttpProber.start();
+    Http1Prober http1 = Http1Prober.start();
+    // HTTP1 clusters' HTTP checks take the cheap NIO path; h2c and gRPC checks stay on Jetty.
+    Prober http =
+        (endpoint, policy, done) ->
+            (policy.grpc() == null && !policy.h2c() ? http1 : h2c).probe(endpoint, policy, done);
     return new HealthChecker(
         timer,
         http,
@@ -79,7 +87,8 @@ public final class HealthChecker implements AutoCloseable {
         System::nanoTime,
         () -> {
           executor.shutdownNow();
-          http.close();
+          http1.close();
+          h2c.close();
         });
   }
 
