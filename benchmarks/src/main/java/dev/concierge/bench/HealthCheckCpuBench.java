@@ -24,8 +24,14 @@ import java.util.concurrent.locks.LockSupport;
  * The CPU the active health checker uses: N endpoints (default 1,000) at a 1 s interval, each a
  * distinct loopback address (127.0.x.y) of one local backend bound to the wildcard address that
  * answers {@code /healthz} with 204. After a warm-up it reports, per wall second, the CPU of the
- * checker's own threads (timer and HTTP client, named {@code concierge-health*}) and of the whole
- * process (which also holds the backend), and the checks answered.
+ * checker's own threads (timer, HTTP/1.1 selector and h2c client, named {@code concierge-health*})
+ * and of the whole process (which also holds the backend), and the checks answered.
+ *
+ * <p>The JDK backend keeps at most 200 idle connections ({@code
+ * sun.net.httpserver.maxIdleConnections}) and quietly closes the rest after each answer, so by
+ * default most HTTP checks of 1,000 endpoints need a new connection whatever the prober does; add
+ * {@code -Dsun.net.httpserver.maxIdleConnections=5000} to measure checks on kept connections, as
+ * against a backend that keeps them (nginx, Envoy, Jetty).
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.concierge.bench.HealthCheckCpuBench
  * [endpoints] [http|tcp] [seconds]}.
@@ -103,7 +109,7 @@ public final class HealthCheckCpuBench {
     }
   }
 
-  /** CPU time of the threads named concierge-health*, the timer and the HTTP client's pool. */
+  /** CPU time of the threads named concierge-health*: the timer, the selector and the h2c pool. */
   private static long checkerCpuNanos(ThreadMXBean threads) {
     long total = 0;
     for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {

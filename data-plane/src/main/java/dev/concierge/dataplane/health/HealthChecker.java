@@ -52,11 +52,19 @@ public final class HealthChecker implements AutoCloseable {
     this.resources = resources;
   }
 
-  /** A checker with its own timer thread and HTTP client, on the system clock. */
+  /**
+   * A checker with its own timer thread, HTTP/1.1 selector thread and h2c client, on the system
+   * clock.
+   */
   public static HealthChecker start() throws Exception {
     TimerThread thread = TimerThread.start("concierge-health");
     CheckTimer timer = thread.timer();
-    HttpProber http = HttpProber.start();
+    HttpProber h2c = HttpProber.start();
+    Http1Prober http1 = Http1Prober.start();
+    // HTTP1 clusters' HTTP checks take the cheap NIO path; h2c and gRPC checks stay on Jetty.
+    Prober http =
+        (endpoint, policy, done) ->
+            (policy.grpc() == null && !policy.h2c() ? http1 : h2c).probe(endpoint, policy, done);
     return new HealthChecker(
         timer,
         http,
@@ -65,7 +73,8 @@ public final class HealthChecker implements AutoCloseable {
         System::nanoTime,
         () -> {
           thread.shutdown().run();
-          http.close();
+          http1.close();
+          h2c.close();
         });
   }
 

@@ -23,12 +23,13 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
 /**
- * HTTP and gRPC checks over a Jetty {@link HttpClient} of its own: a small thread pool and at most
- * one keep-alive connection per endpoint, so checks cost a request each and not a connection.
- * HTTP/1.1 by default; over h2c with prior knowledge when the cluster speaks HTTP/2 (the URI then
- * names the Host, sent as {@code :authority}, and an {@link EndpointTransport} where to connect).
- * The client resolves nothing: it connects to the address the node's resolver last found.
- * Thread-safe.
+ * The h2c HTTP and gRPC checks of HTTP2 clusters ({@link HealthChecker} sends HTTP1 clusters' HTTP
+ * checks to the cheaper {@link Http1Prober}) over a Jetty {@link HttpClient} of its own: a small
+ * thread pool and at most one keep-alive connection per endpoint, so checks cost a request each and
+ * not a connection. HTTP/1.1 by default; over h2c with prior knowledge when the cluster speaks
+ * HTTP/2 (the URI then names the Host, sent as {@code :authority}, and an {@link EndpointTransport}
+ * where to connect). The client resolves nothing: it connects to the address the node's resolver
+ * last found. Thread-safe.
  */
 final class HttpProber implements Prober, AutoCloseable {
   /** How much of a body is searched for the expected text. */
@@ -118,7 +119,7 @@ final class HttpProber implements Prober, AutoCloseable {
               .headers(h -> h.put(HttpHeader.HOST, host));
     }
     return request
-        .headers(h -> h.put(HttpHeader.USER_AGENT, "concierge"))
+        .headers(h -> h.put(HttpHeader.USER_AGENT, Http1Prober.USER_AGENT))
         .timeout(policy.timeoutNanos(), TimeUnit.NANOSECONDS);
   }
 
