@@ -80,11 +80,10 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
     options.applyTo(cluster, description, FieldMask.newBuilder());
     retryBudget.applyTo(cluster, FieldMask.newBuilder());
     breakers.applyTo(Cluster.getDefaultInstance(), cluster, FieldMask.newBuilder());
-    applyHealthCheck("create", healthCheck, cluster, null, FieldMask.newBuilder());
-    applyOutliers(
-        "create", outliers, Cluster.getDefaultInstance(), cluster, FieldMask.newBuilder());
-    applyBalancing(
-        "create", balancing, Cluster.getDefaultInstance(), cluster, FieldMask.newBuilder());
+    Cluster none = Cluster.getDefaultInstance();
+    apply("create", () -> healthCheck.applyTo(cluster, null, FieldMask.newBuilder()));
+    apply("create", () -> outliers.applyTo(none, cluster, FieldMask.newBuilder()));
+    apply("create", () -> balancing.applyTo(none, cluster, FieldMask.newBuilder()));
     return create(RPCS, cluster.build(), validateOnly, "created");
   }
 
@@ -180,54 +179,20 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
           options.applyTo(cluster, description, mask);
           retryBudget.applyTo(cluster, mask);
           breakers.applyTo(current, cluster, mask);
-          applyHealthCheck(
-              "update",
-              healthCheck,
-              cluster,
-              current.hasHealthCheck() ? current.getHealthCheck() : null,
-              mask);
-          applyOutliers("update", outliers, current, cluster, mask);
-          applyBalancing("update", balancing, current, cluster, mask);
+          HealthCheck check = current.hasHealthCheck() ? current.getHealthCheck() : null;
+          apply("update", () -> healthCheck.applyTo(cluster, check, mask));
+          apply("update", () -> outliers.applyTo(current, cluster, mask));
+          apply("update", () -> balancing.applyTo(current, cluster, mask));
           return cluster.build();
         },
         etag,
         validateOnly);
   }
 
-  private void applyHealthCheck(
-      String command,
-      HealthCheckOptions options,
-      Cluster.Builder cluster,
-      @Nullable HealthCheck current,
-      FieldMask.Builder mask) {
+  /** Runs one option group's apply; its refusal of a combination becomes a usage error. */
+  private void apply(String command, Runnable applyTo) {
     try {
-      options.applyTo(cluster, current, mask);
-    } catch (IllegalArgumentException e) {
-      throw usage(command, String.valueOf(e.getMessage()));
-    }
-  }
-
-  private void applyOutliers(
-      String command,
-      OutlierOptions options,
-      Cluster current,
-      Cluster.Builder cluster,
-      FieldMask.Builder mask) {
-    try {
-      options.applyTo(current, cluster, mask);
-    } catch (IllegalArgumentException e) {
-      throw usage(command, String.valueOf(e.getMessage()));
-    }
-  }
-
-  private void applyBalancing(
-      String command,
-      BalancingOptions options,
-      Cluster current,
-      Cluster.Builder cluster,
-      FieldMask.Builder mask) {
-    try {
-      options.applyTo(current, cluster, mask);
+      applyTo.run();
     } catch (IllegalArgumentException e) {
       throw usage(command, String.valueOf(e.getMessage()));
     }

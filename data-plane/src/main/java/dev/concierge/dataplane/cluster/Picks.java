@@ -64,13 +64,7 @@ final class Picks {
         return e;
       }
     }
-    for (int i = 0; i < n; i++) {
-      Endpoint e = endpoints[(start + i) % n];
-      if (!tried(tried, count, e)) {
-        return e;
-      }
-    }
-    return endpoints[start];
+    return untried(endpoints, start, tried, count);
   }
 
   /**
@@ -81,17 +75,7 @@ final class Picks {
    */
   static Endpoint walk(
       Endpoint[] endpoints, int[] slots, int start, Endpoint @Nullable [] tried, int count) {
-    int length = slots.length;
-    int limit = Math.min(length, 8 * endpoints.length + 16);
-    int slot = start;
-    for (int i = 0; i < limit; i++) {
-      Endpoint e = endpoints[slots[slot]];
-      if (usable(e, tried, count)) {
-        return e;
-      }
-      slot = slot + 1 == length ? 0 : slot + 1;
-    }
-    return fallback(endpoints, slots[start], tried, count);
+    return walk(endpoints, slots, start, tried, count, false);
   }
 
   /**
@@ -115,17 +99,29 @@ final class Picks {
    */
   static Endpoint walkIgnoringHealth(
       Endpoint[] endpoints, int[] slots, int start, Endpoint @Nullable [] tried, int count) {
+    return walk(endpoints, slots, start, tried, count, true);
+  }
+
+  private static Endpoint walk(
+      Endpoint[] endpoints,
+      int[] slots,
+      int start,
+      Endpoint @Nullable [] tried,
+      int count,
+      boolean ignoreHealth) {
     int length = slots.length;
     int limit = Math.min(length, 8 * endpoints.length + 16);
     int slot = start;
     for (int i = 0; i < limit; i++) {
       Endpoint e = endpoints[slots[slot]];
-      if (!tried(tried, count, e)) {
+      if (ignoreHealth ? !tried(tried, count, e) : usable(e, tried, count)) {
         return e;
       }
       slot = slot + 1 == length ? 0 : slot + 1;
     }
-    return untried(endpoints, slots[start], tried, count);
+    return ignoreHealth
+        ? untried(endpoints, slots[start], tried, count)
+        : fallback(endpoints, slots[start], tried, count);
   }
 
   /** A 64-bit hash of {@code chars[from, to)}: FNV-1a over the chars, then {@link #mix}. */
