@@ -16,6 +16,7 @@ import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
@@ -64,6 +65,10 @@ public final class LeanConnector extends ServerConnector {
   /** The keep-alive pools of the selector serving {@code request}'s connection. */
   SelectorPools poolsFor(Request request) {
     EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+    if (endPoint instanceof SslConnection.SslEndPoint decrypted) {
+      // HTTPS: the network endpoint under TLS is ours (on this or a sibling connector).
+      endPoint = decrypted.getSslConnection().getEndPoint();
+    }
     if (endPoint instanceof DownstreamEndPoint downstream) {
       return downstream.pools;
     }
@@ -142,11 +147,14 @@ public final class LeanConnector extends ServerConnector {
 
   /** Per selector: its keep-alive pools, one per endpoint. */
   static final class SelectorPools {
+    // The connector whose selector manager opens connections on this selector.
+    final LeanConnector connector;
     final ManagedSelector selector;
     private final int maxIdle;
     private final ConcurrentHashMap<Endpoint, UpstreamPool> pools = new ConcurrentHashMap<>();
 
-    SelectorPools(ManagedSelector selector, int maxIdle) {
+    SelectorPools(LeanConnector connector, ManagedSelector selector, int maxIdle) {
+      this.connector = connector;
       this.selector = selector;
       this.maxIdle = maxIdle;
     }
@@ -179,7 +187,8 @@ public final class LeanConnector extends ServerConnector {
       SelectorPools existing = pools.get(selector);
       return existing != null
           ? existing
-          : pools.computeIfAbsent(selector, s -> new SelectorPools(s, LeanProxyTransport.MAX_IDLE));
+          : pools.computeIfAbsent(
+              selector, s -> new SelectorPools(LeanConnector.this, s, LeanProxyTransport.MAX_IDLE));
     }
 
     SelectorPools anyPools() {
