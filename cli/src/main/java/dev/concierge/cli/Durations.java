@@ -144,6 +144,13 @@ final class Durations {
     }
   }
 
+  /** An HSTS max-age: above 0 and at most two years (the control plane's limit). */
+  static final class HstsMaxAgeConverter extends RangeConverter {
+    HstsMaxAgeConverter() {
+      super(2L * 365 * 86_400, "730d");
+    }
+  }
+
   /** picocli converter for duration options. */
   static final class Converter implements ITypeConverter<Duration> {
     @Override

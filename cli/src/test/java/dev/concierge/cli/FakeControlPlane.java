@@ -378,6 +378,7 @@ final class FakeControlPlane implements AutoCloseable {
                 case "forward" -> b.setForward(req.getRoute().getForward());
                 case "description" -> b.setDescription(req.getRoute().getDescription());
                 case "request_body" -> b.setRequestBody(req.getRoute().getRequestBody());
+                case "tls" -> b.setTls(req.getRoute().getTls());
                 case "priority" -> b.setPriority(req.getRoute().getPriority());
                 default ->
                     throw Status.INVALID_ARGUMENT

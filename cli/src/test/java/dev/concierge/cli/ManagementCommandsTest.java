@@ -23,6 +23,7 @@ import dev.concierge.api.v1.GetClusterHealthRequest;
 import dev.concierge.api.v1.HeaderMutations;
 import dev.concierge.api.v1.HeaderValue;
 import dev.concierge.api.v1.HealthCheck;
+import dev.concierge.api.v1.Hsts;
 import dev.concierge.api.v1.OutlierDetection;
 import dev.concierge.api.v1.RegexRewrite;
 import dev.concierge.api.v1.RequestBodyPolicy;
@@ -30,6 +31,7 @@ import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.RouteTls;
 import dev.concierge.api.v1.SlowStart;
 import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.UpdateCertificateRequest;
@@ -1013,6 +1015,48 @@ class ManagementCommandsTest {
     r = run("route", "update", "web", "--any-device", "--device", "bot");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("exclusive with their --any-* flag");
+  }
+
+  @Test
+  void routeTlsPolicyOptionsSetRedirectAndHstsAndUpdateOnlyWhatIsGiven() {
+    seedWeb();
+    Result r =
+        run(
+            "route",
+            "create",
+            "web",
+            "--cluster",
+            "web",
+            "--redirect-to-https",
+            "--hsts-max-age",
+            "365d",
+            "--hsts-include-subdomains");
+
+    assertThat(r.err()).isEmpty();
+    assertThat(r.code()).isZero();
+    assertThat(fake.last("CreateRoute", CreateRouteRequest.class).getRoute().getTls())
+        .isEqualTo(
+            RouteTls.newBuilder()
+                .setRedirectToHttps(true)
+                .setHsts(
+                    Hsts.newBuilder()
+                        .setMaxAge(com.google.protobuf.Duration.newBuilder().setSeconds(31_536_000))
+                        .setIncludeSubdomains(true))
+                .build());
+
+    r = run("route", "update", "web", "--no-hsts");
+    assertThat(r.err()).isEmpty();
+    UpdateRouteRequest req = fake.last("UpdateRoute", UpdateRouteRequest.class);
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("tls");
+    assertThat(req.getRoute().getTls())
+        .isEqualTo(RouteTls.newBuilder().setRedirectToHttps(true).build());
+
+    r = run("route", "update", "web", "--no-tls-policy", "--no-hsts");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--no-tls-policy cannot be combined");
+    r = run("route", "update", "web", "--hsts-max-age", "800d");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("at most 730d");
   }
 
   @Test

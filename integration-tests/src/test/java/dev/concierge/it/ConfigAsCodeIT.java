@@ -21,6 +21,7 @@ import dev.concierge.api.v1.HeaderMatch;
 import dev.concierge.api.v1.HeaderMutations;
 import dev.concierge.api.v1.HeaderValue;
 import dev.concierge.api.v1.HealthCheck;
+import dev.concierge.api.v1.Hsts;
 import dev.concierge.api.v1.OutlierDetection;
 import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RedirectAction;
@@ -30,6 +31,7 @@ import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.RouteTls;
 import dev.concierge.api.v1.SlowStart;
 import dev.concierge.api.v1.Stickiness;
 import dev.concierge.api.v1.StickyCookie;
@@ -496,6 +498,17 @@ class ConfigAsCodeIT {
             Route.newBuilder()
                 .setName("routes/mobile-eu")
                 .setPriority(5)
+                .setTls(
+                    RouteTls.newBuilder()
+                        .setRedirectToHttps(true)
+                        .setHttpsPort(8443)
+                        .setHsts(
+                            Hsts.newBuilder()
+                                .setMaxAge(
+                                    com.google.protobuf.Duration.newBuilder()
+                                        .setSeconds(31_536_000))
+                                .setIncludeSubdomains(true)
+                                .setPreload(true)))
                 .setMatch(
                     RouteMatch.newBuilder()
                         .setPathRegex("/users/[0-9]+")

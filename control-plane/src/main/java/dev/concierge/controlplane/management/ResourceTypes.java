@@ -58,7 +58,8 @@ final class ResourceTypes {
             "redirect",
             "direct_response",
             "request_body",
-            "priority"),
+            "priority",
+            "tls"),
         RouteValidator::normalize,
         (route, written, violations) ->
             RouteValidator.validate(route, "route", clusterExists, violations));
