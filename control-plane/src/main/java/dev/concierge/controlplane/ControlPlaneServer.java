@@ -2,6 +2,7 @@ package dev.concierge.controlplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.controlplane.audit.AuditInterceptor;
 import dev.concierge.controlplane.audit.AuditRetention;
 import dev.concierge.controlplane.audit.AuditService;
@@ -10,7 +11,6 @@ import dev.concierge.controlplane.auth.BearerTokenInterceptor;
 import dev.concierge.controlplane.auth.TokenFile;
 import dev.concierge.controlplane.auth.TokenRegistry;
 import dev.concierge.controlplane.auth.TokenService;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.discovery.ConfigDiscoveryService;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.fleet.NodeReportingService;

@@ -3,6 +3,7 @@ package dev.concierge.controlplane.management;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Message;
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.ApplyResponse;
@@ -14,7 +15,6 @@ import dev.concierge.api.v1.FieldChange;
 import dev.concierge.api.v1.ResourceChange;
 import dev.concierge.api.v1.RollbackRequest;
 import dev.concierge.api.v1.Route;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.crypto.ParsedCertificate;
 import dev.concierge.controlplane.store.Change;
 import dev.concierge.controlplane.store.ConfigStore;

@@ -3,6 +3,7 @@ package dev.concierge.controlplane.management;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Empty;
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.ApplyResponse;
 import dev.concierge.api.v1.Certificate;
@@ -43,7 +44,6 @@ import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
 import dev.concierge.api.v1.UpdateRouteRequest;
 import dev.concierge.controlplane.auth.Caller;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.fleet.NodeReportingService;
 import dev.concierge.controlplane.store.ConfigStore;

@@ -2,11 +2,11 @@ package dev.concierge.controlplane.management;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Route;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.crypto.ParsedCertificate;
 import dev.concierge.controlplane.crypto.PemCertificates;
 import dev.concierge.controlplane.store.ResourceTable;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.ApplyResponse;
 import dev.concierge.api.v1.Certificate;
@@ -28,7 +29,6 @@ import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.controlplane.InProcessControlPlane;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.crypto.TestCertificates;
 import dev.concierge.controlplane.store.JdbcConfigStore;
 import dev.concierge.controlplane.store.ResourceTable;

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.Message;
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.controlplane.auth.Caller;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.crypto.TestCertificates;
 import dev.concierge.controlplane.store.JdbcConfigStore;
 import dev.concierge.controlplane.store.ResourceKind;
