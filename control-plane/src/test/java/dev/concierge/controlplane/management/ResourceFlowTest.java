@@ -21,6 +21,7 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -117,7 +118,8 @@ class ResourceFlowTest {
   @Test
   void certificateKeepsItsCiphertextWhenOnlyTheDescriptionChanges() {
     KeyCipher cipher = KeyCipher.of(new byte[32]);
-    ResourceType<Certificate> certificates = ResourceTypes.certificates(cipher);
+    ResourceType<Certificate> certificates =
+        ResourceTypes.certificates(cipher, Clock.systemUTC(), name -> Optional.empty());
     String[] pair = TestCertificates.chainAndKey("example.com");
     Certificate created =
         flow.create(
