@@ -151,6 +151,13 @@ final class Durations {
     }
   }
 
+  /** How close to expiry the control plane flags a certificate: above 0 and at most 365d. */
+  static final class CertExpiryWarningConverter extends RangeConverter {
+    CertExpiryWarningConverter() {
+      super(365L * 86_400, "365d");
+    }
+  }
+
   /** picocli converter for duration options. */
   static final class Converter implements ITypeConverter<Duration> {
     @Override

@@ -92,9 +92,14 @@ class ManagementCommandsTest {
   private Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = ConciergeCommand.run(args, env, new PrintWriter(out), new PrintWriter(err));
+    int code = ConciergeCommand.run(args, env, CLOCK, new PrintWriter(out), new PrintWriter(err));
     return new Result(code, out.toString(), err.toString());
   }
+
+  // Ten days before the fake's certificates expire (FakeControlPlane.UPDATED).
+  private static final java.time.Clock CLOCK =
+      java.time.Clock.fixed(
+          java.time.Instant.parse("2027-01-05T08:00:00Z"), java.time.ZoneOffset.UTC);
 
   private static void assertOneLineError(Result r, int code, String line) {
     assertThat(r.code()).isEqualTo(code);
@@ -1508,10 +1513,104 @@ class ManagementCommandsTest {
     Result list = run("cert", "list");
     assertThat(list.out().lines().toList())
         .containsExactly(
-            "NAME         DNS-NAMES    NOT-AFTER             FINGERPRINT",
-            "example-com  example.com  2027-01-15T08:00:00Z  abababababababab");
+            "NAME         DNS-NAMES    ISSUER   NOT-AFTER             DAYS-LEFT  KEY       SHA-256"
+                + "           DEFAULT  NODES   EXPIRY",
+            "example-com  example.com  Test CA  2027-01-15T08:00:00Z  10         EC P-256 "
+                + " abababababababab  -        edge-1  EXPIRING");
     Result json = run("-o", "json", "cert", "get", "example-com");
     assertThat(json.out()).contains("\"fingerprintSha256\"").doesNotContain("SECRETKEY");
+    Result yaml = run("-o", "yaml", "cert", "list");
+    assertThat(yaml.out()).contains("keyType: EC P-256").doesNotContain("SECRETKEY");
+  }
+
+  @Test
+  void certAddReadsThePassphraseFromAFileAndMarksTheDefault() throws IOException {
+    Path cert = home.resolve("cert.pem");
+    Path key = home.resolve("key.pem");
+    Path passphrase = home.resolve("pass.txt");
+    Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    Files.writeString(
+        key,
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nSECRETKEY\n-----END ENCRYPTED PRIVATE KEY-----\n");
+    Files.writeString(passphrase, "open sesame\n");
+
+    Result r =
+        run(
+            "-o",
+            "json",
+            "cert",
+            "add",
+            "example-com",
+            "--cert",
+            cert.toString(),
+            "--key",
+            key.toString(),
+            "--key-passphrase-file",
+            passphrase.toString(),
+            "--default");
+
+    assertThat(r.code()).isZero();
+    CreateCertificateRequest req = fake.last("CreateCertificate", CreateCertificateRequest.class);
+    assertThat(req.getCertificate().getPrivateKeyPassphrase()).isEqualTo("open sesame");
+    assertThat(req.getCertificate().getDefaultCertificate()).isTrue();
+    assertThat(r.out()).doesNotContain("open sesame").doesNotContain("SECRETKEY");
+    assertThat(run("cert", "list").out()).contains("  yes  ");
+
+    Result update =
+        run(
+            "cert",
+            "update",
+            "example-com",
+            "--cert",
+            cert.toString(),
+            "--key",
+            key.toString(),
+            "--key-passphrase-file",
+            passphrase.toString());
+    assertThat(update.code()).isZero();
+    UpdateCertificateRequest sent = fake.last("UpdateCertificate", UpdateCertificateRequest.class);
+    assertThat(sent.getUpdateMask().getPathsList())
+        .containsExactly("certificate_chain", "private_key", "private_key_passphrase");
+    assertThat(sent.getCertificate().getPrivateKeyPassphrase()).isEqualTo("open sesame");
+  }
+
+  @Test
+  void certUpdateNoDefaultSendsOnlyTheFlag() throws IOException {
+    Path cert = home.resolve("cert.pem");
+    Path key = home.resolve("key.pem");
+    Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n");
+    run("cert", "add", "c", "--cert", cert.toString(), "--key", key.toString(), "--default");
+
+    Result r = run("cert", "update", "c", "--no-default");
+
+    assertThat(r.code()).isZero();
+    UpdateCertificateRequest sent = fake.last("UpdateCertificate", UpdateCertificateRequest.class);
+    assertThat(sent.getUpdateMask().getPathsList()).containsExactly("default_certificate");
+    assertThat(sent.getCertificate().getDefaultCertificate()).isFalse();
+    assertThat(run("cert", "list").out()).doesNotContain("  yes  ");
+  }
+
+  @Test
+  void aPassphraseIsNeverAPlainArgument() throws IOException {
+    picocli.CommandLine.Model.OptionSpec prompt =
+        ConciergeCommand.commandLine(
+                env, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
+            .getSubcommands()
+            .get("cert")
+            .getSubcommands()
+            .get("add")
+            .getCommandSpec()
+            .findOption("--key-passphrase");
+    assertThat(prompt.interactive()).isTrue();
+    assertThat(prompt.arity().max()).isZero();
+    assertThat(prompt.echo()).isFalse();
+
+    Path passphrase = home.resolve("pass.txt");
+    Files.writeString(passphrase, "x\n");
+    Result alone = run("cert", "update", "c", "--key-passphrase-file", passphrase.toString());
+    assertThat(alone.code()).isEqualTo(2);
+    assertThat(alone.err()).contains("go with --cert and --key");
   }
 
   @Test

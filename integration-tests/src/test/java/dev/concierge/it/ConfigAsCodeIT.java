@@ -546,7 +546,12 @@ class ConfigAsCodeIT {
                 .setName("certificates/www")
                 .setDescription("www")
                 .setCertificateChain(pem[0])
-                .setPrivateKey(pem[1]))
+                .setPrivateKey(pem[1])
+                .setDefaultCertificate(true)
+                .setClientAuthentication(
+                    dev.concierge.api.v1.ClientAuthentication.newBuilder()
+                        .setMode(dev.concierge.api.v1.ClientAuthentication.Mode.REQUIRED)
+                        .setCaBundle(pem[0])))
         .build();
   }
 
@@ -595,7 +600,14 @@ class ConfigAsCodeIT {
             "concierge.v1.Certificate.dns_names",
             "concierge.v1.Certificate.not_before",
             "concierge.v1.Certificate.not_after",
-            "concierge.v1.Certificate.fingerprint_sha256"));
+            "concierge.v1.Certificate.fingerprint_sha256",
+            "concierge.v1.Certificate.issuer",
+            "concierge.v1.Certificate.key_type",
+            "concierge.v1.Certificate.serial_number",
+            "concierge.v1.Certificate.serving_nodes",
+            "concierge.v1.Certificate.expiring",
+            // Input only, like private_key, and never exported: the round trip cannot hold it.
+            "concierge.v1.Certificate.private_key_passphrase"));
     return all;
   }
 

@@ -363,7 +363,7 @@ class ConfigApplyTest {
               .build();
       store.create(ResourceTable.ROUTES, Stored.of(wild), "t");
       store.delete(ResourceTable.ROUTES, "routes/wild", "", "t");
-      ConfigApply apply = new ConfigApply(store, KeyCipher.of(new byte[32]));
+      ConfigApply apply = new ConfigApply(store, KeyCipher.of(new byte[32]), Clock.systemUTC());
 
       StatusRuntimeException e =
           failure(() -> apply.rollback(RollbackRequest.newBuilder().setRevision(2).build(), "t"));
@@ -382,7 +382,7 @@ class ConfigApplyTest {
     KeyCipher cipher = KeyCipher.of(new byte[32]);
     try (JdbcConfigStore store =
         JdbcConfigStore.open(JdbcConfigStore.h2Url(dir.resolve("keys")), Clock.systemUTC())) {
-      ConfigApply apply = new ConfigApply(store, cipher);
+      ConfigApply apply = new ConfigApply(store, cipher, Clock.systemUTC());
       String[] first = TestCertificates.chainAndKey("www.example.com");
       String[] second = TestCertificates.chainAndKey("www.example.com");
       Certificate.Builder www = Certificate.newBuilder().setName("certificates/www");
