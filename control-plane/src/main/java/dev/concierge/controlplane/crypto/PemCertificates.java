@@ -1,12 +1,12 @@
 package dev.concierge.controlplane.crypto;
 
+import dev.concierge.api.rules.CertificateNames;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.PublicKey;
@@ -17,12 +17,7 @@ import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -50,7 +45,6 @@ import org.bouncycastle.util.io.pem.PemWriter;
 public final class PemCertificates {
   // A private provider instance: SEC1 EC keys without the public point convert only with BC.
   private static final Provider BC = new BouncyCastleProvider();
-  private static final int DNS_SAN = 2;
   private static final String CHAIN = "certificate_chain";
   private static final String KEY = "private_key";
   private static final String PASSPHRASE = "private_key_passphrase";
@@ -304,20 +298,21 @@ public final class PemCertificates {
    */
   public static ParsedCertificate describe(List<X509Certificate> chain) {
     X509Certificate leaf = chain.get(0);
+    String fingerprint;
     try {
-      return new ParsedCertificate(
-          chain,
-          dnsNames(leaf),
-          leaf.getNotBefore().toInstant(),
-          leaf.getNotAfter().toInstant(),
-          HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(leaf.getEncoded())),
-          leaf.getIssuerX500Principal().getName(X500Principal.RFC2253),
-          keyType(leaf.getPublicKey()),
-          leaf.getSerialNumber().toString(16));
-    } catch (GeneralSecurityException e) {
-      throw new CertificateProblem(
-          CHAIN, "certificate_chain leaf cannot be encoded: " + e.getClass().getSimpleName());
+      fingerprint = CertificateNames.fingerprint(leaf);
+    } catch (IllegalArgumentException e) {
+      throw new CertificateProblem(CHAIN, "certificate_chain leaf cannot be encoded");
     }
+    return new ParsedCertificate(
+        chain,
+        dnsNames(leaf),
+        leaf.getNotBefore().toInstant(),
+        leaf.getNotAfter().toInstant(),
+        fingerprint,
+        leaf.getIssuerX500Principal().getName(X500Principal.RFC2253),
+        keyType(leaf.getPublicKey()),
+        leaf.getSerialNumber().toString(16));
   }
 
   /** "RSA 2048", "EC P-256", "EC P-384", "EC P-521", "Ed25519", "Ed448", else the algorithm. */
@@ -372,33 +367,11 @@ public final class PemCertificates {
   }
 
   private static List<String> dnsNames(X509Certificate leaf) {
-    List<String> names = new ArrayList<>();
     try {
-      if (leaf.getSubjectAlternativeNames() != null) {
-        for (List<?> san : leaf.getSubjectAlternativeNames()) {
-          if (san.size() >= 2 && san.get(0) instanceof Integer type && type == DNS_SAN) {
-            names.add(String.valueOf(san.get(1)).toLowerCase(Locale.ROOT));
-          }
-        }
-      }
-    } catch (CertificateException e) {
-      throw new CertificateProblem(CHAIN, "certificate_chain leaf has a malformed subjectAltName");
+      return CertificateNames.of(leaf);
+    } catch (IllegalArgumentException e) {
+      throw new CertificateProblem(CHAIN, "certificate_chain: " + e.getMessage());
     }
-    if (names.isEmpty()) {
-      try {
-        for (Rdn rdn : new LdapName(leaf.getSubjectX500Principal().getName()).getRdns()) {
-          if (rdn.getType().equalsIgnoreCase("CN")) {
-            String cn = String.valueOf(rdn.getValue()).strip().toLowerCase(Locale.ROOT);
-            if (!cn.isEmpty()) {
-              names.add(cn);
-            }
-          }
-        }
-      } catch (InvalidNameException e) {
-        throw new CertificateProblem(CHAIN, "certificate_chain leaf has a malformed subject");
-      }
-    }
-    return names;
   }
 
   /**

@@ -44,7 +44,10 @@ public final class CertificateNames {
       try {
         for (Rdn rdn : new LdapName(leaf.getSubjectX500Principal().getName()).getRdns()) {
           if (rdn.getType().equalsIgnoreCase("CN")) {
-            names.add(String.valueOf(rdn.getValue()).toLowerCase(Locale.ROOT));
+            String cn = String.valueOf(rdn.getValue()).strip().toLowerCase(Locale.ROOT);
+            if (!cn.isEmpty()) {
+              names.add(cn);
+            }
           }
         }
       } catch (InvalidNameException e) {
