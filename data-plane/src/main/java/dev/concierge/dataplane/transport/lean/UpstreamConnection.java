@@ -189,16 +189,39 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
   @Override
   public void onFillable() {
     if (exchange == null) {
-      // Readable while idle: the backend closed it (EOF) or sent bytes nobody asked for.
-      if (STATE.compareAndSet(this, IDLE, CLOSED)) {
-        pool.remove(this);
-        close();
+      // Readable while idle: the backend closed it (EOF), sent bytes nobody asked for, or, over
+      // TLS, sent a record that carries no data (a session ticket), which only a read can tell.
+      if (STATE.compareAndSet(this, IDLE, BUSY)) {
+        idleReadable();
       } else if ((int) STATE.getVolatile(this) == BUSY) {
         fillInterested(); // just acquired; its exchange is being attached
       }
       return;
     }
     process();
+  }
+
+  /** Held BUSY by the selector thread: reads to tell a closed connection from TLS upkeep. */
+  private void idleReadable() {
+    int filled;
+    try {
+      // One byte: any data at all means the connection is out of step, and is closed.
+      filled = getEndPoint().fill(BufferUtil.allocate(1));
+    } catch (IOException e) {
+      filled = -1;
+    }
+    if (filled == 0) {
+      STATE.setVolatile(this, IDLE);
+      fillInterested();
+      // An acquirer may have taken it off its slot meanwhile and given up on it: back it goes.
+      if (!pool.contains(this) && !pool.offer(this) && STATE.compareAndSet(this, IDLE, CLOSED)) {
+        close();
+      }
+      return;
+    }
+    STATE.setVolatile(this, CLOSED);
+    pool.remove(this);
+    close();
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.concierge.dataplane.transport.lean;
 
 import dev.concierge.dataplane.cluster.CircuitBreaker;
 import dev.concierge.dataplane.cluster.Endpoint;
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
 import dev.concierge.dataplane.transport.lean.LeanConnector.SelectorPools;
 import dev.concierge.dataplane.upstream.UpstreamFailures;
 import dev.concierge.dataplane.upstream.UpstreamOutcome;
@@ -143,6 +144,11 @@ final class UpstreamExchange {
   /** The circuit breaker of the try's cluster. */
   CircuitBreaker breaker() {
     return attempt.cluster().breaker();
+  }
+
+  /** The TLS of the try's cluster, or null when its endpoints speak plain text. */
+  @Nullable UpstreamTlsPolicy tls() {
+    return attempt.cluster().tls();
   }
 
   /** The endpoints of the try's cluster. */
