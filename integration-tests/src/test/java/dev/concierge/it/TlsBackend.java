@@ -2,6 +2,8 @@ package dev.concierge.it;
 
 import java.security.KeyStore;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
@@ -30,7 +32,12 @@ final class TlsBackend implements AutoCloseable {
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger requests = new AtomicInteger();
 
-  private TlsBackend(String name, TestCa.Issued certificate, @Nullable KeyStore clientTrust)
+  private final AtomicInteger healthChecks = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicReference<String> lastVersion =
+      new java.util.concurrent.atomic.AtomicReference<>("");
+
+  private TlsBackend(
+      String name, TestCa.Issued certificate, @Nullable KeyStore clientTrust, boolean h2)
       throws Exception {
     server = new Server();
     SslContextFactory.Server ssl = new SslContextFactory.Server();
@@ -47,8 +54,14 @@ final class TlsBackend implements AutoCloseable {
     secure.setSniHostCheck(false);
     http.addCustomizer(secure);
     connector =
-        new ServerConnector(
-            server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
+        h2
+            ? new ServerConnector(
+                server,
+                new SslConnectionFactory(ssl, "alpn"),
+                new ALPNServerConnectionFactory("h2"),
+                new HTTP2ServerConnectionFactory(http))
+            : new ServerConnector(
+                server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
     connector.setHost("127.0.0.1");
     connector.addEventListener(
         new Connection.Listener() {
@@ -64,7 +77,12 @@ final class TlsBackend implements AutoCloseable {
         new Handler.Abstract() {
           @Override
           public boolean handle(Request request, Response response, Callback callback) {
-            requests.incrementAndGet();
+            if (request.getHttpURI().getPath().equals("/healthz")) {
+              healthChecks.incrementAndGet();
+            } else {
+              requests.incrementAndGet();
+            }
+            lastVersion.set(request.getConnectionMetaData().getProtocol());
             EndPoint.SslSessionData tls =
                 request.getConnectionMetaData().getConnection().getEndPoint().getSslSessionData();
             java.security.cert.X509Certificate[] chain =
@@ -83,7 +101,12 @@ final class TlsBackend implements AutoCloseable {
 
   /** A backend serving {@code certificate}. */
   static TlsBackend start(String name, TestCa.Issued certificate) throws Exception {
-    return new TlsBackend(name, certificate, null);
+    return new TlsBackend(name, certificate, null, false);
+  }
+
+  /** A backend speaking h2 only, chosen by ALPN. */
+  static TlsBackend h2(String name, TestCa.Issued certificate) throws Exception {
+    return new TlsBackend(name, certificate, null, true);
   }
 
   /** A backend that also requires a client certificate issued by {@code clientCa}. */
@@ -92,7 +115,7 @@ final class TlsBackend implements AutoCloseable {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("ca", clientCa.certificate());
-    return new TlsBackend(name, certificate, trust);
+    return new TlsBackend(name, certificate, trust, false);
   }
 
   int port() {
@@ -104,8 +127,19 @@ final class TlsBackend implements AutoCloseable {
     return connections.get();
   }
 
+  /** Requests other than "/healthz". */
   int requests() {
     return requests.get();
+  }
+
+  /** Requests to "/healthz". */
+  int healthChecks() {
+    return healthChecks.get();
+  }
+
+  /** The protocol of the last request, e.g. "HTTP/2.0". */
+  String lastVersion() {
+    return lastVersion.get();
   }
 
   @Override

@@ -7,12 +7,14 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.google.protobuf.util.Durations;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.DeleteCertificateRequest;
 import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.HealthCheck;
 import dev.concierge.api.v1.UpstreamTls;
 import dev.concierge.dataplane.upstream.UpstreamHandler;
 import io.grpc.StatusRuntimeException;
@@ -61,15 +63,18 @@ class UpstreamTlsIT {
   }
 
   private void tlsCluster(String id, TlsBackend to, UpstreamTls.Builder tls) {
+    tlsCluster(id, to, Cluster.newBuilder().setTls(tls));
+  }
+
+  private void tlsCluster(String id, TlsBackend to, Cluster.Builder cluster) {
     fleet
         .api()
         .createCluster(
             CreateClusterRequest.newBuilder()
                 .setClusterId(id)
                 .setCluster(
-                    Cluster.newBuilder()
-                        .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(to.port()))
-                        .setTls(tls))
+                    cluster.addEndpoints(
+                        Endpoint.newBuilder().setHost("127.0.0.1").setPort(to.port())))
                 .build());
     fleet.createRoute(id, "/" + id, id);
     fleet.awaitSynced();
@@ -207,6 +212,64 @@ class UpstreamTlsIT {
           .isInstanceOf(StatusRuntimeException.class)
           .hasMessageContaining("clusters/mutual");
     }
+  }
+
+  @Test
+  void speaksH2ByAlpnToATlsBackendOfAnHttp2Cluster() throws Exception {
+    try (TlsBackend h2 = TlsBackend.h2("h2", ca.issue("backend.test"))) {
+      tlsCluster(
+          "h2",
+          h2,
+          Cluster.newBuilder()
+              .setProtocol(Cluster.Protocol.HTTP2)
+              .setTls(
+                  UpstreamTls.newBuilder().setCaBundle(ca.pem()).setServerName("backend.test")));
+      tlsCluster(
+          "h2-wrong-name",
+          h2,
+          Cluster.newBuilder()
+              .setProtocol(Cluster.Protocol.HTTP2)
+              .setTls(UpstreamTls.newBuilder().setCaBundle(ca.pem()).setServerName("other.test")));
+
+      HttpResponse<String> response = Http.get(port, "/h2");
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("h2");
+      assertThat(h2.lastVersion()).isEqualTo("HTTP/2.0");
+      assertThat(Http.get(port, "/h2-wrong-name").statusCode()).isEqualTo(502);
+      assertThat(h2.requests()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void checksTlsEndpointsOverTlsSoAWrongNameMakesThemUnhealthy() throws Exception {
+    HealthCheck.Builder check =
+        HealthCheck.newBuilder()
+            .setHttp(HealthCheck.Http.newBuilder().setPath("/healthz"))
+            .setInterval(Durations.fromMillis(500))
+            .setTimeout(Durations.fromMillis(450))
+            .setHealthyThreshold(1)
+            .setUnhealthyThreshold(2);
+    String endpoint = "127.0.0.1:" + backend.port();
+    tlsCluster(
+        "checked",
+        backend,
+        Cluster.newBuilder()
+            .setHealthCheck(check)
+            .setTls(UpstreamTls.newBuilder().setCaBundle(ca.pem()).setServerName("backend.test")));
+    tlsCluster(
+        "misnamed",
+        backend,
+        Cluster.newBuilder()
+            .setHealthCheck(check)
+            .setTls(UpstreamTls.newBuilder().setCaBundle(ca.pem()).setServerName("other.test")));
+    var node = fleet.nodes().get(0);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Boolean.FALSE.equals(node.endpointHealthy("clusters/misnamed", endpoint)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> backend.healthChecks() >= 3);
+    assertThat(node.endpointHealthy("clusters/checked", endpoint)).isTrue();
   }
 
   @Test
