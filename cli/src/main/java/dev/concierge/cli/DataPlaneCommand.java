@@ -2,6 +2,7 @@ package dev.concierge.cli;
 
 import dev.concierge.api.time.ProtoTime;
 import dev.concierge.dataplane.DataPlaneServer;
+import dev.concierge.dataplane.ProxyServer;
 import dev.concierge.dataplane.buffering.AdmissionPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -178,6 +179,9 @@ final class DataPlaneCommand implements Callable<Integer> {
     String token = nodeToken();
     AdmissionPolicy admission = admission();
     ServerSupport.ensurePortFree(bind, ports.http, "--http-port");
+    if (ports.https != ProxyServer.NO_HTTPS) {
+      ServerSupport.ensurePortFree(bind, ports.https, "--https-port");
+    }
     ServerSupport.ensurePortFree(adminBind, ports.admin, "--admin-port");
     DataPlaneServer.Builder builder =
         DataPlaneServer.builder()
@@ -185,6 +189,7 @@ final class DataPlaneCommand implements Callable<Integer> {
             .nodeToken(token)
             .bindAddress(bind)
             .httpPort(ports.http)
+            .httpsPort(ports.https)
             .adminBindAddress(adminBind)
             .adminPort(ports.admin)
             .labels(Map.copyOf(labels));
@@ -208,10 +213,11 @@ final class DataPlaneCommand implements Callable<Integer> {
       throw new CommandFailure("cannot start the data plane: " + ErrorHandlers.describe(e), e);
     }
     log.info(
-        "node {}: proxy on {}:{}, admin on {}:{}, control plane {}",
+        "node {}: proxy on {}:{} (HTTPS {}), admin on {}:{}, control plane {}",
         server.nodeId(),
         bind,
         server.httpPort(),
+        server.httpsPort() == ProxyServer.NO_HTTPS ? "off" : server.httpsPort(),
         adminBind,
         server.adminPort(),
         String.join(",", controlPlanes));

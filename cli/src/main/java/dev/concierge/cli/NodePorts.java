@@ -12,6 +12,15 @@ final class NodePorts {
   int http;
 
   @Option(
+      names = "--https-port",
+      paramLabel = "PORT",
+      defaultValue = "8443",
+      description =
+          "Proxy HTTPS port, serving the control plane's certificates by SNI (default"
+              + " ${DEFAULT-VALUE}; -1: no HTTPS listener).")
+  int https;
+
+  @Option(
       names = "--admin-port",
       paramLabel = "PORT",
       defaultValue = "9901",

@@ -2,6 +2,7 @@ package dev.concierge.cli;
 
 import dev.concierge.controlplane.ControlPlaneServer;
 import dev.concierge.dataplane.DataPlaneServer;
+import dev.concierge.dataplane.ProxyServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileSystems;
@@ -61,6 +62,9 @@ final class QuickstartCommand implements Callable<Integer> {
     // Everything stays on loopback: quickstart is for trying Concierge, not for serving others.
     ServerSupport.ensurePortFree(LOOPBACK, grpcPort, "--grpc-port");
     ServerSupport.ensurePortFree(LOOPBACK, ports.http, "--http-port");
+    if (ports.https != ProxyServer.NO_HTTPS) {
+      ServerSupport.ensurePortFree(LOOPBACK, ports.https, "--https-port");
+    }
     ServerSupport.ensurePortFree(LOOPBACK, ports.admin, "--admin-port");
     try {
       // Owner only: the tokens and the master key live here.
@@ -90,6 +94,7 @@ final class QuickstartCommand implements Callable<Integer> {
             .nodeId("quickstart")
             .bindAddress(LOOPBACK)
             .httpPort(ports.http)
+            .httpsPort(ports.https)
             .adminBindAddress(LOOPBACK)
             .adminPort(ports.admin)
             .cacheDir(dir.resolve("node-cache"))
@@ -127,7 +132,10 @@ final class QuickstartCommand implements Callable<Integer> {
             + ", node admin on http://"
             + LOOPBACK
             + ":"
-            + node.adminPort());
+            + node.adminPort()
+            + (node.httpsPort() == ProxyServer.NO_HTTPS
+                ? ""
+                : ", HTTPS proxy on https://" + LOOPBACK + ":" + node.httpsPort()));
     out.println("Data in " + dir + "; CLI settings (server and admin token) written to " + config);
     out.println();
     out.println("Next, in another terminal:");

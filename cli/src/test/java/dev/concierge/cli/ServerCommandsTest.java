@@ -175,6 +175,8 @@ class ServerCommandsTest {
                           "0",
                           "--http-port",
                           "0",
+                          "--https-port",
+                          "0",
                           "--admin-port",
                           "0"
                         },

@@ -97,6 +97,7 @@ public final class DataPlaneServer implements AutoCloseable {
     private @Nullable String nodeId;
     private String bindAddress = "0.0.0.0";
     private int httpPort = 8080;
+    private int httpsPort = 8443;
     private String adminBindAddress = "127.0.0.1";
     private int adminPort = 9901;
     private @Nullable Path cacheDir;
@@ -198,6 +199,18 @@ public final class DataPlaneServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * HTTPS listener port on the bind address, serving the control plane's certificates by SNI;
+     * default 8443; 0 = ephemeral; {@link ProxyServer#NO_HTTPS} = no HTTPS listener.
+     */
+    public Builder httpsPort(int port) {
+      if (port < ProxyServer.NO_HTTPS || port > 65_535) {
+        throw new IllegalArgumentException("httpsPort must be 0-65535 or NO_HTTPS: " + port);
+      }
+      this.httpsPort = port;
+      return this;
+    }
+
     /** Default "127.0.0.1". */
     public Builder adminBindAddress(String host) {
       this.adminBindAddress = requireNonNull(host, "host");
@@ -282,6 +295,7 @@ public final class DataPlaneServer implements AutoCloseable {
         new ProxyServer(
                 config.bindAddress,
                 config.httpPort,
+                config.httpsPort,
                 runtimes,
                 ChainSettings.defaults()
                     .withStats(stats)
@@ -335,10 +349,11 @@ public final class DataPlaneServer implements AutoCloseable {
     configClient.start();
     statsReporter.start();
     LOG.info(
-        "node {} serving HTTP on {}:{}, admin on {}:{}",
+        "node {} serving HTTP on {}:{}{}, admin on {}:{}",
         nodeId,
         config.bindAddress,
         proxy.port(),
+        proxy.httpsPort() == ProxyServer.NO_HTTPS ? "" : ", HTTPS on port " + proxy.httpsPort(),
         config.adminBindAddress,
         admin.port());
   }
@@ -422,6 +437,11 @@ public final class DataPlaneServer implements AutoCloseable {
   /** The bound HTTP port (after start). */
   public int httpPort() {
     return requireNonNull(proxy, "not started").port();
+  }
+
+  /** The bound HTTPS port (after start), or {@link ProxyServer#NO_HTTPS}. */
+  public int httpsPort() {
+    return requireNonNull(proxy, "not started").httpsPort();
   }
 
   /** The bound admin port (after start). */

@@ -8,6 +8,8 @@ import dev.concierge.dataplane.server.HeaderDeadlineConnectionFactory;
 import dev.concierge.dataplane.server.InlineResumeThreadPool;
 import dev.concierge.dataplane.server.NodeErrorHandler;
 import dev.concierge.dataplane.server.ThreadCachingBufferPool;
+import dev.concierge.dataplane.tls.CertificateIndex;
+import dev.concierge.dataplane.tls.NodeSslContextFactory;
 import dev.concierge.dataplane.transport.jetty.JettyProxyTransport;
 import dev.concierge.dataplane.transport.lean.LeanConnector;
 import dev.concierge.dataplane.transport.lean.LeanProxyTransport;
@@ -15,11 +17,17 @@ import dev.concierge.dataplane.transport.tunnel.UpgradeTunnelTransport;
 import dev.concierge.dataplane.upstream.ProtocolTransports;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
 import java.time.Duration;
+import java.util.List;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The proxy port: one Jetty server (bounded thread pool, one acceptor, HTTP/1.1 and h2c) running
@@ -36,8 +44,12 @@ public final class ProxyServer implements AutoCloseable {
   private static final Duration DEFAULT_DRAIN_TIMEOUT =
       Duration.ofSeconds(DEFAULT_DRAIN_TIMEOUT_SECONDS);
 
+  /** No HTTPS listener (the port argument). */
+  public static final int NO_HTTPS = -1;
+
   private final Server server;
   private final LeanConnector connector;
+  private final @Nullable LeanConnector httpsConnector;
 
   /** Which {@link UpstreamTransport} carries requests upstream. */
   public enum Transport {
@@ -59,6 +71,21 @@ public final class ProxyServer implements AutoCloseable {
   public ProxyServer(
       String bindAddress,
       int port,
+      RuntimeHolder runtimes,
+      ChainSettings settings,
+      Transport kind) {
+    this(bindAddress, port, NO_HTTPS, runtimes, settings, kind);
+  }
+
+  /**
+   * As above, plus an HTTPS listener on {@code httpsPort} ({@link #NO_HTTPS}: none) that serves the
+   * certificates of the runtime in force (see {@link NodeSslContextFactory}), offering h2 and
+   * http/1.1 by ALPN; its requests run through the same chain.
+   */
+  public ProxyServer(
+      String bindAddress,
+      int port,
+      int httpsPort,
       RuntimeHolder runtimes,
       ChainSettings settings,
       Transport kind) {
@@ -88,9 +115,19 @@ public final class ProxyServer implements AutoCloseable {
     connector.setHost(requireNonNull(bindAddress, "bindAddress"));
     connector.setPort(port);
     server.addConnector(connector);
+    httpsConnector =
+        httpsPort == NO_HTTPS
+            ? null
+            : httpsConnector(http, settings, runtimes, bindAddress, httpsPort);
+    if (httpsConnector != null) {
+      server.addConnector(httpsConnector);
+    }
+    List<LeanConnector> leanConnectors =
+        httpsConnector == null ? List.of(connector) : List.of(connector, httpsConnector);
     UpstreamTransport http1 =
         switch (requireNonNull(kind, "kind")) {
-          case LEAN -> new LeanProxyTransport(connector, LeanProxyTransport.Settings.defaults());
+          case LEAN ->
+              new LeanProxyTransport(leanConnectors, LeanProxyTransport.Settings.defaults());
           case JETTY_CLIENT ->
               new JettyProxyTransport(server, JettyProxyTransport.Settings.defaults());
         };
@@ -110,6 +147,37 @@ public final class ProxyServer implements AutoCloseable {
     server.setStopTimeout(DEFAULT_DRAIN_TIMEOUT.toMillis());
   }
 
+  private LeanConnector httpsConnector(
+      HttpConfiguration plain,
+      ChainSettings settings,
+      RuntimeHolder runtimes,
+      String bindAddress,
+      int port) {
+    HttpConfiguration https = new HttpConfiguration(plain);
+    // Marks requests secure (X-Forwarded-Proto: https, HSTS) and exposes the TLS session. No SNI
+    // host check: like nginx and HAProxy, the Host header picks the route, not the certificate.
+    SecureRequestCustomizer secure = new SecureRequestCustomizer(false);
+    https.addCustomizer(secure);
+    NodeSslContextFactory tls =
+        NodeSslContextFactory.of(
+            () -> {
+              dev.concierge.dataplane.runtime.Runtime runtime = runtimes.get();
+              return runtime == null ? CertificateIndex.empty() : runtime.certificates();
+            });
+    HttpConnectionFactory h1 =
+        new HeaderDeadlineConnectionFactory(https, settings.admission().headerTimeout());
+    HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
+    ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
+    // A client that offers no ALPN gets HTTP/1.1 (ALPN's name for it, not Jetty's "HTTP/1.1").
+    alpn.setDefaultProtocol("http/1.1");
+    SslConnectionFactory ssl = new SslConnectionFactory(tls, alpn.getProtocol());
+    LeanConnector tlsConnector = new LeanConnector(server, 1, -1, ssl, alpn, h2, h1);
+    tlsConnector.setIdleTimeout(KEEP_ALIVE_IDLE_TIMEOUT_MS);
+    tlsConnector.setHost(requireNonNull(bindAddress, "bindAddress"));
+    tlsConnector.setPort(port);
+    return tlsConnector;
+  }
+
   /** Starts listening. */
   public ProxyServer start() throws Exception {
     try {
@@ -124,6 +192,12 @@ public final class ProxyServer implements AutoCloseable {
   /** The bound port (after start). */
   public int port() {
     return connector.getLocalPort();
+  }
+
+  /** The bound HTTPS port (after start), or {@link #NO_HTTPS} when there is no HTTPS listener. */
+  public int httpsPort() {
+    LeanConnector tls = httpsConnector;
+    return tls == null ? NO_HTTPS : tls.getLocalPort();
   }
 
   /**

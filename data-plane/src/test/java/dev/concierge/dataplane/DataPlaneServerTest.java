@@ -12,6 +12,7 @@ import dev.concierge.api.v1.ConfigRequest;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.dataplane.buffering.AdmissionPolicy;
 import dev.concierge.dataplane.config.FakeDiscovery;
+import dev.concierge.dataplane.tls.TestCertificates;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -77,6 +78,7 @@ class DataPlaneServerTest {
         .nodeId("node-a")
         .bindAddress("127.0.0.1")
         .httpPort(0)
+        .httpsPort(0)
         .adminPort(0)
         .cacheDir(cacheDir)
         .labels(Map.of("zone", "test"))
@@ -84,6 +86,8 @@ class DataPlaneServerTest {
         .build()
         .start();
   }
+
+  private static final TestCertificates.Pem SITE = TestCertificates.pem("site.test");
 
   private ConfigSnapshot config(long revision) {
     return snapshot(
@@ -94,8 +98,8 @@ class DataPlaneServerTest {
         .addCertificates(
             Certificate.newBuilder()
                 .setName("certificates/site")
-                .setCertificateChain("-----BEGIN CERTIFICATE-----")
-                .setPrivateKey("-----BEGIN PRIVATE KEY----- SECRET"))
+                .setCertificateChain(SITE.chain())
+                .setPrivateKey(SITE.key()))
         .build();
   }
 
@@ -128,7 +132,8 @@ class DataPlaneServerTest {
       assertThat(config.getContentAsString())
           .startsWith("{\"revision\": 4, \"snapshot\": {")
           .contains("certificates/site", "BEGIN CERTIFICATE")
-          .doesNotContain("SECRET", "privateKey");
+          .doesNotContain(
+              SITE.key().lines().skip(1).findFirst().orElseThrow(), "PRIVATE KEY", "privateKey");
       ContentResponse proxied = client.GET("http://127.0.0.1:" + node.httpPort() + "/x");
       assertThat(proxied.getStatus()).isEqualTo(200);
       assertThat(proxied.getContentAsString()).isEqualTo("hello from backend\n");
@@ -152,6 +157,7 @@ class DataPlaneServerTest {
             .nodeToken(TOKEN)
             .bindAddress("127.0.0.1")
             .httpPort(0)
+            .httpsPort(0)
             .adminPort(0)
             .admission(AdmissionPolicy.defaults().withMaxBodySize(10))
             .build()
@@ -184,6 +190,7 @@ class DataPlaneServerTest {
               .nodeToken(TOKEN)
               .bindAddress("127.0.0.1")
               .httpPort(0)
+              .httpsPort(0)
               .adminPort(taken.getLocalPort())
               .build();
 

@@ -88,6 +88,7 @@ final class Fleet implements AutoCloseable {
                     .nodeId(id)
                     .bindAddress("127.0.0.1")
                     .httpPort(0)
+                    .httpsPort(0)
                     .adminBindAddress("127.0.0.1")
                     .adminPort(0)
                     // As before drain timeouts: a test that ends with a request hanging waits 5 s.

@@ -69,6 +69,7 @@ class NackIT {
             .nodeId("nack-node")
             .bindAddress("127.0.0.1")
             .httpPort(0)
+            .httpsPort(0)
             .adminBindAddress("127.0.0.1")
             .adminPort(0)
             .build()

@@ -120,6 +120,8 @@ class NodeDrainIT {
                 "127.0.0.1",
                 "--http-port",
                 "0",
+                "--https-port",
+                "0",
                 "--admin-port",
                 "0",
                 "--drain-timeout",

@@ -66,6 +66,8 @@ class PackagedBinaryIT {
                     "0",
                     "--http-port",
                     "0",
+                    "--https-port",
+                    "0",
                     "--admin-port",
                     "0"))
             .redirectErrorStream(true)

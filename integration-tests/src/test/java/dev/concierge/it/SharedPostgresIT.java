@@ -62,6 +62,7 @@ class SharedPostgresIT {
             .nodeId("node-of-b")
             .bindAddress("127.0.0.1")
             .httpPort(0)
+            .httpsPort(0)
             .adminBindAddress("127.0.0.1")
             .adminPort(0)
             .build()

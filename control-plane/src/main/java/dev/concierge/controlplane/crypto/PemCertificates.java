@@ -168,4 +168,15 @@ public final class PemCertificates {
     }
     return names;
   }
+
+  /**
+   * {@code keyPem} (any form {@link #parsePrivateKey} takes) as a PKCS#8 "PRIVATE KEY" PEM block:
+   * the one form nodes read, with the JDK alone.
+   */
+  public static String toPkcs8Pem(String keyPem) {
+    byte[] der = parsePrivateKey(keyPem).getEncoded();
+    return "-----BEGIN PRIVATE KEY-----\n"
+        + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+        + "\n-----END PRIVATE KEY-----\n";
+  }
 }

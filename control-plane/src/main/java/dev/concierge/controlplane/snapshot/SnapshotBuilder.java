@@ -9,6 +9,7 @@ import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Route;
 import dev.concierge.controlplane.crypto.KeyCipher;
+import dev.concierge.controlplane.crypto.PemCertificates;
 import dev.concierge.controlplane.store.ConfigStore;
 import dev.concierge.controlplane.store.Stored;
 import dev.concierge.controlplane.store.StoredChanges;
@@ -103,7 +104,10 @@ public final class SnapshotBuilder {
       certificates.put(
           name,
           stored.resource().toBuilder()
-              .setPrivateKey(cipher.decrypt(requireNonNull(stored.sealed(), "sealed"), name))
+              .setPrivateKey(
+                  // Nodes read PKCS#8 only: the conversion happens once here, not on each node.
+                  PemCertificates.toPkcs8Pem(
+                      cipher.decrypt(requireNonNull(stored.sealed(), "sealed"), name)))
               .build());
     }
   }

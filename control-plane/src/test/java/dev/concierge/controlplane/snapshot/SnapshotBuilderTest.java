@@ -11,10 +11,12 @@ import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.controlplane.crypto.KeyCipher;
+import dev.concierge.controlplane.crypto.TestCertificates;
 import dev.concierge.controlplane.store.JdbcConfigStore;
 import dev.concierge.controlplane.store.ResourceTable;
 import dev.concierge.controlplane.store.Stored;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -61,6 +63,11 @@ class SnapshotBuilderTest {
         .build();
   }
 
+  private static final KeyPair RSA = TestCertificates.rsa();
+  private static final String KEY1_RSA_PKCS1 = TestCertificates.pem(RSA.getPrivate());
+  private static final String KEY1 = TestCertificates.pkcs8(TestCertificates.ec().getPrivate());
+  private static final String KEY2 = TestCertificates.pkcs8(TestCertificates.ec().getPrivate());
+
   private static Stored<Certificate> certificate(String id, String chain, String key) {
     String name = "certificates/" + id;
     return new Stored<>(
@@ -82,11 +89,10 @@ class SnapshotBuilderTest {
     writes.add(s -> s.create(ResourceTable.CLUSTERS, Stored.of(cluster("a", 80)), "t"));
     writes.add(s -> s.create(ResourceTable.ROUTES, Stored.of(route("r2", "/two", "a")), "t"));
     writes.add(s -> s.create(ResourceTable.ROUTES, Stored.of(route("r1", "/one", "b")), "t"));
-    writes.add(s -> s.create(ResourceTable.CERTIFICATES, certificate("c", "PEM1", "KEY1"), "t"));
+    writes.add(s -> s.create(ResourceTable.CERTIFICATES, certificate("c", "PEM1", KEY1), "t"));
     writes.add(s -> s.update(ResourceTable.CLUSTERS, Stored.of(cluster("a", 90)), "", "t"));
     writes.add(s -> s.update(ResourceTable.ROUTES, Stored.of(route("r1", "/uno", "a")), "", "t"));
-    writes.add(
-        s -> s.update(ResourceTable.CERTIFICATES, certificate("c", "PEM2", "KEY2"), "", "t"));
+    writes.add(s -> s.update(ResourceTable.CERTIFICATES, certificate("c", "PEM2", KEY2), "", "t"));
     writes.add(s -> s.delete(ResourceTable.ROUTES, "routes/r2", "", "t"));
     writes.add(s -> s.delete(ResourceTable.CLUSTERS, "clusters/b", "", "t"));
     writes.add(s -> s.delete(ResourceTable.CERTIFICATES, "certificates/c", "", "t"));
@@ -103,7 +109,7 @@ class SnapshotBuilderTest {
     SnapshotBuilder incremental = new SnapshotBuilder(store, CIPHER, CLOCK);
     incremental.build();
     store.create(ResourceTable.CLUSTERS, Stored.of(cluster("a", 80)), "t");
-    store.create(ResourceTable.CERTIFICATES, certificate("c", "PEM", "KEY"), "t");
+    store.create(ResourceTable.CERTIFICATES, certificate("c", "PEM", KEY1_RSA_PKCS1), "t");
     store.create(ResourceTable.ROUTES, Stored.of(route("r", "/", "a")), "t");
     store.update(ResourceTable.CLUSTERS, Stored.of(cluster("a", 81)), "", "t");
     store.create(ResourceTable.CLUSTERS, Stored.of(cluster("z", 82)), "t");
@@ -116,6 +122,8 @@ class SnapshotBuilderTest {
     assertThat(built.getClustersList())
         .singleElement()
         .satisfies(c -> assertThat(c.getEndpoints(0).getPort()).isEqualTo(81));
-    assertThat(built.getCertificates(0).getPrivateKey()).isEqualTo("KEY");
+    // Whatever form was stored, nodes get PKCS#8 (the one form they read).
+    assertThat(built.getCertificates(0).getPrivateKey())
+        .isEqualTo(TestCertificates.pkcs8(RSA.getPrivate()));
   }
 }

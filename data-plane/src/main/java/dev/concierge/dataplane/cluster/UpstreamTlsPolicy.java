@@ -5,12 +5,12 @@ import static java.util.Objects.requireNonNull;
 import dev.concierge.api.rules.UpstreamTlsRules;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.UpstreamTls;
+import dev.concierge.dataplane.tls.CertificateCompiler;
+import dev.concierge.dataplane.tls.ServedCertificate;
 import java.io.IOException;
-import java.io.StringReader;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -24,10 +24,6 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -166,9 +162,13 @@ public final class UpstreamTlsPolicy {
   }
 
   private static KeyManager[] keyManagers(Certificate certificate) throws GeneralSecurityException {
-    List<X509Certificate> chain =
-        UpstreamTlsRules.caCertificates(certificate.getCertificateChain());
-    PrivateKey key = privateKey(certificate.getPrivateKey());
+    ServedCertificate served;
+    try {
+      // Read as the HTTPS listener reads it: the snapshot carries PKCS#8 keys.
+      served = CertificateCompiler.compile(certificate);
+    } catch (IllegalArgumentException e) {
+      throw new CertificateException(e.getMessage(), e);
+    }
     KeyStore store = KeyStore.getInstance("PKCS12");
     char[] password = new char[0];
     try {
@@ -176,29 +176,11 @@ public final class UpstreamTlsPolicy {
     } catch (IOException e) {
       throw new GeneralSecurityException(e);
     }
-    store.setKeyEntry("client", key, password, chain.toArray(new X509Certificate[0]));
+    store.setKeyEntry("client", served.key(), password, served.chain());
     KeyManagerFactory factory =
         KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     factory.init(store, password);
     return factory.getKeyManagers();
-  }
-
-  /** PKCS#8, PKCS#1 RSA or SEC1 EC PEM, as the control plane took it. */
-  private static PrivateKey privateKey(String pem) throws GeneralSecurityException {
-    JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-    try (PEMParser parser = new PEMParser(new StringReader(pem))) {
-      Object item = parser.readObject();
-      if (item instanceof PEMKeyPair pair) {
-        return converter.getPrivateKey(pair.getPrivateKeyInfo());
-      }
-      if (item instanceof PrivateKeyInfo info) {
-        return converter.getPrivateKey(info);
-      }
-    } catch (IOException | RuntimeException e) {
-      // Never echo it: key material.
-      throw new CertificateException("its private key is not a PEM private key");
-    }
-    throw new CertificateException("its private key is not an unencrypted PEM private key");
   }
 
   /** insecure_skip_verify: any chain, any name. */

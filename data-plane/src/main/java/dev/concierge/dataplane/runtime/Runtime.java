@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.routing.RouteTable;
+import dev.concierge.dataplane.tls.CertificateIndex;
 import java.util.Map;
 
 /**
@@ -14,6 +15,7 @@ import java.util.Map;
  * @param routes the route index
  * @param clusters compiled clusters by resource name
  * @param snapshot the snapshot it was compiled from, for the admin {@code /config} page
+ * @param certificates the certificates the HTTPS port serves, by SNI name
  */
 // STYLE.md wants this renamed (it shadows java.lang.Runtime); the rename touches most of the data
 // plane, so it waits until the branches now in flight have merged.
@@ -22,11 +24,13 @@ public record Runtime(
     long revision,
     RouteTable routes,
     Map<String, CompiledCluster> clusters,
-    ConfigSnapshot snapshot) {
+    ConfigSnapshot snapshot,
+    CertificateIndex certificates) {
   public Runtime {
     requireNonNull(routes, "routes");
     clusters = Map.copyOf(clusters);
     requireNonNull(snapshot, "snapshot");
+    requireNonNull(certificates, "certificates");
   }
 
   /** The endpoint addresses of each cluster, by cluster name: what node-lifetime state to keep. */

@@ -55,6 +55,8 @@ import dev.concierge.dataplane.routing.RouteTable;
 import dev.concierge.dataplane.routing.SourcePredicate;
 import dev.concierge.dataplane.routing.TimeWindowPredicate;
 import dev.concierge.dataplane.stats.TrafficStats;
+import dev.concierge.dataplane.tls.CertificateCompiler;
+import dev.concierge.dataplane.tls.CertificateIndex;
 import dev.concierge.dataplane.upstream.ForwardPolicy;
 import dev.concierge.dataplane.upstream.RequestRewrite;
 import dev.concierge.dataplane.upstream.RouteRetryPolicy;
@@ -124,6 +126,13 @@ public final class RuntimeCompiler {
     if (!problems.isEmpty()) {
       throw new CompileException(problems);
     }
+    CertificateIndex certificates =
+        CertificateCompiler.compile(
+            snapshot.getCertificatesList(),
+            (field, description) -> problems.add(field + ": " + description));
+    if (!problems.isEmpty()) {
+      throw new CompileException(problems);
+    }
     Map<String, UpstreamTlsPolicy> tls = upstreamTls(snapshot, problems);
     if (!problems.isEmpty()) {
       throw new CompileException(problems);
@@ -141,7 +150,8 @@ public final class RuntimeCompiler {
     List<ResolvedHost> names = new ArrayList<>();
     clusters.values().forEach(c -> c.endpoints().forEach(e -> names.add(e.resolved())));
     resolver.awaitFirstLookups(names, FIRST_LOOKUP_WAIT);
-    return new Runtime(snapshot.getRevision(), RouteTable.of(routes), clusters, snapshot);
+    return new Runtime(
+        snapshot.getRevision(), RouteTable.of(routes), clusters, snapshot, certificates);
   }
 
   /**

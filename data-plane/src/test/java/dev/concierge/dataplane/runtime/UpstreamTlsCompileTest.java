@@ -17,8 +17,8 @@ import javax.net.ssl.SSLEngine;
 import org.junit.jupiter.api.Test;
 
 class UpstreamTlsCompileTest {
-  // Made with openssl for this test: a self-signed CA, and a client certificate it signed whose
-  // key is SEC1 ("EC PRIVATE KEY"), as the control plane accepts it.
+  // Made with openssl for this test: a self-signed CA, and a client certificate it signed with its
+  // key in PKCS#8, as snapshots carry keys.
   private static final String CA =
       "-----BEGIN CERTIFICATE-----\n"
           + "MIIBfDCCASGgAwIBAgIUDmUqgLGXUx1V2EEBj1sGYQLWtWMwCgYIKoZIzj0EAwIw\n"
@@ -43,11 +43,11 @@ class UpstreamTlsCompileTest {
           + "ofZ04fZGbDm1\n"
           + "-----END CERTIFICATE-----\n";
   private static final String CLIENT_KEY =
-      "-----BEGIN EC PRIVATE KEY-----\n"
-          + "MHcCAQEEIKtd1lG4l6p/TmVDSUiXyQ5G3UVwIqznjER/1Pn3lcPLoAoGCCqGSM49\n"
-          + "AwEHoUQDQgAE/Kz8bfyxWZrQk0XwQ8CVKYJcRn5NXup6hdCLQx73I9NegezuQKsj\n"
-          + "/vChbzzI77BIUzcV7ADpgVoeMChjXT3aog==\n"
-          + "-----END EC PRIVATE KEY-----\n";
+      "-----BEGIN PRIVATE KEY-----\n"
+          + "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgq13WUbiXqn9OZUNJ\n"
+          + "SJfJDkbdRXAirOeMRH/U+feVw8uhRANCAAT8rPxt/LFZmtCTRfBDwJUpglxGfk1e\n"
+          + "6nqF0ItDHvcj016B7O5AqyP+8KFvPMjvsEhTNxXsAOmBWh4wKGNdPdqi\n"
+          + "-----END PRIVATE KEY-----\n";
 
   private final RuntimeCompiler compiler = new RuntimeCompiler();
 
@@ -104,7 +104,7 @@ class UpstreamTlsCompileTest {
   }
 
   @Test
-  void compilesAClientCertificateWithASec1Key() throws Exception {
+  void compilesAClientCertificateAndItsKey() throws Exception {
     ConfigSnapshot snapshot =
         snapshot(
                 1,
@@ -124,7 +124,7 @@ class UpstreamTlsCompileTest {
   }
 
   @Test
-  void refusesAClientCertificateWhoseKeyIsNoKeyNamingClusterAndCertificate() {
+  void refusesAClientCertificateWhoseKeyIsNoKeyNamingTheCertificate() {
     ConfigSnapshot snapshot =
         snapshot(
                 1,
@@ -140,8 +140,8 @@ class UpstreamTlsCompileTest {
 
     assertThatThrownBy(() -> compiler.compile(snapshot))
         .isInstanceOf(CompileException.class)
-        .hasMessageContaining("clusters/mutual.tls (client certificate certificates/client)")
-        .hasMessageContaining("private key");
+        .hasMessageContaining("certificates/client")
+        .hasMessageContaining("private_key");
   }
 
   @Test

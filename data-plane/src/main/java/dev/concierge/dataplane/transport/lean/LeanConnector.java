@@ -66,6 +66,10 @@ public final class LeanConnector extends ServerConnector {
   /** The keep-alive pools of the selector serving {@code request}'s connection. */
   SelectorPools poolsFor(Request request) {
     EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+    if (endPoint instanceof SslConnection.SslEndPoint decrypted) {
+      // HTTPS: the network endpoint under TLS is ours (on this or a sibling connector).
+      endPoint = decrypted.getSslConnection().getEndPoint();
+    }
     if (endPoint instanceof DownstreamEndPoint downstream) {
       return downstream.pools;
     }
@@ -144,11 +148,14 @@ public final class LeanConnector extends ServerConnector {
 
   /** Per selector: its keep-alive pools, one per endpoint. */
   static final class SelectorPools {
+    // The connector whose selector manager opens connections on this selector.
+    final LeanConnector connector;
     final ManagedSelector selector;
     private final int maxIdle;
     private final ConcurrentHashMap<Endpoint, UpstreamPool> pools = new ConcurrentHashMap<>();
 
-    SelectorPools(ManagedSelector selector, int maxIdle) {
+    SelectorPools(LeanConnector connector, ManagedSelector selector, int maxIdle) {
+      this.connector = connector;
       this.selector = selector;
       this.maxIdle = maxIdle;
     }
@@ -181,7 +188,8 @@ public final class LeanConnector extends ServerConnector {
       SelectorPools existing = pools.get(selector);
       return existing != null
           ? existing
-          : pools.computeIfAbsent(selector, s -> new SelectorPools(s, LeanProxyTransport.MAX_IDLE));
+          : pools.computeIfAbsent(
+              selector, s -> new SelectorPools(LeanConnector.this, s, LeanProxyTransport.MAX_IDLE));
     }
 
     SelectorPools anyPools() {

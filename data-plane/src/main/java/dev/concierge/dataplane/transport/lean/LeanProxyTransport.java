@@ -15,6 +15,7 @@ import dev.concierge.dataplane.upstream.UpstreamTry;
 import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
@@ -62,12 +63,21 @@ public final class LeanProxyTransport implements UpstreamTransport {
     }
   }
 
+  // The connectors whose client connections this transport serves; the first one lends its
+  // buffers and scheduler. Each upstream connection opens on its client connection's selector.
   private final LeanConnector connector;
+  private final List<LeanConnector> connectors;
   private final Settings settings;
   private final long idleTimeoutMillis;
 
   public LeanProxyTransport(LeanConnector connector, Settings settings) {
-    this.connector = requireNonNull(connector, "connector");
+    this(List.of(connector), settings);
+  }
+
+  /** A transport serving the client connections of each of {@code connectors} (HTTP, HTTPS). */
+  public LeanProxyTransport(List<LeanConnector> connectors, Settings settings) {
+    this.connectors = List.copyOf(connectors);
+    this.connector = this.connectors.get(0);
     this.settings = requireNonNull(settings, "settings");
     this.idleTimeoutMillis = settings.idleTimeout().toMillis();
   }
@@ -173,12 +183,20 @@ public final class LeanProxyTransport implements UpstreamTransport {
 
   /** Opens the connection, holding a place of {@code breaker} when it counts connections. */
   void open(UpstreamExchange exchange, @Nullable CircuitBreaker breaker) {
-    connector.connect(
+    exchange.pools.connector.connect(
         new PendingConnect(exchange, exchange.pools, exchange.pool, exchange.endpoint(), breaker));
   }
 
   /** Closes one idle connection to the exchange's cluster, whose place goes to a waiter. */
   private void closeOneIdle(UpstreamExchange exchange) {
+    for (LeanConnector each : connectors) {
+      if (closeOneIdle(each, exchange)) {
+        return;
+      }
+    }
+  }
+
+  private static boolean closeOneIdle(LeanConnector connector, UpstreamExchange exchange) {
     UpstreamTlsPolicy tls = exchange.tls();
     for (SelectorPools pools : connector.allPools()) {
       for (Endpoint endpoint : exchange.clusterEndpoints()) {
@@ -189,10 +207,11 @@ public final class LeanProxyTransport implements UpstreamTransport {
         UpstreamConnection idle = pool == null ? null : pool.acquire();
         if (idle != null) {
           idle.close();
-          return;
+          return true;
         }
       }
     }
+    return false;
   }
 
   private @Nullable RetainableByteBuffer encodeHead(

@@ -1,0 +1,104 @@
+package dev.concierge.dataplane.tls;
+
+import dev.concierge.api.rules.CertificateNames;
+import dev.concierge.api.v1.Certificate;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * Turns a snapshot's certificates into a {@link CertificateIndex}. The control plane has validated
+ * them and sends every key as PKCS#8 ("PRIVATE KEY"), so the node needs only the JDK to read them;
+ * anything else is a problem that makes the node refuse the snapshot. Problems never quote key
+ * material.
+ */
+public final class CertificateCompiler {
+  private static final String KEY_BEGIN = "-----BEGIN PRIVATE KEY-----";
+  private static final String KEY_END = "-----END PRIVATE KEY-----";
+
+  private CertificateCompiler() {}
+
+  /**
+   * The index of {@code certificates}; each problem goes to {@code problems} as (field path,
+   * description) and leaves that certificate out.
+   */
+  public static CertificateIndex compile(
+      List<Certificate> certificates, BiConsumer<String, String> problems) {
+    List<ServedCertificate> served = new ArrayList<>();
+    for (int i = 0; i < certificates.size(); i++) {
+      Certificate certificate = certificates.get(i);
+      String path = "certificates[" + i + "]";
+      try {
+        served.add(compile(certificate));
+      } catch (IllegalArgumentException e) {
+        problems.accept(path, certificate.getName() + ": " + e.getMessage());
+      }
+    }
+    return CertificateIndex.of(served);
+  }
+
+  /** One certificate; {@link IllegalArgumentException} says what is wrong with it. */
+  public static ServedCertificate compile(Certificate certificate) {
+    List<X509Certificate> chain = chain(certificate.getCertificateChain());
+    X509Certificate leaf = chain.get(0);
+    String algorithm = leaf.getPublicKey().getAlgorithm();
+    PrivateKey key = key(certificate.getPrivateKey(), algorithm);
+    List<String> names = CertificateNames.of(leaf);
+    if (names.isEmpty()) {
+      throw new IllegalArgumentException("the leaf certificate names no host");
+    }
+    return new ServedCertificate(
+        certificate.getName() + "#" + CertificateNames.fingerprint(leaf),
+        certificate.getName(),
+        chain,
+        key,
+        algorithm,
+        names,
+        leaf.getNotAfter().toInstant(),
+        certificate.getDefaultCertificate());
+  }
+
+  private static List<X509Certificate> chain(String pem) {
+    try {
+      CertificateFactory factory = CertificateFactory.getInstance("X.509");
+      List<X509Certificate> chain = new ArrayList<>();
+      for (java.security.cert.Certificate c :
+          factory.generateCertificates(
+              new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+        chain.add((X509Certificate) c);
+      }
+      if (chain.isEmpty()) {
+        throw new IllegalArgumentException("certificate_chain holds no certificate");
+      }
+      return chain;
+    } catch (CertificateException e) {
+      throw new IllegalArgumentException("certificate_chain is not PEM X.509: " + e.getMessage());
+    }
+  }
+
+  private static PrivateKey key(String pem, String algorithm) {
+    int begin = pem.indexOf(KEY_BEGIN);
+    int end = pem.indexOf(KEY_END);
+    if (begin < 0 || end < begin) {
+      throw new IllegalArgumentException("private_key is not a PKCS#8 PEM key");
+    }
+    try {
+      byte[] der =
+          Base64.getMimeDecoder().decode(pem.substring(begin + KEY_BEGIN.length(), end).trim());
+      return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "private_key is not a PKCS#8 " + algorithm + " key of the leaf certificate");
+    }
+  }
+}
