@@ -233,7 +233,9 @@ public final class LeanConnector extends ServerConnector {
                 tls.newEngine(pending.endpoint));
         ssl.setRenegotiationAllowed(false);
         EndPoint decrypted = ssl.getSslEndPoint();
-        decrypted.setConnection(new UpstreamConnection(decrypted, getExecutor(), pending));
+        UpstreamConnection upstream = new UpstreamConnection(decrypted, getExecutor(), pending);
+        ssl.addHandshakeListener(upstream.handshakeWatcher());
+        decrypted.setConnection(upstream);
         return ssl;
       }
       return super.newConnection(channel, endPoint, attachment);

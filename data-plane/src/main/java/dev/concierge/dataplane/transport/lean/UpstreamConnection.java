@@ -20,6 +20,7 @@ import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.jspecify.annotations.Nullable;
@@ -102,6 +103,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
   private volatile boolean bytesReceived;
   private volatile boolean timedOut;
   private volatile @Nullable Throwable clientWriteFailure;
+  private volatile @Nullable Throwable handshakeFailure;
 
   // Response side; only touched by whoever holds the response side (see class comment).
   private @Nullable RetainableByteBuffer input;
@@ -122,6 +124,21 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
     this.chunks = new HttpParser(new ChunkedBody(), transport.maxResponseHeaderSize());
     chunks.setHeaderCacheSize(0); // it only ever parses the stand-in head
     this.selector = opener.pools.selector;
+  }
+
+  /** Records why the TLS handshake of this connection failed (its SslConnection tells). */
+  SslHandshakeListener handshakeWatcher() {
+    return new SslHandshakeListener() {
+      @Override
+      public void handshakeFailed(Event event, Throwable failure) {
+        handshakeFailure = failure;
+      }
+    };
+  }
+
+  /** Why the TLS handshake failed, or null (it succeeded, is under way, or there is none). */
+  @Nullable Throwable handshakeFailure() {
+    return handshakeFailure;
   }
 
   /** The selector this connection's I/O is served by. */

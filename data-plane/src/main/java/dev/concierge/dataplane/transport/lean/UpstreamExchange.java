@@ -196,7 +196,9 @@ final class UpstreamExchange {
       return;
     }
     c.close();
-    fail(failure);
+    // A failed handshake may first surface as the closed channel it leaves: its cause is told.
+    Throwable handshake = c.handshakeFailure();
+    fail(handshake != null ? handshake : failure);
   }
 
   /** The client went away while the response was relayed. */
