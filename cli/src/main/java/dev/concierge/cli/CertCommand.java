@@ -3,6 +3,7 @@ package dev.concierge.cli;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.FieldMask;
+import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.DeleteCertificateRequest;
@@ -15,9 +16,14 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -101,7 +107,7 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
   int get(
       @Parameters(paramLabel = "NAME", description = "Certificate id or full name.")
           String typedName) {
-    return show(RPCS, typedName, CertCommand::table);
+    return show(RPCS, typedName, this::table);
   }
 
   @Command(name = "update", description = "Replace a certificate's chain and key together.")
@@ -116,8 +122,13 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
     if ((keyPair.certFile == null) != (keyPair.keyFile == null)) {
       throw usage("update", "--cert and --key must be given together");
     }
-    if (keyPair.certFile == null && !description.given()) {
-      throw usage("update", "nothing to update: give --cert and --key, or --description");
+    if (keyPair.certFile == null
+        && (keyPair.passphraseFile != null || keyPair.passphrase != null)) {
+      throw usage("update", "--key-passphrase-file and --key-passphrase go with --cert and --key");
+    }
+    if (keyPair.certFile == null && !description.given() && keyPair.defaultCertificate == null) {
+      throw usage(
+          "update", "nothing to update: give --cert and --key, --description or --[no-]default");
     }
     // The files are read before anything is sent: a bad one is a usage error, whatever the server.
     Certificate.Builder cert = Certificate.newBuilder().setName(name);
@@ -156,22 +167,91 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
     @Option(
         names = "--key",
         paramLabel = "FILE",
-        description = "PEM private key of the leaf (update: needs --cert).")
+        description =
+            "PEM private key of the leaf: PKCS#8, PKCS#1 RSA, SEC1 EC, or encrypted PKCS#8 with a"
+                + " passphrase (update: needs --cert).")
     @Nullable Path keyFile;
 
-    /** Sets the pair (when given) and the description (when given), naming them in the mask. */
+    // Never a plain option value: it would end up in shell history and the process list.
+    @Option(
+        names = "--key-passphrase-file",
+        paramLabel = "FILE",
+        description = "File whose first line is the passphrase of an encrypted --key.")
+    @Nullable Path passphraseFile;
+
+    @Option(
+        names = "--key-passphrase",
+        interactive = true,
+        description = "Prompt for the passphrase of an encrypted --key (typed without echo).")
+    char @Nullable [] passphrase;
+
+    @Option(
+        names = "--default",
+        negatable = true,
+        description =
+            "Serve this certificate to clients without SNI or with an unknown name (at most one"
+                + " certificate is the default); --no-default clears it.")
+    @Nullable Boolean defaultCertificate;
+
+    /**
+     * Sets the pair with its passphrase, the description and the default flag (each when given),
+     * naming them in the mask.
+     */
     void applyTo(
         Certificate.Builder cert, ResourceOptions.Description description, FieldMask.Builder mask) {
+      if (passphraseFile != null && passphrase != null) {
+        throw usage("give --key-passphrase-file or --key-passphrase, not both");
+      }
       if (certFile != null) {
         // add and update refuse --cert without --key before they get here.
         Path key = requireNonNull(keyFile, "--key comes with --cert");
         cert.setCertificateChain(readPem("--cert", certFile)).setPrivateKey(readPem("--key", key));
         mask.addPaths("certificate_chain").addPaths("private_key");
+        String secret = passphrase();
+        if (!secret.isEmpty()) {
+          cert.setPrivateKeyPassphrase(secret);
+          mask.addPaths("private_key_passphrase");
+        }
+      } else if (passphraseFile != null || passphrase != null) {
+        throw usage("--key-passphrase-file and --key-passphrase go with --cert and --key");
       }
       if (description.given()) {
         cert.setDescription(description.value);
         mask.addPaths("description");
       }
+      if (defaultCertificate != null) {
+        cert.setDefaultCertificate(defaultCertificate);
+        mask.addPaths("default_certificate");
+      }
+    }
+
+    /** The passphrase from its file (first line) or the prompt; empty when neither was given. */
+    private String passphrase() {
+      if (passphrase != null) {
+        String typed = new String(passphrase);
+        java.util.Arrays.fill(passphrase, '\0');
+        if (typed.isEmpty()) {
+          throw usage("--key-passphrase: nothing was typed");
+        }
+        return typed;
+      }
+      if (passphraseFile == null) {
+        return "";
+      }
+      String text;
+      try {
+        text = Files.readString(passphraseFile);
+      } catch (NoSuchFileException e) {
+        throw usage("--key-passphrase-file " + passphraseFile + ": no such file");
+      } catch (IOException e) {
+        throw usage(
+            "--key-passphrase-file " + passphraseFile + ": cannot read (" + e.getMessage() + ")");
+      }
+      String line = text.lines().findFirst().orElse("");
+      if (line.isEmpty()) {
+        throw usage("--key-passphrase-file " + passphraseFile + ": the first line is empty");
+      }
+      return line;
     }
 
     private String readPem(String option, Path file) {
@@ -194,23 +274,68 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
     }
   }
 
-  /** The answer as printed: never with a private key, even if one was sent. */
+  /** The answer as printed: never with a private key or passphrase, even if one was sent. */
   private static Certificate withoutKey(Certificate cert) {
-    return cert.toBuilder().clearPrivateKey().build();
+    return cert.toBuilder().clearPrivateKey().clearPrivateKeyPassphrase().build();
   }
 
-  static Consumer<PrintWriter> table(List<Certificate> certs) {
+  private static final int NODE_IDS_SHOWN = 3;
+
+  Consumer<PrintWriter> table(List<Certificate> certs) {
+    Instant now = root.clock().instant();
     return out -> {
-      Table t = Table.of("NAME", "DNS-NAMES", "NOT-AFTER", "FINGERPRINT");
+      Table t =
+          Table.of(
+              "NAME",
+              "DNS-NAMES",
+              "ISSUER",
+              "NOT-AFTER",
+              "DAYS-LEFT",
+              "KEY",
+              "SHA-256",
+              "DEFAULT",
+              "NODES",
+              "EXPIRY");
       for (Certificate c : certs) {
         String fp = c.getFingerprintSha256();
+        Instant notAfter = ProtoTime.instant(c.getNotAfter());
+        boolean expired = c.hasNotAfter() && notAfter.isBefore(now);
+        List<String> nodes = c.getServingNodesList();
         t.row(
             id(c.getName()),
             String.join(",", c.getDnsNamesList()),
+            commonName(c.getIssuer()),
             time(c.getNotAfter()),
-            fp.length() > 16 ? fp.substring(0, 16) : fp);
+            !c.hasNotAfter()
+                ? ""
+                : expired ? "expired" : Long.toString(Duration.between(now, notAfter).toDays()),
+            c.getKeyType(),
+            fp.length() > 16 ? fp.substring(0, 16) : fp,
+            c.getDefaultCertificate() ? "yes" : "",
+            nodes.isEmpty()
+                ? "0"
+                : nodes.size() <= NODE_IDS_SHOWN
+                    ? String.join(",", nodes)
+                    : nodes.size() + " nodes",
+            expired ? "EXPIRED" : c.getExpiring() ? "EXPIRING" : "ok");
       }
       t.print(out);
     };
+  }
+
+  /** The CN of an RFC 2253 name, else the whole name. */
+  static String commonName(String rfc2253) {
+    try {
+      List<Rdn> rdns = new LdapName(rfc2253).getRdns();
+      // LdapName lists RDNs right to left; the leftmost CN is the one people read first.
+      for (int i = rdns.size() - 1; i >= 0; i--) {
+        if (rdns.get(i).getType().equalsIgnoreCase("CN")) {
+          return String.valueOf(rdns.get(i).getValue());
+        }
+      }
+    } catch (InvalidNameException e) {
+      return rfc2253;
+    }
+    return rfc2253;
   }
 }

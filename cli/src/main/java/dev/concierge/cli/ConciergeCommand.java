@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
@@ -85,12 +86,19 @@ public final class ConciergeCommand implements Callable<Integer> {
   @Nullable Path config;
 
   private final Map<String, String> env;
+  private final Clock clock;
 
   /**
    * Creates the root command reading settings from {@code env} instead of the process environment.
    */
   public ConciergeCommand(Map<String, String> env) {
+    this(env, Clock.systemUTC());
+  }
+
+  /** As {@link #ConciergeCommand(Map)}, with the clock that "days left" are counted from. */
+  public ConciergeCommand(Map<String, String> env, Clock clock) {
     this.env = Map.copyOf(requireNonNull(env, "env"));
+    this.clock = requireNonNull(clock, "clock");
   }
 
   /**
@@ -101,8 +109,14 @@ public final class ConciergeCommand implements Callable<Integer> {
    * @return the exit code: 0 success, 1 server-side error, 2 usage error
    */
   public static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
+    return run(args, env, Clock.systemUTC(), out, err);
+  }
+
+  /** As {@link #run(String[], Map, PrintWriter, PrintWriter)}, on the given clock. */
+  public static int run(
+      String[] args, Map<String, String> env, Clock clock, PrintWriter out, PrintWriter err) {
     try {
-      return commandLine(env, out, err).execute(args);
+      return commandLine(env, clock, out, err).execute(args);
     } finally {
       out.flush();
       err.flush();
@@ -111,7 +125,13 @@ public final class ConciergeCommand implements Callable<Integer> {
 
   /** Builds the configured command line: error handlers, output streams and case rules. */
   public static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new ConciergeCommand(env));
+    return commandLine(env, Clock.systemUTC(), out, err);
+  }
+
+  /** As {@link #commandLine(Map, PrintWriter, PrintWriter)}, on the given clock. */
+  public static CommandLine commandLine(
+      Map<String, String> env, Clock clock, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new ConciergeCommand(env, clock));
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler(ErrorHandlers::handleParseException);
@@ -127,6 +147,11 @@ public final class ConciergeCommand implements Callable<Integer> {
   /** The process environment as injected. */
   Map<String, String> env() {
     return env;
+  }
+
+  /** The clock of the CLI's own time arithmetic (days left). */
+  Clock clock() {
+    return clock;
   }
 
   /** The chosen output format. */

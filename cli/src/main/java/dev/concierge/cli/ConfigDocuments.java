@@ -38,7 +38,8 @@ import org.jspecify.annotations.Nullable;
  * <p>A document has up to three lists, {@code clusters}, {@code routes} and {@code certificates},
  * of resources in the API's JSON form (full names such as {@code clusters/web}). A certificate may
  * name files instead of holding PEM: {@code certificate_chain_file} and {@code private_key_file},
- * relative to the document's file.
+ * relative to the document's file, and {@code private_key_passphrase_file} for an encrypted key
+ * (its first line). A written document never holds a private key or passphrase.
  */
 final class ConfigDocuments {
   private static final YAMLMapper YAML = new YAMLMapper();
@@ -147,6 +148,13 @@ final class ConfigDocuments {
     try {
       ObjectNode tree = (ObjectNode) JSON.readTree(PRINTER.print(config));
       tree.remove("revision");
+      JsonNode certificates = tree.get("certificates");
+      if (certificates != null) {
+        // The control plane never exports keys; neither does the CLI, whatever it was given.
+        for (JsonNode certificate : certificates) {
+          ((ObjectNode) certificate).remove(List.of("privateKey", "privateKeyPassphrase"));
+        }
+      }
       return tree;
     } catch (InvalidProtocolBufferException | JsonProcessingException e) {
       throw new IllegalStateException("cannot print the config", e);
@@ -234,6 +242,7 @@ final class ConfigDocuments {
         if (key.equals("certificates")) {
           inlineFile(where, path, resource, "certificate_chain", dir);
           inlineFile(where, path, resource, "private_key", dir);
+          inlineFile(where, path, resource, "private_key_passphrase", dir);
         }
         Message.Builder b = type.getDefaultInstanceForType().newBuilderForType();
         try {
@@ -275,7 +284,10 @@ final class ConfigDocuments {
         }
         Path target = dir.resolve(file.asText());
         try {
-          resource.put(field, Files.readString(target));
+          String text = Files.readString(target);
+          // A passphrase file holds one line, as openssl's -passin file: reads it.
+          resource.put(
+              field, field.endsWith("_passphrase") ? text.lines().findFirst().orElse("") : text);
         } catch (IOException e) {
           throw new CommandFailure(
               where + ": " + path + "." + key + ": cannot read " + target + ": " + reason(e), e);

@@ -70,6 +70,17 @@ final class ControlPlaneCommand implements Callable<Integer> {
               + " start and hourly.")
   com.google.protobuf.Duration auditRetention;
 
+  @SuppressWarnings("NullAway.Init") // picocli sets it: it has a default
+  @Option(
+      names = "--cert-expiry-warning",
+      paramLabel = "DURATION",
+      defaultValue = "14d",
+      converter = Durations.CertExpiryWarningConverter.class,
+      description =
+          "Flag certificates whose not-after is this close (default ${DEFAULT-VALUE}) as"
+              + " expiring in cert list and the API.")
+  com.google.protobuf.Duration certExpiryWarning;
+
   @Override
   public Integer call() {
     ServerSupport.ensurePortFree(bind, grpcPort, "--grpc-port");
@@ -79,7 +90,8 @@ final class ControlPlaneCommand implements Callable<Integer> {
             .bindAddress(bind)
             .grpcPort(grpcPort)
             .revisionPoll(ProtoTime.duration(revisionPoll))
-            .auditRetention(ProtoTime.duration(auditRetention));
+            .auditRetention(ProtoTime.duration(auditRetention))
+            .certExpiryWarning(ProtoTime.duration(certExpiryWarning));
     if (jdbcUrl != null) {
       builder.jdbcUrl(jdbcUrl);
     }

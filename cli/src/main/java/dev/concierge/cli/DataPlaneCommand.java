@@ -86,6 +86,14 @@ final class DataPlaneCommand implements Callable<Integer> {
           "Keeps the last good configuration to start from when the control plane is down.")
   @Nullable Path cacheDir;
 
+  @Option(
+      names = "--cache-key-file",
+      paramLabel = "FILE",
+      description =
+          "Key sealing the certificate keys in the cache (default DIR/cache.key, made when"
+              + " absent); keep it apart from the cache, e.g. on a secrets mount.")
+  @Nullable Path cacheKeyFile;
+
   @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Node label; repeatable.")
   Map<String, String> labels = new LinkedHashMap<>();
 
@@ -198,6 +206,12 @@ final class DataPlaneCommand implements Callable<Integer> {
     }
     if (cacheDir != null) {
       builder.cacheDir(cacheDir);
+    }
+    if (cacheKeyFile != null) {
+      if (cacheDir == null) {
+        throw new ParameterException(spec.commandLine(), "--cache-key-file requires --cache-dir");
+      }
+      builder.cacheKeyFile(cacheKeyFile);
     }
     builder.admission(admission);
     builder.dnsRefresh(refresh);

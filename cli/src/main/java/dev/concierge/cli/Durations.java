@@ -144,6 +144,20 @@ final class Durations {
     }
   }
 
+  /** An HSTS max-age: above 0 and at most two years (the control plane's limit). */
+  static final class HstsMaxAgeConverter extends RangeConverter {
+    HstsMaxAgeConverter() {
+      super(2L * 365 * 86_400, "730d");
+    }
+  }
+
+  /** How close to expiry the control plane flags a certificate: above 0 and at most 365d. */
+  static final class CertExpiryWarningConverter extends RangeConverter {
+    CertExpiryWarningConverter() {
+      super(365L * 86_400, "365d");
+    }
+  }
+
   /** picocli converter for duration options. */
   static final class Converter implements ITypeConverter<Duration> {
     @Override

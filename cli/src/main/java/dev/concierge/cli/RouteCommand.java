@@ -13,6 +13,7 @@ import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.RouteTls;
 import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.UpdateRouteRequest;
 import dev.concierge.api.v1.WeightedCluster;
@@ -69,9 +70,13 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin RewriteOptions rewrite,
       @Mixin StickinessOptions sticky,
       @Mixin LocalAnswerOptions answer,
+      @Mixin RouteTlsOptions tls,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.ROUTE, "create", typedName);
+    if (tls.conflict() != null) {
+      throw usage("create", tls.conflict());
+    }
     boolean forwards = options.clusters != null && !options.clusters.isEmpty();
     if ((retry.given() || sticky.given()) && !forwards) {
       throw usage(
@@ -126,6 +131,12 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     if (options.priority != null) {
       route.setPriority(options.priority);
     }
+    if (tls.given()) {
+      RouteTls policy = tls.applyTo(RouteTls.getDefaultInstance());
+      if (policy != null) {
+        route.setTls(policy);
+      }
+    }
     return create(RPCS, route.build(), validateOnly, "created");
   }
 
@@ -165,6 +176,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin RewriteOptions rewrite,
       @Mixin StickinessOptions sticky,
       @Mixin LocalAnswerOptions answer,
+      @Mixin RouteTlsOptions tls,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -225,6 +237,9 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     if (sticky.conflict() != null) {
       throw usage("update", sticky.conflict());
     }
+    if (tls.conflict() != null) {
+      throw usage("update", tls.conflict());
+    }
     boolean changesForward =
         newClusters
             || options.timeout != null
@@ -237,6 +252,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         && !changesAnswer
         && !options.changesBody()
         && options.priority == null
+        && !tls.given()
         && !description.given()) {
       throw usage(
           "update",
@@ -248,8 +264,9 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
               + " --retry-on, --per-try-timeout, --retry-backoff, --retry-non-idempotent,"
               + " --idle-timeout, --prefix-rewrite, --regex-rewrite, --keep-path,"
               + " --host-rewrite, --endpoint-host, --client-host, --request-header-*,"
-              + " --response-header-*, --sticky-cookie, --sticky-header, --no-sticky or"
-              + " --description");
+              + " --response-header-*, --sticky-cookie, --sticky-header, --no-sticky,"
+              + " --redirect-to-https, --https-redirect-port, --hsts-*, --no-hsts,"
+              + " --no-tls-policy or --description");
     }
     return update(
         RPCS,
@@ -322,6 +339,13 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
           if (options.priority != null) {
             route.setPriority(options.priority);
             mask.addPaths("priority");
+          }
+          if (tls.given()) {
+            RouteTls policy = tls.applyTo(current.getTls());
+            if (policy != null) {
+              route.setTls(policy);
+            }
+            mask.addPaths("tls");
           }
           return route.build();
         },

@@ -164,4 +164,53 @@ class ConfigDocumentsTest {
     assertThat(ConfigDocuments.read(List.of(json.toString()), NO_STDIN).config())
         .isEqualTo(expected);
   }
+
+  @Test
+  void certificateDefaultAndClientAuthenticationRoundTripWithoutKeys() throws Exception {
+    Certificate cert =
+        Certificate.newBuilder()
+            .setName("certificates/main")
+            .setCertificateChain("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+            .setDefaultCertificate(true)
+            .setClientAuthentication(
+                dev.concierge.api.v1.ClientAuthentication.newBuilder()
+                    .setMode(dev.concierge.api.v1.ClientAuthentication.Mode.REQUIRED)
+                    .setCaBundle("-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n"))
+            .build();
+    Config withSecrets =
+        Config.newBuilder()
+            .addCertificates(
+                cert.toBuilder().setPrivateKey("KEYMATERIAL").setPrivateKeyPassphrase("PHRASE"))
+            .build();
+
+    String yaml = ConfigDocuments.yaml(withSecrets);
+    assertThat(yaml)
+        .contains("defaultCertificate: true", "mode: REQUIRED")
+        .doesNotContain("KEYMATERIAL")
+        .doesNotContain("PHRASE");
+    assertThat(ConfigDocuments.json(withSecrets))
+        .doesNotContain("KEYMATERIAL")
+        .doesNotContain("PHRASE");
+    Path file = write("export.yaml", yaml);
+    assertThat(ConfigDocuments.read(List.of(file.toString()), NO_STDIN).config())
+        .isEqualTo(Config.newBuilder().addCertificates(cert).build());
+  }
+
+  @Test
+  void readsThePassphraseFileFirstLine() throws Exception {
+    write("site.pass", "open sesame\nignored\n");
+    Path doc =
+        write(
+            "site.yaml",
+            """
+            certificates:
+              - name: certificates/site
+                private_key_passphrase_file: site.pass
+                default_certificate: true
+            """);
+    Certificate read =
+        ConfigDocuments.read(List.of(doc.toString()), NO_STDIN).config().getCertificates(0);
+    assertThat(read.getPrivateKeyPassphrase()).isEqualTo("open sesame");
+    assertThat(read.getDefaultCertificate()).isTrue();
+  }
 }

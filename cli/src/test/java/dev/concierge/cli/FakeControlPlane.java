@@ -385,6 +385,7 @@ final class FakeControlPlane implements AutoCloseable {
                 case "forward" -> b.setForward(req.getRoute().getForward());
                 case "description" -> b.setDescription(req.getRoute().getDescription());
                 case "request_body" -> b.setRequestBody(req.getRoute().getRequestBody());
+                case "tls" -> b.setTls(req.getRoute().getTls());
                 case "priority" -> b.setPriority(req.getRoute().getPriority());
                 default ->
                     throw Status.INVALID_ARGUMENT
@@ -419,7 +420,13 @@ final class FakeControlPlane implements AutoCloseable {
                 req.getCertificate().toBuilder()
                     .setName("certificates/" + req.getCertificateId())
                     .clearPrivateKey()
+                    .clearPrivateKeyPassphrase()
                     .addDnsNames("example.com")
+                    .setIssuer("CN=Test CA,O=Example")
+                    .setKeyType("EC P-256")
+                    .setSerialNumber("1f")
+                    .addServingNodes("edge-1")
+                    .setExpiring(true)
                     .setNotAfter(UPDATED)
                     .setFingerprintSha256("ab".repeat(32))
                     .setEtag(Long.toString(revision.incrementAndGet()))
@@ -460,8 +467,20 @@ final class FakeControlPlane implements AutoCloseable {
             if (current == null) {
               throw notFound(req.getCertificate().getName());
             }
+            Certificate.Builder merged = current.toBuilder();
+            com.google.protobuf.util.FieldMaskUtil.merge(
+                req.getUpdateMask(),
+                req.getCertificate(),
+                merged,
+                new com.google.protobuf.util.FieldMaskUtil.MergeOptions()
+                    .setReplacePrimitiveFields(true)
+                    .setReplaceMessageFields(true));
             Certificate stored =
-                current.toBuilder().setEtag(Long.toString(revision.incrementAndGet())).build();
+                merged
+                    .clearPrivateKey()
+                    .clearPrivateKeyPassphrase()
+                    .setEtag(Long.toString(revision.incrementAndGet()))
+                    .build();
             certs.put(stored.getName(), stored);
             return stored;
           });

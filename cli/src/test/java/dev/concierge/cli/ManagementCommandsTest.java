@@ -23,6 +23,7 @@ import dev.concierge.api.v1.GetClusterHealthRequest;
 import dev.concierge.api.v1.HeaderMutations;
 import dev.concierge.api.v1.HeaderValue;
 import dev.concierge.api.v1.HealthCheck;
+import dev.concierge.api.v1.Hsts;
 import dev.concierge.api.v1.OutlierDetection;
 import dev.concierge.api.v1.RegexRewrite;
 import dev.concierge.api.v1.RequestBodyPolicy;
@@ -30,6 +31,7 @@ import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.RouteTls;
 import dev.concierge.api.v1.SlowStart;
 import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.UpdateCertificateRequest;
@@ -91,9 +93,14 @@ class ManagementCommandsTest {
   private Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = ConciergeCommand.run(args, env, new PrintWriter(out), new PrintWriter(err));
+    int code = ConciergeCommand.run(args, env, CLOCK, new PrintWriter(out), new PrintWriter(err));
     return new Result(code, out.toString(), err.toString());
   }
+
+  // Ten days before the fake's certificates expire (FakeControlPlane.UPDATED).
+  private static final java.time.Clock CLOCK =
+      java.time.Clock.fixed(
+          java.time.Instant.parse("2027-01-05T08:00:00Z"), java.time.ZoneOffset.UTC);
 
   private static void assertOneLineError(Result r, int code, String line) {
     assertThat(r.code()).isEqualTo(code);
@@ -1075,6 +1082,48 @@ class ManagementCommandsTest {
   }
 
   @Test
+  void routeTlsPolicyOptionsSetRedirectAndHstsAndUpdateOnlyWhatIsGiven() {
+    seedWeb();
+    Result r =
+        run(
+            "route",
+            "create",
+            "web",
+            "--cluster",
+            "web",
+            "--redirect-to-https",
+            "--hsts-max-age",
+            "365d",
+            "--hsts-include-subdomains");
+
+    assertThat(r.err()).isEmpty();
+    assertThat(r.code()).isZero();
+    assertThat(fake.last("CreateRoute", CreateRouteRequest.class).getRoute().getTls())
+        .isEqualTo(
+            RouteTls.newBuilder()
+                .setRedirectToHttps(true)
+                .setHsts(
+                    Hsts.newBuilder()
+                        .setMaxAge(com.google.protobuf.Duration.newBuilder().setSeconds(31_536_000))
+                        .setIncludeSubdomains(true))
+                .build());
+
+    r = run("route", "update", "web", "--no-hsts");
+    assertThat(r.err()).isEmpty();
+    UpdateRouteRequest req = fake.last("UpdateRoute", UpdateRouteRequest.class);
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("tls");
+    assertThat(req.getRoute().getTls())
+        .isEqualTo(RouteTls.newBuilder().setRedirectToHttps(true).build());
+
+    r = run("route", "update", "web", "--no-tls-policy", "--no-hsts");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--no-tls-policy cannot be combined");
+    r = run("route", "update", "web", "--hsts-max-age", "800d");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("at most 730d");
+  }
+
+  @Test
   void aBadTimeWindowIsAUsageErrorNamingTheForm() {
     Result r = run("route", "create", "web", "--cluster", "web", "--time", "mon-fry 09:00");
     assertThat(r.code()).isEqualTo(2);
@@ -1523,10 +1572,104 @@ class ManagementCommandsTest {
     Result list = run("cert", "list");
     assertThat(list.out().lines().toList())
         .containsExactly(
-            "NAME         DNS-NAMES    NOT-AFTER             FINGERPRINT",
-            "example-com  example.com  2027-01-15T08:00:00Z  abababababababab");
+            "NAME         DNS-NAMES    ISSUER   NOT-AFTER             DAYS-LEFT  KEY       SHA-256"
+                + "           DEFAULT  NODES   EXPIRY",
+            "example-com  example.com  Test CA  2027-01-15T08:00:00Z  10         EC P-256 "
+                + " abababababababab  -        edge-1  EXPIRING");
     Result json = run("-o", "json", "cert", "get", "example-com");
     assertThat(json.out()).contains("\"fingerprintSha256\"").doesNotContain("SECRETKEY");
+    Result yaml = run("-o", "yaml", "cert", "list");
+    assertThat(yaml.out()).contains("keyType: EC P-256").doesNotContain("SECRETKEY");
+  }
+
+  @Test
+  void certAddReadsThePassphraseFromAFileAndMarksTheDefault() throws IOException {
+    Path cert = home.resolve("cert.pem");
+    Path key = home.resolve("key.pem");
+    Path passphrase = home.resolve("pass.txt");
+    Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    Files.writeString(
+        key,
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nSECRETKEY\n-----END ENCRYPTED PRIVATE KEY-----\n");
+    Files.writeString(passphrase, "open sesame\n");
+
+    Result r =
+        run(
+            "-o",
+            "json",
+            "cert",
+            "add",
+            "example-com",
+            "--cert",
+            cert.toString(),
+            "--key",
+            key.toString(),
+            "--key-passphrase-file",
+            passphrase.toString(),
+            "--default");
+
+    assertThat(r.code()).isZero();
+    CreateCertificateRequest req = fake.last("CreateCertificate", CreateCertificateRequest.class);
+    assertThat(req.getCertificate().getPrivateKeyPassphrase()).isEqualTo("open sesame");
+    assertThat(req.getCertificate().getDefaultCertificate()).isTrue();
+    assertThat(r.out()).doesNotContain("open sesame").doesNotContain("SECRETKEY");
+    assertThat(run("cert", "list").out()).contains("  yes  ");
+
+    Result update =
+        run(
+            "cert",
+            "update",
+            "example-com",
+            "--cert",
+            cert.toString(),
+            "--key",
+            key.toString(),
+            "--key-passphrase-file",
+            passphrase.toString());
+    assertThat(update.code()).isZero();
+    UpdateCertificateRequest sent = fake.last("UpdateCertificate", UpdateCertificateRequest.class);
+    assertThat(sent.getUpdateMask().getPathsList())
+        .containsExactly("certificate_chain", "private_key", "private_key_passphrase");
+    assertThat(sent.getCertificate().getPrivateKeyPassphrase()).isEqualTo("open sesame");
+  }
+
+  @Test
+  void certUpdateNoDefaultSendsOnlyTheFlag() throws IOException {
+    Path cert = home.resolve("cert.pem");
+    Path key = home.resolve("key.pem");
+    Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n");
+    run("cert", "add", "c", "--cert", cert.toString(), "--key", key.toString(), "--default");
+
+    Result r = run("cert", "update", "c", "--no-default");
+
+    assertThat(r.code()).isZero();
+    UpdateCertificateRequest sent = fake.last("UpdateCertificate", UpdateCertificateRequest.class);
+    assertThat(sent.getUpdateMask().getPathsList()).containsExactly("default_certificate");
+    assertThat(sent.getCertificate().getDefaultCertificate()).isFalse();
+    assertThat(run("cert", "list").out()).doesNotContain("  yes  ");
+  }
+
+  @Test
+  void aPassphraseIsNeverAPlainArgument() throws IOException {
+    picocli.CommandLine.Model.OptionSpec prompt =
+        ConciergeCommand.commandLine(
+                env, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
+            .getSubcommands()
+            .get("cert")
+            .getSubcommands()
+            .get("add")
+            .getCommandSpec()
+            .findOption("--key-passphrase");
+    assertThat(prompt.interactive()).isTrue();
+    assertThat(prompt.arity().max()).isZero();
+    assertThat(prompt.echo()).isFalse();
+
+    Path passphrase = home.resolve("pass.txt");
+    Files.writeString(passphrase, "x\n");
+    Result alone = run("cert", "update", "c", "--key-passphrase-file", passphrase.toString());
+    assertThat(alone.code()).isEqualTo(2);
+    assertThat(alone.err()).contains("go with --cert and --key");
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.concierge.controlplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.controlplane.audit.AuditInterceptor;
 import dev.concierge.controlplane.audit.AuditRetention;
 import dev.concierge.controlplane.audit.AuditService;
@@ -10,7 +11,6 @@ import dev.concierge.controlplane.auth.BearerTokenInterceptor;
 import dev.concierge.controlplane.auth.TokenFile;
 import dev.concierge.controlplane.auth.TokenRegistry;
 import dev.concierge.controlplane.auth.TokenService;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.discovery.ConfigDiscoveryService;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.fleet.NodeReportingService;
@@ -57,6 +57,9 @@ public final class ControlPlaneServer implements AutoCloseable {
    */
   public static final Duration DEFAULT_REVISION_POLL = Duration.ofSeconds(1);
 
+  /** How long before its not_after a certificate is flagged as expiring, unless configured. */
+  public static final Duration DEFAULT_CERT_EXPIRY_WARNING = Duration.ofDays(14);
+
   /** How long audit events are kept unless configured otherwise. */
   public static final Duration DEFAULT_AUDIT_RETENTION = Duration.ofDays(90);
 
@@ -68,6 +71,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final Clock clock;
   private final Duration revisionPoll;
   private final Duration auditRetention;
+  private final Duration certExpiryWarning;
 
   private final Object lock = new Object();
   // All guarded by lock.
@@ -90,6 +94,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     this.clock = b.clock;
     this.revisionPoll = b.revisionPoll;
     this.auditRetention = b.auditRetention;
+    this.certExpiryWarning = b.certExpiryWarning;
   }
 
   public static Builder builder() {
@@ -106,6 +111,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Duration revisionPoll = DEFAULT_REVISION_POLL;
     private Duration auditRetention = DEFAULT_AUDIT_RETENTION;
+    private Duration certExpiryWarning = DEFAULT_CERT_EXPIRY_WARNING;
 
     private Builder() {}
 
@@ -179,6 +185,21 @@ public final class ControlPlaneServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long before its not_after a certificate is flagged as expiring in the API ({@code
+     * Certificate.expiring}); default {@link #DEFAULT_CERT_EXPIRY_WARNING}. Zero flags only expired
+     * ones.
+     */
+    public Builder certExpiryWarning(Duration window) {
+      requireNonNull(window, "window");
+      if (window.isNegative()) {
+        throw new IllegalArgumentException(
+            "certificate expiry warning must not be negative, not " + window);
+      }
+      this.certExpiryWarning = window;
+      return this;
+    }
+
     public ControlPlaneServer build() {
       return new ControlPlaneServer(this);
     }
@@ -236,7 +257,9 @@ public final class ControlPlaneServer implements AutoCloseable {
             registry,
             reporting,
             () -> snapshots.current().getRevision(),
-            new SnapshotPreflight(jdbcStore::readConfig));
+            new SnapshotPreflight(jdbcStore::readConfig),
+            clock,
+            certExpiryWarning);
     health = new HealthStatusManager();
 
     JdbcAuditLog auditLog = new JdbcAuditLog(jdbcStore.dataSource());

@@ -11,10 +11,12 @@ import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /** A real control plane (store on a temp dir) served over the in-process transport, with stubs. */
 public final class InProcessControlPlane implements AutoCloseable {
   private final Path dataDir;
+  private final UnaryOperator<ControlPlaneServer.Builder> options;
   private ControlPlaneServer server;
   private ManagedChannel channel;
 
@@ -29,16 +31,25 @@ public final class InProcessControlPlane implements AutoCloseable {
   }
 
   public InProcessControlPlane(Path dataDir) throws IOException {
+    this(dataDir, UnaryOperator.identity());
+  }
+
+  /** With further builder settings, e.g. a fixed clock. */
+  public InProcessControlPlane(Path dataDir, UnaryOperator<ControlPlaneServer.Builder> options)
+      throws IOException {
     this.dataDir = dataDir;
+    this.options = options;
     start();
   }
 
   private void start() throws IOException {
     String name = InProcessServerBuilder.generateName();
     server =
-        ControlPlaneServer.builder()
-            .dataDir(dataDir)
-            .serverBuilder(InProcessServerBuilder.forName(name))
+        options
+            .apply(
+                ControlPlaneServer.builder()
+                    .dataDir(dataDir)
+                    .serverBuilder(InProcessServerBuilder.forName(name)))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();

@@ -2,6 +2,7 @@ package dev.concierge.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.NodeInfo;
 import dev.concierge.dataplane.admin.AdminServer;
@@ -101,6 +102,7 @@ public final class DataPlaneServer implements AutoCloseable {
     private String adminBindAddress = "127.0.0.1";
     private int adminPort = 9901;
     private @Nullable Path cacheDir;
+    private @Nullable Path cacheKeyFile;
     private Map<String, String> labels = Map.of();
     private Duration reportInterval = Duration.ofSeconds(5);
     private AdmissionPolicy admission = AdmissionPolicy.defaults();
@@ -229,6 +231,16 @@ public final class DataPlaneServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The key that seals certificate keys in the cache; default {@code <cacheDir>/cache.key},
+     * created (0600) when absent. Kept apart from the cache (e.g. on a secrets mount), a copy of
+     * the cache directory reveals no key.
+     */
+    public Builder cacheKeyFile(Path file) {
+      this.cacheKeyFile = requireNonNull(file, "file");
+      return this;
+    }
+
     /** Optional labels reported to the control plane. */
     public Builder labels(Map<String, String> labels) {
       this.labels = Map.copyOf(labels);
@@ -286,7 +298,7 @@ public final class DataPlaneServer implements AutoCloseable {
     // Before the first runtime, cached or pushed, so that every runtime put in force is checked.
     health = HealthChecker.start();
     outliers = OutlierSweeper.start();
-    LastGoodSnapshot cache = config.cacheDir == null ? null : new LastGoodSnapshot(config.cacheDir);
+    LastGoodSnapshot cache = config.cacheDir == null ? null : cache(config.cacheDir);
     if (cache != null) {
       loadCached(cache);
     }
@@ -356,6 +368,14 @@ public final class DataPlaneServer implements AutoCloseable {
         proxy.httpsPort() == ProxyServer.NO_HTTPS ? "" : ", HTTPS on port " + proxy.httpsPort(),
         config.adminBindAddress,
         admin.port());
+  }
+
+  private LastGoodSnapshot cache(Path dir) throws IOException {
+    Path keyFile =
+        config.cacheKeyFile != null
+            ? config.cacheKeyFile
+            : dir.resolve(LastGoodSnapshot.KEY_FILE_NAME);
+    return new LastGoodSnapshot(dir, KeyCipher.fromFile(keyFile));
   }
 
   private ClientSettings clientSettings() throws IOException {

@@ -6,29 +6,44 @@ import dev.concierge.dataplane.routing.RoutingHandler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.server.DrainHandler;
 import dev.concierge.dataplane.stats.StatsHandler;
+import dev.concierge.dataplane.tls.RouteTlsHandler;
 import dev.concierge.dataplane.upstream.UpstreamHandler;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
+import java.util.function.IntSupplier;
 import org.eclipse.jetty.server.Handler;
 
 /**
  * The request path in order, in one place (docs/architecture.md "The request path"): {@link
  * StatsHandler} (outermost: counts every answer) → {@link DrainHandler} (graceful stop) → {@link
- * RoutingHandler} → {@link LocalAnswerHandler} (redirects, direct responses) → {@link
- * RequestBodyBufferingHandler} → {@link UpstreamHandler} → {@link UpstreamTransport}. New per-route
- * stages go between routing and upstream, in the table's order, and read their policy from the
- * request's context.
+ * RoutingHandler} → {@link RouteTlsHandler} (HTTPS redirect, HSTS) → {@link LocalAnswerHandler}
+ * (redirects, direct responses) → {@link RequestBodyBufferingHandler} → {@link UpstreamHandler} →
+ * {@link UpstreamTransport}. New per-route stages go between routing and upstream, in the table's
+ * order, and read their policy from the request's context.
  */
 public final class HandlerChain {
   private HandlerChain() {}
 
-  /** The handler tree for the proxy port. */
+  /** The handler tree for the proxy port, on a node without HTTPS. */
   public static Handler of(
       RuntimeHolder runtimes, UpstreamTransport transport, ChainSettings settings) {
+    return of(runtimes, transport, settings, () -> ProxyServer.NO_HTTPS);
+  }
+
+  /**
+   * The handler tree for the proxy ports; {@code httpsPort} gives the node's HTTPS port (after
+   * start) to routes that redirect plain HTTP there.
+   */
+  public static Handler of(
+      RuntimeHolder runtimes,
+      UpstreamTransport transport,
+      ChainSettings settings,
+      IntSupplier httpsPort) {
     UpstreamHandler upstream = new UpstreamHandler(transport, settings.random());
     RequestBodyBufferingHandler buffering =
         new RequestBodyBufferingHandler(settings.admission(), upstream);
     LocalAnswerHandler answers = new LocalAnswerHandler(buffering);
-    RoutingHandler routing = new RoutingHandler(runtimes::routes, settings.client(), answers);
+    RouteTlsHandler tls = new RouteTlsHandler(httpsPort, answers);
+    RoutingHandler routing = new RoutingHandler(runtimes::routes, settings.client(), tls);
     // Lets a graceful stop wait for in-flight requests; requests on open connections still go on.
     DrainHandler drain = new DrainHandler(routing);
     return new StatsHandler(settings.stats(), settings.nanoTime(), drain);

@@ -140,7 +140,7 @@ public final class ProxyServer implements AutoCloseable {
         new UpgradeTunnelTransport(server, UpgradeTunnelTransport.Settings.defaults());
     UpstreamTransport transport =
         new ProtocolTransports(http1, http2, upgrades, UpgradeTunnelTransport::isUpgrade);
-    server.setHandler(HandlerChain.of(runtimes, transport, settings));
+    server.setHandler(HandlerChain.of(runtimes, transport, settings, this::httpsPort));
     server.setErrorHandler(new NodeErrorHandler(settings.stats().unrouted()));
     threads.inlineResumesOf(server);
     // Graceful stop: DrainHandler in the chain waits this long for in-flight requests.

@@ -21,6 +21,7 @@ import dev.concierge.api.v1.HeaderMatch;
 import dev.concierge.api.v1.HeaderMutations;
 import dev.concierge.api.v1.HeaderValue;
 import dev.concierge.api.v1.HealthCheck;
+import dev.concierge.api.v1.Hsts;
 import dev.concierge.api.v1.OutlierDetection;
 import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RedirectAction;
@@ -30,6 +31,7 @@ import dev.concierge.api.v1.RetryBudget;
 import dev.concierge.api.v1.RetryPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.RouteTls;
 import dev.concierge.api.v1.SlowStart;
 import dev.concierge.api.v1.Stickiness;
 import dev.concierge.api.v1.StickyCookie;
@@ -511,6 +513,17 @@ class ConfigAsCodeIT {
             Route.newBuilder()
                 .setName("routes/mobile-eu")
                 .setPriority(5)
+                .setTls(
+                    RouteTls.newBuilder()
+                        .setRedirectToHttps(true)
+                        .setHttpsPort(8443)
+                        .setHsts(
+                            Hsts.newBuilder()
+                                .setMaxAge(
+                                    com.google.protobuf.Duration.newBuilder()
+                                        .setSeconds(31_536_000))
+                                .setIncludeSubdomains(true)
+                                .setPreload(true)))
                 .setMatch(
                     RouteMatch.newBuilder()
                         .setPathRegex("/users/[0-9]+")
@@ -548,7 +561,12 @@ class ConfigAsCodeIT {
                 .setName("certificates/www")
                 .setDescription("www")
                 .setCertificateChain(pem[0])
-                .setPrivateKey(pem[1]))
+                .setPrivateKey(pem[1])
+                .setDefaultCertificate(true)
+                .setClientAuthentication(
+                    dev.concierge.api.v1.ClientAuthentication.newBuilder()
+                        .setMode(dev.concierge.api.v1.ClientAuthentication.Mode.REQUIRED)
+                        .setCaBundle(pem[0])))
         .build();
   }
 
@@ -597,7 +615,14 @@ class ConfigAsCodeIT {
             "concierge.v1.Certificate.dns_names",
             "concierge.v1.Certificate.not_before",
             "concierge.v1.Certificate.not_after",
-            "concierge.v1.Certificate.fingerprint_sha256"));
+            "concierge.v1.Certificate.fingerprint_sha256",
+            "concierge.v1.Certificate.issuer",
+            "concierge.v1.Certificate.key_type",
+            "concierge.v1.Certificate.serial_number",
+            "concierge.v1.Certificate.serving_nodes",
+            "concierge.v1.Certificate.expiring",
+            // Input only, like private_key, and never exported: the round trip cannot hold it.
+            "concierge.v1.Certificate.private_key_passphrase"));
     return all;
   }
 

@@ -3,13 +3,13 @@ package dev.concierge.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ManagementServiceGrpc;
 import dev.concierge.controlplane.ControlPlaneServer;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.store.TestPostgres;
 import dev.concierge.dataplane.DataPlaneServer;
 import io.grpc.ManagedChannel;

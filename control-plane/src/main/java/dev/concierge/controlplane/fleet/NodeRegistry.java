@@ -230,6 +230,23 @@ public final class NodeRegistry implements AutoCloseable {
     return result;
   }
 
+  /**
+   * The ids of the connected nodes that have ACKed, on their current stream, a snapshot of at least
+   * this revision; a node that reconnected counts only after its first ACK. Ordered by id.
+   */
+  public synchronized List<String> servingAtLeast(long revision) {
+    List<String> ids = new ArrayList<>();
+    for (Map.Entry<String, Entry> e : nodes.entrySet()) {
+      Node.Builder node = e.getValue().node;
+      if (node.getConnected()
+          && e.getValue().ackedSinceConnect
+          && node.getAppliedRevision() >= revision) {
+        ids.add(e.getKey());
+      }
+    }
+    return ids;
+  }
+
   /** One node by id. */
   public synchronized Optional<Node> get(String nodeId) {
     Entry entry = nodes.get(nodeId);

@@ -2,12 +2,18 @@ package dev.concierge.controlplane.management;
 
 import dev.concierge.api.rules.FieldChecks;
 import dev.concierge.api.v1.Certificate;
+import dev.concierge.api.v1.ClientAuthentication;
+import dev.concierge.controlplane.crypto.CertificateProblem;
 import dev.concierge.controlplane.crypto.ParsedCertificate;
 import dev.concierge.controlplane.crypto.PemCertificates;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
- * Checks a certificate's description, chain and key, recording each violation with its field path.
+ * Checks a certificate's description, chain, key, default flag and client authentication, recording
+ * each violation with its field path. No description ever holds key material or the passphrase.
  */
 public final class CertificateValidator {
   private CertificateValidator() {}
@@ -18,18 +24,23 @@ public final class CertificateValidator {
     FieldChecks.description(certificate.getDescription(), prefix + ".description", violations::add);
   }
 
-  /** Parses chain and key; empty (with violations recorded) unless both parse and match. */
+  /**
+   * Parses and checks chain and key (order, signatures, validity at {@code now}, key match,
+   * passphrase, a usable name); empty (with violations recorded) unless all of it holds.
+   */
   public static Optional<ParsedCertificate> validateKeyPair(
-      Certificate certificate, String prefix, FieldViolations violations) {
+      Certificate certificate, String prefix, Instant now, FieldViolations violations) {
     boolean ok = true;
     if (certificate.getCertificateChain().isBlank()) {
       violations.add(prefix + ".certificate_chain", "a PEM certificate chain is required");
       ok = false;
     } else {
       try {
-        PemCertificates.parseChain(certificate.getCertificateChain());
-      } catch (IllegalArgumentException e) {
-        violations.add(prefix + ".certificate_chain", String.valueOf(e.getMessage()));
+        List<X509Certificate> chain = PemCertificates.parseChain(certificate.getCertificateChain());
+        PemCertificates.checkOrder(chain);
+        PemCertificates.checkValidity(chain, now);
+      } catch (CertificateProblem e) {
+        violations.add(prefix + "." + e.field(), String.valueOf(e.getMessage()));
         ok = false;
       }
     }
@@ -38,9 +49,10 @@ public final class CertificateValidator {
       ok = false;
     } else {
       try {
-        PemCertificates.parsePrivateKey(certificate.getPrivateKey());
-      } catch (IllegalArgumentException e) {
-        violations.add(prefix + ".private_key", String.valueOf(e.getMessage()));
+        PemCertificates.parsePrivateKey(
+            certificate.getPrivateKey(), certificate.getPrivateKeyPassphrase());
+      } catch (CertificateProblem e) {
+        violations.add(prefix + "." + e.field(), String.valueOf(e.getMessage()));
         ok = false;
       }
     }
@@ -49,10 +61,71 @@ public final class CertificateValidator {
     }
     try {
       return Optional.of(
-          PemCertificates.parse(certificate.getCertificateChain(), certificate.getPrivateKey()));
-    } catch (IllegalArgumentException e) {
-      violations.add(prefix + ".private_key", String.valueOf(e.getMessage()));
+          PemCertificates.parse(
+              certificate.getCertificateChain(),
+              certificate.getPrivateKey(),
+              certificate.getPrivateKeyPassphrase()));
+    } catch (CertificateProblem e) {
+      violations.add(prefix + "." + e.field(), String.valueOf(e.getMessage()));
       return Optional.empty();
+    }
+  }
+
+  /** A passphrase only comes with the key it decrypts. */
+  public static void validatePassphraseWithKey(
+      Certificate certificate, String prefix, FieldViolations violations) {
+    if (!certificate.getPrivateKeyPassphrase().isEmpty() && certificate.getPrivateKey().isEmpty()) {
+      violations.add(
+          prefix + ".private_key_passphrase",
+          "private_key_passphrase is only used to decrypt a private_key given with it");
+    }
+  }
+
+  /**
+   * At most one certificate is the default.
+   *
+   * @param otherDefault the certificate that already is the default, if another one is
+   */
+  public static void validateDefault(
+      Certificate certificate,
+      String prefix,
+      Optional<String> otherDefault,
+      FieldViolations violations) {
+    if (certificate.getDefaultCertificate() && otherDefault.isPresent()) {
+      violations.add(prefix + ".default_certificate", alreadyDefault(otherDefault.get()));
+    }
+  }
+
+  static String alreadyDefault(String current) {
+    return current
+        + " is already the default certificate and at most one may be; clear it first"
+        + " (concierge cert update "
+        + current.substring(current.indexOf('/') + 1)
+        + " --no-default)";
+  }
+
+  /** The client-authentication settings, when set: a mode and a CA bundle of certificates. */
+  public static void validateClientAuthentication(
+      Certificate certificate, String prefix, FieldViolations violations) {
+    if (!certificate.hasClientAuthentication()) {
+      return;
+    }
+    ClientAuthentication auth = certificate.getClientAuthentication();
+    String path = prefix + ".client_authentication";
+    if (auth.getMode() != ClientAuthentication.Mode.OPTIONAL
+        && auth.getMode() != ClientAuthentication.Mode.REQUIRED) {
+      violations.add(path + ".mode", "mode is required: OPTIONAL or REQUIRED");
+    }
+    if (auth.getCaBundle().isBlank()) {
+      violations.add(path + ".ca_bundle", "a PEM bundle of CA certificates is required");
+    } else {
+      try {
+        PemCertificates.parseChain(auth.getCaBundle());
+      } catch (CertificateProblem e) {
+        violations.add(
+            path + ".ca_bundle",
+            String.valueOf(e.getMessage()).replace("certificate_chain", "ca_bundle"));
+      }
     }
   }
 }

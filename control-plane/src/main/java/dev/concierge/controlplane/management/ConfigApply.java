@@ -3,6 +3,7 @@ package dev.concierge.controlplane.management;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Message;
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.ApplyResponse;
@@ -14,20 +15,22 @@ import dev.concierge.api.v1.FieldChange;
 import dev.concierge.api.v1.ResourceChange;
 import dev.concierge.api.v1.RollbackRequest;
 import dev.concierge.api.v1.Route;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.crypto.ParsedCertificate;
+import dev.concierge.controlplane.crypto.PemCertificates;
 import dev.concierge.controlplane.store.Change;
 import dev.concierge.controlplane.store.ConfigStore;
 import dev.concierge.controlplane.store.ResourceTable;
 import dev.concierge.controlplane.store.StoreException;
 import dev.concierge.controlplane.store.Stored;
 import dev.concierge.controlplane.store.StoredConfig;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -54,18 +57,25 @@ final class ConfigApply {
 
   private final ConfigStore store;
   private final KeyCipher cipher;
+  private final Clock clock;
   private final ResourceType<Cluster> clusters = ResourceTypes.clusters();
   private final ResourceType<Route> routes = ResourceTypes.routes(name -> true);
   private final ResourceType<Certificate> certificates;
   private final Set<String> certificateSkip;
 
-  ConfigApply(ConfigStore store, KeyCipher cipher) {
+  /**
+   * @param clock what certificates must be valid at when written
+   */
+  ConfigApply(ConfigStore store, KeyCipher cipher, Clock clock) {
     this.store = requireNonNull(store, "store");
     this.cipher = requireNonNull(cipher, "cipher");
-    this.certificates = ResourceTypes.certificates(cipher);
+    this.clock = requireNonNull(clock, "clock");
+    // Only its naming and sealing are used: apply checks the default across the whole config.
+    this.certificates = ResourceTypes.certificates(cipher, clock, name -> Optional.empty());
     Set<String> skip = new LinkedHashSet<>(NOT_DIFFED);
     skip.addAll(certificates.outputOnly());
     skip.add("private_key");
+    skip.add("private_key_passphrase");
     this.certificateSkip = Set.copyOf(skip);
   }
 
@@ -184,6 +194,7 @@ final class ConfigApply {
     }
     Map<String, Stored<Certificate>> stored =
         byName(current.certificates(), s -> s.resource().getName());
+    List<String> requestDefaults = new ArrayList<>();
     for (int i = 0; i < config.getCertificatesCount(); i++) {
       String path = "certificates[" + i + "]";
       Certificate in = config.getCertificates(i);
@@ -193,6 +204,11 @@ final class ConfigApply {
         continue;
       }
       CertificateValidator.validateDescription(certificate, path, violations);
+      CertificateValidator.validateClientAuthentication(certificate, path, violations);
+      CertificateValidator.validatePassphraseWithKey(certificate, path, violations);
+      if (certificate.getDefaultCertificate()) {
+        requestDefaults.add(certificate.getName());
+      }
       Stored<Certificate> existing = stored.get(certificate.getName());
       if (certificate.getPrivateKey().isEmpty()
           && existing != null
@@ -202,13 +218,16 @@ final class ConfigApply {
               .strip()
               .equals(certificate.getCertificateChain().strip())) {
         // An export holds no keys: the same chain without one keeps the stored key.
+        Certificate.Builder unchanged =
+            existing.resource().toBuilder()
+                .setDescription(certificate.getDescription())
+                .setDefaultCertificate(certificate.getDefaultCertificate())
+                .clearClientAuthentication();
+        if (certificate.hasClientAuthentication()) {
+          unchanged.setClientAuthentication(certificate.getClientAuthentication());
+        }
         desired.certificates.put(
-            certificate.getName(),
-            new Stored<>(
-                existing.resource().toBuilder()
-                    .setDescription(certificate.getDescription())
-                    .build(),
-                existing.sealed()));
+            certificate.getName(), new Stored<>(unchanged.build(), existing.sealed()));
         continue;
       }
       if (certificate.getPrivateKey().isEmpty()) {
@@ -220,14 +239,67 @@ final class ConfigApply {
         continue;
       }
       ParsedCertificate parsed =
-          CertificateValidator.validateKeyPair(certificate, path, violations).orElse(null);
+          CertificateValidator.validateKeyPair(certificate, path, clock.instant(), violations)
+              .orElse(null);
       if (parsed != null) {
         Stored<Certificate> sealed = certificates.seal().seal(certificate, existing);
         desired.certificates.put(certificate.getName(), sealed);
-        desired.newKeys.put(certificate.getName(), certificate.getPrivateKey());
+        desired.newKeys.put(
+            certificate.getName(),
+            PemCertificates.storableKey(
+                certificate.getPrivateKey(), certificate.getPrivateKeyPassphrase()));
       }
     }
+    checkOneDefault(current, desired, requestDefaults, prune, violations);
     return desired;
+  }
+
+  /**
+   * At most one default certificate after the apply: the stored default stays the one others are
+   * refused for, else the first asked for; each other one the request asks for is a violation.
+   */
+  private static void checkOneDefault(
+      StoredConfig current,
+      Desired desired,
+      List<String> requestDefaults,
+      boolean prune,
+      FieldViolations violations) {
+    Map<String, Boolean> after = new TreeMap<>();
+    String storedDefault = null;
+    for (Stored<Certificate> s : current.certificates()) {
+      if (s.resource().getDefaultCertificate() && storedDefault == null) {
+        storedDefault = s.resource().getName();
+      }
+      if (!prune) {
+        after.put(s.resource().getName(), s.resource().getDefaultCertificate());
+      }
+    }
+    for (String name : desired.paths.keySet()) {
+      if (name.startsWith("certificates/")) {
+        after.put(name, requestDefaults.contains(name));
+      }
+    }
+    List<String> defaults = new ArrayList<>();
+    after.forEach(
+        (name, isDefault) -> {
+          if (isDefault) {
+            defaults.add(name);
+          }
+        });
+    if (defaults.size() < 2) {
+      return;
+    }
+    String kept =
+        storedDefault != null && defaults.contains(storedDefault)
+            ? storedDefault
+            : requestDefaults.get(0);
+    for (String name : requestDefaults) {
+      if (!name.equals(kept)) {
+        violations.add(
+            desired.paths.get(name) + ".default_certificate",
+            CertificateValidator.alreadyDefault(kept));
+      }
+    }
   }
 
   /**

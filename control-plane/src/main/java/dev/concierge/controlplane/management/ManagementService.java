@@ -3,6 +3,7 @@ package dev.concierge.controlplane.management;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Empty;
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.ApplyResponse;
 import dev.concierge.api.v1.Certificate;
@@ -43,18 +44,21 @@ import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
 import dev.concierge.api.v1.UpdateRouteRequest;
 import dev.concierge.controlplane.auth.Caller;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.fleet.NodeReportingService;
 import dev.concierge.controlplane.store.ConfigStore;
 import dev.concierge.controlplane.store.Page;
 import dev.concierge.controlplane.store.ResourceTable;
 import dev.concierge.controlplane.store.StoreException;
+import dev.concierge.controlplane.store.Stored;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -76,11 +80,14 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
   private final ResourceType<Cluster> clusters;
   private final ResourceType<Route> routes;
   private final ResourceType<Certificate> certificates;
+  private final CertificateOutput certificateOutput;
   private final ConfigApply apply;
   private final RevisionHistory history;
 
   /**
    * @param preflight the last check before a write: would the nodes still compile the config
+   * @param clock what certificates must be valid at when written, and expiry is judged against
+   * @param certExpiryWarning how long before its not_after a certificate is flagged as expiring
    */
   public ManagementService(
       ConfigStore store,
@@ -88,7 +95,9 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
       NodeRegistry registry,
       NodeReportingService reporting,
       LongSupplier newestRevision,
-      Preflight preflight) {
+      Preflight preflight,
+      Clock clock,
+      Duration certExpiryWarning) {
     requireNonNull(store, "store");
     this.registry = requireNonNull(registry, "registry");
     this.reporting = requireNonNull(reporting, "reporting");
@@ -96,8 +105,11 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
     this.flow = new ResourceFlow(store, preflight);
     this.clusters = ResourceTypes.clusters();
     this.routes = ResourceTypes.routes(name -> store.get(ResourceTable.CLUSTERS, name).isPresent());
-    this.certificates = ResourceTypes.certificates(cipher);
-    this.apply = new ConfigApply(store, cipher);
+    this.certificates =
+        ResourceTypes.certificates(cipher, clock, name -> otherDefault(store, name));
+    this.certificateOutput =
+        new CertificateOutput(clock, certExpiryWarning, registry::servingAtLeast);
+    this.apply = new ConfigApply(store, cipher, clock);
     this.history = new RevisionHistory(store, certificates.outputOnly());
   }
 
@@ -204,16 +216,18 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
         certificates,
         out,
         () ->
-            flow.create(
-                certificates,
-                request.getCertificateId(),
-                request.getCertificate(),
-                request.getValidateOnly()));
+            certificateOutput.of(
+                flow.create(
+                    certificates,
+                    request.getCertificateId(),
+                    request.getCertificate(),
+                    request.getValidateOnly())));
   }
 
   @Override
   public void getCertificate(GetCertificateRequest request, StreamObserver<Certificate> out) {
-    respond(certificates, out, () -> flow.get(certificates, request.getName()));
+    respond(
+        certificates, out, () -> certificateOutput.of(flow.get(certificates, request.getName())));
   }
 
   @Override
@@ -226,7 +240,7 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
           Page<Certificate> page =
               flow.list(certificates, request.getPageSize(), request.getPageToken());
           return ListCertificatesResponse.newBuilder()
-              .addAllCertificates(page.items())
+              .addAllCertificates(page.items().stream().map(certificateOutput::of).toList())
               .setNextPageToken(page.nextPageToken())
               .build();
         });
@@ -238,11 +252,12 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
         certificates,
         out,
         () ->
-            flow.update(
-                certificates,
-                request.getCertificate(),
-                request.getUpdateMask(),
-                request.getValidateOnly()));
+            certificateOutput.of(
+                flow.update(
+                    certificates,
+                    request.getCertificate(),
+                    request.getUpdateMask(),
+                    request.getValidateOnly())));
   }
 
   @Override
@@ -330,6 +345,17 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
   }
 
   // ---- helpers
+
+  /** The stored default certificate, unless it is the named one. */
+  private static Optional<String> otherDefault(ConfigStore store, String name) {
+    for (Stored<Certificate> stored : store.readConfig().certificates()) {
+      Certificate c = stored.resource();
+      if (c.getDefaultCertificate() && !c.getName().equals(name)) {
+        return Optional.of(c.getName());
+      }
+    }
+    return Optional.empty();
+  }
 
   private Empty deleted(ResourceType<?> type, String name, String etag) {
     flow.delete(type, name, etag);

@@ -2,16 +2,19 @@ package dev.concierge.controlplane.management;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Route;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.crypto.ParsedCertificate;
 import dev.concierge.controlplane.crypto.PemCertificates;
 import dev.concierge.controlplane.store.ResourceTable;
 import dev.concierge.controlplane.store.Stored;
+import java.time.Clock;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
@@ -59,7 +62,8 @@ final class ResourceTypes {
             "redirect",
             "direct_response",
             "request_body",
-            "priority"),
+            "priority",
+            "tls"),
         RouteValidator::normalize,
         (route, written, violations) ->
             RouteValidator.validate(route, "route", clusterExists, violations));
@@ -67,43 +71,94 @@ final class ResourceTypes {
 
   /**
    * Certificates: the chain and key are replaced together, the fields derived from the chain are
-   * the server's, and the private key is stored only encrypted and never returned.
+   * the server's, and the private key is stored only encrypted (decrypted first when it came with a
+   * passphrase, which is never stored) and never returned.
+   *
+   * @param clock the time the chain must be valid at when written
+   * @param otherDefault the certificate that already is the default, if it is not the named one
    */
-  static ResourceType<Certificate> certificates(KeyCipher cipher) {
+  static ResourceType<Certificate> certificates(
+      KeyCipher cipher, Clock clock, Function<String, Optional<String>> otherDefault) {
     requireNonNull(cipher, "cipher");
+    requireNonNull(clock, "clock");
+    requireNonNull(otherDefault, "otherDefault");
     return new ResourceType<>(
         ResourceTable.CERTIFICATES,
         "certificate",
-        Set.of("description", "certificate_chain", "private_key"),
+        Set.of(
+            "description",
+            "certificate_chain",
+            "private_key",
+            "private_key_passphrase",
+            "default_certificate",
+            "client_authentication"),
         Set.of("certificate_chain", "private_key"),
-        Set.of("dns_names", "not_before", "not_after", "fingerprint_sha256"),
+        CERTIFICATE_OUTPUT,
         UnaryOperator.identity(),
         (certificate, written, violations) -> {
+          String prefix = "certificate";
           if (written.contains("description")) {
-            CertificateValidator.validateDescription(certificate, "certificate", violations);
+            CertificateValidator.validateDescription(certificate, prefix, violations);
           }
           if (written.contains("certificate_chain")) {
-            CertificateValidator.validateKeyPair(certificate, "certificate", violations);
+            CertificateValidator.validateKeyPair(certificate, prefix, clock.instant(), violations);
+          } else {
+            CertificateValidator.validatePassphraseWithKey(certificate, prefix, violations);
+          }
+          if (written.contains("default_certificate")) {
+            CertificateValidator.validateDefault(
+                certificate, prefix, otherDefault.apply(certificate.getName()), violations);
+          }
+          if (written.contains("client_authentication")) {
+            CertificateValidator.validateClientAuthentication(certificate, prefix, violations);
           }
         },
         (certificate, existing) -> {
-          if (certificate.getPrivateKey().isEmpty()) {
-            // An update that keeps the key pair keeps its ciphertext.
-            return new Stored<>(certificate, requireNonNull(existing, "existing").sealed());
-          }
-          ParsedCertificate parsed =
-              PemCertificates.parse(certificate.getCertificateChain(), certificate.getPrivateKey());
-          Certificate spec =
+          Certificate.Builder spec =
               certificate.toBuilder()
                   .clearPrivateKey()
-                  .clearDnsNames()
-                  .addAllDnsNames(parsed.dnsNames())
-                  .setNotBefore(ProtoTime.timestamp(parsed.notBefore()))
-                  .setNotAfter(ProtoTime.timestamp(parsed.notAfter()))
-                  .setFingerprintSha256(parsed.fingerprintSha256())
-                  .build();
+                  .clearPrivateKeyPassphrase()
+                  .clearServingNodes()
+                  .clearExpiring();
+          if (certificate.getPrivateKey().isEmpty()) {
+            // An update that keeps the key pair keeps its ciphertext.
+            return new Stored<>(spec.build(), requireNonNull(existing, "existing").sealed());
+          }
+          String passphrase = certificate.getPrivateKeyPassphrase();
+          ParsedCertificate parsed =
+              PemCertificates.parse(
+                  certificate.getCertificateChain(), certificate.getPrivateKey(), passphrase);
+          derived(spec, parsed);
           return new Stored<>(
-              spec, cipher.encrypt(certificate.getPrivateKey(), certificate.getName()));
+              spec.build(),
+              cipher.encrypt(
+                  PemCertificates.storableKey(certificate.getPrivateKey(), passphrase),
+                  certificate.getName()));
         });
+  }
+
+  /** The certificate fields only the server sets: derived from the chain, or from the fleet. */
+  static final Set<String> CERTIFICATE_OUTPUT =
+      Set.of(
+          "dns_names",
+          "not_before",
+          "not_after",
+          "fingerprint_sha256",
+          "issuer",
+          "key_type",
+          "serial_number",
+          "serving_nodes",
+          "expiring");
+
+  /** Sets the fields derived from the chain. */
+  static Certificate.Builder derived(Certificate.Builder spec, ParsedCertificate parsed) {
+    return spec.clearDnsNames()
+        .addAllDnsNames(parsed.dnsNames())
+        .setNotBefore(ProtoTime.timestamp(parsed.notBefore()))
+        .setNotAfter(ProtoTime.timestamp(parsed.notAfter()))
+        .setFingerprintSha256(parsed.fingerprintSha256())
+        .setIssuer(parsed.issuer())
+        .setKeyType(parsed.keyType())
+        .setSerialNumber(parsed.serialNumber());
   }
 }

@@ -3,9 +3,11 @@ package dev.concierge.controlplane.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -80,13 +82,35 @@ class PemCertificatesTest {
 
   @Test
   void parsesChainLeafFirst() {
-    X509Certificate leaf = TestCertificates.selfSigned(RSA, "leaf.test", List.of("leaf.test"));
-    X509Certificate other = TestCertificates.selfSigned(EC, "ca.test", List.of());
-    String chain = TestCertificates.pem(leaf) + TestCertificates.pem(other);
+    Instant now = Instant.now();
+    X509Certificate ca =
+        TestCertificates.issued(
+            "CN=ca.test",
+            EC,
+            List.of(),
+            "CN=ca.test",
+            EC,
+            now.minusSeconds(3600),
+            now.plusSeconds(3600),
+            BigInteger.ONE,
+            true);
+    X509Certificate leaf =
+        TestCertificates.issued(
+            "CN=leaf.test",
+            RSA,
+            List.of("leaf.test"),
+            "CN=ca.test",
+            EC,
+            now.minusSeconds(3600),
+            now.plusSeconds(3600),
+            BigInteger.TWO,
+            false);
+    String chain = TestCertificates.pem(leaf) + TestCertificates.pem(ca);
     ParsedCertificate parsed =
         PemCertificates.parse(chain, TestCertificates.pkcs8(RSA.getPrivate()));
     assertThat(parsed.chain()).hasSize(2);
     assertThat(parsed.dnsNames()).containsExactly("leaf.test");
+    assertThat(parsed.issuer()).isEqualTo("CN=ca.test");
   }
 
   @Test
@@ -108,7 +132,7 @@ class PemCertificatesTest {
   @Test
   void rejectsGarbageWithoutEchoingIt() {
     assertThatThrownBy(() -> PemCertificates.parseChain("not pem"))
-        .hasMessageContaining("no PEM certificate");
+        .hasMessageContaining("no -----BEGIN CERTIFICATE----- block");
     assertThatThrownBy(
             () ->
                 PemCertificates.parsePrivateKey(

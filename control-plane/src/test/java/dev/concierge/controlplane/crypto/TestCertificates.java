@@ -126,6 +126,89 @@ public final class TestCertificates {
     }
   }
 
+  public static KeyPair ec(String curve) {
+    try {
+      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+      g.initialize(new ECGenParameterSpec(curve));
+      return g.generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static KeyPair ed25519() {
+    try {
+      return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A certificate for {@code subject} ("CN=…") and its public key, issued by {@code issuer} and
+   * signed with the issuer's private key; CA when {@code ca}, with the DNS names as SANs.
+   */
+  public static X509Certificate issued(
+      String subject,
+      KeyPair subjectKeys,
+      List<String> dnsNames,
+      String issuer,
+      KeyPair issuerKeys,
+      Instant notBefore,
+      Instant notAfter,
+      BigInteger serial,
+      boolean ca) {
+    try {
+      X509v3CertificateBuilder builder =
+          new JcaX509v3CertificateBuilder(
+              new X500Name(issuer),
+              serial,
+              Date.from(notBefore),
+              Date.from(notAfter),
+              new X500Name(subject),
+              subjectKeys.getPublic());
+      if (!dnsNames.isEmpty()) {
+        GeneralName[] names =
+            dnsNames.stream()
+                .map(n -> new GeneralName(GeneralName.dNSName, n))
+                .toArray(GeneralName[]::new);
+        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
+      }
+      if (ca) {
+        builder.addExtension(
+            Extension.basicConstraints,
+            true,
+            new org.bouncycastle.asn1.x509.BasicConstraints(true));
+      }
+      String algorithm =
+          switch (issuerKeys.getPrivate().getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            default -> "Ed25519";
+          };
+      return new JcaX509CertificateConverter()
+          .getCertificate(
+              builder.build(new JcaContentSignerBuilder(algorithm).build(issuerKeys.getPrivate())));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** PEM "ENCRYPTED PRIVATE KEY": PKCS#8 encrypted with AES-256-CBC under the passphrase. */
+  public static String encryptedPkcs8(PrivateKey key, String passphrase) {
+    try {
+      org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder encryptor =
+          new org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder(
+              org.bouncycastle.openssl.PKCS8Generator.AES_256_CBC);
+      encryptor.setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider());
+      encryptor.setPassword(passphrase.toCharArray());
+      return pem(
+          new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key, encryptor.build()).generate());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** A matching chain and PKCS#8 key for the DNS names. */
   public static String[] chainAndKey(String... dnsNames) {
     KeyPair keys = rsa();

@@ -227,4 +227,23 @@ class NodeRegistryTest {
     second.close();
     assertThat(fake.row("nodes/a").getConnected()).isFalse();
   }
+
+  @Test
+  void servesAtLeastOnlyConnectedNodesThatAckedThatRevisionOnTheirStream() {
+    NodeRegistry registry = registry(java.time.Duration.ofHours(1));
+    // Claims to serve revision 9 from its cache, but has not ACKed on this stream yet.
+    NodeRegistry.Connection cached = registry.connected(node("cached"), 9);
+    NodeRegistry.Connection behind = registry.connected(node("behind"), 0);
+    NodeRegistry.Connection current = registry.connected(node("current"), 0);
+    NodeRegistry.Connection gone = registry.connected(node("gone"), 0);
+    registry.acked(behind, 4);
+    registry.acked(current, 5);
+    registry.acked(gone, 7);
+    registry.disconnected(gone);
+
+    assertThat(registry.servingAtLeast(5)).containsExactly("current");
+    assertThat(registry.servingAtLeast(4)).containsExactly("behind", "current");
+    registry.acked(cached, 9);
+    assertThat(registry.servingAtLeast(5)).containsExactly("cached", "current");
+  }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.ApplyResponse;
 import dev.concierge.api.v1.Certificate;
@@ -28,7 +29,6 @@ import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.controlplane.InProcessControlPlane;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.crypto.TestCertificates;
 import dev.concierge.controlplane.store.JdbcConfigStore;
 import dev.concierge.controlplane.store.ResourceTable;
@@ -363,7 +363,7 @@ class ConfigApplyTest {
               .build();
       store.create(ResourceTable.ROUTES, Stored.of(wild), "t");
       store.delete(ResourceTable.ROUTES, "routes/wild", "", "t");
-      ConfigApply apply = new ConfigApply(store, KeyCipher.of(new byte[32]));
+      ConfigApply apply = new ConfigApply(store, KeyCipher.of(new byte[32]), Clock.systemUTC());
 
       StatusRuntimeException e =
           failure(() -> apply.rollback(RollbackRequest.newBuilder().setRevision(2).build(), "t"));
@@ -382,7 +382,7 @@ class ConfigApplyTest {
     KeyCipher cipher = KeyCipher.of(new byte[32]);
     try (JdbcConfigStore store =
         JdbcConfigStore.open(JdbcConfigStore.h2Url(dir.resolve("keys")), Clock.systemUTC())) {
-      ConfigApply apply = new ConfigApply(store, cipher);
+      ConfigApply apply = new ConfigApply(store, cipher, Clock.systemUTC());
       String[] first = TestCertificates.chainAndKey("www.example.com");
       String[] second = TestCertificates.chainAndKey("www.example.com");
       Certificate.Builder www = Certificate.newBuilder().setName("certificates/www");

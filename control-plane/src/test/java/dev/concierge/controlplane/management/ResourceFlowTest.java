@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.Message;
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.controlplane.auth.Caller;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.crypto.TestCertificates;
 import dev.concierge.controlplane.store.JdbcConfigStore;
 import dev.concierge.controlplane.store.ResourceKind;
@@ -21,6 +21,7 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -117,7 +118,8 @@ class ResourceFlowTest {
   @Test
   void certificateKeepsItsCiphertextWhenOnlyTheDescriptionChanges() {
     KeyCipher cipher = KeyCipher.of(new byte[32]);
-    ResourceType<Certificate> certificates = ResourceTypes.certificates(cipher);
+    ResourceType<Certificate> certificates =
+        ResourceTypes.certificates(cipher, Clock.systemUTC(), name -> Optional.empty());
     String[] pair = TestCertificates.chainAndKey("example.com");
     Certificate created =
         flow.create(
@@ -141,5 +143,38 @@ class ResourceFlowTest {
         store.getStored(ResourceTable.CERTIFICATES, "certificates/c").orElseThrow();
     assertThat(after.sealed()).isEqualTo(before.sealed());
     assertThat(cipher.decrypt(after.sealed(), "certificates/c")).isEqualTo(pair[1]);
+  }
+
+  @Test
+  void anEncryptedKeyIsStoredDecryptedUnderTheCipherAndThePassphraseNowhere() {
+    KeyCipher cipher = KeyCipher.of(new byte[32]);
+    java.time.Instant now = java.time.Instant.now();
+    ResourceType<Certificate> certificates =
+        ResourceTypes.certificates(
+            cipher, Clock.fixed(now, java.time.ZoneOffset.UTC), name -> Optional.empty());
+    java.security.KeyPair keys = TestCertificates.rsa();
+    String chain =
+        TestCertificates.pem(
+            TestCertificates.selfSigned(keys, "secret.example", List.of("secret.example")));
+    String encrypted = TestCertificates.encryptedPkcs8(keys.getPrivate(), "s3cret-phrase");
+    flow.create(
+        certificates,
+        "c",
+        Certificate.newBuilder()
+            .setCertificateChain(chain)
+            .setPrivateKey(encrypted)
+            .setPrivateKeyPassphrase("s3cret-phrase")
+            .build(),
+        false);
+    Stored<Certificate> stored =
+        store.getStored(ResourceTable.CERTIFICATES, "certificates/c").orElseThrow();
+    assertThat(stored.resource().getPrivateKeyPassphrase()).isEmpty();
+    assertThat(stored.resource().getPrivateKey()).isEmpty();
+    assertThat(stored.resource().toString()).doesNotContain("s3cret-phrase");
+    String key = cipher.decrypt(stored.sealed(), "certificates/c");
+    assertThat(key).contains("BEGIN PRIVATE KEY").doesNotContain("ENCRYPTED");
+    assertThat(dev.concierge.controlplane.crypto.PemCertificates.parse(chain, key).dnsNames())
+        .containsExactly("secret.example");
+    assertThat(store.history(10).toString()).doesNotContain("s3cret-phrase");
   }
 }

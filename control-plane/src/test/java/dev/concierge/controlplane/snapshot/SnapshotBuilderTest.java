@@ -2,6 +2,7 @@ package dev.concierge.controlplane.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
@@ -10,7 +11,6 @@ import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.crypto.TestCertificates;
 import dev.concierge.controlplane.store.JdbcConfigStore;
 import dev.concierge.controlplane.store.ResourceTable;

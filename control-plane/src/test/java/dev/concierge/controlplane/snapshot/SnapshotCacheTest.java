@@ -3,10 +3,10 @@ package dev.concierge.controlplane.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Endpoint;
-import dev.concierge.controlplane.crypto.KeyCipher;
 import dev.concierge.controlplane.store.JdbcConfigStore;
 import dev.concierge.controlplane.store.ResourceTable;
 import dev.concierge.controlplane.store.Stored;

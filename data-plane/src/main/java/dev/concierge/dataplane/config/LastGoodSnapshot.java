@@ -1,5 +1,7 @@
 package dev.concierge.dataplane.config;
 
+import dev.concierge.api.crypto.KeyCipher;
+import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.ConfigSnapshot;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,29 +22,62 @@ import java.util.Set;
 
 /**
  * The last applied snapshot on local disk, so that a node can start while the control plane is
- * down. It holds private keys: the file is 0600 and replaced atomically (temp file, then move), so
- * a crash leaves either the old or the new snapshot, never half of one. Thread-safe.
+ * down. Its certificates' private keys are sealed with AES-256-GCM under a key the node holds
+ * (bound to each certificate's name), so the file alone (a backup, a copy, a support bundle)
+ * reveals no key; the file is also 0600 and replaced atomically (temp file, then move), so a crash
+ * leaves either the old or the new snapshot, never half of one. Thread-safe.
  */
 public final class LastGoodSnapshot {
   static final String FILE_NAME = "last-good-snapshot.pb";
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rw-------");
 
+  /** Marks a sealed key in the file, so a cache written before keys were sealed still loads. */
+  static final String SEALED = "sealed:v1:";
+
+  /** The default key file's name, beside the snapshot. */
+  public static final String KEY_FILE_NAME = "cache.key";
+
   private final Path dir;
   private final Path file;
+  private final KeyCipher keys;
 
-  public LastGoodSnapshot(Path dir) {
+  /**
+   * @param dir where the snapshot lives
+   * @param keys seals and opens the certificates' private keys
+   */
+  public LastGoodSnapshot(Path dir, KeyCipher keys) {
     this.dir = dir;
     this.file = dir.resolve(FILE_NAME);
+    this.keys = keys;
   }
 
-  /** The stored snapshot, if any. */
+  /**
+   * The stored snapshot, if any, with its keys opened.
+   *
+   * @throws IOException when it cannot be read, or its keys were sealed under another key
+   */
   public Optional<ConfigSnapshot> load() throws IOException {
+    ConfigSnapshot stored;
     try (InputStream in = Files.newInputStream(file)) {
-      return Optional.of(ConfigSnapshot.parseFrom(in));
+      stored = ConfigSnapshot.parseFrom(in);
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
+    ConfigSnapshot.Builder opened = stored.toBuilder();
+    for (Certificate.Builder certificate : opened.getCertificatesBuilderList()) {
+      String key = certificate.getPrivateKey();
+      if (key.startsWith(SEALED)) {
+        try {
+          certificate.setPrivateKey(
+              keys.decrypt(key.substring(SEALED.length()), certificate.getName()));
+        } catch (IllegalArgumentException e) {
+          throw new IOException(
+              "the key of " + certificate.getName() + " does not open with this node's cache key");
+        }
+      }
+    }
+    return Optional.of(opened.build());
   }
 
   /** Replaces the stored snapshot with {@code snapshot}. */
@@ -56,7 +91,7 @@ public final class LastGoodSnapshot {
     Path temp = Files.createTempFile(dir, FILE_NAME, ".tmp", attrs);
     try {
       try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        ByteBuffer bytes = ByteBuffer.wrap(snapshot.toByteArray());
+        ByteBuffer bytes = ByteBuffer.wrap(sealed(snapshot).toByteArray());
         while (bytes.hasRemaining()) {
           out.write(bytes);
         }
@@ -71,6 +106,18 @@ public final class LastGoodSnapshot {
     } finally {
       Files.deleteIfExists(temp);
     }
+  }
+
+  private ConfigSnapshot sealed(ConfigSnapshot snapshot) {
+    if (snapshot.getCertificatesCount() == 0) {
+      return snapshot;
+    }
+    ConfigSnapshot.Builder sealed = snapshot.toBuilder();
+    for (Certificate.Builder certificate : sealed.getCertificatesBuilderList()) {
+      certificate.setPrivateKey(
+          SEALED + keys.encrypt(certificate.getPrivateKey(), certificate.getName()));
+    }
+    return sealed.build();
   }
 
   /** Where the snapshot lives. */

@@ -3,6 +3,7 @@ package dev.concierge.dataplane.runtime;
 import dev.concierge.dataplane.answer.LocalAnswerCompiler;
 import dev.concierge.dataplane.buffering.BufferingPolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyCompiler;
+import dev.concierge.dataplane.tls.RouteTlsCompiler;
 import java.util.List;
 
 /**
@@ -14,6 +15,7 @@ public final class PolicyCompilers {
 
   /** Every policy compiler, in no particular order (each fills its own slot). */
   public static List<PolicyCompiler<?>> all() {
-    return List.of(new BufferingPolicyCompiler(), new LocalAnswerCompiler());
+    return List.of(
+        new BufferingPolicyCompiler(), new LocalAnswerCompiler(), new RouteTlsCompiler());
   }
 }

@@ -104,6 +104,9 @@ public final class RouteRules {
         "1 TiB (" + MAX_BODY_BYTES + " bytes)",
         prefix + ".request_body.max_bytes",
         sink);
+    if (route.hasTls()) {
+      RouteTlsRules.check(route.getTls(), prefix + ".tls", sink);
+    }
   }
 
   private static void path(String path, String field, ViolationSink sink) {

@@ -1,4 +1,4 @@
-package dev.concierge.controlplane.crypto;
+package dev.concierge.api.crypto;
 
 import static java.util.Objects.requireNonNull;
 
@@ -48,8 +48,16 @@ public final class KeyCipher {
 
   /** Reads {@code <dataDir>/master.key}, creating it (0600, random) when absent. */
   public static KeyCipher fromDataDir(Path dataDir) throws IOException {
-    Path file = dataDir.resolve(MASTER_KEY_FILE);
+    return fromFile(dataDir.resolve(MASTER_KEY_FILE));
+  }
+
+  /** Reads the base64 key in {@code file}, creating it (0600, random) when absent. */
+  public static KeyCipher fromFile(Path file) throws IOException {
     if (!Files.exists(file)) {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
       byte[] fresh = new byte[KEY_BYTES];
       new SecureRandom().nextBytes(fresh);
       try {

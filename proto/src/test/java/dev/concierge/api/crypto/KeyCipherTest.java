@@ -1,4 +1,4 @@
-package dev.concierge.controlplane.crypto;
+package dev.concierge.api.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
