@@ -72,6 +72,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       @Mixin HealthCheckOptions healthCheck,
       @Mixin OutlierOptions outliers,
       @Mixin BalancingOptions balancing,
+      @Mixin UpstreamTlsOptions upstreamTls,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CLUSTER, "create", typedName);
@@ -84,6 +85,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
     apply("create", () -> healthCheck.applyTo(cluster, null, FieldMask.newBuilder()));
     apply("create", () -> outliers.applyTo(none, cluster, FieldMask.newBuilder()));
     apply("create", () -> balancing.applyTo(none, cluster, FieldMask.newBuilder()));
+    apply("create", () -> upstreamTls.applyTo(none, cluster, FieldMask.newBuilder()));
     return create(RPCS, cluster.build(), validateOnly, "created");
   }
 
@@ -152,6 +154,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
       @Mixin HealthCheckOptions healthCheck,
       @Mixin OutlierOptions outliers,
       @Mixin BalancingOptions balancing,
+      @Mixin UpstreamTlsOptions upstreamTls,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -162,6 +165,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
         && !healthCheck.given()
         && !outliers.given()
         && !balancing.given()
+        && !upstreamTls.given()
         && !description.given()) {
       throw usage(
           "update",
@@ -169,7 +173,8 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
               + " --connect-timeout, --retry-budget, --protocol, --max-connections,"
               + " --max-pending-requests, --max-requests, --max-retries, --health-check (and its"
               + " tuning), --outlier-* / --ejection-time (and the other outlier options),"
-              + " --panic-threshold, --slow-start, --no-slow-start or --description");
+              + " --panic-threshold, --slow-start, --no-slow-start, --tls (and the other --tls-*"
+              + " options), --no-tls or --description");
     }
     return update(
         RPCS,
@@ -183,6 +188,7 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
           apply("update", () -> healthCheck.applyTo(cluster, check, mask));
           apply("update", () -> outliers.applyTo(current, cluster, mask));
           apply("update", () -> balancing.applyTo(current, cluster, mask));
+          apply("update", () -> upstreamTls.applyTo(current, cluster, mask));
           return cluster.build();
         },
         etag,
@@ -338,6 +344,9 @@ final class ClusterCommand extends ResourceCommand implements Callable<Integer> 
           out.println("circuit breakers: " + CircuitBreakerOptions.describe(c));
         }
         out.println("outlier detection: " + OutlierOptions.describe(c));
+        if (c.hasTls()) {
+          out.println("upstream: " + UpstreamTlsOptions.describe(c));
+        }
         BalancingOptions.describe(c).forEach(out::println);
       }
     };

@@ -299,6 +299,13 @@ final class FakeControlPlane implements AutoCloseable {
                 }
                 case "panic_threshold_percent" ->
                     b.setPanicThresholdPercent(req.getCluster().getPanicThresholdPercent());
+                case "tls" -> {
+                  if (req.getCluster().hasTls()) {
+                    b.setTls(req.getCluster().getTls());
+                  } else {
+                    b.clearTls();
+                  }
+                }
                 case "description" -> b.setDescription(req.getCluster().getDescription());
                 default ->
                     throw Status.INVALID_ARGUMENT

@@ -37,6 +37,7 @@ import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
 import dev.concierge.api.v1.UpdateRouteRequest;
+import dev.concierge.api.v1.UpstreamTls;
 import dev.concierge.api.v1.WeightedCluster;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -510,6 +511,64 @@ class ManagementCommandsTest {
     Result bad = run("cluster", "update", "web", "--max-requests", "-1");
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("'-1' is not a limit");
+  }
+
+  @Test
+  void clusterUpstreamTlsIsSetChangedAndRemoved() throws Exception {
+    Path ca = home.resolve("ca.pem");
+    Files.writeString(ca, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    Result r =
+        run(
+            "cluster",
+            "create",
+            "web",
+            "--endpoint",
+            "10.0.0.1:443",
+            "--tls-ca",
+            ca.toString(),
+            "--tls-server-name",
+            "api.internal",
+            "--tls-client-cert",
+            "node-client");
+    assertThat(r.err()).isEmpty();
+    assertThat(fake.last("CreateCluster", CreateClusterRequest.class).getCluster().getTls())
+        .isEqualTo(
+            UpstreamTls.newBuilder()
+                .setCaBundle(Files.readString(ca))
+                .setServerName("api.internal")
+                .setClientCertificate("certificates/node-client")
+                .build());
+    assertThat(run("cluster", "get", "web").out())
+        .contains(
+            "upstream: TLS, CA bundle (1 certificate), name api.internal, client"
+                + " certificates/node-client");
+
+    // Another trust option replaces the bundle; the name and certificate are kept.
+    assertThat(run("cluster", "update", "web", "--tls-insecure-skip-verify").code()).isZero();
+    UpdateClusterRequest req = fake.last("UpdateCluster", UpdateClusterRequest.class);
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("tls");
+    assertThat(fake.clusters.get("clusters/web").getTls())
+        .isEqualTo(
+            UpstreamTls.newBuilder()
+                .setInsecureSkipVerify(true)
+                .setServerName("api.internal")
+                .setClientCertificate("certificates/node-client")
+                .build());
+
+    assertThat(run("cluster", "update", "web", "--tls", "--tls-client-cert", "none").code())
+        .isZero();
+    assertThat(fake.clusters.get("clusters/web").getTls())
+        .isEqualTo(UpstreamTls.newBuilder().setServerName("api.internal").build());
+
+    assertThat(run("cluster", "update", "web", "--no-tls").code()).isZero();
+    assertThat(fake.clusters.get("clusters/web").hasTls()).isFalse();
+
+    Result both = run("cluster", "update", "web", "--tls", "--tls-insecure-skip-verify");
+    assertThat(both.code()).isEqualTo(2);
+    assertThat(both.err()).contains("give one of --tls, --tls-ca and --tls-insecure-skip-verify");
+    Result noFile = run("cluster", "update", "web", "--tls-ca", home.resolve("nope").toString());
+    assertThat(noFile.code()).isEqualTo(2);
+    assertThat(noFile.err()).contains("no such file");
   }
 
   @Test

@@ -37,6 +37,7 @@ import dev.concierge.api.v1.Stickiness;
 import dev.concierge.api.v1.StickyCookie;
 import dev.concierge.api.v1.SuccessRateOutliers;
 import dev.concierge.api.v1.TimeWindow;
+import dev.concierge.api.v1.UpstreamTls;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.cli.ConciergeCommand;
 import java.io.PrintWriter;
@@ -377,6 +378,20 @@ class ConfigAsCodeIT {
                             HealthCheck.Grpc.newBuilder()
                                 .setService("web.Api")
                                 .setAuthority("api.internal")))
+                .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(web.port())))
+        .addClusters(
+            Cluster.newBuilder()
+                .setName("clusters/re-encrypted")
+                .setTls(
+                    UpstreamTls.newBuilder()
+                        .setCaBundle(pem[0])
+                        .setServerName("www.example.com")
+                        .setClientCertificate("certificates/www"))
+                .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(web.port())))
+        .addClusters(
+            Cluster.newBuilder()
+                .setName("clusters/unverified")
+                .setTls(UpstreamTls.newBuilder().setInsecureSkipVerify(true))
                 .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(web.port())))
         .addClusters(hashing("by-path", Cluster.LbPolicy.RING_HASH, h -> h.setPath(true)))
         .addClusters(hashing("by-client", Cluster.LbPolicy.MAGLEV, h -> h.setSourceIp(true)))

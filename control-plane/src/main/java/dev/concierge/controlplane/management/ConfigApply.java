@@ -410,6 +410,7 @@ final class ConfigApply {
             .setRevision(current.revision() + 1)
             .addAllClusters(clustersAfter.values())
             .addAllRoutes(routesAfter.values())
+            .addAllCertificates(certificatesAfter(storedCertificates, desired, prune))
             .build();
     SnapshotRules.check(
         candidate, (field, why) -> violations.add(requestPath(field, desired.paths), why));
@@ -463,6 +464,16 @@ final class ConfigApply {
       }
     }
     return after;
+  }
+
+  /** The certificates the apply leaves (their specs: the rules need only their names). */
+  private static List<Certificate> certificatesAfter(
+      Map<String, Stored<Certificate>> before, Desired desired, boolean prune) {
+    TreeMap<String, Stored<Certificate>> after = new TreeMap<>(prune ? Map.of() : before);
+    after.putAll(desired.certificates);
+    List<Certificate> certificates = new ArrayList<>();
+    after.values().forEach(stored -> certificates.add(stored.resource()));
+    return certificates;
   }
 
   private void planCertificates(

@@ -39,7 +39,8 @@ final class ResourceTypes {
             "health_check",
             "outlier_detection",
             "slow_start",
-            "panic_threshold_percent"),
+            "panic_threshold_percent",
+            "tls"),
         UnaryOperator.identity(),
         (cluster, written, violations) ->
             ClusterValidator.validate(cluster, "cluster", violations));

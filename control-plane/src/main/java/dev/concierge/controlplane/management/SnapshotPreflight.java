@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.Message;
 import dev.concierge.api.rules.RouteRules;
 import dev.concierge.api.rules.SnapshotRules;
+import dev.concierge.api.rules.UpstreamTlsRules;
+import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Route;
@@ -58,14 +60,24 @@ public final class SnapshotPreflight implements Preflight {
     candidate.addAllRoutes(
         replace(
             current.routes(), Route::getName, name, next instanceof Route route ? route : null));
+    // Only their names count here (a cluster's client certificate must exist).
+    List<Certificate> certificates = new ArrayList<>();
+    current.certificates().forEach(stored -> certificates.add(stored.resource()));
+    candidate.addAllCertificates(
+        replace(
+            certificates,
+            Certificate::getName,
+            name,
+            next instanceof Certificate certificate ? certificate : null));
     FieldViolations violations = new FieldViolations();
     // A delete of something still referred to is the store's verdict (IN_USE, naming the
     // referrers), which says more than a dangling reference would here.
     String dangling = next == null ? RouteRules.missingCluster(name) : null;
+    String danglingCertificate = next == null ? UpstreamTlsRules.missingCertificate(name) : null;
     SnapshotRules.check(
         candidate.build(),
         (field, description) -> {
-          if (!description.equals(dangling)) {
+          if (!description.equals(dangling) && !description.equals(danglingCertificate)) {
             violations.add(field, description);
           }
         });

@@ -165,11 +165,18 @@ public final class JdbcConfigStore implements ConfigStore {
   }
 
   private static int writeOrder(Change<?> change) {
-    boolean refers = !change.table().references().isEmpty();
-    if (change.after() != null) {
-      return refers ? 1 : 0;
+    // Routes refer to clusters, which refer to certificates: writes go up that chain, deletes down.
+    int depth = depth(change.table());
+    return change.after() != null ? depth : 100 - depth;
+  }
+
+  /** How many references deep a kind's resources may point: 0 for a kind that refers to none. */
+  private static int depth(ResourceTable<?> table) {
+    int depth = 0;
+    for (ResourceTable.Reference<?> reference : table.references()) {
+      depth = Math.max(depth, 1 + depth(ResourceTable.of(reference.target())));
     }
-    return refers ? 2 : 3;
+    return depth;
   }
 
   private static <T extends Message> void applyOne(

@@ -25,9 +25,23 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ResourceTable<T extends Message> {
 
-  /** Groups of backend endpoints. */
+  /**
+   * Groups of backend endpoints; one may present a client certificate to its endpoints, which must
+   * exist and cannot be deleted while used.
+   */
   public static final ResourceTable<Cluster> CLUSTERS =
-      new ResourceTable<>(ResourceKind.CLUSTER, Cluster.getDefaultInstance(), null, List.of());
+      new ResourceTable<>(
+          ResourceKind.CLUSTER,
+          Cluster.getDefaultInstance(),
+          null,
+          List.of(
+              new Reference<>(
+                  ResourceKind.CERTIFICATE,
+                  "cluster_certificates",
+                  "cluster_name",
+                  "certificate_name",
+                  "presents to its endpoints",
+                  ResourceTable::clientCertificate)));
 
   /** Routes; each forwards to clusters, which must exist and cannot be deleted while used. */
   public static final ResourceTable<Route> ROUTES =
@@ -131,6 +145,11 @@ public final class ResourceTable<T extends Message> {
   @Override
   public String toString() {
     return kind.table();
+  }
+
+  private static Map<String, String> clientCertificate(Cluster cluster) {
+    String certificate = cluster.getTls().getClientCertificate();
+    return certificate.isEmpty() ? Map.of() : Map.of("tls.client_certificate", certificate);
   }
 
   private static Map<String, String> forwardedClusters(Route route) {

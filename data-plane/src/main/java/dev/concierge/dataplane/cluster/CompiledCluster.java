@@ -5,11 +5,12 @@ import static java.util.Objects.requireNonNull;
 import dev.concierge.dataplane.chain.Meter;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A cluster ready for traffic: its endpoints, balancer, what the balancer takes from a request,
- * connect timeout, meter, retry budget, the protocol its endpoints speak, its circuit breaker and
- * its outlier detection. Immutable.
+ * connect timeout, meter, retry budget, the protocol its endpoints speak, its circuit breaker, its
+ * outlier detection, and its TLS to the endpoints (null: plain text). Immutable.
  */
 public record CompiledCluster(
     String name,
@@ -21,7 +22,8 @@ public record CompiledCluster(
     RetryLimiter retryBudget,
     UpstreamProtocol protocol,
     CircuitBreaker breaker,
-    OutlierDetector outliers) {
+    OutlierDetector outliers,
+    @Nullable UpstreamTlsPolicy tls) {
   public CompiledCluster {
     requireNonNull(breaker, "breaker");
     requireNonNull(outliers, "outliers");
@@ -33,6 +35,32 @@ public record CompiledCluster(
     requireNonNull(connectTimeout, "connectTimeout");
     requireNonNull(meter, "meter");
     requireNonNull(protocol, "protocol");
+  }
+
+  /** A cluster whose endpoints speak plain text. */
+  public CompiledCluster(
+      String name,
+      List<Endpoint> endpoints,
+      LoadBalancer balancer,
+      RequestHash requestHash,
+      Duration connectTimeout,
+      Meter meter,
+      RetryLimiter retryBudget,
+      UpstreamProtocol protocol,
+      CircuitBreaker breaker,
+      OutlierDetector outliers) {
+    this(
+        name,
+        endpoints,
+        balancer,
+        requestHash,
+        connectTimeout,
+        meter,
+        retryBudget,
+        protocol,
+        breaker,
+        outliers,
+        null);
   }
 
   /** A cluster with the default outlier detection (connection failures only). */

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.util.Durations;
 import dev.concierge.api.rules.HealthCheckRules;
 import dev.concierge.api.v1.HealthCheck;
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -21,6 +22,7 @@ import org.jspecify.annotations.Nullable;
  * @param http the HTTP request of a check, or {@code null} for a TCP connect or a gRPC call
  * @param grpc the gRPC call of a check, or {@code null}
  * @param h2c whether HTTP and gRPC checks go over h2c (the cluster speaks HTTP/2)
+ * @param tls the cluster's TLS to its endpoints, which HTTP checks use too, or {@code null}
  */
 public record HealthCheckPolicy(
     long intervalNanos,
@@ -30,7 +32,8 @@ public record HealthCheckPolicy(
     int jitterPercent,
     @Nullable HttpCheck http,
     @Nullable GrpcCheck grpc,
-    boolean h2c) {
+    boolean h2c,
+    @Nullable UpstreamTlsPolicy tls) {
   public HealthCheckPolicy {
     if (intervalNanos <= 0 || timeoutNanos <= 0 || healthyThreshold < 1 || unhealthyThreshold < 1) {
       throw new IllegalArgumentException("interval, timeout and thresholds must be positive");
@@ -53,7 +56,8 @@ public record HealthCheckPolicy(
         jitterPercent,
         http,
         null,
-        false);
+        false,
+        null);
   }
 
   /**
@@ -104,6 +108,12 @@ public record HealthCheckPolicy(
    * HTTP/2 ({@code h2c}) or not.
    */
   public static HealthCheckPolicy of(HealthCheck check, boolean h2c) {
+    return of(check, h2c, null);
+  }
+
+  /** {@link #of(HealthCheck, boolean)} for a cluster whose endpoints speak TLS ({@code tls}). */
+  public static HealthCheckPolicy of(
+      HealthCheck check, boolean h2c, @Nullable UpstreamTlsPolicy tls) {
     GrpcCheck grpc =
         check.hasGrpc()
             ? new GrpcCheck(
@@ -145,6 +155,7 @@ public record HealthCheckPolicy(
         check.getJitterPercent(),
         http,
         grpc,
-        h2c);
+        h2c,
+        tls);
   }
 }

@@ -61,10 +61,17 @@ public final class HealthChecker implements AutoCloseable {
     CheckTimer timer = thread.timer();
     HttpProber h2c = HttpProber.start();
     Http1Prober http1 = Http1Prober.start();
-    // HTTP1 clusters' HTTP checks take the cheap NIO path; h2c and gRPC checks stay on Jetty.
+    TlsProber tls = TlsProber.start();
+    // HTTP1 clusters' HTTP checks take the cheap NIO path; h2c and gRPC checks stay on Jetty; the
+    // HTTP checks of clusters that speak TLS go over TLS, a connection each.
     Prober http =
-        (endpoint, policy, done) ->
+        (endpoint, policy, done) -> {
+          if (policy.tls() != null && policy.grpc() == null) {
+            tls.probe(endpoint, policy, done);
+          } else {
             (policy.grpc() == null && !policy.h2c() ? http1 : h2c).probe(endpoint, policy, done);
+          }
+        };
     return new HealthChecker(
         timer,
         http,
@@ -75,6 +82,7 @@ public final class HealthChecker implements AutoCloseable {
           thread.shutdown().run();
           http1.close();
           h2c.close();
+          tls.close();
         });
   }
 
@@ -91,7 +99,9 @@ public final class HealthChecker implements AutoCloseable {
       }
       HealthCheckPolicy policy =
           HealthCheckPolicy.of(
-              cluster.getHealthCheck(), compiled.protocol() == UpstreamProtocol.HTTP2);
+              cluster.getHealthCheck(),
+              compiled.protocol() == UpstreamProtocol.HTTP2,
+              compiled.tls());
       for (Endpoint endpoint : compiled.endpoints()) {
         String key = cluster.getName() + " " + endpoint.address();
         Target old = targets.remove(key);

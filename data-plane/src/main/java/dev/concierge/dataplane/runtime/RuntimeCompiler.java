@@ -10,6 +10,7 @@ import dev.concierge.api.rules.RouteRules;
 import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.rules.StickinessRules;
 import dev.concierge.api.time.ProtoTime;
+import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.CircuitBreakers;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
@@ -20,6 +21,7 @@ import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.SlowStart;
 import dev.concierge.api.v1.Stickiness;
+import dev.concierge.api.v1.UpstreamTls;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.chain.PolicySet;
@@ -38,6 +40,7 @@ import dev.concierge.dataplane.cluster.RetryLimiter;
 import dev.concierge.dataplane.cluster.SlowStartPolicy;
 import dev.concierge.dataplane.cluster.SplitStickiness;
 import dev.concierge.dataplane.cluster.UpstreamProtocol;
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
 import dev.concierge.dataplane.dns.HostResolver;
 import dev.concierge.dataplane.dns.ResolvedHost;
 import dev.concierge.dataplane.routing.CompiledRoute;
@@ -57,9 +60,11 @@ import dev.concierge.dataplane.tls.CertificateIndex;
 import dev.concierge.dataplane.upstream.ForwardPolicy;
 import dev.concierge.dataplane.upstream.RequestRewrite;
 import dev.concierge.dataplane.upstream.RouteRetryPolicy;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -87,6 +92,8 @@ public final class RuntimeCompiler {
   private final TrafficStats stats;
   private final HostResolver resolver;
   private final List<PolicyCompiler<?>> policies;
+  // The TLS policies of the last compile that succeeded, for reuse by the next.
+  private final Map<TlsKey, UpstreamTlsPolicy> tlsPolicies = new HashMap<>();
 
   /** A compiler with registries of its own (tests, tools). */
   public RuntimeCompiler() {
@@ -126,9 +133,13 @@ public final class RuntimeCompiler {
     if (!problems.isEmpty()) {
       throw new CompileException(problems);
     }
+    Map<String, UpstreamTlsPolicy> tls = upstreamTls(snapshot, problems);
+    if (!problems.isEmpty()) {
+      throw new CompileException(problems);
+    }
     Map<String, CompiledCluster> clusters = new LinkedHashMap<>();
     for (Cluster cluster : snapshot.getClustersList()) {
-      clusters.put(cluster.getName(), compileCluster(cluster));
+      clusters.put(cluster.getName(), compileCluster(cluster, tls.get(cluster.getName())));
     }
     List<CompiledRoute> routes = new ArrayList<>();
     for (Route route : snapshot.getRoutesList()) {
@@ -143,7 +154,63 @@ public final class RuntimeCompiler {
         snapshot.getRevision(), RouteTable.of(routes), clusters, snapshot, certificates);
   }
 
-  private CompiledCluster compileCluster(Cluster cluster) {
+  /**
+   * The TLS policies of the clusters that have one, by cluster name; a policy whose settings (and
+   * client certificate) are unchanged since the last compile is the same object, so the connections
+   * pooled under it stay warm. Each unusable one is a problem.
+   */
+  private Map<String, UpstreamTlsPolicy> upstreamTls(
+      ConfigSnapshot snapshot, List<String> problems) {
+    Map<String, Certificate> certificates = new HashMap<>();
+    snapshot.getCertificatesList().forEach(c -> certificates.put(c.getName(), c));
+    Map<String, UpstreamTlsPolicy> byCluster = new HashMap<>();
+    Map<TlsKey, UpstreamTlsPolicy> compiled = new HashMap<>();
+    synchronized (tlsPolicies) {
+      for (Cluster cluster : snapshot.getClustersList()) {
+        if (!cluster.hasTls()) {
+          continue;
+        }
+        UpstreamTls tls = cluster.getTls();
+        // SnapshotRules, checked first, refuses a client certificate the snapshot lacks.
+        Certificate client =
+            tls.getClientCertificate().isEmpty()
+                ? null
+                : certificates.get(tls.getClientCertificate());
+        TlsKey key = new TlsKey(tls, client);
+        UpstreamTlsPolicy policy = compiled.get(key);
+        if (policy == null) {
+          policy = tlsPolicies.get(key);
+        }
+        if (policy == null) {
+          try {
+            policy = UpstreamTlsPolicy.of(tls, client);
+          } catch (GeneralSecurityException | RuntimeException e) {
+            problems.add(
+                cluster.getName()
+                    + ".tls"
+                    + (client == null ? "" : " (client certificate " + client.getName() + ")")
+                    + ": "
+                    + e.getMessage());
+            continue;
+          }
+        }
+        compiled.put(key, policy);
+        byCluster.put(cluster.getName(), policy);
+      }
+      if (problems.isEmpty()) {
+        tlsPolicies.clear();
+        tlsPolicies.putAll(compiled);
+      }
+    }
+    return byCluster;
+  }
+
+  /**
+   * What a compiled TLS policy depends on: the settings and the client certificate with its key.
+   */
+  private record TlsKey(UpstreamTls tls, @Nullable Certificate clientCertificate) {}
+
+  private CompiledCluster compileCluster(Cluster cluster, @Nullable UpstreamTlsPolicy tls) {
     List<Endpoint> endpoints = new ArrayList<>();
     // A draining endpoint stays in the cluster (its state, in-flight count and pooled connections
     // live on while its requests finish) but no balancer gets it, so no new request goes there.
@@ -209,7 +276,8 @@ public final class RuntimeCompiler {
             ? UpstreamProtocol.HTTP2
             : UpstreamProtocol.HTTP1,
         circuitBreaker(cluster.getCircuitBreakers(), state.circuitBreaker()),
-        new OutlierDetector(cluster.getName(), OutlierPolicy.of(cluster), endpoints, state));
+        new OutlierDetector(cluster.getName(), OutlierPolicy.of(cluster), endpoints, state),
+        tls);
   }
 
   /** Unset compiles to {@link SlowStartPolicy#NONE}; the defaults are {@link BalancingRules}'. */

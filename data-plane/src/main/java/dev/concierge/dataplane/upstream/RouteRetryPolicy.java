@@ -116,7 +116,7 @@ public final class RouteRetryPolicy {
    */
   public boolean retriesOn(UpstreamOutcome outcome, boolean perTryExpired, String method) {
     return switch (outcome) {
-      case REFUSED, CONNECT_TIMEOUT, UNRESOLVED -> connectFailure;
+      case REFUSED, CONNECT_TIMEOUT, UNRESOLVED, HANDSHAKE -> connectFailure;
       case RESET -> reset && mayRepeat(method);
       case TIMEOUT -> perTryExpired && perTryTimeout && mayRepeat(method);
       default -> false;

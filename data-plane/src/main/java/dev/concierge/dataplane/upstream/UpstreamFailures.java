@@ -9,10 +9,25 @@ import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLHandshakeException;
 
 /** Maps a transport failure to an {@link UpstreamOutcome}; shared by both transports. */
 public final class UpstreamFailures {
   private UpstreamFailures() {}
+
+  /**
+   * Why a TLS handshake failed, in the JDK's words (the innermost cause with a message, e.g. "No
+   * subject alternative DNS name matching x found.").
+   */
+  public static String handshakeReason(Throwable failure) {
+    String reason = String.valueOf(failure.getMessage());
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t.getMessage() != null) {
+        reason = t.getMessage();
+      }
+    }
+    return reason;
+  }
 
   /** The outcome of a try that failed with {@code failure} before any response byte. */
   public static UpstreamOutcome classify(Throwable failure) {
@@ -22,6 +37,9 @@ public final class UpstreamFailures {
       }
       if (t instanceof CircuitBreakerOverflowException) {
         return UpstreamOutcome.OVERFLOW;
+      }
+      if (t instanceof SSLHandshakeException) {
+        return UpstreamOutcome.HANDSHAKE;
       }
       if (t instanceof UnresolvedHostException) {
         return UpstreamOutcome.UNRESOLVED;

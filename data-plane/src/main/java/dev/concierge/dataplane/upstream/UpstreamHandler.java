@@ -304,6 +304,14 @@ public final class UpstreamHandler extends RouteScopedHandler {
       if (outcome != UpstreamOutcome.STATUS) {
         context.upstreamFailure();
       }
+      if (outcome == UpstreamOutcome.HANDSHAKE) {
+        // A configuration problem (trust, names) rather than load: the operator needs the reason.
+        LOG.warn(
+            "TLS handshake with {} of {} failed: {}",
+            failedAt,
+            cluster.name(),
+            UpstreamFailures.handshakeReason(cause));
+      }
       if (LOG.isDebugEnabled()) {
         LOG.debug(
             "try {} of {} to {} failed: {} {}",
@@ -361,7 +369,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
     private void judge(Endpoint failedAt, UpstreamOutcome outcome, boolean reusedConnection) {
       OutlierDetector outliers = cluster.outliers();
       switch (outcome) {
-        case REFUSED, CONNECT_TIMEOUT, UNRESOLVED -> outliers.connectFailed(failedAt);
+        case REFUSED, CONNECT_TIMEOUT, UNRESOLVED, HANDSHAKE -> outliers.connectFailed(failedAt);
         case RESET -> {
           if (!reusedConnection) {
             outliers.connectFailed(failedAt);
@@ -469,6 +477,13 @@ public final class UpstreamHandler extends RouteScopedHandler {
                 callback,
                 HttpStatus.BAD_GATEWAY_502,
                 "upstream connection refused");
+        case HANDSHAKE ->
+            ErrorAnswers.write(
+                request,
+                response,
+                callback,
+                HttpStatus.BAD_GATEWAY_502,
+                "upstream TLS handshake failed");
         case UNRESOLVED ->
             ErrorAnswers.write(
                 request,

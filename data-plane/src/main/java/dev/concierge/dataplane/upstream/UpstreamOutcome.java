@@ -6,6 +6,11 @@ public enum UpstreamOutcome {
   REFUSED,
   /** The connection was not open within the cluster's connect timeout: nothing was sent. */
   CONNECT_TIMEOUT,
+  /**
+   * The TLS handshake with the endpoint failed (untrusted or expired certificate, a name it does
+   * not carry, no common protocol): nothing was sent.
+   */
+  HANDSHAKE,
   /** The connection was reset or closed before any response byte. */
   RESET,
   /** No (complete) response head within the route's timeout. */
@@ -27,6 +32,6 @@ public enum UpstreamOutcome {
 
   /** Whether nothing of the request reached the endpoint, so any method may be tried again. */
   public boolean nothingSent() {
-    return this == REFUSED || this == CONNECT_TIMEOUT || this == UNRESOLVED;
+    return this == REFUSED || this == CONNECT_TIMEOUT || this == UNRESOLVED || this == HANDSHAKE;
   }
 }

@@ -98,6 +98,7 @@ public final class ClusterRules {
     CircuitBreakerRules.check(cluster, prefix, sink);
     OutlierRules.check(cluster, prefix, sink);
     BalancingRules.check(cluster, prefix, sink);
+    UpstreamTlsRules.check(cluster, prefix, sink);
     if (cluster.hasHealthCheck()) {
       HealthCheckRules.check(cluster.getHealthCheck(), prefix + ".health_check", sink);
       HealthCheckRules.checkProtocol(

@@ -8,8 +8,9 @@ import java.util.Set;
 
 /**
  * Every rule a whole snapshot must keep: valid, unique names, each cluster and route by its own
- * rules, and every route's clusters present in the snapshot. A node compiles only a snapshot that
- * passes; the control plane checks the snapshot a write would produce before storing it.
+ * rules, and every route's clusters and every cluster's client certificate present in the snapshot.
+ * A node compiles only a snapshot that passes; the control plane checks the snapshot a write would
+ * produce before storing it.
  */
 public final class SnapshotRules {
   private SnapshotRules() {}
@@ -35,6 +36,7 @@ public final class SnapshotRules {
       }
       RouteRules.check(route, prefix, clusters::contains, sink);
     }
+    UpstreamTlsRules.checkReferences(snapshot, sink);
   }
 
   private static String prefix(String name, String collection, int index) {

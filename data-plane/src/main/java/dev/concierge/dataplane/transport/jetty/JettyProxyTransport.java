@@ -7,6 +7,7 @@ import dev.concierge.dataplane.cluster.CircuitBreaker;
 import dev.concierge.dataplane.cluster.CircuitBreakerCounters;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.UpstreamProtocol;
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
 import dev.concierge.dataplane.upstream.CircuitBreakerOverflowException;
 import dev.concierge.dataplane.upstream.RetriedStatusException;
 import dev.concierge.dataplane.upstream.UnresolvedHostException;
@@ -20,6 +21,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -34,6 +36,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.HostPort;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -82,6 +85,7 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
   // Keyed by the node-lifetime counters, so config swaps keep a cluster's destinations.
   private final ConcurrentMap<CircuitBreakerCounters, ClusterConnections> clusterConnections =
       new ConcurrentHashMap<>();
+  private final ConcurrentMap<UpstreamTlsPolicy, HttpClient> tlsClients = new ConcurrentHashMap<>();
 
   /** A carrier speaking HTTP/1.1 upstream. */
   public JettyProxyTransport(Server server, Settings settings) {
@@ -111,7 +115,11 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
         endpoint.resolved().isLiteral()
             ? endpoint.uriHost()
             : requireNonNull(endpoint.resolved().uriHost(), "resolved");
-    HttpURI.Mutable target = HttpURI.build(uri).scheme("http").host(host).port(endpoint.port());
+    HttpURI.Mutable target =
+        HttpURI.build(uri)
+            .scheme(attempt.cluster().tls() == null ? "http" : "https")
+            .host(host)
+            .port(endpoint.port());
     if (attempt.cluster().protocol() == UpstreamProtocol.HTTP2) {
       // :authority must equal the Host sent (RFC 9113): the URI names it, the request's
       // EndpointTransport (newProxyToServerRequest) where to connect.
@@ -157,20 +165,76 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
     // ProxyHandler's own setup (no redirects, no cookies, no decoders) still follows.
     HttpClient client;
     if (protocol == UpstreamProtocol.HTTP2) {
-      ClientConnector connector = new ClientConnector();
-      connector.setExecutor(server.getThreadPool());
-      connector.setByteBufferPool(server.getByteBufferPool());
-      connector.setScheduler(server.getScheduler());
-      HTTP2Client http2 = new HTTP2Client(connector);
-      // h2 only: for http:// endpoints that is h2c with prior knowledge.
-      HttpClientTransportDynamic transport =
-          new HttpClientTransportDynamic(
-              connector, new ClientConnectionFactoryOverHTTP2.HTTP2(http2));
-      transport.setConnectionPoolFactory(ClusterConnectionPool.factory());
-      client = new HttpClient(transport);
+      client = newClient(newConnector());
     } else {
       client = super.newHttpClient();
     }
+    return tuned(client);
+  }
+
+  private ClientConnector newConnector() {
+    ClientConnector connector = new ClientConnector();
+    connector.setExecutor(server.getThreadPool());
+    connector.setByteBufferPool(server.getByteBufferPool());
+    connector.setScheduler(server.getScheduler());
+    return connector;
+  }
+
+  /** A client of this carrier's protocol on {@code connector}. */
+  private HttpClient newClient(ClientConnector connector) {
+    HttpClientTransportDynamic transport;
+    if (protocol == UpstreamProtocol.HTTP2) {
+      // h2 only: for http:// endpoints that is h2c with prior knowledge, for https:// h2 by ALPN.
+      transport =
+          new HttpClientTransportDynamic(
+              connector, new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector)));
+      transport.setConnectionPoolFactory(ClusterConnectionPool.factory());
+    } else {
+      transport = new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11);
+    }
+    return new HttpClient(transport);
+  }
+
+  /**
+   * The client of the clusters speaking TLS under {@code tls}: one per policy (the compiler keeps
+   * an unchanged policy across config versions), made and started by the first request that needs
+   * it, stopped with this carrier.
+   */
+  private HttpClient clientFor(UpstreamTlsPolicy tls) {
+    HttpClient client = tlsClients.get(tls);
+    if (client != null) {
+      return client;
+    }
+    return tlsClients.computeIfAbsent(
+        tls,
+        policy -> {
+          SslContextFactory.Client ssl = new TlsEndpointTransport.Factory();
+          ssl.setSslContext(policy.context());
+          ssl.setEndpointIdentificationAlgorithm(policy.verifies() ? "HTTPS" : null);
+          ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+          ClientConnector connector = newConnector();
+          connector.setSslContextFactory(ssl);
+          HttpClient made = tuned(newClient(connector));
+          configureHttpClient(made);
+          try {
+            made.start();
+          } catch (Exception e) {
+            throw new IllegalStateException("cannot start the TLS client of " + policy, e);
+          }
+          return made;
+        });
+  }
+
+  @Override
+  protected void doStop() throws Exception {
+    for (HttpClient client : tlsClients.values()) {
+      client.stop();
+    }
+    tlsClients.clear();
+    super.doStop();
+  }
+
+  private HttpClient tuned(HttpClient client) {
     client.setExecutor(server.getThreadPool());
     client.setByteBufferPool(server.getByteBufferPool());
     client.setScheduler(server.getScheduler());
@@ -188,8 +252,13 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
   protected org.eclipse.jetty.client.Request newProxyToServerRequest(
       Request clientToProxyRequest, HttpURI newHttpURI) {
     UpstreamTry attempt = attempt(clientToProxyRequest);
+    UpstreamTlsPolicy tls = attempt.cluster().tls();
     org.eclipse.jetty.client.Request proxyToServerRequest =
-        super.newProxyToServerRequest(clientToProxyRequest, newHttpURI)
+        (tls == null
+                ? super.newProxyToServerRequest(clientToProxyRequest, newHttpURI)
+                : clientFor(tls)
+                    .newRequest(newHttpURI.toURI())
+                    .method(clientToProxyRequest.getMethod()))
             .timeout(attempt.timeoutMillis(), TimeUnit.MILLISECONDS);
     if (attempt.cluster().protocol() == UpstreamProtocol.HTTP2) {
       Endpoint endpoint = attempt.endpoint();
@@ -201,6 +270,14 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
         // Its own destinations: another cluster naming the same endpoint counts its own.
         proxyToServerRequest.tag(connectionsOf(breaker));
       }
+    }
+    if (tls != null) {
+      // Where to connect, and the name the handshake sends and verifies.
+      Endpoint endpoint = attempt.endpoint();
+      proxyToServerRequest.transport(
+          new TlsEndpointTransport(
+              requireNonNull(endpoint.resolved().socketAddress(endpoint.port()), "resolved"),
+              tls.peerHost(endpoint)));
     }
     if (attempt.idleTimeoutMillis() > 0) {
       proxyToServerRequest.idleTimeout(attempt.idleTimeoutMillis(), TimeUnit.MILLISECONDS);

@@ -1,6 +1,7 @@
 package dev.concierge.dataplane.transport.lean;
 
 import dev.concierge.dataplane.cluster.Endpoint;
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
 import dev.concierge.dataplane.server.StickyReadEndPoint;
 import dev.concierge.dataplane.upstream.UnresolvedHostException;
 import java.io.IOException;
@@ -217,7 +218,25 @@ public final class LeanConnector extends ServerConnector {
     public Connection newConnection(SelectableChannel channel, EndPoint endPoint, Object attachment)
         throws IOException {
       if (attachment instanceof PendingConnect pending) {
-        return new UpstreamConnection(endPoint, getExecutor(), pending);
+        UpstreamTlsPolicy tls = pending.exchange.tls();
+        if (tls == null) {
+          return new UpstreamConnection(endPoint, getExecutor(), pending);
+        }
+        // TLS on the same selector: the SslConnection reads and writes the socket, the upstream
+        // connection runs on its decrypted endpoint; the handshake starts with the first write.
+        SslConnection ssl =
+            new SslConnection(
+                getByteBufferPool(),
+                getExecutor(),
+                null, // the engine is made already; the factory is only a certificate cache
+                endPoint,
+                tls.newEngine(pending.endpoint));
+        ssl.setRenegotiationAllowed(false);
+        EndPoint decrypted = ssl.getSslEndPoint();
+        UpstreamConnection upstream = new UpstreamConnection(decrypted, getExecutor(), pending);
+        ssl.addHandshakeListener(upstream.handshakeWatcher());
+        decrypted.setConnection(upstream);
+        return ssl;
       }
       return super.newConnection(channel, endPoint, attachment);
     }

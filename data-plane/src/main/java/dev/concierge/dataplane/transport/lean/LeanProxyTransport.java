@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.concierge.dataplane.chain.BodyFraming;
 import dev.concierge.dataplane.cluster.CircuitBreaker;
 import dev.concierge.dataplane.cluster.Endpoint;
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
 import dev.concierge.dataplane.transport.lean.LeanConnector.SelectorPools;
 import dev.concierge.dataplane.upstream.CircuitBreakerOverflowException;
 import dev.concierge.dataplane.upstream.RequestRewrite;
@@ -37,9 +38,11 @@ import org.jspecify.annotations.Nullable;
  * so the waiter on any selector gets its place (cheaper than handing connections across selectors,
  * and only under saturation).
  *
- * <p>Covers {@code http://} HTTP/1.1 upstreams only; TLS or h2 upstreams need the Jetty transport.
- * Thread-safe, non-blocking: an endpoint given by host name connects to its cached address ({@link
- * dev.concierge.dataplane.dns.ResolvedHost}), and fails at once while it has none.
+ * <p>Covers HTTP/1.1 upstreams, in plain text or over TLS: a cluster's {@link UpstreamTlsPolicy}
+ * wraps each new connection's endpoint in Jetty's {@link org.eclipse.jetty.io.ssl.SslConnection} on
+ * the same selector, and its connections are pooled apart from plain ones; h2 upstreams need the
+ * Jetty transport. Thread-safe, non-blocking: an endpoint given by host name connects to its cached
+ * address ({@link dev.concierge.dataplane.dns.ResolvedHost}), and fails at once while it has none.
  */
 public final class LeanProxyTransport implements UpstreamTransport {
   /** Idle connections kept per (selector, endpoint). */
@@ -138,6 +141,10 @@ public final class LeanProxyTransport implements UpstreamTransport {
     }
     SelectorPools pools = connector.poolsFor(request);
     UpstreamPool pool = pools.pool(attempt.endpoint());
+    UpstreamTlsPolicy tls = attempt.cluster().tls();
+    if (tls != null) {
+      pool = pool.tls(tls);
+    }
     UpstreamExchange exchange =
         new UpstreamExchange(this, attempt, pools, pool, hasBody, chunked, head, first);
     UpstreamConnection connection = attempt.freshConnection() ? null : pool.acquire();
@@ -190,9 +197,13 @@ public final class LeanProxyTransport implements UpstreamTransport {
   }
 
   private static boolean closeOneIdle(LeanConnector connector, UpstreamExchange exchange) {
+    UpstreamTlsPolicy tls = exchange.tls();
     for (SelectorPools pools : connector.allPools()) {
       for (Endpoint endpoint : exchange.clusterEndpoints()) {
         UpstreamPool pool = pools.existing(endpoint);
+        if (pool != null && tls != null) {
+          pool = pool.existingTls(tls);
+        }
         UpstreamConnection idle = pool == null ? null : pool.acquire();
         if (idle != null) {
           idle.close();

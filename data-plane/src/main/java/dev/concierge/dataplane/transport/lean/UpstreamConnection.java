@@ -20,6 +20,7 @@ import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.jspecify.annotations.Nullable;
@@ -102,6 +103,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
   private volatile boolean bytesReceived;
   private volatile boolean timedOut;
   private volatile @Nullable Throwable clientWriteFailure;
+  private volatile @Nullable Throwable handshakeFailure;
 
   // Response side; only touched by whoever holds the response side (see class comment).
   private @Nullable RetainableByteBuffer input;
@@ -122,6 +124,21 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
     this.chunks = new HttpParser(new ChunkedBody(), transport.maxResponseHeaderSize());
     chunks.setHeaderCacheSize(0); // it only ever parses the stand-in head
     this.selector = opener.pools.selector;
+  }
+
+  /** Records why the TLS handshake of this connection failed (its SslConnection tells). */
+  SslHandshakeListener handshakeWatcher() {
+    return new SslHandshakeListener() {
+      @Override
+      public void handshakeFailed(Event event, Throwable failure) {
+        handshakeFailure = failure;
+      }
+    };
+  }
+
+  /** Why the TLS handshake failed, or null (it succeeded, is under way, or there is none). */
+  @Nullable Throwable handshakeFailure() {
+    return handshakeFailure;
   }
 
   /** The selector this connection's I/O is served by. */
@@ -189,16 +206,39 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking {
   @Override
   public void onFillable() {
     if (exchange == null) {
-      // Readable while idle: the backend closed it (EOF) or sent bytes nobody asked for.
-      if (STATE.compareAndSet(this, IDLE, CLOSED)) {
-        pool.remove(this);
-        close();
+      // Readable while idle: the backend closed it (EOF), sent bytes nobody asked for, or, over
+      // TLS, sent a record that carries no data (a session ticket), which only a read can tell.
+      if (STATE.compareAndSet(this, IDLE, BUSY)) {
+        idleReadable();
       } else if ((int) STATE.getVolatile(this) == BUSY) {
         fillInterested(); // just acquired; its exchange is being attached
       }
       return;
     }
     process();
+  }
+
+  /** Held BUSY by the selector thread: reads to tell a closed connection from TLS upkeep. */
+  private void idleReadable() {
+    int filled;
+    try {
+      // One byte: any data at all means the connection is out of step, and is closed.
+      filled = getEndPoint().fill(BufferUtil.allocate(1));
+    } catch (IOException e) {
+      filled = -1;
+    }
+    if (filled == 0) {
+      STATE.setVolatile(this, IDLE);
+      fillInterested();
+      // An acquirer may have taken it off its slot meanwhile and given up on it: back it goes.
+      if (!pool.contains(this) && !pool.offer(this) && STATE.compareAndSet(this, IDLE, CLOSED)) {
+        close();
+      }
+      return;
+    }
+    STATE.setVolatile(this, CLOSED);
+    pool.remove(this);
+    close();
   }
 
   @Override

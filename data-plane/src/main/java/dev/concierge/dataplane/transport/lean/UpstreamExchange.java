@@ -2,6 +2,7 @@ package dev.concierge.dataplane.transport.lean;
 
 import dev.concierge.dataplane.cluster.CircuitBreaker;
 import dev.concierge.dataplane.cluster.Endpoint;
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
 import dev.concierge.dataplane.transport.lean.LeanConnector.SelectorPools;
 import dev.concierge.dataplane.upstream.UpstreamFailures;
 import dev.concierge.dataplane.upstream.UpstreamOutcome;
@@ -145,6 +146,11 @@ final class UpstreamExchange {
     return attempt.cluster().breaker();
   }
 
+  /** The TLS of the try's cluster, or null when its endpoints speak plain text. */
+  @Nullable UpstreamTlsPolicy tls() {
+    return attempt.cluster().tls();
+  }
+
   /** The endpoints of the try's cluster. */
   java.util.List<Endpoint> clusterEndpoints() {
     return attempt.cluster().endpoints();
@@ -190,7 +196,9 @@ final class UpstreamExchange {
       return;
     }
     c.close();
-    fail(failure);
+    // A failed handshake may first surface as the closed channel it leaves: its cause is told.
+    Throwable handshake = c.handshakeFailure();
+    fail(handshake != null ? handshake : failure);
   }
 
   /** The client went away while the response was relayed. */

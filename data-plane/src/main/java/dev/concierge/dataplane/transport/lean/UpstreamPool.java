@@ -1,5 +1,7 @@
 package dev.concierge.dataplane.transport.lean;
 
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
 
@@ -12,9 +14,39 @@ import org.jspecify.annotations.Nullable;
  */
 final class UpstreamPool {
   private final AtomicReferenceArray<UpstreamConnection> slots;
+  // The pools of TLS connections to the same endpoint, one per TLS policy (a plain endpoint's
+  // pool never creates this map).
+  private volatile @Nullable ConcurrentHashMap<UpstreamTlsPolicy, UpstreamPool> tls;
 
   UpstreamPool(int maxIdle) {
     this.slots = new AtomicReferenceArray<>(maxIdle);
+  }
+
+  /**
+   * The pool of this endpoint's connections under {@code policy}: TLS connections are never handed
+   * to a plain cluster, nor to one that trusts or presents differently.
+   */
+  UpstreamPool tls(UpstreamTlsPolicy policy) {
+    ConcurrentHashMap<UpstreamTlsPolicy, UpstreamPool> pools = tls;
+    if (pools == null) {
+      synchronized (this) {
+        pools = tls;
+        if (pools == null) {
+          pools = new ConcurrentHashMap<>();
+          tls = pools;
+        }
+      }
+    }
+    UpstreamPool pool = pools.get(policy);
+    return pool != null
+        ? pool
+        : pools.computeIfAbsent(policy, p -> new UpstreamPool(slots.length()));
+  }
+
+  /** The pool under {@code policy} if there is one. */
+  @Nullable UpstreamPool existingTls(UpstreamTlsPolicy policy) {
+    ConcurrentHashMap<UpstreamTlsPolicy, UpstreamPool> pools = tls;
+    return pools == null ? null : pools.get(policy);
   }
 
   /** An idle connection, now owned by the caller, or {@code null}. */
@@ -36,6 +68,17 @@ final class UpstreamPool {
     int length = slots.length();
     for (int i = 0; i < length; i++) {
       if (slots.get(i) == null && slots.compareAndSet(i, null, connection)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code connection} sits in a slot. */
+  boolean contains(UpstreamConnection connection) {
+    int length = slots.length();
+    for (int i = 0; i < length; i++) {
+      if (slots.get(i) == connection) {
         return true;
       }
     }
