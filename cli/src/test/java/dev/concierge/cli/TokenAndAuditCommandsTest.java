@@ -49,12 +49,16 @@ class TokenAndAuditCommandsTest {
     return new Result(code, out.toString(), err.toString());
   }
 
-  private String createToken(String name) {
-    Result r = run("token", "create", name);
+  private String createToken(String name, String... more) {
+    List<String> args = new java.util.ArrayList<>(List.of("token", "create", name));
+    args.addAll(List.of(more));
+    Result r = run(args.toArray(String[]::new));
     assertThat(r.code()).as(r.err()).isZero();
     List<String> lines = r.out().lines().toList();
+    String role = args.contains("read-only") ? "read-only" : "admin";
     assertThat(lines.get(0))
-        .isEqualTo("token \"" + name + "\" created; its secret is shown only this once:");
+        .isEqualTo(
+            "token \"" + name + "\" (" + role + ") created; its secret is shown only this once:");
     assertThat(lines.get(2)).isEqualTo("use it with: export CONCIERGE_TOKEN=" + lines.get(1));
     return lines.get(1);
   }
@@ -94,14 +98,45 @@ class TokenAndAuditCommandsTest {
   }
 
   @Test
-  void tokenListShowsNamesAndDeleteRemoves() {
-    createToken("ci");
+  void tokenListShowsNamesAndRolesAndRevokeRemoves() {
+    String ci = createToken("ci");
+    String viewer = createToken("viewer", "--role", "read-only");
 
     Result list = run("token", "list");
-    assertThat(list.out()).contains("admin").containsPattern("ci +\\S+ +admin");
+    List<String> lines = list.out().lines().toList();
+    assertThat(lines.get(0)).containsPattern("NAME +ROLE +CREATED +CREATED-BY");
+    assertThat(lines.get(1)).startsWith("admin").contains(" admin ");
+    assertThat(lines.get(2)).containsPattern("ci +admin +\\S+ +admin");
+    assertThat(lines.get(3)).containsPattern("viewer +read-only +\\S+ +admin");
+    assertThat(list.out()).doesNotContain(ci).doesNotContain(viewer);
 
-    assertThat(run("token", "delete", "ci").out()).isEqualTo("token \"ci\" deleted\n");
-    assertThat(run("token", "list").out()).doesNotContain("ci ");
+    assertThat(run("token", "revoke", "ci").out()).isEqualTo("token \"ci\" revoked\n");
+    assertThat(run("token", "delete", "viewer").out()).isEqualTo("token \"viewer\" revoked\n");
+    assertThat(run("token", "list").out()).doesNotContain("ci ").doesNotContain("viewer");
+  }
+
+  @Test
+  void aReadOnlyTokenListsButEveryChangeIsDenied() {
+    assertThat(run("cluster", "create", "web", "--endpoint", "10.0.0.1:80").code()).isZero();
+    env.put("CONCIERGE_TOKEN", createToken("viewer", "--role", "read-only"));
+
+    assertThat(run("cluster", "list").out()).contains("web");
+    assertThat(run("token", "list").code()).isZero();
+    assertThat(run("audit", "--since", "1h").code()).isZero();
+    Result create = run("cluster", "create", "api", "--endpoint", "10.0.0.2:80");
+    Result delete = run("cluster", "delete", "web");
+    Result token = run("token", "create", "sneaky");
+
+    for (Result denied : List.of(create, delete, token)) {
+      assertThat(denied.code()).isEqualTo(1);
+      assertThat(denied.err())
+          .startsWith("error: ")
+          .contains("token \"viewer\" has the role read-only")
+          .contains("needs an admin token");
+    }
+    env.put("CONCIERGE_TOKEN", server.adminToken());
+    assertThat(run("cluster", "list").out()).contains("web").doesNotContain("api");
+    assertThat(run("token", "list").out()).doesNotContain("sneaky");
   }
 
   @Test
@@ -118,5 +153,8 @@ class TokenAndAuditCommandsTest {
                 + System.lineSeparator());
 
     assertThat(run("audit", "--since", "soon").code()).isEqualTo(2);
+    Result badRole = run("token", "create", "ci", "--role", "root");
+    assertThat(badRole.code()).isEqualTo(2);
+    assertThat(badRole.err()).contains("'root' is not a token role (expected admin or read-only)");
   }
 }

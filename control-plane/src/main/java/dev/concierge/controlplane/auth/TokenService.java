@@ -11,6 +11,7 @@ import dev.concierge.api.v1.DeleteTokenRequest;
 import dev.concierge.api.v1.ListTokensRequest;
 import dev.concierge.api.v1.ListTokensResponse;
 import dev.concierge.api.v1.ManagementServiceGrpc;
+import dev.concierge.api.v1.TokenRole;
 import dev.concierge.controlplane.store.StoreException;
 import dev.concierge.controlplane.store.TokenRow;
 import io.grpc.Status;
@@ -38,7 +39,8 @@ public final class TokenService extends ManagementServiceGrpc.ManagementServiceI
     respond(
         out,
         () -> {
-          TokenRegistry.Created created = tokens.create(request.getName(), Caller.name());
+          TokenRegistry.Created created =
+              tokens.create(request.getName(), request.getRole(), Caller.name());
           return CreateTokenResponse.newBuilder()
               .setToken(proto(created.token()))
               .setSecret(created.secret())
@@ -53,7 +55,10 @@ public final class TokenService extends ManagementServiceGrpc.ManagementServiceI
         () -> {
           ListTokensResponse.Builder b =
               ListTokensResponse.newBuilder()
-                  .addTokens(ApiToken.newBuilder().setName(TokenRegistry.BOOTSTRAP));
+                  .addTokens(
+                      ApiToken.newBuilder()
+                          .setName(TokenRegistry.BOOTSTRAP)
+                          .setRole(TokenRole.TOKEN_ROLE_ADMIN));
           List<TokenRow> rows = tokens.list();
           rows.forEach(r -> b.addTokens(proto(r)));
           return b.build();
@@ -73,6 +78,7 @@ public final class TokenService extends ManagementServiceGrpc.ManagementServiceI
   private static ApiToken proto(TokenRow r) {
     return ApiToken.newBuilder()
         .setName(r.name())
+        .setRole(r.role())
         .setCreateTime(ProtoTime.timestamp(r.createTime()))
         .setCreatedBy(r.createdBy())
         .build();
