@@ -87,6 +87,7 @@ final class QuickstartCommand implements Callable<Integer> {
         DataPlaneServer.builder()
             .controlPlanes(List.of(LOOPBACK + ":" + controlPlane.port()))
             .nodeToken(controlPlane.nodeToken())
+            .controlPlaneCa(controlPlane.caCertificateFile())
             .nodeId("quickstart")
             .bindAddress(LOOPBACK)
             .httpPort(ports.http)
@@ -108,7 +109,15 @@ final class QuickstartCommand implements Callable<Integer> {
 
     String server = LOOPBACK + ":" + controlPlane.port();
     Path config = root.configPath().toAbsolutePath();
-    ClientSettings.ConfigFile.write(config, server, controlPlane.adminToken());
+    String ca;
+    try {
+      ca = Files.readString(controlPlane.caCertificateFile());
+    } catch (IOException e) {
+      node.close();
+      controlPlane.close();
+      throw new CommandFailure("cannot read the control plane's CA: " + e.getMessage(), e);
+    }
+    ClientSettings.ConfigFile.write(config, server, controlPlane.adminToken(), ca);
     log.info(
         "control plane on {}, node \"{}\" serving revision {}",
         server,
@@ -128,7 +137,11 @@ final class QuickstartCommand implements Callable<Integer> {
             + LOOPBACK
             + ":"
             + node.adminPort());
-    out.println("Data in " + dir + "; CLI settings (server and admin token) written to " + config);
+    out.println(
+        "Data in "
+            + dir
+            + "; CLI settings (server, admin token and the control plane's TLS CA) written to "
+            + config);
     out.println();
     out.println("Next, in another terminal:");
     out.println("  python3 -m http.server 9001 --bind 127.0.0.1 &");

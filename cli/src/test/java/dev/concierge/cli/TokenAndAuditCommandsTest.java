@@ -33,6 +33,7 @@ class TokenAndAuditCommandsTest {
     env.put("CONCIERGE_CONFIG", home.resolve("config").toString());
     env.put("CONCIERGE_SERVER", "127.0.0.1:" + server.port());
     env.put("CONCIERGE_TOKEN", server.adminToken());
+    env.put("CONCIERGE_CA_FILE", server.caCertificateFile().toString());
   }
 
   @AfterEach

@@ -73,6 +73,7 @@ class DataPlaneServerTest {
   private DataPlaneServer node(List<String> controlPlanes) throws Exception {
     return DataPlaneServer.builder()
         .controlPlanes(controlPlanes)
+        .controlPlaneCa(FakeDiscovery.caFile())
         .nodeToken(TOKEN)
         .nodeId("node-a")
         .bindAddress("127.0.0.1")
@@ -149,6 +150,7 @@ class DataPlaneServerTest {
     try (DataPlaneServer node =
         DataPlaneServer.builder()
             .controlPlanes(List.of(controlPlane.target()))
+            .controlPlaneCa(FakeDiscovery.caFile())
             .nodeToken(TOKEN)
             .bindAddress("127.0.0.1")
             .httpPort(0)
@@ -181,6 +183,7 @@ class DataPlaneServerTest {
       DataPlaneServer node =
           DataPlaneServer.builder()
               .controlPlanes(List.of(controlPlane.target()))
+              .controlPlaneCa(FakeDiscovery.caFile())
               .nodeToken(TOKEN)
               .bindAddress("127.0.0.1")
               .httpPort(0)

@@ -19,7 +19,6 @@ import dev.concierge.controlplane.InProcessControlPlane;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -49,7 +48,7 @@ class TokenServiceTest {
     server.start();
     channel =
         Grpc.newChannelBuilderForAddress(
-                "127.0.0.1", server.port(), InsecureChannelCredentials.create())
+                "127.0.0.1", server.port(), InProcessControlPlane.tls(server))
             .build();
     admin = as(server.adminToken());
   }
