@@ -141,6 +141,38 @@ class TokenAndAuditCommandsTest {
   }
 
   @Test
+  void nodeJoinTokensAreCreatedListedWithoutSecretsAndRevoked() {
+    Result created = run("node", "token", "create", "--ttl", "2h");
+    assertThat(created.code()).as(created.err()).isZero();
+    List<String> lines = created.out().lines().toList();
+    assertThat(lines.get(0))
+        .matches(
+            "join token [0-9a-f]{8} created, valid until \\S+; its secret is shown only this once:");
+    String id = lines.get(0).substring("join token ".length(), "join token ".length() + 8);
+    String secret = lines.get(1);
+    assertThat(secret).startsWith(id + ".");
+
+    Result list = run("node", "token", "list");
+    assertThat(list.out().lines().toList().get(0))
+        .containsPattern("ID +CREATED +EXPIRES +CREATED-BY");
+    assertThat(list.out()).containsPattern(id + " +\\S+ +\\S+ +admin").doesNotContain(secret);
+
+    assertThat(run("node", "token", "revoke", id).out())
+        .isEqualTo("join token " + id + " revoked\n");
+    assertThat(run("node", "token", "list").out()).doesNotContain(id);
+    Result again = run("node", "token", "revoke", id);
+    assertThat(again.code()).isEqualTo(1);
+    assertThat(again.err()).contains("join token \"" + id + "\" does not exist");
+
+    Result badTtl = run("node", "token", "create", "--ttl", "31d");
+    assertThat(badTtl.code()).isEqualTo(2);
+    assertThat(badTtl.err()).contains("at most 30d");
+    Result badId = run("node", "token", "revoke", "xyz");
+    assertThat(badId.code()).isEqualTo(2);
+    assertThat(badId.err()).contains("invalid join token id 'xyz'");
+  }
+
+  @Test
   void refusalsAreOneLineWithTheirExitCodes() {
     Result badName = run("token", "create", "Not_Valid");
     assertThat(badName.code()).isEqualTo(2);

@@ -7,6 +7,7 @@ import dev.concierge.controlplane.audit.AuditRetention;
 import dev.concierge.controlplane.audit.AuditService;
 import dev.concierge.controlplane.auth.AdminAuthInterceptor;
 import dev.concierge.controlplane.auth.BearerTokenInterceptor;
+import dev.concierge.controlplane.auth.JoinTokens;
 import dev.concierge.controlplane.auth.TokenFile;
 import dev.concierge.controlplane.auth.TokenRegistry;
 import dev.concierge.controlplane.auth.TokenService;
@@ -23,6 +24,7 @@ import dev.concierge.controlplane.snapshot.SnapshotCache;
 import dev.concierge.controlplane.store.ConfigStore;
 import dev.concierge.controlplane.store.JdbcAuditLog;
 import dev.concierge.controlplane.store.JdbcConfigStore;
+import dev.concierge.controlplane.store.JdbcJoinTokens;
 import dev.concierge.controlplane.store.JdbcTokens;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -39,6 +41,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -270,8 +273,14 @@ public final class ControlPlaneServer implements AutoCloseable {
         MethodOverlay.of(
             management.bindService(),
             Map.of(
-                new TokenService(tokens).bindService(), TokenService.METHODS,
-                new AuditService(auditLog).bindService(), AuditService.METHODS));
+                new TokenService(
+                        tokens,
+                        new JoinTokens(
+                            new JdbcJoinTokens(jdbcStore.dataSource()), clock, new SecureRandom()))
+                    .bindService(),
+                TokenService.METHODS,
+                new AuditService(auditLog).bindService(),
+                AuditService.METHODS));
     AdminAuthInterceptor adminAuth = new AdminAuthInterceptor(tokens);
     BearerTokenInterceptor nodeAuth = BearerTokenInterceptor.of(nodeToken);
     ServerBuilder<?> builder =

@@ -5,14 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.concierge.api.v1.ApiToken;
 import dev.concierge.api.v1.AuditEvent;
+import dev.concierge.api.v1.CreateJoinTokenRequest;
+import dev.concierge.api.v1.CreateJoinTokenResponse;
 import dev.concierge.api.v1.CreateTokenRequest;
 import dev.concierge.api.v1.CreateTokenResponse;
 import dev.concierge.api.v1.DeleteTokenRequest;
+import dev.concierge.api.v1.JoinToken;
 import dev.concierge.api.v1.ListAuditEventsRequest;
 import dev.concierge.api.v1.ListClustersRequest;
+import dev.concierge.api.v1.ListJoinTokensRequest;
+import dev.concierge.api.v1.ListJoinTokensResponse;
 import dev.concierge.api.v1.ListTokensRequest;
 import dev.concierge.api.v1.ManagementServiceGrpc;
 import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
+import dev.concierge.api.v1.RevokeJoinTokenRequest;
 import dev.concierge.api.v1.TokenRole;
 import dev.concierge.controlplane.ControlPlaneServer;
 import dev.concierge.controlplane.InProcessControlPlane;
@@ -175,13 +181,16 @@ class TokenServiceTest {
             "Apply",
             "Rollback",
             "CreateToken",
-            "DeleteToken");
+            "DeleteToken",
+            "CreateJoinToken",
+            "RevokeJoinToken");
     assertThat(codes)
         .containsEntry("ListClusters", Status.Code.OK)
         .containsEntry("ListTokens", Status.Code.OK)
         .containsEntry("ListAuditEvents", Status.Code.OK)
         .containsEntry("GetStats", Status.Code.OK)
-        .containsEntry("ExportConfig", Status.Code.OK);
+        .containsEntry("ExportConfig", Status.Code.OK)
+        .containsEntry("ListJoinTokens", Status.Code.OK);
     // The refusal names the role, and the audit log keeps it under the token's name.
     assertThatThrownBy(
             () ->
@@ -232,6 +241,42 @@ class TokenServiceTest {
         m,
         CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
         request);
+  }
+
+  @Test
+  void joinTokensAreListedWithoutSecretsAndRevoked() {
+    CreateJoinTokenResponse created =
+        admin.createJoinToken(
+            CreateJoinTokenRequest.newBuilder()
+                .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(600))
+                .build());
+    JoinToken token = created.getToken();
+    assertThat(created.getSecret()).startsWith(token.getId() + ".");
+    assertThat(token.getExpireTime().getSeconds() - token.getCreateTime().getSeconds())
+        .isEqualTo(600);
+    assertThat(token.getCreatedBy()).isEqualTo("admin");
+
+    ListJoinTokensResponse list = admin.listJoinTokens(ListJoinTokensRequest.getDefaultInstance());
+    assertThat(list.getTokensList()).containsExactly(token);
+    assertThat(list.toString()).doesNotContain(created.getSecret().substring(9));
+
+    admin.revokeJoinToken(RevokeJoinTokenRequest.newBuilder().setId(token.getId()).build());
+    assertThat(admin.listJoinTokens(ListJoinTokensRequest.getDefaultInstance()).getTokensList())
+        .isEmpty();
+    assertThat(
+            code(
+                () ->
+                    admin.revokeJoinToken(
+                        RevokeJoinTokenRequest.newBuilder().setId(token.getId()).build())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(
+            code(
+                () ->
+                    admin.createJoinToken(
+                        CreateJoinTokenRequest.newBuilder()
+                            .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(1))
+                            .build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 
   @Test
