@@ -22,13 +22,14 @@ import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.dataplane.config.Backoff;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptors;
 import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
@@ -164,8 +165,7 @@ public final class FleetBench {
     List<ManagedChannel> raw = new ArrayList<>();
     List<Channel> channels = new ArrayList<>();
     for (int i = 0; i < channelCount; i++) {
-      ManagedChannel c =
-          Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
+      ManagedChannel c = Grpc.newChannelBuilder("127.0.0.1:" + port, tls()).build();
       raw.add(c);
       channels.add(ClientInterceptors.intercept(c, bearer(nodeToken)));
     }
@@ -618,6 +618,8 @@ public final class FleetBench {
             "127.0.0.1:" + port,
             "--node-token-file",
             work.resolve("cp/node.token").toString(),
+            "--ca-file",
+            work.resolve("cp/ca.crt").toString(),
             "--node-id",
             "bench-node",
             "--bind",
@@ -830,11 +832,14 @@ public final class FleetBench {
 
   private ManagementServiceBlockingStub admin() throws IOException {
     String token = Files.readString(work.resolve("cp/admin.token")).trim();
-    ManagedChannel channel =
-        Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    // The control plane writes its CA at start; the token file above came first.
+    while (!Files.exists(work.resolve("cp/ca.crt")) && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(50_000_000);
+    }
+    ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + port, tls()).build();
     ManagementServiceBlockingStub stub =
         ManagementServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, bearer(token)));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       try {
         stub.withDeadlineAfter(2, TimeUnit.SECONDS)
@@ -847,6 +852,13 @@ public final class FleetBench {
         LockSupport.parkNanos(50_000_000);
       }
     }
+  }
+
+  /** TLS trusting the control plane's own CA, as nodes and the CLI do. */
+  private ChannelCredentials tls() throws IOException {
+    return TlsChannelCredentials.newBuilder()
+        .trustManager(work.resolve("cp/ca.crt").toFile())
+        .build();
   }
 
   /**

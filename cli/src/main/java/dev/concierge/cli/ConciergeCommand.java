@@ -71,6 +71,15 @@ public final class ConciergeCommand implements Callable<Integer> {
   @Nullable String token;
 
   @Option(
+      names = "--ca-file",
+      paramLabel = "FILE",
+      scope = ScopeType.INHERIT,
+      description =
+          "PEM of the CA the control plane's TLS certificate is signed by: ca.crt in its data dir"
+              + " (env CONCIERGE_CA_FILE; quickstart writes it into the config file).")
+  @Nullable Path caFile;
+
+  @Option(
       names = {"-o", "--output"},
       paramLabel = "FORMAT",
       scope = ScopeType.INHERIT,
@@ -161,12 +170,17 @@ public final class ConciergeCommand implements Callable<Integer> {
 
   /** Resolves --server/--token/--config against the environment and the config file. */
   ClientSettings clientSettings() {
-    return ClientSettings.resolve(server, token, config, env);
+    return ClientSettings.resolve(server, token, caFile, config, env);
   }
 
   /** The config file path: flag, then CONCIERGE_CONFIG, then ~/.concierge/config. */
   Path configPath() {
     return ClientSettings.configPath(config, env);
+  }
+
+  /** The --ca-file flag, or null. */
+  @Nullable Path caFile() {
+    return caFile;
   }
 
   /** Home directory: HOME from the injected environment, else the JVM's user.home. */

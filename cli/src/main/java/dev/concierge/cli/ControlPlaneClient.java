@@ -5,17 +5,22 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.BadRequest;
 import dev.concierge.api.v1.ManagementServiceGrpc;
 import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.MetadataUtils;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,12 +28,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A plaintext gRPC connection to the control plane's ManagementService for one CLI invocation.
- * Every call carries the admin token and a deadline, and a failed call becomes a {@link
- * CommandFailure} with one readable line. Not thread-safe; close it when the command is done.
+ * A TLS gRPC connection to the control plane's ManagementService for one CLI invocation, trusting
+ * the CA of the settings (or the JVM's default trust store). Every call carries the admin token and
+ * a deadline, and a failed call becomes a {@link CommandFailure} with one readable line. Not
+ * thread-safe; close it when the command is done.
  */
 final class ControlPlaneClient implements AutoCloseable {
 
@@ -73,8 +80,7 @@ final class ControlPlaneClient implements AutoCloseable {
               + " (set --server, CONCIERGE_SERVER or ~/.concierge/config)");
     }
     ManagedChannel channel =
-        Grpc.newChannelBuilderForAddress(
-                hp.getHost(), hp.getPort(), InsecureChannelCredentials.create())
+        Grpc.newChannelBuilderForAddress(hp.getHost(), hp.getPort(), tls(settings.ca()))
             .userAgent("concierge-cli/" + VersionCommand.version())
             .build();
     ManagementServiceBlockingStub stub = ManagementServiceGrpc.newBlockingStub(channel);
@@ -84,6 +90,19 @@ final class ControlPlaneClient implements AutoCloseable {
       stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
     return new ControlPlaneClient(hp.toString(), channel, stub, warnings);
+  }
+
+  private static ChannelCredentials tls(String caPem) {
+    if (caPem.isEmpty()) {
+      return TlsChannelCredentials.create();
+    }
+    try {
+      return TlsChannelCredentials.newBuilder()
+          .trustManager(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)))
+          .build();
+    } catch (IOException | IllegalArgumentException e) {
+      throw new CommandFailure("the CA certificate is not usable PEM: " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -138,7 +157,11 @@ final class ControlPlaneClient implements AutoCloseable {
     String description = status.getDescription() == null ? "" : status.getDescription().strip();
     if (notGrpc(e)) {
       return (target == null ? "the server" : target)
-          + " is not a Concierge control plane (it does not answer gRPC; check --server)";
+          + " is not a Concierge control plane (it does not answer gRPC over TLS; check --server)";
+    }
+    String tls = tlsProblem(e);
+    if (tls != null) {
+      return tls.replace("%s", target == null ? "the control plane" : target);
     }
     return switch (status.getCode()) {
       case UNAVAILABLE -> "cannot reach " + where + " (" + unavailableReason(e) + ")";
@@ -202,6 +225,31 @@ final class ControlPlaneClient implements AutoCloseable {
     return e.getStatus().getCode() == Status.Code.INTERNAL
         && d != null
         && d.strip().equalsIgnoreCase("http2 exception");
+  }
+
+  /**
+   * A line for a failed TLS handshake ({@code %s} stands for the target), or null: an untrusted
+   * certificate, a name it does not cover, or a peer that does not speak TLS.
+   */
+  private static @Nullable String tlsProblem(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t.getMessage() == null ? "" : t.getMessage();
+      if (t instanceof CertificateException || m.contains("PKIX path")) {
+        if (m.contains("No subject alternative") || m.contains("No name matching")) {
+          return "the TLS certificate of %s does not cover that address ("
+              + m
+              + "); use a name it covers, or restart the control plane with --advertise-address";
+        }
+        return "the TLS certificate of %s is not trusted: give the control plane's CA"
+            + " (ca.crt in its data dir) with --ca-file, CONCIERGE_CA_FILE or ~/.concierge/config";
+      }
+      if (t instanceof SSLException
+          && (m.contains("not an SSL/TLS record") || m.contains("Unsupported or unrecognized"))) {
+        return "%s is not a Concierge control plane (it does not answer gRPC over TLS; check"
+            + " --server)";
+      }
+    }
+    return null;
   }
 
   private static String unavailableReason(Throwable e) {

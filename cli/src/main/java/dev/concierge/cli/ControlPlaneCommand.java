@@ -4,6 +4,8 @@ import dev.concierge.api.time.ProtoTime;
 import dev.concierge.controlplane.ControlPlaneServer;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -48,6 +50,14 @@ final class ControlPlaneCommand implements Callable<Integer> {
       description = "Address to listen on (default ${DEFAULT-VALUE}).")
   String bind;
 
+  @Option(
+      names = "--advertise-address",
+      paramLabel = "HOST",
+      description =
+          "A host name or IP address nodes and the CLI use to reach this control plane; its TLS"
+              + " certificate covers it (besides loopback, localhost and the host name). Repeatable.")
+  List<String> advertiseAddresses = new ArrayList<>();
+
   @SuppressWarnings("NullAway.Init") // picocli sets it: it has a default
   @Option(
       names = "--revision-poll",
@@ -88,6 +98,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
         ControlPlaneServer.builder()
             .dataDir(dataDir)
             .bindAddress(bind)
+            .advertiseAddresses(advertiseAddresses)
             .grpcPort(grpcPort)
             .revisionPoll(ProtoTime.duration(revisionPoll))
             .auditRetention(ProtoTime.duration(auditRetention))
@@ -108,6 +119,9 @@ final class ControlPlaneCommand implements Callable<Integer> {
     log.info(
         "node token: {} (use with concierge data-plane --node-token-file)",
         dataDir.resolve("node.token").toAbsolutePath());
+    log.info(
+        "fleet CA: {} (trust it with --ca-file on the CLI and on concierge data-plane)",
+        server.caCertificateFile().toAbsolutePath());
     ServerSupport.serveUntilStopped(
         "control-plane",
         () -> {

@@ -201,6 +201,14 @@ final class DataPlaneCommand implements Callable<Integer> {
             .adminBindAddress(adminBind)
             .adminPort(ports.admin)
             .labels(Map.copyOf(labels));
+    Path ca = controlPlaneCa();
+    if (ca != null) {
+      builder.controlPlaneCa(ca);
+    } else {
+      log.warn(
+          "no --ca-file: the control plane's TLS certificate must chain to one of the JVM's"
+              + " default CAs; a Concierge control plane's own CA is ca.crt in its data dir");
+    }
     if (nodeId != null) {
       builder.nodeId(nodeId);
     }
@@ -305,6 +313,18 @@ final class DataPlaneCommand implements Callable<Integer> {
 
   private static java.time.Duration javaDuration(com.google.protobuf.Duration d) {
     return ProtoTime.duration(d);
+  }
+
+  /** --ca-file, else CONCIERGE_CA_FILE, checked to be readable; null when neither is set. */
+  private @Nullable Path controlPlaneCa() {
+    Path flag = root.caFile();
+    String env = root.env().get(ClientSettings.ENV_CA_FILE);
+    Path file = flag != null ? flag : env == null || env.isBlank() ? null : Path.of(env.strip());
+    if (file != null && !Files.isReadable(file)) {
+      throw new ParameterException(
+          spec.commandLine(), "Invalid value for option '--ca-file': cannot read " + file);
+    }
+    return file;
   }
 
   private String nodeToken() {

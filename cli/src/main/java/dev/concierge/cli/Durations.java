@@ -158,6 +158,13 @@ final class Durations {
     }
   }
 
+  /** A node join token's time to live: the control plane takes 1m to 30d. */
+  static final class JoinTokenTtlConverter extends RangeConverter {
+    JoinTokenTtlConverter() {
+      super(30L * 86_400, "30d");
+    }
+  }
+
   /** picocli converter for duration options. */
   static final class Converter implements ITypeConverter<Duration> {
     @Override

@@ -8,8 +8,14 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
-/** {@code concierge node list}: the data-plane fleet and how far each node is in sync. */
-@Command(name = "node", description = "Show data-plane nodes.")
+/**
+ * {@code concierge node list}: the data-plane fleet and how far each node is in sync; {@code node
+ * token}: the join tokens new nodes present.
+ */
+@Command(
+    name = "node",
+    description = "Show data-plane nodes and manage their join tokens.",
+    subcommands = NodeTokenCommand.class)
 final class NodeCommand extends ResourceCommand implements Callable<Integer> {
 
   @Override

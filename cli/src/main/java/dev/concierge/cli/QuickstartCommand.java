@@ -91,6 +91,7 @@ final class QuickstartCommand implements Callable<Integer> {
         DataPlaneServer.builder()
             .controlPlanes(List.of(LOOPBACK + ":" + controlPlane.port()))
             .nodeToken(controlPlane.nodeToken())
+            .controlPlaneCa(controlPlane.caCertificateFile())
             .nodeId("quickstart")
             .bindAddress(LOOPBACK)
             .httpPort(ports.http)
@@ -113,7 +114,15 @@ final class QuickstartCommand implements Callable<Integer> {
 
     String server = LOOPBACK + ":" + controlPlane.port();
     Path config = root.configPath().toAbsolutePath();
-    ClientSettings.ConfigFile.write(config, server, controlPlane.adminToken());
+    String ca;
+    try {
+      ca = Files.readString(controlPlane.caCertificateFile());
+    } catch (IOException e) {
+      node.close();
+      controlPlane.close();
+      throw new CommandFailure("cannot read the control plane's CA: " + e.getMessage(), e);
+    }
+    ClientSettings.ConfigFile.write(config, server, controlPlane.adminToken(), ca);
     log.info(
         "control plane on {}, node \"{}\" serving revision {}",
         server,
@@ -136,7 +145,11 @@ final class QuickstartCommand implements Callable<Integer> {
             + (node.httpsPort() == ProxyServer.NO_HTTPS
                 ? ""
                 : ", HTTPS proxy on https://" + LOOPBACK + ":" + node.httpsPort()));
-    out.println("Data in " + dir + "; CLI settings (server and admin token) written to " + config);
+    out.println(
+        "Data in "
+            + dir
+            + "; CLI settings (server, admin token and the control plane's TLS CA) written to "
+            + config);
     out.println();
     out.println("Next, in another terminal:");
     out.println("  python3 -m http.server 9001 --bind 127.0.0.1 &");

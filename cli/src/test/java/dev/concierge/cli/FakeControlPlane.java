@@ -34,6 +34,7 @@ import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
 import dev.concierge.api.v1.UpdateRouteRequest;
+import dev.concierge.controlplane.crypto.FleetCa;
 import dev.concierge.controlplane.management.FieldViolations;
 import dev.concierge.controlplane.management.RouteValidator;
 import io.grpc.Metadata;
@@ -44,11 +45,15 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -81,10 +86,20 @@ final class FakeControlPlane implements AutoCloseable {
 
   private final AtomicLong revision = new AtomicLong();
   private final Server server;
+  private final Path tlsDir;
+  private final Path caFile;
 
   FakeControlPlane() throws IOException {
+    // TLS as the real control plane serves it: its own CA, a certificate for loopback.
+    tlsDir = Files.createTempDirectory("fake-control-plane-tls");
+    FleetCa ca = FleetCa.loadOrCreate(tlsDir, Clock.systemUTC());
+    caFile = ca.certificateFile();
+    FleetCa.ServerFiles files = ca.serverCertificate(List.of("127.0.0.1", "localhost"));
     server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                TlsServerCredentials.create(
+                    files.certificateChain().toFile(), files.privateKey().toFile()))
             .addService(ServerInterceptors.intercept(new Service(), new TokenCheck()))
             .build()
             .start();
@@ -92,6 +107,11 @@ final class FakeControlPlane implements AutoCloseable {
 
   String address() {
     return "127.0.0.1:" + server.getPort();
+  }
+
+  /** The PEM file of the CA this fake's certificate chains to. */
+  Path caFile() {
+    return caFile;
   }
 
   void reset() {
@@ -136,6 +156,14 @@ final class FakeControlPlane implements AutoCloseable {
       server.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    try (var files = Files.list(tlsDir)) {
+      for (Path f : files.toList()) {
+        Files.delete(f);
+      }
+      Files.delete(tlsDir);
+    } catch (IOException e) {
+      // A temp dir left behind harms nothing.
     }
   }
 

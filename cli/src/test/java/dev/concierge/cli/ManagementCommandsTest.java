@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.google.protobuf.Duration;
-import com.sun.net.httpserver.HttpServer;
 import dev.concierge.api.v1.CircuitBreakers;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateCertificateRequest;
@@ -86,6 +85,7 @@ class ManagementCommandsTest {
     env.put("CONCIERGE_CONFIG", home.resolve("config").toString());
     env.put("CONCIERGE_SERVER", fake.address());
     env.put("CONCIERGE_TOKEN", FakeControlPlane.TOKEN);
+    env.put("CONCIERGE_CA_FILE", fake.caFile().toString());
   }
 
   record Result(int code, String out, String err) {}
@@ -1334,27 +1334,25 @@ class ManagementCommandsTest {
   }
 
   @Test
-  void anHttpPortIsNotAControlPlane() throws IOException {
-    HttpServer http =
-        HttpServer.create(
-            new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
-    http.createContext(
-        "/",
-        exchange -> {
-          exchange.sendResponseHeaders(404, -1);
-          exchange.close();
-        });
+  void anHttpPortIsNotAControlPlane() throws Exception {
+    // What a node's HTTP port does with a TLS hello: Jetty answers 400 and closes.
+    org.eclipse.jetty.server.Server http =
+        new org.eclipse.jetty.server.Server(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     http.start();
     try {
-      String address = "127.0.0.1:" + http.getAddress().getPort();
+      int port =
+          ((org.eclipse.jetty.server.ServerConnector) http.getConnectors()[0]).getLocalPort();
+      String address = "127.0.0.1:" + port;
       assertOneLineError(
           run("--server", address, "cluster", "list"),
           1,
           "error: "
               + address
-              + " is not a Concierge control plane (it does not answer gRPC; check --server)");
+              + " is not a Concierge control plane (it does not answer gRPC over TLS; check"
+              + " --server)");
     } finally {
-      http.stop(0);
+      http.stop();
     }
   }
 
@@ -1493,6 +1491,32 @@ class ManagementCommandsTest {
 
     assertThat(r.code()).isZero();
     assertThat(fake.lastAuthorization.get()).isEqualTo("Bearer " + FakeControlPlane.TOKEN);
+  }
+
+  @Test
+  void theCaComesFromTheConfigFileAndWithoutItTheCertificateIsNotTrusted() throws IOException {
+    env.remove("CONCIERGE_CA_FILE");
+    Result untrusted = run("cluster", "list");
+    assertOneLineError(
+        untrusted,
+        1,
+        "error: the TLS certificate of "
+            + fake.address()
+            + " is not trusted: give the control plane's CA (ca.crt in its data dir) with"
+            + " --ca-file, CONCIERGE_CA_FILE or ~/.concierge/config");
+
+    ClientSettings.ConfigFile.write(
+        home.resolve("config"),
+        fake.address(),
+        FakeControlPlane.TOKEN,
+        Files.readString(fake.caFile()));
+    assertThat(run("cluster", "list").code()).isZero();
+
+    Files.writeString(home.resolve("config"), "server: " + fake.address() + "\n");
+    assertThat(run("--ca-file", fake.caFile().toString(), "cluster", "list").code()).isZero();
+    Result missing = run("--ca-file", home.resolve("nope.crt").toString(), "cluster", "list");
+    assertOneLineError(
+        missing, 1, "error: CA file " + home.resolve("nope.crt") + " does not exist");
   }
 
   @Test

@@ -146,15 +146,19 @@ class ServerCommandsTest {
   @Test
   void configFileIsWrittenOwnerOnly() throws IOException {
     Path file = home.resolve("new-dir/config");
-    ClientSettings.ConfigFile.write(file, "127.0.0.1:7071", "tok");
+    String ca = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    ClientSettings.ConfigFile.write(file, "127.0.0.1:7071", "tok", ca);
 
-    assertThat(Files.readString(file)).isEqualTo("server: \"127.0.0.1:7071\"\ntoken: \"tok\"\n");
+    assertThat(Files.readString(file))
+        .isEqualTo(
+            "server: \"127.0.0.1:7071\"\ntoken: \"tok\"\nca: |\n  -----BEGIN CERTIFICATE-----\n"
+                + "  AAAA\n  -----END CERTIFICATE-----\n");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
         .isEqualTo("rw-------");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())))
         .isEqualTo("rwx------");
     ClientSettings settings = ClientSettings.resolve(null, null, file, Map.of());
-    assertThat(settings).isEqualTo(new ClientSettings("127.0.0.1:7071", "tok"));
+    assertThat(settings).isEqualTo(new ClientSettings("127.0.0.1:7071", "tok", ca));
   }
 
   @Test
@@ -192,6 +196,13 @@ class ServerCommandsTest {
       assertThat(qsErr.toString()).isEmpty();
       assertThat(qsOut.toString()).contains("./concierge route create web --path-prefix /");
       assertThat(home.resolve("cli/config")).exists();
+      assertThat(Files.readString(home.resolve("cli/config")))
+          .contains("ca: |\n  -----BEGIN CERTIFICATE-----")
+          .doesNotContain("PRIVATE KEY");
+      assertThat(
+              PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(home.resolve("qs").resolve("ca.key"))))
+          .isEqualTo("rw-------");
 
       // The management commands now work from the written config alone.
       Result create = run("cluster", "create", "web", "--endpoint", "127.0.0.1:9001");

@@ -8,9 +8,11 @@ import dev.concierge.controlplane.audit.AuditRetention;
 import dev.concierge.controlplane.audit.AuditService;
 import dev.concierge.controlplane.auth.AdminAuthInterceptor;
 import dev.concierge.controlplane.auth.BearerTokenInterceptor;
+import dev.concierge.controlplane.auth.JoinTokens;
 import dev.concierge.controlplane.auth.TokenFile;
 import dev.concierge.controlplane.auth.TokenRegistry;
 import dev.concierge.controlplane.auth.TokenService;
+import dev.concierge.controlplane.crypto.FleetCa;
 import dev.concierge.controlplane.discovery.ConfigDiscoveryService;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.fleet.NodeReportingService;
@@ -22,24 +24,32 @@ import dev.concierge.controlplane.snapshot.SnapshotCache;
 import dev.concierge.controlplane.store.ConfigStore;
 import dev.concierge.controlplane.store.JdbcAuditLog;
 import dev.concierge.controlplane.store.JdbcConfigStore;
+import dev.concierge.controlplane.store.JdbcJoinTokens;
 import dev.concierge.controlplane.store.JdbcTokens;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -66,6 +76,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final Path dataDir;
   private final String jdbcUrl;
   private final String bindAddress;
+  private final List<String> advertiseAddresses;
   private final int grpcPort;
   private final @Nullable ServerBuilder<?> serverBuilder;
   private final Clock clock;
@@ -84,11 +95,13 @@ public final class ControlPlaneServer implements AutoCloseable {
   private @Nullable HealthStatusManager health;
   private @Nullable String adminToken;
   private @Nullable String nodeToken;
+  private @Nullable Path caFile;
 
   private ControlPlaneServer(Builder b) {
     this.dataDir = requireNonNull(b.dataDir, "dataDir is required");
     this.jdbcUrl = b.jdbcUrl != null ? b.jdbcUrl : JdbcConfigStore.h2Url(b.dataDir);
     this.bindAddress = b.bindAddress;
+    this.advertiseAddresses = List.copyOf(b.advertiseAddresses);
     this.grpcPort = b.grpcPort;
     this.serverBuilder = b.serverBuilder;
     this.clock = b.clock;
@@ -106,6 +119,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     private @Nullable Path dataDir;
     private @Nullable String jdbcUrl;
     private String bindAddress = "0.0.0.0";
+    private List<String> advertiseAddresses = List.of();
     private int grpcPort = 7070;
     private @Nullable ServerBuilder<?> serverBuilder;
     private Clock clock = Clock.systemUTC();
@@ -132,6 +146,15 @@ public final class ControlPlaneServer implements AutoCloseable {
 
     public Builder bindAddress(String host) {
       this.bindAddress = requireNonNull(host, "host");
+      return this;
+    }
+
+    /**
+     * Host names and IP addresses that nodes and the CLI use to reach this control plane, besides
+     * loopback, localhost and the host name: the gRPC port's TLS certificate names them all.
+     */
+    public Builder advertiseAddresses(List<String> names) {
+      this.advertiseAddresses = List.copyOf(names);
       return this;
     }
 
@@ -227,6 +250,8 @@ public final class ControlPlaneServer implements AutoCloseable {
     adminToken = TokenFile.readOrCreate(dataDir.resolve("admin.token"));
     nodeToken = TokenFile.readOrCreate(dataDir.resolve("node.token"));
     KeyCipher cipher = KeyCipher.fromDataDir(dataDir);
+    FleetCa ca = FleetCa.loadOrCreate(dataDir, clock);
+    caFile = ca.certificateFile();
     String holder = "control plane pid " + ProcessHandle.current().pid();
     DataDirLock dataDirLock = null;
     if (jdbcUrl.startsWith("jdbc:h2:file:")) {
@@ -271,14 +296,22 @@ public final class ControlPlaneServer implements AutoCloseable {
         MethodOverlay.of(
             management.bindService(),
             Map.of(
-                new TokenService(tokens).bindService(), TokenService.METHODS,
-                new AuditService(auditLog).bindService(), AuditService.METHODS));
+                new TokenService(
+                        tokens,
+                        new JoinTokens(
+                            new JdbcJoinTokens(jdbcStore.dataSource()), clock, new SecureRandom()))
+                    .bindService(),
+                TokenService.METHODS,
+                new AuditService(auditLog).bindService(),
+                AuditService.METHODS));
     AdminAuthInterceptor adminAuth = new AdminAuthInterceptor(tokens);
     BearerTokenInterceptor nodeAuth = BearerTokenInterceptor.of(nodeToken);
     ServerBuilder<?> builder =
         serverBuilder != null
             ? serverBuilder
-            : NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, grpcPort))
+            : NettyServerBuilder.forAddress(
+                    new InetSocketAddress(bindAddress, grpcPort),
+                    tls(ca, ca.serverCertificate(names())))
                 // Nodes ping idle streams to notice dead control planes; do not punish them for it.
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
@@ -305,10 +338,51 @@ public final class ControlPlaneServer implements AutoCloseable {
       dataDirLock.record(holder + " serving gRPC on " + bindAddress + ":" + server.getPort());
     }
     log.info(
-        "control plane serving on {} at revision {} (database {})",
+        "control plane serving on {} at revision {} (database {}, TLS under the fleet CA {})",
         serverBuilder != null ? "a supplied transport" : bindAddress + ":" + server.getPort(),
         snapshots.current().getRevision(),
-        jdbcUrl.startsWith("jdbc:h2:") ? jdbcUrl : jdbcUrl.replaceAll("\\?.*", ""));
+        jdbcUrl.startsWith("jdbc:h2:") ? jdbcUrl : jdbcUrl.replaceAll("\\?.*", ""),
+        caFile);
+  }
+
+  /**
+   * TLS only: a plain-text client fails at its first frame. Client certificates are asked for and
+   * checked against the fleet CA when given, never required here (the CLI has none).
+   */
+  private static TlsServerCredentials tls(FleetCa ca, FleetCa.ServerFiles files)
+      throws IOException {
+    return (TlsServerCredentials)
+        TlsServerCredentials.newBuilder()
+            .keyManager(files.certificateChain().toFile(), files.privateKey().toFile())
+            .trustManager(ca.certificateFile().toFile())
+            .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
+            .build();
+  }
+
+  /** The names the gRPC certificate covers: loopback, this host, the bind and advertised ones. */
+  private Set<String> names() {
+    Set<String> names = new LinkedHashSet<>(List.of("127.0.0.1", "::1", "localhost"));
+    try {
+      names.add(InetAddress.getLocalHost().getHostName());
+    } catch (UnknownHostException e) {
+      log.debug("no host name for the gRPC certificate: {}", e.getMessage());
+    }
+    if (!bindAddress.equals("0.0.0.0") && !bindAddress.equals("::")) {
+      names.add(bindAddress);
+    }
+    names.addAll(advertiseAddresses);
+    return names;
+  }
+
+  /**
+   * The fleet CA's certificate file (PEM, {@code <dataDir>/ca.crt}): what the CLI and the nodes
+   * trust the gRPC port with.
+   */
+  public Path caCertificateFile() {
+    synchronized (lock) {
+      requireStarted();
+      return requireNonNull(caFile, "caFile");
+    }
   }
 
   /** The bound gRPC port (after start); -1 on a supplied non-network transport. */

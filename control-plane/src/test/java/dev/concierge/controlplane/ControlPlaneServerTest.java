@@ -11,11 +11,13 @@ import dev.concierge.api.v1.GetClusterRequest;
 import dev.concierge.api.v1.ListClustersRequest;
 import dev.concierge.api.v1.ListNodesRequest;
 import dev.concierge.api.v1.ManagementServiceGrpc;
+import dev.concierge.controlplane.crypto.FleetCa;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -26,6 +28,7 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -48,9 +51,9 @@ class ControlPlaneServerTest {
         .start();
   }
 
-  private static ManagedChannel channel(ControlPlaneServer server) {
+  private static ManagedChannel channel(ControlPlaneServer server) throws IOException {
     return Grpc.newChannelBuilderForAddress(
-            "127.0.0.1", server.port(), InsecureChannelCredentials.create())
+            "127.0.0.1", server.port(), InProcessControlPlane.tls(server))
         .build();
   }
 
@@ -139,6 +142,52 @@ class ControlPlaneServerTest {
             .isEqualTo("1");
       } finally {
         shutdown(channel);
+      }
+    }
+  }
+
+  @Test
+  void servesOnlyTlsUnderItsOwnCa() throws Exception {
+    try (ControlPlaneServer server = startOnLoopback()) {
+      ManagedChannel plain =
+          Grpc.newChannelBuilderForAddress(
+                  "127.0.0.1", server.port(), InsecureChannelCredentials.create())
+              .build();
+      ManagedChannel untrusting =
+          Grpc.newChannelBuilderForAddress(
+                  "127.0.0.1", server.port(), TlsChannelCredentials.create())
+              .build();
+      ManagedChannel trusting = channel(server);
+      try {
+        for (ManagedChannel refused : List.of(plain, untrusting)) {
+          assertThatThrownBy(
+                  () ->
+                      InProcessControlPlane.withToken(
+                              ManagementServiceGrpc.newBlockingStub(refused), server.adminToken())
+                          .withDeadlineAfter(10, TimeUnit.SECONDS)
+                          .listClusters(ListClustersRequest.getDefaultInstance()))
+              .isInstanceOf(StatusRuntimeException.class)
+              .satisfies(
+                  e ->
+                      assertThat(Status.fromThrowable(e).getCode())
+                          .isIn(Status.Code.UNAVAILABLE, Status.Code.INTERNAL));
+        }
+        assertThat(
+                InProcessControlPlane.withToken(
+                        ManagementServiceGrpc.newBlockingStub(trusting), server.adminToken())
+                    .listClusters(ListClustersRequest.getDefaultInstance())
+                    .getClustersList())
+            .isEmpty();
+      } finally {
+        shutdown(plain);
+        shutdown(untrusting);
+        shutdown(trusting);
+      }
+      assertThat(server.caCertificateFile()).isEqualTo(dir.resolve(FleetCa.CA_CERT_FILE));
+      for (String secret : List.of(FleetCa.CA_KEY_FILE, FleetCa.SERVER_KEY_FILE)) {
+        assertThat(
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(secret))))
+            .isEqualTo("rw-------");
       }
     }
   }

@@ -77,6 +77,14 @@ public final class InProcessControlPlane implements AutoCloseable {
     return withToken(ConfigDiscoveryGrpc.newStub(channel), server.nodeToken());
   }
 
+  /** TLS credentials that trust this control plane's own CA, as the CLI and nodes do. */
+  public static io.grpc.ChannelCredentials tls(ControlPlaneServer server)
+      throws java.io.IOException {
+    return io.grpc.TlsChannelCredentials.newBuilder()
+        .trustManager(server.caCertificateFile().toFile())
+        .build();
+  }
+
   public static <S extends AbstractStub<S>> S withToken(S stub, String token) {
     Metadata headers = new Metadata();
     headers.put(

@@ -95,6 +95,7 @@ public final class DataPlaneServer implements AutoCloseable {
   public static final class Builder {
     private @Nullable List<String> controlPlanes;
     private @Nullable String nodeToken;
+    private @Nullable Path controlPlaneCa;
     private @Nullable String nodeId;
     private String bindAddress = "0.0.0.0";
     private int httpPort = 8080;
@@ -180,6 +181,16 @@ public final class DataPlaneServer implements AutoCloseable {
     /** Required: the control plane's node token. */
     public Builder nodeToken(String token) {
       this.nodeToken = requireNonNull(token, "token");
+      return this;
+    }
+
+    /**
+     * The PEM file of the CA that signed the control planes' gRPC certificates ({@code ca.crt} in a
+     * control plane's data dir); without it the JVM's default trust store is used. The channel is
+     * TLS either way.
+     */
+    public Builder controlPlaneCa(Path pemFile) {
+      this.controlPlaneCa = requireNonNull(pemFile, "pemFile");
       return this;
     }
 
@@ -328,7 +339,8 @@ public final class DataPlaneServer implements AutoCloseable {
     channels =
         new ControlPlaneChannels(
             requireNonNull(config.controlPlanes, "controlPlanes"),
-            requireNonNull(config.nodeToken, "nodeToken"));
+            requireNonNull(config.nodeToken, "nodeToken"),
+            ControlPlaneChannels.credentials(config.controlPlaneCa));
     statsReporter =
         new StatsReporter(
             stats,

@@ -74,6 +74,7 @@ class DataPlaneServerTest {
   private DataPlaneServer node(List<String> controlPlanes) throws Exception {
     return DataPlaneServer.builder()
         .controlPlanes(controlPlanes)
+        .controlPlaneCa(FakeDiscovery.caFile())
         .nodeToken(TOKEN)
         .nodeId("node-a")
         .bindAddress("127.0.0.1")
@@ -154,6 +155,7 @@ class DataPlaneServerTest {
     try (DataPlaneServer node =
         DataPlaneServer.builder()
             .controlPlanes(List.of(controlPlane.target()))
+            .controlPlaneCa(FakeDiscovery.caFile())
             .nodeToken(TOKEN)
             .bindAddress("127.0.0.1")
             .httpPort(0)
@@ -187,6 +189,7 @@ class DataPlaneServerTest {
       DataPlaneServer node =
           DataPlaneServer.builder()
               .controlPlanes(List.of(controlPlane.target()))
+              .controlPlaneCa(FakeDiscovery.caFile())
               .nodeToken(TOKEN)
               .bindAddress("127.0.0.1")
               .httpPort(0)

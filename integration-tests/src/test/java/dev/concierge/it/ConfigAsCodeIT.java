@@ -91,6 +91,7 @@ class ConfigAsCodeIT {
     env.put("HOME", work.toString());
     env.put("CONCIERGE_CONFIG", work.resolve("cli-config").toString());
     env.put("CONCIERGE_SERVER", fleet.controlPlaneAddress());
+    env.put("CONCIERGE_CA_FILE", fleet.caFile().toString());
     env.put("CONCIERGE_TOKEN", fleet.controlPlane().adminToken());
   }
 

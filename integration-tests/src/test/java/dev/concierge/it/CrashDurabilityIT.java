@@ -104,6 +104,7 @@ class CrashDurabilityIT {
     env.put("HOME", home.toString());
     env.put("CONCIERGE_CONFIG", home.resolve("cli-config").toString());
     env.put("CONCIERGE_SERVER", "127.0.0.1:" + port);
+    env.put("CONCIERGE_CA_FILE", home.resolve("cp/ca.crt").toString());
     env.put("CONCIERGE_TOKEN", Files.readString(home.resolve("cp/admin.token")).strip());
     Path file = home.resolve("app.yaml");
     Files.writeString(

@@ -129,6 +129,7 @@ class EndpointDrainIT {
     env.put("HOME", home.toString());
     env.put("CONCIERGE_CONFIG", home.resolve("cli-config").toString());
     env.put("CONCIERGE_SERVER", fleet.controlPlaneAddress());
+    env.put("CONCIERGE_CA_FILE", fleet.caFile().toString());
     env.put("CONCIERGE_TOKEN", fleet.controlPlane().adminToken());
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

@@ -13,8 +13,10 @@ import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.controlplane.ControlPlaneServer;
 import dev.concierge.dataplane.DataPlaneServer;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
@@ -62,7 +64,8 @@ final class Fleet implements AutoCloseable {
     if (channel != null) {
       channel.shutdownNow();
     }
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+    // TLS trusting the control plane's own CA, as the CLI and the nodes do.
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort, tls(controlPlane)).build();
     Metadata headers = new Metadata();
     headers.put(
         Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
@@ -85,6 +88,7 @@ final class Fleet implements AutoCloseable {
                 DataPlaneServer.builder()
                     .controlPlanes(List.of("127.0.0.1:" + grpcPort))
                     .nodeToken(controlPlane.nodeToken())
+                    .controlPlaneCa(controlPlane.caCertificateFile())
                     .nodeId(id)
                     .bindAddress("127.0.0.1")
                     .httpPort(0)
@@ -97,6 +101,18 @@ final class Fleet implements AutoCloseable {
             .start();
     nodes.add(node);
     return node;
+  }
+
+  /** TLS credentials that trust this control plane's CA. */
+  static ChannelCredentials tls(ControlPlaneServer controlPlane) throws IOException {
+    return TlsChannelCredentials.newBuilder()
+        .trustManager(controlPlane.caCertificateFile().toFile())
+        .build();
+  }
+
+  /** The fleet CA's PEM file, for the CLI's CONCIERGE_CA_FILE and a node's --ca-file. */
+  Path caFile() {
+    return controlPlane.caCertificateFile();
   }
 
   /** Stops the control plane; nodes keep running on their last configuration. */

@@ -9,12 +9,16 @@ import dev.concierge.api.v1.ConfigRequest;
 import dev.concierge.api.v1.ConfigResponse;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Endpoint;
+import dev.concierge.controlplane.crypto.FleetCa;
 import dev.concierge.dataplane.DataPlaneServer;
 import io.grpc.Server;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -24,6 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A node fed a snapshot it cannot compile NACKs it and keeps serving the previous one. */
 class NackIT {
@@ -32,12 +37,19 @@ class NackIT {
   private final BlockingQueue<ConfigRequest> received = new LinkedBlockingQueue<>();
   private final AtomicReference<StreamObserver<ConfigResponse>> toNode = new AtomicReference<>();
   private DataPlaneServer node;
+  @TempDir Path tlsDir;
 
   @BeforeEach
   void setUp() throws Exception {
+    // The fake control plane serves TLS under a CA of its own, as the real one does.
+    FleetCa ca = FleetCa.loadOrCreate(tlsDir, Clock.systemUTC());
+    FleetCa.ServerFiles tls = ca.serverCertificate(List.of("127.0.0.1"));
     backend = TestBackend.start("backend");
     discovery =
-        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                TlsServerCredentials.create(
+                    tls.certificateChain().toFile(), tls.privateKey().toFile()))
             .addService(
                 new ConfigDiscoveryGrpc.ConfigDiscoveryImplBase() {
                   @Override
@@ -66,6 +78,7 @@ class NackIT {
         DataPlaneServer.builder()
             .controlPlanes(List.of("127.0.0.1:" + discovery.getPort()))
             .nodeToken("test-node-token")
+            .controlPlaneCa(ca.certificateFile())
             .nodeId("nack-node")
             .bindAddress("127.0.0.1")
             .httpPort(0)

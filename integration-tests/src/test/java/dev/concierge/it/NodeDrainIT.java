@@ -114,6 +114,8 @@ class NodeDrainIT {
                 fleet.controlPlaneAddress(),
                 "--node-token",
                 fleet.controlPlane().nodeToken(),
+                "--ca-file",
+                fleet.caFile().toString(),
                 "--node-id",
                 "drain-node",
                 "--bind",

@@ -175,6 +175,7 @@ class PackagedBinaryIT {
     builder.environment().remove("CONCIERGE_SERVER");
     builder.environment().remove("CONCIERGE_TOKEN");
     builder.environment().remove("CONCIERGE_CONFIG");
+    builder.environment().remove("CONCIERGE_CA_FILE");
     return builder;
   }
 

@@ -10,6 +10,7 @@ import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ManagementServiceGrpc;
 import dev.concierge.controlplane.ControlPlaneServer;
+import dev.concierge.controlplane.crypto.FleetCa;
 import dev.concierge.controlplane.store.TestPostgres;
 import dev.concierge.dataplane.DataPlaneServer;
 import io.grpc.ManagedChannel;
@@ -50,8 +51,15 @@ class SharedPostgresIT {
     String url = postgres.createDatabase();
     backend = TestBackend.start("backend");
     a = controlPlane(dataDirA, url);
-    // As the README says to: control planes sharing a database share tokens and master key.
-    for (String file : List.of("admin.token", "node.token", KeyCipher.MASTER_KEY_FILE)) {
+    // As the README says to: control planes sharing a database share tokens, master key and the
+    // fleet CA (each issues its own gRPC certificate from it, so one CA file trusts both).
+    for (String file :
+        List.of(
+            "admin.token",
+            "node.token",
+            KeyCipher.MASTER_KEY_FILE,
+            FleetCa.CA_CERT_FILE,
+            FleetCa.CA_KEY_FILE)) {
       Files.copy(dataDirA.resolve(file), dataDirB.resolve(file));
     }
     b = controlPlane(dataDirB, url);
@@ -59,6 +67,7 @@ class SharedPostgresIT {
         DataPlaneServer.builder()
             .controlPlanes(List.of("127.0.0.1:" + b.port()))
             .nodeToken(b.nodeToken())
+            .controlPlaneCa(a.caCertificateFile())
             .nodeId("node-of-b")
             .bindAddress("127.0.0.1")
             .httpPort(0)
@@ -67,7 +76,7 @@ class SharedPostgresIT {
             .adminPort(0)
             .build()
             .start();
-    channelToA = NettyChannelBuilder.forAddress("127.0.0.1", a.port()).usePlaintext().build();
+    channelToA = NettyChannelBuilder.forAddress("127.0.0.1", a.port(), Fleet.tls(b)).build();
   }
 
   private static ControlPlaneServer controlPlane(Path dataDir, String jdbcUrl) throws Exception {

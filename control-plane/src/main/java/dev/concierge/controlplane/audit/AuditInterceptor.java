@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import dev.concierge.controlplane.auth.Caller;
+import dev.concierge.controlplane.auth.MethodAccess;
 import dev.concierge.controlplane.store.AuditRecord;
 import dev.concierge.controlplane.store.JdbcAuditLog;
 import io.grpc.Contexts;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * reaches the client: an acknowledged call is on disk, even if the process is killed right after.
  *
  * <p>It must be the outermost interceptor, so that it also sees calls that authentication refuses.
- * A call changes something unless its method is a read ({@link #READ_PREFIXES}), so that new writes
+ * A call changes something unless its method is a read ({@link MethodAccess}), so that new writes
  * (Apply, Rollback) are audited without a change here. A successful {@code validate_only} or {@code
  * dry_run} call changed nothing and is not recorded; a refused one is. When the audit write itself
  * fails the call's own status still goes out (the change is already committed) and the failure is
@@ -38,9 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AuditInterceptor implements ServerInterceptor {
   private static final Logger log = LoggerFactory.getLogger(AuditInterceptor.class);
-
-  /** Methods whose name starts with one of these only read. */
-  public static final List<String> READ_PREFIXES = List.of("Get", "List", "Watch", "Export");
 
   /** The token name of a call that carried no valid token. */
   public static final String NO_TOKEN = "-";
@@ -57,7 +55,7 @@ public final class AuditInterceptor implements ServerInterceptor {
 
   /** Whether a method (its bare name, e.g. "CreateCluster") changes something. */
   static boolean mutating(String bareMethodName) {
-    return READ_PREFIXES.stream().noneMatch(bareMethodName::startsWith);
+    return !MethodAccess.reads(bareMethodName);
   }
 
   @Override

@@ -13,8 +13,12 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Lets a management call through when its bearer token is one of {@link TokenRegistry}'s, and names
- * the caller in the call's {@link Context} (see {@link Caller}).
+ * Lets a management call through when its bearer token is one of {@link TokenRegistry}'s and its
+ * role allows the method, and names the caller in the call's {@link Context} (see {@link Caller}).
+ *
+ * <p>A read-only token may call only the methods {@link MethodAccess} calls reads; any other
+ * answers PERMISSION_DENIED before its request is read, so {@code validate_only} and dry runs are
+ * refused too: the role is decided by the method alone.
  */
 public final class AdminAuthInterceptor implements ServerInterceptor {
   private static final String PREFIX = "bearer ";
@@ -28,22 +32,38 @@ public final class AdminAuthInterceptor implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    Optional<String> name;
+    Optional<Principal> principal;
     try {
-      name = secret(headers.get(BearerTokenInterceptor.AUTHORIZATION)).flatMap(tokens::nameOf);
+      principal = secret(headers.get(BearerTokenInterceptor.AUTHORIZATION)).flatMap(tokens::find);
     } catch (RuntimeException e) {
       call.close(
           Status.UNAVAILABLE.withDescription("cannot check the token: " + e.getMessage()),
           new Metadata());
       return new ServerCall.Listener<>() {};
     }
-    if (name.isEmpty()) {
+    if (principal.isEmpty()) {
       call.close(
           Status.UNAUTHENTICATED.withDescription("missing or invalid bearer token"),
           new Metadata());
       return new ServerCall.Listener<>() {};
     }
-    return Contexts.interceptCall(Caller.authenticated(name.get()), call, headers, next);
+    Principal p = principal.get();
+    Context caller = Caller.authenticated(p.name());
+    String method = call.getMethodDescriptor().getBareMethodName();
+    if (method == null || !p.mayCall(method)) {
+      call.close(
+          Status.PERMISSION_DENIED.withDescription(
+              "token \""
+                  + p.name()
+                  + "\" has the role "
+                  + Principal.spelled(p.role())
+                  + ", which may only get, list and export; "
+                  + method
+                  + " needs an admin token"),
+          new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    return Contexts.interceptCall(caller, call, headers, next);
   }
 
   private static Optional<String> secret(@Nullable String header) {

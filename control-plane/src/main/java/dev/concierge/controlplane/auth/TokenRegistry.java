@@ -3,6 +3,7 @@ package dev.concierge.controlplane.auth;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.rules.ResourceIds;
+import dev.concierge.api.v1.TokenRole;
 import dev.concierge.controlplane.store.JdbcTokens;
 import dev.concierge.controlplane.store.StoreException;
 import dev.concierge.controlplane.store.TokenRow;
@@ -21,8 +22,8 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The admin tokens: the bootstrap one (named {@value #BOOTSTRAP}, from its file) and the stored
- * named ones, with a cache of the stored hashes.
+ * The management tokens: the bootstrap one (named {@value #BOOTSTRAP}, an admin, from its file) and
+ * the stored named ones with their roles, with a cache of the stored hashes.
  *
  * <p>Several control planes may share the database, so the cache is reloaded when it is older than
  * {@link #MAX_AGE} and whenever a presented token is not in it (a token created elsewhere works at
@@ -46,7 +47,7 @@ public final class TokenRegistry {
 
   private final Object lock = new Object();
   // Both guarded by lock.
-  private Map<String, String> namesByHash = Map.of();
+  private Map<String, TokenRow> byHash = Map.of();
   private @Nullable Instant loadedAt;
 
   public TokenRegistry(String bootstrapSecret, JdbcTokens tokens, Clock clock) {
@@ -56,30 +57,35 @@ public final class TokenRegistry {
     this.clock = requireNonNull(clock, "clock");
   }
 
-  /** The name of the token with this secret, if any. */
-  public Optional<String> nameOf(String secret) {
+  /** The token with this secret, if any. */
+  public Optional<Principal> find(String secret) {
     // Constant time for the bootstrap token; stored ones are found by hash, which leaks nothing.
     if (MessageDigest.isEqual(secret.getBytes(StandardCharsets.UTF_8), bootstrapSecret)) {
-      return Optional.of(BOOTSTRAP);
+      return Optional.of(new Principal(BOOTSTRAP, TokenRole.TOKEN_ROLE_ADMIN));
     }
     String hash = sha256(secret);
-    String name = cached(hash, false);
-    return Optional.ofNullable(name != null ? name : cached(hash, true));
+    TokenRow row = cached(hash, false);
+    if (row == null) {
+      row = cached(hash, true);
+    }
+    return row == null ? Optional.empty() : Optional.of(new Principal(row.name(), row.role()));
   }
 
-  private @Nullable String cached(String hash, boolean reload) {
+  private @Nullable TokenRow cached(String hash, boolean reload) {
     synchronized (lock) {
       Instant now = clock.instant();
       if (reload || loadedAt == null || now.isAfter(loadedAt.plus(MAX_AGE))) {
-        namesByHash = Map.copyOf(tokens.namesByHash());
+        byHash = Map.copyOf(tokens.byHash());
         loadedAt = now;
       }
-      return namesByHash.get(hash);
+      return byHash.get(hash);
     }
   }
 
-  /** A new token of this name; the secret is only in the answer. */
-  public Created create(String name, String createdBy) {
+  /**
+   * A new token of this name and role (UNSPECIFIED means admin); the secret is only in the answer.
+   */
+  public Created create(String name, TokenRole role, String createdBy) {
     checkName(name);
     if (name.equals(BOOTSTRAP)) {
       throw new StoreException(
@@ -88,7 +94,11 @@ public final class TokenRegistry {
     byte[] bytes = new byte[SECRET_BYTES];
     random.nextBytes(bytes);
     String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    TokenRow row = tokens.create(name, sha256(secret), clock.instant(), createdBy);
+    TokenRole stored = role == TokenRole.TOKEN_ROLE_UNSPECIFIED ? TokenRole.TOKEN_ROLE_ADMIN : role;
+    if (stored != TokenRole.TOKEN_ROLE_ADMIN && stored != TokenRole.TOKEN_ROLE_READ_ONLY) {
+      throw new IllegalArgumentException("unknown token role " + role);
+    }
+    TokenRow row = tokens.create(name, stored, sha256(secret), clock.instant(), createdBy);
     return new Created(row, secret);
   }
 

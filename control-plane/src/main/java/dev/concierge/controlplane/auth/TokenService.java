@@ -5,12 +5,20 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.Empty;
 import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.ApiToken;
+import dev.concierge.api.v1.CreateJoinTokenRequest;
+import dev.concierge.api.v1.CreateJoinTokenResponse;
 import dev.concierge.api.v1.CreateTokenRequest;
 import dev.concierge.api.v1.CreateTokenResponse;
 import dev.concierge.api.v1.DeleteTokenRequest;
+import dev.concierge.api.v1.JoinToken;
+import dev.concierge.api.v1.ListJoinTokensRequest;
+import dev.concierge.api.v1.ListJoinTokensResponse;
 import dev.concierge.api.v1.ListTokensRequest;
 import dev.concierge.api.v1.ListTokensResponse;
 import dev.concierge.api.v1.ManagementServiceGrpc;
+import dev.concierge.api.v1.RevokeJoinTokenRequest;
+import dev.concierge.api.v1.TokenRole;
+import dev.concierge.controlplane.store.JoinTokenRow;
 import dev.concierge.controlplane.store.StoreException;
 import dev.concierge.controlplane.store.TokenRow;
 import io.grpc.Status;
@@ -20,17 +28,76 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The token RPCs of ManagementService ({@link #METHODS}); the other methods of this base class are
- * not served from here (see ControlPlaneServer). Thread-safe.
+ * The token RPCs of ManagementService ({@link #METHODS}): management tokens and node join tokens;
+ * the other methods of this base class are not served from here (see ControlPlaneServer).
+ * Thread-safe.
  */
 public final class TokenService extends ManagementServiceGrpc.ManagementServiceImplBase {
   /** The methods this class implements. */
-  public static final Set<String> METHODS = Set.of("CreateToken", "ListTokens", "DeleteToken");
+  public static final Set<String> METHODS =
+      Set.of(
+          "CreateToken",
+          "ListTokens",
+          "DeleteToken",
+          "CreateJoinToken",
+          "ListJoinTokens",
+          "RevokeJoinToken");
 
   private final TokenRegistry tokens;
+  private final JoinTokens joinTokens;
 
-  public TokenService(TokenRegistry tokens) {
+  public TokenService(TokenRegistry tokens, JoinTokens joinTokens) {
     this.tokens = requireNonNull(tokens, "tokens");
+    this.joinTokens = requireNonNull(joinTokens, "joinTokens");
+  }
+
+  @Override
+  public void createJoinToken(
+      CreateJoinTokenRequest request, StreamObserver<CreateJoinTokenResponse> out) {
+    respond(
+        out,
+        () -> {
+          java.time.Duration ttl = ProtoTime.duration(request.getTtl());
+          if (ttl.isNegative()) {
+            throw new IllegalArgumentException("ttl must be positive");
+          }
+          JoinTokens.Created created = joinTokens.create(ttl, Caller.name());
+          return CreateJoinTokenResponse.newBuilder()
+              .setToken(proto(created.token()))
+              .setSecret(created.secret())
+              .build();
+        });
+  }
+
+  @Override
+  public void listJoinTokens(
+      ListJoinTokensRequest request, StreamObserver<ListJoinTokensResponse> out) {
+    respond(
+        out,
+        () -> {
+          ListJoinTokensResponse.Builder b = ListJoinTokensResponse.newBuilder();
+          joinTokens.list().forEach(r -> b.addTokens(proto(r)));
+          return b.build();
+        });
+  }
+
+  @Override
+  public void revokeJoinToken(RevokeJoinTokenRequest request, StreamObserver<Empty> out) {
+    respond(
+        out,
+        () -> {
+          joinTokens.revoke(request.getId());
+          return Empty.getDefaultInstance();
+        });
+  }
+
+  private static JoinToken proto(JoinTokenRow r) {
+    return JoinToken.newBuilder()
+        .setId(r.id())
+        .setCreateTime(ProtoTime.timestamp(r.createTime()))
+        .setExpireTime(ProtoTime.timestamp(r.expireTime()))
+        .setCreatedBy(r.createdBy())
+        .build();
   }
 
   @Override
@@ -38,7 +105,8 @@ public final class TokenService extends ManagementServiceGrpc.ManagementServiceI
     respond(
         out,
         () -> {
-          TokenRegistry.Created created = tokens.create(request.getName(), Caller.name());
+          TokenRegistry.Created created =
+              tokens.create(request.getName(), request.getRole(), Caller.name());
           return CreateTokenResponse.newBuilder()
               .setToken(proto(created.token()))
               .setSecret(created.secret())
@@ -53,7 +121,10 @@ public final class TokenService extends ManagementServiceGrpc.ManagementServiceI
         () -> {
           ListTokensResponse.Builder b =
               ListTokensResponse.newBuilder()
-                  .addTokens(ApiToken.newBuilder().setName(TokenRegistry.BOOTSTRAP));
+                  .addTokens(
+                      ApiToken.newBuilder()
+                          .setName(TokenRegistry.BOOTSTRAP)
+                          .setRole(TokenRole.TOKEN_ROLE_ADMIN));
           List<TokenRow> rows = tokens.list();
           rows.forEach(r -> b.addTokens(proto(r)));
           return b.build();
@@ -73,6 +144,7 @@ public final class TokenService extends ManagementServiceGrpc.ManagementServiceI
   private static ApiToken proto(TokenRow r) {
     return ApiToken.newBuilder()
         .setName(r.name())
+        .setRole(r.role())
         .setCreateTime(ProtoTime.timestamp(r.createTime()))
         .setCreatedBy(r.createdBy())
         .build();

@@ -2,6 +2,7 @@ package dev.concierge.controlplane.store;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.v1.TokenRole;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,8 +18,9 @@ import java.util.Map;
 import javax.sql.DataSource;
 
 /**
- * The {@code api_tokens} table: named admin tokens by the SHA-256 of their secret. Thread-safe;
- * every call is one statement in autocommit.
+ * The {@code api_tokens} table: named admin tokens by the SHA-256 of their secret, with their role
+ * ({@code admin} or {@code read-only} in the table). Thread-safe; every call is one statement in
+ * autocommit.
  */
 public final class JdbcTokens {
   private final DataSource dataSource;
@@ -28,14 +30,16 @@ public final class JdbcTokens {
   }
 
   /** Stores a new token; ALREADY_EXISTS when the name is taken. */
-  public TokenRow create(String name, String secretSha256, Instant now, String createdBy) {
+  public TokenRow create(
+      String name, TokenRole role, String secretSha256, Instant now, String createdBy) {
     Instant time = now.truncatedTo(ChronoUnit.MICROS);
+    TokenRow row = new TokenRow(name, role, time, createdBy);
     try (Connection c = dataSource.getConnection();
         PreparedStatement exists = c.prepareStatement("SELECT 1 FROM api_tokens WHERE name = ?");
         PreparedStatement insert =
             c.prepareStatement(
-                "INSERT INTO api_tokens (name, secret_sha256, create_time, created_by)"
-                    + " VALUES (?, ?, ?, ?)")) {
+                "INSERT INTO api_tokens (name, secret_sha256, create_time, created_by, role)"
+                    + " VALUES (?, ?, ?, ?, ?)")) {
       exists.setString(1, name);
       try (ResultSet rs = exists.executeQuery()) {
         if (rs.next()) {
@@ -46,8 +50,9 @@ public final class JdbcTokens {
       insert.setString(2, secretSha256);
       insert.setObject(3, OffsetDateTime.ofInstant(time, ZoneOffset.UTC));
       insert.setString(4, createdBy);
+      insert.setString(5, column(role));
       insert.executeUpdate();
-      return new TokenRow(name, time, createdBy);
+      return row;
     } catch (SQLException e) {
       // A concurrent create of the same name loses on the primary key.
       if (e.getSQLState() != null && e.getSQLState().startsWith("23")) {
@@ -62,15 +67,11 @@ public final class JdbcTokens {
     try (Connection c = dataSource.getConnection();
         PreparedStatement s =
             c.prepareStatement(
-                "SELECT name, create_time, created_by FROM api_tokens ORDER BY name");
+                "SELECT name, role, create_time, created_by FROM api_tokens ORDER BY name");
         ResultSet rs = s.executeQuery()) {
       List<TokenRow> rows = new ArrayList<>();
       while (rs.next()) {
-        rows.add(
-            new TokenRow(
-                rs.getString(1),
-                rs.getObject(2, OffsetDateTime.class).toInstant(),
-                rs.getString(3)));
+        rows.add(row(rs));
       }
       return rows;
     } catch (SQLException e) {
@@ -78,16 +79,18 @@ public final class JdbcTokens {
     }
   }
 
-  /** Secret hash to token name, for every token. */
-  public Map<String, String> namesByHash() {
+  /** Secret hash to token, for every token. */
+  public Map<String, TokenRow> byHash() {
     try (Connection c = dataSource.getConnection();
-        PreparedStatement s = c.prepareStatement("SELECT secret_sha256, name FROM api_tokens");
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT name, role, create_time, created_by, secret_sha256 FROM api_tokens");
         ResultSet rs = s.executeQuery()) {
-      Map<String, String> names = new HashMap<>();
+      Map<String, TokenRow> rows = new HashMap<>();
       while (rs.next()) {
-        names.put(rs.getString(1), rs.getString(2));
+        rows.put(rs.getString(5), row(rs));
       }
-      return names;
+      return rows;
     } catch (SQLException e) {
       throw unavailable(e);
     }
@@ -105,6 +108,31 @@ public final class JdbcTokens {
     } catch (SQLException e) {
       throw unavailable(e);
     }
+  }
+
+  private static TokenRow row(ResultSet rs) throws SQLException {
+    return new TokenRow(
+        rs.getString(1),
+        role(rs.getString(2)),
+        rs.getObject(3, OffsetDateTime.class).toInstant(),
+        rs.getString(4));
+  }
+
+  private static String column(TokenRole role) {
+    return switch (role) {
+      case TOKEN_ROLE_ADMIN -> "admin";
+      case TOKEN_ROLE_READ_ONLY -> "read-only";
+      default -> throw new IllegalArgumentException("no stored form for " + role);
+    };
+  }
+
+  private static TokenRole role(String column) {
+    return switch (column) {
+      case "admin" -> TokenRole.TOKEN_ROLE_ADMIN;
+      case "read-only" -> TokenRole.TOKEN_ROLE_READ_ONLY;
+      // A role written by a newer control plane: grant the least.
+      default -> TokenRole.TOKEN_ROLE_READ_ONLY;
+    };
   }
 
   private static StoreException alreadyExists(String name) {

@@ -5,21 +5,36 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.concierge.api.v1.ApiToken;
 import dev.concierge.api.v1.AuditEvent;
+import dev.concierge.api.v1.CreateJoinTokenRequest;
+import dev.concierge.api.v1.CreateJoinTokenResponse;
 import dev.concierge.api.v1.CreateTokenRequest;
 import dev.concierge.api.v1.CreateTokenResponse;
 import dev.concierge.api.v1.DeleteTokenRequest;
+import dev.concierge.api.v1.JoinToken;
 import dev.concierge.api.v1.ListAuditEventsRequest;
 import dev.concierge.api.v1.ListClustersRequest;
+import dev.concierge.api.v1.ListJoinTokensRequest;
+import dev.concierge.api.v1.ListJoinTokensResponse;
 import dev.concierge.api.v1.ListTokensRequest;
 import dev.concierge.api.v1.ManagementServiceGrpc;
 import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
+import dev.concierge.api.v1.RevokeJoinTokenRequest;
+import dev.concierge.api.v1.TokenRole;
 import dev.concierge.controlplane.ControlPlaneServer;
 import dev.concierge.controlplane.InProcessControlPlane;
+import io.grpc.CallOptions;
+import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,7 +54,7 @@ class TokenServiceTest {
     server.start();
     channel =
         Grpc.newChannelBuilderForAddress(
-                "127.0.0.1", server.port(), InsecureChannelCredentials.create())
+                "127.0.0.1", server.port(), InProcessControlPlane.tls(server))
             .build();
     admin = as(server.adminToken());
   }
@@ -128,6 +143,140 @@ class TokenServiceTest {
 
     assertThat(code(() -> as(secret).listClusters(ListClustersRequest.getDefaultInstance())))
         .isEqualTo(Status.Code.OK);
+  }
+
+  @Test
+  void aReadOnlyTokenReadsEverythingAndChangesNothing() {
+    CreateTokenResponse viewer =
+        admin.createToken(
+            CreateTokenRequest.newBuilder()
+                .setName("viewer")
+                .setRole(TokenRole.TOKEN_ROLE_READ_ONLY)
+                .build());
+    assertThat(viewer.getToken().getRole()).isEqualTo(TokenRole.TOKEN_ROLE_READ_ONLY);
+    Map<String, Status.Code> codes = new TreeMap<>();
+    for (MethodDescriptor<?, ?> m :
+        ManagementServiceGrpc.getServiceDescriptor().getMethods().stream()
+            .map(MethodDescriptor.class::cast)
+            .toList()) {
+      codes.put(m.getBareMethodName(), code(() -> callWithDefaultRequest(m, viewer.getSecret())));
+    }
+
+    List<String> denied =
+        codes.entrySet().stream()
+            .filter(e -> e.getValue() == Status.Code.PERMISSION_DENIED)
+            .map(Map.Entry::getKey)
+            .toList();
+    assertThat(denied)
+        .containsExactlyInAnyOrder(
+            "CreateCluster",
+            "UpdateCluster",
+            "DeleteCluster",
+            "CreateRoute",
+            "UpdateRoute",
+            "DeleteRoute",
+            "CreateCertificate",
+            "UpdateCertificate",
+            "DeleteCertificate",
+            "Apply",
+            "Rollback",
+            "CreateToken",
+            "DeleteToken",
+            "CreateJoinToken",
+            "RevokeJoinToken");
+    assertThat(codes)
+        .containsEntry("ListClusters", Status.Code.OK)
+        .containsEntry("ListTokens", Status.Code.OK)
+        .containsEntry("ListAuditEvents", Status.Code.OK)
+        .containsEntry("GetStats", Status.Code.OK)
+        .containsEntry("ExportConfig", Status.Code.OK)
+        .containsEntry("ListJoinTokens", Status.Code.OK);
+    // The refusal names the role, and the audit log keeps it under the token's name.
+    assertThatThrownBy(
+            () ->
+                as(viewer.getSecret())
+                    .deleteToken(DeleteTokenRequest.newBuilder().setName("viewer").build()))
+        .hasMessageContaining("PERMISSION_DENIED")
+        .hasMessageContaining("\"viewer\" has the role read-only")
+        .hasMessageContaining("DeleteToken needs an admin token");
+    AuditEvent newest =
+        admin.listAuditEvents(ListAuditEventsRequest.getDefaultInstance()).getEvents(0);
+    assertThat(newest.getTokenName()).isEqualTo("viewer");
+    assertThat(newest.getCode()).isEqualTo("PERMISSION_DENIED");
+  }
+
+  @Test
+  void tokensAreAdminUnlessToldOtherwise() {
+    create(admin, "ci");
+    admin.createToken(
+        CreateTokenRequest.newBuilder()
+            .setName("viewer")
+            .setRole(TokenRole.TOKEN_ROLE_READ_ONLY)
+            .build());
+
+    assertThat(admin.listTokens(ListTokensRequest.getDefaultInstance()).getTokensList())
+        .extracting(ApiToken::getName, ApiToken::getRole)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("admin", TokenRole.TOKEN_ROLE_ADMIN),
+            org.assertj.core.groups.Tuple.tuple("ci", TokenRole.TOKEN_ROLE_ADMIN),
+            org.assertj.core.groups.Tuple.tuple("viewer", TokenRole.TOKEN_ROLE_READ_ONLY));
+    assertThat(
+            code(
+                () ->
+                    admin.createToken(
+                        CreateTokenRequest.newBuilder().setName("odd").setRoleValue(7).build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
+
+  private <ReqT, RespT> void callWithDefaultRequest(
+      MethodDescriptor<ReqT, RespT> m, String secret) {
+    @SuppressWarnings("unchecked")
+    ReqT request =
+        ((MethodDescriptor.PrototypeMarshaller<ReqT>) m.getRequestMarshaller())
+            .getMessagePrototype();
+    Metadata headers = new Metadata();
+    headers.put(BearerTokenInterceptor.AUTHORIZATION, "Bearer " + secret);
+    ClientCalls.blockingUnaryCall(
+        ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)),
+        m,
+        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+        request);
+  }
+
+  @Test
+  void joinTokensAreListedWithoutSecretsAndRevoked() {
+    CreateJoinTokenResponse created =
+        admin.createJoinToken(
+            CreateJoinTokenRequest.newBuilder()
+                .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(600))
+                .build());
+    JoinToken token = created.getToken();
+    assertThat(created.getSecret()).startsWith(token.getId() + ".");
+    assertThat(token.getExpireTime().getSeconds() - token.getCreateTime().getSeconds())
+        .isEqualTo(600);
+    assertThat(token.getCreatedBy()).isEqualTo("admin");
+
+    ListJoinTokensResponse list = admin.listJoinTokens(ListJoinTokensRequest.getDefaultInstance());
+    assertThat(list.getTokensList()).containsExactly(token);
+    assertThat(list.toString()).doesNotContain(created.getSecret().substring(9));
+
+    admin.revokeJoinToken(RevokeJoinTokenRequest.newBuilder().setId(token.getId()).build());
+    assertThat(admin.listJoinTokens(ListJoinTokensRequest.getDefaultInstance()).getTokensList())
+        .isEmpty();
+    assertThat(
+            code(
+                () ->
+                    admin.revokeJoinToken(
+                        RevokeJoinTokenRequest.newBuilder().setId(token.getId()).build())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(
+            code(
+                () ->
+                    admin.createJoinToken(
+                        CreateJoinTokenRequest.newBuilder()
+                            .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(1))
+                            .build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.concierge.controlplane.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.concierge.api.v1.TokenRole;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -106,19 +107,21 @@ class JdbcAuditLogTest {
 
   @Test
   void storesTokensByNameAndHash() {
-    TokenRow ci = tokens.create("ci", "a".repeat(64), T0, "admin");
-    tokens.create("ops", "b".repeat(64), T0, "ci");
-    assertThat(tokens.list()).containsExactly(ci, new TokenRow("ops", T0, "ci"));
-    assertThat(tokens.namesByHash())
+    TokenRow ci = tokens.create("ci", TokenRole.TOKEN_ROLE_ADMIN, "a".repeat(64), T0, "admin");
+    TokenRow ops = new TokenRow("ops", TokenRole.TOKEN_ROLE_READ_ONLY, T0, "ci");
+    tokens.create("ops", TokenRole.TOKEN_ROLE_READ_ONLY, "b".repeat(64), T0, "ci");
+    assertThat(tokens.list()).containsExactly(ci, ops);
+    assertThat(tokens.byHash())
         .containsExactlyInAnyOrderEntriesOf(
-            java.util.Map.of("a".repeat(64), "ci", "b".repeat(64), "ops"));
-    assertThatThrownBy(() -> tokens.create("ci", "c".repeat(64), T0, "admin"))
+            java.util.Map.of("a".repeat(64), ci, "b".repeat(64), ops));
+    assertThatThrownBy(
+            () -> tokens.create("ci", TokenRole.TOKEN_ROLE_ADMIN, "c".repeat(64), T0, "admin"))
         .isInstanceOfSatisfying(
             StoreException.class,
             e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.ALREADY_EXISTS));
 
     tokens.delete("ci");
-    assertThat(tokens.namesByHash()).containsOnlyKeys("b".repeat(64));
+    assertThat(tokens.byHash()).containsOnlyKeys("b".repeat(64));
     assertThatThrownBy(() -> tokens.delete("ci"))
         .isInstanceOfSatisfying(
             StoreException.class,

@@ -4,6 +4,7 @@ import static dev.concierge.dataplane.TestSnapshots.cluster;
 import static dev.concierge.dataplane.TestSnapshots.route;
 import static dev.concierge.dataplane.TestSnapshots.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.concierge.api.v1.ConfigRequest;
@@ -11,8 +12,11 @@ import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.NodeInfo;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
+import io.grpc.ConnectivityState;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigClientTest {
   private static final String TOKEN = "node-secret";
@@ -51,7 +56,9 @@ class ConfigClientTest {
   }
 
   private ConfigClient client(List<String> targets) {
-    ControlPlaneChannels channels = new ControlPlaneChannels(targets, TOKEN);
+    ControlPlaneChannels channels =
+        new ControlPlaneChannels(
+            targets, TOKEN, ControlPlaneChannels.credentials(FakeDiscovery.caFile()));
     ConfigClient client =
         new ConfigClient(
             channels,
@@ -68,6 +75,40 @@ class ConfigClientTest {
     closeables.add(channels);
     closeables.add(client);
     return client;
+  }
+
+  @Test
+  void sendsNothingToAControlPlaneItsCaDoesNotVouchFor() throws Exception {
+    FakeDiscovery cp = discovery(0);
+    // The JVM's default trust store does not know the fake's test CA.
+    ControlPlaneChannels untrusting =
+        new ControlPlaneChannels(
+            List.of(cp.target()), TOKEN, ControlPlaneChannels.credentials(null));
+    closeables.add(untrusting);
+    ConfigClient client =
+        new ConfigClient(
+            untrusting,
+            NodeInfo.newBuilder().setId("node-1").setAddress("127.0.0.1:8080").build(),
+            new RuntimeCompiler(),
+            runtimes,
+            s -> saved.add(s.getRevision()),
+            new Backoff(Duration.ofMillis(20), Duration.ofMillis(200), new SplittableRandom(1)),
+            scheduler);
+    closeables.add(client);
+    client.start();
+
+    await().until(untrusting::state, s -> s == ConnectivityState.TRANSIENT_FAILURE);
+    assertThat(cp.authorizations).isEmpty();
+  }
+
+  @Test
+  void refusesACaFileWithoutACertificate(@TempDir Path dir) throws Exception {
+    Path notPem = Files.writeString(dir.resolve("ca.crt"), "hello\n");
+
+    assertThatThrownBy(() -> ControlPlaneChannels.credentials(notPem))
+        .hasMessageContaining("cannot read the control plane CA " + notPem);
+    assertThatThrownBy(() -> ControlPlaneChannels.credentials(dir.resolve("absent.crt")))
+        .hasMessageContaining("cannot read the control plane CA");
   }
 
   @Test

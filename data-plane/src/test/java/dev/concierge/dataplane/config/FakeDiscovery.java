@@ -5,16 +5,18 @@ import dev.concierge.api.v1.ConfigRequest;
 import dev.concierge.api.v1.ConfigResponse;
 import dev.concierge.api.v1.ConfigSnapshot;
 import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
+import io.grpc.TlsServerCredentials;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -53,12 +55,30 @@ public final class FakeDiscovery implements AutoCloseable {
           }
         };
     server =
-        Grpc.newServerBuilderForPort(bindPort, InsecureServerCredentials.create())
+        Grpc.newServerBuilderForPort(bindPort, tls())
             .addService(ServerInterceptors.intercept(new Service(), auth))
             .build()
             .start();
     port = server.getPort();
     return this;
+  }
+
+  /** The CA that signed this fake's certificate, for the node's {@code controlPlaneCa}. */
+  public static Path caFile() {
+    return resource("ca.crt");
+  }
+
+  private static ServerCredentials tls() throws IOException {
+    return TlsServerCredentials.create(
+        resource("server.crt").toFile(), resource("server.key").toFile());
+  }
+
+  private static Path resource(String name) {
+    try {
+      return Path.of(FakeDiscovery.class.getResource("/control-plane-tls/" + name).toURI());
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   public int port() {
