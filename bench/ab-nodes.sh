@@ -5,6 +5,7 @@
 # B/A per round with its median. Far less noisy than comparing two peers.sh runs.
 #
 #   bench/ab-nodes.sh OLD.jar NEW.jar            # ROUNDS=6 DURATION=10 WARMUP=45 CONNS=64
+#   (both jars from after the control plane's port went TLS: nodes are started with --ca-file)
 set -euo pipefail
 
 jar_a=${1:?usage: ab-nodes.sh A.jar B.jar}
@@ -65,21 +66,21 @@ taskset -c 1 java -jar "$jar_b" control-plane --data-dir "$work/cp" --bind 127.0
 pids+=($!)
 for _ in $(seq 1 300); do [ -s "$work/cp/admin.token" ] && break; sleep 0.1; done
 
-start_node() { # $1 jar, $2 http port, $3 admin port, $4 id
+start_node() { # $1 jar, $2 http port, $3 admin port, $4 id, $5 https port
   # shellcheck disable=SC2086
   taskset -c 0 java $node_java_opts -jar "$1" data-plane --control-plane 127.0.0.1:17170 \
-    --node-token-file "$work/cp/node.token" --node-id "$4" --bind 127.0.0.1 \
-    --http-port "$2" --admin-port "$3" >"$work/$4.log" 2>&1 &
+    --node-token-file "$work/cp/node.token" --ca-file "$work/cp/ca.crt" --node-id "$4" \
+    --bind 127.0.0.1 --http-port "$2" --https-port "$5" --admin-port "$3" >"$work/$4.log" 2>&1 &
   pids+=($!)
 }
 # Not in a command substitution: a subshell would lose the pid for the cleanup.
-start_node "$jar_a" 18180 19911 node-a
+start_node "$jar_a" 18180 19911 node-a 18543
 pid_a=$!
-start_node "$jar_b" 18181 19912 node-b
+start_node "$jar_b" 18181 19912 node-b 18544
 pid_b=$!
 cli() {
   CONCIERGE_CONFIG="$work/cli-config" java -jar "$jar_b" --server 127.0.0.1:17170 \
-    --token "$(cat "$work/cp/admin.token")" "$@"
+    --ca-file "$work/cp/ca.crt" --token "$(cat "$work/cp/admin.token")" "$@"
 }
 for _ in $(seq 1 100); do cli node list >/dev/null 2>&1 && break; sleep 0.2; done
 cli cluster create origin --endpoint 127.0.0.1:18081 >&2

@@ -45,14 +45,15 @@ for _ in $(seq 1 300); do [ -s "$work/cp/node.token" ] && [ -s "$work/cp/admin.t
 # shellcheck disable=SC2086
 taskset -c 0 java $node_java_opts -jar "$jar" data-plane \
   --control-plane "127.0.0.1:$cp_port" --node-token-file "$work/cp/node.token" \
-  --node-id bench-node --bind 127.0.0.1 --http-port "$http_port" --admin-port "$admin_port" \
+  --ca-file "$work/cp/ca.crt" --node-id bench-node --bind 127.0.0.1 --http-port "$http_port" \
+  --https-port "${HTTPS_PORT:-18543}" --admin-port "$admin_port" \
   >"$work/node.log" 2>&1 &
 node_pid=$!
 pids+=("$node_pid")
 
 cli() {
   CONCIERGE_CONFIG="$work/cli-config" java -jar "$jar" --server "127.0.0.1:$cp_port" \
-    --token "$(cat "$work/cp/admin.token")" "$@"
+    --ca-file "$work/cp/ca.crt" --token "$(cat "$work/cp/admin.token")" "$@"
 }
 for _ in $(seq 1 100); do cli node list >/dev/null 2>&1 && break; sleep 0.2; done
 # shellcheck disable=SC2086

@@ -235,13 +235,13 @@ final class DataPlaneCommand implements Callable<Integer> {
       throw new CommandFailure("cannot start the data plane: " + ErrorHandlers.describe(e), e);
     }
     log.info(
-        "node {}: proxy on {}:{} (HTTPS {}), admin on {}:{}, control plane {}",
+        "node {}: proxy on {}:{}, admin on {}:{}, HTTPS {}, control plane {}",
         server.nodeId(),
         bind,
         server.httpPort(),
-        server.httpsPort() == ProxyServer.NO_HTTPS ? "off" : server.httpsPort(),
         adminBind,
         server.adminPort(),
+        server.httpsPort() == ProxyServer.NO_HTTPS ? "off" : "on port " + server.httpsPort(),
         String.join(",", controlPlanes));
     ServerSupport.serveUntilStopped(
         "data-plane",

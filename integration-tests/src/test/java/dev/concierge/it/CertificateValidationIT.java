@@ -67,6 +67,7 @@ class CertificateValidationIT {
     env.put("CONCIERGE_CONFIG", work.resolve("cli-config").toString());
     env.put("CONCIERGE_SERVER", fleet.controlPlaneAddress());
     env.put("CONCIERGE_TOKEN", fleet.controlPlane().adminToken());
+    env.put("CONCIERGE_CA_FILE", fleet.caFile().toString());
   }
 
   @AfterEach
