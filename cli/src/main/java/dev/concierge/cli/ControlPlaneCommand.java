@@ -11,13 +11,19 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code concierge control-plane}: runs the control plane until SIGINT/SIGTERM. */
 @Command(
     name = "control-plane",
     description = "Run the control plane (management API and node discovery).")
 final class ControlPlaneCommand implements Callable<Integer> {
+  @SuppressWarnings("NullAway.Init") // picocli sets it
+  @Spec
+  CommandSpec spec;
 
   private static final Logger log = LoggerFactory.getLogger(ControlPlaneCommand.class);
 
@@ -91,9 +97,19 @@ final class ControlPlaneCommand implements Callable<Integer> {
               + " expiring in cert list and the API.")
   com.google.protobuf.Duration certExpiryWarning;
 
+  @SuppressWarnings("NullAway.Init") // picocli sets it: it has a default
+  @Option(
+      names = "--node-cert-ttl",
+      paramLabel = "DURATION",
+      defaultValue = "24h",
+      converter = Durations.NodeCertTtlConverter.class,
+      description =
+          "How long the client certificates issued to nodes are valid (default ${DEFAULT-VALUE},"
+              + " at least 5s); nodes renew them at about two thirds of it.")
+  com.google.protobuf.Duration nodeCertTtl;
+
   @Override
   public Integer call() {
-    ServerSupport.ensurePortFree(bind, grpcPort, "--grpc-port");
     ControlPlaneServer.Builder builder =
         ControlPlaneServer.builder()
             .dataDir(dataDir)
@@ -103,6 +119,13 @@ final class ControlPlaneCommand implements Callable<Integer> {
             .revisionPoll(ProtoTime.duration(revisionPoll))
             .auditRetention(ProtoTime.duration(auditRetention))
             .certExpiryWarning(ProtoTime.duration(certExpiryWarning));
+    try {
+      builder.nodeCertTtl(ProtoTime.duration(nodeCertTtl));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(
+          spec.commandLine(), "Invalid value for option '--node-cert-ttl': " + e.getMessage());
+    }
+    ServerSupport.ensurePortFree(bind, grpcPort, "--grpc-port");
     if (jdbcUrl != null) {
       builder.jdbcUrl(jdbcUrl);
     }
@@ -117,8 +140,8 @@ final class ControlPlaneCommand implements Callable<Integer> {
         "admin token: {} (use with --token or CONCIERGE_TOKEN)",
         dataDir.resolve("admin.token").toAbsolutePath());
     log.info(
-        "node token: {} (use with concierge data-plane --node-token-file)",
-        dataDir.resolve("node.token").toAbsolutePath());
+        "nodes join with a join token: concierge node token create --ttl 1h, then"
+            + " concierge data-plane --join-token TOKEN");
     log.info(
         "fleet CA: {} (trust it with --ca-file on the CLI and on concierge data-plane)",
         server.caCertificateFile().toAbsolutePath());

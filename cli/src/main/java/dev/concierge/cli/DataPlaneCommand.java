@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
     description = "Run a proxy node that takes its configuration from the control plane.")
 final class DataPlaneCommand implements Callable<Integer> {
 
-  static final String ENV_NODE_TOKEN = "CONCIERGE_NODE_TOKEN";
+  static final String ENV_JOIN_TOKEN = "CONCIERGE_JOIN_TOKEN";
 
   private static final Logger log = LoggerFactory.getLogger(DataPlaneCommand.class);
 
@@ -68,16 +68,19 @@ final class DataPlaneCommand implements Callable<Integer> {
   @Nullable String nodeId;
 
   @Option(
-      names = "--node-token",
+      names = "--join-token",
       paramLabel = "TOKEN",
-      description = "Node token (or --node-token-file, or env CONCIERGE_NODE_TOKEN).")
-  @Nullable String nodeToken;
+      description =
+          "Join token from `concierge node token create` (or --join-token-file, or env"
+              + " CONCIERGE_JOIN_TOKEN): gets the node its client certificate. Not needed when"
+              + " --cache-dir holds a certificate of this node that is still valid.")
+  @Nullable String joinToken;
 
   @Option(
-      names = "--node-token-file",
+      names = "--join-token-file",
       paramLabel = "FILE",
-      description = "File holding the node token, e.g. <data-dir>/node.token.")
-  @Nullable Path nodeTokenFile;
+      description = "File holding the join token.")
+  @Nullable Path joinTokenFile;
 
   @Option(
       names = "--cache-dir",
@@ -184,7 +187,7 @@ final class DataPlaneCommand implements Callable<Integer> {
             spec.commandLine(), "Invalid value for option '--control-plane': " + e.getMessage());
       }
     }
-    String token = nodeToken();
+    String token = joinToken();
     AdmissionPolicy admission = admission();
     ServerSupport.ensurePortFree(bind, ports.http, "--http-port");
     if (ports.https != ProxyServer.NO_HTTPS) {
@@ -194,13 +197,15 @@ final class DataPlaneCommand implements Callable<Integer> {
     DataPlaneServer.Builder builder =
         DataPlaneServer.builder()
             .controlPlanes(List.copyOf(controlPlanes))
-            .nodeToken(token)
             .bindAddress(bind)
             .httpPort(ports.http)
             .httpsPort(ports.https)
             .adminBindAddress(adminBind)
             .adminPort(ports.admin)
             .labels(Map.copyOf(labels));
+    if (token != null) {
+      builder.joinToken(token);
+    }
     Path ca = controlPlaneCa();
     if (ca != null) {
       builder.controlPlaneCa(ca);
@@ -327,30 +332,33 @@ final class DataPlaneCommand implements Callable<Integer> {
     return file;
   }
 
-  private String nodeToken() {
-    if (nodeToken != null && nodeTokenFile != null) {
+  /** The join token given, or null: a node with a stored certificate may start without one. */
+  private @Nullable String joinToken() {
+    if (joinToken != null && joinTokenFile != null) {
       throw new ParameterException(
-          spec.commandLine(), "--node-token and --node-token-file are mutually exclusive");
+          spec.commandLine(), "--join-token and --join-token-file are mutually exclusive");
     }
-    String token = nodeToken;
-    if (nodeTokenFile != null) {
+    String token = joinToken;
+    if (joinTokenFile != null) {
       try {
-        token = Files.readString(nodeTokenFile).strip();
+        token = Files.readString(joinTokenFile).strip();
       } catch (IOException e) {
         throw new ParameterException(
             spec.commandLine(),
-            "--node-token-file " + nodeTokenFile + ": cannot read (" + e.getMessage() + ")");
+            "--join-token-file " + joinTokenFile + ": cannot read (" + e.getMessage() + ")");
       }
     }
     if (token == null) {
-      token = root.env().get(ENV_NODE_TOKEN);
+      token = root.env().get(ENV_JOIN_TOKEN);
     }
     if (token == null || token.isBlank()) {
-      throw new ParameterException(
-          spec.commandLine(),
-          "a node token is required:"
-              + " --node-token, --node-token-file or CONCIERGE_NODE_TOKEN"
-              + " (the control plane keeps it in <data-dir>/node.token)");
+      if (cacheDir == null) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "a join token is required: --join-token, --join-token-file or CONCIERGE_JOIN_TOKEN"
+                + " (make one with `concierge node token create`)");
+      }
+      return null;
     }
     return token.strip();
   }

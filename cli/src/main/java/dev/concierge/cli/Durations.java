@@ -165,6 +165,13 @@ final class Durations {
     }
   }
 
+  /** How long node client certificates are valid: the control plane takes 5s to 30d. */
+  static final class NodeCertTtlConverter extends RangeConverter {
+    NodeCertTtlConverter() {
+      super(30L * 86_400, "30d");
+    }
+  }
+
   /** picocli converter for duration options. */
   static final class Converter implements ITypeConverter<Duration> {
     @Override

@@ -3,18 +3,20 @@ package dev.concierge.cli;
 import dev.concierge.api.v1.ListNodesRequest;
 import dev.concierge.api.v1.ListNodesResponse;
 import dev.concierge.api.v1.Node;
+import dev.concierge.api.v1.RevokeNodeRequest;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code concierge node list}: the data-plane fleet and how far each node is in sync; {@code node
- * token}: the join tokens new nodes present.
+ * revoke}: shuts a node out; {@code node token}: the join tokens new nodes present.
  */
 @Command(
     name = "node",
-    description = "Show data-plane nodes and manage their join tokens.",
+    description = "Show data-plane nodes, revoke them, and manage their join tokens.",
     subcommands = NodeTokenCommand.class)
 final class NodeCommand extends ResourceCommand implements Callable<Integer> {
 
@@ -72,6 +74,19 @@ final class NodeCommand extends ResourceCommand implements Callable<Integer> {
               t.print(out);
               out.println("control plane revision: " + revision[0]);
             });
+    return 0;
+  }
+
+  @Command(
+      name = "revoke",
+      description =
+          "Revoke a node: its streams end now, and its certificate and any join with its id are"
+              + " refused from then on.")
+  int revoke(@Parameters(paramLabel = "ID") String id) {
+    String checked = id.strip();
+    withClient(
+        c -> c.call(s -> s.revokeNode(RevokeNodeRequest.newBuilder().setNodeId(checked).build())));
+    printer().deleted(checked, "node " + checked + " revoked");
     return 0;
   }
 

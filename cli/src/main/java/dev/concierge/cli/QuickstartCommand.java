@@ -39,6 +39,9 @@ final class QuickstartCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  /** The join token of quickstart's own node is used at once; it need not live long. */
+  private static final java.time.Duration QUICKSTART_JOIN_TTL = java.time.Duration.ofMinutes(10);
+
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
@@ -90,7 +93,8 @@ final class QuickstartCommand implements Callable<Integer> {
     DataPlaneServer node =
         DataPlaneServer.builder()
             .controlPlanes(List.of(LOOPBACK + ":" + controlPlane.port()))
-            .nodeToken(controlPlane.nodeToken())
+            // Its own node joins like any other, with a join token this process makes for it.
+            .joinToken(controlPlane.createJoinToken(QUICKSTART_JOIN_TTL, "quickstart"))
             .controlPlaneCa(controlPlane.caCertificateFile())
             .nodeId("quickstart")
             .bindAddress(LOOPBACK)

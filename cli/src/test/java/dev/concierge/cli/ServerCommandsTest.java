@@ -115,15 +115,26 @@ class ServerCommandsTest {
   }
 
   @Test
-  void dataPlaneNeedsANodeToken() {
+  void dataPlaneNeedsAJoinTokenWithoutACacheDir() {
     Result r = run("data-plane", "--control-plane", "127.0.0.1:7070");
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("a node token is required").hasLineCount(1);
+    assertThat(r.err())
+        .contains(
+            "a join token is required: --join-token, --join-token-file or CONCIERGE_JOIN_TOKEN")
+        .hasLineCount(1);
+  }
+
+  @Test
+  void controlPlaneRejectsANodeCertTtlTooShortToRenew() {
+    Result r =
+        run("control-plane", "--data-dir", home.resolve("cp").toString(), "--node-cert-ttl", "2s");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--node-cert-ttl").contains("at least 5s").hasLineCount(1);
   }
 
   @Test
   void dataPlaneRejectsAMalformedControlPlaneAddress() {
-    Result r = run("data-plane", "--control-plane", "127.0.0.1:7070,nocolon", "--node-token", "t");
+    Result r = run("data-plane", "--control-plane", "127.0.0.1:7070,nocolon", "--join-token", "t");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("'nocolon' is not HOST:PORT").hasLineCount(1);
   }
@@ -135,7 +146,7 @@ class ServerCommandsTest {
             "data-plane",
             "--control-plane",
             "127.0.0.1:7070",
-            "--node-token",
+            "--join-token",
             "t",
             "--client-header-timeout",
             "0s");

@@ -3,19 +3,23 @@ package dev.concierge.controlplane;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.crypto.KeyCipher;
+import dev.concierge.api.v1.NodeEnrollmentGrpc;
 import dev.concierge.controlplane.audit.AuditInterceptor;
 import dev.concierge.controlplane.audit.AuditRetention;
 import dev.concierge.controlplane.audit.AuditService;
 import dev.concierge.controlplane.auth.AdminAuthInterceptor;
-import dev.concierge.controlplane.auth.BearerTokenInterceptor;
 import dev.concierge.controlplane.auth.JoinTokens;
+import dev.concierge.controlplane.auth.NodeCertificateInterceptor;
 import dev.concierge.controlplane.auth.TokenFile;
 import dev.concierge.controlplane.auth.TokenRegistry;
 import dev.concierge.controlplane.auth.TokenService;
 import dev.concierge.controlplane.crypto.FleetCa;
+import dev.concierge.controlplane.crypto.NodeCertificates;
 import dev.concierge.controlplane.discovery.ConfigDiscoveryService;
+import dev.concierge.controlplane.fleet.NodeEnrollmentService;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.fleet.NodeReportingService;
+import dev.concierge.controlplane.fleet.NodeRevocationService;
 import dev.concierge.controlplane.management.ManagementService;
 import dev.concierge.controlplane.management.ResponseWarnings;
 import dev.concierge.controlplane.management.SnapshotPreflight;
@@ -25,6 +29,7 @@ import dev.concierge.controlplane.store.ConfigStore;
 import dev.concierge.controlplane.store.JdbcAuditLog;
 import dev.concierge.controlplane.store.JdbcConfigStore;
 import dev.concierge.controlplane.store.JdbcJoinTokens;
+import dev.concierge.controlplane.store.JdbcRevokedNodes;
 import dev.concierge.controlplane.store.JdbcTokens;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -83,6 +88,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final Duration revisionPoll;
   private final Duration auditRetention;
   private final Duration certExpiryWarning;
+  private final Duration nodeCertTtl;
 
   private final Object lock = new Object();
   // All guarded by lock.
@@ -94,7 +100,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private @Nullable ConfigDiscoveryService discovery;
   private @Nullable HealthStatusManager health;
   private @Nullable String adminToken;
-  private @Nullable String nodeToken;
+  private @Nullable JoinTokens joinTokens;
   private @Nullable Path caFile;
 
   private ControlPlaneServer(Builder b) {
@@ -108,6 +114,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     this.revisionPoll = b.revisionPoll;
     this.auditRetention = b.auditRetention;
     this.certExpiryWarning = b.certExpiryWarning;
+    this.nodeCertTtl = b.nodeCertTtl;
   }
 
   public static Builder builder() {
@@ -126,8 +133,23 @@ public final class ControlPlaneServer implements AutoCloseable {
     private Duration revisionPoll = DEFAULT_REVISION_POLL;
     private Duration auditRetention = DEFAULT_AUDIT_RETENTION;
     private Duration certExpiryWarning = DEFAULT_CERT_EXPIRY_WARNING;
+    private Duration nodeCertTtl = NodeCertificates.DEFAULT_TTL;
 
     private Builder() {}
+
+    /**
+     * How long the client certificates issued to nodes are valid; nodes renew at about two thirds
+     * of it. Default {@link NodeCertificates#DEFAULT_TTL}, at least {@link
+     * NodeCertificates#MIN_TTL}.
+     */
+    public Builder nodeCertTtl(Duration ttl) {
+      requireNonNull(ttl, "ttl");
+      if (ttl.compareTo(NodeCertificates.MIN_TTL) < 0) {
+        throw new IllegalArgumentException("node certificate ttl must be at least 5s, not " + ttl);
+      }
+      this.nodeCertTtl = ttl;
+      return this;
+    }
 
     /** Where tokens, the master key and the H2 database live. */
     public Builder dataDir(Path dir) {
@@ -248,7 +270,6 @@ public final class ControlPlaneServer implements AutoCloseable {
   private void startLocked() throws IOException {
     Files.createDirectories(dataDir);
     adminToken = TokenFile.readOrCreate(dataDir.resolve("admin.token"));
-    nodeToken = TokenFile.readOrCreate(dataDir.resolve("node.token"));
     KeyCipher cipher = KeyCipher.fromDataDir(dataDir);
     FleetCa ca = FleetCa.loadOrCreate(dataDir, clock);
     caFile = ca.certificateFile();
@@ -274,7 +295,8 @@ public final class ControlPlaneServer implements AutoCloseable {
     // Closed before the store: its last batch is written after the streams end (closeLocked).
     resources.push(registry);
     NodeReportingService reporting = new NodeReportingService(registry, clock);
-    discovery = new ConfigDiscoveryService(snapshots, registry);
+    ConfigDiscoveryService streams = new ConfigDiscoveryService(snapshots, registry);
+    discovery = streams;
     ManagementService management =
         new ManagementService(
             jdbcStore,
@@ -292,20 +314,39 @@ public final class ControlPlaneServer implements AutoCloseable {
     resources.push(AuditRetention.start(auditLog, auditRetention, clock));
     TokenRegistry tokens =
         new TokenRegistry(adminToken, new JdbcTokens(jdbcStore.dataSource()), clock);
+    JoinTokens joins =
+        new JoinTokens(new JdbcJoinTokens(jdbcStore.dataSource()), clock, new SecureRandom());
+    joinTokens = joins;
+    JdbcRevokedNodes revoked = new JdbcRevokedNodes(jdbcStore.dataSource());
     ServerServiceDefinition managementApi =
         MethodOverlay.of(
             management.bindService(),
             Map.of(
-                new TokenService(
-                        tokens,
-                        new JoinTokens(
-                            new JdbcJoinTokens(jdbcStore.dataSource()), clock, new SecureRandom()))
-                    .bindService(),
+                new TokenService(tokens, joins).bindService(),
                 TokenService.METHODS,
                 new AuditService(auditLog).bindService(),
-                AuditService.METHODS));
+                AuditService.METHODS,
+                new NodeRevocationService(
+                        revoked,
+                        (nodeId, reason) -> {
+                          streams.disconnect(nodeId, reason);
+                          reporting.disconnect(nodeId, reason);
+                        },
+                        clock)
+                    .bindService(),
+                NodeRevocationService.METHODS));
     AdminAuthInterceptor adminAuth = new AdminAuthInterceptor(tokens);
-    BearerTokenInterceptor nodeAuth = BearerTokenInterceptor.of(nodeToken);
+    NodeCertificates nodeCertificates = new NodeCertificates(ca, nodeCertTtl, clock);
+    // Identity from the TLS session's client certificate only; the join is the one open door.
+    NodeCertificateInterceptor nodeAuth =
+        new NodeCertificateInterceptor(nodeCertificates, revoked::isRevoked, Set.of());
+    NodeCertificateInterceptor enrollmentAuth =
+        new NodeCertificateInterceptor(
+            nodeCertificates,
+            revoked::isRevoked,
+            Set.of(NodeEnrollmentGrpc.getJoinMethod().getBareMethodName()));
+    NodeEnrollmentService enrollment =
+        new NodeEnrollmentService(joins, revoked, nodeCertificates, auditLog, clock);
     ServerBuilder<?> builder =
         serverBuilder != null
             ? serverBuilder
@@ -327,8 +368,9 @@ public final class ControlPlaneServer implements AutoCloseable {
                     new ResponseWarnings(),
                     adminAuth,
                     new AuditInterceptor(auditLog, clock)))
-            .addService(ServerInterceptors.intercept(discovery, nodeAuth))
+            .addService(ServerInterceptors.intercept(streams, nodeAuth))
             .addService(ServerInterceptors.intercept(reporting, nodeAuth))
+            .addService(ServerInterceptors.intercept(enrollment, enrollmentAuth))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build()
@@ -347,7 +389,8 @@ public final class ControlPlaneServer implements AutoCloseable {
 
   /**
    * TLS only: a plain-text client fails at its first frame. Client certificates are asked for and
-   * checked against the fleet CA when given, never required here (the CLI has none).
+   * checked against the fleet CA when given, never required at this layer (the CLI has none, and a
+   * joining node none yet); the node services require one (NodeCertificateInterceptor).
    */
   private static TlsServerCredentials tls(FleetCa ca, FleetCa.ServerFiles files)
       throws IOException {
@@ -401,12 +444,17 @@ public final class ControlPlaneServer implements AutoCloseable {
     }
   }
 
-  /** The node token, from &lt;dataDir&gt;/node.token. */
-  public String nodeToken() {
+  /**
+   * A new join token valid for {@code ttl}, for a node this process starts itself (quickstart); the
+   * secret is only in the answer. Others come from {@code concierge node token create}.
+   */
+  public String createJoinToken(Duration ttl, String createdBy) {
+    JoinTokens j;
     synchronized (lock) {
       requireStarted();
-      return requireNonNull(nodeToken, "nodeToken");
+      j = requireNonNull(joinTokens, "joinTokens");
     }
+    return j.create(ttl, createdBy).secret();
   }
 
   /** The newest committed revision. */

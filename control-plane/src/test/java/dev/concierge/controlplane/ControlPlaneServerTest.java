@@ -83,13 +83,12 @@ class ControlPlaneServerTest {
   @Test
   void servesOnLoopbackAndKeepsEverythingAcrossRestart() throws Exception {
     String adminToken;
-    String nodeToken;
     try (ControlPlaneServer server = startOnLoopback()) {
       assertThat(server.port()).isPositive();
       adminToken = server.adminToken();
-      nodeToken = server.nodeToken();
-      assertThat(adminToken).isNotEqualTo(nodeToken);
-      for (String file : List.of("admin.token", "node.token", "master.key")) {
+      // Nodes join with join tokens and their own certificates; there is no shared node token.
+      assertThat(dir.resolve("node.token")).doesNotExist();
+      for (String file : List.of("admin.token", "master.key", "ca.key")) {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(file))))
             .isEqualTo("rw-------");
       }
@@ -106,6 +105,7 @@ class ControlPlaneServerTest {
                 "concierge.v1.ManagementService",
                 "concierge.v1.ConfigDiscovery",
                 "concierge.v1.NodeReporting",
+                "concierge.v1.NodeEnrollment",
                 "grpc.health.v1.Health");
         assertThatThrownBy(
                 () ->
@@ -130,7 +130,6 @@ class ControlPlaneServerTest {
 
     try (ControlPlaneServer server = startOnLoopback()) {
       assertThat(server.adminToken()).isEqualTo(adminToken);
-      assertThat(server.nodeToken()).isEqualTo(nodeToken);
       assertThat(server.revision()).isEqualTo(1);
       ManagedChannel channel = channel(server);
       try {

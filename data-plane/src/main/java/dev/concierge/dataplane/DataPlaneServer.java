@@ -22,6 +22,9 @@ import dev.concierge.dataplane.config.LastGoodSnapshot;
 import dev.concierge.dataplane.dns.HostResolver;
 import dev.concierge.dataplane.health.HealthChecker;
 import dev.concierge.dataplane.health.OutlierSweeper;
+import dev.concierge.dataplane.identity.Enrollment;
+import dev.concierge.dataplane.identity.IdentityFiles;
+import dev.concierge.dataplane.identity.IdentityKeyManager;
 import dev.concierge.dataplane.runtime.CompileException;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
@@ -75,6 +78,7 @@ public final class DataPlaneServer implements AutoCloseable {
   private volatile @Nullable OutlierSweeper outliers;
   private @Nullable ControlPlaneChannels channels;
   private @Nullable ConfigClient configClient;
+  private @Nullable Enrollment enrollment;
   private @Nullable StatsReporter statsReporter;
   private @Nullable String nodeId;
   private boolean started;
@@ -94,7 +98,7 @@ public final class DataPlaneServer implements AutoCloseable {
   /** Settings of one node; see the contract for defaults. */
   public static final class Builder {
     private @Nullable List<String> controlPlanes;
-    private @Nullable String nodeToken;
+    private @Nullable String joinToken;
     private @Nullable Path controlPlaneCa;
     private @Nullable String nodeId;
     private String bindAddress = "0.0.0.0";
@@ -178,9 +182,13 @@ public final class DataPlaneServer implements AutoCloseable {
       return this;
     }
 
-    /** Required: the control plane's node token. */
-    public Builder nodeToken(String token) {
-      this.nodeToken = requireNonNull(token, "token");
+    /**
+     * A join token ({@code concierge node token create}): how the node gets its client certificate
+     * the first time, and again if it expired. Not needed when the cache directory holds a
+     * certificate of this node that is still valid.
+     */
+    public Builder joinToken(String token) {
+      this.joinToken = requireNonNull(token, "token");
       return this;
     }
 
@@ -275,9 +283,6 @@ public final class DataPlaneServer implements AutoCloseable {
       if (controlPlanes == null || controlPlanes.isEmpty()) {
         throw new IllegalStateException("controlPlanes is required");
       }
-      if (nodeToken == null || nodeToken.isEmpty()) {
-        throw new IllegalStateException("nodeToken is required");
-      }
       if (geoHeader != null && geoCsv != null) {
         throw new IllegalStateException("give a geo header or a geo CSV file, not both");
       }
@@ -327,7 +332,8 @@ public final class DataPlaneServer implements AutoCloseable {
                 config.upstreamTransport)
             .start();
 
-    nodeId = config.nodeId != null ? config.nodeId : hostName() + "-" + proxy.port();
+    String id = config.nodeId != null ? config.nodeId : hostName() + "-" + proxy.port();
+    nodeId = id;
     scheduler =
         Executors.newScheduledThreadPool(
             1,
@@ -336,11 +342,29 @@ public final class DataPlaneServer implements AutoCloseable {
               thread.setDaemon(true);
               return thread;
             });
+    IdentityKeyManager identity = new IdentityKeyManager(config.clock);
     channels =
         new ControlPlaneChannels(
             requireNonNull(config.controlPlanes, "controlPlanes"),
-            requireNonNull(config.nodeToken, "nodeToken"),
-            ControlPlaneChannels.credentials(config.controlPlaneCa));
+            ControlPlaneChannels.credentials(config.controlPlaneCa, identity));
+    enrollment =
+        new Enrollment(
+            id,
+            config.joinToken,
+            config.cacheDir == null ? null : new IdentityFiles(config.cacheDir),
+            identity,
+            channels,
+            config.clock,
+            Backoff.defaults(new Random()),
+            scheduler);
+    if (!enrollment.load()) {
+      throw new IllegalStateException(
+          "node "
+              + nodeId
+              + " has no certificate"
+              + (config.cacheDir == null ? "" : " in " + config.cacheDir)
+              + " and no join token: give one (concierge node token create)");
+    }
     statsReporter =
         new StatsReporter(
             stats,
@@ -370,8 +394,14 @@ public final class DataPlaneServer implements AutoCloseable {
             snapshot -> save(cache, snapshot),
             Backoff.defaults(random),
             scheduler);
-    configClient.start();
-    statsReporter.start();
+    ConfigClient startedConfig = configClient;
+    StatsReporter startedStats = statsReporter;
+    // Discovery and reporting need the node's certificate: they start once it has one.
+    enrollment.start(
+        () -> {
+          startedConfig.start();
+          startedStats.start();
+        });
     LOG.info(
         "node {} serving HTTP on {}:{}{}, admin on {}:{}",
         nodeId,
@@ -540,6 +570,9 @@ public final class DataPlaneServer implements AutoCloseable {
       }
       if (configClient != null) {
         configClient.close();
+      }
+      if (enrollment != null) {
+        enrollment.close();
       }
       if (statsReporter != null) {
         statsReporter.close();

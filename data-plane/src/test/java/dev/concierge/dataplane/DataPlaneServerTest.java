@@ -7,15 +7,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.ConfigRequest;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.dataplane.buffering.AdmissionPolicy;
 import dev.concierge.dataplane.config.FakeDiscovery;
+import dev.concierge.dataplane.identity.Enrollment;
 import dev.concierge.dataplane.tls.TestCertificates;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -72,10 +77,16 @@ class DataPlaneServerTest {
   }
 
   private DataPlaneServer node(List<String> controlPlanes) throws Exception {
-    return DataPlaneServer.builder()
-        .controlPlanes(controlPlanes)
+    return node(controlPlanes, TOKEN);
+  }
+
+  private DataPlaneServer node(List<String> controlPlanes, String joinToken) throws Exception {
+    DataPlaneServer.Builder b = DataPlaneServer.builder();
+    if (joinToken != null) {
+      b.joinToken(joinToken);
+    }
+    return b.controlPlanes(controlPlanes)
         .controlPlaneCa(FakeDiscovery.caFile())
-        .nodeToken(TOKEN)
         .nodeId("node-a")
         .bindAddress("127.0.0.1")
         .httpPort(0)
@@ -156,7 +167,7 @@ class DataPlaneServerTest {
         DataPlaneServer.builder()
             .controlPlanes(List.of(controlPlane.target()))
             .controlPlaneCa(FakeDiscovery.caFile())
-            .nodeToken(TOKEN)
+            .joinToken(TOKEN)
             .bindAddress("127.0.0.1")
             .httpPort(0)
             .httpsPort(0)
@@ -190,7 +201,7 @@ class DataPlaneServerTest {
           DataPlaneServer.builder()
               .controlPlanes(List.of(controlPlane.target()))
               .controlPlaneCa(FakeDiscovery.caFile())
-              .nodeToken(TOKEN)
+              .joinToken(TOKEN)
               .bindAddress("127.0.0.1")
               .httpPort(0)
               .httpsPort(0)
@@ -221,6 +232,85 @@ class DataPlaneServerTest {
       assertThat(admin(node, "/ready").getStatus()).isEqualTo(200);
       ContentResponse proxied = client.GET("http://127.0.0.1:" + node.httpPort() + "/x");
       assertThat(proxied.getContentAsString()).isEqualTo("hello from backend\n");
+    }
+  }
+
+  @Test
+  void joinsWithItsTokenThenStreamsWithItsOwnClientCertificate() throws Exception {
+    try (DataPlaneServer node = node(List.of(controlPlane.target()))) {
+      assertThat(controlPlane.nextRequest().getNode().getId()).isEqualTo(node.nodeId());
+      assertThat(controlPlane.nextCall()).isEqualTo("Join -");
+      assertThat(controlPlane.nextCall()).isEqualTo("StreamConfig CN=node-a");
+      assertThat(
+              PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(cacheDir.resolve("node.key"))))
+          .isEqualTo("rw-------");
+      assertThat(Files.readString(cacheDir.resolve("node.crt")))
+          .contains("BEGIN CERTIFICATE")
+          .doesNotContain("PRIVATE");
+    }
+  }
+
+  @Test
+  void restartsWithItsStoredCertificateAndNeedsNoToken() throws Exception {
+    try (DataPlaneServer node = node(List.of(controlPlane.target()))) {
+      assertThat(controlPlane.nextRequest().getNode().getId()).isEqualTo(node.nodeId());
+    }
+    controlPlane.calls.clear();
+    try (DataPlaneServer node = node(List.of(controlPlane.target()), null)) {
+      assertThat(controlPlane.nextRequest().getNode().getId()).isEqualTo(node.nodeId());
+      assertThat(controlPlane.nextCall()).isEqualTo("StreamConfig CN=node-a");
+    }
+  }
+
+  @Test
+  void aNodeWithNeitherCertificateNorTokenDoesNotStart() throws Exception {
+    assertThatThrownBy(() -> node(List.of(controlPlane.target()), null))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(
+            "node node-a has no certificate in "
+                + cacheDir
+                + " and no join token: give one"
+                + " (concierge node token create)");
+    assertThat(controlPlane.calls).isEmpty();
+  }
+
+  @Test
+  void aRefusedJoinTokenIsLoggedOnceAndNoConfigurationIsAsked() throws Exception {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Enrollment.class);
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    log.start();
+    logger.addAppender(log);
+    try (DataPlaneServer node = node(List.of(controlPlane.target()), "wrong")) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> controlPlane.calls.stream().filter(c -> c.startsWith("Join")).count() >= 3);
+      assertThat(controlPlane.calls).allMatch(c -> c.equals("Join -"));
+      assertThat(controlPlane.requests).isEmpty();
+      assertThat(node.appliedRevision()).isEqualTo(-1);
+      assertThat(log.list)
+          .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .containsExactly("control plane refused the join token: unknown or revoked join token");
+    } finally {
+      logger.detachAppender(log);
+    }
+  }
+
+  @Test
+  void renewsItsCertificateBeforeItExpiresWhileTheStreamKeepsWorking() throws Exception {
+    controlPlane.certificateTtl(Duration.ofSeconds(3));
+    try (DataPlaneServer node = node(List.of(controlPlane.target()))) {
+      controlPlane.nextRequest();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> controlPlane.calls.contains("Renew CN=node-a"));
+      controlPlane.push("n1", config(4));
+      assertThat(controlPlane.nextRequest().getResponseNonce()).isEqualTo("n1");
+      assertThat(node.appliedRevision()).isEqualTo(4);
+      // The stream opened before the renewal is the only one: renewal did not reconnect it.
+      assertThat(controlPlane.calls).filteredOn(c -> c.startsWith("StreamConfig")).hasSize(1);
     }
   }
 }

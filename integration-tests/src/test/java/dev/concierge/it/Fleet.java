@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.CreateJoinTokenRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
@@ -36,14 +37,25 @@ final class Fleet implements AutoCloseable {
   private final List<DataPlaneServer> nodes = new ArrayList<>();
   private ManagedChannel channel;
   private ManagementServiceGrpc.ManagementServiceBlockingStub api;
+  private String joinToken;
 
-  private Fleet(Path dataDir) {
+  private final UnaryOperator<ControlPlaneServer.Builder> controlPlaneSettings;
+
+  private Fleet(Path dataDir, UnaryOperator<ControlPlaneServer.Builder> controlPlaneSettings) {
     this.dataDir = dataDir;
+    this.controlPlaneSettings = controlPlaneSettings;
   }
 
   /** Starts a control plane on dataDir and nodeCount nodes, and waits until every node is ready. */
   static Fleet start(Path dataDir, int nodeCount) throws Exception {
-    Fleet fleet = new Fleet(dataDir);
+    return start(dataDir, nodeCount, UnaryOperator.identity());
+  }
+
+  /** As {@link #start(Path, int)}, with more control plane settings (e.g. a clock). */
+  static Fleet start(
+      Path dataDir, int nodeCount, UnaryOperator<ControlPlaneServer.Builder> controlPlaneSettings)
+      throws Exception {
+    Fleet fleet = new Fleet(dataDir, controlPlaneSettings);
     fleet.startControlPlane(0);
     for (int i = 0; i < nodeCount; i++) {
       fleet.startNode("node-" + (i + 1));
@@ -54,10 +66,12 @@ final class Fleet implements AutoCloseable {
 
   private void startControlPlane(int port) throws IOException {
     controlPlane =
-        ControlPlaneServer.builder()
-            .dataDir(dataDir)
-            .bindAddress("127.0.0.1")
-            .grpcPort(port)
+        controlPlaneSettings
+            .apply(
+                ControlPlaneServer.builder()
+                    .dataDir(dataDir)
+                    .bindAddress("127.0.0.1")
+                    .grpcPort(port))
             .build()
             .start();
     grpcPort = controlPlane.port();
@@ -87,7 +101,7 @@ final class Fleet implements AutoCloseable {
             .apply(
                 DataPlaneServer.builder()
                     .controlPlanes(List.of("127.0.0.1:" + grpcPort))
-                    .nodeToken(controlPlane.nodeToken())
+                    .joinToken(joinToken())
                     .controlPlaneCa(controlPlane.caCertificateFile())
                     .nodeId(id)
                     .bindAddress("127.0.0.1")
@@ -101,6 +115,23 @@ final class Fleet implements AutoCloseable {
             .start();
     nodes.add(node);
     return node;
+  }
+
+  /**
+   * The join token the fleet's nodes join with, made once through the management API as an operator
+   * would (concierge node token create).
+   */
+  synchronized String joinToken() {
+    if (joinToken == null) {
+      joinToken =
+          api()
+              .createJoinToken(
+                  CreateJoinTokenRequest.newBuilder()
+                      .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(3600))
+                      .build())
+              .getSecret();
+    }
+    return joinToken;
   }
 
   /** TLS credentials that trust this control plane's CA. */

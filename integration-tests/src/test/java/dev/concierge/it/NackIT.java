@@ -9,9 +9,14 @@ import dev.concierge.api.v1.ConfigRequest;
 import dev.concierge.api.v1.ConfigResponse;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Endpoint;
+import dev.concierge.api.v1.JoinRequest;
+import dev.concierge.api.v1.NodeCertificate;
+import dev.concierge.api.v1.NodeEnrollmentGrpc;
 import dev.concierge.controlplane.crypto.FleetCa;
+import dev.concierge.controlplane.crypto.NodeCertificates;
 import dev.concierge.dataplane.DataPlaneServer;
 import io.grpc.Server;
+import io.grpc.Status;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -37,6 +42,8 @@ class NackIT {
   private final BlockingQueue<ConfigRequest> received = new LinkedBlockingQueue<>();
   private final AtomicReference<StreamObserver<ConfigResponse>> toNode = new AtomicReference<>();
   private DataPlaneServer node;
+  private static final String JOIN_TOKEN = "test-join-token";
+
   @TempDir Path tlsDir;
 
   @BeforeEach
@@ -48,8 +55,33 @@ class NackIT {
     discovery =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                TlsServerCredentials.create(
-                    tls.certificateChain().toFile(), tls.privateKey().toFile()))
+                TlsServerCredentials.newBuilder()
+                    .keyManager(tls.certificateChain().toFile(), tls.privateKey().toFile())
+                    .trustManager(ca.certificateFile().toFile())
+                    .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
+                    .build())
+            // Nodes join first: this fake signs any CSR that comes with its join token.
+            .addService(
+                new NodeEnrollmentGrpc.NodeEnrollmentImplBase() {
+                  private final NodeCertificates certificates =
+                      new NodeCertificates(ca, Duration.ofHours(1), Clock.systemUTC());
+
+                  @Override
+                  public void join(JoinRequest request, StreamObserver<NodeCertificate> out) {
+                    if (!request.getJoinToken().equals(JOIN_TOKEN)) {
+                      out.onError(Status.UNAUTHENTICATED.asRuntimeException());
+                      return;
+                    }
+                    out.onNext(
+                        NodeCertificate.newBuilder()
+                            .setCertificateChain(
+                                certificates.pemChain(
+                                    certificates.issue(
+                                        request.getNodeId(), request.getCsr().toByteArray())))
+                            .build());
+                    out.onCompleted();
+                  }
+                })
             .addService(
                 new ConfigDiscoveryGrpc.ConfigDiscoveryImplBase() {
                   @Override
@@ -77,7 +109,7 @@ class NackIT {
     node =
         DataPlaneServer.builder()
             .controlPlanes(List.of("127.0.0.1:" + discovery.getPort()))
-            .nodeToken("test-node-token")
+            .joinToken(JOIN_TOKEN)
             .controlPlaneCa(ca.certificateFile())
             .nodeId("nack-node")
             .bindAddress("127.0.0.1")

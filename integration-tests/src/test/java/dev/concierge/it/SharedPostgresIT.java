@@ -55,18 +55,14 @@ class SharedPostgresIT {
     // fleet CA (each issues its own gRPC certificate from it, so one CA file trusts both).
     for (String file :
         List.of(
-            "admin.token",
-            "node.token",
-            KeyCipher.MASTER_KEY_FILE,
-            FleetCa.CA_CERT_FILE,
-            FleetCa.CA_KEY_FILE)) {
+            "admin.token", KeyCipher.MASTER_KEY_FILE, FleetCa.CA_CERT_FILE, FleetCa.CA_KEY_FILE)) {
       Files.copy(dataDirA.resolve(file), dataDirB.resolve(file));
     }
     b = controlPlane(dataDirB, url);
     nodeOfB =
         DataPlaneServer.builder()
             .controlPlanes(List.of("127.0.0.1:" + b.port()))
-            .nodeToken(b.nodeToken())
+            .joinToken(b.createJoinToken(Duration.ofHours(1), "test"))
             .controlPlaneCa(a.caCertificateFile())
             .nodeId("node-of-b")
             .bindAddress("127.0.0.1")

@@ -79,6 +79,25 @@ public final class JoinTokens {
   }
 
   /**
+   * Why this secret admits no node (unknown or revoked, expired), or empty when it admits one. The
+   * answer never repeats the secret.
+   */
+  public Optional<String> refusal(String secret) {
+    if (secret.isEmpty()) {
+      return Optional.of("no join token given");
+    }
+    Optional<JoinTokenRow> row = store.byHash(TokenRegistry.sha256(secret));
+    if (row.isEmpty()) {
+      return Optional.of("unknown or revoked join token");
+    }
+    Instant expired = row.get().expireTime();
+    if (!clock.instant().isBefore(expired)) {
+      return Optional.of("join token " + row.get().id() + " expired at " + expired);
+    }
+    return Optional.empty();
+  }
+
+  /**
    * A created token.
    *
    * @param token its stored row

@@ -6,12 +6,14 @@ import dev.concierge.api.v1.ConfigDiscoveryGrpc;
 import dev.concierge.api.v1.ConfigRequest;
 import dev.concierge.api.v1.ConfigResponse;
 import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.controlplane.auth.NodeCaller;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.snapshot.SnapshotCache;
 import io.grpc.BindableService;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
@@ -41,6 +43,7 @@ public final class ConfigDiscoveryService
     NodeStream stream =
         new NodeStream(
             (ServerCallStreamObserver<ConfigResponse>) responseObserver,
+            NodeCaller.current(),
             snapshots,
             registry,
             streams::remove);
@@ -90,6 +93,15 @@ public final class ConfigDiscoveryService
   private void publish(ConfigSnapshot snapshot) {
     for (NodeStream stream : streams) {
       stream.offer(snapshot);
+    }
+  }
+
+  /** Ends the streams of this node with PERMISSION_DENIED, e.g. when it is revoked. */
+  public void disconnect(String nodeId, String reason) {
+    for (NodeStream stream : List.copyOf(streams)) {
+      if (nodeId.equals(stream.certifiedNodeId())) {
+        stream.end(Status.PERMISSION_DENIED.withDescription(reason));
+      }
     }
   }
 

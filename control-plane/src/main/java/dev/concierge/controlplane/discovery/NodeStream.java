@@ -29,6 +29,7 @@ final class NodeStream implements StreamObserver<ConfigRequest> {
   private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
   private final ServerCallStreamObserver<ConfigResponse> out;
+  private final @Nullable String certifiedNodeId;
   private final SnapshotCache snapshots;
   private final NodeRegistry registry;
   private final Consumer<NodeStream> onClosed;
@@ -47,10 +48,12 @@ final class NodeStream implements StreamObserver<ConfigRequest> {
 
   NodeStream(
       ServerCallStreamObserver<ConfigResponse> out,
+      @Nullable String certifiedNodeId,
       SnapshotCache snapshots,
       NodeRegistry registry,
       Consumer<NodeStream> onClosed) {
     this.out = out;
+    this.certifiedNodeId = certifiedNodeId;
     this.snapshots = snapshots;
     this.registry = registry;
     this.onClosed = onClosed;
@@ -106,18 +109,25 @@ final class NodeStream implements StreamObserver<ConfigRequest> {
     }
   }
 
+  /** The node id of the client certificate this stream came with. */
+  @Nullable String certifiedNodeId() {
+    return certifiedNodeId;
+  }
+
   /** Ends the stream from the server side, e.g. at shutdown; the node will reconnect elsewhere. */
   void shutdown() {
+    end(Status.UNAVAILABLE.withDescription("control plane is shutting down"));
+  }
+
+  /** Ends the stream from the server side with this status. */
+  void end(Status status) {
     synchronized (lock) {
       if (closed) {
         return;
       }
       closeLocked();
       try {
-        out.onError(
-            Status.UNAVAILABLE
-                .withDescription("control plane is shutting down")
-                .asRuntimeException());
+        out.onError(status.asRuntimeException());
       } catch (RuntimeException e) {
         log.debug("stream already gone: {}", e.toString());
       }
@@ -145,6 +155,20 @@ final class NodeStream implements StreamObserver<ConfigRequest> {
       fail(
           Status.INVALID_ARGUMENT.withDescription(
               "the first request must carry node.id: 1-128 of [A-Za-z0-9._:-]"));
+      return;
+    }
+    if (certifiedNodeId == null) {
+      fail(Status.UNAUTHENTICATED.withDescription("a node client certificate is required"));
+      return;
+    }
+    if (!certifiedNodeId.equals(node.getId())) {
+      fail(
+          Status.PERMISSION_DENIED.withDescription(
+              "node.id \""
+                  + node.getId()
+                  + "\" is not the id of the client certificate (\""
+                  + certifiedNodeId
+                  + "\")"));
       return;
     }
     connection = registry.connected(node, request.getRevision());

@@ -9,10 +9,14 @@ import dev.concierge.api.v1.NodeReport;
 import dev.concierge.api.v1.NodeReportingGrpc;
 import dev.concierge.api.v1.ReportSummary;
 import dev.concierge.api.v1.Stats;
+import dev.concierge.controlplane.auth.NodeCaller;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +29,7 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
   private static final Logger log = LoggerFactory.getLogger(NodeReportingService.class);
 
   private final Map<String, FleetHealth.Received> latest = new ConcurrentHashMap<>();
+  private final Set<OpenReport> streams = ConcurrentHashMap.newKeySet();
   private final NodeRegistry registry;
   private final Clock clock;
 
@@ -35,6 +40,28 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
 
   @Override
   public StreamObserver<NodeReport> report(StreamObserver<ReportSummary> responseObserver) {
+    String certified = NodeCaller.current();
+    if (certified == null) {
+      responseObserver.onError(
+          Status.UNAUTHENTICATED
+              .withDescription("a node client certificate is required")
+              .asRuntimeException());
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(NodeReport value) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      };
+    }
+    OpenReport open = new OpenReport(certified, responseObserver);
+    streams.add(open);
+    if (responseObserver instanceof ServerCallStreamObserver<ReportSummary> call) {
+      call.setOnCancelHandler(() -> streams.remove(open));
+    }
     return new StreamObserver<>() {
       private long received;
 
@@ -44,6 +71,16 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
         if (report.getNodeId().isEmpty()) {
           return;
         }
+        if (!report.getNodeId().equals(certified)) {
+          open.end(
+              Status.PERMISSION_DENIED.withDescription(
+                  "node_id \""
+                      + report.getNodeId()
+                      + "\" is not the id of the client certificate (\""
+                      + certified
+                      + "\")"));
+          return;
+        }
         // Counters are cumulative per node process, so the latest report replaces the earlier ones.
         latest.put(report.getNodeId(), new FleetHealth.Received(report, clock.instant()));
         registry.seen(report.getNodeId());
@@ -51,15 +88,59 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
 
       @Override
       public void onError(Throwable t) {
+        streams.remove(open);
         log.debug("report stream ended: {}", t.toString());
       }
 
       @Override
       public void onCompleted() {
-        responseObserver.onNext(ReportSummary.newBuilder().setReportsReceived(received).build());
-        responseObserver.onCompleted();
+        if (open.finish()) {
+          responseObserver.onNext(ReportSummary.newBuilder().setReportsReceived(received).build());
+          responseObserver.onCompleted();
+        }
       }
     };
+  }
+
+  /** Ends the report streams of this node with PERMISSION_DENIED, e.g. when it is revoked. */
+  public void disconnect(String nodeId, String reason) {
+    for (OpenReport open : List.copyOf(streams)) {
+      if (open.nodeId.equals(nodeId)) {
+        open.end(Status.PERMISSION_DENIED.withDescription(reason));
+      }
+    }
+  }
+
+  /** One open report stream; ended once, by the node or by us. */
+  private final class OpenReport {
+    private final String nodeId;
+    private final StreamObserver<ReportSummary> out;
+    private boolean done;
+
+    OpenReport(String nodeId, StreamObserver<ReportSummary> out) {
+      this.nodeId = nodeId;
+      this.out = out;
+    }
+
+    /** Whether the caller may end the stream now (it was still open). */
+    synchronized boolean finish() {
+      streams.remove(this);
+      if (done) {
+        return false;
+      }
+      done = true;
+      return true;
+    }
+
+    void end(Status status) {
+      if (finish()) {
+        try {
+          out.onError(status.asRuntimeException());
+        } catch (RuntimeException e) {
+          log.debug("report stream already gone: {}", e.toString());
+        }
+      }
+    }
   }
 
   /**

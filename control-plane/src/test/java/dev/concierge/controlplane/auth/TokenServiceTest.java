@@ -183,7 +183,8 @@ class TokenServiceTest {
             "CreateToken",
             "DeleteToken",
             "CreateJoinToken",
-            "RevokeJoinToken");
+            "RevokeJoinToken",
+            "RevokeNode");
     assertThat(codes)
         .containsEntry("ListClusters", Status.Code.OK)
         .containsEntry("ListTokens", Status.Code.OK)

@@ -1,6 +1,7 @@
 package dev.concierge.controlplane.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.concierge.api.v1.Certificate;
@@ -21,11 +22,14 @@ import dev.concierge.api.v1.NodeInfo;
 import dev.concierge.api.v1.NodeReport;
 import dev.concierge.api.v1.NodeReportingGrpc;
 import dev.concierge.api.v1.ReportSummary;
+import dev.concierge.api.v1.RevokeNodeRequest;
 import dev.concierge.api.v1.Stats;
 import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.controlplane.InProcessControlPlane;
+import dev.concierge.controlplane.TestNodes;
 import dev.concierge.controlplane.crypto.TestCertificates;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +50,7 @@ class ConfigDiscoveryServiceTest {
 
   @BeforeEach
   void start() throws Exception {
-    cp = new InProcessControlPlane(dir);
+    cp = InProcessControlPlane.overTls(dir, b -> b);
     admin = cp.admin();
   }
 
@@ -92,7 +96,7 @@ class ConfigDiscoveryServiceTest {
   }
 
   private FakeNode connect(String id, int protocolVersion) {
-    return connect(cp.node(), id, protocolVersion);
+    return connect(cp.node(id), id, protocolVersion);
   }
 
   private static FakeNode connect(
@@ -259,7 +263,7 @@ class ConfigDiscoveryServiceTest {
   @Test
   void rejectsFirstRequestWithoutNode() throws Exception {
     FakeNode node = new FakeNode();
-    node.requests = cp.node().streamConfig(node);
+    node.requests = cp.node("n1").streamConfig(node);
     node.requests.onNext(ConfigRequest.newBuilder().setRevision(3).build());
     Status status = node.ended.get(10, TimeUnit.SECONDS);
     assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
@@ -282,15 +286,52 @@ class ConfigDiscoveryServiceTest {
   }
 
   @Test
-  void requiresTheNodeToken() throws Exception {
+  void refusesACallWithoutANodeCertificateWhateverTokenItCarries() throws Exception {
     FakeNode node =
         connect(
             InProcessControlPlane.withToken(
                 ConfigDiscoveryGrpc.newStub(cp.channel()), cp.server().adminToken()),
             "n1",
             1);
-    assertThat(node.ended.get(10, TimeUnit.SECONDS).getCode())
-        .isEqualTo(Status.Code.UNAUTHENTICATED);
+    Status status = node.ended.get(10, TimeUnit.SECONDS);
+    assertThat(status.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(status.getDescription()).contains("client certificate is required");
+    assertThat(node.pushes).isEmpty();
+  }
+
+  @Test
+  void refusesANodeIdOtherThanItsCertificates() throws Exception {
+    FakeNode node = connect(cp.node("n1"), "n2", 1);
+    Status status = node.ended.get(10, TimeUnit.SECONDS);
+    assertThat(status.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(status.getDescription()).contains("\"n2\"", "\"n1\"");
+    assertThat(node.pushes).isEmpty();
+    assertThat(nodes().getNodesCount()).isZero();
+  }
+
+  @Test
+  void revokingANodeEndsItsStreamAndRefusesItsCertificateAndJoin() throws Exception {
+    FakeNode node = connect("n1", 1);
+    node.ack(node.next());
+    FakeNode other = connect("n2", 1);
+    other.ack(other.next());
+
+    admin.revokeNode(RevokeNodeRequest.newBuilder().setNodeId("n1").build());
+
+    Status ended = node.ended.get(10, TimeUnit.SECONDS);
+    assertThat(ended.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(ended.getDescription()).isEqualTo("node \"n1\" is revoked");
+    FakeNode again = connect("n1", 1);
+    assertThat(again.ended.get(10, TimeUnit.SECONDS).getCode())
+        .isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThatThrownBy(() -> TestNodes.credentials(cp.server(), cp.channel(), "n1"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+              assertThat(e.getStatus().getDescription()).isEqualTo("node \"n1\" is revoked");
+            });
+    assertThat(other.ended).isNotDone();
   }
 
   @Test
@@ -325,27 +366,25 @@ class ConfigDiscoveryServiceTest {
 
   @Test
   void sumsNodeReportsIntoStats() throws Exception {
-    NodeReportingGrpc.NodeReportingStub reporting =
-        InProcessControlPlane.withToken(
-            NodeReportingGrpc.newStub(cp.channel()), cp.server().nodeToken());
-    CompletableFuture<ReportSummary> summary = new CompletableFuture<>();
-    StreamObserver<NodeReport> reports =
-        reporting.report(
-            new StreamObserver<>() {
-              @Override
-              public void onNext(ReportSummary value) {
-                summary.complete(value);
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                summary.completeExceptionally(t);
-              }
-
-              @Override
-              public void onCompleted() {}
-            });
     for (String nodeId : List.of("n1", "n2")) {
+      CompletableFuture<ReportSummary> summary = new CompletableFuture<>();
+      StreamObserver<NodeReport> reports =
+          NodeReportingGrpc.newStub(cp.nodeChannel(nodeId))
+              .report(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(ReportSummary value) {
+                      summary.complete(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      summary.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {}
+                  });
       reports.onNext(
           NodeReport.newBuilder()
               .setNodeId(nodeId)
@@ -366,15 +405,42 @@ class ConfigDiscoveryServiceTest {
               .addClusters(
                   TrafficCounters.newBuilder().setName("clusters/a").setUpstreamFailures(3))
               .build());
+      reports.onCompleted();
+      assertThat(summary.get(10, TimeUnit.SECONDS).getReportsReceived()).isEqualTo(2);
     }
-    reports.onCompleted();
-    assertThat(summary.get(10, TimeUnit.SECONDS).getReportsReceived()).isEqualTo(4);
     Stats stats = admin.getStats(GetStatsRequest.getDefaultInstance());
     assertThat(stats.getNodes()).isEqualTo(2);
     assertThat(stats.getRoutes(0).getRequests()).isEqualTo(10);
     assertThat(stats.getRoutes(0).getResponses5Xx()).isEqualTo(4);
     assertThat(stats.getRoutes(0).getResponses2Xx()).isZero();
     assertThat(stats.getClusters(0).getUpstreamFailures()).isEqualTo(6);
+  }
+
+  @Test
+  void refusesReportsForAnotherNode() throws Exception {
+    CompletableFuture<ReportSummary> summary = new CompletableFuture<>();
+    StreamObserver<NodeReport> reports =
+        NodeReportingGrpc.newStub(cp.nodeChannel("n1"))
+            .report(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ReportSummary value) {
+                    summary.complete(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    summary.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    reports.onNext(NodeReport.newBuilder().setNodeId("n2").build());
+    assertThatThrownBy(() -> summary.get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(StatusRuntimeException.class)
+        .hasMessageContaining("PERMISSION_DENIED");
+    assertThat(admin.getStats(GetStatsRequest.getDefaultInstance()).getNodes()).isZero();
   }
 
   static {

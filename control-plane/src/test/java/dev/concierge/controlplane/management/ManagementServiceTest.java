@@ -107,7 +107,8 @@ class ManagementServiceTest {
     ManagementServiceBlockingStub anonymous = ManagementServiceGrpc.newBlockingStub(cp.channel());
     ManagementServiceBlockingStub node =
         InProcessControlPlane.withToken(
-            ManagementServiceGrpc.newBlockingStub(cp.channel()), cp.server().nodeToken());
+            ManagementServiceGrpc.newBlockingStub(cp.channel()),
+            cp.server().createJoinToken(java.time.Duration.ofHours(1), "test"));
     ManagementServiceBlockingStub wrong =
         InProcessControlPlane.withToken(
             ManagementServiceGrpc.newBlockingStub(cp.channel()), cp.server().adminToken() + "x");

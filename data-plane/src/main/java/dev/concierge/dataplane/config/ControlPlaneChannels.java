@@ -2,13 +2,10 @@ package dev.concierge.dataplane.config;
 
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
-import io.grpc.ClientInterceptors;
 import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.TlsChannelCredentials;
-import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,60 +13,66 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManager;
 import org.jspecify.annotations.Nullable;
 
 /**
- * TLS channels to the configured control planes, in failover order, each carrying the node token.
- * Channels are created on first use and kept; thread-safe.
+ * TLS channels to the configured control planes, in failover order; the node proves who it is with
+ * the client certificate its key manager presents (see {@link #credentials}). Channels are created
+ * on first use and kept until {@link #refresh()}; thread-safe.
  */
 public final class ControlPlaneChannels implements AutoCloseable {
-  private static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-
   private final List<String> targets;
   private final ManagedChannel[] channels;
-  private final Channel[] authenticated;
-  private final Metadata credentials;
+  private final List<ManagedChannel> retired = new ArrayList<>();
   private final ChannelCredentials tls;
   private final AtomicInteger current = new AtomicInteger();
   private boolean closed;
 
   /**
    * @param targets "host:port" of each control plane, in the order to try them
-   * @param nodeToken sent as {@code authorization: Bearer <token>} on every call
    * @param tls the channels' TLS settings, see {@link #credentials}
    */
-  public ControlPlaneChannels(List<String> targets, String nodeToken, ChannelCredentials tls) {
+  public ControlPlaneChannels(List<String> targets, ChannelCredentials tls) {
     if (targets.isEmpty()) {
       throw new IllegalArgumentException("at least one control plane is required");
     }
     this.targets = List.copyOf(targets);
     this.channels = new ManagedChannel[targets.size()];
-    this.authenticated = new Channel[targets.size()];
-    this.credentials = new Metadata();
-    credentials.put(AUTHORIZATION, "Bearer " + nodeToken);
     this.tls = tls;
+  }
+
+  /** {@link #credentials(Path, KeyManager)} without a client certificate. */
+  public static ChannelCredentials credentials(@Nullable Path caFile) {
+    return credentials(caFile, null);
   }
 
   /**
    * TLS that trusts the CA in this PEM file ({@code ca.crt} of the control plane's data dir), or
-   * the JVM's default trust store when null. There is no plain-text choice: the channel carries the
-   * private keys of served certificates.
+   * the JVM's default trust store when null, and presents the client certificate of {@code
+   * clientKeys} when it has one. There is no plain-text choice: the channel carries the private
+   * keys of served certificates.
    *
    * @throws UncheckedIOException when the file cannot be read or holds no certificate
    */
-  public static ChannelCredentials credentials(@Nullable Path caFile) {
+  public static ChannelCredentials credentials(
+      @Nullable Path caFile, @Nullable KeyManager clientKeys) {
+    TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
+    if (clientKeys != null) {
+      b.keyManager(clientKeys);
+    }
     if (caFile == null) {
-      return TlsChannelCredentials.create();
+      return b.build();
     }
     try (InputStream in = Files.newInputStream(caFile)) {
       if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
         throw new IOException("no PEM certificate in it");
       }
-      return TlsChannelCredentials.newBuilder().trustManager(caFile.toFile()).build();
+      return b.trustManager(caFile.toFile()).build();
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
       throw new UncheckedIOException(
           new IOException("cannot read the control plane CA " + caFile + ": " + e.getMessage(), e));
@@ -87,19 +90,34 @@ public final class ControlPlaneChannels implements AutoCloseable {
       throw new IllegalStateException("closed");
     }
     int i = current.get();
-    if (channels[i] == null) {
-      channels[i] =
+    ManagedChannel channel = channels[i];
+    if (channel == null) {
+      channel =
           Grpc.newChannelBuilder(targets.get(i), tls)
               // Not below the server's default permitKeepAliveTime (5 min), which would earn a
               // GOAWAY.
               .keepAliveTime(5, TimeUnit.MINUTES)
               .keepAliveTimeout(20, TimeUnit.SECONDS)
               .build();
-      authenticated[i] =
-          ClientInterceptors.intercept(
-              channels[i], MetadataUtils.newAttachHeadersInterceptor(credentials));
+      channels[i] = channel;
     }
-    return authenticated[i];
+    return channel;
+  }
+
+  /**
+   * Makes the next calls use new connections (e.g. to present a new client certificate), while the
+   * calls running now finish on the old ones: old channels are shut down gracefully.
+   */
+  public synchronized void refresh() {
+    retired.removeIf(ManagedChannel::isTerminated);
+    for (int i = 0; i < channels.length; i++) {
+      ManagedChannel old = channels[i];
+      if (old != null) {
+        old.shutdown();
+        retired.add(old);
+        channels[i] = null;
+      }
+    }
   }
 
   /**
@@ -128,12 +146,16 @@ public final class ControlPlaneChannels implements AutoCloseable {
   @Override
   public synchronized void close() {
     closed = true;
+    List<ManagedChannel> all = new ArrayList<>(retired);
     for (ManagedChannel channel : channels) {
       if (channel != null) {
-        channel.shutdownNow();
+        all.add(channel);
       }
     }
-    for (ManagedChannel channel : channels) {
+    for (ManagedChannel channel : all) {
+      channel.shutdownNow();
+    }
+    for (ManagedChannel channel : all) {
       if (channel != null) {
         try {
           channel.awaitTermination(2, TimeUnit.SECONDS);

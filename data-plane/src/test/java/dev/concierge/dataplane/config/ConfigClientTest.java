@@ -57,8 +57,7 @@ class ConfigClientTest {
 
   private ConfigClient client(List<String> targets) {
     ControlPlaneChannels channels =
-        new ControlPlaneChannels(
-            targets, TOKEN, ControlPlaneChannels.credentials(FakeDiscovery.caFile()));
+        new ControlPlaneChannels(targets, ControlPlaneChannels.credentials(FakeDiscovery.caFile()));
     ConfigClient client =
         new ConfigClient(
             channels,
@@ -82,8 +81,7 @@ class ConfigClientTest {
     FakeDiscovery cp = discovery(0);
     // The JVM's default trust store does not know the fake's test CA.
     ControlPlaneChannels untrusting =
-        new ControlPlaneChannels(
-            List.of(cp.target()), TOKEN, ControlPlaneChannels.credentials(null));
+        new ControlPlaneChannels(List.of(cp.target()), ControlPlaneChannels.credentials(null));
     closeables.add(untrusting);
     ConfigClient client =
         new ConfigClient(
@@ -98,7 +96,7 @@ class ConfigClientTest {
     client.start();
 
     await().until(untrusting::state, s -> s == ConnectivityState.TRANSIENT_FAILURE);
-    assertThat(cp.authorizations).isEmpty();
+    assertThat(cp.calls).isEmpty();
   }
 
   @Test
@@ -112,7 +110,7 @@ class ConfigClientTest {
   }
 
   @Test
-  void identifiesItselfWithTokenAndProtocolVersion() throws Exception {
+  void identifiesItselfWithProtocolVersion() throws Exception {
     FakeDiscovery cp = discovery(0);
     client(List.of(cp.target())).start();
 
@@ -122,7 +120,6 @@ class ConfigClientTest {
     assertThat(first.getNode().getProtocolVersion()).isEqualTo(1);
     assertThat(first.getRevision()).isZero();
     assertThat(first.getResponseNonce()).isEmpty();
-    assertThat(cp.authorizations.take()).isEqualTo("Bearer " + TOKEN);
   }
 
   @Test
