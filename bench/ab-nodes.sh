@@ -65,11 +65,18 @@ taskset -c 1 java -jar "$jar_b" control-plane --data-dir "$work/cp" --bind 127.0
   --grpc-port 17170 >"$work/cp.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 300); do [ -s "$work/cp/admin.token" ] && break; sleep 0.1; done
+cli() {
+  CONCIERGE_CONFIG="$work/cli-config" java -jar "$jar_b" --server 127.0.0.1:17170 \
+    --ca-file "$work/cp/ca.crt" --token "$(cat "$work/cp/admin.token")" "$@"
+}
+for _ in $(seq 1 100); do cli node list >/dev/null 2>&1 && break; sleep 0.2; done
+# Nodes join with a join token (the secret is the last line `node token create` prints).
+join_token=$(cli node token create --ttl 1h | tail -n 1)
 
 start_node() { # $1 jar, $2 http port, $3 admin port, $4 id, $5 https port
   # shellcheck disable=SC2086
   taskset -c 0 java $node_java_opts -jar "$1" data-plane --control-plane 127.0.0.1:17170 \
-    --node-token-file "$work/cp/node.token" --ca-file "$work/cp/ca.crt" --node-id "$4" \
+    --join-token "$join_token" --ca-file "$work/cp/ca.crt" --node-id "$4" \
     --bind 127.0.0.1 --http-port "$2" --https-port "$5" --admin-port "$3" >"$work/$4.log" 2>&1 &
   pids+=($!)
 }
@@ -78,11 +85,6 @@ start_node "$jar_a" 18180 19911 node-a 18543
 pid_a=$!
 start_node "$jar_b" 18181 19912 node-b 18544
 pid_b=$!
-cli() {
-  CONCIERGE_CONFIG="$work/cli-config" java -jar "$jar_b" --server 127.0.0.1:17170 \
-    --ca-file "$work/cp/ca.crt" --token "$(cat "$work/cp/admin.token")" "$@"
-}
-for _ in $(seq 1 100); do cli node list >/dev/null 2>&1 && break; sleep 0.2; done
 cli cluster create origin --endpoint 127.0.0.1:18081 >&2
 cli route create all --path-prefix / --cluster origin >&2
 for port in 18180 18181; do

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Config propagation to a fleet: a real control plane (cli/target/concierge.jar, the JVM options
 # ./concierge gives servers) and N simulated nodes in one JVM (dev.concierge.bench.FleetBench in
-# benchmarks/target/benchmarks.jar): real StreamConfig streams, a few sharing each channel, each
-# doing a node's handshake (id, protocol version, node token) and ACKing every push with revision
+# benchmarks/target/benchmarks.jar): real StreamConfig streams, each on a connection of its own
+# with the client certificate the simulated node got by joining with a join token, each
+# doing a node's handshake (id, protocol version) and ACKing every push with revision
 # and nonce. Times 20 route writes (management API answer -> last node's ACK), reads the control
 # plane's live heap (jcmd GC.class_histogram, after a full GC), then kills it (-9), keeps it down
 # OUTAGE seconds, starts it on the same port and data directory and times the resync. The last

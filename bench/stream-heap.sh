@@ -28,10 +28,11 @@ PY
 python3 "$work/sink.py" & pids+=($!)
 java -jar $jar control-plane --data-dir "$work/cp" --bind 127.0.0.1 --grpc-port 17971 > "$work/cp.log" 2>&1 & pids+=($!)
 for _ in $(seq 1 300); do [ -s "$work/cp/admin.token" ] && break; sleep 0.1; done
-java -Xmx32m -XX:+UseSerialGC -jar $jar data-plane --control-plane 127.0.0.1:17971 --node-token-file "$work/cp/node.token" \
-  --ca-file "$work/cp/ca.crt" --bind 127.0.0.1 --http-port 17980 --https-port 17943 --admin-port 17991 > "$work/node.log" 2>&1 & node=$!; pids+=($node)
 cli() { CONCIERGE_CONFIG="$work/cfg" java -jar $jar --server 127.0.0.1:17971 --ca-file "$work/cp/ca.crt" --token "$(cat $work/cp/admin.token)" "$@"; }
 for _ in $(seq 1 100); do cli node list >/dev/null 2>&1 && break; sleep 0.2; done
+join_token=$(cli node token create --ttl 1h | tail -n 1)
+java -Xmx32m -XX:+UseSerialGC -jar $jar data-plane --control-plane 127.0.0.1:17971 --join-token "$join_token" \
+  --ca-file "$work/cp/ca.crt" --bind 127.0.0.1 --http-port 17980 --https-port 17943 --admin-port 17991 > "$work/node.log" 2>&1 & node=$!; pids+=($node)
 cli cluster create sink --endpoint 127.0.0.1:17981
 cli route create up --path-prefix /up --cluster sink --request-body stream
 for _ in $(seq 1 100); do curl -s 127.0.0.1:17991/config | grep -q routes/up && break; sleep 0.2; done

@@ -2,25 +2,33 @@ package dev.concierge.bench;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpServer;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigDiscoveryGrpc;
 import dev.concierge.api.v1.ConfigRequest;
 import dev.concierge.api.v1.ConfigResponse;
 import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.CreateJoinTokenRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.JoinRequest;
 import dev.concierge.api.v1.ListNodesRequest;
 import dev.concierge.api.v1.ListNodesResponse;
 import dev.concierge.api.v1.ManagementServiceGrpc;
 import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
 import dev.concierge.api.v1.Node;
+import dev.concierge.api.v1.NodeCertificate;
+import dev.concierge.api.v1.NodeEnrollmentGrpc;
 import dev.concierge.api.v1.NodeInfo;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.dataplane.config.Backoff;
+import dev.concierge.dataplane.config.ControlPlaneChannels;
+import dev.concierge.dataplane.identity.IdentityKeyManager;
+import dev.concierge.dataplane.identity.NodeIdentity;
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptors;
@@ -45,7 +53,9 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -69,14 +79,15 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Fleet mode ({@code --nodes N}): N simulated nodes, each one real StreamConfig stream (many
  * streams share a few channels) that does what {@code ConfigClient} does: first request with the
- * node identity and protocol version, node token as bearer, an ACK (revision + nonce) for every
- * push, and on a broken stream a reconnect after the node's own {@link Backoff}: a wait-for-ready
- * stream per attempt, the channel's connect backoff reset, the attempt abandoned after its window.
- * They ACK at once: a real node compiles first (about a millisecond for a small config), which this
- * leaves out. Then: 20 route writes in a row through the management API, each timed from the
- * write's answer to the last node's ACK of its revision; the control plane's live heap after a full
- * GC; then a kill -9 of the control plane, an outage, a start on the same port and data directory,
- * and the time until every node has ACKed on a new stream.
+ * node identity and protocol version, over a connection of its own that presents the client
+ * certificate it got by joining with a join token, an ACK (revision + nonce) for every push, and on
+ * a broken stream a reconnect after the node's own {@link Backoff}: a wait-for-ready stream per
+ * attempt, the channel's connect backoff reset, the attempt abandoned after its window. They ACK at
+ * once: a real node compiles first (about a millisecond for a small config), which this leaves out.
+ * Then: 20 route writes in a row through the management API, each timed from the write's answer to
+ * the last node's ACK of its revision; the control plane's live heap after a full GC; then a kill
+ * -9 of the control plane, an outage, a start on the same port and data directory, and the time
+ * until every node has ACKed on a new stream.
  *
  * <p>Node mode ({@code --real-node}): one real data-plane node (the same jar) and a local backend;
  * each write is timed from its answer to the first request the node serves on the new route.
@@ -95,6 +106,7 @@ public final class FleetBench {
   private final int port;
   private final List<String> cpJavaOpts;
   private @Nullable Process controlPlane;
+  private @Nullable String joinToken;
 
   private FleetBench(Path jar, Path work, int port, List<String> cpJavaOpts) {
     this.jar = jar;
@@ -159,16 +171,33 @@ public final class FleetBench {
     startControlPlane();
     ManagementServiceBlockingStub admin = admin();
     long heapBefore = liveHeapBytes();
-    String nodeToken = Files.readString(work.resolve("cp/node.token")).trim();
+    if (perChannel != 1) {
+      throw new IllegalArgumentException(
+          "--streams-per-channel must be 1: a node is known by the client certificate of its"
+              + " connection, so each simulated node needs a connection of its own");
+    }
+    String joinToken =
+        admin
+            .createJoinToken(
+                CreateJoinTokenRequest.newBuilder()
+                    .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(3600))
+                    .build())
+            .getSecret();
+    this.joinToken = joinToken;
 
-    int channelCount = Math.max(1, (n + perChannel - 1) / perChannel);
+    // Each simulated node joins as a real one does: its own key, a CSR, the join token.
+    int channelCount = n;
     List<ManagedChannel> raw = new ArrayList<>();
     List<Channel> channels = new ArrayList<>();
+    ManagedChannel bootstrap = Grpc.newChannelBuilder("127.0.0.1:" + port, tls()).build();
     for (int i = 0; i < channelCount; i++) {
-      ManagedChannel c = Grpc.newChannelBuilder("127.0.0.1:" + port, tls()).build();
+      ManagedChannel c =
+          Grpc.newChannelBuilder("127.0.0.1:" + port, joined(bootstrap, simNodeId(i), joinToken))
+              .build();
       raw.add(c);
-      channels.add(ClientInterceptors.intercept(c, bearer(nodeToken)));
+      channels.add(c);
     }
+    bootstrap.shutdownNow();
     ScheduledExecutorService scheduler =
         Executors.newScheduledThreadPool(
             2,
@@ -182,7 +211,7 @@ public final class FleetBench {
     for (int i = 0; i < n; i++) {
       fleet[i] =
           new SimNode(
-              String.format(Locale.ROOT, "sim-%05d", i),
+              simNodeId(i),
               raw.get(i % channelCount),
               channels.get(i % channelCount),
               scheduler,
@@ -616,8 +645,8 @@ public final class FleetBench {
             "data-plane",
             "--control-plane",
             "127.0.0.1:" + port,
-            "--node-token-file",
-            work.resolve("cp/node.token").toString(),
+            "--join-token",
+            requireJoinToken(),
             "--ca-file",
             work.resolve("cp/ca.crt").toString(),
             "--node-id",
@@ -756,8 +785,7 @@ public final class FleetBench {
   private void startControlPlane() throws Exception {
     startControlPlaneProcess();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!Files.exists(work.resolve("cp/admin.token"))
-        || !Files.exists(work.resolve("cp/node.token"))) {
+    while (!Files.exists(work.resolve("cp/admin.token"))) {
       if (System.nanoTime() > deadline || !controlPlane().isAlive()) {
         throw new IllegalStateException(
             "control plane did not start; see " + work.resolve("cp.log"));
@@ -852,6 +880,35 @@ public final class FleetBench {
         LockSupport.parkNanos(50_000_000);
       }
     }
+  }
+
+  private static String simNodeId(int i) {
+    return String.format(Locale.ROOT, "sim-%05d", i);
+  }
+
+  private String requireJoinToken() {
+    String token = joinToken;
+    if (token == null) {
+      throw new IllegalStateException("no join token yet");
+    }
+    return token;
+  }
+
+  /** TLS that presents the client certificate {@code nodeId} gets by joining with the token. */
+  private ChannelCredentials joined(ManagedChannel bootstrap, String nodeId, String token) {
+    KeyPair pair = NodeIdentity.newKeyPair();
+    NodeCertificate cert =
+        NodeEnrollmentGrpc.newBlockingStub(bootstrap)
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .join(
+                JoinRequest.newBuilder()
+                    .setJoinToken(token)
+                    .setNodeId(nodeId)
+                    .setCsr(ByteString.copyFrom(NodeIdentity.csr(pair, nodeId)))
+                    .build());
+    IdentityKeyManager keys = new IdentityKeyManager(InstantSource.system());
+    keys.set(NodeIdentity.of(nodeId, pair.getPrivate(), cert.getCertificateChain()));
+    return ControlPlaneChannels.credentials(work.resolve("cp/ca.crt"), keys);
   }
 
   /** TLS trusting the control plane's own CA, as nodes and the CLI do. */
