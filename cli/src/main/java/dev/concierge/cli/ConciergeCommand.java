@@ -114,7 +114,7 @@ public final class ConciergeCommand implements Callable<Integer> {
    * Runs the CLI in this JVM: the entry point for {@link Main} and for integration tests.
    *
    * @param env stands in for {@code System.getenv()}: {@code CONCIERGE_SERVER}, {@code
-   *     CONCIERGE_TOKEN}, {@code CONCIERGE_CONFIG}, {@code CONCIERGE_NODE_TOKEN}, {@code HOME}
+   *     CONCIERGE_TOKEN}, {@code CONCIERGE_CONFIG}, {@code CONCIERGE_JOIN_TOKEN}, {@code HOME}
    * @return the exit code: 0 success, 1 server-side error, 2 usage error
    */
   public static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {

@@ -21,6 +21,10 @@ import org.jspecify.annotations.Nullable;
  * refused too: the role is decided by the method alone.
  */
 public final class AdminAuthInterceptor implements ServerInterceptor {
+  /** The metadata key of the bearer token. */
+  public static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
   private static final String PREFIX = "bearer ";
 
   private final TokenRegistry tokens;
@@ -34,7 +38,7 @@ public final class AdminAuthInterceptor implements ServerInterceptor {
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     Optional<Principal> principal;
     try {
-      principal = secret(headers.get(BearerTokenInterceptor.AUTHORIZATION)).flatMap(tokens::find);
+      principal = secret(headers.get(AUTHORIZATION)).flatMap(tokens::find);
     } catch (RuntimeException e) {
       call.close(
           Status.UNAVAILABLE.withDescription("cannot check the token: " + e.getMessage()),

@@ -236,7 +236,7 @@ class TokenServiceTest {
         ((MethodDescriptor.PrototypeMarshaller<ReqT>) m.getRequestMarshaller())
             .getMessagePrototype();
     Metadata headers = new Metadata();
-    headers.put(BearerTokenInterceptor.AUTHORIZATION, "Bearer " + secret);
+    headers.put(AdminAuthInterceptor.AUTHORIZATION, "Bearer " + secret);
     ClientCalls.blockingUnaryCall(
         ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)),
         m,
