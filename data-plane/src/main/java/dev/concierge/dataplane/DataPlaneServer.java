@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.NodeInfo;
+import dev.concierge.api.v1.ServedCertificateStatus;
 import dev.concierge.dataplane.admin.AdminServer;
 import dev.concierge.dataplane.buffering.AdmissionPolicy;
 import dev.concierge.dataplane.client.CidrSet;
@@ -28,11 +29,13 @@ import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.stats.EndpointHealthLog;
 import dev.concierge.dataplane.stats.StatsReporter;
 import dev.concierge.dataplane.stats.TrafficStats;
+import dev.concierge.dataplane.tls.CertificateExpiry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
@@ -349,7 +352,8 @@ public final class DataPlaneServer implements AutoCloseable {
             scheduler,
             config.reportInterval,
             Clock.systemUTC(),
-            new EndpointHealthLog(this::clustersInForce, Clock.systemUTC()));
+            new EndpointHealthLog(this::clustersInForce, Clock.systemUTC()),
+            this::certificateStatuses);
     admin = new AdminServer(config.adminBindAddress, config.adminPort, runtimes, statsReporter);
     admin.start();
 
@@ -406,6 +410,14 @@ public final class DataPlaneServer implements AutoCloseable {
   private Map<String, CompiledCluster> clustersInForce() {
     dev.concierge.dataplane.runtime.Runtime runtime = runtimes.get();
     return runtime == null ? Map.of() : runtime.clusters();
+  }
+
+  private List<ServedCertificateStatus> certificateStatuses(Instant now) {
+    dev.concierge.dataplane.runtime.Runtime runtime = runtimes.get();
+    return runtime == null
+        ? List.of()
+        : CertificateExpiry.statuses(
+            runtime.certificates(), runtime.snapshot().getCertificateExpiryWarning(), now);
   }
 
   private void retainStateOf(dev.concierge.dataplane.runtime.Runtime runtime) {
