@@ -64,23 +64,7 @@ public final class StatsReporter implements AutoCloseable {
       ScheduledExecutorService scheduler,
       Duration interval,
       Clock clock) {
-    this(stats, nodeId, channel, scheduler, interval, clock, null);
-  }
-
-  /**
-   * @param channel the channel to the current control plane, asked at every (re)open
-   * @param scheduler runs the reports; owned by the caller
-   * @param health the endpoint states to report, or null for none
-   */
-  public StatsReporter(
-      TrafficStats stats,
-      String nodeId,
-      Supplier<Channel> channel,
-      ScheduledExecutorService scheduler,
-      Duration interval,
-      Clock clock,
-      @Nullable EndpointHealthLog health) {
-    this(stats, nodeId, channel, scheduler, interval, clock, health, now -> List.of());
+    this(stats, nodeId, channel, scheduler, interval, clock, null, now -> List.of());
   }
 
   /**
