@@ -171,6 +171,11 @@ public final class ProxyServer implements AutoCloseable {
     // A client that offers no ALPN gets HTTP/1.1 (ALPN's name for it, not Jetty's "HTTP/1.1").
     alpn.setDefaultProtocol("http/1.1");
     SslConnectionFactory ssl = new SslConnectionFactory(tls, alpn.getProtocol());
+    // Direct buffers for the TLS records: they come from the selector thread's buffer cache
+    // (Jetty's default, heap, goes to the shared pool every fill) and reach the socket without
+    // the JDK's copy into a temporary direct buffer.
+    ssl.setDirectBuffersForEncryption(true);
+    ssl.setDirectBuffersForDecryption(true);
     LeanConnector tlsConnector = new LeanConnector(server, 1, -1, ssl, alpn, h2, h1);
     tlsConnector.setIdleTimeout(KEEP_ALIVE_IDLE_TIMEOUT_MS);
     tlsConnector.setHost(requireNonNull(bindAddress, "bindAddress"));
