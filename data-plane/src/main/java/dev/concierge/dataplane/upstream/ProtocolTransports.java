@@ -63,15 +63,6 @@ public final class ProtocolTransports extends ContainerLifeCycle implements Upst
   @Override
   public void send(UpstreamTry attempt) {
     if (isUpgrade.test(attempt.request())) {
-      if (attempt.cluster().tls() != null) {
-        // The tunnel speaks plain text only: never send a TLS backend's traffic in the clear.
-        attempt.failed(
-            UpstreamOutcome.ERROR,
-            new IllegalStateException("upgrades (WebSocket) to a TLS cluster are not supported"),
-            false,
-            false);
-        return;
-      }
       upgrades.send(attempt);
     } else if (attempt.cluster().protocol() == UpstreamProtocol.HTTP1) {
       http1.send(attempt);
