@@ -16,6 +16,7 @@ import dev.concierge.dataplane.client.TrustedProxies;
 import dev.concierge.dataplane.cluster.CircuitBreakerCounters;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
 import dev.concierge.dataplane.config.Backoff;
 import dev.concierge.dataplane.config.ConfigClient;
 import dev.concierge.dataplane.config.ControlPlaneChannels;
@@ -429,6 +430,21 @@ public final class DataPlaneServer implements AutoCloseable {
         .values()
         .forEach(c -> c.endpoints().forEach(e -> names.add(e.resolved().name())));
     resolver.retain(names);
+    ProxyServer server = proxy;
+    if (server != null) {
+      java.util.Set<UpstreamTlsPolicy> policies = new java.util.HashSet<>();
+      runtime
+          .clusters()
+          .values()
+          .forEach(
+              c -> {
+                UpstreamTlsPolicy tls = c.tls();
+                if (tls != null) {
+                  policies.add(tls);
+                }
+              });
+      server.retainTls(policies);
+    }
     HealthChecker checker = health;
     if (checker != null) {
       checker.update(runtime);

@@ -3,6 +3,8 @@ package dev.concierge.dataplane.upstream;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.cluster.UpstreamProtocol;
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
@@ -58,6 +60,13 @@ public final class ProtocolTransports extends ContainerLifeCycle implements Upst
     LifeCycle.stop(http2);
     LifeCycle.stop(http1);
     super.doStop();
+  }
+
+  @Override
+  public void retainTls(Set<UpstreamTlsPolicy> inForce) {
+    http1.retainTls(inForce);
+    http2.retainTls(inForce);
+    upgrades.retainTls(inForce);
   }
 
   @Override
