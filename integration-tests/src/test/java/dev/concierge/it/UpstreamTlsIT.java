@@ -30,6 +30,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -243,17 +245,24 @@ class UpstreamTlsIT {
     }
   }
 
-  @Test
-  void aChangedTlsPolicyRetiresTheHttp2ClientOfTheOldOneAndItsConnections() throws Exception {
-    try (TlsBackend h2 = TlsBackend.h2("h2", ca.issue("backend.test"))) {
+  @ParameterizedTest
+  @EnumSource(
+      value = Cluster.Protocol.class,
+      names = {"HTTP1", "HTTP2"})
+  void aChangedTlsPolicyClosesTheOldPolicysIdleConnections(Cluster.Protocol protocol)
+      throws Exception {
+    try (TlsBackend changed =
+        protocol == Cluster.Protocol.HTTP2
+            ? TlsBackend.h2("h2", ca.issue("backend.test"))
+            : TlsBackend.start("h2", ca.issue("backend.test"))) {
       Cluster.Builder cluster =
           Cluster.newBuilder()
-              .setProtocol(Cluster.Protocol.HTTP2)
+              .setProtocol(protocol)
               .setTls(UpstreamTls.newBuilder().setCaBundle(ca.pem()).setServerName("backend.test"));
-      tlsCluster("h2", h2, cluster.clone());
+      tlsCluster("h2", changed, cluster.clone());
       assertThat(Http.get(port, "/h2").statusCode()).isEqualTo(200);
-      assertThat(h2.connections()).isEqualTo(1);
-      assertThat(h2.closedConnections()).isZero();
+      assertThat(changed.connections()).isEqualTo(1);
+      assertThat(changed.closedConnections()).isZero();
 
       // A second CA joins the bundle (a CA rotation begins): a new policy for the node.
       fleet
@@ -272,12 +281,12 @@ class UpstreamTlsIT {
       fleet.awaitSynced();
       assertThat(Http.get(port, "/h2").statusCode()).isEqualTo(200);
 
-      // The new policy's client opened a connection of its own; the old client, idle, is stopped
-      // and its connection closed, well before any idle timeout would have.
-      assertThat(h2.connections()).isEqualTo(2);
+      // The new policy opened a connection of its own; the old policy's idle one is closed (HTTP2:
+      // its client stopped) well before any idle timeout would have.
+      assertThat(changed.connections()).isEqualTo(2);
       await()
           .atMost(Duration.ofSeconds(10))
-          .untilAsserted(() -> assertThat(h2.closedConnections()).isEqualTo(1));
+          .untilAsserted(() -> assertThat(changed.closedConnections()).isEqualTo(1));
     }
   }
 
