@@ -6,6 +6,7 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import dev.concierge.api.crypto.KeyCipher;
+import dev.concierge.api.v1.AcmeChallenge;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
@@ -48,6 +49,10 @@ public final class SnapshotBuilder {
   @GuardedBy("this")
   private final TreeMap<String, Certificate> certificates = new TreeMap<>();
 
+  // The pending ACME HTTP-01 challenges, by certificate name.
+  @GuardedBy("this")
+  private final TreeMap<String, List<AcmeChallenge>> challenges = new TreeMap<>();
+
   /** A builder whose snapshots carry the default expiry warning (14 days). */
   public SnapshotBuilder(ConfigStore store, KeyCipher cipher, Clock clock) {
     this(store, cipher, clock, Duration.ofDays(14));
@@ -80,6 +85,7 @@ public final class SnapshotBuilder {
             .addAllRoutes(routes.values())
             .addAllCertificates(certificates.values())
             .setCertificateExpiryWarning(expiryWarning);
+    challenges.values().forEach(snapshot::addAllAcmeChallenges);
     return snapshot.build();
   }
 
@@ -88,6 +94,7 @@ public final class SnapshotBuilder {
     clusters.clear();
     routes.clear();
     certificates.clear();
+    challenges.clear();
     put(config.clusters(), config.routes(), config.certificates());
     revision = config.revision();
   }
@@ -98,6 +105,7 @@ public final class SnapshotBuilder {
       clusters.remove(name);
       routes.remove(name);
       certificates.remove(name);
+      challenges.remove(name);
     }
     put(changes.clusters(), changes.routes(), changes.certificates());
     revision = changes.revision();
@@ -114,9 +122,22 @@ public final class SnapshotBuilder {
     }
     for (Stored<Certificate> stored : newCertificates) {
       String name = stored.resource().getName();
+      if (stored.resource().getAcmeChallengesCount() > 0) {
+        challenges.put(name, stored.resource().getAcmeChallengesList());
+      } else {
+        challenges.remove(name);
+      }
+      if (stored.resource().getCertificateChain().isEmpty()) {
+        // An ACME-managed certificate not issued yet: nothing to serve.
+        certificates.remove(name);
+        continue;
+      }
       certificates.put(
           name,
           stored.resource().toBuilder()
+              // Nodes need neither: a status write must not look like a new certificate to them.
+              .clearAcmeStatus()
+              .clearAcmeChallenges()
               .setPrivateKey(
                   // Nodes read PKCS#8 only: the conversion happens once here, not on each node.
                   PemCertificates.toPkcs8Pem(
