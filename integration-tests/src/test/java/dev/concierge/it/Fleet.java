@@ -31,19 +31,28 @@ import java.util.function.UnaryOperator;
 /** A control plane on 127.0.0.1:0 with data-plane nodes pointed at it, all in this JVM. */
 final class Fleet implements AutoCloseable {
   private final Path dataDir;
+  private final UnaryOperator<ControlPlaneServer.Builder> controlPlaneSettings;
   private ControlPlaneServer controlPlane;
   private int grpcPort;
   private final List<DataPlaneServer> nodes = new ArrayList<>();
   private ManagedChannel channel;
   private ManagementServiceGrpc.ManagementServiceBlockingStub api;
 
-  private Fleet(Path dataDir) {
+  private Fleet(Path dataDir, UnaryOperator<ControlPlaneServer.Builder> controlPlaneSettings) {
     this.dataDir = dataDir;
+    this.controlPlaneSettings = controlPlaneSettings;
   }
 
   /** Starts a control plane on dataDir and nodeCount nodes, and waits until every node is ready. */
   static Fleet start(Path dataDir, int nodeCount) throws Exception {
-    Fleet fleet = new Fleet(dataDir);
+    return start(dataDir, nodeCount, UnaryOperator.identity());
+  }
+
+  /** As {@link #start(Path, int)}, the control plane with more settings. */
+  static Fleet start(
+      Path dataDir, int nodeCount, UnaryOperator<ControlPlaneServer.Builder> controlPlaneSettings)
+      throws Exception {
+    Fleet fleet = new Fleet(dataDir, controlPlaneSettings);
     fleet.startControlPlane(0);
     for (int i = 0; i < nodeCount; i++) {
       fleet.startNode("node-" + (i + 1));
@@ -54,10 +63,12 @@ final class Fleet implements AutoCloseable {
 
   private void startControlPlane(int port) throws IOException {
     controlPlane =
-        ControlPlaneServer.builder()
-            .dataDir(dataDir)
-            .bindAddress("127.0.0.1")
-            .grpcPort(port)
+        controlPlaneSettings
+            .apply(
+                ControlPlaneServer.builder()
+                    .dataDir(dataDir)
+                    .bindAddress("127.0.0.1")
+                    .grpcPort(port))
             .build()
             .start();
     grpcPort = controlPlane.port();

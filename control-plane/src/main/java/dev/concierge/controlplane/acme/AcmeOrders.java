@@ -26,7 +26,6 @@ import org.shredzone.acme4j.connector.HttpConnector;
 import org.shredzone.acme4j.connector.NetworkSettings;
 import org.shredzone.acme4j.exception.AcmeException;
 import org.shredzone.acme4j.provider.GenericAcmeProvider;
-import org.shredzone.acme4j.util.KeyPairUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,7 +106,7 @@ public final class AcmeOrders implements CertificateIssuer {
         }
       }
       order.waitUntilReady(STEP_TIMEOUT);
-      KeyPair key = KeyPairUtils.createECKeyPair("secp256r1");
+      KeyPair key = EcKeys.p256();
       order.execute(key);
       Status status = order.waitForCompletion(STEP_TIMEOUT);
       if (status != Status.VALID) {
