@@ -143,7 +143,7 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
             cipher, clock, name -> otherDefault(store, name), acme.isPresent());
     this.certificateOutput =
         new CertificateOutput(clock, certExpiryWarning, registry::servingAtLeast);
-    this.apply = new ConfigApply(store, cipher, clock);
+    this.apply = new ConfigApply(store, cipher, clock, acme.isPresent());
     this.history = new RevisionHistory(store, certificates.outputOnly());
   }
 
@@ -391,7 +391,15 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
 
   @Override
   public void apply(ApplyRequest request, StreamObserver<ApplyResponse> out) {
-    respond(null, out, () -> apply.apply(request, Caller.name()));
+    respond(
+        null,
+        out,
+        () -> {
+          ApplyResponse applied = apply.apply(request, Caller.name());
+          // An ACME-managed certificate it added is ordered now rather than at the next check.
+          acme.ifPresent(AcmeRenewals::wake);
+          return applied;
+        });
   }
 
   @Override

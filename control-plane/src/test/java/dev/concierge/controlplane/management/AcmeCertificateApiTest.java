@@ -7,8 +7,12 @@ import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import dev.concierge.api.v1.AcmeManaged;
 import dev.concierge.api.v1.AcmeStatus;
+import dev.concierge.api.v1.ApplyRequest;
+import dev.concierge.api.v1.ApplyResponse;
 import dev.concierge.api.v1.Certificate;
+import dev.concierge.api.v1.Config;
 import dev.concierge.api.v1.CreateCertificateRequest;
+import dev.concierge.api.v1.ExportConfigRequest;
 import dev.concierge.api.v1.ListCertificatesRequest;
 import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
 import dev.concierge.api.v1.RenewCertificateRequest;
@@ -131,6 +135,38 @@ class AcmeCertificateApiTest {
             api.listCertificates(ListCertificatesRequest.getDefaultInstance())
                 .getCertificatesCount())
         .isZero();
+  }
+
+  @Test
+  void configApplyCreatesAcmeCertificatesAndTheirExportAppliesAgainUnchanged() throws Exception {
+    ManagementServiceBlockingStub api = startWithAcme();
+    Config config =
+        Config.newBuilder()
+            .addCertificates(acme("a.example.test").toBuilder().setName("certificates/site"))
+            .build();
+
+    ApplyResponse first = api.apply(ApplyRequest.newBuilder().setConfig(config).build());
+    Config exported = api.exportConfig(ExportConfigRequest.getDefaultInstance());
+    ApplyResponse again = api.apply(ApplyRequest.newBuilder().setConfig(exported).build());
+
+    assertThat(first.getChanged()).isTrue();
+    assertThat(exported.getCertificates(0).getAcme().getNamesList())
+        .containsExactly("a.example.test");
+    assertThat(again.getChanged()).isFalse();
+    Map<String, String> withKey =
+        violations(
+            failure(
+                () ->
+                    api.apply(
+                        ApplyRequest.newBuilder()
+                            .setConfig(
+                                Config.newBuilder()
+                                    .addCertificates(
+                                        acme("a.example.test").toBuilder()
+                                            .setName("certificates/other")
+                                            .setPrivateKey("x")))
+                            .build())));
+    assertThat(withKey).containsKey("certificates[0].private_key");
   }
 
   @Test
