@@ -1607,6 +1607,76 @@ class ManagementCommandsTest {
   }
 
   @Test
+  void certAddAcmeSendsTheNamesAndListShowsAcmeFailures() {
+    Result r =
+        run(
+            "cert",
+            "add",
+            "site",
+            "--acme",
+            "--name",
+            "a.example.test",
+            "--name",
+            "b.example.test");
+
+    assertThat(r.code()).isZero();
+    CreateCertificateRequest req = fake.last("CreateCertificate", CreateCertificateRequest.class);
+    assertThat(req.getCertificate().getAcme().getNamesList())
+        .containsExactly("a.example.test", "b.example.test");
+    assertThat(req.getCertificate().getCertificateChain()).isEmpty();
+    assertThat(req.getCertificate().getPrivateKey()).isEmpty();
+
+    dev.concierge.api.v1.Certificate stored = fake.certs.get("certificates/site");
+    fake.certs.put(
+        stored.getName(),
+        stored.toBuilder()
+            .setAcmeStatus(
+                dev.concierge.api.v1.AcmeStatus.newBuilder()
+                    .setState(dev.concierge.api.v1.AcmeStatus.State.FAILED)
+                    .setLastError("HTTP-01 challenge for a.example.test invalid: refused")
+                    .setFailures(2)
+                    .setLastAttemptTime(
+                        com.google.protobuf.Timestamp.newBuilder().setSeconds(1_800_000_000L))
+                    .setNextRenewalTime(
+                        com.google.protobuf.Timestamp.newBuilder().setSeconds(1_800_000_120L)))
+            .build());
+    List<String> lines = run("cert", "list").out().lines().toList();
+    assertThat(lines.get(1)).startsWith("site ").endsWith("ACME-FAILED");
+    assertThat(lines.get(2))
+        .isEqualTo(
+            "site: ACME failed at 2027-01-15T08:00:00Z (2 failures in a row, next try"
+                + " 2027-01-15T08:02:00Z): HTTP-01 challenge for a.example.test invalid: refused");
+
+    Result renew = run("cert", "renew", "site");
+    assertThat(renew.code()).isZero();
+    assertThat(renew.out())
+        .isEqualTo("certificate \"site\" renewal requested" + System.lineSeparator());
+    assertThat(
+            fake.last("RenewCertificate", dev.concierge.api.v1.RenewCertificateRequest.class)
+                .getName())
+        .isEqualTo("certificates/site");
+  }
+
+  @Test
+  void certAddAcmeRefusesAKeyPairAndNamesWithoutAcme() throws IOException {
+    Path cert = home.resolve("cert.pem");
+    Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+
+    Result both =
+        run("cert", "add", "site", "--acme", "--name", "a.example.test", "--cert", cert.toString());
+    Result noAcme = run("cert", "add", "site", "--name", "a.example.test");
+    Result noNames = run("cert", "add", "site", "--acme");
+
+    assertThat(both.code()).isEqualTo(2);
+    assertThat(both.err()).contains("no --cert/--key");
+    assertThat(noAcme.code()).isEqualTo(2);
+    assertThat(noAcme.err()).contains("--name goes with --acme");
+    assertThat(noNames.code()).isEqualTo(2);
+    assertThat(noNames.err()).contains("--name=HOST");
+    assertThat(fake.certs).isEmpty();
+  }
+
+  @Test
   void certAddReadsThePassphraseFromAFileAndMarksTheDefault() throws IOException {
     Path cert = home.resolve("cert.pem");
     Path key = home.resolve("key.pem");
