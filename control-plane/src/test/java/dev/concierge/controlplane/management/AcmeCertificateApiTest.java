@@ -10,12 +10,16 @@ import dev.concierge.api.v1.AcmeStatus;
 import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.ApplyResponse;
 import dev.concierge.api.v1.Certificate;
+import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Config;
 import dev.concierge.api.v1.CreateCertificateRequest;
+import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ExportConfigRequest;
 import dev.concierge.api.v1.ListCertificatesRequest;
 import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
 import dev.concierge.api.v1.RenewCertificateRequest;
+import dev.concierge.api.v1.UpstreamTls;
 import dev.concierge.controlplane.InProcessControlPlane;
 import dev.concierge.controlplane.acme.AcmeSettings;
 import dev.concierge.controlplane.crypto.TestCertificates;
@@ -167,6 +171,31 @@ class AcmeCertificateApiTest {
                                             .setPrivateKey("x")))
                             .build())));
     assertThat(withKey).containsKey("certificates[0].private_key");
+  }
+
+  @Test
+  void aClusterCannotPresentAnAcmeCertificateNotIssuedYet() throws Exception {
+    ManagementServiceBlockingStub api = startWithAcme();
+    api.createCertificate(create("site", acme("a.example.test")));
+
+    StatusRuntimeException e =
+        failure(
+            () ->
+                api.createCluster(
+                    CreateClusterRequest.newBuilder()
+                        .setClusterId("api")
+                        .setCluster(
+                            Cluster.newBuilder()
+                                .addEndpoints(
+                                    Endpoint.newBuilder().setHost("127.0.0.1").setPort(8443))
+                                .setTls(
+                                    UpstreamTls.newBuilder()
+                                        .setClientCertificate("certificates/site")))
+                        .build()));
+
+    // Every node would refuse a snapshot whose cluster names a certificate it was not sent.
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription()).contains("every node would reject");
   }
 
   @Test
