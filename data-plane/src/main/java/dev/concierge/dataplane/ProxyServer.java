@@ -9,6 +9,7 @@ import dev.concierge.dataplane.server.InlineResumeThreadPool;
 import dev.concierge.dataplane.server.NodeErrorHandler;
 import dev.concierge.dataplane.server.ThreadCachingBufferPool;
 import dev.concierge.dataplane.tls.CertificateIndex;
+import dev.concierge.dataplane.tls.NodeSslConnectionFactory;
 import dev.concierge.dataplane.tls.NodeSslContextFactory;
 import dev.concierge.dataplane.transport.jetty.JettyProxyTransport;
 import dev.concierge.dataplane.transport.lean.LeanConnector;
@@ -170,7 +171,8 @@ public final class ProxyServer implements AutoCloseable {
     ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
     // A client that offers no ALPN gets HTTP/1.1 (ALPN's name for it, not Jetty's "HTTP/1.1").
     alpn.setDefaultProtocol("http/1.1");
-    SslConnectionFactory ssl = new SslConnectionFactory(tls, alpn.getProtocol());
+    // Jetty's TLS connections, plus the ClientHello peek while a certificate authenticates clients.
+    SslConnectionFactory ssl = new NodeSslConnectionFactory(tls, alpn.getProtocol());
     LeanConnector tlsConnector = new LeanConnector(server, 1, -1, ssl, alpn, h2, h1);
     tlsConnector.setIdleTimeout(KEEP_ALIVE_IDLE_TIMEOUT_MS);
     tlsConnector.setHost(requireNonNull(bindAddress, "bindAddress"));
