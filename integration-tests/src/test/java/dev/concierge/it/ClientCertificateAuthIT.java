@@ -138,6 +138,26 @@ class ClientCertificateAuthIT {
   }
 
   @Test
+  void aClientHelloCutIntoManyRecordsStillGetsItsNamesClientAuthentication() throws Exception {
+    TestPki.Issued client = clientsX.issue("grace", true);
+
+    assertThat(
+            get(REQUIRED, new RecordingKeyManager(client), "/cut", "", new HelloCuttingSocket(7)))
+        .isEqualTo("HTTP/1.1 200 OK\nweb");
+    assertThat(backend.lastRequestHeaders().getFirst("X-Client-Cert-Subject"))
+        .isEqualTo("CN=grace");
+    assertThatThrownBy(
+            () ->
+                get(
+                    REQUIRED,
+                    new RecordingKeyManager(NO_CERTIFICATE),
+                    "/cut",
+                    "",
+                    new HelloCuttingSocket(7)))
+        .isInstanceOf(IOException.class);
+  }
+
+  @Test
   void aCertificateFromAnotherCaFailsTheHandshakeInBothModes() {
     TestPki.Issued stranger = clientsY.issue("mallory", true);
 
@@ -257,10 +277,22 @@ class ClientCertificateAuthIT {
    */
   private String get(String sni, RecordingKeyManager keys, String path, String extraHeaders)
       throws Exception {
+    return get(sni, keys, path, extraHeaders, new Socket());
+  }
+
+  private String get(
+      String sni, RecordingKeyManager keys, String path, String extraHeaders, Socket tcp)
+      throws Exception {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(new KeyManager[] {keys}, new TrustManager[] {TRUST_ALL}, new SecureRandom());
-    try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
-      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), httpsPort), 5_000);
+    tcp.setTcpNoDelay(true);
+    tcp.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), httpsPort), 5_000);
+    try (SSLSocket socket =
+        (SSLSocket)
+            context
+                .getSocketFactory()
+                .createSocket(
+                    tcp, InetAddress.getLoopbackAddress().getHostAddress(), httpsPort, true)) {
       socket.setSoTimeout(10_000);
       SSLParameters parameters = socket.getSSLParameters();
       parameters.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));
@@ -274,6 +306,43 @@ class ClientCertificateAuthIT {
               .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       return TlsProbe.readResponse(socket);
+    }
+  }
+
+  /**
+   * A TCP socket that re-cuts the client's first TLS record (the ClientHello) into records of
+   * {@code size} bytes, each written and flushed on its own: the node must read the name across
+   * records and, most likely, across reads.
+   */
+  private static final class HelloCuttingSocket extends Socket {
+    private final int size;
+    private boolean cut;
+
+    HelloCuttingSocket(int size) {
+      this.size = size;
+    }
+
+    @Override
+    public OutputStream getOutputStream() throws IOException {
+      OutputStream out = super.getOutputStream();
+      return new java.io.FilterOutputStream(out) {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          if (cut || len < 5 || b[off] != 22) {
+            out.write(b, off, len);
+            return;
+          }
+          cut = true;
+          int length = ((b[off + 3] & 0xFF) << 8) | (b[off + 4] & 0xFF);
+          for (int at = 0; at < length; at += size) {
+            int n = Math.min(size, length - at);
+            out.write(new byte[] {b[off], b[off + 1], b[off + 2], (byte) (n >> 8), (byte) n});
+            out.write(b, off + 5 + at, n);
+            out.flush();
+          }
+          out.write(b, off + 5 + length, len - 5 - length);
+        }
+      };
     }
   }
 
