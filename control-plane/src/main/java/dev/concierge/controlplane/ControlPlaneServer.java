@@ -265,7 +265,9 @@ public final class ControlPlaneServer implements AutoCloseable {
     resources.push(jdbcStore);
     SnapshotCache snapshots =
         SnapshotCache.start(
-            new SnapshotBuilder(jdbcStore, cipher, clock), jdbcStore::revision, revisionPoll);
+            new SnapshotBuilder(jdbcStore, cipher, clock, certExpiryWarning),
+            jdbcStore::revision,
+            revisionPoll);
     resources.push(snapshots);
     jdbcStore.addListener(snapshots::onRevision);
 

@@ -3,6 +3,7 @@ package dev.concierge.controlplane.snapshot;
 import static java.util.Objects.requireNonNull;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.Certificate;
@@ -15,6 +16,7 @@ import dev.concierge.controlplane.store.Stored;
 import dev.concierge.controlplane.store.StoredChanges;
 import dev.concierge.controlplane.store.StoredConfig;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -30,6 +32,7 @@ public final class SnapshotBuilder {
   private final ConfigStore store;
   private final KeyCipher cipher;
   private final Clock clock;
+  private final com.google.protobuf.Duration expiryWarning;
 
   // The resources of the last build, by name; -1 before the first.
   @GuardedBy("this")
@@ -45,10 +48,19 @@ public final class SnapshotBuilder {
   @GuardedBy("this")
   private final TreeMap<String, Certificate> certificates = new TreeMap<>();
 
+  /** A builder whose snapshots carry the default expiry warning (14 days). */
   public SnapshotBuilder(ConfigStore store, KeyCipher cipher, Clock clock) {
+    this(store, cipher, clock, Duration.ofDays(14));
+  }
+
+  /**
+   * @param expiryWarning how long before not_after nodes flag a certificate as expiring
+   */
+  public SnapshotBuilder(ConfigStore store, KeyCipher cipher, Clock clock, Duration expiryWarning) {
     this.store = requireNonNull(store, "store");
     this.cipher = requireNonNull(cipher, "cipher");
     this.clock = requireNonNull(clock, "clock");
+    this.expiryWarning = Durations.fromNanos(expiryWarning.toNanos());
   }
 
   /** The snapshot of the newest committed revision. */
@@ -66,7 +78,8 @@ public final class SnapshotBuilder {
             .setCreateTime(Timestamps.fromMillis(clock.millis()))
             .addAllClusters(clusters.values())
             .addAllRoutes(routes.values())
-            .addAllCertificates(certificates.values());
+            .addAllCertificates(certificates.values())
+            .setCertificateExpiryWarning(expiryWarning);
     return snapshot.build();
   }
 

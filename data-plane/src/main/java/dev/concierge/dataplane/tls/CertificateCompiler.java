@@ -31,6 +31,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
 public final class CertificateCompiler {
   private static final String KEY_BEGIN = "-----BEGIN PRIVATE KEY-----";
   private static final String KEY_END = "-----END PRIVATE KEY-----";
+  private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+  private static final String ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0";
 
   private CertificateCompiler() {}
 
@@ -45,12 +47,31 @@ public final class CertificateCompiler {
       Certificate certificate = certificates.get(i);
       String path = "certificates[" + i + "]";
       try {
-        served.add(compile(certificate));
+        ServedCertificate compiled = compile(certificate);
+        // A client certificate (for mTLS to backends) is stored like any other but never served.
+        if (forServers(compiled.leaf())) {
+          served.add(compiled);
+        }
       } catch (IllegalArgumentException e) {
         problems.accept(path, certificate.getName() + ": " + e.getMessage());
       }
     }
     return CertificateIndex.of(served);
+  }
+
+  /**
+   * Whether {@code leaf} may authenticate a TLS server (RFC 5280 §4.2.1.12): it has no extended key
+   * usage, or one that lists serverAuth or anyExtendedKeyUsage.
+   */
+  static boolean forServers(X509Certificate leaf) {
+    try {
+      List<String> usages = leaf.getExtendedKeyUsage();
+      return usages == null
+          || usages.contains(SERVER_AUTH)
+          || usages.contains(ANY_EXTENDED_KEY_USAGE);
+    } catch (java.security.cert.CertificateParsingException e) {
+      return false;
+    }
   }
 
   /** One certificate; {@link IllegalArgumentException} says what is wrong with it. */
