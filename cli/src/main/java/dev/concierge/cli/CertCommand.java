@@ -7,6 +7,7 @@ import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.AcmeManaged;
 import dev.concierge.api.v1.AcmeStatus;
 import dev.concierge.api.v1.Certificate;
+import dev.concierge.api.v1.ClientAuthentication;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.DeleteCertificateRequest;
 import dev.concierge.api.v1.GetCertificateRequest;
@@ -87,6 +88,7 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
           String typedName,
       @Mixin KeyPair keyPair,
       @Mixin Acme acme,
+      @Mixin ClientAuthOptions clientAuth,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CERTIFICATE, "add", typedName);
@@ -105,6 +107,7 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
       throw usage("add", "Missing required options: '--cert=FILE', '--key=FILE' (or --acme)");
     }
     keyPair.applyTo(cert, description, FieldMask.newBuilder());
+    clientAuth.applyToNew(cert, FieldMask.newBuilder());
     return create(RPCS, cert.build(), validateOnly, "added");
   }
 
@@ -165,7 +168,14 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
   int get(
       @Parameters(paramLabel = "NAME", description = "Certificate id or full name.")
           String typedName) {
-    return show(RPCS, typedName, this::table);
+    return show(
+        RPCS,
+        typedName,
+        certs ->
+            out -> {
+              table(certs).accept(out);
+              certs.forEach(c -> ClientAuthOptions.describe(c).forEach(out::println));
+            });
   }
 
   @Command(name = "update", description = "Replace a certificate's chain and key together.")
@@ -173,6 +183,7 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
       @Parameters(paramLabel = "NAME", description = "Certificate id or full name.")
           String typedName,
       @Mixin KeyPair keyPair,
+      @Mixin ClientAuthOptions clientAuth,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -184,19 +195,34 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
         && (keyPair.passphraseFile != null || keyPair.passphrase != null)) {
       throw usage("update", "--key-passphrase-file and --key-passphrase go with --cert and --key");
     }
-    if (keyPair.certFile == null && !description.given() && keyPair.defaultCertificate == null) {
+    if (keyPair.certFile == null
+        && !description.given()
+        && keyPair.defaultCertificate == null
+        && !clientAuth.given()) {
       throw usage(
-          "update", "nothing to update: give --cert and --key, --description or --[no-]default");
+          "update",
+          "nothing to update: give --cert and --key, --description, --[no-]default,"
+              + " --client-auth, --client-ca or --no-client-auth");
     }
     // The files are read before anything is sent: a bad one is a usage error, whatever the server.
     Certificate.Builder cert = Certificate.newBuilder().setName(name);
     FieldMask.Builder paths = FieldMask.newBuilder();
     keyPair.applyTo(cert, description, paths);
+    String clientCas = clientAuth.readForUpdate();
     return update(
         RPCS,
         name,
         (current, mask) -> {
           mask.mergeFrom(paths.build());
+          if (clientAuth.given()) {
+            ClientAuthentication auth = clientAuth.applyTo(current, clientCas);
+            if (auth == null) {
+              cert.clearClientAuthentication();
+            } else {
+              cert.setClientAuthentication(auth);
+            }
+            mask.addPaths("client_authentication");
+          }
           return cert.build();
         },
         etag,

@@ -10,6 +10,7 @@ import dev.concierge.dataplane.server.InlineResumeThreadPool;
 import dev.concierge.dataplane.server.NodeErrorHandler;
 import dev.concierge.dataplane.server.ThreadCachingBufferPool;
 import dev.concierge.dataplane.tls.CertificateIndex;
+import dev.concierge.dataplane.tls.NodeSslConnectionFactory;
 import dev.concierge.dataplane.tls.NodeSslContextFactory;
 import dev.concierge.dataplane.transport.jetty.JettyProxyTransport;
 import dev.concierge.dataplane.transport.lean.LeanConnector;
@@ -172,7 +173,8 @@ public final class ProxyServer implements AutoCloseable {
     ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
     // A client that offers no ALPN gets HTTP/1.1 (ALPN's name for it, not Jetty's "HTTP/1.1").
     alpn.setDefaultProtocol("http/1.1");
-    SslConnectionFactory ssl = new SslConnectionFactory(tls, alpn.getProtocol());
+    // Jetty's TLS connections, plus the ClientHello peek while a certificate authenticates clients.
+    SslConnectionFactory ssl = new NodeSslConnectionFactory(tls, alpn.getProtocol());
     // Direct buffers for the TLS records: they come from the selector thread's buffer cache
     // (Jetty's default, heap, goes to the shared pool every fill) and reach the socket without
     // the JDK's copy into a temporary direct buffer.

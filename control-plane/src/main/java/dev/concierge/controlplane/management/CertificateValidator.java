@@ -123,7 +123,20 @@ public final class CertificateValidator {
       violations.add(path + ".ca_bundle", "a PEM bundle of CA certificates is required");
     } else {
       try {
-        PemCertificates.parseChain(auth.getCaBundle());
+        List<X509Certificate> authorities = PemCertificates.parseChain(auth.getCaBundle());
+        for (int i = 0; i < authorities.size(); i++) {
+          X509Certificate authority = authorities.get(i);
+          // A v3 certificate says whether it is a CA; a v1 one (old roots) cannot.
+          if (authority.getVersion() >= 3 && authority.getBasicConstraints() < 0) {
+            violations.add(
+                path + ".ca_bundle",
+                "ca_bundle certificate "
+                    + (i + 1)
+                    + " ("
+                    + authority.getSubjectX500Principal().getName()
+                    + ") is not a CA certificate (its basicConstraints do not say CA:TRUE)");
+          }
+        }
       } catch (CertificateProblem e) {
         violations.add(
             path + ".ca_bundle",
