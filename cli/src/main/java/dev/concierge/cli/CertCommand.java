@@ -4,12 +4,16 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.FieldMask;
 import dev.concierge.api.time.ProtoTime;
+import dev.concierge.api.v1.AcmeManaged;
+import dev.concierge.api.v1.AcmeStatus;
 import dev.concierge.api.v1.Certificate;
+import dev.concierge.api.v1.ClientAuthentication;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.DeleteCertificateRequest;
 import dev.concierge.api.v1.GetCertificateRequest;
 import dev.concierge.api.v1.ListCertificatesRequest;
 import dev.concierge.api.v1.ListCertificatesResponse;
+import dev.concierge.api.v1.RenewCertificateRequest;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,7 +22,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import javax.naming.InvalidNameException;
@@ -34,8 +40,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code concierge cert add|list|get|update|delete}: TLS certificates. The private key is read from
- * its file and sent; it is never printed (the control plane never returns it).
+ * {@code concierge cert add|list|get|update|delete|renew}: TLS certificates, given as PEM files or
+ * managed by ACME ({@code add NAME --acme --name HOST}). The private key is read from its file and
+ * sent; it is never printed (the control plane never returns it).
  */
 @Command(name = "cert", description = "Manage TLS certificates.")
 final class CertCommand extends ResourceCommand implements Callable<Integer> {
@@ -71,20 +78,74 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
     throw missingSubcommand();
   }
 
-  @Command(name = "add", description = "Add a certificate chain and its private key (PEM files).")
+  @Command(
+      name = "add",
+      description =
+          "Add a certificate chain and its private key (PEM files), or one the control plane"
+              + " obtains and renews by ACME (--acme --name HOST ...).")
   int add(
       @Parameters(paramLabel = "NAME", description = "Certificate id, e.g. example-com.")
           String typedName,
       @Mixin KeyPair keyPair,
+      @Mixin Acme acme,
+      @Mixin ClientAuthOptions clientAuth,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.CERTIFICATE, "add", typedName);
-    if (keyPair.certFile == null || keyPair.keyFile == null) {
-      throw usage("add", "Missing required options: '--cert=FILE', '--key=FILE'");
-    }
     Certificate.Builder cert = Certificate.newBuilder().setName(name);
+    if (acme.acme) {
+      if (keyPair.certFile != null || keyPair.keyFile != null) {
+        throw usage("add", "--acme gets the chain and key from the ACME server: no --cert/--key");
+      }
+      if (acme.names.isEmpty()) {
+        throw usage("add", "Missing required option with --acme: '--name=HOST'");
+      }
+      cert.setAcme(AcmeManaged.newBuilder().addAllNames(acme.names));
+    } else if (!acme.names.isEmpty()) {
+      throw usage("add", "--name goes with --acme");
+    } else if (keyPair.certFile == null || keyPair.keyFile == null) {
+      throw usage("add", "Missing required options: '--cert=FILE', '--key=FILE' (or --acme)");
+    }
     keyPair.applyTo(cert, description, FieldMask.newBuilder());
+    clientAuth.applyToNew(cert, FieldMask.newBuilder());
     return create(RPCS, cert.build(), validateOnly, "added");
+  }
+
+  @Command(
+      name = "renew",
+      description =
+          "Order an ACME-managed certificate again now; it stays served until the new one"
+              + " replaces it (see cert list).")
+  int renew(
+      @Parameters(paramLabel = "NAME", description = "Certificate id or full name.")
+          String typedName) {
+    String name = name(Names.CERTIFICATE, "renew", typedName);
+    Certificate renewed =
+        withoutKey(
+            withClient(
+                c ->
+                    c.call(
+                        s ->
+                            s.renewCertificate(
+                                RenewCertificateRequest.newBuilder().setName(name).build()))));
+    printer().changed(renewed, "certificate \"" + id(name) + "\" renewal requested");
+    return 0;
+  }
+
+  /** {@code --acme} and {@code --name}: a certificate the control plane orders by ACME. */
+  static final class Acme {
+    @Option(
+        names = "--acme",
+        description =
+            "Have the control plane obtain and renew this certificate from its ACME server"
+                + " (HTTP-01, answered by every node on its HTTP port).")
+    boolean acme;
+
+    @Option(
+        names = "--name",
+        paramLabel = "HOST",
+        description = "A DNS name the ACME certificate covers (with --acme; repeatable).")
+    List<String> names = new ArrayList<>();
   }
 
   @Command(name = "list", description = "List certificates.")
@@ -107,7 +168,14 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
   int get(
       @Parameters(paramLabel = "NAME", description = "Certificate id or full name.")
           String typedName) {
-    return show(RPCS, typedName, this::table);
+    return show(
+        RPCS,
+        typedName,
+        certs ->
+            out -> {
+              table(certs).accept(out);
+              certs.forEach(c -> ClientAuthOptions.describe(c).forEach(out::println));
+            });
   }
 
   @Command(name = "update", description = "Replace a certificate's chain and key together.")
@@ -115,6 +183,7 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
       @Parameters(paramLabel = "NAME", description = "Certificate id or full name.")
           String typedName,
       @Mixin KeyPair keyPair,
+      @Mixin ClientAuthOptions clientAuth,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -126,19 +195,34 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
         && (keyPair.passphraseFile != null || keyPair.passphrase != null)) {
       throw usage("update", "--key-passphrase-file and --key-passphrase go with --cert and --key");
     }
-    if (keyPair.certFile == null && !description.given() && keyPair.defaultCertificate == null) {
+    if (keyPair.certFile == null
+        && !description.given()
+        && keyPair.defaultCertificate == null
+        && !clientAuth.given()) {
       throw usage(
-          "update", "nothing to update: give --cert and --key, --description or --[no-]default");
+          "update",
+          "nothing to update: give --cert and --key, --description, --[no-]default,"
+              + " --client-auth, --client-ca or --no-client-auth");
     }
     // The files are read before anything is sent: a bad one is a usage error, whatever the server.
     Certificate.Builder cert = Certificate.newBuilder().setName(name);
     FieldMask.Builder paths = FieldMask.newBuilder();
     keyPair.applyTo(cert, description, paths);
+    String clientCas = clientAuth.readForUpdate();
     return update(
         RPCS,
         name,
         (current, mask) -> {
           mask.mergeFrom(paths.build());
+          if (clientAuth.given()) {
+            ClientAuthentication auth = clientAuth.applyTo(current, clientCas);
+            if (auth == null) {
+              cert.clearClientAuthentication();
+            } else {
+              cert.setClientAuthentication(auth);
+            }
+            mask.addPaths("client_authentication");
+          }
           return cert.build();
         },
         etag,
@@ -317,10 +401,45 @@ final class CertCommand extends ResourceCommand implements Callable<Integer> {
                 : nodes.size() <= NODE_IDS_SHOWN
                     ? String.join(",", nodes)
                     : nodes.size() + " nodes",
-            expired ? "EXPIRED" : c.getExpiring() ? "EXPIRING" : "ok");
+            expiry(c, expired));
       }
       t.print(out);
+      for (Certificate c : certs) {
+        AcmeStatus acme = c.getAcmeStatus();
+        if (c.hasAcme() && acme.getState() == AcmeStatus.State.FAILED) {
+          out.println(
+              id(c.getName())
+                  + ": ACME failed at "
+                  + time(acme.getLastAttemptTime())
+                  + " ("
+                  + acme.getFailures()
+                  + (acme.getFailures() == 1 ? " failure" : " failures in a row")
+                  + ", next try "
+                  + time(acme.getNextRenewalTime())
+                  + "): "
+                  + acme.getLastError());
+        }
+      }
     };
+  }
+
+  /**
+   * The EXPIRY column: EXPIRED, EXPIRING or ok, and for an ACME-managed certificate its ACME state
+   * when that is not simply issued (ACME-FAILED, acme-pending, acme-ordering).
+   */
+  private static String expiry(Certificate c, boolean expired) {
+    String validity = expired ? "EXPIRED" : c.getExpiring() ? "EXPIRING" : "ok";
+    if (!c.hasAcme()) {
+      return validity;
+    }
+    AcmeStatus.State state = c.getAcmeStatus().getState();
+    String acme =
+        switch (state) {
+          case ISSUED -> "acme";
+          case FAILED -> "ACME-FAILED";
+          default -> "acme-" + state.name().toLowerCase(Locale.ROOT);
+        };
+    return c.getCertificateChain().isEmpty() ? acme : validity + "," + acme;
   }
 
   /** The CN of an RFC 2253 name, else the whole name. */

@@ -2,10 +2,15 @@ package dev.concierge.cli;
 
 import dev.concierge.api.time.ProtoTime;
 import dev.concierge.controlplane.ControlPlaneServer;
+import dev.concierge.controlplane.acme.AcmeSettings;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -108,6 +113,29 @@ final class ControlPlaneCommand implements Callable<Integer> {
               + " at least 5s); nodes renew them at about two thirds of it.")
   com.google.protobuf.Duration nodeCertTtl;
 
+  @Option(
+      names = "--acme-directory",
+      paramLabel = "URL",
+      description =
+          "ACME server directory that certificates added with cert add --acme are ordered from,"
+              + " e.g. https://acme-v02.api.letsencrypt.org/directory; without it they are"
+              + " refused.")
+  @Nullable String acmeDirectory;
+
+  @Option(
+      names = "--acme-email",
+      paramLabel = "ADDRESS",
+      description = "Contact address of the ACME account (expiry notices from the CA).")
+  @Nullable String acmeEmail;
+
+  @Option(
+      names = "--acme-ca-file",
+      paramLabel = "FILE",
+      description =
+          "PEM CA certificates to trust for the ACME server's HTTPS besides the system's (a"
+              + " private or test ACME server).")
+  @Nullable Path acmeCaFile;
+
   @Override
   public Integer call() {
     ControlPlaneServer.Builder builder =
@@ -129,6 +157,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
     if (jdbcUrl != null) {
       builder.jdbcUrl(jdbcUrl);
     }
+    acmeSettings().ifPresent(builder::acme);
     ControlPlaneServer server = builder.build();
     try {
       server.start();
@@ -153,5 +182,30 @@ final class ControlPlaneCommand implements Callable<Integer> {
         },
         server::awaitTermination);
     return 0;
+  }
+
+  /** The ACME options as settings; empty without --acme-directory. */
+  private Optional<AcmeSettings> acmeSettings() {
+    if (acmeDirectory == null) {
+      if (acmeEmail != null || acmeCaFile != null) {
+        throw new CommandFailure("--acme-email and --acme-ca-file go with --acme-directory");
+      }
+      return Optional.empty();
+    }
+    URI directory;
+    try {
+      directory = new URI(acmeDirectory);
+    } catch (URISyntaxException e) {
+      throw new CommandFailure("--acme-directory " + acmeDirectory + ": not a URL");
+    }
+    if (!"https".equals(directory.getScheme()) && !"http".equals(directory.getScheme())) {
+      throw new CommandFailure("--acme-directory " + acmeDirectory + ": must be an https URL");
+    }
+    if (acmeCaFile != null && !Files.isReadable(acmeCaFile)) {
+      throw new CommandFailure("--acme-ca-file " + acmeCaFile + ": cannot read it");
+    }
+    return Optional.of(
+        new AcmeSettings(
+            directory, acmeEmail == null ? "" : acmeEmail, Optional.ofNullable(acmeCaFile)));
   }
 }

@@ -465,6 +465,29 @@ final class FakeControlPlane implements AutoCloseable {
     }
 
     @Override
+    public void renewCertificate(
+        dev.concierge.api.v1.RenewCertificateRequest req, StreamObserver<Certificate> obs) {
+      lastRequests.put("RenewCertificate", req);
+      reply(
+          obs,
+          () -> {
+            Certificate c = certs.get(req.getName());
+            if (c == null) {
+              throw notFound(req.getName());
+            }
+            Certificate renewing =
+                c.toBuilder()
+                    .setAcmeStatus(
+                        c.getAcmeStatus().toBuilder()
+                            .setState(dev.concierge.api.v1.AcmeStatus.State.PENDING))
+                    .setEtag(Long.toString(revision.incrementAndGet()))
+                    .build();
+            certs.put(renewing.getName(), renewing);
+            return renewing;
+          });
+    }
+
+    @Override
     public void getCertificate(GetCertificateRequest req, StreamObserver<Certificate> obs) {
       reply(
           obs,

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.google.protobuf.Duration;
 import dev.concierge.api.v1.CircuitBreakers;
+import dev.concierge.api.v1.ClientAuthentication;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.CreateClusterRequest;
@@ -1607,6 +1608,76 @@ class ManagementCommandsTest {
   }
 
   @Test
+  void certAddAcmeSendsTheNamesAndListShowsAcmeFailures() {
+    Result r =
+        run(
+            "cert",
+            "add",
+            "site",
+            "--acme",
+            "--name",
+            "a.example.test",
+            "--name",
+            "b.example.test");
+
+    assertThat(r.code()).isZero();
+    CreateCertificateRequest req = fake.last("CreateCertificate", CreateCertificateRequest.class);
+    assertThat(req.getCertificate().getAcme().getNamesList())
+        .containsExactly("a.example.test", "b.example.test");
+    assertThat(req.getCertificate().getCertificateChain()).isEmpty();
+    assertThat(req.getCertificate().getPrivateKey()).isEmpty();
+
+    dev.concierge.api.v1.Certificate stored = fake.certs.get("certificates/site");
+    fake.certs.put(
+        stored.getName(),
+        stored.toBuilder()
+            .setAcmeStatus(
+                dev.concierge.api.v1.AcmeStatus.newBuilder()
+                    .setState(dev.concierge.api.v1.AcmeStatus.State.FAILED)
+                    .setLastError("HTTP-01 challenge for a.example.test invalid: refused")
+                    .setFailures(2)
+                    .setLastAttemptTime(
+                        com.google.protobuf.Timestamp.newBuilder().setSeconds(1_800_000_000L))
+                    .setNextRenewalTime(
+                        com.google.protobuf.Timestamp.newBuilder().setSeconds(1_800_000_120L)))
+            .build());
+    List<String> lines = run("cert", "list").out().lines().toList();
+    assertThat(lines.get(1)).startsWith("site ").endsWith("ACME-FAILED");
+    assertThat(lines.get(2))
+        .isEqualTo(
+            "site: ACME failed at 2027-01-15T08:00:00Z (2 failures in a row, next try"
+                + " 2027-01-15T08:02:00Z): HTTP-01 challenge for a.example.test invalid: refused");
+
+    Result renew = run("cert", "renew", "site");
+    assertThat(renew.code()).isZero();
+    assertThat(renew.out())
+        .isEqualTo("certificate \"site\" renewal requested" + System.lineSeparator());
+    assertThat(
+            fake.last("RenewCertificate", dev.concierge.api.v1.RenewCertificateRequest.class)
+                .getName())
+        .isEqualTo("certificates/site");
+  }
+
+  @Test
+  void certAddAcmeRefusesAKeyPairAndNamesWithoutAcme() throws IOException {
+    Path cert = home.resolve("cert.pem");
+    Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+
+    Result both =
+        run("cert", "add", "site", "--acme", "--name", "a.example.test", "--cert", cert.toString());
+    Result noAcme = run("cert", "add", "site", "--name", "a.example.test");
+    Result noNames = run("cert", "add", "site", "--acme");
+
+    assertThat(both.code()).isEqualTo(2);
+    assertThat(both.err()).contains("no --cert/--key");
+    assertThat(noAcme.code()).isEqualTo(2);
+    assertThat(noAcme.err()).contains("--name goes with --acme");
+    assertThat(noNames.code()).isEqualTo(2);
+    assertThat(noNames.err()).contains("--name=HOST");
+    assertThat(fake.certs).isEmpty();
+  }
+
+  @Test
   void certAddReadsThePassphraseFromAFileAndMarksTheDefault() throws IOException {
     Path cert = home.resolve("cert.pem");
     Path key = home.resolve("key.pem");
@@ -1655,6 +1726,96 @@ class ManagementCommandsTest {
     assertThat(sent.getUpdateMask().getPathsList())
         .containsExactly("certificate_chain", "private_key", "private_key_passphrase");
     assertThat(sent.getCertificate().getPrivateKeyPassphrase()).isEqualTo("open sesame");
+  }
+
+  @Test
+  void certClientAuthIsSetShownByCaSubjectChangedAndCleared() throws IOException {
+    Path cert = home.resolve("cert.pem");
+    Path key = home.resolve("key.pem");
+    Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n");
+    String ca = Files.readString(fake.caFile());
+
+    Result add =
+        run(
+            "cert",
+            "add",
+            "mtls",
+            "--cert",
+            cert.toString(),
+            "--key",
+            key.toString(),
+            "--client-auth",
+            "required",
+            "--client-ca",
+            fake.caFile().toString());
+
+    assertThat(add.code()).isZero();
+    CreateCertificateRequest req = fake.last("CreateCertificate", CreateCertificateRequest.class);
+    assertThat(req.getCertificate().getClientAuthentication())
+        .isEqualTo(
+            ClientAuthentication.newBuilder()
+                .setMode(ClientAuthentication.Mode.REQUIRED)
+                .setCaBundle(ca)
+                .build());
+    Result get = run("cert", "get", "mtls");
+    assertThat(get.out())
+        .contains("client authentication: required")
+        .containsPattern("  client CA: .*CN=")
+        .doesNotContain("BEGIN CERTIFICATE");
+
+    Result optional = run("cert", "update", "mtls", "--client-auth", "Optional");
+    assertThat(optional.code()).isZero();
+    UpdateCertificateRequest sent = fake.last("UpdateCertificate", UpdateCertificateRequest.class);
+    assertThat(sent.getUpdateMask().getPathsList()).containsExactly("client_authentication");
+    // The stored bundle is kept when only the mode changes.
+    assertThat(sent.getCertificate().getClientAuthentication().getCaBundle()).isEqualTo(ca);
+    assertThat(run("cert", "get", "mtls").out()).contains("client authentication: optional");
+
+    Result off = run("cert", "update", "mtls", "--no-client-auth");
+    assertThat(off.code()).isZero();
+    sent = fake.last("UpdateCertificate", UpdateCertificateRequest.class);
+    assertThat(sent.getUpdateMask().getPathsList()).containsExactly("client_authentication");
+    assertThat(sent.getCertificate().hasClientAuthentication()).isFalse();
+    assertThat(run("cert", "get", "mtls").out()).contains("client authentication: none");
+
+    // Without a stored bundle a mode alone cannot be applied.
+    Result modeOnly = run("cert", "update", "mtls", "--client-auth", "required");
+    assertThat(modeOnly.code()).isEqualTo(1);
+    assertThat(modeOnly.err())
+        .contains("has no client authentication yet: give both --client-auth")
+        .hasLineCount(1);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = ';',
+      quoteCharacter = '"',
+      value = {
+        "--client-auth required;--client-auth needs --client-ca FILE",
+        "--client-ca CA;--client-ca needs --client-auth optional|required",
+        "--client-auth sometimes --client-ca CA;'sometimes' is not a client authentication mode"
+            + " (expected optional or required)",
+        "--no-client-auth;--no-client-auth is for cert update"
+      })
+  void certAddClientAuthMistakesAreOneLineUsageErrors(String options, String message)
+      throws IOException {
+    Path cert = home.resolve("cert.pem");
+    Path key = home.resolve("key.pem");
+    Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n");
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of("cert", "add", "c", "--cert", cert.toString(), "--key", key.toString()));
+    for (String option : com.google.common.base.Splitter.on(' ').split(options)) {
+      args.add(option.equals("CA") ? fake.caFile().toString() : option);
+    }
+
+    Result r = run(args.toArray(String[]::new));
+
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).startsWith("error: ").contains(message).hasLineCount(1);
+    assertThat(fake.last("CreateCertificate", Object.class)).isNull();
   }
 
   @Test

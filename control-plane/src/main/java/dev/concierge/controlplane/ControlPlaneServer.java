@@ -4,6 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.NodeEnrollmentGrpc;
+import dev.concierge.controlplane.acme.AcmeAccountKey;
+import dev.concierge.controlplane.acme.AcmeOrders;
+import dev.concierge.controlplane.acme.AcmeRenewals;
+import dev.concierge.controlplane.acme.AcmeSettings;
+import dev.concierge.controlplane.acme.FleetAcks;
 import dev.concierge.controlplane.audit.AuditInterceptor;
 import dev.concierge.controlplane.audit.AuditRetention;
 import dev.concierge.controlplane.audit.AuditService;
@@ -46,6 +51,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,6 +60,7 @@ import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -78,6 +85,15 @@ public final class ControlPlaneServer implements AutoCloseable {
   /** How long audit events are kept unless configured otherwise. */
   public static final Duration DEFAULT_AUDIT_RETENTION = Duration.ofDays(90);
 
+  /**
+   * How often ACME-managed certificates are checked for renewal; creating one, or asking to renew
+   * it, checks at once.
+   */
+  public static final Duration DEFAULT_ACME_CHECK = Duration.ofMinutes(1);
+
+  /** How long an ACME order waits for the connected nodes to apply its challenges. */
+  static final Duration ACME_NODE_WAIT = Duration.ofSeconds(30);
+
   private final Path dataDir;
   private final String jdbcUrl;
   private final String bindAddress;
@@ -89,6 +105,8 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final Duration auditRetention;
   private final Duration certExpiryWarning;
   private final Duration nodeCertTtl;
+  private final Optional<AcmeSettings> acme;
+  private final Duration acmeCheck;
 
   private final Object lock = new Object();
   // All guarded by lock.
@@ -115,6 +133,8 @@ public final class ControlPlaneServer implements AutoCloseable {
     this.auditRetention = b.auditRetention;
     this.certExpiryWarning = b.certExpiryWarning;
     this.nodeCertTtl = b.nodeCertTtl;
+    this.acme = b.acme;
+    this.acmeCheck = b.acmeCheck;
   }
 
   public static Builder builder() {
@@ -134,6 +154,8 @@ public final class ControlPlaneServer implements AutoCloseable {
     private Duration auditRetention = DEFAULT_AUDIT_RETENTION;
     private Duration certExpiryWarning = DEFAULT_CERT_EXPIRY_WARNING;
     private Duration nodeCertTtl = NodeCertificates.DEFAULT_TTL;
+    private Optional<AcmeSettings> acme = Optional.empty();
+    private Duration acmeCheck = DEFAULT_ACME_CHECK;
 
     private Builder() {}
 
@@ -148,6 +170,25 @@ public final class ControlPlaneServer implements AutoCloseable {
         throw new IllegalArgumentException("node certificate ttl must be at least 5s, not " + ttl);
       }
       this.nodeCertTtl = ttl;
+      return this;
+    }
+
+    /**
+     * The ACME server that ACME-managed certificates are ordered from; without one, creating such a
+     * certificate is refused.
+     */
+    public Builder acme(AcmeSettings settings) {
+      this.acme = Optional.of(requireNonNull(settings, "settings"));
+      return this;
+    }
+
+    /** How often ACME renewals are checked; default {@link #DEFAULT_ACME_CHECK}. */
+    public Builder acmeCheck(Duration interval) {
+      requireNonNull(interval, "interval");
+      if (interval.isNegative() || interval.toMillis() < 1) {
+        throw new IllegalArgumentException("ACME check interval must be positive, not " + interval);
+      }
+      this.acmeCheck = interval;
       return this;
     }
 
@@ -286,7 +327,9 @@ public final class ControlPlaneServer implements AutoCloseable {
     resources.push(jdbcStore);
     SnapshotCache snapshots =
         SnapshotCache.start(
-            new SnapshotBuilder(jdbcStore, cipher, clock), jdbcStore::revision, revisionPoll);
+            new SnapshotBuilder(jdbcStore, cipher, clock, certExpiryWarning),
+            jdbcStore::revision,
+            revisionPoll);
     resources.push(snapshots);
     jdbcStore.addListener(snapshots::onRevision);
 
@@ -297,6 +340,27 @@ public final class ControlPlaneServer implements AutoCloseable {
     NodeReportingService reporting = new NodeReportingService(registry, clock);
     ConfigDiscoveryService streams = new ConfigDiscoveryService(snapshots, registry);
     discovery = streams;
+    JdbcAuditLog auditLog = new JdbcAuditLog(jdbcStore.dataSource());
+    AcmeRenewals renewals = null;
+    if (acme.isPresent()) {
+      AcmeOrders orders;
+      try {
+        orders = new AcmeOrders(acme.get(), AcmeAccountKey.loadOrCreate(dataDir));
+      } catch (GeneralSecurityException e) {
+        throw new IOException(
+            "ACME: cannot trust " + acme.get().caFile() + ": " + e.getMessage(), e);
+      }
+      renewals =
+          new AcmeRenewals(
+              jdbcStore,
+              cipher,
+              clock,
+              orders,
+              new FleetAcks(registry, ACME_NODE_WAIT),
+              auditLog::record);
+      // Closed before the registry and the store (resources close in reverse order).
+      resources.push(renewals);
+    }
     ManagementService management =
         new ManagementService(
             jdbcStore,
@@ -306,10 +370,10 @@ public final class ControlPlaneServer implements AutoCloseable {
             () -> snapshots.current().getRevision(),
             new SnapshotPreflight(jdbcStore::readConfig),
             clock,
-            certExpiryWarning);
+            certExpiryWarning,
+            Optional.ofNullable(renewals));
     health = new HealthStatusManager();
 
-    JdbcAuditLog auditLog = new JdbcAuditLog(jdbcStore.dataSource());
     // Closed before the store (resources close in reverse order).
     resources.push(AuditRetention.start(auditLog, auditRetention, clock));
     TokenRegistry tokens =
@@ -376,6 +440,10 @@ public final class ControlPlaneServer implements AutoCloseable {
             .build()
             .start();
     health.setStatus("", ServingStatus.SERVING);
+    if (renewals != null) {
+      renewals.start(acmeCheck);
+      log.info("ACME: ordering managed certificates from {}", acme.get().directory());
+    }
     if (dataDirLock != null && serverBuilder == null) {
       dataDirLock.record(holder + " serving gRPC on " + bindAddress + ":" + server.getPort());
     }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.NodeInfo;
+import dev.concierge.api.v1.ServedCertificateStatus;
 import dev.concierge.dataplane.admin.AdminServer;
 import dev.concierge.dataplane.buffering.AdmissionPolicy;
 import dev.concierge.dataplane.client.CidrSet;
@@ -15,6 +16,7 @@ import dev.concierge.dataplane.client.TrustedProxies;
 import dev.concierge.dataplane.cluster.CircuitBreakerCounters;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
 import dev.concierge.dataplane.config.Backoff;
 import dev.concierge.dataplane.config.ConfigClient;
 import dev.concierge.dataplane.config.ControlPlaneChannels;
@@ -31,11 +33,13 @@ import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.stats.EndpointHealthLog;
 import dev.concierge.dataplane.stats.StatsReporter;
 import dev.concierge.dataplane.stats.TrafficStats;
+import dev.concierge.dataplane.tls.CertificateExpiry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
@@ -373,7 +377,8 @@ public final class DataPlaneServer implements AutoCloseable {
             scheduler,
             config.reportInterval,
             Clock.systemUTC(),
-            new EndpointHealthLog(this::clustersInForce, Clock.systemUTC()));
+            new EndpointHealthLog(this::clustersInForce, Clock.systemUTC()),
+            this::certificateStatuses);
     admin = new AdminServer(config.adminBindAddress, config.adminPort, runtimes, statsReporter);
     admin.start();
 
@@ -438,6 +443,14 @@ public final class DataPlaneServer implements AutoCloseable {
     return runtime == null ? Map.of() : runtime.clusters();
   }
 
+  private List<ServedCertificateStatus> certificateStatuses(Instant now) {
+    dev.concierge.dataplane.runtime.Runtime runtime = runtimes.get();
+    return runtime == null
+        ? List.of()
+        : CertificateExpiry.statuses(
+            runtime.certificates(), runtime.snapshot().getCertificateExpiryWarning(), now);
+  }
+
   private void retainStateOf(dev.concierge.dataplane.runtime.Runtime runtime) {
     stats.retain(runtime.routeNames(), runtime.clusters().keySet());
     endpoints.retain(runtime.endpointAddresses());
@@ -447,6 +460,21 @@ public final class DataPlaneServer implements AutoCloseable {
         .values()
         .forEach(c -> c.endpoints().forEach(e -> names.add(e.resolved().name())));
     resolver.retain(names);
+    ProxyServer server = proxy;
+    if (server != null) {
+      java.util.Set<UpstreamTlsPolicy> policies = new java.util.HashSet<>();
+      runtime
+          .clusters()
+          .values()
+          .forEach(
+              c -> {
+                UpstreamTlsPolicy tls = c.tls();
+                if (tls != null) {
+                  policies.add(tls);
+                }
+              });
+      server.retainTls(policies);
+    }
     HealthChecker checker = health;
     if (checker != null) {
       checker.update(runtime);

@@ -3,12 +3,14 @@ package dev.concierge.dataplane;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.cluster.UpstreamProtocol;
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.server.HeaderDeadlineConnectionFactory;
 import dev.concierge.dataplane.server.InlineResumeThreadPool;
 import dev.concierge.dataplane.server.NodeErrorHandler;
 import dev.concierge.dataplane.server.ThreadCachingBufferPool;
 import dev.concierge.dataplane.tls.CertificateIndex;
+import dev.concierge.dataplane.tls.NodeSslConnectionFactory;
 import dev.concierge.dataplane.tls.NodeSslContextFactory;
 import dev.concierge.dataplane.transport.jetty.JettyProxyTransport;
 import dev.concierge.dataplane.transport.lean.LeanConnector;
@@ -18,6 +20,7 @@ import dev.concierge.dataplane.upstream.ProtocolTransports;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
@@ -50,6 +53,7 @@ public final class ProxyServer implements AutoCloseable {
   private final Server server;
   private final LeanConnector connector;
   private final @Nullable LeanConnector httpsConnector;
+  private final ProtocolTransports transport;
 
   /** Which {@link UpstreamTransport} carries requests upstream. */
   public enum Transport {
@@ -138,8 +142,7 @@ public final class ProxyServer implements AutoCloseable {
     // HTTP/1.1 Upgrade (WebSocket): a byte tunnel once the backend has switched protocols.
     UpstreamTransport upgrades =
         new UpgradeTunnelTransport(server, UpgradeTunnelTransport.Settings.defaults());
-    UpstreamTransport transport =
-        new ProtocolTransports(http1, http2, upgrades, UpgradeTunnelTransport::isUpgrade);
+    transport = new ProtocolTransports(http1, http2, upgrades, UpgradeTunnelTransport::isUpgrade);
     server.setHandler(HandlerChain.of(runtimes, transport, settings, this::httpsPort));
     server.setErrorHandler(new NodeErrorHandler(settings.stats().unrouted()));
     threads.inlineResumesOf(server);
@@ -170,12 +173,23 @@ public final class ProxyServer implements AutoCloseable {
     ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
     // A client that offers no ALPN gets HTTP/1.1 (ALPN's name for it, not Jetty's "HTTP/1.1").
     alpn.setDefaultProtocol("http/1.1");
-    SslConnectionFactory ssl = new SslConnectionFactory(tls, alpn.getProtocol());
+    // Jetty's TLS connections, plus the ClientHello peek while a certificate authenticates clients.
+    SslConnectionFactory ssl = new NodeSslConnectionFactory(tls, alpn.getProtocol());
+    // Direct buffers for the TLS records: they come from the selector thread's buffer cache
+    // (Jetty's default, heap, goes to the shared pool every fill) and reach the socket without
+    // the JDK's copy into a temporary direct buffer.
+    ssl.setDirectBuffersForEncryption(true);
+    ssl.setDirectBuffersForDecryption(true);
     LeanConnector tlsConnector = new LeanConnector(server, 1, -1, ssl, alpn, h2, h1);
     tlsConnector.setIdleTimeout(KEEP_ALIVE_IDLE_TIMEOUT_MS);
     tlsConnector.setHost(requireNonNull(bindAddress, "bindAddress"));
     tlsConnector.setPort(port);
     return tlsConnector;
+  }
+
+  /** After a config swap: the upstream TLS policies in force (see {@link UpstreamTransport}). */
+  public void retainTls(Set<UpstreamTlsPolicy> inForce) {
+    transport.retainTls(inForce);
   }
 
   /** Starts listening. */

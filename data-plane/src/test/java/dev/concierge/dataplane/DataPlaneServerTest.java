@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A whole node against a fake control plane: config, proxying, admin pages, cached restart. */
 class DataPlaneServerTest {
-  private static final String TOKEN = "node-token";
+  private static final String TOKEN = "join-token";
   @TempDir Path cacheDir;
   private FakeDiscovery controlPlane;
   private Server backend;

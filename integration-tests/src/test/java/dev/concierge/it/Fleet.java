@@ -32,14 +32,13 @@ import java.util.function.UnaryOperator;
 /** A control plane on 127.0.0.1:0 with data-plane nodes pointed at it, all in this JVM. */
 final class Fleet implements AutoCloseable {
   private final Path dataDir;
+  private final UnaryOperator<ControlPlaneServer.Builder> controlPlaneSettings;
   private ControlPlaneServer controlPlane;
   private int grpcPort;
   private final List<DataPlaneServer> nodes = new ArrayList<>();
   private ManagedChannel channel;
   private ManagementServiceGrpc.ManagementServiceBlockingStub api;
   private String joinToken;
-
-  private final UnaryOperator<ControlPlaneServer.Builder> controlPlaneSettings;
 
   private Fleet(Path dataDir, UnaryOperator<ControlPlaneServer.Builder> controlPlaneSettings) {
     this.dataDir = dataDir;
@@ -51,7 +50,7 @@ final class Fleet implements AutoCloseable {
     return start(dataDir, nodeCount, UnaryOperator.identity());
   }
 
-  /** As {@link #start(Path, int)}, with more control plane settings (e.g. a clock). */
+  /** As {@link #start(Path, int)}, the control plane with more settings. */
   static Fleet start(
       Path dataDir, int nodeCount, UnaryOperator<ControlPlaneServer.Builder> controlPlaneSettings)
       throws Exception {

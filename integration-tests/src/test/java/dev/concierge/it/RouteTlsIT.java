@@ -6,7 +6,11 @@ import com.google.protobuf.util.Durations;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.Hsts;
+import dev.concierge.api.v1.RetryPolicy;
+import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteTls;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -139,5 +143,45 @@ class RouteTlsIT {
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.headers().firstValue("Strict-Transport-Security")).isEmpty();
     }
+  }
+
+  @Test
+  void hstsSurvivesARetriedTryAndTheNodesOwnErrorAnswer() throws Exception {
+    int deadPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      deadPort = socket.getLocalPort();
+    }
+    Hsts hsts = Hsts.newBuilder().setMaxAge(Durations.fromSeconds(600)).build();
+    fleet.createCluster("half-dead", deadPort, backend.port());
+    fleet.createCluster("dead", deadPort);
+    Route retried = Fleet.routeTo("/retried", "half-dead");
+    retried =
+        retried.toBuilder()
+            .setTls(RouteTls.newBuilder().setHsts(hsts))
+            .setForward(
+                retried.getForward().toBuilder()
+                    .setRetryPolicy(
+                        RetryPolicy.newBuilder().addRetryOn(RetryPolicy.RetryOn.CONNECT_FAILURE))
+                    .setMaxAttempts(2))
+            .build();
+    fleet.createRoute("retried", retried);
+    fleet.createRoute(
+        "dead",
+        Fleet.routeTo("/dead", "dead").toBuilder()
+            .setTls(RouteTls.newBuilder().setHsts(hsts))
+            .build());
+    fleet.awaitSynced();
+
+    // Round robin over two endpoints: of two requests, one goes to the dead endpoint first and is
+    // answered by the retry on the live one, after the response was reset.
+    for (int i = 0; i < 4; i++) {
+      HttpResponse<String> response = send(tls, "https", httpsPort, "GET", "/retried/x");
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().firstValue("Strict-Transport-Security"))
+          .hasValue("max-age=600");
+    }
+    HttpResponse<String> failed = send(tls, "https", httpsPort, "GET", "/dead/x");
+    assertThat(failed.statusCode()).isBetween(502, 503);
+    assertThat(failed.headers().firstValue("Strict-Transport-Security")).hasValue("max-age=600");
   }
 }

@@ -30,6 +30,7 @@ final class TlsBackend implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicInteger closedConnections = new AtomicInteger();
   private final AtomicInteger requests = new AtomicInteger();
 
   private final AtomicInteger healthChecks = new AtomicInteger();
@@ -69,6 +70,13 @@ final class TlsBackend implements AutoCloseable {
           public void onOpened(Connection connection) {
             if (connection instanceof SslConnection) {
               connections.incrementAndGet();
+            }
+          }
+
+          @Override
+          public void onClosed(Connection connection) {
+            if (connection instanceof SslConnection) {
+              closedConnections.incrementAndGet();
             }
           }
         });
@@ -125,6 +133,11 @@ final class TlsBackend implements AutoCloseable {
   /** TLS connections clients have opened so far. */
   int connections() {
     return connections.get();
+  }
+
+  /** TLS connections closed so far (by either side). */
+  int closedConnections() {
+    return closedConnections.get();
   }
 
   /** Requests other than "/healthz". */

@@ -83,6 +83,13 @@ final class TlsProbe {
         ("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
     out.flush();
+    return readResponse(socket);
+  }
+
+  /**
+   * Reads one HTTP/1.1 response (with Content-Length) from {@code socket}: status line and body.
+   */
+  static String readResponse(SSLSocket socket) throws IOException {
     InputStream in = socket.getInputStream();
     String head = readHead(in);
     int length = 0;

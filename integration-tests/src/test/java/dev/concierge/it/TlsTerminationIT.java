@@ -10,12 +10,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.DeleteCertificateRequest;
+import dev.concierge.api.v1.ServedCertificateStatus;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
@@ -75,6 +77,27 @@ class TlsTerminationIT {
                         .setPrivateKey(issued.keyPem())
                         .setDefaultCertificate(isDefault))
                 .build());
+  }
+
+  @Test
+  void theNodesStatsFlagEveryServedCertificateCloseToExpiry() {
+    // TestPki's leaves live 10 days: inside the default 14-day warning.
+    List<ServedCertificateStatus> certificates =
+        NodeStats.of(fleet.nodes().get(0)).getCertificatesList();
+
+    assertThat(certificates)
+        .extracting(ServedCertificateStatus::getCertificate)
+        .containsExactlyInAnyOrder(
+            "certificates/a-rsa",
+            "certificates/a-ecdsa",
+            "certificates/b",
+            "certificates/fallback");
+    assertThat(certificates)
+        .allSatisfy(
+            status -> {
+              assertThat(status.getExpiring()).isTrue();
+              assertThat(status.getDaysLeft()).isEqualTo(9);
+            });
   }
 
   @Test

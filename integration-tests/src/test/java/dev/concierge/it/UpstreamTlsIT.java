@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.google.protobuf.FieldMask;
 import com.google.protobuf.util.Durations;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
@@ -15,6 +16,7 @@ import dev.concierge.api.v1.CreateClusterRequest;
 import dev.concierge.api.v1.DeleteCertificateRequest;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.HealthCheck;
+import dev.concierge.api.v1.UpdateClusterRequest;
 import dev.concierge.api.v1.UpstreamTls;
 import dev.concierge.dataplane.upstream.UpstreamHandler;
 import io.grpc.StatusRuntimeException;
@@ -28,6 +30,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -238,6 +242,51 @@ class UpstreamTlsIT {
       assertThat(h2.lastVersion()).isEqualTo("HTTP/2.0");
       assertThat(Http.get(port, "/h2-wrong-name").statusCode()).isEqualTo(502);
       assertThat(h2.requests()).isEqualTo(1);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Cluster.Protocol.class,
+      names = {"HTTP1", "HTTP2"})
+  void aChangedTlsPolicyClosesTheOldPolicysIdleConnections(Cluster.Protocol protocol)
+      throws Exception {
+    try (TlsBackend changed =
+        protocol == Cluster.Protocol.HTTP2
+            ? TlsBackend.h2("h2", ca.issue("backend.test"))
+            : TlsBackend.start("h2", ca.issue("backend.test"))) {
+      Cluster.Builder cluster =
+          Cluster.newBuilder()
+              .setProtocol(protocol)
+              .setTls(UpstreamTls.newBuilder().setCaBundle(ca.pem()).setServerName("backend.test"));
+      tlsCluster("h2", changed, cluster.clone());
+      assertThat(Http.get(port, "/h2").statusCode()).isEqualTo(200);
+      assertThat(changed.connections()).isEqualTo(1);
+      assertThat(changed.closedConnections()).isZero();
+
+      // A second CA joins the bundle (a CA rotation begins): a new policy for the node.
+      fleet
+          .api()
+          .updateCluster(
+              UpdateClusterRequest.newBuilder()
+                  .setCluster(
+                      Cluster.newBuilder()
+                          .setName("clusters/h2")
+                          .setTls(
+                              UpstreamTls.newBuilder()
+                                  .setCaBundle(ca.pem() + TestCa.create("Next CA").pem())
+                                  .setServerName("backend.test")))
+                  .setUpdateMask(FieldMask.newBuilder().addPaths("tls"))
+                  .build());
+      fleet.awaitSynced();
+      assertThat(Http.get(port, "/h2").statusCode()).isEqualTo(200);
+
+      // The new policy opened a connection of its own; the old policy's idle one is closed (HTTP2:
+      // its client stopped) well before any idle timeout would have.
+      assertThat(changed.connections()).isEqualTo(2);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(changed.closedConnections()).isEqualTo(1));
     }
   }
 

@@ -3,9 +3,13 @@ package dev.concierge.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.HeaderMutations;
 import dev.concierge.api.v1.HeaderValue;
 import dev.concierge.api.v1.Route;
+import dev.concierge.api.v1.UpstreamTls;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -20,9 +24,14 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.websocket.core.CloseStatus;
 import org.eclipse.jetty.websocket.core.CoreSession;
 import org.eclipse.jetty.websocket.core.Frame;
@@ -286,6 +295,75 @@ class WebSocketIT {
       sent++;
     }
     assertThat(backendClosed).isEmpty();
+  }
+
+  @Test
+  void tunnelsToATlsClusterVerifiedAndRefusesABackendWithTheWrongName() throws Exception {
+    TestCa ca = TestCa.create("WebSocket CA");
+    Server secure = new Server();
+    SslContextFactory.Server ssl = new SslContextFactory.Server();
+    ssl.setKeyStore(ca.issue("ws.backend.test").keyStore());
+    ssl.setKeyStorePassword("secret");
+    ssl.setSniRequired(false);
+    HttpConfiguration http = new HttpConfiguration();
+    SecureRequestCustomizer customizer = new SecureRequestCustomizer();
+    customizer.setSniHostCheck(false);
+    http.addCustomizer(customizer);
+    ServerConnector connector =
+        new ServerConnector(
+            secure, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
+    connector.setHost(InetAddress.getLoopbackAddress().getHostAddress());
+    secure.addConnector(connector);
+    WebSocketUpgradeHandler upgrades = new WebSocketUpgradeHandler(new WebSocketComponents());
+    upgrades.addMapping(
+        "/*",
+        (request, response, callback) -> {
+          backendHeaders.add(String.valueOf(request.isSecure()));
+          return new Echo();
+        });
+    secure.setHandler(upgrades);
+    secure.start();
+    try {
+      for (String[] cluster :
+          new String[][] {{"wss", "ws.backend.test"}, {"wrong-name", "other.test"}}) {
+        fleet
+            .api()
+            .createCluster(
+                CreateClusterRequest.newBuilder()
+                    .setClusterId(cluster[0])
+                    .setCluster(
+                        Cluster.newBuilder()
+                            .addEndpoints(
+                                Endpoint.newBuilder()
+                                    .setHost("127.0.0.1")
+                                    .setPort(connector.getLocalPort()))
+                            .setTls(
+                                UpstreamTls.newBuilder()
+                                    .setCaBundle(ca.pem())
+                                    .setServerName(cluster[1])))
+                    .build());
+        fleet.createRoute(cluster[0], "/" + cluster[0] + "/", cluster[0]);
+      }
+      fleet.awaitSynced();
+
+      Recorder recorder = new Recorder();
+      WebSocket ws = connect("/wss/echo", recorder);
+      assertThat(recorder.next()).isEqualTo("text:welcome");
+      assertThat(backendHeaders.poll(10, TimeUnit.SECONDS)).isEqualTo("true");
+      ws.sendText("over tls", true).get(10, TimeUnit.SECONDS);
+      assertThat(recorder.next()).isEqualTo("text:over tls");
+      ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+      assertThat(recorder.next()).isEqualTo("close:1000 done");
+
+      assertThatThrownBy(() -> connect("/wrong-name/echo", new Recorder()))
+          .isInstanceOf(ExecutionException.class)
+          .cause()
+          .isInstanceOfSatisfying(
+              WebSocketHandshakeException.class,
+              e -> assertThat(e.getResponse().statusCode()).isEqualTo(502));
+    } finally {
+      secure.stop();
+    }
   }
 
   @Test

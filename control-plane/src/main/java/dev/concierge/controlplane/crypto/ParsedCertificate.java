@@ -2,6 +2,8 @@ package dev.concierge.controlplane.crypto;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.time.ProtoTime;
+import dev.concierge.api.v1.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
@@ -31,5 +33,17 @@ public record ParsedCertificate(
     requireNonNull(issuer, "issuer");
     requireNonNull(keyType, "keyType");
     requireNonNull(serialNumber, "serialNumber");
+  }
+
+  /** Sets the certificate fields the API derives from the chain. */
+  public Certificate.Builder describe(Certificate.Builder spec) {
+    return spec.clearDnsNames()
+        .addAllDnsNames(dnsNames)
+        .setNotBefore(ProtoTime.timestamp(notBefore))
+        .setNotAfter(ProtoTime.timestamp(notAfter))
+        .setFingerprintSha256(fingerprintSha256)
+        .setIssuer(issuer)
+        .setKeyType(keyType)
+        .setSerialNumber(serialNumber);
   }
 }

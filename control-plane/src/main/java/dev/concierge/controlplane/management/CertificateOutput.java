@@ -41,7 +41,8 @@ final class CertificateOutput {
             .clearPrivateKey()
             .clearPrivateKeyPassphrase()
             .clearServingNodes()
-            .clearExpiring();
+            .clearExpiring()
+            .clearAcmeChallenges();
     if (out.getIssuer().isEmpty() && !out.getCertificateChain().isBlank()) {
       try {
         ResourceTypes.derived(

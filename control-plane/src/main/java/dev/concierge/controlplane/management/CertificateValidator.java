@@ -1,5 +1,6 @@
 package dev.concierge.controlplane.management;
 
+import dev.concierge.api.rules.AcmeNames;
 import dev.concierge.api.rules.FieldChecks;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.ClientAuthentication;
@@ -8,8 +9,10 @@ import dev.concierge.controlplane.crypto.ParsedCertificate;
 import dev.concierge.controlplane.crypto.PemCertificates;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Checks a certificate's description, chain, key, default flag and client authentication, recording
@@ -120,12 +123,71 @@ public final class CertificateValidator {
       violations.add(path + ".ca_bundle", "a PEM bundle of CA certificates is required");
     } else {
       try {
-        PemCertificates.parseChain(auth.getCaBundle());
+        List<X509Certificate> authorities = PemCertificates.parseChain(auth.getCaBundle());
+        for (int i = 0; i < authorities.size(); i++) {
+          X509Certificate authority = authorities.get(i);
+          // A v3 certificate says whether it is a CA; a v1 one (old roots) cannot.
+          if (authority.getVersion() >= 3 && authority.getBasicConstraints() < 0) {
+            violations.add(
+                path + ".ca_bundle",
+                "ca_bundle certificate "
+                    + (i + 1)
+                    + " ("
+                    + authority.getSubjectX500Principal().getName()
+                    + ") is not a CA certificate (its basicConstraints do not say CA:TRUE)");
+          }
+        }
       } catch (CertificateProblem e) {
         violations.add(
             path + ".ca_bundle",
             String.valueOf(e.getMessage()).replace("certificate_chain", "ca_bundle"));
       }
+    }
+  }
+
+  /**
+   * An ACME-managed certificate: names an HTTP-01 order can prove, no chain or key of its own, and
+   * a control plane that knows an ACME server.
+   *
+   * @param chainWritten whether this write sets certificate_chain and private_key
+   * @param acmeConfigured whether this control plane was started with an ACME directory
+   */
+  public static void validateAcme(
+      Certificate certificate,
+      String prefix,
+      boolean chainWritten,
+      boolean acmeConfigured,
+      FieldViolations violations) {
+    String path = prefix + ".acme";
+    if (!acmeConfigured) {
+      violations.add(
+          path,
+          "this control plane has no ACME server: start it with --acme-directory URL (and"
+              + " --acme-email)");
+    }
+    List<String> names = certificate.getAcme().getNamesList();
+    if (names.isEmpty()) {
+      violations.add(path + ".names", "at least one DNS name is required");
+    } else if (names.size() > AcmeNames.MAX_NAMES) {
+      violations.add(path + ".names", "at most " + AcmeNames.MAX_NAMES + " names");
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      String problem = AcmeNames.problem(name);
+      if (problem != null) {
+        violations.add(path + ".names[" + i + "]", "\"" + name + "\" " + problem);
+      } else if (!seen.add(name)) {
+        violations.add(path + ".names[" + i + "]", "\"" + name + "\" is named twice");
+      }
+    }
+    if (chainWritten
+        && (!certificate.getCertificateChain().isBlank()
+            || !certificate.getPrivateKey().isBlank())) {
+      violations.add(
+          prefix + ".certificate_chain",
+          "an ACME-managed certificate gets its chain and key from the ACME server; give either"
+              + " acme names or a certificate_chain and private_key, not both");
     }
   }
 }

@@ -62,11 +62,21 @@ final class ConfigApply {
   private final ResourceType<Route> routes = ResourceTypes.routes(name -> true);
   private final ResourceType<Certificate> certificates;
   private final Set<String> certificateSkip;
+  private final boolean acmeConfigured;
 
   /**
    * @param clock what certificates must be valid at when written
    */
   ConfigApply(ConfigStore store, KeyCipher cipher, Clock clock) {
+    this(store, cipher, clock, false);
+  }
+
+  /**
+   * @param clock what certificates must be valid at when written
+   * @param acmeConfigured whether ACME-managed certificates can be ordered (else they are refused)
+   */
+  ConfigApply(ConfigStore store, KeyCipher cipher, Clock clock, boolean acmeConfigured) {
+    this.acmeConfigured = acmeConfigured;
     this.store = requireNonNull(store, "store");
     this.cipher = requireNonNull(cipher, "cipher");
     this.clock = requireNonNull(clock, "clock");
@@ -210,6 +220,18 @@ final class ConfigApply {
         requestDefaults.add(certificate.getName());
       }
       Stored<Certificate> existing = stored.get(certificate.getName());
+      if (certificate.hasAcme()) {
+        // The chain an export shows is the ACME server's: kept as stored, never taken from here.
+        CertificateValidator.validateAcme(certificate, path, false, acmeConfigured, violations);
+        if (!certificate.getPrivateKey().isEmpty()) {
+          violations.add(
+              path + ".private_key",
+              "an ACME-managed certificate gets its key from the ACME server");
+        }
+        desired.certificates.put(
+            certificate.getName(), certificates.seal().seal(certificate, existing));
+        continue;
+      }
       if (certificate.getPrivateKey().isEmpty()
           && existing != null
           && existing

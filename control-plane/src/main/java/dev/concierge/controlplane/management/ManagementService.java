@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Empty;
 import dev.concierge.api.crypto.KeyCipher;
+import dev.concierge.api.v1.AcmeStatus;
 import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.ApplyResponse;
 import dev.concierge.api.v1.Certificate;
@@ -36,6 +37,7 @@ import dev.concierge.api.v1.ListRoutesRequest;
 import dev.concierge.api.v1.ListRoutesResponse;
 import dev.concierge.api.v1.ManagementServiceGrpc;
 import dev.concierge.api.v1.Node;
+import dev.concierge.api.v1.RenewCertificateRequest;
 import dev.concierge.api.v1.Revision;
 import dev.concierge.api.v1.RollbackRequest;
 import dev.concierge.api.v1.Route;
@@ -43,6 +45,7 @@ import dev.concierge.api.v1.Stats;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
 import dev.concierge.api.v1.UpdateRouteRequest;
+import dev.concierge.controlplane.acme.AcmeRenewals;
 import dev.concierge.controlplane.auth.Caller;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.fleet.NodeReportingService;
@@ -83,6 +86,7 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
   private final CertificateOutput certificateOutput;
   private final ConfigApply apply;
   private final RevisionHistory history;
+  private final Optional<AcmeRenewals> acme;
 
   /**
    * @param preflight the last check before a write: would the nodes still compile the config
@@ -98,7 +102,36 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
       Preflight preflight,
       Clock clock,
       Duration certExpiryWarning) {
+    this(
+        store,
+        cipher,
+        registry,
+        reporting,
+        newestRevision,
+        preflight,
+        clock,
+        certExpiryWarning,
+        Optional.empty());
+  }
+
+  /**
+   * @param preflight the last check before a write: would the nodes still compile the config
+   * @param clock what certificates must be valid at when written, and expiry is judged against
+   * @param certExpiryWarning how long before its not_after a certificate is flagged as expiring
+   * @param acme orders ACME-managed certificates; without it they are refused
+   */
+  public ManagementService(
+      ConfigStore store,
+      KeyCipher cipher,
+      NodeRegistry registry,
+      NodeReportingService reporting,
+      LongSupplier newestRevision,
+      Preflight preflight,
+      Clock clock,
+      Duration certExpiryWarning,
+      Optional<AcmeRenewals> acme) {
     requireNonNull(store, "store");
+    this.acme = requireNonNull(acme, "acme");
     this.registry = requireNonNull(registry, "registry");
     this.reporting = requireNonNull(reporting, "reporting");
     this.newestRevision = requireNonNull(newestRevision, "newestRevision");
@@ -106,10 +139,11 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
     this.clusters = ResourceTypes.clusters();
     this.routes = ResourceTypes.routes(name -> store.get(ResourceTable.CLUSTERS, name).isPresent());
     this.certificates =
-        ResourceTypes.certificates(cipher, clock, name -> otherDefault(store, name));
+        ResourceTypes.certificates(
+            cipher, clock, name -> otherDefault(store, name), acme.isPresent());
     this.certificateOutput =
         new CertificateOutput(clock, certExpiryWarning, registry::servingAtLeast);
-    this.apply = new ConfigApply(store, cipher, clock);
+    this.apply = new ConfigApply(store, cipher, clock, acme.isPresent());
     this.history = new RevisionHistory(store, certificates.outputOnly());
   }
 
@@ -217,11 +251,12 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
         out,
         () ->
             certificateOutput.of(
-                flow.create(
-                    certificates,
-                    request.getCertificateId(),
-                    request.getCertificate(),
-                    request.getValidateOnly())));
+                acmeWoken(
+                    flow.create(
+                        certificates,
+                        request.getCertificateId(),
+                        request.getCertificate(),
+                        request.getValidateOnly()))));
   }
 
   @Override
@@ -253,11 +288,47 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
         out,
         () ->
             certificateOutput.of(
-                flow.update(
-                    certificates,
-                    request.getCertificate(),
-                    request.getUpdateMask(),
-                    request.getValidateOnly())));
+                acmeWoken(
+                    flow.update(
+                        certificates,
+                        request.getCertificate(),
+                        request.getUpdateMask(),
+                        request.getValidateOnly()))));
+  }
+
+  @Override
+  public void renewCertificate(RenewCertificateRequest request, StreamObserver<Certificate> out) {
+    respond(
+        certificates,
+        out,
+        () -> {
+          Certificate certificate = flow.get(certificates, request.getName());
+          if (!certificate.hasAcme()) {
+            throw Status.FAILED_PRECONDITION
+                .withDescription(
+                    request.getName()
+                        + " is not managed by ACME: renew it with concierge cert update --cert"
+                        + " --key")
+                .asRuntimeException();
+          }
+          AcmeRenewals renewals =
+              acme.orElseThrow(
+                  () ->
+                      Status.FAILED_PRECONDITION
+                          .withDescription(
+                              "this control plane has no ACME server: start it with"
+                                  + " --acme-directory URL")
+                          .asRuntimeException());
+          return certificateOutput.of(renewals.requestRenewal(request.getName()));
+        });
+  }
+
+  /** Has a pending ACME order looked at now rather than at the next check. */
+  private Certificate acmeWoken(Certificate written) {
+    if (written.hasAcme() && written.getAcmeStatus().getState() == AcmeStatus.State.PENDING) {
+      acme.ifPresent(AcmeRenewals::wake);
+    }
+    return written;
   }
 
   @Override
@@ -320,7 +391,15 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
 
   @Override
   public void apply(ApplyRequest request, StreamObserver<ApplyResponse> out) {
-    respond(null, out, () -> apply.apply(request, Caller.name()));
+    respond(
+        null,
+        out,
+        () -> {
+          ApplyResponse applied = apply.apply(request, Caller.name());
+          // An ACME-managed certificate it added is ordered now rather than at the next check.
+          acme.ifPresent(AcmeRenewals::wake);
+          return applied;
+        });
   }
 
   @Override

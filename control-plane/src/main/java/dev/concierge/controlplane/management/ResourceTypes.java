@@ -3,7 +3,7 @@ package dev.concierge.controlplane.management;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.crypto.KeyCipher;
-import dev.concierge.api.time.ProtoTime;
+import dev.concierge.api.v1.AcmeStatus;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Route;
@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /** The kinds of the management API, each described once. */
 final class ResourceTypes {
@@ -79,6 +80,20 @@ final class ResourceTypes {
    */
   static ResourceType<Certificate> certificates(
       KeyCipher cipher, Clock clock, Function<String, Optional<String>> otherDefault) {
+    return certificates(cipher, clock, otherDefault, false);
+  }
+
+  /**
+   * Certificates as above; ACME-managed ones ({@code acme} set) take no chain or key, are stored
+   * with an empty sealed key until issued, and keep what ACME wrote on every update.
+   *
+   * @param acmeConfigured whether this control plane can order certificates (has an ACME server)
+   */
+  static ResourceType<Certificate> certificates(
+      KeyCipher cipher,
+      Clock clock,
+      Function<String, Optional<String>> otherDefault,
+      boolean acmeConfigured) {
     requireNonNull(cipher, "cipher");
     requireNonNull(clock, "clock");
     requireNonNull(otherDefault, "otherDefault");
@@ -91,7 +106,8 @@ final class ResourceTypes {
             "private_key",
             "private_key_passphrase",
             "default_certificate",
-            "client_authentication"),
+            "client_authentication",
+            "acme"),
         Set.of("certificate_chain", "private_key"),
         CERTIFICATE_OUTPUT,
         UnaryOperator.identity(),
@@ -100,7 +116,14 @@ final class ResourceTypes {
           if (written.contains("description")) {
             CertificateValidator.validateDescription(certificate, prefix, violations);
           }
-          if (written.contains("certificate_chain")) {
+          if (certificate.hasAcme()) {
+            CertificateValidator.validateAcme(
+                certificate,
+                prefix,
+                written.contains("certificate_chain"),
+                acmeConfigured,
+                violations);
+          } else if (written.contains("certificate_chain")) {
             CertificateValidator.validateKeyPair(certificate, prefix, clock.instant(), violations);
           } else {
             CertificateValidator.validatePassphraseWithKey(certificate, prefix, violations);
@@ -120,6 +143,9 @@ final class ResourceTypes {
                   .clearPrivateKeyPassphrase()
                   .clearServingNodes()
                   .clearExpiring();
+          if (certificate.hasAcme()) {
+            return acmeSealed(spec, existing);
+          }
           if (certificate.getPrivateKey().isEmpty()) {
             // An update that keeps the key pair keeps its ciphertext.
             return new Stored<>(spec.build(), requireNonNull(existing, "existing").sealed());
@@ -137,6 +163,46 @@ final class ResourceTypes {
         });
   }
 
+  /**
+   * An ACME-managed certificate as stored: what ACME wrote (chain, derived fields, status, sealed
+   * key) is kept from the stored version; new names make it due for an order at once.
+   */
+  private static Stored<Certificate> acmeSealed(
+      Certificate.Builder spec, @Nullable Stored<Certificate> existing) {
+    if (existing == null) {
+      // Not issued yet: no chain, and an empty sealed key (no node is sent it).
+      return new Stored<>(
+          spec.clearCertificateChain()
+              .setAcmeStatus(AcmeStatus.newBuilder().setState(AcmeStatus.State.PENDING))
+              .build(),
+          "");
+    }
+    Certificate stored = existing.resource();
+    spec.setCertificateChain(stored.getCertificateChain())
+        .clearDnsNames()
+        .addAllDnsNames(stored.getDnsNamesList())
+        .setIssuer(stored.getIssuer())
+        .setKeyType(stored.getKeyType())
+        .setSerialNumber(stored.getSerialNumber())
+        .setFingerprintSha256(stored.getFingerprintSha256())
+        .setAcmeStatus(stored.getAcmeStatus())
+        .clearAcmeChallenges()
+        .addAllAcmeChallenges(stored.getAcmeChallengesList());
+    if (stored.hasNotBefore()) {
+      spec.setNotBefore(stored.getNotBefore());
+    }
+    if (stored.hasNotAfter()) {
+      spec.setNotAfter(stored.getNotAfter());
+    }
+    if (!stored.getAcme().equals(spec.getAcme())) {
+      spec.setAcmeStatus(
+          stored.getAcmeStatus().toBuilder()
+              .setState(AcmeStatus.State.PENDING)
+              .clearNextRenewalTime());
+    }
+    return new Stored<>(spec.build(), requireNonNull(existing.sealed(), "sealed"));
+  }
+
   /** The certificate fields only the server sets: derived from the chain, or from the fleet. */
   static final Set<String> CERTIFICATE_OUTPUT =
       Set.of(
@@ -148,17 +214,12 @@ final class ResourceTypes {
           "key_type",
           "serial_number",
           "serving_nodes",
-          "expiring");
+          "expiring",
+          "acme_status",
+          "acme_challenges");
 
   /** Sets the fields derived from the chain. */
   static Certificate.Builder derived(Certificate.Builder spec, ParsedCertificate parsed) {
-    return spec.clearDnsNames()
-        .addAllDnsNames(parsed.dnsNames())
-        .setNotBefore(ProtoTime.timestamp(parsed.notBefore()))
-        .setNotAfter(ProtoTime.timestamp(parsed.notAfter()))
-        .setFingerprintSha256(parsed.fingerprintSha256())
-        .setIssuer(parsed.issuer())
-        .setKeyType(parsed.keyType())
-        .setSerialNumber(parsed.serialNumber());
+    return parsed.describe(spec);
   }
 }

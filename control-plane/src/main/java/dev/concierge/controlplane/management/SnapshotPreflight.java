@@ -11,6 +11,7 @@ import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Route;
 import dev.concierge.controlplane.store.ResourceKind;
+import dev.concierge.controlplane.store.Stored;
 import dev.concierge.controlplane.store.StoredConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,15 +61,21 @@ public final class SnapshotPreflight implements Preflight {
     candidate.addAllRoutes(
         replace(
             current.routes(), Route::getName, name, next instanceof Route route ? route : null));
-    // Only their names count here (a cluster's client certificate must exist).
+    // Only their names count here (a cluster's client certificate must exist). An ACME-managed
+    // certificate not issued yet is in no snapshot (SnapshotBuilder), so it does not count.
     List<Certificate> certificates = new ArrayList<>();
-    current.certificates().forEach(stored -> certificates.add(stored.resource()));
+    current.certificates().stream()
+        .map(Stored::resource)
+        .filter(c -> !c.getCertificateChain().isEmpty())
+        .forEach(certificates::add);
     candidate.addAllCertificates(
         replace(
             certificates,
             Certificate::getName,
             name,
-            next instanceof Certificate certificate ? certificate : null));
+            next instanceof Certificate certificate && !certificate.getCertificateChain().isEmpty()
+                ? certificate
+                : null));
     FieldViolations violations = new FieldViolations();
     // A delete of something still referred to is the store's verdict (IN_USE, naming the
     // referrers), which says more than a dangling reference would here.

@@ -3,8 +3,10 @@ package dev.concierge.controlplane.snapshot;
 import static java.util.Objects.requireNonNull;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import dev.concierge.api.crypto.KeyCipher;
+import dev.concierge.api.v1.AcmeChallenge;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
@@ -15,6 +17,7 @@ import dev.concierge.controlplane.store.Stored;
 import dev.concierge.controlplane.store.StoredChanges;
 import dev.concierge.controlplane.store.StoredConfig;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -30,6 +33,7 @@ public final class SnapshotBuilder {
   private final ConfigStore store;
   private final KeyCipher cipher;
   private final Clock clock;
+  private final com.google.protobuf.Duration expiryWarning;
 
   // The resources of the last build, by name; -1 before the first.
   @GuardedBy("this")
@@ -45,10 +49,23 @@ public final class SnapshotBuilder {
   @GuardedBy("this")
   private final TreeMap<String, Certificate> certificates = new TreeMap<>();
 
+  // The pending ACME HTTP-01 challenges, by certificate name.
+  @GuardedBy("this")
+  private final TreeMap<String, List<AcmeChallenge>> challenges = new TreeMap<>();
+
+  /** A builder whose snapshots carry the default expiry warning (14 days). */
   public SnapshotBuilder(ConfigStore store, KeyCipher cipher, Clock clock) {
+    this(store, cipher, clock, Duration.ofDays(14));
+  }
+
+  /**
+   * @param expiryWarning how long before not_after nodes flag a certificate as expiring
+   */
+  public SnapshotBuilder(ConfigStore store, KeyCipher cipher, Clock clock, Duration expiryWarning) {
     this.store = requireNonNull(store, "store");
     this.cipher = requireNonNull(cipher, "cipher");
     this.clock = requireNonNull(clock, "clock");
+    this.expiryWarning = Durations.fromNanos(expiryWarning.toNanos());
   }
 
   /** The snapshot of the newest committed revision. */
@@ -66,7 +83,9 @@ public final class SnapshotBuilder {
             .setCreateTime(Timestamps.fromMillis(clock.millis()))
             .addAllClusters(clusters.values())
             .addAllRoutes(routes.values())
-            .addAllCertificates(certificates.values());
+            .addAllCertificates(certificates.values())
+            .setCertificateExpiryWarning(expiryWarning);
+    challenges.values().forEach(snapshot::addAllAcmeChallenges);
     return snapshot.build();
   }
 
@@ -75,6 +94,7 @@ public final class SnapshotBuilder {
     clusters.clear();
     routes.clear();
     certificates.clear();
+    challenges.clear();
     put(config.clusters(), config.routes(), config.certificates());
     revision = config.revision();
   }
@@ -85,6 +105,7 @@ public final class SnapshotBuilder {
       clusters.remove(name);
       routes.remove(name);
       certificates.remove(name);
+      challenges.remove(name);
     }
     put(changes.clusters(), changes.routes(), changes.certificates());
     revision = changes.revision();
@@ -101,9 +122,22 @@ public final class SnapshotBuilder {
     }
     for (Stored<Certificate> stored : newCertificates) {
       String name = stored.resource().getName();
+      if (stored.resource().getAcmeChallengesCount() > 0) {
+        challenges.put(name, stored.resource().getAcmeChallengesList());
+      } else {
+        challenges.remove(name);
+      }
+      if (stored.resource().getCertificateChain().isEmpty()) {
+        // An ACME-managed certificate not issued yet: nothing to serve.
+        certificates.remove(name);
+        continue;
+      }
       certificates.put(
           name,
           stored.resource().toBuilder()
+              // Nodes need neither: a status write must not look like a new certificate to them.
+              .clearAcmeStatus()
+              .clearAcmeChallenges()
               .setPrivateKey(
                   // Nodes read PKCS#8 only: the conversion happens once here, not on each node.
                   PemCertificates.toPkcs8Pem(

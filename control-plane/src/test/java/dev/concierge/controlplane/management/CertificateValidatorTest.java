@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.rpc.BadRequest;
 import dev.concierge.api.v1.Certificate;
+import dev.concierge.api.v1.ClientAuthentication;
 import dev.concierge.controlplane.crypto.ParsedCertificate;
 import dev.concierge.controlplane.crypto.PemCertificates;
 import dev.concierge.controlplane.crypto.TestCertificates;
@@ -313,5 +314,45 @@ class CertificateValidatorTest {
         Optional.of("certificates/main"),
         none);
     assertThat(none.isEmpty()).isTrue();
+  }
+
+  private static List<BadRequest.FieldViolation> clientAuthViolations(
+      ClientAuthentication.Mode mode, String bundle) {
+    FieldViolations violations = new FieldViolations();
+    CertificateValidator.validateClientAuthentication(
+        Certificate.newBuilder()
+            .setClientAuthentication(
+                ClientAuthentication.newBuilder().setMode(mode).setCaBundle(bundle))
+            .build(),
+        "certificate",
+        violations);
+    return violations.list();
+  }
+
+  @Test
+  void clientAuthenticationNeedsAModeAndABundleOfCaCertificates() {
+    assertThat(clientAuthViolations(ClientAuthentication.Mode.REQUIRED, chain(INTER, ROOT)))
+        .isEmpty();
+
+    List<BadRequest.FieldViolation> leaf =
+        clientAuthViolations(ClientAuthentication.Mode.OPTIONAL, chain(ROOT, LEAF));
+    assertThat(leaf).hasSize(1);
+    assertThat(leaf.get(0).getField()).isEqualTo("certificate.client_authentication.ca_bundle");
+    assertThat(leaf.get(0).getDescription())
+        .contains("certificate 2", "CN=www.example.test", "not a CA certificate");
+
+    List<BadRequest.FieldViolation> notPem =
+        clientAuthViolations(ClientAuthentication.Mode.REQUIRED, "-----BEGIN CERTIFICATE-----\nx");
+    assertThat(notPem).hasSize(1);
+    assertThat(notPem.get(0).getField()).isEqualTo("certificate.client_authentication.ca_bundle");
+    assertThat(notPem.get(0).getDescription()).startsWith("ca_bundle is not PEM");
+
+    List<BadRequest.FieldViolation> noMode =
+        clientAuthViolations(ClientAuthentication.Mode.MODE_UNSPECIFIED, "");
+    assertThat(noMode)
+        .extracting(BadRequest.FieldViolation::getField)
+        .containsExactly(
+            "certificate.client_authentication.mode",
+            "certificate.client_authentication.ca_bundle");
   }
 }

@@ -81,6 +81,17 @@ class SnapshotBuilderTest {
   }
 
   @Test
+  void snapshotsCarryTheCertificateExpiryWarning() {
+    assertThat(fullBuild().getCertificateExpiryWarning())
+        .isEqualTo(com.google.protobuf.util.Durations.fromDays(14));
+    assertThat(
+            new SnapshotBuilder(store, CIPHER, CLOCK, java.time.Duration.ofDays(30))
+                .build()
+                .getCertificateExpiryWarning())
+        .isEqualTo(com.google.protobuf.util.Durations.fromDays(30));
+  }
+
+  @Test
   void buildsAfterEachWriteWhatAFullReadBuilds() {
     SnapshotBuilder incremental = new SnapshotBuilder(store, CIPHER, CLOCK);
     assertThat(incremental.build()).isEqualTo(fullBuild());

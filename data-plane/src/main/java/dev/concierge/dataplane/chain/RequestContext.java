@@ -8,6 +8,7 @@ import dev.concierge.dataplane.client.ClientFacts;
 import dev.concierge.dataplane.client.ClientSettings;
 import dev.concierge.dataplane.client.DeviceClassifier;
 import java.util.function.LongSupplier;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
@@ -49,6 +50,7 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   private boolean peerTrusted;
   private @Nullable DeviceClass deviceClass;
   private @Nullable String country;
+  private @Nullable HttpField keptResponseField;
 
   /**
    * @param unrouted counts the answer when no route was chosen
@@ -117,6 +119,28 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   /** The request goes to another try. */
   public void retried() {
     retries++;
+  }
+
+  /**
+   * Puts {@code field} on the response and keeps it there through {@link #resetResponse}: a field
+   * every answer of the route must carry (HSTS), whether it is relayed from a later try or made by
+   * the node. One slot: only the route's TLS policy needs it today.
+   */
+  public void keepOnResponse(HttpField field) {
+    keptResponseField = field;
+    response.getHeaders().put(field);
+  }
+
+  /**
+   * Resets the uncommitted response for another try or the node's own answer, keeping what {@link
+   * #keepOnResponse} put there.
+   */
+  public void resetResponse() {
+    response.reset();
+    HttpField kept = keptResponseField;
+    if (kept != null) {
+      response.getHeaders().put(kept);
+    }
   }
 
   /** When handling began, on the context's clock ({@link System#nanoTime()} outside tests). */

@@ -3,6 +3,7 @@ package dev.concierge.dataplane.runtime;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.dataplane.acme.AcmeChallenges;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.routing.RouteTable;
 import dev.concierge.dataplane.tls.CertificateIndex;
@@ -16,6 +17,7 @@ import java.util.Map;
  * @param clusters compiled clusters by resource name
  * @param snapshot the snapshot it was compiled from, for the admin {@code /config} page
  * @param certificates the certificates the HTTPS port serves, by SNI name
+ * @param acmeChallenges the HTTP-01 answers of the control plane's pending ACME orders
  */
 // STYLE.md wants this renamed (it shadows java.lang.Runtime); the rename touches most of the data
 // plane, so it waits until the branches now in flight have merged.
@@ -25,12 +27,14 @@ public record Runtime(
     RouteTable routes,
     Map<String, CompiledCluster> clusters,
     ConfigSnapshot snapshot,
-    CertificateIndex certificates) {
+    CertificateIndex certificates,
+    AcmeChallenges acmeChallenges) {
   public Runtime {
     requireNonNull(routes, "routes");
     clusters = Map.copyOf(clusters);
     requireNonNull(snapshot, "snapshot");
     requireNonNull(certificates, "certificates");
+    requireNonNull(acmeChallenges, "acmeChallenges");
   }
 
   /** The endpoint addresses of each cluster, by cluster name: what node-lifetime state to keep. */

@@ -23,6 +23,7 @@ import dev.concierge.api.v1.SlowStart;
 import dev.concierge.api.v1.Stickiness;
 import dev.concierge.api.v1.UpstreamTls;
 import dev.concierge.api.v1.WeightedCluster;
+import dev.concierge.dataplane.acme.AcmeChallenges;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.chain.PolicySet;
 import dev.concierge.dataplane.cluster.BalancingPolicy;
@@ -130,6 +131,10 @@ public final class RuntimeCompiler {
         CertificateCompiler.compile(
             snapshot.getCertificatesList(),
             (field, description) -> problems.add(field + ": " + description));
+    AcmeChallenges acmeChallenges =
+        AcmeChallenges.of(
+            snapshot.getAcmeChallengesList(),
+            (field, description) -> problems.add(field + ": " + description));
     if (!problems.isEmpty()) {
       throw new CompileException(problems);
     }
@@ -151,7 +156,12 @@ public final class RuntimeCompiler {
     clusters.values().forEach(c -> c.endpoints().forEach(e -> names.add(e.resolved())));
     resolver.awaitFirstLookups(names, FIRST_LOOKUP_WAIT);
     return new Runtime(
-        snapshot.getRevision(), RouteTable.of(routes), clusters, snapshot, certificates);
+        snapshot.getRevision(),
+        RouteTable.of(routes),
+        clusters,
+        snapshot,
+        certificates,
+        acmeChallenges);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.concierge.dataplane.runtime;
 
+import dev.concierge.dataplane.acme.AcmeChallenges;
 import dev.concierge.dataplane.routing.RouteTable;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -40,6 +41,12 @@ public final class RuntimeHolder {
   public @Nullable RouteTable routes() {
     Runtime runtime = current.get();
     return runtime == null ? null : runtime.routes();
+  }
+
+  /** The pending ACME challenges in force; none before the first configuration. */
+  public AcmeChallenges acmeChallenges() {
+    Runtime runtime = current.get();
+    return runtime == null ? AcmeChallenges.none() : runtime.acmeChallenges();
   }
 
   /** The revision in force, or -1 before the first configuration. */

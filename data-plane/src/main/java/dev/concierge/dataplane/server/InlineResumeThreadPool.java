@@ -26,6 +26,19 @@ public final class InlineResumeThreadPool extends QueuedThreadPool {
     this.server = server;
   }
 
+  /**
+   * As Jetty's, but a {@link BufferCacheThread}: the selector and handler threads keep their buffer
+   * cache in a field.
+   */
+  @Override
+  public Thread newThread(Runnable runnable) {
+    Thread thread = new BufferCacheThread(runnable);
+    thread.setDaemon(isDaemon());
+    thread.setName(getName() + "-" + thread.getId());
+    thread.setContextClassLoader(getClass().getClassLoader());
+    return thread;
+  }
+
   @Override
   public void execute(Runnable task) {
     Server s = server;

@@ -31,7 +31,7 @@ public final class ThreadCachingBufferPool implements ByteBufferPool {
   private static final int BYTES_PER_THREAD = 1024 * 1024;
 
   private final ByteBufferPool wrapped;
-  private final ThreadLocal<Cache> caches = ThreadLocal.withInitial(Cache::new);
+  private final ThreadLocal<Cache> caches = ThreadLocal.withInitial(() -> new Cache(this));
 
   public ThreadCachingBufferPool(ByteBufferPool wrapped) {
     this.wrapped = requireNonNull(wrapped, "wrapped");
@@ -43,7 +43,7 @@ public final class ThreadCachingBufferPool implements ByteBufferPool {
       return wrapped.acquire(size, direct);
     }
     int sizeClass = Math.max(0, (size - 1) / GRANULE);
-    CachedBuffer buffer = caches.get().pop(sizeClass);
+    CachedBuffer buffer = cache().pop(sizeClass);
     if (buffer != null) {
       buffer.reuse();
       return buffer;
@@ -59,16 +59,37 @@ public final class ThreadCachingBufferPool implements ByteBufferPool {
   }
 
   private void recycle(CachedBuffer buffer) {
-    if (!caches.get().push(buffer)) {
+    if (!cache().push(buffer)) {
       buffer.backing.release();
     }
   }
 
+  /** This thread's cache: in its field on a {@link BufferCacheThread}, else a thread local. */
+  private Cache cache() {
+    if (Thread.currentThread() instanceof BufferCacheThread thread) {
+      Cache cache = thread.bufferCache;
+      if (cache == null) {
+        cache = new Cache(this);
+        thread.bufferCache = cache;
+      }
+      if (cache.pool == this) {
+        return cache;
+      }
+      // The thread's field holds another pool's cache (a thread shared by two servers).
+    }
+    return caches.get();
+  }
+
   /** One thread's stacks of released buffers, one per size class. */
-  private static final class Cache {
+  static final class Cache {
+    private final ThreadCachingBufferPool pool;
     private final CachedBuffer[][] stacks = new CachedBuffer[CLASSES][];
     private final int[] counts = new int[CLASSES];
     private int bytes;
+
+    Cache(ThreadCachingBufferPool pool) {
+      this.pool = pool;
+    }
 
     @Nullable CachedBuffer pop(int sizeClass) {
       int count = counts[sizeClass];

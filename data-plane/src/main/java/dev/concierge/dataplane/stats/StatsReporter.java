@@ -7,14 +7,17 @@ import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.NodeReport;
 import dev.concierge.api.v1.NodeReportingGrpc;
 import dev.concierge.api.v1.ReportSummary;
+import dev.concierge.api.v1.ServedCertificateStatus;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -42,6 +45,7 @@ public final class StatsReporter implements AutoCloseable {
   private final Timestamp startTime;
   private final com.google.protobuf.Duration reportInterval;
   private final @Nullable EndpointHealthLog health;
+  private final Function<Instant, List<ServedCertificateStatus>> certificates;
 
   private final Object lock = new Object();
   private @Nullable StreamObserver<NodeReport> stream;
@@ -60,13 +64,14 @@ public final class StatsReporter implements AutoCloseable {
       ScheduledExecutorService scheduler,
       Duration interval,
       Clock clock) {
-    this(stats, nodeId, channel, scheduler, interval, clock, null);
+    this(stats, nodeId, channel, scheduler, interval, clock, null, now -> List.of());
   }
 
   /**
    * @param channel the channel to the current control plane, asked at every (re)open
    * @param scheduler runs the reports; owned by the caller
    * @param health the endpoint states to report, or null for none
+   * @param certificates the served certificates' expiry as of the given time
    */
   public StatsReporter(
       TrafficStats stats,
@@ -75,8 +80,10 @@ public final class StatsReporter implements AutoCloseable {
       ScheduledExecutorService scheduler,
       Duration interval,
       Clock clock,
-      @Nullable EndpointHealthLog health) {
+      @Nullable EndpointHealthLog health,
+      Function<Instant, List<ServedCertificateStatus>> certificates) {
     this.health = health;
+    this.certificates = requireNonNull(certificates, "certificates");
     this.reportInterval = ProtoTime.duration(interval);
     this.stats = requireNonNull(stats, "stats");
     this.nodeId = requireNonNull(nodeId, "nodeId");
@@ -103,15 +110,17 @@ public final class StatsReporter implements AutoCloseable {
 
   /** The report that would be sent now. */
   public NodeReport currentReport() {
+    Instant now = clock.instant();
     NodeReport.Builder report =
         NodeReport.newBuilder()
             .setNodeId(nodeId)
-            .setTime(timestamp(clock.instant()))
+            .setTime(timestamp(now))
             .setStartTime(startTime)
             .setReportInterval(reportInterval)
             .addAllRoutes(stats.routeCounters())
             .addAllClusters(stats.clusterCounters())
-            .setUnrouted(stats.unroutedCounters());
+            .setUnrouted(stats.unroutedCounters())
+            .addAllCertificates(certificates.apply(now));
     if (health != null) {
       // As of the last poll (at most HEALTH_POLL old): a refresh here would take a change from the
       // poll that reports it at once.

@@ -2,10 +2,12 @@ package dev.concierge.dataplane.tls;
 
 import dev.concierge.api.rules.CertificateNames;
 import dev.concierge.api.v1.Certificate;
+import dev.concierge.api.v1.ClientAuthentication;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -15,16 +17,22 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.function.BiConsumer;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Turns a snapshot's certificates into a {@link CertificateIndex}. The control plane has validated
  * them and sends every key as PKCS#8 ("PRIVATE KEY"), so the node needs only the JDK to read them;
  * anything else is a problem that makes the node refuse the snapshot. Problems never quote key
- * material.
+ * material. A certificate's client authentication is compiled here too, once per snapshot: its CA
+ * bundle's trust manager, which handshakes then only read.
  */
 public final class CertificateCompiler {
   private static final String KEY_BEGIN = "-----BEGIN PRIVATE KEY-----";
   private static final String KEY_END = "-----END PRIVATE KEY-----";
+  private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+  private static final String ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0";
 
   private CertificateCompiler() {}
 
@@ -39,12 +47,31 @@ public final class CertificateCompiler {
       Certificate certificate = certificates.get(i);
       String path = "certificates[" + i + "]";
       try {
-        served.add(compile(certificate));
+        ServedCertificate compiled = compile(certificate);
+        // A client certificate (for mTLS to backends) is stored like any other but never served.
+        if (forServers(compiled.leaf())) {
+          served.add(compiled);
+        }
       } catch (IllegalArgumentException e) {
         problems.accept(path, certificate.getName() + ": " + e.getMessage());
       }
     }
     return CertificateIndex.of(served);
+  }
+
+  /**
+   * Whether {@code leaf} may authenticate a TLS server (RFC 5280 §4.2.1.12): it has no extended key
+   * usage, or one that lists serverAuth or anyExtendedKeyUsage.
+   */
+  static boolean forServers(X509Certificate leaf) {
+    try {
+      List<String> usages = leaf.getExtendedKeyUsage();
+      return usages == null
+          || usages.contains(SERVER_AUTH)
+          || usages.contains(ANY_EXTENDED_KEY_USAGE);
+    } catch (java.security.cert.CertificateParsingException e) {
+      return false;
+    }
   }
 
   /** One certificate; {@link IllegalArgumentException} says what is wrong with it. */
@@ -65,7 +92,48 @@ public final class CertificateCompiler {
         algorithm,
         names,
         leaf.getNotAfter().toInstant(),
-        certificate.getDefaultCertificate());
+        certificate.getDefaultCertificate(),
+        certificate.hasClientAuthentication()
+            ? clientAuth(certificate.getName(), certificate.getClientAuthentication())
+            : null);
+  }
+
+  /**
+   * The client authentication of certificate {@code name}: its CA bundle becomes the one trust
+   * manager its handshakes verify client certificates with (PKIX, no revocation checks).
+   */
+  static ClientAuthPolicy clientAuth(String name, ClientAuthentication auth) {
+    if (auth.getMode() != ClientAuthentication.Mode.OPTIONAL
+        && auth.getMode() != ClientAuthentication.Mode.REQUIRED) {
+      throw new IllegalArgumentException("client_authentication.mode is not OPTIONAL or REQUIRED");
+    }
+    List<X509Certificate> authorities;
+    try {
+      authorities = chain(auth.getCaBundle());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "client_authentication."
+              + String.valueOf(e.getMessage()).replace("certificate_chain", "ca_bundle"));
+    }
+    try {
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      for (int i = 0; i < authorities.size(); i++) {
+        store.setCertificateEntry("ca-" + i, authorities.get(i));
+      }
+      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
+      factory.init(store);
+      for (TrustManager manager : factory.getTrustManagers()) {
+        if (manager instanceof X509ExtendedTrustManager trust) {
+          return new ClientAuthPolicy(name, auth.getMode(), trust, authorities);
+        }
+      }
+      throw new IllegalArgumentException(
+          "client_authentication: the JDK has no X.509 trust manager");
+    } catch (GeneralSecurityException | java.io.IOException e) {
+      throw new IllegalArgumentException(
+          "client_authentication.ca_bundle cannot be trusted: " + e.getMessage());
+    }
   }
 
   private static List<X509Certificate> chain(String pem) {

@@ -1,10 +1,14 @@
 package dev.concierge.dataplane.tls;
 
+import java.security.GeneralSecurityException;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,7 +17,9 @@ import org.jspecify.annotations.Nullable;
  * example.com} nor {@code a.b.example.com}), and a client without SNI or with a name nothing covers
  * gets the default certificate, if one is marked. Among certificates for the same name the key
  * manager asks per key type in the client's order of preference, so a client that prefers ECDSA
- * gets the ECDSA one. Immutable; lookups allocate nothing but the lower-cased name.
+ * gets the ECDSA one. A certificate with client authentication has its own {@link
+ * ClientAuthContext}, built here, once. Immutable; lookups allocate nothing but the lower-cased
+ * name.
  */
 public final class CertificateIndex {
   private static final CertificateIndex EMPTY = new CertificateIndex(List.of());
@@ -24,6 +30,9 @@ public final class CertificateIndex {
   private final Map<String, ServedCertificate> byAlias = new HashMap<>();
   private final @Nullable ServedCertificate defaultCertificate;
   private final List<ServedCertificate> all;
+  // The TLS context of each certificate that authenticates clients (ServedCertificate has identity
+  // equality); empty when none does, which is what lets connections skip the ClientHello peek.
+  private final Map<ServedCertificate, ClientAuthContext> clientAuth = new HashMap<>();
 
   private CertificateIndex(List<ServedCertificate> certificates) {
     // Of two certificates for one name and key type, the one valid longer is offered first.
@@ -54,6 +63,31 @@ public final class CertificateIndex {
     wildcardLists.forEach((k, v) -> wildcard.put(k, v.toArray(ServedCertificate[]::new)));
     this.defaultCertificate = chosenDefault;
     this.all = ordered;
+    for (ServedCertificate certificate : ordered) {
+      ClientAuthPolicy policy = certificate.clientAuth();
+      if (policy != null) {
+        clientAuth.put(certificate, new ClientAuthContext(policy, clientAuthContext(policy)));
+      }
+    }
+  }
+
+  /**
+   * A context serving this index's certificates and trusting only {@code policy}'s CAs. Its key
+   * manager reads this index: a connection keeps the certificates of the runtime it started under.
+   */
+  private SSLContext clientAuthContext(ClientAuthPolicy policy) {
+    TlsProfile.applyProcessDefaults();
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      CertificateIndex self = this;
+      context.init(
+          new KeyManager[] {new SniKeyManager(() -> self)},
+          new TrustManager[] {policy.trust()},
+          null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JDK offers no TLS context", e);
+    }
   }
 
   private static void add(
@@ -108,6 +142,36 @@ public final class CertificateIndex {
    */
   public boolean accepts(String host) {
     return defaultCertificate != null || covering(host) != null;
+  }
+
+  /**
+   * Whether some certificate asks for client certificates (else no handshake needs the SNI early).
+   */
+  public boolean usesClientAuth() {
+    return !clientAuth.isEmpty();
+  }
+
+  /**
+   * The client authentication of a handshake naming {@code host} (null: no SNI), by the same rule
+   * as {@link #select}: that of the first certificate covering the name that asks for one (the
+   * default certificate's for no SNI or a name nothing covers), or null when none does.
+   */
+  public @Nullable ClientAuthContext clientAuth(@Nullable String host) {
+    if (clientAuth.isEmpty()) {
+      return null;
+    }
+    ServedCertificate[] candidates = host == null ? null : covering(host);
+    if (candidates == null) {
+      ServedCertificate fallback = defaultCertificate;
+      return fallback == null ? null : clientAuth.get(fallback);
+    }
+    for (ServedCertificate candidate : candidates) {
+      ClientAuthContext context = clientAuth.get(candidate);
+      if (context != null) {
+        return context;
+      }
+    }
+    return null;
   }
 
   /**

@@ -38,7 +38,8 @@ public final class RouteTlsHandler extends RouteScopedHandler {
     if (request.isSecure()) {
       HttpField hsts = policy.hsts();
       if (hsts != null) {
-        response.getHeaders().put(hsts);
+        // Kept through a retry's or the node's own answer's reset: every HTTPS answer carries it.
+        context.keepOnResponse(hsts);
       }
       return next(request, response, callback);
     }

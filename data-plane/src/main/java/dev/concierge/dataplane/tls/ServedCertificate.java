@@ -6,6 +6,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** One certificate resource as the node serves it: its chain, its key and the names it covers. */
 public final class ServedCertificate {
@@ -17,6 +18,7 @@ public final class ServedCertificate {
   private final List<String> names;
   private final Instant notAfter;
   private final boolean isDefault;
+  private final @Nullable ClientAuthPolicy clientAuth;
 
   /**
    * @param alias what the key manager calls it: the resource name and the leaf's fingerprint, so an
@@ -35,6 +37,23 @@ public final class ServedCertificate {
       List<String> names,
       Instant notAfter,
       boolean isDefault) {
+    this(alias, name, chain, key, keyType, names, notAfter, isDefault, null);
+  }
+
+  /**
+   * As above, with the client-certificate authentication of handshakes that select it ({@code
+   * null}: none).
+   */
+  public ServedCertificate(
+      String alias,
+      String name,
+      List<X509Certificate> chain,
+      PrivateKey key,
+      String keyType,
+      List<String> names,
+      Instant notAfter,
+      boolean isDefault,
+      @Nullable ClientAuthPolicy clientAuth) {
     this.alias = requireNonNull(alias, "alias");
     this.name = requireNonNull(name, "name");
     this.chain = chain.toArray(X509Certificate[]::new);
@@ -46,6 +65,7 @@ public final class ServedCertificate {
     this.names = List.copyOf(names);
     this.notAfter = requireNonNull(notAfter, "notAfter");
     this.isDefault = isDefault;
+    this.clientAuth = clientAuth;
   }
 
   public String alias() {
@@ -84,6 +104,11 @@ public final class ServedCertificate {
 
   public boolean isDefault() {
     return isDefault;
+  }
+
+  /** Its client-certificate authentication, or null when it asks for no client certificate. */
+  public @Nullable ClientAuthPolicy clientAuth() {
+    return clientAuth;
   }
 
   /** Never the key. */

@@ -3,6 +3,8 @@ package dev.concierge.dataplane.upstream;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.cluster.UpstreamProtocol;
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
@@ -61,17 +63,15 @@ public final class ProtocolTransports extends ContainerLifeCycle implements Upst
   }
 
   @Override
+  public void retainTls(Set<UpstreamTlsPolicy> inForce) {
+    http1.retainTls(inForce);
+    http2.retainTls(inForce);
+    upgrades.retainTls(inForce);
+  }
+
+  @Override
   public void send(UpstreamTry attempt) {
     if (isUpgrade.test(attempt.request())) {
-      if (attempt.cluster().tls() != null) {
-        // The tunnel speaks plain text only: never send a TLS backend's traffic in the clear.
-        attempt.failed(
-            UpstreamOutcome.ERROR,
-            new IllegalStateException("upgrades (WebSocket) to a TLS cluster are not supported"),
-            false,
-            false);
-        return;
-      }
       upgrades.send(attempt);
     } else if (attempt.cluster().protocol() == UpstreamProtocol.HTTP1) {
       http1.send(attempt);

@@ -7,6 +7,7 @@ import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.routing.PathRewrite;
+import dev.concierge.dataplane.tls.ClientIdentity;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.jetty.http.HttpField;
@@ -30,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  * except that the X-Forwarded-For of a peer the node trusts (a configured trusted proxy) is kept
  * and this hop's peer appended to it ({@link #forwardedFor}); {@code Via: <version> concierge} is
  * added; a missing Host is filled in with the endpoint's address; a second Host is dropped.
+ * Client-sent X-Client-Cert-Subject/-Fingerprint/-Verified are always dropped; a TLS request whose
+ * handshake verified a client certificate gets them from the node ({@link ClientIdentity}).
  * Content-Length is left to the transport, which frames the body.
  *
  * <p>Route rewrites ({@link dev.concierge.api.v1.ForwardAction}): the Host sent is the client's, a
@@ -239,8 +242,9 @@ public final class RequestRewrite {
    *     may be {@code null}
    * @param upstreamAuthority the endpoint's address ("host:port"): the Host to send when the client
    *     sent none or the route sends the endpoint's ({@link #sendsEndpointHost}); else may be null
-   * @param request the client request, for the values of header templates; may be null only when
-   *     the route has no request header edits
+   * @param request the client request, for the values of header templates and the client
+   *     certificate of a TLS connection; may be null only when the route has no request header
+   *     edits (then no client certificate is passed on)
    */
   public void headers(
       HttpFields fields,
@@ -326,6 +330,14 @@ public final class RequestRewrite {
       sink.add("X-Forwarded-Host", forwardedHost);
     }
     sink.add("Via", via(clientVersion));
+    if (secure && request != null) {
+      ClientIdentity identity = ClientIdentity.of(request);
+      if (identity != null) {
+        sink.add(ClientIdentity.SUBJECT_HEADER, identity.subject());
+        sink.add(ClientIdentity.FINGERPRINT_HEADER, identity.fingerprint());
+        sink.add(ClientIdentity.VERIFIED_HEADER, ClientIdentity.VERIFIED);
+      }
+    }
     if (edits != null) {
       edits.appendTo(requireNonNull(request, "request"), sink);
     }
@@ -345,7 +357,9 @@ public final class RequestRewrite {
   }
 
   private static boolean isDroppedByName(String name) {
-    return name.equalsIgnoreCase("X-Real-IP") || name.regionMatches(true, 0, "Proxy-", 0, 6);
+    return name.equalsIgnoreCase("X-Real-IP")
+        || name.regionMatches(true, 0, "Proxy-", 0, 6)
+        || ClientIdentity.isHeader(name);
   }
 
   /** Names listed in Connection (other than close/keep-alive); rare, so allocation is fine. */

@@ -297,7 +297,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
         // The transport's breaker refused the try (max_pending_requests): nothing was sent.
         releasePlace();
         end();
-        response.reset();
+        context.resetResponse();
         overflow(context, request, response, callback, cluster, overflowLimit(cause));
         return;
       }
@@ -327,7 +327,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
         callback.failed(cause); // cannot happen by contract; never write over a relayed head
         return;
       }
-      response.reset();
+      context.resetResponse();
       boolean perTryExpired =
           outcome == UpstreamOutcome.TIMEOUT
               && perTryLimited

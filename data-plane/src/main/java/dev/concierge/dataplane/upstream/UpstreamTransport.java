@@ -1,5 +1,8 @@
 package dev.concierge.dataplane.upstream;
 
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
+import java.util.Set;
+
 /**
  * The one seam between the handler chain and the wire: carries one try of a request to the endpoint
  * {@link UpstreamHandler} chose and relays the response back, and reports how the try ended to
@@ -13,4 +16,10 @@ package dev.concierge.dataplane.upstream;
 public interface UpstreamTransport {
   /** Sends {@code attempt}. */
   void send(UpstreamTry attempt);
+
+  /**
+   * After a config swap: the upstream TLS policies of the runtime now in force. State a carrier
+   * keeps per policy (clients, pools) for any other may go, once its requests in flight are done.
+   */
+  default void retainTls(Set<UpstreamTlsPolicy> inForce) {}
 }

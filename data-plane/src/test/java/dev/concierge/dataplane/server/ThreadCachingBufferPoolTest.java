@@ -116,4 +116,31 @@ class ThreadCachingBufferPoolTest {
 
     assertThatThrownBy(buffer::release).isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void aPoolThreadKeepsItsCacheInItsFieldAndASecondPoolOnItFallsBackToItsThreadLocal()
+      throws Exception {
+    ThreadCachingBufferPool other = new ThreadCachingBufferPool(counting);
+    List<Boolean> reused = new ArrayList<>();
+    InlineResumeThreadPool threads = new InlineResumeThreadPool(2, 1);
+    Thread thread =
+        threads.newThread(
+            () -> {
+              for (ThreadCachingBufferPool each : List.of(pool, other, pool, other)) {
+                RetainableByteBuffer first = each.acquire(1000, true);
+                first.release();
+                RetainableByteBuffer second = each.acquire(1000, true);
+                reused.add(second == first);
+                second.release();
+              }
+            });
+    assertThat(thread).isInstanceOf(BufferCacheThread.class);
+    thread.start();
+    thread.join();
+
+    assertThat(reused).containsExactly(true, true, true, true);
+    assertThat(((BufferCacheThread) thread).bufferCache).isNotNull();
+    // One backing buffer per pool: each pool's cache kept its own buffer across the rounds.
+    assertThat(wrappedAcquires).hasValue(2);
+  }
 }

@@ -99,6 +99,24 @@ class RequestRewriteTest {
   }
 
   @Test
+  void dropsClientSentClientCertificateHeadersOnEveryRoute() throws Exception {
+    String[] forged = {
+      "Host: shop.test",
+      "X-Client-Cert-Subject: CN=admin",
+      "x-client-cert-fingerprint: 00",
+      "X-CLIENT-CERT-VERIFIED: SUCCESS",
+      "X-Client-Cert-Other: kept"
+    };
+    assertThat(get("/", forged).getContent())
+        .doesNotContainIgnoringCase("X-Client-Cert-Subject")
+        .doesNotContainIgnoringCase("X-Client-Cert-Fingerprint")
+        .doesNotContainIgnoringCase("X-Client-Cert-Verified")
+        .contains("X-Client-Cert-Other: kept\n");
+    route(ForwardAction.newBuilder().setHost("api.internal"), "");
+    assertThat(get("/", forged).getContent()).doesNotContainIgnoringCase("X-Client-Cert-Verified");
+  }
+
+  @Test
   void rewritesThePathAndKeepsTheQueryOut() throws Exception {
     route(ForwardAction.newBuilder().setPrefixRewrite("/v2"), "/v1");
     assertThat(get("/v1/a?q=1", "Host: shop.test").getContent()).startsWith("path /v2/a\n");

@@ -16,10 +16,15 @@ import dev.concierge.dataplane.upstream.UpstreamOutcome;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
 import dev.concierge.dataplane.upstream.UpstreamTry;
 import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.client.AbstractConnectionPool;
+import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
@@ -36,6 +41,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.HostPort;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.jspecify.annotations.Nullable;
@@ -86,6 +92,12 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
   private final ConcurrentMap<CircuitBreakerCounters, ClusterConnections> clusterConnections =
       new ConcurrentHashMap<>();
   private final ConcurrentMap<UpstreamTlsPolicy, HttpClient> tlsClients = new ConcurrentHashMap<>();
+
+  /** How often a retired TLS client is looked at for requests still running. */
+  static final Duration RETIRE_CHECK = Duration.ofSeconds(1);
+
+  /** The longest a retired TLS client is kept for its requests in flight. */
+  static final Duration RETIRE_LIMIT = Duration.ofMinutes(10);
 
   /** A carrier speaking HTTP/1.1 upstream. */
   public JettyProxyTransport(Server server, Settings settings) {
@@ -223,6 +235,46 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
           }
           return made;
         });
+  }
+
+  /**
+   * Retires the clients of policies no cluster uses any more (a CA bundle or a client certificate
+   * changed): each is stopped once no connection of it carries a request, checked every {@link
+   * #RETIRE_CHECK}, or after {@link #RETIRE_LIMIT} at the latest, which ends a longer stream. A
+   * client kept would hold its selector and pooled connections for the node's lifetime.
+   */
+  @Override
+  public void retainTls(Set<UpstreamTlsPolicy> inForce) {
+    for (Iterator<Map.Entry<UpstreamTlsPolicy, HttpClient>> it = tlsClients.entrySet().iterator();
+        it.hasNext(); ) {
+      Map.Entry<UpstreamTlsPolicy, HttpClient> entry = it.next();
+      if (!inForce.contains(entry.getKey())) {
+        it.remove();
+        retire(entry.getValue(), System.nanoTime());
+      }
+    }
+  }
+
+  private void retire(HttpClient client, long since) {
+    if (busy(client) && System.nanoTime() - since < RETIRE_LIMIT.toNanos()) {
+      var unused =
+          server
+              .getScheduler()
+              .schedule(
+                  () -> retire(client, since), RETIRE_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+      return;
+    }
+    LifeCycle.stop(client);
+  }
+
+  private static boolean busy(HttpClient client) {
+    for (Destination destination : client.getDestinations()) {
+      if (destination.getConnectionPool() instanceof AbstractConnectionPool pool
+          && pool.getActiveConnectionCount() > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

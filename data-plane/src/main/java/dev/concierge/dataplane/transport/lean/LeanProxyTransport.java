@@ -196,6 +196,17 @@ public final class LeanProxyTransport implements UpstreamTransport {
     }
   }
 
+  @Override
+  public void retainTls(java.util.Set<UpstreamTlsPolicy> inForce) {
+    for (LeanConnector connector : connectors) {
+      for (SelectorPools pools : connector.allPools()) {
+        for (UpstreamPool pool : pools.all()) {
+          pool.retainTls(inForce);
+        }
+      }
+    }
+  }
+
   private static boolean closeOneIdle(LeanConnector connector, UpstreamExchange exchange) {
     UpstreamTlsPolicy tls = exchange.tls();
     for (SelectorPools pools : connector.allPools()) {

@@ -49,6 +49,28 @@ final class UpstreamPool {
     return pools == null ? null : pools.get(policy);
   }
 
+  /**
+   * Drops the TLS pools of policies not in {@code inForce}, closing their idle connections; one in
+   * use finishes its request, is parked in the dropped pool and closes at its idle timeout.
+   */
+  void retainTls(java.util.Set<UpstreamTlsPolicy> inForce) {
+    ConcurrentHashMap<UpstreamTlsPolicy, UpstreamPool> pools = tls;
+    if (pools == null) {
+      return;
+    }
+    for (var it = pools.entrySet().iterator(); it.hasNext(); ) {
+      var entry = it.next();
+      if (!inForce.contains(entry.getKey())) {
+        it.remove();
+        for (UpstreamConnection idle = entry.getValue().acquire();
+            idle != null;
+            idle = entry.getValue().acquire()) {
+          idle.close();
+        }
+      }
+    }
+  }
+
   /** An idle connection, now owned by the caller, or {@code null}. */
   @Nullable UpstreamConnection acquire() {
     int length = slots.length();

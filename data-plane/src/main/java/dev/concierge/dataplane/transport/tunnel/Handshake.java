@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLEngine;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -22,6 +23,8 @@ import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -93,6 +96,26 @@ final class Handshake implements HttpParser.ResponseHandler {
     Upstream upstream = new Upstream(endPoint);
     connection = upstream;
     return upstream;
+  }
+
+  /**
+   * As {@link #open}, over TLS with {@code engine}: the handshake connection runs on the decrypted
+   * endpoint, and the TLS handshake starts with its first write. A failed TLS handshake fails the
+   * try (as HANDSHAKE: 502 and a log line naming the reason).
+   */
+  Connection openTls(EndPoint endPoint, SSLEngine engine) {
+    SslConnection ssl = new SslConnection(buffers, executor, null, endPoint, engine);
+    ssl.setRenegotiationAllowed(false);
+    EndPoint decrypted = ssl.getSslEndPoint();
+    decrypted.setConnection(open(decrypted));
+    ssl.addHandshakeListener(
+        new SslHandshakeListener() {
+          @Override
+          public void handshakeFailed(Event event, Throwable failure) {
+            fail(failure);
+          }
+        });
+    return ssl;
   }
 
   void connectFailed(Throwable failure) {

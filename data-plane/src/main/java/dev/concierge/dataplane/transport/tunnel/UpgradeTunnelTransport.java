@@ -3,6 +3,7 @@ package dev.concierge.dataplane.transport.tunnel;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.cluster.Endpoint;
+import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
 import dev.concierge.dataplane.upstream.UpstreamOutcome;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
 import dev.concierge.dataplane.upstream.UpstreamTry;
@@ -30,7 +31,8 @@ import org.eclipse.jetty.util.component.ContainerLifeCycle;
  * the backend's headers ({@code Sec-WebSocket-Accept}, {@code -Protocol}, {@code -Extensions} ...)
  * and joins the two connections into a byte tunnel ({@link Splice}). Any other answer is relayed as
  * a response. Frames, extensions, pings and close codes pass untouched: client and backend
- * negotiate them with each other.
+ * negotiate them with each other. To a cluster with a TLS policy the connection is TLS, verified as
+ * the cluster's requests are, and the tunnel runs on the decrypted endpoint.
  *
  * <p>A tunnel is closed when either leg fails or has been idle for the route's idle timeout, or
  * {@link Settings#idleTimeout()} when the route has none; a half-close travels on. A failure before
@@ -94,9 +96,14 @@ public final class UpgradeTunnelTransport extends ContainerLifeCycle implements 
         new Handshake(this, attempt, server.getByteBufferPool(), server.getThreadPool());
     Map<String, Object> context = new HashMap<>();
     context.put(Transport.CONTEXT_KEY, Transport.TCP_IP);
+    UpstreamTlsPolicy tls = attempt.cluster().tls();
     context.put(
         ClientConnectionFactory.CONTEXT_KEY,
-        (ClientConnectionFactory) (endPoint, ctx) -> handshake.open(endPoint));
+        (ClientConnectionFactory)
+            (endPoint, ctx) ->
+                tls == null
+                    ? handshake.open(endPoint)
+                    : handshake.openTls(endPoint, tls.newEngine(endpoint)));
     context.put(
         ClientConnector.CONNECTION_PROMISE_CONTEXT_KEY,
         new Promise<Connection>() {
