@@ -184,7 +184,8 @@ class TokenServiceTest {
             "DeleteToken",
             "CreateJoinToken",
             "RevokeJoinToken",
-            "RevokeNode");
+            "RevokeNode",
+            "RenewCertificate");
     assertThat(codes)
         .containsEntry("ListClusters", Status.Code.OK)
         .containsEntry("ListTokens", Status.Code.OK)
