@@ -567,7 +567,7 @@ class ConfigAsCodeIT {
                 .setClientAuthentication(
                     dev.concierge.api.v1.ClientAuthentication.newBuilder()
                         .setMode(dev.concierge.api.v1.ClientAuthentication.Mode.REQUIRED)
-                        .setCaBundle(pem[0])))
+                        .setCaBundle(TestCa.create("Client CA").pem())))
         .build();
   }
 
