@@ -9,6 +9,7 @@ import dev.concierge.api.v1.AcmeManaged;
 import dev.concierge.api.v1.AcmeStatus;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.controlplane.MovableClock;
 import dev.concierge.controlplane.crypto.TestCertificates;
 import dev.concierge.controlplane.snapshot.SnapshotBuilder;
 import dev.concierge.controlplane.store.AuditRecord;
@@ -18,11 +19,8 @@ import dev.concierge.controlplane.store.Stored;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -39,7 +37,7 @@ class AcmeRenewalsTest {
   private static final String HOST = "site.example.test";
 
   @TempDir Path dir;
-  private final MutableClock clock = new MutableClock(START);
+  private final MovableClock clock = new MovableClock(START);
   private final List<AuditRecord> audit = new CopyOnWriteArrayList<>();
   private final List<Long> awaited = new ArrayList<>();
   private final StandInIssuer issuer = new StandInIssuer();
@@ -263,33 +261,5 @@ class AcmeRenewalsTest {
   @FunctionalInterface
   private interface BeforeCheck {
     void run(CertificateIssuer.ChallengePublisher publisher) throws InterruptedException;
-  }
-
-  /** A clock a test moves. */
-  private static final class MutableClock extends Clock {
-    private volatile Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    void set(Instant instant) {
-      now = instant;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }

@@ -2,15 +2,13 @@ package dev.concierge.controlplane.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.concierge.controlplane.MovableClock;
 import dev.concierge.controlplane.store.AuditRecord;
 import dev.concierge.controlplane.store.JdbcAuditLog;
 import dev.concierge.controlplane.store.JdbcConfigStore;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,26 +17,6 @@ class AuditRetentionTest {
 
   @TempDir Path dir;
 
-  /** A clock the test moves. */
-  private static final class MovableClock extends Clock {
-    final AtomicReference<Instant> now = new AtomicReference<>(T0);
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-  }
-
   private static AuditRecord at(Instant t, String resource) {
     return new AuditRecord(
         t, "admin", "", "concierge.v1.ManagementService/DeleteRoute", resource, "OK", "");
@@ -46,7 +24,7 @@ class AuditRetentionTest {
 
   @Test
   void deletesAtStartAndWhenEventsAgePastTheRetention() {
-    MovableClock clock = new MovableClock();
+    MovableClock clock = new MovableClock(T0);
     try (JdbcConfigStore store = JdbcConfigStore.open(JdbcConfigStore.h2Url(dir), clock)) {
       JdbcAuditLog log = new JdbcAuditLog(store.dataSource());
       log.record(at(T0.minus(Duration.ofDays(91)), "too-old"));
@@ -56,7 +34,7 @@ class AuditRetentionTest {
       try (AuditRetention retention = AuditRetention.start(log, Duration.ofDays(90), clock)) {
         assertThat(resources(log)).containsExactly("now", "young");
 
-        clock.now.set(T0.plus(Duration.ofDays(2)));
+        clock.set(T0.plus(Duration.ofDays(2)));
         assertThat(retention.deleteExpired()).isEqualTo(1);
         assertThat(resources(log)).containsExactly("now");
       }

@@ -368,23 +368,7 @@ class ConfigDiscoveryServiceTest {
   void sumsNodeReportsIntoStats() throws Exception {
     for (String nodeId : List.of("n1", "n2")) {
       CompletableFuture<ReportSummary> summary = new CompletableFuture<>();
-      StreamObserver<NodeReport> reports =
-          NodeReportingGrpc.newStub(cp.nodeChannel(nodeId))
-              .report(
-                  new StreamObserver<>() {
-                    @Override
-                    public void onNext(ReportSummary value) {
-                      summary.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                      summary.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {}
-                  });
+      StreamObserver<NodeReport> reports = reportStream(nodeId, summary);
       reports.onNext(
           NodeReport.newBuilder()
               .setNodeId(nodeId)
@@ -416,26 +400,33 @@ class ConfigDiscoveryServiceTest {
     assertThat(stats.getClusters(0).getUpstreamFailures()).isEqualTo(6);
   }
 
+  /**
+   * A report stream of {@code nodeId}'s channel; its summary or failure completes {@code summary}.
+   */
+  private StreamObserver<NodeReport> reportStream(
+      String nodeId, CompletableFuture<ReportSummary> summary) {
+    return NodeReportingGrpc.newStub(cp.nodeChannel(nodeId))
+        .report(
+            new StreamObserver<>() {
+              @Override
+              public void onNext(ReportSummary value) {
+                summary.complete(value);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                summary.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {}
+            });
+  }
+
   @Test
   void refusesReportsForAnotherNode() throws Exception {
     CompletableFuture<ReportSummary> summary = new CompletableFuture<>();
-    StreamObserver<NodeReport> reports =
-        NodeReportingGrpc.newStub(cp.nodeChannel("n1"))
-            .report(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(ReportSummary value) {
-                    summary.complete(value);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    summary.completeExceptionally(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {}
-                });
+    StreamObserver<NodeReport> reports = reportStream("n1", summary);
     reports.onNext(NodeReport.newBuilder().setNodeId("n2").build());
     assertThatThrownBy(() -> summary.get(10, TimeUnit.SECONDS))
         .hasCauseInstanceOf(StatusRuntimeException.class)
