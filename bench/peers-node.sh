@@ -36,27 +36,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-taskset -c 1 java -jar "$jar" control-plane --data-dir "$work/cp" --bind 127.0.0.1 \
-  --grpc-port "$cp_port" >"$work/cp.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 300); do [ -s "$work/cp/admin.token" ] && break; sleep 0.1; done
-[ -s "$work/cp/admin.token" ] || { echo "control plane did not start:" >&2; cat "$work/cp.log" >&2; exit 1; }
-cli() {
-  CONCIERGE_CONFIG="$work/cli-config" java -jar "$jar" --server "127.0.0.1:$cp_port" \
-    --ca-file "$work/cp/ca.crt" --token "$(cat "$work/cp/admin.token")" "$@"
-}
-for _ in $(seq 1 100); do cli node list >/dev/null 2>&1 && break; sleep 0.2; done
-# The node joins with a join token (the secret is the last line `node token create` prints).
-join_token=$(cli node token create --ttl 1h | tail -n 1)
-
-# shellcheck disable=SC2086
-taskset -c 0 java $node_java_opts -jar "$jar" data-plane \
-  --control-plane "127.0.0.1:$cp_port" --join-token "$join_token" \
-  --ca-file "$work/cp/ca.crt" --node-id bench-node --bind 127.0.0.1 --http-port "$http_port" \
-  --https-port "${HTTPS_PORT:-18543}" --admin-port "$admin_port" \
-  >"$work/node.log" 2>&1 &
-node_pid=$!
-pids+=("$node_pid")
+# shellcheck source=lib/node.sh
+. "$root/bench/lib/node.sh"
+start_control_plane
+start_node "$http_port" "${HTTPS_PORT:-18543}" "$admin_port"
 
 # shellcheck disable=SC2086
 cli cluster create origin --endpoint 127.0.0.1:18081 ${CLUSTER_OPTS:-} >&2
