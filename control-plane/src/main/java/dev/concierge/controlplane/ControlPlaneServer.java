@@ -20,6 +20,11 @@ import dev.concierge.controlplane.auth.TokenRegistry;
 import dev.concierge.controlplane.auth.TokenService;
 import dev.concierge.controlplane.crypto.FleetCa;
 import dev.concierge.controlplane.crypto.NodeCertificates;
+import dev.concierge.controlplane.dashboard.DashboardAssets;
+import dev.concierge.controlplane.dashboard.DashboardHttpServer;
+import dev.concierge.controlplane.dashboard.DashboardRoutes;
+import dev.concierge.controlplane.dashboard.ManagementBridge;
+import dev.concierge.controlplane.dashboard.TokenSession;
 import dev.concierge.controlplane.discovery.ConfigDiscoveryService;
 import dev.concierge.controlplane.fleet.NodeEnrollmentService;
 import dev.concierge.controlplane.fleet.NodeRegistry;
@@ -36,12 +41,15 @@ import dev.concierge.controlplane.store.JdbcConfigStore;
 import dev.concierge.controlplane.store.JdbcJoinTokens;
 import dev.concierge.controlplane.store.JdbcRevokedNodes;
 import dev.concierge.controlplane.store.JdbcTokens;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -99,6 +107,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final String bindAddress;
   private final List<String> advertiseAddresses;
   private final int grpcPort;
+  private final int httpPort;
   private final @Nullable ServerBuilder<?> serverBuilder;
   private final Clock clock;
   private final Duration revisionPoll;
@@ -120,6 +129,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private @Nullable String adminToken;
   private @Nullable JoinTokens joinTokens;
   private @Nullable Path caFile;
+  private @Nullable DashboardHttpServer http;
 
   private ControlPlaneServer(Builder b) {
     this.dataDir = requireNonNull(b.dataDir, "dataDir is required");
@@ -127,6 +137,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     this.bindAddress = b.bindAddress;
     this.advertiseAddresses = List.copyOf(b.advertiseAddresses);
     this.grpcPort = b.grpcPort;
+    this.httpPort = b.httpPort;
     this.serverBuilder = b.serverBuilder;
     this.clock = b.clock;
     this.revisionPoll = b.revisionPoll;
@@ -148,6 +159,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     private String bindAddress = "0.0.0.0";
     private List<String> advertiseAddresses = List.of();
     private int grpcPort = 7070;
+    private int httpPort = -1;
     private @Nullable ServerBuilder<?> serverBuilder;
     private Clock clock = Clock.systemUTC();
     private Duration revisionPoll = DEFAULT_REVISION_POLL;
@@ -227,6 +239,18 @@ public final class ControlPlaneServer implements AutoCloseable {
         throw new IllegalArgumentException("port must be 0-65535, not " + port);
       }
       this.grpcPort = port;
+      return this;
+    }
+
+    /**
+     * The HTTP port of the web dashboard and its JSON bridge to the management API, on bindAddress;
+     * 0 picks a free port. Without it there is no HTTP port.
+     */
+    public Builder httpPort(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0-65535, not " + port);
+      }
+      this.httpPort = port;
       return this;
     }
 
@@ -423,15 +447,16 @@ public final class ControlPlaneServer implements AutoCloseable {
                 // Pings from our side find nodes that vanished without closing their stream.
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS);
+    // The last interceptor runs first: audit sees every call, refused ones included.
+    ServerServiceDefinition interceptedManagementApi =
+        ServerInterceptors.intercept(
+            managementApi,
+            new ResponseWarnings(),
+            adminAuth,
+            new AuditInterceptor(auditLog, clock));
     server =
         builder
-            // The last interceptor runs first: audit sees every call, refused ones included.
-            .addService(
-                ServerInterceptors.intercept(
-                    managementApi,
-                    new ResponseWarnings(),
-                    adminAuth,
-                    new AuditInterceptor(auditLog, clock)))
+            .addService(interceptedManagementApi)
             .addService(ServerInterceptors.intercept(streams, nodeAuth))
             .addService(ServerInterceptors.intercept(reporting, nodeAuth))
             .addService(ServerInterceptors.intercept(enrollment, enrollmentAuth))
@@ -440,6 +465,9 @@ public final class ControlPlaneServer implements AutoCloseable {
             .build()
             .start();
     health.setStatus("", ServingStatus.SERVING);
+    if (httpPort >= 0) {
+      http = startHttp(interceptedManagementApi, adminAuth);
+    }
     if (renewals != null) {
       renewals.start(acmeCheck);
       log.info("ACME: ordering managed certificates from {}", acme.get().directory());
@@ -453,6 +481,30 @@ public final class ControlPlaneServer implements AutoCloseable {
         snapshots.current().getRevision(),
         jdbcUrl.startsWith("jdbc:h2:") ? jdbcUrl : jdbcUrl.replaceAll("\\?.*", ""),
         caFile);
+  }
+
+  /**
+   * The dashboard's HTTP port. Its JSON bridge reaches the management API in process, through the
+   * very interceptors of the network port, so browser calls are authenticated, limited by role and
+   * audited as the CLI's are.
+   */
+  private DashboardHttpServer startHttp(
+      ServerServiceDefinition interceptedManagementApi, AdminAuthInterceptor adminAuth)
+      throws IOException {
+    // The audit log names this as the client address of the dashboard's calls.
+    String name = "dashboard-" + InProcessServerBuilder.generateName();
+    Server inProcess =
+        InProcessServerBuilder.forName(name).addService(interceptedManagementApi).build().start();
+    resources.push(inProcess::shutdownNow);
+    ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+    resources.push(channel::shutdownNow);
+    DashboardRoutes routes =
+        new DashboardRoutes(
+            DashboardAssets.load(), new ManagementBridge(channel), new TokenSession(adminAuth));
+    DashboardHttpServer server = DashboardHttpServer.start(bindAddress, httpPort, routes);
+    resources.push(server);
+    log.info("dashboard on http://{}:{}{}", bindAddress, server.port(), DashboardAssets.PREFIX);
+    return server;
   }
 
   /**
@@ -501,6 +553,14 @@ public final class ControlPlaneServer implements AutoCloseable {
     synchronized (lock) {
       requireStarted();
       return requireNonNull(server, "server").getPort();
+    }
+  }
+
+  /** The bound HTTP port of the dashboard (after start); -1 when there is none. */
+  public int httpPort() {
+    synchronized (lock) {
+      requireStarted();
+      return http != null ? http.port() : -1;
     }
   }
 
