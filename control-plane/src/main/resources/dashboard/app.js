@@ -62,6 +62,10 @@
     return new Date(timestamp).toLocaleString();
   }
 
+  function clock(seconds) {
+    return new Date(seconds * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
   function formatRate(rps) {
     if (rps >= 100) return rps.toFixed(0);
     if (rps >= 10) return rps.toFixed(1);
@@ -423,7 +427,10 @@
           x: { time: true, range: () => [Date.now() / 1000 - WINDOW_S, Date.now() / 1000] },
           y: { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] },
         },
-        axes: [{ ...axis, size: 24 }, { ...axis, size: 40 }],
+        axes: [
+          { ...axis, size: 26, values: (u, ticks) => ticks.map(clock) },
+          { ...axis, size: 44 },
+        ],
         series: [{}, { stroke: color, width: 2, fill: color + '1f', points: { show: false } }],
       },
       [[], []],
