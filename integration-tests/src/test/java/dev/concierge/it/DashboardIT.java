@@ -94,13 +94,9 @@ class DashboardIT {
 
   @Test
   void aReadOnlyTokenSeesTheFleetAndTheRoutesChartRisesWithTraffic() throws Exception {
-    browser.get("http://127.0.0.1:" + fleet.controlPlane().httpPort() + "/");
+    signIn(readOnlyToken());
 
-    awaitElement("#token").sendKeys(readOnlyToken());
-    browser.findElement(By.id("sign-in-button")).click();
-
-    awaitElement("#who-role");
-    assertThat(browser.findElement(By.id("who-role")).getText()).isEqualTo("read-only");
+    assertThat(awaitElement("#who-role").getText()).isEqualTo("read-only");
     for (String node : List.of("node-1", "node-2")) {
       await()
           .atMost(Duration.ofSeconds(20))
@@ -144,6 +140,38 @@ class DashboardIT {
     awaitElement("#diff [data-resource='routes/app']");
     assertThat(browser.findElements(By.cssSelector("button.rollback"))).isEmpty();
 
+    assertNoConsoleErrors();
+  }
+
+  @Test
+  void anAdminTokenRollsBackOnlyAfterConfirming() {
+    signIn(fleet.controlPlane().adminToken());
+    assertThat(awaitElement("#who-role").getText()).isEqualTo("admin");
+    browser.findElement(By.id("tab-history")).click();
+
+    // Revision 1 made the cluster, 2 the route: rolling back to 1 drops the route.
+    awaitElement("#rollback-1").click();
+    assertThat(awaitElement("#confirm-rollback").getText()).contains("r1");
+    browser.findElement(By.id("rollback-cancel")).click();
+    assertThat(browser.findElement(By.id("confirm-rollback")).isDisplayed()).isFalse();
+    assertThat(fleet.controlPlane().revision()).isEqualTo(2);
+
+    awaitElement("#rollback-1").click();
+    awaitElement("#rollback-confirm").click();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> fleet.controlPlane().revision() == 3);
+    awaitElement("#revision-3");
+    assertThat(browser.findElement(By.id("diff")).getText()).contains("r3 restores r1");
+    assertNoConsoleErrors();
+  }
+
+  private void signIn(String token) {
+    browser.get("http://127.0.0.1:" + fleet.controlPlane().httpPort() + "/");
+    awaitElement("#token").sendKeys(token);
+    browser.findElement(By.id("sign-in-button")).click();
+  }
+
+  private void assertNoConsoleErrors() {
     List<LogEntry> severe =
         browser.manage().logs().get(LogType.BROWSER).getAll().stream()
             .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
