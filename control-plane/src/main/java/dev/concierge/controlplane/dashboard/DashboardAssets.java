@@ -135,9 +135,4 @@ public final class DashboardAssets {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
   }
-
-  /** For tests: the whole body of a served file, as text. */
-  String text(String path) {
-    return requireNonNull(assets.get(path), path).body().toStringUtf8();
-  }
 }
