@@ -151,16 +151,11 @@ public final class StatsWindow {
       bucket.merge(new Key(Kind.CLUSTER, c.getName(), ""), Cell.of(c), Cell::plus);
     }
     for (TrafficCounters c : delta.getEndpointsList()) {
-      bucket.merge(new Key(Kind.ENDPOINT, c.getName(), endpoint(c)), Cell.of(c), Cell::plus);
+      bucket.merge(new Key(Kind.ENDPOINT, c.getName(), c.getEndpoint()), Cell.of(c), Cell::plus);
     }
     if (delta.hasUnrouted()) {
       bucket.merge(new Key(Kind.UNROUTED, "", ""), Cell.of(delta.getUnrouted()), Cell::plus);
     }
-  }
-
-  /** The endpoint of an endpoint row. */
-  private static String endpoint(TrafficCounters c) {
-    return "";
   }
 
   /** Delta reports that never arrived (sequence gaps), since this control plane started. */

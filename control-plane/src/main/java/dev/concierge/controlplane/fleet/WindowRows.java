@@ -7,7 +7,6 @@ import dev.concierge.api.v1.StatsPoint;
 import dev.concierge.api.v1.StatsRow;
 import dev.concierge.controlplane.fleet.StatsWindow.Cell;
 import dev.concierge.controlplane.fleet.StatsWindow.Entry;
-import dev.concierge.controlplane.fleet.StatsWindow.Key;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -110,8 +109,8 @@ final class WindowRows {
     if (nodes) {
       acc(new RowId(Group.NODE, node, "", "")); // a node that served nothing still has its row
     }
-    for (Map.Entry<Key, Cell> e : entry.cells().entrySet()) {
-      Key key = e.getKey();
+    for (Map.Entry<StatsWindow.Key, Cell> e : entry.cells().entrySet()) {
+      StatsWindow.Key key = e.getKey();
       Cell cell = e.getValue();
       Histogram latency = Latencies.decode(cell.latency());
       switch (key.kind()) {
@@ -147,7 +146,12 @@ final class WindowRows {
 
   /** Adds a cell to its fleet-wide row and to the node's row. */
   private void both(
-      Group group, Key key, String node, int bucket, Cell cell, @Nullable Histogram latency) {
+      Group group,
+      StatsWindow.Key key,
+      String node,
+      int bucket,
+      Cell cell,
+      @Nullable Histogram latency) {
     acc(new RowId(group, key.name(), key.endpoint(), "")).add(bucket, cell, latency);
     acc(new RowId(group, key.name(), key.endpoint(), node)).add(bucket, cell, latency);
   }
@@ -157,6 +161,8 @@ final class WindowRows {
   }
 
   private StatsRow row(RowId id, Acc acc) {
+    // An endpoint answers no status: its errors are its failed tries.
+    int errors = id.group() == Group.ENDPOINT ? Cell.UPSTREAM_FAILURES : Cell.R5XX;
     long[] total = new long[Cell.SIZE];
     Histogram latency = null;
     StatsRow.Builder row =
@@ -177,7 +183,7 @@ final class WindowRows {
               .setStart(ProtoTime.timestamp(Instant.ofEpochMilli(start)))
               .setRequests(n[Cell.REQUESTS])
               .setRequestsPerSecond(perSecond(n[Cell.REQUESTS], elapsed))
-              .setErrorRate(share(n[Cell.R5XX], n[Cell.REQUESTS]))
+              .setErrorRate(share(n[errors], n[Cell.REQUESTS]))
               .setLatencyP99Us(Latencies.at(h, 99.0)));
     }
     return row.setRequests(total[Cell.REQUESTS])
@@ -186,7 +192,7 @@ final class WindowRows {
         .setResponses3Xx(total[Cell.R3XX])
         .setResponses4Xx(total[Cell.R4XX])
         .setResponses5Xx(total[Cell.R5XX])
-        .setErrorRate(share(total[Cell.R5XX], total[Cell.REQUESTS]))
+        .setErrorRate(share(total[errors], total[Cell.REQUESTS]))
         .setUpstreamFailures(total[Cell.UPSTREAM_FAILURES])
         .setRetries(total[Cell.RETRIES])
         .setLatencyP50Us(Latencies.at(latency, 50.0))

@@ -92,7 +92,8 @@ final class TrafficDeltas {
    */
   private @Nullable TrafficCounters diff(
       String kind, TrafficCounters now, Map<String, TrafficCounters> next) {
-    String key = kind + now.getName();
+    // An endpoint row is named by its cluster: the endpoint completes its identity.
+    String key = kind + now.getName() + "\u0000" + now.getEndpoint();
     next.put(key, now);
     TrafficCounters b = baselines.getOrDefault(key, TrafficCounters.getDefaultInstance());
     if (now.getRequests() < b.getRequests()) {
@@ -101,7 +102,10 @@ final class TrafficDeltas {
     if (now.getRequests() == b.getRequests()
         && now.getUpstreamFailures() == b.getUpstreamFailures()
         && now.getRetryBudgetExhausted() == b.getRetryBudgetExhausted()
-        && now.getCircuitBreakerOverflows() == b.getCircuitBreakerOverflows()) {
+        && now.getCircuitBreakerOverflows() == b.getCircuitBreakerOverflows()
+        && now.getConnectFailures() == b.getConnectFailures()
+        && now.getResets() == b.getResets()
+        && now.getTimeouts() == b.getTimeouts()) {
       return null; // no traffic in the interval
     }
     TrafficCounters.Builder d =
@@ -121,7 +125,10 @@ final class TrafficDeltas {
             .setRetryBudgetExhausted(
                 minus(now.getRetryBudgetExhausted(), b.getRetryBudgetExhausted()))
             .setCircuitBreakerOverflows(
-                minus(now.getCircuitBreakerOverflows(), b.getCircuitBreakerOverflows()));
+                minus(now.getCircuitBreakerOverflows(), b.getCircuitBreakerOverflows()))
+            .setConnectFailures(minus(now.getConnectFailures(), b.getConnectFailures()))
+            .setResets(minus(now.getResets(), b.getResets()))
+            .setTimeouts(minus(now.getTimeouts(), b.getTimeouts()));
     Histogram interval =
         latencyDelta(decode(now.getLatencyHistogram()), decode(b.getLatencyHistogram()));
     if (interval != null && interval.getTotalCount() > 0) {
