@@ -25,9 +25,12 @@ import dev.concierge.controlplane.fleet.NodeEnrollmentService;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.fleet.NodeReportingService;
 import dev.concierge.controlplane.fleet.NodeRevocationService;
+import dev.concierge.controlplane.http.ControlPlaneHttpServer;
+import dev.concierge.controlplane.http.MetricsHandler;
 import dev.concierge.controlplane.management.ManagementService;
 import dev.concierge.controlplane.management.ResponseWarnings;
 import dev.concierge.controlplane.management.SnapshotPreflight;
+import dev.concierge.controlplane.metrics.ControlPlaneMetrics;
 import dev.concierge.controlplane.snapshot.SnapshotBuilder;
 import dev.concierge.controlplane.snapshot.SnapshotCache;
 import dev.concierge.controlplane.store.ConfigStore;
@@ -99,6 +102,8 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final String bindAddress;
   private final List<String> advertiseAddresses;
   private final int grpcPort;
+  // -1: no HTTP port.
+  private final int httpPort;
   private final @Nullable ServerBuilder<?> serverBuilder;
   private final Clock clock;
   private final Duration revisionPoll;
@@ -114,6 +119,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private boolean started;
   private boolean closed;
   private @Nullable Server server;
+  private @Nullable ControlPlaneHttpServer http;
   private @Nullable ConfigStore store;
   private @Nullable ConfigDiscoveryService discovery;
   private @Nullable HealthStatusManager health;
@@ -127,6 +133,12 @@ public final class ControlPlaneServer implements AutoCloseable {
     this.bindAddress = b.bindAddress;
     this.advertiseAddresses = List.copyOf(b.advertiseAddresses);
     this.grpcPort = b.grpcPort;
+    this.httpPort =
+        b.httpPort != null
+            ? b.httpPort
+            : b.serverBuilder != null
+                ? -1
+                : b.grpcPort == 0 || b.grpcPort == 65535 ? 0 : b.grpcPort + 1;
     this.serverBuilder = b.serverBuilder;
     this.clock = b.clock;
     this.revisionPoll = b.revisionPoll;
@@ -148,6 +160,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     private String bindAddress = "0.0.0.0";
     private List<String> advertiseAddresses = List.of();
     private int grpcPort = 7070;
+    private @Nullable Integer httpPort;
     private @Nullable ServerBuilder<?> serverBuilder;
     private Clock clock = Clock.systemUTC();
     private Duration revisionPoll = DEFAULT_REVISION_POLL;
@@ -227,6 +240,18 @@ public final class ControlPlaneServer implements AutoCloseable {
         throw new IllegalArgumentException("port must be 0-65535, not " + port);
       }
       this.grpcPort = port;
+      return this;
+    }
+
+    /**
+     * The HTTP port (/metrics, later the dashboard), on bindAddress; 0 picks a free port. Default:
+     * the gRPC port + 1 (7071), a free one when the gRPC port is 0, none with a supplied transport.
+     */
+    public Builder httpPort(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0-65535, not " + port);
+      }
+      this.httpPort = port;
       return this;
     }
 
@@ -399,6 +424,10 @@ public final class ControlPlaneServer implements AutoCloseable {
                         clock)
                     .bindService(),
                 NodeRevocationService.METHODS));
+    ControlPlaneMetrics metrics =
+        new ControlPlaneMetrics(
+            registry::list, () -> snapshots.current().getRevision(), reporting::reportsReceived);
+    registry.events(metrics);
     AdminAuthInterceptor adminAuth = new AdminAuthInterceptor(tokens);
     NodeCertificates nodeCertificates = new NodeCertificates(ca, nodeCertTtl, clock);
     // Identity from the TLS session's client certificate only; the join is the one open door.
@@ -431,7 +460,8 @@ public final class ControlPlaneServer implements AutoCloseable {
                     managementApi,
                     new ResponseWarnings(),
                     adminAuth,
-                    new AuditInterceptor(auditLog, clock)))
+                    new AuditInterceptor(auditLog, clock),
+                    metrics.managementCalls()))
             .addService(ServerInterceptors.intercept(streams, nodeAuth))
             .addService(ServerInterceptors.intercept(reporting, nodeAuth))
             .addService(ServerInterceptors.intercept(enrollment, enrollmentAuth))
@@ -440,6 +470,15 @@ public final class ControlPlaneServer implements AutoCloseable {
             .build()
             .start();
     health.setStatus("", ServingStatus.SERVING);
+    if (httpPort >= 0) {
+      ControlPlaneHttpServer started =
+          ControlPlaneHttpServer.builder(bindAddress, httpPort)
+              .handle("/metrics", new MetricsHandler(metrics.registry()))
+              .start();
+      http = started;
+      resources.push(started);
+      log.info("control plane HTTP port on {}:{} (/metrics)", bindAddress, started.port());
+    }
     if (renewals != null) {
       renewals.start(acmeCheck);
       log.info("ACME: ordering managed certificates from {}", acme.get().directory());
@@ -501,6 +540,14 @@ public final class ControlPlaneServer implements AutoCloseable {
     synchronized (lock) {
       requireStarted();
       return requireNonNull(server, "server").getPort();
+    }
+  }
+
+  /** The bound HTTP port (after start); -1 when there is none. */
+  public int httpPort() {
+    synchronized (lock) {
+      requireStarted();
+      return http == null ? -1 : http.port();
     }
   }
 
