@@ -16,10 +16,8 @@
   let polling = false;
   let newestRevision = 0;
   let selectedRevision = null;
-  // Route name -> {card, plots, history}; history holds points derived from polled totals when the
-  // control plane answers no series of its own.
+  // Route name -> {card, plots, match, figures, quiet}.
   const routeCards = new Map();
-  let previousTotals = null;
 
   // ---- small helpers
 
@@ -157,7 +155,6 @@
     sessionStorage.removeItem(TOKEN_KEY);
     routeCards.clear();
     $('routes-list').replaceChildren();
-    previousTotals = null;
     delete document.body.dataset.role;
     showSignIn('');
   }
@@ -272,61 +269,37 @@
   // ---- routes and their charts
 
   /**
-   * Per route: points [t, req/s, error %, p99 ms] for the last WINDOW_S seconds. Uses the control
-   * plane's own 10 s series when it answers them; otherwise derives rates from the change of the
-   * lifetime totals between two polls.
+   * Per route: points [t, req/s, error %, p99 ms], one per 10 s bucket of the control plane's window
+   * (fleet-wide rows only). A route without traffic in the window has no row, hence no points.
    */
   function routeSeries(stats) {
     const series = new Map();
-    if (Array.isArray(stats.routeRows) || stats.window) {
-      for (const row of stats.routeRows || []) {
-        if (row.node) continue;
-        series.set(row.name, {
-          points: (row.points || []).map((p) => [
-            Date.parse(p.start) / 1000,
-            num(p.requestsPerSecond),
-            num(p.errorRate) * 100,
-            num(p.latencyP99Us) / 1000,
-          ]),
-        });
-      }
-      return series;
+    for (const row of stats.routeRows || []) {
+      if (row.node) continue;
+      series.set(row.name, {
+        points: (row.points || []).map((p) => [
+          Date.parse(p.start) / 1000,
+          num(p.requestsPerSecond),
+          num(p.errorRate) * 100,
+          num(p.latencyP99Us) / 1000,
+        ]),
+      });
     }
-    const now = Date.now() / 1000;
-    const totals = new Map();
-    for (const c of stats.routes || []) {
-      totals.set(c.name, { requests: num(c.requests), errors: num(c.responses5xx), p99: num(c.latencyP99Us) / 1000 });
-    }
-    for (const [name, total] of totals) {
-      const card = routeCards.get(name);
-      const history = card ? card.history : [];
-      const before = previousTotals && previousTotals.values.get(name);
-      if (before && now > previousTotals.time) {
-        const requests = Math.max(0, total.requests - before.requests);
-        const errors = Math.max(0, total.errors - before.errors);
-        history.push([now, requests / (now - previousTotals.time), requests ? (100 * errors) / requests : 0, total.p99]);
-      }
-      while (history.length && history[0][0] < now - WINDOW_S) history.shift();
-      series.set(name, { points: history });
-    }
-    previousTotals = { time: now, values: totals };
     return series;
   }
 
   async function refreshStats() {
     const [stats, routes] = await Promise.all([
-      api('GetStats', {}),
+      api('GetStats', { window: WINDOW_S + 's', level: 'STATS_LEVEL_ROUTES' }),
       api('ListRoutes', { pageSize: 1000 }),
     ]);
     const series = routeSeries(stats);
     let fleetRps = 0;
     let fleetErrors = 0;
     for (const s of series.values()) {
-      const last = s.points[s.points.length - 1];
-      if (last) {
-        fleetRps += last[1];
-        fleetErrors += (last[1] * last[2]) / 100;
-      }
+      const last = recent(s.points);
+      fleetRps += last[1];
+      fleetErrors += (last[1] * last[2]) / 100;
     }
     $('sum-rps').textContent = formatRate(fleetRps);
     $('sum-errors').textContent = fleetRps > 0 ? ((100 * fleetErrors) / fleetRps).toFixed(1) + ' %' : '0 %';
@@ -363,8 +336,7 @@
       $('routes-list').append(card.card);
       card.match.textContent = describeMatch(route);
       const s = series.get(route.name);
-      if (s && s.points !== card.history) card.history = s.points;
-      updateRouteCard(card, s ? s.points : card.history);
+      updateRouteCard(card, s ? s.points : []);
     }
     for (const [name, card] of routeCards) {
       if (!seen.has(name)) {
@@ -407,7 +379,7 @@
       el.append(quiet);
       return makePlot(el, COLORS[el.dataset.metric]);
     });
-    return { card, plots, match, figures, history: [], quiet: chartEls.map((el) => el.querySelector('.quiet')) };
+    return { card, plots, match, figures, quiet: chartEls.map((el) => el.querySelector('.quiet')) };
   }
 
   function chartWidth(el) {
@@ -438,9 +410,22 @@
     );
   }
 
+  /**
+   * The figures of the last 20 s: the newest bucket is still filling, so a burst that just ended
+   * would otherwise read as silence. Rate averaged over both buckets; errors and p99 of the newest
+   * one that had traffic.
+   */
+  function recent(points) {
+    const tail = points.slice(-2);
+    if (!tail.length) return [0, 0, 0, 0];
+    const rps = tail.reduce((sum, p) => sum + p[1], 0) / tail.length;
+    const busy = tail.filter((p) => p[1] > 0).pop() || tail[tail.length - 1];
+    return [busy[0], rps, busy[2], busy[3]];
+  }
+
   function updateRouteCard(card, points) {
     const xs = points.map((p) => p[0]);
-    const last = points[points.length - 1] || [0, 0, 0, 0];
+    const last = recent(points);
     const peak = points.reduce((m, p) => Math.max(m, p[1]), 0);
     const active = points.some((p) => p[1] > 0);
     card.plots.forEach((plot, i) => plot.setData([xs, points.map((p) => p[i + 1])]));

@@ -53,6 +53,14 @@ final class ControlPlaneCommand implements Callable<Integer> {
       description = "gRPC port (default ${DEFAULT-VALUE}).")
   int grpcPort;
 
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      description =
+          "HTTP port for /metrics and the dashboard (default: the gRPC port + 1, 7071; any free"
+              + " port when --grpc-port is 0).")
+  @Nullable Integer httpPort;
+
   @SuppressWarnings("NullAway.Init") // picocli sets it: it has a default
   @Option(
       names = "--bind",
@@ -154,6 +162,10 @@ final class ControlPlaneCommand implements Callable<Integer> {
           spec.commandLine(), "Invalid value for option '--node-cert-ttl': " + e.getMessage());
     }
     ServerSupport.ensurePortFree(bind, grpcPort, "--grpc-port");
+    if (httpPort != null) {
+      ServerSupport.ensurePortFree(bind, httpPort, "--http-port");
+      builder.httpPort(httpPort);
+    }
     if (jdbcUrl != null) {
       builder.jdbcUrl(jdbcUrl);
     }

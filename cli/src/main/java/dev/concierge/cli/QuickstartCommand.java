@@ -149,6 +149,8 @@ final class QuickstartCommand implements Callable<Integer> {
             + (node.httpsPort() == ProxyServer.NO_HTTPS
                 ? ""
                 : ", HTTPS proxy on https://" + LOOPBACK + ":" + node.httpsPort()));
+    String web = "http://" + LOOPBACK + ":" + controlPlane.httpPort() + "/";
+    out.println("Dashboard (coming): " + web + "; control-plane metrics: " + web + "metrics");
     out.println(
         "Data in "
             + dir

@@ -30,6 +30,7 @@ import dev.concierge.api.v1.Node;
 import dev.concierge.api.v1.NodeHealthView;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.Stats;
+import dev.concierge.api.v1.StatsRow;
 import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
@@ -79,6 +80,8 @@ final class FakeControlPlane implements AutoCloseable {
   final Map<String, Route> routes = new ConcurrentSkipListMap<>();
   final Map<String, Certificate> certs = new ConcurrentSkipListMap<>();
   final Map<String, Object> lastRequests = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger statsCalls =
+      new java.util.concurrent.atomic.AtomicInteger();
   final AtomicReference<String> lastAuthorization = new AtomicReference<>();
 
   /** Runs once, just before the next UpdateCluster is judged: a concurrent change (tests). */
@@ -119,9 +122,15 @@ final class FakeControlPlane implements AutoCloseable {
     routes.clear();
     certs.clear();
     lastRequests.clear();
+    statsCalls.set(0);
     lastAuthorization.set(null);
     beforeNextClusterUpdate.set(null);
     revision.set(0);
+  }
+
+  /** GetStats calls since the last reset. */
+  int statsCalls() {
+    return statsCalls.get();
   }
 
   /** The last request of that RPC, as the type the test expects it to be. */
@@ -589,11 +598,45 @@ final class FakeControlPlane implements AutoCloseable {
 
     @Override
     public void getStats(GetStatsRequest req, StreamObserver<Stats> obs) {
+      lastRequests.put("GetStats", req);
+      statsCalls.incrementAndGet();
       reply(
           obs,
           () ->
               Stats.newBuilder()
                   .setNodes(1)
+                  .setWindow(com.google.protobuf.Duration.newBuilder().setSeconds(60))
+                  .addRouteRows(
+                      StatsRow.newBuilder()
+                          .setName("routes/web")
+                          .setRequests(600)
+                          .setRequestsPerSecond(10)
+                          .setResponses5Xx(6)
+                          .setErrorRate(0.01)
+                          .setLatencyP50Us(400)
+                          .setLatencyP95Us(900)
+                          .setLatencyP99Us(1234))
+                  .addRouteRows(
+                      StatsRow.newBuilder()
+                          .setName("routes/web")
+                          .setNode("nodes/edge-1")
+                          .setRequests(600)
+                          .setRequestsPerSecond(10)
+                          .setResponses5Xx(6)
+                          .setErrorRate(0.01)
+                          .setLatencyP50Us(400)
+                          .setLatencyP95Us(900)
+                          .setLatencyP99Us(1234))
+                  .setUnroutedRow(StatsRow.newBuilder().setRequests(0))
+                  .addNodeRows(
+                      StatsRow.newBuilder()
+                          .setName("nodes/edge-1")
+                          .setRequests(660)
+                          .setRequestsPerSecond(11)
+                          .setErrorRate(0.5)
+                          .setLatencyP50Us(300)
+                          .setLatencyP95Us(2_500_000)
+                          .setLatencyP99Us(3_000_000))
                   .addRoutes(
                       TrafficCounters.newBuilder()
                           .setName("routes/web")

@@ -20,6 +20,7 @@ import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.FailurePercentageOutliers;
 import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.GetClusterHealthRequest;
+import dev.concierge.api.v1.GetStatsRequest;
 import dev.concierge.api.v1.HeaderMutations;
 import dev.concierge.api.v1.HeaderValue;
 import dev.concierge.api.v1.HealthCheck;
@@ -33,6 +34,7 @@ import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.RouteTls;
 import dev.concierge.api.v1.SlowStart;
+import dev.concierge.api.v1.StatsLevel;
 import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
@@ -1928,21 +1930,57 @@ class ManagementCommandsTest {
     assertThat(yaml.get("routes").get(0).get("latencyP99Us").asText()).isEqualTo("1234");
     assertThat(yaml.get("unrouted").get("requests").asText()).isEqualTo("4");
     assertThat(yaml.get("nodes").asInt()).isEqualTo(1);
+    assertThat(yaml.get("routeRows").get(1).get("node").asText()).isEqualTo("nodes/edge-1");
+    assertThat(yaml.get("routeRows").get(0).get("latencyP95Us").asText()).isEqualTo("900");
   }
 
   @Test
-  void statsTableShowsUnroutedRequestsRetriesAndP99() {
+  void statsShowsTheRoutesOfTheWindowFleetWideAndPerNode() {
     Result r = run("stats");
-    assertThat(r.code()).isZero();
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(fake.last("GetStats", GetStatsRequest.class))
+        .isEqualTo(GetStatsRequest.newBuilder().setLevel(StatsLevel.STATS_LEVEL_ROUTES).build());
     String us = ResourceCommand.unicodeOr("µs", "us");
-    assertThat(r.out().lines().toList())
+    assertThat(r.out().lines().map(String::stripTrailing).toList())
         .containsExactly(
-            "NAME          REQUESTS  2XX  3XX  4XX  5XX  UPSTREAM-FAILURES  RETRIES  OVERFLOWS  P99",
-            "routes/web    10        9    0    0    1    0                  2        0          1.2ms",
-            "(no route)    4         0    0    4    0    0                  0        0          850"
-                + us,
-            "clusters/web  10        0    0    0    0    1                  0        0          -",
-            "nodes reporting: 1");
+            "NAME        NODE    REQ/S  ERRORS  P50    P95    P99    REQUESTS",
+            "routes/web  (all)   10.0   1.0%    400" + us + "  900" + us + "  1.2ms  600",
+            "routes/web  edge-1  10.0   1.0%    400" + us + "  900" + us + "  1.2ms  600",
+            "(no route)  (all)   0.0    -       -      -      -      0",
+            "last 60s; nodes reporting: 1");
+  }
+
+  @Test
+  void statsNodesAsksForAWindowAndANode() {
+    Result r = run("stats", "nodes", "--window", "5m", "--node", "edge-1");
+    assertThat(r.code()).as(r.err()).isZero();
+    GetStatsRequest asked = fake.last("GetStats", GetStatsRequest.class);
+    assertThat(asked.getLevel()).isEqualTo(StatsLevel.STATS_LEVEL_NODES);
+    assertThat(asked.getWindow().getSeconds()).isEqualTo(300);
+    assertThat(asked.getNode()).isEqualTo("nodes/edge-1");
+    assertThat(r.out().lines().map(String::stripTrailing).toList())
+        .containsExactly(
+            "NODE    REQ/S  ERRORS  P50    P95   P99   REQUESTS",
+            "edge-1  11.0   50.0%   300"
+                + ResourceCommand.unicodeOr("µs", "us")
+                + "  2.5s  3.0s  660",
+            "last 60s; nodes reporting: 1");
+  }
+
+  @Test
+  void statsWatchRedrawsEveryInterval() {
+    Result r = run("stats", "--watch", "--interval", "100ms", "--iterations", "3");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(fake.statsCalls()).isEqualTo(3);
+    assertThat(r.out().split("\u001b\\[H\u001b\\[2J", -1)).hasSize(4); // cleared before each draw
+    assertThat(r.out()).contains("routes/web");
+  }
+
+  @Test
+  void statsRefusesABadWindow() {
+    Result r = run("stats", "--window", "soon");
+    assertThat(r.code()).isNotZero();
+    assertThat(r.err()).contains("--window");
   }
 
   @Test

@@ -21,7 +21,7 @@ import dev.concierge.controlplane.auth.TokenService;
 import dev.concierge.controlplane.crypto.FleetCa;
 import dev.concierge.controlplane.crypto.NodeCertificates;
 import dev.concierge.controlplane.dashboard.DashboardAssets;
-import dev.concierge.controlplane.dashboard.DashboardHttpServer;
+import dev.concierge.controlplane.dashboard.DashboardHandler;
 import dev.concierge.controlplane.dashboard.DashboardRoutes;
 import dev.concierge.controlplane.dashboard.ManagementBridge;
 import dev.concierge.controlplane.dashboard.TokenSession;
@@ -30,9 +30,12 @@ import dev.concierge.controlplane.fleet.NodeEnrollmentService;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.fleet.NodeReportingService;
 import dev.concierge.controlplane.fleet.NodeRevocationService;
+import dev.concierge.controlplane.http.ControlPlaneHttpServer;
+import dev.concierge.controlplane.http.MetricsHandler;
 import dev.concierge.controlplane.management.ManagementService;
 import dev.concierge.controlplane.management.ResponseWarnings;
 import dev.concierge.controlplane.management.SnapshotPreflight;
+import dev.concierge.controlplane.metrics.ControlPlaneMetrics;
 import dev.concierge.controlplane.snapshot.SnapshotBuilder;
 import dev.concierge.controlplane.snapshot.SnapshotCache;
 import dev.concierge.controlplane.store.ConfigStore;
@@ -107,6 +110,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final String bindAddress;
   private final List<String> advertiseAddresses;
   private final int grpcPort;
+  // -1: no HTTP port.
   private final int httpPort;
   private final @Nullable ServerBuilder<?> serverBuilder;
   private final Clock clock;
@@ -123,13 +127,13 @@ public final class ControlPlaneServer implements AutoCloseable {
   private boolean started;
   private boolean closed;
   private @Nullable Server server;
+  private @Nullable ControlPlaneHttpServer http;
   private @Nullable ConfigStore store;
   private @Nullable ConfigDiscoveryService discovery;
   private @Nullable HealthStatusManager health;
   private @Nullable String adminToken;
   private @Nullable JoinTokens joinTokens;
   private @Nullable Path caFile;
-  private @Nullable DashboardHttpServer http;
 
   private ControlPlaneServer(Builder b) {
     this.dataDir = requireNonNull(b.dataDir, "dataDir is required");
@@ -137,7 +141,12 @@ public final class ControlPlaneServer implements AutoCloseable {
     this.bindAddress = b.bindAddress;
     this.advertiseAddresses = List.copyOf(b.advertiseAddresses);
     this.grpcPort = b.grpcPort;
-    this.httpPort = b.httpPort;
+    this.httpPort =
+        b.httpPort != null
+            ? b.httpPort
+            : b.serverBuilder != null
+                ? -1
+                : b.grpcPort == 0 || b.grpcPort == 65535 ? 0 : b.grpcPort + 1;
     this.serverBuilder = b.serverBuilder;
     this.clock = b.clock;
     this.revisionPoll = b.revisionPoll;
@@ -159,7 +168,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     private String bindAddress = "0.0.0.0";
     private List<String> advertiseAddresses = List.of();
     private int grpcPort = 7070;
-    private int httpPort = -1;
+    private @Nullable Integer httpPort;
     private @Nullable ServerBuilder<?> serverBuilder;
     private Clock clock = Clock.systemUTC();
     private Duration revisionPoll = DEFAULT_REVISION_POLL;
@@ -243,8 +252,8 @@ public final class ControlPlaneServer implements AutoCloseable {
     }
 
     /**
-     * The HTTP port of the web dashboard and its JSON bridge to the management API, on bindAddress;
-     * 0 picks a free port. Without it there is no HTTP port.
+     * The HTTP port (/metrics, later the dashboard), on bindAddress; 0 picks a free port. Default:
+     * the gRPC port + 1 (7071), a free one when the gRPC port is 0, none with a supplied transport.
      */
     public Builder httpPort(int port) {
       if (port < 0 || port > 65535) {
@@ -423,6 +432,10 @@ public final class ControlPlaneServer implements AutoCloseable {
                         clock)
                     .bindService(),
                 NodeRevocationService.METHODS));
+    ControlPlaneMetrics metrics =
+        new ControlPlaneMetrics(
+            registry::list, () -> snapshots.current().getRevision(), reporting::reportsReceived);
+    registry.events(metrics);
     AdminAuthInterceptor adminAuth = new AdminAuthInterceptor(tokens);
     NodeCertificates nodeCertificates = new NodeCertificates(ca, nodeCertTtl, clock);
     // Identity from the TLS session's client certificate only; the join is the one open door.
@@ -453,7 +466,8 @@ public final class ControlPlaneServer implements AutoCloseable {
             managementApi,
             new ResponseWarnings(),
             adminAuth,
-            new AuditInterceptor(auditLog, clock));
+            new AuditInterceptor(auditLog, clock),
+            metrics.managementCalls());
     server =
         builder
             .addService(interceptedManagementApi)
@@ -466,7 +480,21 @@ public final class ControlPlaneServer implements AutoCloseable {
             .start();
     health.setStatus("", ServingStatus.SERVING);
     if (httpPort >= 0) {
-      http = startHttp(interceptedManagementApi, adminAuth);
+      DashboardHandler dashboard = dashboard(interceptedManagementApi, adminAuth);
+      ControlPlaneHttpServer started =
+          ControlPlaneHttpServer.builder(bindAddress, httpPort)
+              .handle("/metrics", new MetricsHandler(metrics.registry()))
+              .handle("", dashboard)
+              .handle(DashboardHandler.PAGES, dashboard)
+              .handle(DashboardHandler.API, dashboard)
+              .start();
+      http = started;
+      resources.push(started);
+      log.info(
+          "control plane HTTP port on {}:{} (/metrics, dashboard at {})",
+          bindAddress,
+          started.port(),
+          DashboardAssets.PREFIX);
     }
     if (renewals != null) {
       renewals.start(acmeCheck);
@@ -484,11 +512,11 @@ public final class ControlPlaneServer implements AutoCloseable {
   }
 
   /**
-   * The dashboard's HTTP port. Its JSON bridge reaches the management API in process, through the
-   * very interceptors of the network port, so browser calls are authenticated, limited by role and
-   * audited as the CLI's are.
+   * The web dashboard's handler. Its JSON bridge reaches the management API in process, through the
+   * very interceptors of the network port, so browser calls are authenticated, limited by role,
+   * audited and counted as the CLI's are.
    */
-  private DashboardHttpServer startHttp(
+  private DashboardHandler dashboard(
       ServerServiceDefinition interceptedManagementApi, AdminAuthInterceptor adminAuth)
       throws IOException {
     // The audit log names this as the client address of the dashboard's calls.
@@ -498,13 +526,9 @@ public final class ControlPlaneServer implements AutoCloseable {
     resources.push(inProcess::shutdownNow);
     ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
     resources.push(channel::shutdownNow);
-    DashboardRoutes routes =
+    return new DashboardHandler(
         new DashboardRoutes(
-            DashboardAssets.load(), new ManagementBridge(channel), new TokenSession(adminAuth));
-    DashboardHttpServer server = DashboardHttpServer.start(bindAddress, httpPort, routes);
-    resources.push(server);
-    log.info("dashboard on http://{}:{}{}", bindAddress, server.port(), DashboardAssets.PREFIX);
-    return server;
+            DashboardAssets.load(), new ManagementBridge(channel), new TokenSession(adminAuth)));
   }
 
   /**
@@ -556,11 +580,11 @@ public final class ControlPlaneServer implements AutoCloseable {
     }
   }
 
-  /** The bound HTTP port of the dashboard (after start); -1 when there is none. */
+  /** The bound HTTP port (after start); -1 when there is none. */
   public int httpPort() {
     synchronized (lock) {
       requireStarted();
-      return http != null ? http.port() : -1;
+      return http == null ? -1 : http.port();
     }
   }
 

@@ -68,8 +68,8 @@ public final class DataPlaneServer implements AutoCloseable {
 
   private final Builder config;
   // Node-lifetime state: outlives every config swap; each runtime resolves references into it.
-  private final TrafficStats stats = new TrafficStats();
   private final EndpointRegistry endpoints = new EndpointRegistry();
+  private final TrafficStats stats = new TrafficStats(endpoints);
   private final RuntimeHolder runtimes = new RuntimeHolder(this::retainStateOf);
   private final HostResolver resolver;
   private final RuntimeCompiler compiler;

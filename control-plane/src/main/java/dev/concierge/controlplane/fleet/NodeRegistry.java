@@ -40,10 +40,37 @@ public final class NodeRegistry implements AutoCloseable {
   /** One stream of one node; events carry it so that a stale stream cannot touch a newer one. */
   public record Connection(String nodeId, long id) {}
 
+  /** What the control plane's metrics count; called under the registry's lock, so keep it quick. */
+  public interface Events {
+    /** A snapshot was pushed to a node. */
+    void pushed();
+
+    /** A node ACKed; {@code sincePush} is the time since the push of that revision, if known. */
+    void acked(Optional<Duration> sincePush);
+
+    /** A node NACKed. */
+    void nacked();
+
+    /** Counts nothing. */
+    Events NONE =
+        new Events() {
+          @Override
+          public void pushed() {}
+
+          @Override
+          public void acked(Optional<Duration> sincePush) {}
+
+          @Override
+          public void nacked() {}
+        };
+  }
+
   private static final class Entry {
     Node.Builder node;
     long connectionId = -1;
     boolean ackedSinceConnect;
+    // When the sent revision was pushed (clock millis); -1 when unknown.
+    long sentAtMillis = -1;
 
     Entry(Node.Builder node) {
       this.node = node;
@@ -69,6 +96,7 @@ public final class NodeRegistry implements AutoCloseable {
   private @Nullable ScheduledFuture<?> pendingFlush;
   private boolean closed;
   private boolean failing;
+  private Events events = Events.NONE;
 
   private NodeRegistry(
       ConfigStore store,
@@ -165,12 +193,19 @@ public final class NodeRegistry implements AutoCloseable {
     return new Connection(info.getId(), entry.connectionId);
   }
 
+  /** Where pushes, ACKs and NACKs are counted from now on. */
+  public synchronized void events(Events events) {
+    this.events = requireNonNull(events, "events");
+  }
+
   /** A snapshot of the revision was pushed on the connection. */
   public synchronized void sent(Connection connection, long revision) {
     current(connection)
         .ifPresent(
             entry -> {
               entry.node.setSentRevision(revision);
+              entry.sentAtMillis = clock.millis();
+              events.pushed();
               markDirty(entry);
             });
   }
@@ -180,6 +215,12 @@ public final class NodeRegistry implements AutoCloseable {
     current(connection)
         .ifPresent(
             entry -> {
+              boolean pushed = entry.sentAtMillis >= 0 && entry.node.getSentRevision() == revision;
+              events.acked(
+                  pushed
+                      ? Optional.of(Duration.ofMillis(clock.millis() - entry.sentAtMillis))
+                      : Optional.empty());
+              entry.sentAtMillis = -1;
               entry.ackedSinceConnect = true;
               entry.node.setAppliedRevision(revision).setLastSeen(now());
               markDirty(entry);
@@ -191,6 +232,8 @@ public final class NodeRegistry implements AutoCloseable {
     current(connection)
         .ifPresent(
             entry -> {
+              events.nacked();
+              entry.sentAtMillis = -1;
               entry.node.setLastNack(error).setLastNackRevision(revision).setLastSeen(now());
               markDirty(entry);
             });

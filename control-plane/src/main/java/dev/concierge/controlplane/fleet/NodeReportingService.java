@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.ClusterHealth;
+import dev.concierge.api.v1.GetStatsRequest;
 import dev.concierge.api.v1.Node;
 import dev.concierge.api.v1.NodeReport;
 import dev.concierge.api.v1.NodeReportingGrpc;
@@ -14,16 +15,19 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * NodeReporting: keeps each node's latest report in memory, sums them into Stats and puts their
- * endpoint-health lists together per cluster. Thread-safe.
+ * endpoint-health lists together per cluster; adds the reports' deltas into the rolling {@link
+ * StatsWindow}. Thread-safe.
  */
 public final class NodeReportingService extends NodeReportingGrpc.NodeReportingImplBase {
   private static final Logger log = LoggerFactory.getLogger(NodeReportingService.class);
@@ -32,10 +36,18 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
   private final Set<OpenReport> streams = ConcurrentHashMap.newKeySet();
   private final NodeRegistry registry;
   private final Clock clock;
+  private final StatsWindow window;
+  private final LongAdder reports = new LongAdder();
 
   public NodeReportingService(NodeRegistry registry, Clock clock) {
     this.registry = requireNonNull(registry, "registry");
     this.clock = requireNonNull(clock, "clock");
+    this.window = new StatsWindow(clock);
+  }
+
+  /** Reports received from certified nodes since start. */
+  public long reportsReceived() {
+    return reports.sum();
   }
 
   @Override
@@ -81,8 +93,15 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
                       + "\")"));
           return;
         }
+        reports.increment();
+        if (report.hasDelta()) {
+          window.add(report.getNodeId(), report.getDelta());
+        }
         // Counters are cumulative per node process, so the latest report replaces the earlier ones.
-        latest.put(report.getNodeId(), new FleetHealth.Received(report, clock.instant()));
+        // The delta is in the window: the latest report is kept without it.
+        latest.put(
+            report.getNodeId(),
+            new FleetHealth.Received(report.toBuilder().clearDelta().build(), clock.instant()));
         registry.seen(report.getNodeId());
       }
 
@@ -150,6 +169,31 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
   public Stats stats() {
     return TrafficSums.stats(
         latest.values().stream().map(FleetHealth.Received::report).toList(), clock.instant());
+  }
+
+  /**
+   * The lifetime sums of {@link #stats()} and the window's rows for the request.
+   *
+   * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT for a window not in (0, 15 min]
+   */
+  public Stats stats(GetStatsRequest request) {
+    Duration span = StatsWindow.DEFAULT_WINDOW;
+    if (request.hasWindow()) {
+      span = ProtoTime.duration(request.getWindow());
+      if (span.isNegative() || span.isZero() || span.compareTo(StatsWindow.MAX_WINDOW) > 0) {
+        throw Status.INVALID_ARGUMENT
+            .withDescription(
+                "window must be more than 0s and at most 15m, not " + span.toMillis() + "ms")
+            .asRuntimeException();
+      }
+    }
+    String node = request.getNode();
+    if (node.startsWith("nodes/")) {
+      node = node.substring("nodes/".length());
+    }
+    Stats.Builder stats = stats().toBuilder();
+    WindowRows.fill(stats, window, span, node.isEmpty() ? null : node, request.getLevel());
+    return stats.build();
   }
 
   /**

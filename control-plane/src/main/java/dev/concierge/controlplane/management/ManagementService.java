@@ -369,7 +369,7 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
 
   @Override
   public void getStats(GetStatsRequest request, StreamObserver<Stats> out) {
-    respond(null, out, reporting::stats);
+    respond(null, out, () -> reporting.stats(request));
   }
 
   @Override

@@ -199,9 +199,11 @@ class DashboardHttpTest {
   @Test
   void listsNoDirectoryAndReachesNoOtherFile() throws Exception {
     assertThat(get("/dashboard/vendor/").statusCode()).isEqualTo(404);
-    assertThat(get("/dashboard/%2e%2e/admin.token").statusCode()).isEqualTo(404);
-    assertThat(rawStatus("/dashboard/../admin.token")).isEqualTo(404);
-    assertThat(rawStatus("/dashboard/..%2F..%2Fpom.xml")).isEqualTo(404);
+    // Jetty refuses ambiguous paths itself (400); what gets through finds no file (404).
+    assertThat(get("/dashboard/%2e%2e/admin.token").statusCode()).isIn(400, 404);
+    assertThat(rawStatus("/dashboard/../admin.token")).isIn(400, 404);
+    assertThat(rawStatus("/dashboard/..%2F..%2Fpom.xml")).isIn(400, 404);
+    assertThat(rawStatus("/dashboard/vendor/..%2F..%2F..%2Fadmin.token")).isIn(400, 404);
     assertThat(get("/dashboard/dashboard/app.js").statusCode()).isEqualTo(404);
   }
 

@@ -42,7 +42,11 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   private @Nullable String routeName;
   private PolicySet policies = PolicySet.empty();
   private @Nullable Meter routeMeter;
+  private @Nullable String clusterName;
   private Meter clusterMeter = Meter.none();
+  private @Nullable UpstreamPeer upstream;
+  private long upstreamStartNanos;
+  private long upstreamNanos = -1;
   private int retries;
   private @Nullable String requestId;
   private ClientSettings client = ClientSettings.defaults();
@@ -92,9 +96,59 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
     return policies;
   }
 
-  /** Records the cluster the request went to. */
-  public void cluster(Meter meter) {
+  /** Records the cluster the request went to: its name and meter. */
+  public void cluster(String name, Meter meter) {
+    this.clusterName = requireNonNull(name, "name");
     this.clusterMeter = requireNonNull(meter, "meter");
+  }
+
+  /** The name of the cluster the request went to, or {@code null} when it went to none. */
+  public @Nullable String clusterName() {
+    return clusterName;
+  }
+
+  /** An upstream try to {@code peer} starts now, on the context's clock. */
+  public void upstreamStarted(UpstreamPeer peer) {
+    this.upstream = requireNonNull(peer, "peer");
+    this.upstreamStartNanos = nanoTime.getAsLong();
+    this.upstreamNanos = -1;
+  }
+
+  /**
+   * The try {@link #upstreamStarted} began ended now (answered or failed); returns its duration in
+   * nanoseconds, also kept for {@link #upstreamNanos()}, or -1 when no try had started.
+   */
+  public long upstreamEnded() {
+    if (upstream == null) {
+      return -1;
+    }
+    long nanos = Math.max(0, nanoTime.getAsLong() - upstreamStartNanos);
+    upstreamNanos = nanos;
+    return nanos;
+  }
+
+  /** "host:port" of the endpoint of the last upstream try, or {@code null} when none was made. */
+  public @Nullable String upstreamAddress() {
+    UpstreamPeer peer = upstream;
+    return peer == null ? null : peer.address();
+  }
+
+  /**
+   * The duration of the last upstream try in nanoseconds, or -1 when none was made or it has not
+   * ended.
+   */
+  public long upstreamNanos() {
+    return upstreamNanos;
+  }
+
+  /** The request body bytes read from the client so far (all of them once completed). */
+  public long bytesIn() {
+    return Math.max(0, Request.getContentBytesRead(this)); // -1 off a Jetty channel (tests)
+  }
+
+  /** The response body bytes written to the client so far (all of them once completed). */
+  public long bytesOut() {
+    return Math.max(0, Response.getContentBytesWritten(response));
   }
 
   /** One upstream try failed without a response; counted at once. */

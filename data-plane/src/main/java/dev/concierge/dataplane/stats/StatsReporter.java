@@ -48,6 +48,8 @@ public final class StatsReporter implements AutoCloseable {
   private final Function<Instant, List<ServedCertificateStatus>> certificates;
 
   private final Object lock = new Object();
+  // Guarded by lock.
+  private final TrafficDeltas deltas;
   private @Nullable StreamObserver<NodeReport> stream;
   private @Nullable ScheduledFuture<?> task;
   private @Nullable ScheduledFuture<?> healthTask;
@@ -91,7 +93,9 @@ public final class StatsReporter implements AutoCloseable {
     this.scheduler = requireNonNull(scheduler, "scheduler");
     this.interval = requireNonNull(interval, "interval");
     this.clock = requireNonNull(clock, "clock");
-    this.startTime = timestamp(clock.instant());
+    Instant started = clock.instant();
+    this.startTime = timestamp(started);
+    this.deltas = new TrafficDeltas(started);
   }
 
   /** Starts reporting every interval. */
@@ -108,9 +112,12 @@ public final class StatsReporter implements AutoCloseable {
     }
   }
 
-  /** The report that would be sent now. */
+  /** The cumulative part of the report that would be sent now (no delta): the admin /stats. */
   public NodeReport currentReport() {
-    Instant now = clock.instant();
+    return cumulative(clock.instant()).build();
+  }
+
+  private NodeReport.Builder cumulative(Instant now) {
     NodeReport.Builder report =
         NodeReport.newBuilder()
             .setNodeId(nodeId)
@@ -128,7 +135,18 @@ public final class StatsReporter implements AutoCloseable {
         report.addAllEndpointHealth(health.current());
       }
     }
-    return report.build();
+    return report;
+  }
+
+  /** Sends the next report on the open stream and moves the delta baseline on. */
+  private void send(StreamObserver<NodeReport> to) {
+    Instant now = clock.instant();
+    NodeReport.Builder report = cumulative(now);
+    TrafficDeltas.Pending delta =
+        deltas.next(
+            report.getRoutesList(), report.getClustersList(), report.getUnrouted(), List.of(), now);
+    to.onNext(report.setDelta(delta.delta()).build());
+    deltas.commit(delta);
   }
 
   /** Sends a report now if an endpoint changed state since the last look. */
@@ -151,7 +169,7 @@ public final class StatsReporter implements AutoCloseable {
         if (stream == null) {
           stream = NodeReportingGrpc.newStub(channel.get()).report(new SummaryObserver());
         }
-        stream.onNext(currentReport());
+        send(stream);
       } catch (RuntimeException e) {
         LOG.debug("stats report failed; retrying next interval", e);
         stream = null;
@@ -171,7 +189,7 @@ public final class StatsReporter implements AutoCloseable {
       }
       if (stream != null) {
         try {
-          stream.onNext(currentReport());
+          send(stream);
           stream.onCompleted();
         } catch (RuntimeException e) {
           LOG.debug("final stats report failed", e);

@@ -1,13 +1,10 @@
 package dev.concierge.dataplane.stats;
 
-import com.google.protobuf.ByteString;
 import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.dataplane.chain.Meter;
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.AtomicHistogram;
-import org.HdrHistogram.Histogram;
 
 /**
  * Cumulative counters of one route, one cluster or the unrouted requests since the node started:
@@ -69,12 +66,7 @@ public final class TrafficMeter implements Meter {
 
   /** The counters as reported, under {@code name}. */
   public TrafficCounters toProto(String name) {
-    Histogram copy = latency.copy();
-    ByteBuffer encoded = ByteBuffer.allocate(copy.getNeededByteBufferCapacity());
-    int length = copy.encodeIntoCompressedByteBuffer(encoded);
-    encoded.flip().limit(length);
-    boolean empty = copy.getTotalCount() == 0;
-    return TrafficCounters.newBuilder()
+    return LatencyHistograms.fill(TrafficCounters.newBuilder(), latency.copy())
         .setName(name)
         .setRequests(requests.sum())
         .setResponses2Xx(r2xx.sum())
@@ -85,11 +77,6 @@ public final class TrafficMeter implements Meter {
         .setRetries(retries.sum())
         .setRetryBudgetExhausted(retryBudgetExhausted.sum())
         .setCircuitBreakerOverflows(circuitBreakerOverflows.sum())
-        .setLatencyHistogram(ByteString.copyFrom(encoded))
-        .setLatencyCount(copy.getTotalCount())
-        .setLatencyP50Us(empty ? 0 : copy.getValueAtPercentile(50.0))
-        .setLatencyP99Us(empty ? 0 : copy.getValueAtPercentile(99.0))
-        .setLatencyMaxUs(empty ? 0 : copy.getMaxValue())
         .build();
   }
 }

@@ -117,6 +117,13 @@ class StatsReporterTest {
         .extracting(c -> c.getName())
         .containsExactly("clusters/web");
     assertThat(streams.get()).isEqualTo(1);
+    // The first delta has the traffic since start, the next ones none (nothing new was recorded).
+    assertThat(report.getDelta().getSequence()).isEqualTo(1);
+    assertThat(report.getDelta().getRoutes(0).getRequests()).isEqualTo(2);
+    assertThat(report.getDelta().getUnrouted().getRequests()).isEqualTo(1);
+    assertThat(received.get(1).getDelta().getSequence()).isEqualTo(2);
+    assertThat(received.get(1).getDelta().getRoutesList()).isEmpty();
+    assertThat(reporter.currentReport().hasDelta()).isFalse();
   }
 
   @Test
