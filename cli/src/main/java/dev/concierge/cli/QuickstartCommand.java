@@ -150,7 +150,15 @@ final class QuickstartCommand implements Callable<Integer> {
                 ? ""
                 : ", HTTPS proxy on https://" + LOOPBACK + ":" + node.httpsPort()));
     String web = "http://" + LOOPBACK + ":" + controlPlane.httpPort() + "/";
-    out.println("Dashboard (coming): " + web + "; control-plane metrics: " + web + "metrics");
+    out.println(
+        "Dashboard: "
+            + web
+            + "dashboard/ (sign in with the token in "
+            + dir.resolve("admin.token")
+            + ", or a read-only one from `concierge token create NAME --role read-only`);"
+            + " control-plane metrics: "
+            + web
+            + "metrics");
     out.println(
         "Data in "
             + dir

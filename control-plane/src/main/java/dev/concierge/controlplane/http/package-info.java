@@ -1,4 +1,4 @@
-/** The control plane's HTTP port: /metrics now, the web dashboard later. */
+/** The control plane's HTTP port: /metrics and the web dashboard (package dashboard). */
 @NullMarked
 package dev.concierge.controlplane.http;
 
