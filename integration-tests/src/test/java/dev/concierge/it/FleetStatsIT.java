@@ -109,7 +109,7 @@ class FleetStatsIT {
   }
 
   @Test
-  void theControlPlaneMetricsShowTheNodesByStatusAndTheirAcks() {
+  void theControlPlaneMetricsShowTheNodesByStatusAndTheirAcks() throws Exception {
     HttpResponse<String> metrics = Http.get(fleet.controlPlane().httpPort(), "/metrics");
 
     assertThat(metrics.statusCode()).isEqualTo(200);
@@ -124,6 +124,7 @@ class FleetStatsIT {
     // Each node ACKed the cluster's and the route's revisions at least; every push was timed.
     assertThat(value(metrics.body(), "concierge_cp_config_acks_total")).isGreaterThanOrEqualTo(4);
     assertThat(value(metrics.body(), "concierge_cp_push_ack_seconds_count")).isPositive();
+    NodeMetricsText.promtoolCheck(metrics.body()); // Prometheus' own parser accepts all of it
   }
 
   private static double value(String exposition, String sample) {
