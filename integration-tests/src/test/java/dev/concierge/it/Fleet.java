@@ -70,7 +70,8 @@ final class Fleet implements AutoCloseable {
                 ControlPlaneServer.builder()
                     .dataDir(dataDir)
                     .bindAddress("127.0.0.1")
-                    .grpcPort(port))
+                    .grpcPort(port)
+                    .httpPort(0))
             .build()
             .start();
     grpcPort = controlPlane.port();

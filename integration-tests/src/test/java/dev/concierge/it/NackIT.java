@@ -170,5 +170,14 @@ class NackIT {
     assertThat(node.appliedRevision()).isEqualTo(1);
     assertThat(Http.bodyOrStatus(node.httpPort(), "/")).isEqualTo("backend");
     assertThat(Http.get(node.httpPort(), "/broken").body()).isEqualTo("backend");
+
+    // The NACK is counted, and revision 1 stays in force.
+    String metrics = NodeMetricsText.of(node);
+    assertThat(NodeMetricsText.sum(metrics, "concierge_config_updates_total", "result=\"applied\""))
+        .isEqualTo(1);
+    assertThat(
+            NodeMetricsText.sum(metrics, "concierge_config_updates_total", "result=\"rejected\""))
+        .isEqualTo(1);
+    assertThat(NodeMetricsText.sum(metrics, "concierge_config_revision")).isEqualTo(1);
   }
 }

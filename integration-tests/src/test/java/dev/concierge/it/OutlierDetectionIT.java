@@ -103,6 +103,18 @@ class OutlierDetectionIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> stateOf(bad) == HealthState.EJECTED);
     assertThat(cli("cluster", "get", "web"))
         .contains("outlier detection: 5xx=3 connect=5 ejection=10m..1h max=10%");
+    String metrics = NodeMetricsText.of(fleet.nodes().get(0));
+    String endpoint = "endpoint=\"" + bad.endpoint() + "\"";
+    assertThat(NodeMetricsText.sum(metrics, "concierge_endpoint_ejections_total", endpoint))
+        .isEqualTo(1);
+    assertThat(
+            NodeMetricsText.sum(
+                metrics, "concierge_endpoint_health", endpoint, "state=\"ejected\""))
+        .isEqualTo(1);
+    assertThat(
+            NodeMetricsText.sum(
+                metrics, "concierge_upstream_request_duration_seconds_count", endpoint))
+        .isEqualTo(3);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static dev.concierge.it.TlsProbe.TLS_1_1;
 import static dev.concierge.it.TlsProbe.TLS_1_2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.CreateCertificateRequest;
@@ -97,6 +98,42 @@ class TlsTerminationIT {
             status -> {
               assertThat(status.getExpiring()).isTrue();
               assertThat(status.getDaysLeft()).isEqualTo(9);
+            });
+  }
+
+  @Test
+  void theMetricsCountHandshakesAndShowEveryServedCertificate() throws Exception {
+    TlsProbe.handshake(httpsPort, "a.example.test");
+    TlsProbe.handshake(httpsPort, "x.b.example.test");
+    // Refused at the handshake: TLS 1.1.
+    assertThat(TlsProbe.rawHello(httpsPort, TLS_1_1, 0xC02B, 0xC02F).alert())
+        .isEqualTo(PROTOCOL_VERSION);
+
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(20))
+        .untilAsserted(
+            () -> {
+              String body = NodeMetricsText.of(fleet.nodes().get(0));
+              assertThat(NodeMetricsText.sum(body, "concierge_tls_handshakes_total")).isEqualTo(3);
+              assertThat(NodeMetricsText.sum(body, "concierge_tls_handshake_failures_total"))
+                  .isEqualTo(1);
+              assertThat(
+                      NodeMetricsText.sum(
+                          body,
+                          "concierge_downstream_connections_accepted_total",
+                          "listener=\"https\""))
+                  .isEqualTo(3);
+              assertThat(
+                      NodeMetricsText.sum(
+                          body,
+                          "concierge_certificate_days_left",
+                          "certificate=\"certificates/b\""))
+                  .isEqualTo(9);
+              assertThat(body)
+                  .contains(
+                      "\nconcierge_certificate_not_after_timestamp_seconds{"
+                          + "certificate=\"certificates/fallback\"} ");
             });
   }
 

@@ -29,6 +29,7 @@ import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
+import dev.concierge.api.v1.Stats;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
 import dev.concierge.api.v1.UpdateRouteRequest;
@@ -601,6 +602,34 @@ class ManagementServiceTest {
 
   @Test
   void reportsEmptyStatsWithoutNodes() {
-    assertThat(admin.getStats(GetStatsRequest.getDefaultInstance()).getNodes()).isZero();
+    Stats stats = admin.getStats(GetStatsRequest.getDefaultInstance());
+    assertThat(stats.getNodes()).isZero();
+    assertThat(stats.getRouteRowsList()).isEmpty();
+    assertThat(stats.getWindow().getSeconds()).isEqualTo(60); // the default window
+    assertThat(stats.getResolution().getSeconds()).isEqualTo(10);
+  }
+
+  @Test
+  void refusesAStatsWindowOverFifteenMinutes() {
+    for (long seconds : new long[] {15 * 60 + 1, -1}) {
+      StatusRuntimeException e =
+          failure(
+              () ->
+                  admin.getStats(
+                      GetStatsRequest.newBuilder()
+                          .setWindow(com.google.protobuf.Duration.newBuilder().setSeconds(seconds))
+                          .build()));
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getDescription()).contains("at most 15m");
+    }
+    assertThat(
+            admin
+                .getStats(
+                    GetStatsRequest.newBuilder()
+                        .setWindow(com.google.protobuf.Duration.newBuilder().setSeconds(15 * 60))
+                        .build())
+                .getWindow()
+                .getSeconds())
+        .isEqualTo(15 * 60);
   }
 }

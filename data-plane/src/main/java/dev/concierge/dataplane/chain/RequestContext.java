@@ -7,6 +7,7 @@ import dev.concierge.dataplane.client.ClientAddress;
 import dev.concierge.dataplane.client.ClientFacts;
 import dev.concierge.dataplane.client.ClientSettings;
 import dev.concierge.dataplane.client.DeviceClassifier;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -37,8 +38,10 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   private final Response response;
   private final Callback callback;
   private final Meter unrouted;
+  private final LongAdder inFlight;
   private final LongSupplier nanoTime;
   private final long startNanos;
+  private boolean ended;
   private @Nullable String routeName;
   private PolicySet policies = PolicySet.empty();
   private @Nullable Meter routeMeter;
@@ -57,6 +60,8 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   private @Nullable HttpField keptResponseField;
 
   /**
+   * A context counting requests in flight on an adder of its own (tests, tools).
+   *
    * @param unrouted counts the answer when no route was chosen
    * @param nanoTime the clock of latencies; read now for the start and at completion
    */
@@ -66,12 +71,29 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
       Callback callback,
       Meter unrouted,
       LongSupplier nanoTime) {
+    this(request, response, callback, unrouted, new LongAdder(), nanoTime);
+  }
+
+  /**
+   * @param unrouted counts the answer when no route was chosen
+   * @param inFlight the node's requests in flight: one more from now until the context completes
+   * @param nanoTime the clock of latencies; read now for the start and at completion
+   */
+  public RequestContext(
+      Request request,
+      Response response,
+      Callback callback,
+      Meter unrouted,
+      LongAdder inFlight,
+      LongSupplier nanoTime) {
     super(request);
     this.response = requireNonNull(response, "response");
     this.callback = requireNonNull(callback, "callback");
     this.unrouted = requireNonNull(unrouted, "unrouted");
+    this.inFlight = requireNonNull(inFlight, "inFlight");
     this.nanoTime = nanoTime;
     this.startNanos = nanoTime.getAsLong();
+    inFlight.increment();
   }
 
   /** The context of {@code request}, or {@code null} outside the proxy chain. */
@@ -293,14 +315,32 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
     return callback.getInvocationType();
   }
 
+  /**
+   * The chain gave up the request without completing the context (a stage threw, or none took it):
+   * it no longer counts as in flight. Nothing when the context already completed.
+   */
+  public void abandoned() {
+    if (!ended) {
+      ended = true;
+      inFlight.decrement();
+    }
+  }
+
   private void count(int status) {
+    if (!ended) {
+      ended = true;
+      inFlight.decrement();
+    }
     long latency = nanoTime.getAsLong() - startNanos;
+    MethodClass method = MethodClass.of(getMethod());
     Meter route = routeMeter;
     if (route == null) {
-      unrouted.record(status, latency, retries);
+      unrouted.record(method, status, latency, retries);
+      unrouted.bytes(bytesIn(), bytesOut());
       return;
     }
-    route.record(status, latency, retries);
-    clusterMeter.record(status, latency, retries);
+    route.record(method, status, latency, retries);
+    route.bytes(bytesIn(), bytesOut());
+    clusterMeter.record(method, status, latency, retries);
   }
 }

@@ -22,12 +22,14 @@ public final class EndpointMeter {
   private final LongAdder timeouts = new LongAdder();
   private final LongAdder retries = new LongAdder();
   private final LongAdder ejections = new LongAdder();
+  private final LongAdder durationSumNanos = new LongAdder();
   private final AtomicHistogram duration = new AtomicHistogram(MAX_MICROS, 2);
 
   /** One try ended, answered or not, after {@code nanos} (negative: unknown, not timed). */
   public void tryEnded(long nanos) {
     tries.increment();
     if (nanos >= 0) {
+      durationSumNanos.add(nanos);
       duration.recordValue(Math.min(nanos / 1000, MAX_MICROS));
     }
   }
@@ -85,6 +87,11 @@ public final class EndpointMeter {
   /** Outlier ejections of the endpoint. */
   public long ejections() {
     return ejections.sum();
+  }
+
+  /** The exact sum of the try durations recorded, in nanoseconds. */
+  public long durationSumNanos() {
+    return durationSumNanos.sum();
   }
 
   /** A copy of the try durations in microseconds. */

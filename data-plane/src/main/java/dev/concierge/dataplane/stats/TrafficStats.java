@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 
 /**
  * The node's meters: one per route and per cluster by resource name, and one for unrouted requests.
@@ -24,6 +26,7 @@ public final class TrafficStats {
   private final ConcurrentHashMap<String, TrafficMeter> routes = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, TrafficMeter> clusters = new ConcurrentHashMap<>();
   private final TrafficMeter unrouted = new TrafficMeter();
+  private final LongAdder inFlight = new LongAdder();
 
   /** Stats whose endpoint counters come from {@code endpoints}. */
   public TrafficStats(EndpointRegistry endpoints) {
@@ -48,6 +51,26 @@ public final class TrafficStats {
   /** The meter of requests that no route took, and of answers given before routing. */
   public TrafficMeter unrouted() {
     return unrouted;
+  }
+
+  /** The adder of requests in flight, for the stats stage. */
+  LongAdder inFlightAdder() {
+    return inFlight;
+  }
+
+  /** Requests the node is handling now. */
+  public long inFlight() {
+    return inFlight.sum();
+  }
+
+  /** Calls {@code action} with each route's name and meter. */
+  public void forEachRoute(BiConsumer<String, TrafficMeter> action) {
+    routes.forEach(action);
+  }
+
+  /** Calls {@code action} with each cluster's name and meter. */
+  public void forEachCluster(BiConsumer<String, TrafficMeter> action) {
+    clusters.forEach(action);
   }
 
   /** Drops the meters of routes and clusters not named (those the runtime in force lacks). */

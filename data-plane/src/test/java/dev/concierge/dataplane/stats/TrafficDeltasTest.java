@@ -100,4 +100,54 @@ class TrafficDeltasTest {
     assertThat(row.getLatencyCount()).isEqualTo(1);
     assertThat(row.getLatencyP50Us()).isBetween(2_900L, 3_100L);
   }
+
+  @Test
+  void endpointRowsOfOneClusterAreToldApartByTheirAddress() {
+    TrafficCounters a1 =
+        TrafficCounters.newBuilder()
+            .setName("clusters/app")
+            .setEndpoint("10.0.0.1:80")
+            .setRequests(3)
+            .setConnectFailures(1)
+            .setUpstreamFailures(1)
+            .build();
+    TrafficCounters b1 =
+        TrafficCounters.newBuilder()
+            .setName("clusters/app")
+            .setEndpoint("10.0.0.2:80")
+            .setRequests(5)
+            .build();
+    TrafficDeltas.Pending first =
+        deltas.next(
+            List.of(),
+            List.of(),
+            TrafficCounters.getDefaultInstance(),
+            List.of(a1, b1),
+            T0.plusSeconds(5));
+    deltas.commit(first);
+    TrafficCounters a2 = a1.toBuilder().setRequests(4).build();
+
+    TrafficDelta second =
+        deltas
+            .next(
+                List.of(),
+                List.of(),
+                TrafficCounters.getDefaultInstance(),
+                List.of(a2, b1),
+                T0.plusSeconds(10))
+            .delta();
+
+    assertThat(first.delta().getEndpointsList())
+        .extracting(TrafficCounters::getRequests)
+        .containsExactly(3L, 5L);
+    assertThat(first.delta().getEndpoints(0).getConnectFailures()).isEqualTo(1);
+    assertThat(second.getEndpointsList())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getEndpoint()).isEqualTo("10.0.0.1:80");
+              assertThat(e.getRequests()).isEqualTo(1);
+              assertThat(e.getConnectFailures()).isZero();
+            });
+  }
 }
