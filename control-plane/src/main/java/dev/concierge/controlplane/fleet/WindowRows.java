@@ -153,7 +153,8 @@ final class WindowRows {
       Cell cell,
       @Nullable Histogram latency) {
     acc(new RowId(group, key.name(), key.endpoint(), "")).add(bucket, cell, latency);
-    acc(new RowId(group, key.name(), key.endpoint(), node)).add(bucket, cell, latency);
+    // A node has one cell per row and bucket: its row may keep the decoded histogram uncopied.
+    acc(new RowId(group, key.name(), key.endpoint(), node)).take(bucket, cell, latency);
   }
 
   private Acc acc(RowId id) {
@@ -219,6 +220,19 @@ final class WindowRows {
     Acc(int buckets) {
       counters = new long[buckets][Cell.SIZE];
       latency = new Histogram[buckets];
+    }
+
+    /**
+     * As {@link #add}, keeping {@code h} itself when the bucket has none yet: the caller hands it
+     * over and only reads it afterwards.
+     */
+    void take(int bucket, Cell cell, @Nullable Histogram h) {
+      if (h != null && latency[bucket] == null) {
+        latency[bucket] = h;
+        add(bucket, cell, null);
+      } else {
+        add(bucket, cell, h);
+      }
     }
 
     void add(int bucket, Cell cell, @Nullable Histogram h) {
