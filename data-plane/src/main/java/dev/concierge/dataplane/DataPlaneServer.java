@@ -21,6 +21,7 @@ import dev.concierge.dataplane.cluster.EndpointRegistry;
 import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
 import dev.concierge.dataplane.config.Backoff;
 import dev.concierge.dataplane.config.ConfigClient;
+import dev.concierge.dataplane.config.ConfigUpdates;
 import dev.concierge.dataplane.config.ControlPlaneChannels;
 import dev.concierge.dataplane.config.LastGoodSnapshot;
 import dev.concierge.dataplane.dns.HostResolver;
@@ -29,6 +30,8 @@ import dev.concierge.dataplane.health.OutlierSweeper;
 import dev.concierge.dataplane.identity.Enrollment;
 import dev.concierge.dataplane.identity.IdentityFiles;
 import dev.concierge.dataplane.identity.IdentityKeyManager;
+import dev.concierge.dataplane.metrics.MetricSources;
+import dev.concierge.dataplane.metrics.NodeMetrics;
 import dev.concierge.dataplane.runtime.CompileException;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
@@ -36,6 +39,7 @@ import dev.concierge.dataplane.stats.EndpointHealthLog;
 import dev.concierge.dataplane.stats.StatsReporter;
 import dev.concierge.dataplane.stats.TrafficStats;
 import dev.concierge.dataplane.tls.CertificateExpiry;
+import dev.concierge.dataplane.tls.HandshakeMeter;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -71,9 +75,10 @@ public final class DataPlaneServer implements AutoCloseable {
 
   private final Builder config;
   // Node-lifetime state: outlives every config swap; each runtime resolves references into it.
-  private final TrafficStats stats = new TrafficStats();
   private final EndpointRegistry endpoints = new EndpointRegistry();
+  private final TrafficStats stats = new TrafficStats(endpoints);
   private final RuntimeHolder runtimes = new RuntimeHolder(this::retainStateOf);
+  private final ConfigUpdates configUpdates;
   private final HostResolver resolver;
   private final RuntimeCompiler compiler;
   private final CountDownLatch terminated = new CountDownLatch(1);
@@ -96,6 +101,7 @@ public final class DataPlaneServer implements AutoCloseable {
     this.config = builder;
     this.resolver = HostResolver.async(builder.dnsRefresh, InetAddress::getAllByName);
     this.compiler = new RuntimeCompiler(endpoints, stats, resolver);
+    this.configUpdates = new ConfigUpdates(builder.clock);
   }
 
   /** A builder with the contract's defaults. */
@@ -397,7 +403,22 @@ public final class DataPlaneServer implements AutoCloseable {
             Clock.systemUTC(),
             new EndpointHealthLog(this::clustersInForce, Clock.systemUTC()),
             this::certificateStatuses);
-    admin = new AdminServer(config.adminBindAddress, config.adminPort, runtimes, statsReporter);
+    ProxyServer serving = requireNonNull(proxy, "proxy");
+    HandshakeMeter handshakes = serving.tlsHandshakes();
+    NodeMetrics metrics =
+        new NodeMetrics(
+            new MetricSources(
+                stats,
+                this::clustersInForce,
+                serving::listenerConnections,
+                handshakes != null ? handshakes : new HandshakeMeter(),
+                runtimes::revision,
+                configUpdates,
+                this::certificateStatuses,
+                config.clock));
+    admin =
+        new AdminServer(
+            config.adminBindAddress, config.adminPort, runtimes, statsReporter, metrics);
     admin.start();
 
     NodeInfo node =
@@ -416,7 +437,8 @@ public final class DataPlaneServer implements AutoCloseable {
             runtimes,
             snapshot -> save(cache, snapshot),
             Backoff.defaults(random),
-            scheduler);
+            scheduler,
+            configUpdates);
     ConfigClient startedConfig = configClient;
     StatsReporter startedStats = statsReporter;
     // Discovery and reporting need the node's certificate: they start once it has one.
@@ -508,6 +530,7 @@ public final class DataPlaneServer implements AutoCloseable {
       Optional<ConfigSnapshot> snapshot = cache.load();
       if (snapshot.isPresent()) {
         runtimes.set(compiler.compile(snapshot.get()));
+        configUpdates.applied();
         LOG.info(
             "serving cached configuration revision {} until the control plane answers",
             snapshot.get().getRevision());

@@ -4,12 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
+import dev.concierge.dataplane.metrics.ListenerConnections;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.server.HeaderDeadlineConnectionFactory;
 import dev.concierge.dataplane.server.InlineResumeThreadPool;
 import dev.concierge.dataplane.server.NodeErrorHandler;
 import dev.concierge.dataplane.server.ThreadCachingBufferPool;
 import dev.concierge.dataplane.tls.CertificateIndex;
+import dev.concierge.dataplane.tls.HandshakeMeter;
 import dev.concierge.dataplane.tls.NodeSslConnectionFactory;
 import dev.concierge.dataplane.tls.NodeSslContextFactory;
 import dev.concierge.dataplane.transport.jetty.JettyProxyTransport;
@@ -19,6 +21,7 @@ import dev.concierge.dataplane.transport.tunnel.UpgradeTunnelTransport;
 import dev.concierge.dataplane.upstream.ProtocolTransports;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
@@ -212,6 +215,29 @@ public final class ProxyServer implements AutoCloseable {
   public int httpsPort() {
     LeanConnector tls = httpsConnector;
     return tls == null ? NO_HTTPS : tls.getLocalPort();
+  }
+
+  /** The downstream connections of each listener: "http", and "https" when there is one. */
+  public List<ListenerConnections> listenerConnections() {
+    List<ListenerConnections> out = new ArrayList<>(2);
+    out.add(
+        new ListenerConnections(
+            "http", connector.openConnections(), connector.acceptedConnections()));
+    LeanConnector tls = httpsConnector;
+    if (tls != null) {
+      out.add(new ListenerConnections("https", tls.openConnections(), tls.acceptedConnections()));
+    }
+    return out;
+  }
+
+  /** The TLS handshakes of the HTTPS listener, or {@code null} when there is none. */
+  public @Nullable HandshakeMeter tlsHandshakes() {
+    LeanConnector tls = httpsConnector;
+    if (tls == null) {
+      return null;
+    }
+    NodeSslConnectionFactory ssl = tls.getConnectionFactory(NodeSslConnectionFactory.class);
+    return ssl == null ? null : ssl.handshakes();
   }
 
   /**

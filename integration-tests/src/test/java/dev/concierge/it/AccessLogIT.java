@@ -123,6 +123,11 @@ class AccessLogIT {
     assertThat(line.get("status").asInt()).isEqualTo(200);
     assertThat(line.get("duration_ms").asDouble()).isPositive();
     assertThat(line.get("route").asText()).isEqualTo("routes/app");
+    assertThat(line.get("cluster").asText()).isEqualTo("clusters/app");
+    assertThat(line.get("upstream").asText()).isEqualTo("127.0.0.1:" + backend.port());
+    assertThat(line.get("upstream_ms").asDouble()).isPositive();
+    assertThat(line.get("bytes_in").asLong()).isZero();
+    assertThat(line.get("bytes_out").asLong()).isEqualTo("app".length());
     assertThat(line.get("request_id").asText()).isEqualTo(seen.getFirst("X-Request-Id"));
     assertThat(line.get("trace_id").asText()).isEqualTo(traceparent(seen)[1]);
     assertThat(line.get("user_agent").asText()).isEqualTo("access-log-it/1.0");

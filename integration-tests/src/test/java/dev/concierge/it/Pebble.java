@@ -64,7 +64,7 @@ final class Pebble implements AutoCloseable {
   }
 
   private void startAll(TestPki pki, int httpPort) throws Exception {
-    Path bin = binaries();
+    Path bin = DebianBinaries.of("pebble", "pebble", "pebble-challtestsrv");
     Files.createDirectories(HOME);
     TestPki.Issued tls = pki.issue("pebble", true, "127.0.0.1", "localhost");
     Path cert = HOME.resolve("pebble-" + port + ".crt");
@@ -141,66 +141,6 @@ final class Pebble implements AutoCloseable {
     if (c.getResponseCode() != 200) {
       throw new IOException("challtestsrv add-a answered " + c.getResponseCode());
     }
-  }
-
-  /** pebble and pebble-challtestsrv: from the PATH, else from the Debian package in target/. */
-  private static Path binaries() throws Exception {
-    String path = System.getenv().getOrDefault("PATH", "");
-    int start = 0;
-    while (start <= path.length()) {
-      int colon = path.indexOf(':', start);
-      String dir = path.substring(start, colon < 0 ? path.length() : colon);
-      if (!dir.isEmpty()
-          && Files.isExecutable(Path.of(dir, "pebble"))
-          && Files.isExecutable(Path.of(dir, "pebble-challtestsrv"))) {
-        return Path.of(dir);
-      }
-      if (colon < 0) {
-        break;
-      }
-      start = colon + 1;
-    }
-    Path bin = HOME.resolve("root/usr/bin");
-    if (Files.isExecutable(bin.resolve("pebble"))) {
-      return bin;
-    }
-    Path download = HOME.resolve("download");
-    Files.createDirectories(download);
-    if (run(download, "apt-get", "download", "pebble") != 0) {
-      // A fresh machine may have no package lists yet (root can fetch them).
-      run(download, "apt-get", "update");
-      if (run(download, "apt-get", "download", "pebble") != 0) {
-        throw new IllegalStateException(
-            "cannot fetch the Debian package pebble (apt-get download pebble failed); see "
-                + download.resolve("apt.log"));
-      }
-    }
-    Path deb;
-    try (var files = Files.list(download)) {
-      deb =
-          files
-              .filter(p -> p.getFileName().toString().endsWith(".deb"))
-              .findFirst()
-              .orElseThrow(() -> new IllegalStateException("apt-get download left no .deb"));
-    }
-    if (run(download, "dpkg-deb", "-x", deb.toString(), HOME.resolve("root").toString()) != 0) {
-      throw new IllegalStateException("dpkg-deb -x " + deb + " failed");
-    }
-    return bin;
-  }
-
-  private static int run(Path dir, String... command) throws Exception {
-    Process p =
-        new ProcessBuilder(command)
-            .directory(dir.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("apt.log").toFile()))
-            .start();
-    if (!p.waitFor(5, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      return -1;
-    }
-    return p.exitValue();
   }
 
   private Process launch(String name, List<String> command) throws IOException {

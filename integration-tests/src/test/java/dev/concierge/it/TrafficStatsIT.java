@@ -9,6 +9,7 @@ import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.Stats;
 import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.dataplane.DataPlaneServer;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -17,7 +18,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A node counts every answer, routed or not, on its admin port; the control plane sums them. */
+/**
+ * A node counts every answer, routed or not, on its admin port ({@code /stats}, and {@code
+ * /metrics} for Prometheus); the control plane sums them.
+ */
 class TrafficStatsIT {
   private static final int UNROUTED = 7;
   private static final int ROUTED = 5;
@@ -125,5 +129,70 @@ class TrafficStatsIT {
               assertThat(route.getLatencyCount()).isGreaterThanOrEqualTo(ROUTED);
               assertThat(route.getResponses2Xx()).isGreaterThanOrEqualTo(ROUTED);
             });
+  }
+
+  @Test
+  void exposesPrometheusMetricsThatPromtoolAccepts() throws Exception {
+    sendUnrouted();
+    sendRouted();
+
+    String endpoint = "endpoint=\"127.0.0.1:" + backend.port() + "\"";
+    String route = "route=\"routes/app\"";
+    // A request is counted when it completes, just after the client read its answer.
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () ->
+                NodeMetricsText.sum(NodeMetricsText.of(node), "concierge_requests_total", route)
+                    == ROUTED);
+    String body = NodeMetricsText.of(node);
+
+    assertThat(sum(body, "concierge_requests_total", route, "method=\"GET\"", "code_class=\"2xx\""))
+        .isEqualTo(ROUTED);
+    assertThat(sum(body, "concierge_requests_total", "route=\"\"", "code_class=\"4xx\""))
+        .isEqualTo(UNROUTED);
+    assertThat(sum(body, "concierge_cluster_requests_total", "cluster=\"clusters/app\""))
+        .isEqualTo(ROUTED);
+    assertThat(sum(body, "concierge_request_duration_seconds_count", route)).isEqualTo(ROUTED);
+    assertThat(sum(body, "concierge_request_duration_seconds_bucket", route, "le=\"+Inf\""))
+        .isEqualTo(ROUTED);
+    assertThat(sum(body, "concierge_request_duration_seconds_sum", route)).isPositive();
+    assertThat(sum(body, "concierge_upstream_request_duration_seconds_count", endpoint))
+        .isEqualTo(ROUTED);
+    assertThat(sum(body, "concierge_upstream_connect_failures_total", endpoint)).isZero();
+    assertThat(sum(body, "concierge_endpoint_health", endpoint, "state=\"healthy\"")).isEqualTo(1);
+    assertThat(sum(body, "concierge_endpoint_health", endpoint)).isEqualTo(1);
+    assertThat(sum(body, "concierge_sent_bytes_total", route)).isEqualTo(ROUTED * "app".length());
+    assertThat(sum(body, "concierge_downstream_connections_total", "listener=\"http\""))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(sum(body, "concierge_requests_in_flight")).isZero();
+    assertThat(sum(body, "concierge_config_revision")).isGreaterThanOrEqualTo(1);
+    assertThat(sum(body, "concierge_config_updates_total", "result=\"applied\""))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(sum(body, "concierge_config_last_apply_timestamp_seconds")).isPositive();
+    assertThat(body).contains("\njvm_memory_used_bytes{area=\"heap\"}", "\njvm_threads_");
+
+    assertThat(NodeMetricsText.promtoolCheck(body)).isEmpty();
+  }
+
+  private static double sum(String body, String name, String... labels) {
+    return NodeMetricsText.sum(body, name, labels);
+  }
+
+  @Test
+  void speaksOpenMetricsWhenTheScraperAsks() {
+    sendRouted();
+
+    HttpResponse<String> response =
+        Http.send(
+            Http.request(node.adminPort(), "/metrics")
+                .header("Accept", "application/openmetrics-text; version=1.0.0; charset=utf-8"));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type"))
+        .hasValueSatisfying(
+            type -> assertThat(type).startsWith("application/openmetrics-text; version=1.0.0"));
+    assertThat(response.body()).contains("# TYPE concierge_requests counter\n").endsWith("# EOF\n");
   }
 }

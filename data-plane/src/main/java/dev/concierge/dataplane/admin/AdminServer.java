@@ -9,9 +9,11 @@ import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.NodeReport;
 import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.dataplane.chain.PlainText;
+import dev.concierge.dataplane.metrics.NodeMetrics;
 import dev.concierge.dataplane.runtime.Runtime;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.stats.StatsReporter;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -27,8 +29,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * The admin port, on its own small Jetty server so that proxy load cannot starve it: {@code GET
  * /ready} (200 once a configuration is in force, 503 before that and from the moment the node
  * starts draining, so that load balancers stop sending it new connections), {@code /config}
- * (private keys cleared) and {@code /stats} (the node's report as JSON: counters by route, cluster
- * and unrouted, latency count and percentiles).
+ * (private keys cleared), {@code /stats} (the node's report as JSON: counters by route, cluster and
+ * unrouted, latency count and percentiles) and {@code /metrics} (Prometheus text format 0.0.4, or
+ * OpenMetrics 1.0 when the scraper's Accept asks for it).
  */
 public final class AdminServer implements AutoCloseable {
   private static final String JSON = "application/json";
@@ -37,7 +40,12 @@ public final class AdminServer implements AutoCloseable {
   private final ServerConnector connector;
   private final AdminHandler handler;
 
-  public AdminServer(String bindAddress, int port, RuntimeHolder runtimes, StatsReporter stats) {
+  public AdminServer(
+      String bindAddress,
+      int port,
+      RuntimeHolder runtimes,
+      StatsReporter stats,
+      NodeMetrics metrics) {
     QueuedThreadPool threads = new QueuedThreadPool(8, 2);
     threads.setName("concierge-admin");
     server = new Server(threads);
@@ -48,7 +56,10 @@ public final class AdminServer implements AutoCloseable {
     connector.setPort(port);
     server.addConnector(connector);
     handler =
-        new AdminHandler(requireNonNull(runtimes, "runtimes"), requireNonNull(stats, "stats"));
+        new AdminHandler(
+            requireNonNull(runtimes, "runtimes"),
+            requireNonNull(stats, "stats"),
+            requireNonNull(metrics, "metrics"));
     server.setHandler(handler);
     // Nothing on the admin port is worth waiting for at shutdown.
     server.setStopTimeout(0);
@@ -99,11 +110,13 @@ public final class AdminServer implements AutoCloseable {
   private static final class AdminHandler extends Handler.Abstract.NonBlocking {
     private final RuntimeHolder runtimes;
     private final StatsReporter stats;
+    private final NodeMetrics metrics;
     private volatile boolean draining;
 
-    AdminHandler(RuntimeHolder runtimes, StatsReporter stats) {
+    AdminHandler(RuntimeHolder runtimes, StatsReporter stats, NodeMetrics metrics) {
       this.runtimes = runtimes;
       this.stats = stats;
+      this.metrics = metrics;
     }
 
     @Override
@@ -149,6 +162,12 @@ public final class AdminServer implements AutoCloseable {
                 HttpStatus.OK_200,
                 JSON,
                 JsonFormat.printer().print(readable(stats.currentReport())) + "\n");
+        case "/metrics" -> {
+          NodeMetrics.Exposition exposition =
+              metrics.scrape(request.getHeaders().get(HttpHeader.ACCEPT));
+          PlainText.write(
+              response, callback, HttpStatus.OK_200, exposition.contentType(), exposition.body());
+        }
         default -> PlainText.write(response, callback, HttpStatus.NOT_FOUND_404, "not found\n");
       }
       return true;

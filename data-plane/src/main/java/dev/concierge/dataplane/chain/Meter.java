@@ -6,8 +6,19 @@ package dev.concierge.dataplane.chain;
  * without locks or allocation. Thread-safe.
  */
 public interface Meter {
-  /** One answer: its status, the time from the start of handling to its end, and its retries. */
-  void record(int status, long latencyNanos, int retries);
+  /**
+   * One answer: the request's method, its status, the time from the start of handling to its end,
+   * and its retries.
+   */
+  void record(MethodClass method, int status, long latencyNanos, int retries);
+
+  /** One answer to a request whose method is not known (tests, tools). */
+  default void record(int status, long latencyNanos, int retries) {
+    record(MethodClass.OTHER, status, latencyNanos, retries);
+  }
+
+  /** The body bytes one request read from the client and its answer wrote to it. */
+  default void bytes(long received, long sent) {}
 
   /** One upstream try that got no response (refused, reset, timed out). */
   void upstreamFailure();
@@ -28,7 +39,7 @@ public interface Meter {
     INSTANCE;
 
     @Override
-    public void record(int status, long latencyNanos, int retries) {}
+    public void record(MethodClass method, int status, long latencyNanos, int retries) {}
 
     @Override
     public void upstreamFailure() {}

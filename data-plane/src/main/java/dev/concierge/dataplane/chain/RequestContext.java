@@ -9,6 +9,7 @@ import dev.concierge.dataplane.client.ClientSettings;
 import dev.concierge.dataplane.client.DeviceClassifier;
 import dev.concierge.dataplane.trace.TraceContext;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -41,12 +42,18 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   private final Response response;
   private final Callback callback;
   private final Meter unrouted;
+  private final LongAdder inFlight;
   private final LongSupplier nanoTime;
   private final long startNanos;
+  private boolean ended;
   private @Nullable String routeName;
   private PolicySet policies = PolicySet.empty();
   private @Nullable Meter routeMeter;
+  private @Nullable String clusterName;
   private Meter clusterMeter = Meter.none();
+  private @Nullable UpstreamPeer upstream;
+  private long upstreamStartNanos;
+  private long upstreamNanos = -1;
   private int retries;
   private @Nullable String requestId;
   private ClientSettings client = ClientSettings.defaults();
@@ -61,7 +68,8 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   private @Nullable TraceContext trace;
 
   /**
-   * A context that logs nothing and draws trace ids from the thread's random generator.
+   * A context counting requests in flight on an adder of its own (tests, tools), logging nothing
+   * and drawing trace ids from the thread's random generator.
    *
    * @param unrouted counts the answer when no route was chosen
    * @param nanoTime the clock of latencies; read now for the start and at completion
@@ -72,11 +80,29 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
       Callback callback,
       Meter unrouted,
       LongSupplier nanoTime) {
+    this(request, response, callback, unrouted, new LongAdder(), nanoTime);
+  }
+
+  /**
+   * A context that logs nothing and draws trace ids from the thread's random generator.
+   *
+   * @param unrouted counts the answer when no route was chosen
+   * @param inFlight the node's requests in flight: one more from now until the context completes
+   * @param nanoTime the clock of latencies; read now for the start and at completion
+   */
+  public RequestContext(
+      Request request,
+      Response response,
+      Callback callback,
+      Meter unrouted,
+      LongAdder inFlight,
+      LongSupplier nanoTime) {
     this(
         request,
         response,
         callback,
         unrouted,
+        inFlight,
         nanoTime,
         RequestLog.none(),
         ThreadLocalRandom::current);
@@ -84,6 +110,7 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
 
   /**
    * @param unrouted counts the answer when no route was chosen
+   * @param inFlight the node's requests in flight: one more from now until the context completes
    * @param nanoTime the clock of latencies; read now for the start and at completion
    * @param log told of the request once it completed (the access log)
    * @param random draws new trace and span ids; per call so a thread-local generator works
@@ -93,6 +120,7 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
       Response response,
       Callback callback,
       Meter unrouted,
+      LongAdder inFlight,
       LongSupplier nanoTime,
       RequestLog log,
       Supplier<RandomGenerator> random) {
@@ -100,10 +128,12 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
     this.response = requireNonNull(response, "response");
     this.callback = requireNonNull(callback, "callback");
     this.unrouted = requireNonNull(unrouted, "unrouted");
+    this.inFlight = requireNonNull(inFlight, "inFlight");
     this.nanoTime = nanoTime;
     this.log = requireNonNull(log, "log");
     this.random = requireNonNull(random, "random");
     this.startNanos = nanoTime.getAsLong();
+    inFlight.increment();
   }
 
   /** The context of {@code request}, or {@code null} outside the proxy chain. */
@@ -128,9 +158,59 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
     return policies;
   }
 
-  /** Records the cluster the request went to. */
-  public void cluster(Meter meter) {
+  /** Records the cluster the request went to: its name and meter. */
+  public void cluster(String name, Meter meter) {
+    this.clusterName = requireNonNull(name, "name");
     this.clusterMeter = requireNonNull(meter, "meter");
+  }
+
+  /** The name of the cluster the request went to, or {@code null} when it went to none. */
+  public @Nullable String clusterName() {
+    return clusterName;
+  }
+
+  /** An upstream try to {@code peer} starts now, on the context's clock. */
+  public void upstreamStarted(UpstreamPeer peer) {
+    this.upstream = requireNonNull(peer, "peer");
+    this.upstreamStartNanos = nanoTime.getAsLong();
+    this.upstreamNanos = -1;
+  }
+
+  /**
+   * The try {@link #upstreamStarted} began ended now (answered or failed); returns its duration in
+   * nanoseconds, also kept for {@link #upstreamNanos()}, or -1 when no try had started.
+   */
+  public long upstreamEnded() {
+    if (upstream == null) {
+      return -1;
+    }
+    long nanos = Math.max(0, nanoTime.getAsLong() - upstreamStartNanos);
+    upstreamNanos = nanos;
+    return nanos;
+  }
+
+  /** "host:port" of the endpoint of the last upstream try, or {@code null} when none was made. */
+  public @Nullable String upstreamAddress() {
+    UpstreamPeer peer = upstream;
+    return peer == null ? null : peer.address();
+  }
+
+  /**
+   * The duration of the last upstream try in nanoseconds, or -1 when none was made or it has not
+   * ended.
+   */
+  public long upstreamNanos() {
+    return upstreamNanos;
+  }
+
+  /** The request body bytes read from the client so far (all of them once completed). */
+  public long bytesIn() {
+    return Math.max(0, Request.getContentBytesRead(this)); // -1 off a Jetty channel (tests)
+  }
+
+  /** The response body bytes written to the client so far (all of them once completed). */
+  public long bytesOut() {
+    return Math.max(0, Response.getContentBytesWritten(response));
   }
 
   /** One upstream try failed without a response; counted at once. */
@@ -301,14 +381,32 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
     return callback.getInvocationType();
   }
 
+  /**
+   * The chain gave up the request without completing the context (a stage threw, or none took it):
+   * it no longer counts as in flight. Nothing when the context already completed.
+   */
+  public void abandoned() {
+    if (!ended) {
+      ended = true;
+      inFlight.decrement();
+    }
+  }
+
   private void count(int status) {
+    if (!ended) {
+      ended = true;
+      inFlight.decrement();
+    }
     long latency = nanoTime.getAsLong() - startNanos;
+    MethodClass method = MethodClass.of(getMethod());
     Meter route = routeMeter;
     if (route == null) {
-      unrouted.record(status, latency, retries);
+      unrouted.record(method, status, latency, retries);
+      unrouted.bytes(bytesIn(), bytesOut());
     } else {
-      route.record(status, latency, retries);
-      clusterMeter.record(status, latency, retries);
+      route.record(method, status, latency, retries);
+      route.bytes(bytesIn(), bytesOut());
+      clusterMeter.record(method, status, latency, retries);
     }
     log.completed(this, status, latency);
   }

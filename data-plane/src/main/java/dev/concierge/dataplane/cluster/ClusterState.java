@@ -4,6 +4,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -75,6 +76,11 @@ public final class ClusterState {
   /** The state of the endpoint at {@code address}, or null when there is none. */
   @Nullable EndpointState find(String address) {
     return endpoints.get(address);
+  }
+
+  /** Calls {@code action} with each endpoint's address and state (reporting, metrics). */
+  public void forEachEndpoint(BiConsumer<String, EndpointState> action) {
+    endpoints.forEach(action);
   }
 
   /** Bumped whenever an endpoint of the cluster becomes available or unavailable. */

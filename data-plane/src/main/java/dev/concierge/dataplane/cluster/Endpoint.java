@@ -2,6 +2,7 @@ package dev.concierge.dataplane.cluster;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.chain.UpstreamPeer;
 import dev.concierge.dataplane.dns.HostResolver;
 import dev.concierge.dataplane.dns.ResolvedHost;
 
@@ -17,7 +18,8 @@ public record Endpoint(
     int priority,
     EndpointState state,
     ResolvedHost resolved,
-    boolean draining) {
+    boolean draining)
+    implements UpstreamPeer {
   public Endpoint {
     requireNonNull(host, "host");
     requireNonNull(state, "state");
@@ -58,6 +60,7 @@ public record Endpoint(
   }
 
   /** "host:port" in lower case, IPv6 literals in brackets: the key of its state. */
+  @Override
   public String address() {
     return addressOf(host, port);
   }

@@ -3,6 +3,7 @@ package dev.concierge.dataplane.cluster;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,6 +28,11 @@ public final class EndpointRegistry {
   public @Nullable EndpointState find(String name, String address) {
     ClusterState cluster = clusters.get(name);
     return cluster == null ? null : cluster.find(address);
+  }
+
+  /** Calls {@code action} with each cluster's name and state (reporting, metrics). */
+  public void forEach(BiConsumer<String, ClusterState> action) {
+    clusters.forEach(action);
   }
 
   /** Keeps only the clusters, and within them the endpoint addresses, of {@code inForce}. */

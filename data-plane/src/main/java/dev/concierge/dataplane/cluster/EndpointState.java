@@ -28,6 +28,7 @@ public final class EndpointState {
   private static final long STREAK_MAX = (1L << STREAK_BITS) - 1;
 
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final EndpointMeter meter = new EndpointMeter();
   // Three streaks of STREAK_BITS each (5xx, gateway, connect; see the masks): one volatile read
   // for the common answer that clears none.
   private final AtomicLong streaks = new AtomicLong();
@@ -173,6 +174,11 @@ public final class EndpointState {
     }
   }
 
+  /** The endpoint's node-lifetime traffic counters. */
+  public EndpointMeter meter() {
+    return meter;
+  }
+
   /** Requests sent to the endpoint and not yet ended. */
   public int inFlight() {
     return inFlight.get();
@@ -258,6 +264,7 @@ public final class EndpointState {
     ejectedUntilNanos = untilNanos;
     everEjected = true;
     ejected = true;
+    meter.ejected();
     refresh();
   }
 

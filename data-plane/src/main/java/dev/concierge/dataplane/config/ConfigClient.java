@@ -17,6 +17,7 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -44,6 +45,7 @@ public final class ConfigClient implements AutoCloseable {
   private final Consumer<ConfigSnapshot> onApplied;
   private final Backoff backoff;
   private final ScheduledExecutorService scheduler;
+  private final ConfigUpdates updates;
 
   private final Object lock = new Object();
 
@@ -65,6 +67,32 @@ public final class ConfigClient implements AutoCloseable {
       Consumer<ConfigSnapshot> onApplied,
       Backoff backoff,
       ScheduledExecutorService scheduler) {
+    this(
+        channels,
+        node,
+        compiler,
+        runtimes,
+        onApplied,
+        backoff,
+        scheduler,
+        new ConfigUpdates(InstantSource.system()));
+  }
+
+  /**
+   * @param onApplied called after a snapshot is in force (e.g. to save it); must not throw
+   * @param scheduler runs reconnects; owned by the caller
+   * @param updates counts the snapshots applied and rejected
+   */
+  public ConfigClient(
+      ControlPlaneChannels channels,
+      NodeInfo node,
+      RuntimeCompiler compiler,
+      RuntimeHolder runtimes,
+      Consumer<ConfigSnapshot> onApplied,
+      Backoff backoff,
+      ScheduledExecutorService scheduler,
+      ConfigUpdates updates) {
+    this.updates = requireNonNull(updates, "updates");
     this.channels = requireNonNull(channels, "channels");
     this.node =
         requireNonNull(node, "node").toBuilder().setProtocolVersion(ConfigProtocol.VERSION).build();
@@ -177,6 +205,7 @@ public final class ConfigClient implements AutoCloseable {
       long start = System.nanoTime();
       Runtime runtime = compiler.compile(snapshot);
       runtimes.set(runtime);
+      updates.applied();
       LOG.info(
           "applied configuration revision {} (compiled in {} ms)",
           snapshot.getRevision(),
@@ -185,9 +214,11 @@ public final class ConfigClient implements AutoCloseable {
     } catch (CompileException e) {
       LOG.warn("rejected configuration revision {}: {}", snapshot.getRevision(), e.getMessage());
       answer.setErrorDetail(e.getMessage());
+      updates.rejected();
     } catch (RuntimeException e) {
       LOG.error("could not apply configuration revision {}", snapshot.getRevision(), e);
       answer.setErrorDetail("internal error: " + e);
+      updates.rejected();
     }
     return answer.build();
   }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.chain.ErrorAnswers;
 import dev.concierge.dataplane.chain.Meter;
+import dev.concierge.dataplane.chain.MethodClass;
 import dev.concierge.dataplane.chain.RequestContext;
 import java.util.Locale;
 import org.eclipse.jetty.http.HttpStatus;
@@ -34,7 +35,7 @@ public final class NodeErrorHandler extends ErrorHandler {
       Throwable cause,
       Callback callback) {
     if (request.getAttribute(RequestContext.COUNTED) == null) {
-      unrouted.record(code, 0, 0);
+      unrouted.record(MethodClass.of(request.getMethod()), code, 0, 0);
     }
     ErrorAnswers.write(request, response, callback, code, reason(code));
   }

@@ -41,7 +41,7 @@ public final class EndpointHealthLog {
   }
 
   /** The state a node reports for an endpoint: why it is not used, if it is not. */
-  static HealthState stateOf(Endpoint endpoint) {
+  public static HealthState stateOf(Endpoint endpoint) {
     if (endpoint.draining()) {
       return HealthState.DRAINING;
     }

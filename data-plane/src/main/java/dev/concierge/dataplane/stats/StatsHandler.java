@@ -55,12 +55,28 @@ public final class StatsHandler extends Handler.Wrapper {
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
     RequestContext context =
-        new RequestContext(request, response, callback, stats.unrouted(), nanoTime, log, random);
-    if (super.handle(context, response, context)) {
-      return true;
+        new RequestContext(
+            request,
+            response,
+            callback,
+            stats.unrouted(),
+            stats.inFlightAdder(),
+            nanoTime,
+            log,
+            random);
+    boolean taken;
+    try {
+      taken = super.handle(context, response, context);
+    } catch (Throwable failure) {
+      // Jetty fails the original callback, not the context: the request is no longer in flight.
+      context.abandoned();
+      throw failure;
     }
-    // Nothing below took it (no handler): Jetty answers 404 itself, uncounted by the context.
-    return false;
+    if (!taken) {
+      // Nothing below took it (no handler): Jetty answers 404 itself, uncounted by the context.
+      context.abandoned();
+    }
+    return taken;
   }
 
   @Override

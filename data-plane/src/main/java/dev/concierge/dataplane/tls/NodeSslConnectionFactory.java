@@ -29,11 +29,19 @@ import org.jspecify.annotations.Nullable;
  */
 public final class NodeSslConnectionFactory extends SslConnectionFactory {
   private final NodeSslContextFactory tls;
+  private final HandshakeMeter handshakes = new HandshakeMeter();
 
   /** A factory of TLS connections with {@code tls}, handing the plaintext to {@code next}. */
   public NodeSslConnectionFactory(NodeSslContextFactory tls, String next) {
     super(requireNonNull(tls, "tls"), requireNonNull(next, "next"));
     this.tls = tls;
+    // configure() gives each TLS connection the factory's handshake listeners.
+    addBean(handshakes);
+  }
+
+  /** The handshakes of the connections this factory made. */
+  public HandshakeMeter handshakes() {
+    return handshakes;
   }
 
   @Override

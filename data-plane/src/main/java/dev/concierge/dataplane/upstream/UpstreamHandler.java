@@ -11,6 +11,7 @@ import dev.concierge.dataplane.cluster.CircuitBreaker;
 import dev.concierge.dataplane.cluster.ClusterSplit;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
+import dev.concierge.dataplane.cluster.EndpointMeter;
 import dev.concierge.dataplane.cluster.OutlierDetector;
 import dev.concierge.dataplane.cluster.RequestHash;
 import dev.concierge.dataplane.cluster.RetryLimiter;
@@ -108,7 +109,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
     }
     ClusterSplit.Placement placement = forward.split().place(request, random.get());
     CompiledCluster cluster = placement.cluster();
-    context.cluster(cluster.meter());
+    context.cluster(cluster.name(), cluster.meter());
     if (cluster.protocol() == UpstreamProtocol.HTTP1 && Grpc.isCall(request)) {
       // HTTP/1.1 cannot carry a call's trailers (grpc-status): say so rather than send it to fail.
       ErrorAnswers.write(
@@ -254,7 +255,9 @@ public final class UpstreamHandler extends RouteScopedHandler {
       placeTaken = false;
       retryHeld = retryTaken;
       retryTaken = false;
-      endpoint().state().tryStarted();
+      Endpoint target = endpoint();
+      target.state().tryStarted();
+      context.upstreamStarted(target);
       if (stickyCookie != null) {
         response.getHeaders().add(stickyCookie);
       }
@@ -291,6 +294,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
         UpstreamOutcome outcome, Throwable cause, boolean reusedConnection, boolean bodyTouched) {
       Endpoint failedAt = endpoint();
       failedAt.state().tryEnded();
+      meter(failedAt.state().meter(), outcome, context.upstreamEnded());
       judge(failedAt, outcome, reusedConnection);
       endTry();
       if (outcome == UpstreamOutcome.OVERFLOW) {
@@ -353,6 +357,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
       fresh = next.equals(failedAt) && reusedConnection;
       tries++;
       context.retried();
+      next.state().meter().retried();
       endpoint = next;
       Server server = getServer();
       if (backoff > 0 && server != null) {
@@ -378,6 +383,20 @@ public final class UpstreamHandler extends RouteScopedHandler {
         case TIMEOUT, ERROR -> outliers.gatewayFailed(failedAt);
         case STATUS -> outliers.answered(failedAt, droppedStatus);
         case OVERFLOW -> {}
+      }
+    }
+
+    /** Counts a failed try on its endpoint's meter. */
+    private void meter(EndpointMeter meter, UpstreamOutcome outcome, long nanos) {
+      if (outcome == UpstreamOutcome.OVERFLOW) {
+        return; // the node's own breaker: nothing was tried
+      }
+      meter.tryEnded(nanos);
+      switch (outcome) {
+        case REFUSED, CONNECT_TIMEOUT, UNRESOLVED, HANDSHAKE -> meter.connectFailed();
+        case RESET -> meter.reset();
+        case TIMEOUT -> meter.timedOut();
+        default -> {}
       }
     }
 
@@ -512,6 +531,7 @@ public final class UpstreamHandler extends RouteScopedHandler {
     public void completed(@Nullable Throwable failure) {
       Endpoint answered = endpoint();
       answered.state().tryEnded();
+      answered.state().meter().tryEnded(context.upstreamEnded());
       cluster.outliers().answered(answered, response.getStatus());
       endTry();
       end();

@@ -10,6 +10,7 @@ import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.server.NodeErrorHandler;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.LocalConnector;
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.Test;
 class StatsHandlerTest {
   private final TrafficStats stats = new TrafficStats();
   private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+  private final AtomicReference<RequestContext> seen = new AtomicReference<>();
+  private final AtomicLong ended = new AtomicLong();
   private Server server;
   private LocalConnector local;
 
@@ -36,16 +39,28 @@ class StatsHandlerTest {
     Handler stage =
         new Handler.Abstract.NonBlocking() {
           @Override
-          public boolean handle(Request request, Response response, Callback callback) {
+          public boolean handle(Request request, Response response, Callback callback)
+              throws Exception {
             clock.addAndGet(2_500_000); // every answer takes 2.5 ms on the injected clock
             RequestContext context = RequestContext.of(request);
             switch (Request.getPathInContext(request)) {
               case "/routed" -> {
                 context.route("routes/r", PolicySet.empty(), stats.route("routes/r"));
-                context.cluster(stats.cluster("clusters/c"));
+                context.cluster("clusters/c", stats.cluster("clusters/c"));
+                seen.set(context);
                 context.upstreamFailure();
                 context.retried();
                 Content.Sink.write(response, true, "ok", callback);
+              }
+              case "/upstream" -> {
+                context.route("routes/r", PolicySet.empty(), stats.route("routes/r"));
+                context.cluster("clusters/c", stats.cluster("clusters/c"));
+                seen.set(context);
+                context.upstreamStarted(() -> "10.0.0.1:8080");
+                clock.addAndGet(1_000_000);
+                ended.set(context.upstreamEnded());
+                Content.Source.consumeAll(request);
+                Content.Sink.write(response, true, "hello", callback);
               }
               case "/fails" -> {
                 context.route("routes/r", PolicySet.empty(), stats.route("routes/r"));
@@ -114,6 +129,34 @@ class StatsHandlerTest {
     assertThat(cluster.getName()).isEqualTo("clusters/c");
     assertThat(cluster.getRequests()).isEqualTo(1);
     assertThat(stats.unroutedCounters().getRequests()).isZero();
+  }
+
+  @Test
+  void keepsClusterUpstreamTryAndBodyBytesForTheAccessLog() throws Exception {
+    String response =
+        local.getResponse(
+            "POST /upstream HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\n"
+                + "Connection: close\r\n\r\npayload");
+    assertThat(response).startsWith("HTTP/1.1 200").endsWith("hello");
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> !stats.routeCounters().isEmpty());
+    RequestContext context = seen.get();
+    assertThat(context.clusterName()).isEqualTo("clusters/c");
+    assertThat(context.upstreamAddress()).isEqualTo("10.0.0.1:8080");
+    assertThat(ended.get()).isEqualTo(1_000_000);
+    assertThat(context.upstreamNanos()).isEqualTo(1_000_000);
+    assertThat(context.bytesIn()).isEqualTo(7);
+    assertThat(context.bytesOut()).isEqualTo(5);
+  }
+
+  @Test
+  void hasNoUpstreamFiguresWithoutATry() throws Exception {
+    assertThat(get("/routed")).startsWith("HTTP/1.1 200");
+
+    RequestContext context = seen.get();
+    assertThat(context.upstreamAddress()).isNull();
+    assertThat(context.upstreamNanos()).isEqualTo(-1);
+    assertThat(context.upstreamEnded()).isEqualTo(-1);
   }
 
   @Test

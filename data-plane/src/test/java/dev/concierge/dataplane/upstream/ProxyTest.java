@@ -62,7 +62,8 @@ class ProxyTest {
   private static ServerSocket resetter;
   private static final ConcurrentLinkedQueue<Callback> hanging = new ConcurrentLinkedQueue<>();
   private static final RuntimeHolder runtimes = new RuntimeHolder();
-  private static final TrafficStats stats = new TrafficStats();
+  private static final EndpointRegistry registry = new EndpointRegistry();
+  private static final TrafficStats stats = new TrafficStats(registry);
   private static final Map<ProxyServer.Transport, ProxyServer> proxies =
       new EnumMap<>(ProxyServer.Transport.class);
   private static HttpClient client;
@@ -102,8 +103,7 @@ class ProxyTest {
             route("refused", List.of(), "/refused", "refused"),
             route("reset", List.of(), "/reset", "reset"),
             route("nothing", List.of("only.test"), "/", "web"));
-    runtimes.set(
-        new RuntimeCompiler(new EndpointRegistry(), stats).compile(snapshot(1, clusters, routes)));
+    runtimes.set(new RuntimeCompiler(registry, stats).compile(snapshot(1, clusters, routes)));
     for (ProxyServer.Transport transport : ProxyServer.Transport.values()) {
       proxies.put(
           transport,
@@ -404,6 +404,48 @@ class ProxyTest {
               assertThat(route.getUpstreamFailures()).isGreaterThanOrEqualTo(2);
               assertThat(stats.clusterCounters())
                   .anyMatch(c -> c.getName().equals("clusters/refused"));
+            });
+  }
+
+  private static TrafficCounters endpoint(String cluster, int port) {
+    return stats.endpointCounters().stream()
+        .filter(c -> c.getName().equals(cluster) && c.getEndpoint().equals("127.0.0.1:" + port))
+        .findFirst()
+        .orElse(TrafficCounters.getDefaultInstance());
+  }
+
+  @ParameterizedTest
+  @EnumSource(ProxyServer.Transport.class)
+  void countsTriesAndFailuresPerEndpoint(ProxyServer.Transport transport) throws Exception {
+    long answered =
+        endpoint("clusters/web", backendPort).getLatencyCount()
+            + endpoint("clusters/web", backendPort2).getLatencyCount();
+    long refused = endpoint("clusters/refused", refusedPort).getConnectFailures();
+    long resets = endpoint("clusters/reset", resetter.getLocalPort()).getResets();
+    long timeouts =
+        endpoint("clusters/web", backendPort).getTimeouts()
+            + endpoint("clusters/web", backendPort2).getTimeouts();
+
+    client.GET(url(transport, "/headers"));
+    client.GET(url(transport, "/refused"));
+    client.GET(url(transport, "/reset"));
+    client.newRequest(url(transport, "/hang")).timeout(10, TimeUnit.SECONDS).send();
+
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              TrafficCounters web1 = endpoint("clusters/web", backendPort);
+              TrafficCounters web2 = endpoint("clusters/web", backendPort2);
+              assertThat(web1.getLatencyCount() + web2.getLatencyCount())
+                  .isGreaterThanOrEqualTo(answered + 2); // the answer and the timed-out try
+              assertThat(web1.getRequests() + web2.getRequests())
+                  .isEqualTo(web1.getLatencyCount() + web2.getLatencyCount());
+              assertThat(web1.getTimeouts() + web2.getTimeouts()).isEqualTo(timeouts + 1);
+              assertThat(endpoint("clusters/refused", refusedPort).getConnectFailures())
+                  .isGreaterThan(refused);
+              assertThat(endpoint("clusters/reset", resetter.getLocalPort()).getResets())
+                  .isGreaterThan(resets);
             });
   }
 

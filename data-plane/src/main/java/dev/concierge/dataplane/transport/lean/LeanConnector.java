@@ -12,6 +12,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
@@ -41,6 +42,9 @@ public final class LeanConnector extends ServerConnector {
 
   private static final ThreadLocal<ManagedSelector> PREFERRED = new ThreadLocal<>();
 
+  // Downstream connections accepted: one per TCP connection, whatever protocols it goes through.
+  private final LongAdder accepted = new LongAdder();
+
   public LeanConnector(
       Server server, int acceptors, int selectors, ConnectionFactory... factories) {
     super(server, acceptors, selectors, factories);
@@ -56,11 +60,22 @@ public final class LeanConnector extends ServerConnector {
   @Override
   protected SocketChannelEndPoint newEndPoint(
       SocketChannel channel, ManagedSelector selector, SelectionKey key) throws IOException {
+    accepted.increment();
     Manager manager = (Manager) getSelectorManager();
     DownstreamEndPoint endPoint =
         new DownstreamEndPoint(channel, selector, key, getScheduler(), manager.poolsOf(selector));
     endPoint.setIdleTimeout(getIdleTimeout());
     return endPoint;
+  }
+
+  /** Downstream (client) connections accepted since the connector started. */
+  public long acceptedConnections() {
+    return accepted.sum();
+  }
+
+  /** Downstream (client) connections open now; upstream ones are not counted. */
+  public int openConnections() {
+    return getConnectedEndPoints().size();
   }
 
   /** The keep-alive pools of the selector serving {@code request}'s connection. */
