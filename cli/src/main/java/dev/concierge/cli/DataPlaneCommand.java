@@ -213,6 +213,7 @@ final class DataPlaneCommand implements Callable<Integer> {
     }
     String token = joinToken();
     AdmissionPolicy admission = admission();
+    AccessLogDestination accessLogTo = accessLogDestination();
     ServerSupport.ensurePortFree(bind, ports.http, "--http-port");
     if (ports.https != ProxyServer.NO_HTTPS) {
       ServerSupport.ensurePortFree(bind, ports.https, "--https-port");
@@ -256,7 +257,7 @@ final class DataPlaneCommand implements Callable<Integer> {
       builder.drainTimeout(javaDuration(drainTimeout));
     }
     clientSettings(builder);
-    builder.accessLog(accessLogDestination());
+    builder.accessLog(accessLogTo);
     DataPlaneServer server = builder.build();
     try {
       server.start();

@@ -140,6 +140,34 @@ class ServerCommandsTest {
   }
 
   @Test
+  void dataPlaneAccessLogRotationNeedsAFile() {
+    Result r =
+        run(
+            "data-plane",
+            "--control-plane",
+            "127.0.0.1:7070",
+            "--join-token",
+            "t",
+            "--access-log-max-files",
+            "3");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--access-log-max-files need --access-log PATH");
+    r =
+        run(
+            "data-plane",
+            "--control-plane",
+            "127.0.0.1:7070",
+            "--join-token",
+            "t",
+            "--access-log",
+            "/tmp/x.log",
+            "--access-log-max-files",
+            "-1");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("max files must not be negative");
+  }
+
+  @Test
   void dataPlaneRejectsAZeroClientHeaderTimeout() {
     Result r =
         run(
