@@ -112,7 +112,8 @@ final class Fleet implements AutoCloseable {
                     // Under target, not stdout: CI output stays small, the lines stay readable.
                     .accessLog(
                         new AccessLogDestination.File(
-                            Path.of("target", "access-logs", dataDir.getFileName() + "-" + id),
+                            Path.of(
+                                "target", "access-logs", dataDir.getFileName() + "-" + id + ".log"),
                             10 << 20,
                             1))
                     // As before drain timeouts: a test that ends with a request hanging waits 5 s.
