@@ -164,8 +164,9 @@ class TrafficStatsIT {
     assertThat(sum(body, "concierge_endpoint_health", endpoint, "state=\"healthy\"")).isEqualTo(1);
     assertThat(sum(body, "concierge_endpoint_health", endpoint)).isEqualTo(1);
     assertThat(sum(body, "concierge_sent_bytes_total", route)).isEqualTo(ROUTED * "app".length());
-    assertThat(sum(body, "concierge_downstream_connections_total", "listener=\"http\""))
+    assertThat(sum(body, "concierge_downstream_connections_accepted_total", "listener=\"http\""))
         .isGreaterThanOrEqualTo(1);
+    assertThat(body).contains("\nconcierge_downstream_connections{listener=\"http\"} ");
     assertThat(sum(body, "concierge_requests_in_flight")).isZero();
     assertThat(sum(body, "concierge_config_revision")).isGreaterThanOrEqualTo(1);
     assertThat(sum(body, "concierge_config_updates_total", "result=\"applied\""))

@@ -210,12 +210,13 @@ final class NodeCollector implements MultiCollector {
   /** Connections, requests in flight, TLS, configuration and certificates. */
   private void node(List<MetricSnapshot> out) {
     GaugeSnapshot.Builder open =
-        gauge(
-            // Not concierge_downstream_connections: OpenMetrics names the accepted counter's
-            // family so, and two families may not share a name.
-            "concierge_downstream_connections_open", "Client connections open now, by listener.");
+        gauge("concierge_downstream_connections", "Client connections open now, by listener.");
     CounterSnapshot.Builder accepted =
-        counter("concierge_downstream_connections", "Client connections accepted, by listener.");
+        counter(
+            // Not concierge_downstream_connections(_total): OpenMetrics names a counter's family
+            // without _total, which would be the gauge's name, and two families may not share one.
+            "concierge_downstream_connections_accepted",
+            "Client connections accepted, by listener.");
     for (ListenerConnections listener : sources.listeners().get()) {
       Labels labels = Labels.of("listener", listener.listener());
       open.dataPoint(gaugePoint((double) listener.open(), labels));

@@ -171,8 +171,8 @@ class NodeMetricsTest {
 
     assertThat(body)
         .contains(
-            "concierge_downstream_connections_open{listener=\"http\"} 3.0\n",
-            "concierge_downstream_connections_total{listener=\"http\"} 10.0\n",
+            "concierge_downstream_connections{listener=\"http\"} 3.0\n",
+            "concierge_downstream_connections_accepted_total{listener=\"http\"} 10.0\n",
             "concierge_requests_in_flight 0.0\n",
             "concierge_tls_handshakes_total 0.0\n",
             "concierge_tls_handshake_failures_total 0.0\n",
