@@ -3,6 +3,7 @@ package dev.concierge.cli;
 import dev.concierge.api.time.ProtoTime;
 import dev.concierge.dataplane.DataPlaneServer;
 import dev.concierge.dataplane.ProxyServer;
+import dev.concierge.dataplane.accesslog.AccessLogDestination;
 import dev.concierge.dataplane.buffering.AdmissionPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -174,6 +175,29 @@ final class DataPlaneCommand implements Callable<Integer> {
               + " for routes' --country; read at start.")
   @Nullable Path geoCsv;
 
+  @SuppressWarnings("NullAway.Init") // picocli sets it: it has a default
+  @Option(
+      names = "--access-log",
+      paramLabel = "stdout|off|PATH",
+      defaultValue = "stdout",
+      description =
+          "Where the access log goes (one JSON object per request): stdout, off, or a file rotated"
+              + " by size (default ${DEFAULT-VALUE}).")
+  String accessLog;
+
+  @Option(
+      names = "--access-log-max-size",
+      paramLabel = "SIZE",
+      converter = Sizes.Converter.class,
+      description = "Size an access log file is rotated at (default 100m).")
+  @Nullable Long accessLogMaxSize;
+
+  @Option(
+      names = "--access-log-max-files",
+      paramLabel = "N",
+      description = "Rotated access log files kept: PATH.1 ... PATH.N (default 5).")
+  @Nullable Integer accessLogMaxFiles;
+
   @Override
   public Integer call() {
     java.time.Duration refresh =
@@ -189,6 +213,7 @@ final class DataPlaneCommand implements Callable<Integer> {
     }
     String token = joinToken();
     AdmissionPolicy admission = admission();
+    AccessLogDestination accessLogTo = accessLogDestination();
     ServerSupport.ensurePortFree(bind, ports.http, "--http-port");
     if (ports.https != ProxyServer.NO_HTTPS) {
       ServerSupport.ensurePortFree(bind, ports.https, "--https-port");
@@ -232,6 +257,7 @@ final class DataPlaneCommand implements Callable<Integer> {
       builder.drainTimeout(javaDuration(drainTimeout));
     }
     clientSettings(builder);
+    builder.accessLog(accessLogTo);
     DataPlaneServer server = builder.build();
     try {
       server.start();
@@ -256,6 +282,32 @@ final class DataPlaneCommand implements Callable<Integer> {
         },
         server::awaitTermination);
     return 0;
+  }
+
+  /** --access-log and its rotation settings; rotation without a file is a usage error. */
+  AccessLogDestination accessLogDestination() {
+    String target = accessLog.strip();
+    boolean file = !target.equals("stdout") && !target.equals("off");
+    if (!file && (accessLogMaxSize != null || accessLogMaxFiles != null)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--access-log-max-size and --access-log-max-files need --access-log PATH");
+    }
+    if (target.isEmpty()) {
+      throw new ParameterException(
+          spec.commandLine(), "Invalid value for option '--access-log': stdout, off or a file");
+    }
+    if (!file) {
+      return target.equals("off") ? AccessLogDestination.off() : AccessLogDestination.stdout();
+    }
+    try {
+      return new AccessLogDestination.File(
+          Path.of(target),
+          accessLogMaxSize != null ? accessLogMaxSize : AccessLogDestination.DEFAULT_MAX_BYTES,
+          accessLogMaxFiles != null ? accessLogMaxFiles : AccessLogDestination.DEFAULT_MAX_FILES);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
   }
 
   /** The trusted proxies and geo source; a bad block or a missing pairing is a usage error. */

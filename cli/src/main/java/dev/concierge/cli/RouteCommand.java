@@ -1,6 +1,7 @@
 package dev.concierge.cli;
 
 import com.google.protobuf.Duration;
+import dev.concierge.api.v1.AccessLogPolicy;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.DeviceClass;
@@ -71,6 +72,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin StickinessOptions sticky,
       @Mixin LocalAnswerOptions answer,
       @Mixin RouteTlsOptions tls,
+      @Mixin AccessLogOptions accessLog,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.ROUTE, "create", typedName);
@@ -137,6 +139,9 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         route.setTls(policy);
       }
     }
+    if (accessLog.given()) {
+      route.setAccessLog(accessLog.applyTo(AccessLogPolicy.getDefaultInstance()));
+    }
     return create(RPCS, route.build(), validateOnly, "created");
   }
 
@@ -177,6 +182,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin StickinessOptions sticky,
       @Mixin LocalAnswerOptions answer,
       @Mixin RouteTlsOptions tls,
+      @Mixin AccessLogOptions accessLog,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -253,6 +259,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         && !options.changesBody()
         && options.priority == null
         && !tls.given()
+        && !accessLog.given()
         && !description.given()) {
       throw usage(
           "update",
@@ -266,7 +273,8 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
               + " --host-rewrite, --endpoint-host, --client-host, --request-header-*,"
               + " --response-header-*, --sticky-cookie, --sticky-header, --no-sticky,"
               + " --redirect-to-https, --https-redirect-port, --hsts-*, --no-hsts,"
-              + " --no-tls-policy or --description");
+              + " --no-tls-policy, --no-access-log, --access-log-sample, --secret-query-param"
+              + " or --description");
     }
     return update(
         RPCS,
@@ -346,6 +354,10 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
               route.setTls(policy);
             }
             mask.addPaths("tls");
+          }
+          if (accessLog.given()) {
+            route.setAccessLog(accessLog.applyTo(current.getAccessLog()));
+            mask.addPaths("access_log");
           }
           return route.build();
         },

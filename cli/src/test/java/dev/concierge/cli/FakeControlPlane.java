@@ -423,6 +423,7 @@ final class FakeControlPlane implements AutoCloseable {
                 case "description" -> b.setDescription(req.getRoute().getDescription());
                 case "request_body" -> b.setRequestBody(req.getRoute().getRequestBody());
                 case "tls" -> b.setTls(req.getRoute().getTls());
+                case "access_log" -> b.setAccessLog(req.getRoute().getAccessLog());
                 case "priority" -> b.setPriority(req.getRoute().getPriority());
                 default ->
                     throw Status.INVALID_ARGUMENT

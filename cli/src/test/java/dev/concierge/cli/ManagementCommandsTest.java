@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.google.protobuf.Duration;
+import dev.concierge.api.v1.AccessLogPolicy;
 import dev.concierge.api.v1.CircuitBreakers;
 import dev.concierge.api.v1.ClientAuthentication;
 import dev.concierge.api.v1.Cluster;
@@ -1124,6 +1125,55 @@ class ManagementCommandsTest {
     r = run("route", "update", "web", "--hsts-max-age", "800d");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("at most 730d");
+  }
+
+  @Test
+  void accessLogOptionsSetThePolicyAndUpdateOnlyWhatIsGiven() {
+    seedWeb();
+    Result r =
+        run(
+            "route",
+            "create",
+            "web",
+            "--cluster",
+            "web",
+            "--access-log-sample",
+            "0.25",
+            "--secret-query-param",
+            "token",
+            "--secret-query-param",
+            "api_key");
+
+    assertThat(r.err()).isEmpty();
+    assertThat(r.code()).isZero();
+    assertThat(fake.last("CreateRoute", CreateRouteRequest.class).getRoute().getAccessLog())
+        .isEqualTo(
+            AccessLogPolicy.newBuilder()
+                .setSampleRatio(0.25)
+                .addSecretQueryParams("token")
+                .addSecretQueryParams("api_key")
+                .build());
+
+    r = run("route", "update", "web", "--no-access-log");
+    assertThat(r.err()).isEmpty();
+    UpdateRouteRequest req = fake.last("UpdateRoute", UpdateRouteRequest.class);
+    assertThat(req.getUpdateMask().getPathsList()).containsExactly("access_log");
+    assertThat(req.getRoute().getAccessLog())
+        .isEqualTo(
+            AccessLogPolicy.newBuilder()
+                .setDisabled(true)
+                .addSecretQueryParams("token")
+                .addSecretQueryParams("api_key")
+                .build());
+
+    r = run("route", "update", "web", "--no-access-log=false", "--secret-query-param", "");
+    assertThat(r.err()).isEmpty();
+    assertThat(fake.last("UpdateRoute", UpdateRouteRequest.class).getRoute().getAccessLog())
+        .isEqualTo(AccessLogPolicy.getDefaultInstance());
+
+    r = run("route", "update", "web", "--access-log-sample", "2");
+    assertThat(r.code()).isNotZero();
+    assertThat(r.err()).contains("access_log.sample_ratio");
   }
 
   @Test

@@ -139,17 +139,27 @@ class ServerCommandsTest {
     assertThat(r.err()).contains("'nocolon' is not HOST:PORT").hasLineCount(1);
   }
 
+  /** {@code data-plane} with a control plane and a join token, then {@code extra}. */
+  private Result dataPlane(String... extra) {
+    String[] args = {"data-plane", "--control-plane", "127.0.0.1:7070", "--join-token", "t"};
+    String[] all = java.util.Arrays.copyOf(args, args.length + extra.length);
+    System.arraycopy(extra, 0, all, args.length, extra.length);
+    return run(all);
+  }
+
+  @Test
+  void dataPlaneAccessLogRotationNeedsAFile() {
+    Result r = dataPlane("--access-log-max-files", "3");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--access-log-max-files need --access-log PATH");
+    r = dataPlane("--access-log", "/tmp/x.log", "--access-log-max-files", "-1");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("max files must not be negative");
+  }
+
   @Test
   void dataPlaneRejectsAZeroClientHeaderTimeout() {
-    Result r =
-        run(
-            "data-plane",
-            "--control-plane",
-            "127.0.0.1:7070",
-            "--join-token",
-            "t",
-            "--client-header-timeout",
-            "0s");
+    Result r = dataPlane("--client-header-timeout", "0s");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("headerTimeout must be positive").hasLineCount(1);
   }

@@ -3,6 +3,7 @@ package dev.concierge.dataplane;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.buffering.AdmissionPolicy;
+import dev.concierge.dataplane.chain.RequestLog;
 import dev.concierge.dataplane.client.ClientSettings;
 import dev.concierge.dataplane.stats.TrafficStats;
 import java.util.concurrent.ThreadLocalRandom;
@@ -19,14 +20,17 @@ import java.util.random.RandomGenerator;
  * @param random the weighted split's randomness, per call so a thread-local one works
  * @param nanoTime the clock of latencies
  * @param client trusted proxies, geo source and the wall clock of time windows
+ * @param log told of every completed request (the access log)
  */
 public record ChainSettings(
     TrafficStats stats,
     AdmissionPolicy admission,
     Supplier<RandomGenerator> random,
     LongSupplier nanoTime,
-    ClientSettings client) {
+    ClientSettings client,
+    RequestLog log) {
   public ChainSettings {
+    requireNonNull(log, "log");
     requireNonNull(client, "client");
     requireNonNull(stats, "stats");
     requireNonNull(admission, "admission");
@@ -41,26 +45,32 @@ public record ChainSettings(
         AdmissionPolicy.defaults(),
         ThreadLocalRandom::current,
         System::nanoTime,
-        ClientSettings.defaults());
+        ClientSettings.defaults(),
+        RequestLog.none());
   }
 
   /** These settings counting into {@code meters}. */
   public ChainSettings withStats(TrafficStats meters) {
-    return new ChainSettings(meters, admission, random, nanoTime, client);
+    return new ChainSettings(meters, admission, random, nanoTime, client, log);
   }
 
   /** These settings with another admission policy. */
   public ChainSettings withAdmission(AdmissionPolicy policy) {
-    return new ChainSettings(stats, policy, random, nanoTime, client);
+    return new ChainSettings(stats, policy, random, nanoTime, client, log);
   }
 
   /** These settings with another random source. */
   public ChainSettings withRandom(Supplier<RandomGenerator> source) {
-    return new ChainSettings(stats, admission, source, nanoTime, client);
+    return new ChainSettings(stats, admission, source, nanoTime, client, log);
+  }
+
+  /** These settings telling {@code requestLog} of every completed request. */
+  public ChainSettings withLog(RequestLog requestLog) {
+    return new ChainSettings(stats, admission, random, nanoTime, client, requestLog);
   }
 
   /** These settings with other client settings (trusted proxies, geo, clock). */
   public ChainSettings withClient(ClientSettings settings) {
-    return new ChainSettings(stats, admission, random, nanoTime, settings);
+    return new ChainSettings(stats, admission, random, nanoTime, settings, log);
   }
 }

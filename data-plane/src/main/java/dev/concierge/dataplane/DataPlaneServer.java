@@ -6,6 +6,8 @@ import dev.concierge.api.crypto.KeyCipher;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.NodeInfo;
 import dev.concierge.api.v1.ServedCertificateStatus;
+import dev.concierge.dataplane.accesslog.AccessLog;
+import dev.concierge.dataplane.accesslog.AccessLogDestination;
 import dev.concierge.dataplane.admin.AdminServer;
 import dev.concierge.dataplane.buffering.AdmissionPolicy;
 import dev.concierge.dataplane.client.CidrSet;
@@ -52,6 +54,7 @@ import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -81,6 +84,7 @@ public final class DataPlaneServer implements AutoCloseable {
   private final CountDownLatch terminated = new CountDownLatch(1);
 
   private @Nullable ProxyServer proxy;
+  private @Nullable AccessLog accessLog;
   private @Nullable AdminServer admin;
   private @Nullable ScheduledExecutorService scheduler;
   private volatile @Nullable HealthChecker health;
@@ -128,8 +132,15 @@ public final class DataPlaneServer implements AutoCloseable {
     private InstantSource clock = InstantSource.system();
     private Duration dnsRefresh = DEFAULT_DNS_REFRESH;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+    private AccessLogDestination accessLog = AccessLogDestination.stdout();
 
     private Builder() {}
+
+    /** Where the access log goes; default standard output. */
+    public Builder accessLog(AccessLogDestination destination) {
+      this.accessLog = requireNonNull(destination, "destination");
+      return this;
+    }
 
     /**
      * How long {@link DataPlaneServer#close()} waits for requests in flight before it cuts them;
@@ -329,16 +340,23 @@ public final class DataPlaneServer implements AutoCloseable {
       loadCached(cache);
     }
 
+    ChainSettings chain =
+        ChainSettings.defaults()
+            .withStats(stats)
+            .withAdmission(config.admission)
+            .withClient(clientSettings());
+    AccessLog log = AccessLog.start(config.accessLog, ThreadLocalRandom::current);
+    accessLog = log;
+    if (log != null) {
+      chain = chain.withLog(log);
+    }
     proxy =
         new ProxyServer(
                 config.bindAddress,
                 config.httpPort,
                 config.httpsPort,
                 runtimes,
-                ChainSettings.defaults()
-                    .withStats(stats)
-                    .withAdmission(config.admission)
-                    .withClient(clientSettings()),
+                chain,
                 config.upstreamTransport)
             .start();
 
@@ -580,6 +598,15 @@ public final class DataPlaneServer implements AutoCloseable {
     return state == null ? null : state.circuitBreaker();
   }
 
+  /**
+   * Access log lines dropped because the writer fell behind (or could not write); 0 when the log is
+   * off.
+   */
+  public long accessLogDropped() {
+    AccessLog log = accessLog;
+    return log == null ? 0 : log.dropped();
+  }
+
   /** The revision in force, or -1 until the first configuration is applied. */
   public long appliedRevision() {
     return runtimes.revision();
@@ -643,6 +670,9 @@ public final class DataPlaneServer implements AutoCloseable {
       resolver.close();
       if (admin != null) {
         admin.close();
+      }
+      if (accessLog != null) {
+        accessLog.close(); // after the proxy: the last requests' lines are written
       }
     } finally {
       terminated.countDown();

@@ -50,6 +50,7 @@ public final class HandlerChain {
     AcmeChallengeHandler acme = new AcmeChallengeHandler(runtimes::acmeChallenges, routing);
     // Lets a graceful stop wait for in-flight requests; requests on open connections still go on.
     DrainHandler drain = new DrainHandler(acme);
-    return new StatsHandler(settings.stats(), settings.nanoTime(), drain);
+    return new StatsHandler(
+        settings.stats(), settings.nanoTime(), settings.log(), settings.random(), drain);
   }
 }

@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
+import dev.concierge.api.v1.AccessLogPolicy;
 import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.CircuitBreakers;
@@ -514,6 +515,11 @@ class ConfigAsCodeIT {
             Route.newBuilder()
                 .setName("routes/mobile-eu")
                 .setPriority(5)
+                .setAccessLog(
+                    AccessLogPolicy.newBuilder()
+                        .setSampleRatio(0.5)
+                        .addSecretQueryParams("token")
+                        .addSecretQueryParams("api_key"))
                 .setTls(
                     RouteTls.newBuilder()
                         .setRedirectToHttps(true)
@@ -551,6 +557,7 @@ class ConfigAsCodeIT {
         .addRoutes(
             Route.newBuilder()
                 .setName("routes/teapot")
+                .setAccessLog(AccessLogPolicy.newBuilder().setDisabled(true))
                 .setMatch(RouteMatch.newBuilder().setPathExact("/teapot"))
                 .setDirectResponse(
                     DirectResponseAction.newBuilder()

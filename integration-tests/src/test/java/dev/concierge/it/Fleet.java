@@ -14,6 +14,7 @@ import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
 import dev.concierge.controlplane.ControlPlaneServer;
 import dev.concierge.dataplane.DataPlaneServer;
+import dev.concierge.dataplane.accesslog.AccessLogDestination;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -109,6 +110,13 @@ final class Fleet implements AutoCloseable {
                     .httpsPort(0)
                     .adminBindAddress("127.0.0.1")
                     .adminPort(0)
+                    // Under target, not stdout: CI output stays small, the lines stay readable.
+                    .accessLog(
+                        new AccessLogDestination.File(
+                            Path.of(
+                                "target", "access-logs", dataDir.getFileName() + "-" + id + ".log"),
+                            10 << 20,
+                            1))
                     // As before drain timeouts: a test that ends with a request hanging waits 5 s.
                     .drainTimeout(Duration.ofSeconds(5)))
             .build()

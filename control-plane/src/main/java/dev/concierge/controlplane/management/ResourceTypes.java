@@ -64,7 +64,8 @@ final class ResourceTypes {
             "direct_response",
             "request_body",
             "priority",
-            "tls"),
+            "tls",
+            "access_log"),
         RouteValidator::normalize,
         (route, written, violations) ->
             RouteValidator.validate(route, "route", clusterExists, violations));

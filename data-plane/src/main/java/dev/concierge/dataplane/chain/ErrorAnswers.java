@@ -6,10 +6,12 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The node's own error answers, all of one shape: {@code text/plain}, the reason on the first line
- * and the request id on the second (also in {@code X-Request-Id}), never an HTML page. A gRPC call
- * ({@link Grpc#isCall}) gets its error the gRPC way instead: HTTP 200, trailers-only, {@code
- * grpc-status} mapped from the HTTP status and the reason as {@code grpc-message}. Non-blocking.
+ * The node's own error answers, all of one shape: {@code text/plain}, the reason on the first line,
+ * the request id on the second (also in {@code X-Request-Id}) and, for a request of the chain, the
+ * trace id on the third ({@code trace-id: }, the trace the backend would have seen), never an HTML
+ * page. A gRPC call ({@link Grpc#isCall}) gets its error the gRPC way instead: HTTP 200,
+ * trailers-only, {@code grpc-status} mapped from the HTTP status and the reason as {@code
+ * grpc-message}. Non-blocking.
  */
 public final class ErrorAnswers {
   /** The response header that carries the request id. */
@@ -29,7 +31,8 @@ public final class ErrorAnswers {
       Grpc.writeError(response, callback, status, reason, id);
       return;
     }
-    PlainText.write(response, callback, status, reason + "\nrequest-id: " + id + "\n");
+    String trace = context != null ? "trace-id: " + context.trace().traceId() + "\n" : "";
+    PlainText.write(response, callback, status, reason + "\nrequest-id: " + id + "\n" + trace);
   }
 
   /** As {@link #write}, and asks for the client connection to be closed after the answer. */

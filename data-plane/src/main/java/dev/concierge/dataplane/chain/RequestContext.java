@@ -7,8 +7,12 @@ import dev.concierge.dataplane.client.ClientAddress;
 import dev.concierge.dataplane.client.ClientFacts;
 import dev.concierge.dataplane.client.ClientSettings;
 import dev.concierge.dataplane.client.DeviceClassifier;
+import dev.concierge.dataplane.trace.TraceContext;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -58,9 +62,14 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   private @Nullable DeviceClass deviceClass;
   private @Nullable String country;
   private @Nullable HttpField keptResponseField;
+  // Request id, trace context and access log: the log and the randomness of new trace ids.
+  private final RequestLog log;
+  private final Supplier<RandomGenerator> random;
+  private @Nullable TraceContext trace;
 
   /**
-   * A context counting requests in flight on an adder of its own (tests, tools).
+   * A context counting requests in flight on an adder of its own (tests, tools), logging nothing
+   * and drawing trace ids from the thread's random generator.
    *
    * @param unrouted counts the answer when no route was chosen
    * @param nanoTime the clock of latencies; read now for the start and at completion
@@ -75,6 +84,8 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   }
 
   /**
+   * A context that logs nothing and draws trace ids from the thread's random generator.
+   *
    * @param unrouted counts the answer when no route was chosen
    * @param inFlight the node's requests in flight: one more from now until the context completes
    * @param nanoTime the clock of latencies; read now for the start and at completion
@@ -86,12 +97,41 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
       Meter unrouted,
       LongAdder inFlight,
       LongSupplier nanoTime) {
+    this(
+        request,
+        response,
+        callback,
+        unrouted,
+        inFlight,
+        nanoTime,
+        RequestLog.none(),
+        ThreadLocalRandom::current);
+  }
+
+  /**
+   * @param unrouted counts the answer when no route was chosen
+   * @param inFlight the node's requests in flight: one more from now until the context completes
+   * @param nanoTime the clock of latencies; read now for the start and at completion
+   * @param log told of the request once it completed (the access log)
+   * @param random draws new trace and span ids; per call so a thread-local generator works
+   */
+  public RequestContext(
+      Request request,
+      Response response,
+      Callback callback,
+      Meter unrouted,
+      LongAdder inFlight,
+      LongSupplier nanoTime,
+      RequestLog log,
+      Supplier<RandomGenerator> random) {
     super(request);
     this.response = requireNonNull(response, "response");
     this.callback = requireNonNull(callback, "callback");
     this.unrouted = requireNonNull(unrouted, "unrouted");
     this.inFlight = requireNonNull(inFlight, "inFlight");
     this.nanoTime = nanoTime;
+    this.log = requireNonNull(log, "log");
+    this.random = requireNonNull(random, "random");
     this.startNanos = nanoTime.getAsLong();
     inFlight.increment();
   }
@@ -224,14 +264,40 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
     return startNanos;
   }
 
-  /** This request's id, made on first use. */
+  /**
+   * This request's id, fixed on first use: the {@value ErrorAnswers#REQUEST_ID} a trusted proxy
+   * sent when it is {@linkplain RequestIds#isAcceptable acceptable}, else a new one. It goes to the
+   * backend and is the id of the node's own answers and of the access log line.
+   */
   public String requestId() {
     String id = requestId;
     if (id == null) {
-      id = RequestIds.next();
+      String sent = peerTrusted() ? getHeaders().get(ErrorAnswers.REQUEST_ID) : null;
+      id = sent != null && RequestIds.isAcceptable(sent) ? sent : RequestIds.next();
       requestId = id;
     }
     return id;
+  }
+
+  /**
+   * This hop's trace context, made on first use: continuing the request's valid {@code
+   * traceparent}, else starting a trace.
+   */
+  public TraceContext trace() {
+    TraceContext context = trace;
+    if (context == null) {
+      context = TraceContext.of(getHeaders(), random.get(), startEpochNanos());
+      trace = context;
+    }
+    return context;
+  }
+
+  /**
+   * When handling began, in nanoseconds since the epoch: the wall clock of the client settings less
+   * the time elapsed on the context's clock.
+   */
+  public long startEpochNanos() {
+    return currentTimeMillis() * 1_000_000L - (nanoTime.getAsLong() - startNanos);
   }
 
   /** Sets the node's client settings (trusted proxies, geo, clock); before any fact is read. */
@@ -337,10 +403,11 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
     if (route == null) {
       unrouted.record(method, status, latency, retries);
       unrouted.bytes(bytesIn(), bytesOut());
-      return;
+    } else {
+      route.record(method, status, latency, retries);
+      route.bytes(bytesIn(), bytesOut());
+      clusterMeter.record(method, status, latency, retries);
     }
-    route.record(method, status, latency, retries);
-    route.bytes(bytesIn(), bytesOut());
-    clusterMeter.record(method, status, latency, retries);
+    log.completed(this, status, latency);
   }
 }

@@ -1,5 +1,6 @@
 package dev.concierge.dataplane.runtime;
 
+import dev.concierge.dataplane.accesslog.RouteLogPolicyCompiler;
 import dev.concierge.dataplane.answer.LocalAnswerCompiler;
 import dev.concierge.dataplane.buffering.BufferingPolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyCompiler;
@@ -16,6 +17,9 @@ public final class PolicyCompilers {
   /** Every policy compiler, in no particular order (each fills its own slot). */
   public static List<PolicyCompiler<?>> all() {
     return List.of(
-        new BufferingPolicyCompiler(), new LocalAnswerCompiler(), new RouteTlsCompiler());
+        new BufferingPolicyCompiler(),
+        new LocalAnswerCompiler(),
+        new RouteTlsCompiler(),
+        new RouteLogPolicyCompiler());
   }
 }

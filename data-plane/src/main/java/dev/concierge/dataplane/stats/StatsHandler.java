@@ -3,7 +3,11 @@ package dev.concierge.dataplane.stats;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.chain.RequestContext;
+import dev.concierge.dataplane.chain.RequestLog;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -18,21 +22,48 @@ import org.eclipse.jetty.util.Callback;
 public final class StatsHandler extends Handler.Wrapper {
   private final TrafficStats stats;
   private final LongSupplier nanoTime;
+  private final RequestLog log;
+  private final Supplier<RandomGenerator> random;
 
   /**
+   * A stage that logs nothing.
+   *
    * @param nanoTime the clock of latencies, {@code System::nanoTime} outside tests
    */
   public StatsHandler(TrafficStats stats, LongSupplier nanoTime, Handler next) {
+    this(stats, nanoTime, RequestLog.none(), ThreadLocalRandom::current, next);
+  }
+
+  /**
+   * @param nanoTime the clock of latencies, {@code System::nanoTime} outside tests
+   * @param log told of every request the chain completed (the access log)
+   * @param random draws the trace and span ids of the requests' contexts
+   */
+  public StatsHandler(
+      TrafficStats stats,
+      LongSupplier nanoTime,
+      RequestLog log,
+      Supplier<RandomGenerator> random,
+      Handler next) {
     super(next);
     this.stats = requireNonNull(stats, "stats");
     this.nanoTime = requireNonNull(nanoTime, "nanoTime");
+    this.log = requireNonNull(log, "log");
+    this.random = requireNonNull(random, "random");
   }
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
     RequestContext context =
         new RequestContext(
-            request, response, callback, stats.unrouted(), stats.inFlightAdder(), nanoTime);
+            request,
+            response,
+            callback,
+            stats.unrouted(),
+            stats.inFlightAdder(),
+            nanoTime,
+            log,
+            random);
     boolean taken;
     try {
       taken = super.handle(context, response, context);

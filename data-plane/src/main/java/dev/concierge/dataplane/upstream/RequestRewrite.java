@@ -4,10 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.rules.ResourceIds;
 import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.dataplane.chain.ErrorAnswers;
 import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.routing.PathRewrite;
 import dev.concierge.dataplane.tls.ClientIdentity;
+import dev.concierge.dataplane.trace.TraceContext;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.jetty.http.HttpField;
@@ -34,6 +36,12 @@ import org.jspecify.annotations.Nullable;
  * Client-sent X-Client-Cert-Subject/-Fingerprint/-Verified are always dropped; a TLS request whose
  * handshake verified a client certificate gets them from the node ({@link ClientIdentity}).
  * Content-Length is left to the transport, which frames the body.
+ *
+ * <p>Request id and trace context (a request of the chain, with a {@link RequestContext}): the
+ * client's X-Request-Id and traceparent are replaced by the request's id ({@link
+ * RequestContext#requestId}, the client's only from a trusted proxy) and this hop's traceparent
+ * ({@link RequestContext#trace}: the same trace, this hop's span as the parent); tracestate goes on
+ * unchanged only when the client's traceparent was valid.
  *
  * <p>Route rewrites ({@link dev.concierge.api.v1.ForwardAction}): the Host sent is the client's, a
  * fixed one, or the endpoint's address ({@link HostSource}); X-Forwarded-Host keeps the client's.
@@ -256,6 +264,8 @@ public final class RequestRewrite {
       @Nullable Request request,
       HeaderSink sink) {
     HeaderEdits edits = requestEdits;
+    RequestContext context = request == null ? null : RequestContext.of(request);
+    TraceContext trace = context == null ? null : context.trace();
     String @Nullable [] connectionTokens =
         fields.contains(HttpHeader.CONNECTION) ? connectionTokens(fields) : null;
     String host = null;
@@ -305,6 +315,8 @@ public final class RequestRewrite {
         }
       } else if (isDroppedByName(field.getName())) {
         continue;
+      } else if (trace != null && isReplacedId(field.getName(), trace)) {
+        continue;
       }
       if (connectionTokens != null && named(connectionTokens, field.getName())) {
         continue;
@@ -330,6 +342,10 @@ public final class RequestRewrite {
       sink.add("X-Forwarded-Host", forwardedHost);
     }
     sink.add("Via", via(clientVersion));
+    if (context != null && trace != null) {
+      sink.add(ErrorAnswers.REQUEST_ID, context.requestId());
+      sink.add(TraceContext.TRACEPARENT, trace.traceparent());
+    }
     if (secure && request != null) {
       ClientIdentity identity = ClientIdentity.of(request);
       if (identity != null) {
@@ -354,6 +370,13 @@ public final class RequestRewrite {
       case HTTP_0_9 -> "0.9" + VIA_HOST;
       default -> "1.1" + VIA_HOST;
     };
+  }
+
+  /** Whether the client's field {@code name} gives way to this hop's request id or trace. */
+  private static boolean isReplacedId(String name, TraceContext trace) {
+    return name.equalsIgnoreCase(ErrorAnswers.REQUEST_ID)
+        || name.equalsIgnoreCase(TraceContext.TRACEPARENT)
+        || (!trace.continued() && name.equalsIgnoreCase(TraceContext.TRACESTATE));
   }
 
   private static boolean isDroppedByName(String name) {

@@ -159,8 +159,41 @@ class RequestRewriteTest {
     assertThat(block).doesNotContain("Cookie").doesNotContain("bronze").contains("Accept: */*\n");
     assertThat(block.substring(block.indexOf("Via:")))
         .matches(
-            "(?s)Via: 1.1 concierge\nX-Tier: gold\nX-Tier: extra\n"
-                + "X-Who: [^|]+\\|shop\\|shop\\.test\\|http\\|[0-9a-f]{8}-[0-9a-f]+\\|\\$\n");
+            "(?s)Via: 1.1 concierge\nX-Request-Id: ([0-9a-f]{8}-[0-9a-f]+)\n"
+                + "traceparent: 00-[0-9a-f]{32}-[0-9a-f]{16}-00\nX-Tier: gold\nX-Tier: extra\n"
+                + "X-Who: [^|]+\\|shop\\|shop\\.test\\|http\\|\\1\\|\\$\n");
+  }
+
+  @Test
+  void sendsTheRequestIdAndThisHopsTraceparentInsteadOfTheClients() throws Exception {
+    String block =
+        get(
+                "/",
+                "Host: shop.test",
+                "X-Request-Id: forged",
+                "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                "tracestate: congo=t61rcWkgMzE")
+            .getContent();
+
+    assertThat(block).doesNotContain("forged").doesNotContain("b7ad6b7169203331");
+    assertThat(block)
+        .containsPattern("\nX-Request-Id: [0-9a-f]{8}-[0-9a-f]+\n")
+        .containsPattern("\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01\n")
+        .contains("\ntracestate: congo=t61rcWkgMzE\n");
+  }
+
+  @Test
+  void dropsTracestateWhenTheTraceparentIsInvalid() throws Exception {
+    String block =
+        get(
+                "/",
+                "Host: shop.test",
+                "traceparent: 00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",
+                "tracestate: congo=t61rcWkgMzE")
+            .getContent();
+
+    assertThat(block).doesNotContain("tracestate").doesNotContain("0AF76519");
+    assertThat(block).containsPattern("\ntraceparent: 00-[0-9a-f]{32}-[0-9a-f]{16}-00\n");
   }
 
   @Test

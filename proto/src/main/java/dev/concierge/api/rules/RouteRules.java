@@ -107,6 +107,9 @@ public final class RouteRules {
     if (route.hasTls()) {
       RouteTlsRules.check(route.getTls(), prefix + ".tls", sink);
     }
+    if (route.hasAccessLog()) {
+      AccessLogRules.check(route.getAccessLog(), prefix + ".access_log", sink);
+    }
   }
 
   private static void path(String path, String field, ViolationSink sink) {
