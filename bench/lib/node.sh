@@ -18,7 +18,8 @@ cli() {
 }
 
 # Starts node "bench-node" joined with a fresh join token; sets node_pid.
-#   $1 HTTP port, $2 HTTPS port, $3 admin port
+#   $1 HTTP port, $2 HTTPS port, $3 admin port; NODE_ARGS (default "--access-log off", as the
+#   bench README asks) are passed to the node, e.g. NODE_ARGS="--access-log $work/access.log"
 start_node() {
   # The secret is the last line `node token create` prints.
   local join_token
@@ -27,7 +28,7 @@ start_node() {
   taskset -c 0 java $node_java_opts -jar "$jar" data-plane \
     --control-plane "127.0.0.1:$cp_port" --join-token "$join_token" \
     --ca-file "$work/cp/ca.crt" --node-id bench-node --bind 127.0.0.1 --http-port "$1" \
-    --https-port "$2" --admin-port "$3" >"$work/node.log" 2>&1 &
+    --https-port "$2" --admin-port "$3" ${NODE_ARGS:---access-log off} >"$work/node.log" 2>&1 &
   node_pid=$!
   pids+=("$node_pid")
 }
