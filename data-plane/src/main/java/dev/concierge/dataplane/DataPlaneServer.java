@@ -415,7 +415,8 @@ public final class DataPlaneServer implements AutoCloseable {
                 runtimes::revision,
                 configUpdates,
                 this::certificateStatuses,
-                config.clock));
+                config.clock,
+                this::accessLogDropped));
     admin =
         new AdminServer(
             config.adminBindAddress, config.adminPort, runtimes, statsReporter, metrics);

@@ -27,6 +27,7 @@ import java.util.function.Supplier;
  * @param updates configurations applied and rejected
  * @param certificates the served certificates' expiry as of the given time
  * @param clock the time certificates' days left are counted from
+ * @param accessLogDropped access-log lines dropped because the writer fell behind (0 with no log)
  */
 public record MetricSources(
     TrafficStats stats,
@@ -36,7 +37,8 @@ public record MetricSources(
     LongSupplier revision,
     ConfigUpdates updates,
     Function<Instant, List<ServedCertificateStatus>> certificates,
-    InstantSource clock) {
+    InstantSource clock,
+    LongSupplier accessLogDropped) {
   public MetricSources {
     requireNonNull(stats, "stats");
     requireNonNull(clusters, "clusters");
@@ -46,5 +48,6 @@ public record MetricSources(
     requireNonNull(updates, "updates");
     requireNonNull(certificates, "certificates");
     requireNonNull(clock, "clock");
+    requireNonNull(accessLogDropped, "accessLogDropped");
   }
 }

@@ -239,6 +239,13 @@ final class NodeCollector implements MultiCollector {
         counter("concierge_tls_handshake_failures", "TLS handshakes with clients that failed.")
             .dataPoint(point(sources.handshakes().failures(), Labels.EMPTY))
             .build());
+    add(
+        out,
+        counter(
+                "concierge_access_log_dropped",
+                "Access-log lines dropped because the writer fell behind.")
+            .dataPoint(point(sources.accessLogDropped().getAsLong(), Labels.EMPTY))
+            .build());
 
     ConfigUpdates updates = sources.updates();
     add(

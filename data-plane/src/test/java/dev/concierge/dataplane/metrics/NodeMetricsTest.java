@@ -61,7 +61,8 @@ class NodeMetricsTest {
                 () -> runtime.revision(),
                 updates,
                 now -> certificates,
-                InstantSource.fixed(NOW)));
+                InstantSource.fixed(NOW),
+                () -> 7));
   }
 
   private static long millis(long ms) {
@@ -176,6 +177,7 @@ class NodeMetricsTest {
             "concierge_requests_in_flight 0.0\n",
             "concierge_tls_handshakes_total 0.0\n",
             "concierge_tls_handshake_failures_total 0.0\n",
+            "concierge_access_log_dropped_total 7.0\n",
             "concierge_config_revision 7.0\n",
             "concierge_config_last_apply_timestamp_seconds 1.7960832E9\n",
             "concierge_config_updates_total{result=\"applied\"} 1.0\n",
