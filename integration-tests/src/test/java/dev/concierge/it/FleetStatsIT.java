@@ -121,8 +121,9 @@ class FleetStatsIT {
         .containsPattern("(?m)^concierge_cp_config_nacks_total 0(\\.0)?$")
         .containsPattern(
             "(?m)^concierge_cp_management_calls_total\\{code=\"OK\",method=\"CreateRoute\"} 1(\\.0)?$");
-    // Each node ACKed the cluster's and the route's revisions at least; every push was timed.
-    assertThat(value(metrics.body(), "concierge_cp_config_acks_total")).isGreaterThanOrEqualTo(4);
+    // Both nodes are synced, so each ACKed at least the revision in force (pushes of revisions
+    // made before a node's stream opened coalesce into one); every push was timed.
+    assertThat(value(metrics.body(), "concierge_cp_config_acks_total")).isGreaterThanOrEqualTo(2);
     assertThat(value(metrics.body(), "concierge_cp_push_ack_seconds_count")).isPositive();
     NodeMetricsText.promtoolCheck(metrics.body()); // Prometheus' own parser accepts all of it
   }
