@@ -13,6 +13,7 @@ import com.google.protobuf.util.JsonFormat;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Config;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,11 +36,11 @@ import org.jspecify.annotations.Nullable;
  * that the server's field paths ({@code routes[5].match.hosts[0]}) are shown as the user's ({@code
  * web.yaml: routes[2].match.hosts[0]}); and writes a Config as the document Apply takes.
  *
- * <p>A document has up to three lists, {@code clusters}, {@code routes} and {@code certificates},
- * of resources in the API's JSON form (full names such as {@code clusters/web}). A certificate may
- * name files instead of holding PEM: {@code certificate_chain_file} and {@code private_key_file},
- * relative to the document's file, and {@code private_key_passphrase_file} for an encrypted key
- * (its first line). A written document never holds a private key or passphrase.
+ * <p>A document has up to four lists, {@code clusters}, {@code routes}, {@code certificates} and
+ * {@code policies}, of resources in the API's JSON form (full names such as {@code clusters/web}).
+ * A certificate may name files instead of holding PEM: {@code certificate_chain_file} and {@code
+ * private_key_file}, relative to the document's file, and {@code private_key_passphrase_file} for
+ * an encrypted key (its first line). A written document never holds a private key or passphrase.
  */
 final class ConfigDocuments {
   private static final YAMLMapper YAML = new YAMLMapper();
@@ -53,7 +54,8 @@ final class ConfigDocuments {
           .build();
   private static final JsonFormat.Parser PARSER = JsonFormat.parser();
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer();
-  private static final List<String> LISTS = List.of("clusters", "routes", "certificates");
+  private static final List<String> LISTS =
+      List.of("clusters", "routes", "certificates", "policies");
 
   private final Config config;
   // "routes[5]" of the combined config -> "web.yaml: routes[2]"
@@ -206,7 +208,7 @@ final class ConfigDocuments {
       }
       if (!document.isObject()) {
         throw new CommandFailure(
-            where + ": a document is a map with clusters, routes and certificates lists");
+            where + ": a document is a map with clusters, routes, certificates and policies lists");
       }
       for (Iterator<String> it = document.fieldNames(); it.hasNext(); ) {
         String key = it.next();
@@ -225,6 +227,7 @@ final class ConfigDocuments {
       list(where, document, "clusters", Cluster.newBuilder(), dir);
       list(where, document, "routes", Route.newBuilder(), dir);
       list(where, document, "certificates", Certificate.newBuilder(), dir);
+      list(where, document, "policies", Policy.newBuilder(), dir);
     }
 
     private void list(String where, JsonNode document, String key, Message.Builder type, Path dir) {
@@ -259,6 +262,10 @@ final class ConfigDocuments {
           case "routes" -> {
             index = config.getRoutesCount();
             config.addRoutes((Route) b.build());
+          }
+          case "policies" -> {
+            index = config.getPoliciesCount();
+            config.addPolicies((Policy) b.build());
           }
           default -> {
             index = config.getCertificatesCount();

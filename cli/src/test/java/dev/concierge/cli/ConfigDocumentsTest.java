@@ -118,7 +118,8 @@ class ConfigDocumentsTest {
         .hasMessage(typo + ": routes[0]: Cannot find field: matc in message concierge.v1.Route");
     assertThatThrownBy(() -> ConfigDocuments.read(List.of(key.toString()), NO_STDIN))
         .hasMessage(
-            key + ": unknown key \"weights\"; a document holds clusters, routes, certificates");
+            key
+                + ": unknown key \"weights\"; a document holds clusters, routes, certificates, policies");
     assertThatThrownBy(() -> ConfigDocuments.read(List.of(missing.toString()), NO_STDIN))
         .hasMessageStartingWith(missing + ": certificates[0].private_key_file: cannot read ")
         .hasMessageEndingWith("nope.key: no such file");
