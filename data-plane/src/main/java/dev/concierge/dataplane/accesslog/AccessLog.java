@@ -71,7 +71,10 @@ public final class AccessLog implements RequestLog, AutoCloseable {
       return null;
     }
     return new AccessLog(
-        new AccessLogWriter(sink, AccessLogWriter.DEFAULT_CAPACITY).start(), random);
+        new AccessLogWriter(
+                sink, AccessLogWriter.DEFAULT_CAPACITY, AccessLogWriter.DEFAULT_FLUSH_INTERVAL)
+            .start(),
+        random);
   }
 
   @Override
