@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -40,7 +41,10 @@ import org.jspecify.annotations.Nullable;
  * {@code policies}, of resources in the API's JSON form (full names such as {@code clusters/web}).
  * A certificate may name files instead of holding PEM: {@code certificate_chain_file} and {@code
  * private_key_file}, relative to the document's file, and {@code private_key_passphrase_file} for
- * an encrypted key (its first line). A written document never holds a private key or passphrase.
+ * an encrypted key (its first line). A policy's IP access list may take blocks from files the same
+ * way, {@code allow_file} and {@code deny_file} (one CIDR block per line, {@code #} comments),
+ * added to any {@code allow} and {@code deny} given inline. A written document never holds a
+ * private key or passphrase.
  */
 final class ConfigDocuments {
   private static final YAMLMapper YAML = new YAMLMapper();
@@ -242,6 +246,14 @@ final class ConfigDocuments {
           throw new CommandFailure(where + ": " + path + " must be a map");
         }
         ObjectNode resource = ((ObjectNode) item).deepCopy();
+        if (key.equals("policies")) {
+          for (String list : List.of("ip_access", "ipAccess")) {
+            if (resource.get(list) instanceof ObjectNode access) {
+              inlineBlocks(where, path + "." + list, access, "allow", dir);
+              inlineBlocks(where, path + "." + list, access, "deny", dir);
+            }
+          }
+        }
         if (key.equals("certificates")) {
           inlineFile(where, path, resource, "certificate_chain", dir);
           inlineFile(where, path, resource, "private_key", dir);
@@ -273,6 +285,29 @@ final class ConfigDocuments {
           }
         }
         origins.put(key + "[" + index + "]", where + ": " + path);
+      }
+    }
+
+    /**
+     * Appends the blocks of {@code <field>_file} (or {@code <field>File}), a file of CIDR blocks
+     * beside the document ({@link CidrFiles}), to the list {@code field}.
+     */
+    private static void inlineBlocks(
+        String where, String path, ObjectNode access, String field, Path dir) {
+      for (String key : List.of(field + "_file", field + "File")) {
+        JsonNode file = access.remove(key);
+        if (file == null) {
+          continue;
+        }
+        Path target = dir.resolve(file.asText());
+        JsonNode given = access.get(field);
+        ArrayNode blocks = given instanceof ArrayNode list ? list : access.putArray(field);
+        try {
+          CidrFiles.read(target).forEach(blocks::add);
+        } catch (IOException e) {
+          throw new CommandFailure(
+              where + ": " + path + "." + key + ": cannot read " + target + ": " + reason(e), e);
+        }
       }
     }
 

@@ -11,7 +11,6 @@ import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.UpdatePolicyRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -257,21 +256,13 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         given.forEach(b -> blocks.add(b.strip()));
       }
       if (file != null) {
-        List<String> lines;
         try {
-          lines = Files.readAllLines(file);
+          blocks.addAll(CidrFiles.read(file));
         } catch (NoSuchFileException e) {
           throw new CommandFailure(option + " " + file + ": no such file", e);
         } catch (IOException e) {
           throw new CommandFailure(
               option + " " + file + ": cannot read (" + e.getMessage() + ")", e);
-        }
-        for (String line : lines) {
-          int comment = line.indexOf('#');
-          String block = (comment < 0 ? line : line.substring(0, comment)).strip();
-          if (!block.isEmpty()) {
-            blocks.add(block);
-          }
         }
       }
       return blocks;

@@ -96,6 +96,32 @@ class ConfigDocumentsTest {
   }
 
   @Test
+  void readsIpAccessBlocksFromFilesBesideTheDocument() throws Exception {
+    write(
+        "policies/abusers.txt",
+        "# from the abuse desk\n203.0.113.0/24\n\n198.51.100.7/32 # one host\n");
+    write("policies/office.txt", "2001:db8::/32\n");
+    Path doc =
+        write(
+            "policies/p.yaml",
+            """
+            policies:
+              - name: policies/edge
+                ip_access:
+                  allow: [10.0.0.0/8]
+                  allow_file: office.txt
+                  denyFile: abusers.txt
+            """);
+
+    Config config = ConfigDocuments.read(List.of(doc.toString()), NO_STDIN).config();
+
+    assertThat(config.getPolicies(0).getIpAccess().getAllowList())
+        .containsExactly("10.0.0.0/8", "2001:db8::/32");
+    assertThat(config.getPolicies(0).getIpAccess().getDenyList())
+        .containsExactly("203.0.113.0/24", "198.51.100.7/32");
+  }
+
+  @Test
   void readsStandardInput() {
     InputStream stdin =
         new ByteArrayInputStream("clusters: [{name: clusters/x}]".getBytes(StandardCharsets.UTF_8));
