@@ -12,6 +12,7 @@ import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.dataplane.client.ClientAddress;
 import dev.concierge.dataplane.client.ClientFacts;
+import dev.concierge.dataplane.client.FixedClient;
 import dev.concierge.dataplane.runtime.CompileException;
 import dev.concierge.dataplane.runtime.Runtime;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
@@ -49,33 +50,7 @@ class IpAccessPolicyCompilerTest {
   }
 
   private static ClientFacts client(String address) {
-    ClientAddress a = ClientAddress.parseHop(address);
-    return new ClientFacts() {
-      @Override
-      public ClientAddress clientAddress() {
-        return a;
-      }
-
-      @Override
-      public boolean peerTrusted() {
-        return false;
-      }
-
-      @Override
-      public dev.concierge.api.v1.DeviceClass deviceClass() {
-        return dev.concierge.api.v1.DeviceClass.DESKTOP;
-      }
-
-      @Override
-      public String country() {
-        return "ZZ";
-      }
-
-      @Override
-      public long currentTimeMillis() {
-        return 0;
-      }
-    };
+    return new FixedClient(ClientAddress.parseHop(address), false);
   }
 
   @Test
