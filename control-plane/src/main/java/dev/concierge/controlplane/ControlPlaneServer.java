@@ -434,7 +434,7 @@ public final class ControlPlaneServer implements AutoCloseable {
                 NodeRevocationService.METHODS));
     ControlPlaneMetrics metrics =
         new ControlPlaneMetrics(
-            registry::list, () -> snapshots.current().getRevision(), reporting::reportsReceived);
+            registry::list, () -> snapshots.current().getRevision(), reporting::reportCounts);
     registry.events(metrics);
     AdminAuthInterceptor adminAuth = new AdminAuthInterceptor(tokens);
     NodeCertificates nodeCertificates = new NodeCertificates(ca, nodeCertTtl, clock);
