@@ -195,7 +195,7 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
       node = node.substring("nodes/".length());
     }
     Stats.Builder stats = stats().toBuilder();
-    WindowRows.fill(stats, window, span, node.isEmpty() ? null : node, request.getLevel());
+    window.fill(stats, span, node.isEmpty() ? null : node, request.getLevel());
     return stats.build();
   }
 
