@@ -226,11 +226,11 @@ final class ClosedBuckets {
         return;
       }
       if (latency == null) {
-        h.setAutoResize(true);
-        latency = h;
-      } else {
-        latency.add(h);
+        // A sum is kept for every row of a window, so it grows only to the largest latency seen
+        // (about 10 KB up to 100 ms) instead of taking the node's whole hour (26 KB at 2 digits).
+        latency = new Histogram(h.getNumberOfSignificantValueDigits());
       }
+      latency.add(h);
     }
 
     /** Takes out a row added before; true when no bucket is left in this sum. */
