@@ -5,6 +5,7 @@ import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ForwardAction;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
 import dev.concierge.api.v1.WeightedCluster;
@@ -50,6 +51,22 @@ public final class TestSnapshots {
         .setRevision(revision)
         .addAllClusters(clusters)
         .addAllRoutes(routes)
+        .build();
+  }
+
+  /** {@code route} naming {@code policies/{id}} for each of {@code policyIds}. */
+  public static Route named(Route route, String... policyIds) {
+    Route.Builder b = route.toBuilder();
+    for (String p : policyIds) {
+      b.addPolicies("policies/" + p);
+    }
+    return b.build();
+  }
+
+  /** Revision 1 with cluster {@code web} on port 8081, {@code routes} and {@code policies}. */
+  public static ConfigSnapshot withPolicies(List<Route> routes, Policy... policies) {
+    return snapshot(1, List.of(cluster("web", 8081)), routes).toBuilder()
+        .addAllPolicies(List.of(policies))
         .build();
   }
 }

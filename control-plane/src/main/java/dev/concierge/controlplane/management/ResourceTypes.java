@@ -79,12 +79,12 @@ final class ResourceTypes {
         });
   }
 
-  /** Edge policies: one kind each (ip_access so far), checked by the nodes' own rules. */
+  /** Edge policies: one kind each (ip_access, cors), checked by the nodes' own rules. */
   static ResourceType<Policy> policies() {
     return ResourceType.plain(
         ResourceTable.POLICIES,
         "policy",
-        Set.of("description", "fleet_default", "ip_access"),
+        Set.of("description", "fleet_default", "ip_access", "cors"),
         UnaryOperator.identity(),
         (policy, written, violations) -> PolicyRules.check(policy, "policy", violations::add));
   }

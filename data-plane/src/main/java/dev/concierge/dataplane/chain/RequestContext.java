@@ -14,6 +14,7 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
@@ -62,6 +63,7 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   private @Nullable DeviceClass deviceClass;
   private @Nullable String country;
   private @Nullable HttpField keptResponseField;
+  private @Nullable ResponseHeadEdit responseHeadEdit;
   // Request id, trace context and access log: the log and the randomness of new trace ids.
   private final RequestLog log;
   private final Supplier<RandomGenerator> random;
@@ -245,6 +247,21 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   public void keepOnResponse(HttpField field) {
     keptResponseField = field;
     response.getHeaders().put(field);
+  }
+
+  /** Has {@code edit} made on the final upstream response head (one slot: CORS needs it). */
+  public void editResponseHead(ResponseHeadEdit edit) {
+    responseHeadEdit = edit;
+  }
+
+  /**
+   * Makes the edit a stage asked for with {@link #editResponseHead}, if any, on {@code headers}.
+   */
+  public void responseHead(HttpFields.Mutable headers) {
+    ResponseHeadEdit edit = responseHeadEdit;
+    if (edit != null) {
+      edit.apply(this, headers);
+    }
   }
 
   /**

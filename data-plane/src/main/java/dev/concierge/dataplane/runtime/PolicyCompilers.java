@@ -5,6 +5,7 @@ import dev.concierge.dataplane.accesslog.RouteLogPolicyCompiler;
 import dev.concierge.dataplane.answer.LocalAnswerCompiler;
 import dev.concierge.dataplane.buffering.BufferingPolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyCompiler;
+import dev.concierge.dataplane.cors.CorsPolicyCompiler;
 import dev.concierge.dataplane.tls.RouteTlsCompiler;
 import java.util.List;
 
@@ -20,6 +21,7 @@ public final class PolicyCompilers {
     return List.of(
         new BufferingPolicyCompiler(),
         new IpAccessPolicyCompiler(),
+        new CorsPolicyCompiler(),
         new LocalAnswerCompiler(),
         new RouteTlsCompiler(),
         new RouteLogPolicyCompiler());

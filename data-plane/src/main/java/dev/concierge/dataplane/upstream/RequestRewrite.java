@@ -202,6 +202,10 @@ public final class RequestRewrite {
     if (edits != null) {
       edits.applyTo(headers, request);
     }
+    RequestContext context = RequestContext.of(request);
+    if (context != null) {
+      context.responseHead(headers);
+    }
   }
 
   /** The header block for {@code request} going to {@code endpoint}, into {@code sink}. */

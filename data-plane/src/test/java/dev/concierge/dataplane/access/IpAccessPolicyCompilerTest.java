@@ -1,8 +1,8 @@
 package dev.concierge.dataplane.access;
 
-import static dev.concierge.dataplane.TestSnapshots.cluster;
+import static dev.concierge.dataplane.TestSnapshots.named;
 import static dev.concierge.dataplane.TestSnapshots.route;
-import static dev.concierge.dataplane.TestSnapshots.snapshot;
+import static dev.concierge.dataplane.TestSnapshots.withPolicies;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,20 +31,6 @@ class IpAccessPolicyCompilerTest {
         .build();
   }
 
-  private static Route named(Route route, String... policies) {
-    Route.Builder b = route.toBuilder();
-    for (String p : policies) {
-      b.addPolicies("policies/" + p);
-    }
-    return b.build();
-  }
-
-  private static ConfigSnapshot config(List<Route> routes, Policy... policies) {
-    return snapshot(1, List.of(cluster("web", 8081)), routes).toBuilder()
-        .addAllPolicies(List.of(policies))
-        .build();
-  }
-
   private static IpAccessPolicy access(Runtime runtime, String path) {
     return runtime.routes().find("any", path).policies().get(IpAccessPolicy.KEY);
   }
@@ -57,7 +43,7 @@ class IpAccessPolicyCompilerTest {
   void aRouteWithoutPoliciesAndNoFleetDefaultGetsTheNullObject() throws Exception {
     Runtime runtime =
         compiler.compile(
-            config(
+            withPolicies(
                 List.of(route("web", List.of(), null, "web")),
                 policy("unused", false, IpAccessList.newBuilder().addDeny("10.0.0.0/8"))));
     assertThat(access(runtime, "/")).isSameAs(IpAccessPolicy.none());
@@ -67,7 +53,7 @@ class IpAccessPolicyCompilerTest {
   void routePoliciesAndFleetDefaultsMustAllAdmit() throws Exception {
     Runtime runtime =
         compiler.compile(
-            config(
+            withPolicies(
                 List.of(
                     named(route("office", List.of(), "/office", "web"), "office"),
                     route("web", List.of(), null, "web")),
@@ -94,10 +80,11 @@ class IpAccessPolicyCompilerTest {
     Policy office = policy("office", false, IpAccessList.newBuilder().addAllow("10.0.0.0/8"));
     Route route = named(route("web", List.of(), null, "web"), "office");
     IpAccessRule first =
-        access(compiler.compile(config(List.of(route), office)), "/").rules().get(0);
+        access(compiler.compile(withPolicies(List.of(route), office)), "/").rules().get(0);
     IpAccessRule again =
         access(
-                compiler.compile(config(List.of(route.toBuilder().setPriority(3).build()), office)),
+                compiler.compile(
+                    withPolicies(List.of(route.toBuilder().setPriority(3).build()), office)),
                 "/")
             .rules()
             .get(0);
@@ -105,7 +92,7 @@ class IpAccessPolicyCompilerTest {
 
     Policy changed = policy("office", false, IpAccessList.newBuilder().addAllow("11.0.0.0/8"));
     IpAccessRule updated =
-        access(compiler.compile(config(List.of(route), changed)), "/").rules().get(0);
+        access(compiler.compile(withPolicies(List.of(route), changed)), "/").rules().get(0);
     assertThat(updated).isNotSameAs(first);
     assertThat(updated.admits(ClientAddress.parseHop("11.0.0.1"))).isTrue();
   }
@@ -114,7 +101,7 @@ class IpAccessPolicyCompilerTest {
   void aPeerListJudgesTheConnectionsPeer() throws Exception {
     Runtime runtime =
         compiler.compile(
-            config(
+            withPolicies(
                 List.of(named(route("web", List.of(), null, "web"), "cdn")),
                 policy(
                     "cdn",
@@ -132,13 +119,13 @@ class IpAccessPolicyCompilerTest {
   @Test
   void aRouteNamingAMissingPolicyOrABadBlockIsNacked() {
     ConfigSnapshot missing =
-        config(List.of(named(route("web", List.of(), null, "web"), "nowhere")));
+        withPolicies(List.of(named(route("web", List.of(), null, "web"), "nowhere")));
     assertThatThrownBy(() -> compiler.compile(missing))
         .isInstanceOf(CompileException.class)
         .hasMessageContaining("routes/web.policies[0]: policy \"policies/nowhere\" does not exist");
 
     ConfigSnapshot bad =
-        config(
+        withPolicies(
             List.of(route("web", List.of(), null, "web")),
             policy("bad", true, IpAccessList.newBuilder().addDeny("10.0.0.1/8")));
     assertThatThrownBy(() -> compiler.compile(bad))

@@ -24,7 +24,9 @@ public final class PolicyRules {
     FieldChecks.description(policy.getDescription(), prefix + ".description", sink);
     switch (policy.getKindCase()) {
       case IP_ACCESS -> IpAccessRules.check(policy.getIpAccess(), prefix + ".ip_access", sink);
-      default -> sink.add(prefix + ".ip_access", "a policy kind is required: set ip_access");
+      case CORS -> CorsRules.check(policy.getCors(), prefix + ".cors", sink);
+      default ->
+          sink.add(prefix + ".ip_access", "a policy kind is required: set ip_access or cors");
     }
   }
 
@@ -64,6 +66,7 @@ public final class PolicyRules {
         }
       }
     }
+    CorsRules.checkSnapshot(snapshot, sink);
   }
 
   /** Why a route may not name {@code policy}: it does not exist. */
