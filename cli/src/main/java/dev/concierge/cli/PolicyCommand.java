@@ -1,6 +1,7 @@
 package dev.concierge.cli;
 
 import com.google.protobuf.FieldMask;
+import dev.concierge.api.v1.Cors;
 import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.DeletePolicyRequest;
 import dev.concierge.api.v1.GetPolicyRequest;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "policy",
-    description = "Manage edge policies (IP access lists), applied by routes or fleet-wide.")
+    description = "Manage edge policies (IP access lists, CORS), applied by routes or fleet-wide.")
 final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
 
   /** Blocks listed one by one in {@code get}; longer lists are counted. */
@@ -65,7 +66,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
   @Command(
       name = "create",
       description = {
-        "Create an IP access list policy.",
+        "Create an IP access list policy, or with --cors-origin a CORS policy.",
         "A client in a --deny block is answered 403; with --allow blocks, so is a client in none"
             + " of them (deny wins)."
       })
@@ -73,17 +74,24 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Parameters(paramLabel = "NAME", description = "Policy id, e.g. office or policies/office.")
           String typedName,
       @Mixin Options options,
+      @Mixin CorsOptions cors,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.POLICY, "create", typedName);
+    if (cors.given() && (options.givesAllow() || options.givesDeny() || options.source != null)) {
+      throw usage("create", "a policy is one kind: --cors-* options or IP access options");
+    }
     if (options.noAllow || options.noDeny) {
       throw usage("create", "--no-allow and --no-deny only apply to update");
     }
-    if (!options.givesAllow() && !options.givesDeny()) {
-      throw usage("create", "Missing required option: '--allow=CIDR' or '--deny=CIDR'");
+    if (!options.givesAllow() && !options.givesDeny() && !cors.given()) {
+      throw usage(
+          "create",
+          "Missing required option: '--allow=CIDR' or '--deny=CIDR' (or '--cors-origin=ORIGIN')");
     }
     Policy.Builder policy = Policy.newBuilder().setName(name);
     options.applyTo(policy, IpAccessList.getDefaultInstance(), description, FieldMask.newBuilder());
+    cors.applyTo(policy, Cors.getDefaultInstance(), FieldMask.newBuilder());
     return create(RPCS, policy.build(), validateOnly, "created");
   }
 
@@ -109,6 +117,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
   int update(
       @Parameters(paramLabel = "NAME", description = "Policy id or full name.") String typedName,
       @Mixin Options options,
+      @Mixin CorsOptions cors,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -116,11 +125,11 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     if ((options.noAllow && options.givesAllow()) || (options.noDeny && options.givesDeny())) {
       throw usage("update", "--no-allow (--no-deny) cannot be combined with --allow (--deny)");
     }
-    if (!options.given() && !description.given()) {
+    if (!options.given() && !description.given() && !cors.given()) {
       throw usage(
           "update",
           "nothing to update: give --allow, --allow-file, --no-allow, --deny, --deny-file,"
-              + " --no-deny, --source, --fleet-default or --description");
+              + " --no-deny, --source, --cors-*, --fleet-default or --description");
     }
     return update(
         RPCS,
@@ -128,6 +137,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         (current, mask) -> {
           Policy.Builder policy = Policy.newBuilder().setName(name);
           options.applyTo(policy, current.getIpAccess(), description, mask);
+          cors.applyTo(policy, current.getCors(), mask);
           return policy.build();
         },
         etag,
@@ -276,7 +286,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         IpAccessList list = p.getIpAccess();
         t.row(
             id(p.getName()),
-            p.hasIpAccess() ? "ip-access" : "",
+            p.hasIpAccess() ? "ip-access" : p.hasCors() ? "cors" : "",
             count(list.getAllowList()),
             count(list.getDenyList()),
             p.hasIpAccess() ? source(list.getSource()) : "",
@@ -297,6 +307,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         }
         blocks(out, "allow", p.getIpAccess().getAllowList());
         blocks(out, "deny", p.getIpAccess().getDenyList());
+        CorsOptions.print(out, p);
       }
     };
   }

@@ -2242,6 +2242,66 @@ class ManagementCommandsTest {
   }
 
   @Test
+  void corsPolicyIsCreatedFromItsOptionsUpdatedInPartAndRefusesStarWithCredentials() {
+    Result r =
+        run(
+            "policy",
+            "create",
+            "browser",
+            "--cors-origin",
+            "https://app.example.com",
+            "--cors-origin",
+            "https://*.example.net",
+            "--cors-method",
+            "PUT",
+            "--cors-header",
+            "Content-Type",
+            "--cors-expose",
+            "X-Request-Id",
+            "--cors-credentials",
+            "--cors-max-age",
+            "600");
+    assertThat(r.code()).as(r.err()).isZero();
+    CreatePolicyRequest sent = (CreatePolicyRequest) fake.lastRequests.get("CreatePolicy");
+    assertThat(sent.getPolicy().getCors())
+        .isEqualTo(
+            dev.concierge.api.v1.Cors.newBuilder()
+                .addAllowOrigins("https://app.example.com")
+                .addAllowOrigins("https://*.example.net")
+                .addAllowMethods("PUT")
+                .addAllowHeaders("Content-Type")
+                .addExposeHeaders("X-Request-Id")
+                .setAllowCredentials(true)
+                .setMaxAgeSeconds(600)
+                .build());
+    assertThat(run("policy", "list").out()).contains("cors");
+    assertThat(run("policy", "get", "browser").out())
+        .contains("origins: https://app.example.com, https://*.example.net")
+        .contains("credentials: yes");
+
+    Result updated = run("policy", "update", "browser", "--cors-max-age", "60");
+    assertThat(updated.code()).as(updated.err()).isZero();
+    dev.concierge.api.v1.Cors stored = fake.policies.get("policies/browser").getCors();
+    assertThat(stored.getMaxAgeSeconds()).isEqualTo(60);
+    assertThat(stored.getAllowOriginsCount()).isEqualTo(2);
+
+    Result star = run("policy", "update", "browser", "--cors-origin", "*");
+    assertThat(star.code()).isEqualTo(1);
+    assertThat(star.err()).contains("policy.cors.allow_origins[0]").contains("allow_credentials");
+
+    Result mixed =
+        run(
+            "policy",
+            "create",
+            "both",
+            "--cors-origin",
+            "https://a.example",
+            "--deny",
+            "10.0.0.0/8");
+    assertThat(mixed.code()).isEqualTo(2);
+  }
+
+  @Test
   void routesNamePoliciesAndAUsedPolicyCannotBeDeleted() {
     fake.putCluster(
         Cluster.newBuilder()

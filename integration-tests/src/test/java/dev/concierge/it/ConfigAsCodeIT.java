@@ -570,10 +570,24 @@ class ConfigAsCodeIT {
                 .setFleetDefault(true)
                 .setIpAccess(
                     dev.concierge.api.v1.IpAccessList.newBuilder().addDeny("192.0.2.0/24")))
+        .addPolicies(
+            dev.concierge.api.v1.Policy.newBuilder()
+                .setName("policies/browser")
+                .setCors(
+                    dev.concierge.api.v1.Cors.newBuilder()
+                        .addAllowOrigins("https://app.example.com")
+                        .addAllowOrigins("https://*.example.net")
+                        .addAllowOriginRegexes("https://preview-[0-9]+\\.example\\.io")
+                        .addAllowMethods("PUT")
+                        .addAllowHeaders("Content-Type")
+                        .addExposeHeaders("X-Request-Id")
+                        .setAllowCredentials(true)
+                        .setMaxAgeSeconds(600)))
         .addRoutes(
             Route.newBuilder()
                 .setName("routes/teapot")
                 .addPolicies("policies/office")
+                .addPolicies("policies/browser")
                 .setAccessLog(AccessLogPolicy.newBuilder().setDisabled(true))
                 .setMatch(RouteMatch.newBuilder().setPathExact("/teapot"))
                 .setDirectResponse(
