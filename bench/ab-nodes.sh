@@ -6,6 +6,8 @@
 #
 #   bench/ab-nodes.sh OLD.jar NEW.jar            # ROUNDS=6 DURATION=10 WARMUP=45 CONNS=64
 #   (both jars from after the control plane's port went TLS: nodes are started with --ca-file)
+#   A_ARGS="--access-log off" B_ARGS="--access-log /tmp/x.log" bench/ab-nodes.sh NEW.jar NEW.jar
+#                                  # one build, two settings (extra node flags for A and for B)
 set -euo pipefail
 
 jar_a=${1:?usage: ab-nodes.sh A.jar B.jar}
@@ -73,17 +75,17 @@ for _ in $(seq 1 100); do cli node list >/dev/null 2>&1 && break; sleep 0.2; don
 # Nodes join with a join token (the secret is the last line `node token create` prints).
 join_token=$(cli node token create --ttl 1h | tail -n 1)
 
-start_node() { # $1 jar, $2 http port, $3 admin port, $4 id, $5 https port
+start_node() { # $1 jar, $2 http port, $3 admin port, $4 id, $5 https port, $6 extra flags
   # shellcheck disable=SC2086
   taskset -c 0 java $node_java_opts -jar "$1" data-plane --control-plane 127.0.0.1:17170 \
     --join-token "$join_token" --ca-file "$work/cp/ca.crt" --node-id "$4" \
-    --bind 127.0.0.1 --http-port "$2" --https-port "$5" --admin-port "$3" >"$work/$4.log" 2>&1 &
+    --bind 127.0.0.1 --http-port "$2" --https-port "$5" --admin-port "$3" $6 >"$work/$4.log" 2>&1 &
   pids+=($!)
 }
 # Not in a command substitution: a subshell would lose the pid for the cleanup.
-start_node "$jar_a" 18180 19911 node-a 18543
+start_node "$jar_a" 18180 19911 node-a 18543 "${A_ARGS:-}"
 pid_a=$!
-start_node "$jar_b" 18181 19912 node-b 18544
+start_node "$jar_b" 18181 19912 node-b 18544 "${B_ARGS:-}"
 pid_b=$!
 cli cluster create origin --endpoint 127.0.0.1:18081 >&2
 cli route create all --path-prefix / --cluster origin >&2

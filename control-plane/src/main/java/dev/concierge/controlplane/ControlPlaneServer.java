@@ -20,6 +20,7 @@ import dev.concierge.controlplane.auth.TokenRegistry;
 import dev.concierge.controlplane.auth.TokenService;
 import dev.concierge.controlplane.crypto.FleetCa;
 import dev.concierge.controlplane.crypto.NodeCertificates;
+import dev.concierge.controlplane.dashboard.BrowserAddress;
 import dev.concierge.controlplane.dashboard.DashboardAssets;
 import dev.concierge.controlplane.dashboard.DashboardHandler;
 import dev.concierge.controlplane.dashboard.DashboardRoutes;
@@ -434,7 +435,7 @@ public final class ControlPlaneServer implements AutoCloseable {
                 NodeRevocationService.METHODS));
     ControlPlaneMetrics metrics =
         new ControlPlaneMetrics(
-            registry::list, () -> snapshots.current().getRevision(), reporting::reportsReceived);
+            registry::list, () -> snapshots.current().getRevision(), reporting::reportCounts);
     registry.events(metrics);
     AdminAuthInterceptor adminAuth = new AdminAuthInterceptor(tokens);
     NodeCertificates nodeCertificates = new NodeCertificates(ca, nodeCertTtl, clock);
@@ -519,10 +520,14 @@ public final class ControlPlaneServer implements AutoCloseable {
   private DashboardHandler dashboard(
       ServerServiceDefinition interceptedManagementApi, AdminAuthInterceptor adminAuth)
       throws IOException {
-    // The audit log names this as the client address of the dashboard's calls.
     String name = "dashboard-" + InProcessServerBuilder.generateName();
+    // The audit log names the browser's address, which only the bridge can pass in here.
     Server inProcess =
-        InProcessServerBuilder.forName(name).addService(interceptedManagementApi).build().start();
+        InProcessServerBuilder.forName(name)
+            .addService(
+                ServerInterceptors.intercept(interceptedManagementApi, new BrowserAddress()))
+            .build()
+            .start();
     resources.push(inProcess::shutdownNow);
     ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
     resources.push(channel::shutdownNow);

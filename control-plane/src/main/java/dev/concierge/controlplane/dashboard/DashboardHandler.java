@@ -2,6 +2,8 @@ package dev.concierge.controlplane.dashboard;
 
 import static java.util.Objects.requireNonNull;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -43,6 +45,7 @@ public final class DashboardHandler extends Handler.Abstract {
               method,
               request.getHttpURI().getDecodedPath(),
               name -> request.getHeaders().get(name),
+              client(request),
               () -> Content.Source.asInputStream(request));
     } catch (Exception e) {
       log.warn("dashboard request {} failed", request.getHttpURI(), e);
@@ -55,5 +58,15 @@ public final class DashboardHandler extends Handler.Abstract {
     response.write(
         true, noBody ? ByteBuffer.allocate(0) : answer.body().asReadOnlyByteBuffer(), callback);
     return true;
+  }
+
+  /** The client's "host:port" (IPv6 in brackets), as the audit log writes addresses. */
+  private static String client(Request request) {
+    SocketAddress remote = request.getConnectionMetaData().getRemoteSocketAddress();
+    if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
+      String host = inet.getAddress().getHostAddress();
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
+    }
+    return String.valueOf(remote);
   }
 }

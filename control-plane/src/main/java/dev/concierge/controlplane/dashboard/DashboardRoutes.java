@@ -45,10 +45,15 @@ public final class DashboardRoutes {
    * @param method the HTTP method
    * @param path the decoded path, without the query
    * @param header a request header by name, null when absent
+   * @param client the client's address, "host:port"
    * @param body the request body
    */
   public HttpAnswer handle(
-      String method, String path, Function<String, @Nullable String> header, Body body)
+      String method,
+      String path,
+      Function<String, @Nullable String> header,
+      String client,
+      Body body)
       throws IOException {
     if (path.equals("/") || path.equals("/dashboard")) {
       return new HttpAnswer(
@@ -77,7 +82,8 @@ public final class DashboardRoutes {
       try (InputStream in = body.open()) {
         bytes = in.readNBytes(ManagementBridge.MAX_BODY_BYTES + 1);
       }
-      return bridge.call(path.substring(API_PREFIX.length()), header.apply("Authorization"), bytes);
+      return bridge.call(
+          path.substring(API_PREFIX.length()), header.apply("Authorization"), client, bytes);
     }
     return HttpAnswer.error(404, "NOT_FOUND", "no such page");
   }

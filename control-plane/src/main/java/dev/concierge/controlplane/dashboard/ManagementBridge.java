@@ -26,7 +26,8 @@ import org.jspecify.annotations.Nullable;
  * Answers {@code POST /api/v1/<Method>} with a protobuf-JSON body by calling that unary method of
  * the management API over an in-process channel to the same interceptors the network port runs
  * (authentication, roles, audit): the browser passes its bearer token and gets exactly what the CLI
- * would. Answers protobuf JSON, or {code, message} with the HTTP status of the gRPC code.
+ * would, and the audit log names that token and the browser's address. Answers protobuf JSON, or
+ * {code, message} with the HTTP status of the gRPC code.
  */
 public final class ManagementBridge {
   /** The largest request body taken; management requests are small. */
@@ -59,9 +60,11 @@ public final class ManagementBridge {
 
   /**
    * Calls {@code method} (a bare name such as "ListNodes") with the JSON {@code body} (empty means
-   * the empty request) and the browser's Authorization header, passed on as the call's metadata.
+   * the empty request) and the browser's Authorization header, passed on as the call's metadata
+   * with the browser's address ("host:port", for the audit log: see {@link BrowserAddress}).
    */
-  public HttpAnswer call(String method, @Nullable String authorization, byte[] body) {
+  public HttpAnswer call(
+      String method, @Nullable String authorization, String client, byte[] body) {
     MethodDescriptor<Message, Message> descriptor = methods.get(method);
     if (descriptor == null) {
       return HttpAnswer.error(404, "NOT_FOUND", "no unary management method " + method);
@@ -84,6 +87,7 @@ public final class ManagementBridge {
     if (authorization != null) {
       headers.put(AdminAuthInterceptor.AUTHORIZATION, authorization);
     }
+    headers.put(BrowserAddress.HEADER, client);
     Channel call =
         ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
     try {

@@ -38,6 +38,7 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
   private final Clock clock;
   private final StatsWindow window;
   private final LongAdder reports = new LongAdder();
+  private final LongAdder rejected = new LongAdder();
 
   public NodeReportingService(NodeRegistry registry, Clock clock) {
     this.registry = requireNonNull(registry, "registry");
@@ -45,9 +46,9 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
     this.window = new StatsWindow(clock);
   }
 
-  /** Reports received from certified nodes since start. */
-  public long reportsReceived() {
-    return reports.sum();
+  /** What the reports came to since start: received, lost on the way, rejected. */
+  public ReportCounts reportCounts() {
+    return new ReportCounts(reports.sum(), window.lostReports(), rejected.sum());
   }
 
   @Override
@@ -81,9 +82,11 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
       public void onNext(NodeReport report) {
         received++;
         if (report.getNodeId().isEmpty()) {
+          rejected.increment();
           return;
         }
         if (!report.getNodeId().equals(certified)) {
+          rejected.increment();
           open.end(
               Status.PERMISSION_DENIED.withDescription(
                   "node_id \""
@@ -192,7 +195,7 @@ public final class NodeReportingService extends NodeReportingGrpc.NodeReportingI
       node = node.substring("nodes/".length());
     }
     Stats.Builder stats = stats().toBuilder();
-    WindowRows.fill(stats, window, span, node.isEmpty() ? null : node, request.getLevel());
+    window.fill(stats, span, node.isEmpty() ? null : node, request.getLevel());
     return stats.build();
   }
 

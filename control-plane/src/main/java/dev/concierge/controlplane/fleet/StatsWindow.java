@@ -2,6 +2,8 @@ package dev.concierge.controlplane.fleet;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.api.v1.Stats;
+import dev.concierge.api.v1.StatsLevel;
 import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.api.v1.TrafficDelta;
 import java.time.Clock;
@@ -12,6 +14,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -21,8 +24,10 @@ import org.slf4j.LoggerFactory;
  * The rolling window of the nodes' traffic: per node, 10 s buckets (by the control plane's clock at
  * receipt) of the delta reports, each holding per route, cluster, endpoint and unrouted the summed
  * counters and one compressed HdrHistogram; histograms are decoded and merged only when asked
- * ({@link WindowRows}). Keeps {@link #RETENTION}; older buckets are dropped as time moves on, and a
- * node whose buckets are all gone is forgotten. Thread-safe.
+ * ({@link WindowRows}), a closed bucket once ({@link ClosedBuckets}). Every bucket start has a
+ * version that changes whenever a report lands in it, so merges of it can tell they are stale.
+ * Keeps {@link #RETENTION}; older buckets are dropped as time moves on, and a node whose buckets
+ * are all gone is forgotten. Thread-safe.
  */
 public final class StatsWindow {
   private static final Logger log = LoggerFactory.getLogger(StatsWindow.class);
@@ -116,10 +121,21 @@ public final class StatsWindow {
   /** One bucket of one node, as a query reads it. */
   public record Entry(String nodeId, long bucketStartMillis, Map<Key, Cell> cells) {}
 
+  /** Every node's bucket at one start, and the version of that start when read. */
+  record Slot(long version, List<Entry> entries) {
+    Slot {
+      entries = List.copyOf(entries);
+    }
+  }
+
   private final Clock clock;
   // Guarded by this: node id -> bucket start (epoch millis) -> row -> cell.
   private final Map<String, NodeSeries> nodes = new HashMap<>();
+  // Guarded by this: bucket start -> the value of changes when a report last landed there.
+  private final TreeMap<Long, Long> versions = new TreeMap<>();
+  private long changes;
   private long gaps;
+  private final ClosedBuckets closed = new ClosedBuckets(this);
 
   public StatsWindow(Clock clock) {
     this.clock = requireNonNull(clock, "clock");
@@ -143,7 +159,9 @@ public final class StatsWindow {
     }
     // A lower sequence is a new process of the node: its sequence starts again at 1.
     series.lastSequence = sequence;
-    Map<Key, Cell> bucket = series.buckets.computeIfAbsent(bucketStart(now), k -> new HashMap<>());
+    long start = bucketStart(now);
+    versions.put(start, ++changes);
+    Map<Key, Cell> bucket = series.buckets.computeIfAbsent(start, k -> new HashMap<>());
     for (TrafficCounters c : delta.getRoutesList()) {
       bucket.merge(new Key(Kind.ROUTE, c.getName(), ""), Cell.of(c), Cell::plus);
     }
@@ -182,6 +200,39 @@ public final class StatsWindow {
     return out;
   }
 
+  /**
+   * Fills the windowed fields of {@code stats} (rows, points, window): the last {@code span} of one
+   * node or all ({@code nodeId} null), for one level or all.
+   */
+  public void fill(Stats.Builder stats, Duration span, @Nullable String nodeId, StatsLevel level) {
+    WindowRows.fill(stats, this, span, nodeId, level);
+  }
+
+  /** The version of every bucket start that holds a bucket of some node, oldest first. */
+  synchronized NavigableMap<Long, Long> versions() {
+    expire(clock.millis());
+    return new TreeMap<>(versions);
+  }
+
+  /** Every node's bucket that starts at {@code start}, with the version of that start. */
+  synchronized Slot slot(long start) {
+    expire(clock.millis());
+    List<Entry> entries = new ArrayList<>();
+    nodes.forEach(
+        (id, series) -> {
+          Map<Key, Cell> cells = series.buckets.get(start);
+          if (cells != null) {
+            entries.add(new Entry(id, start, Map.copyOf(cells)));
+          }
+        });
+    return new Slot(versions.getOrDefault(start, 0L), entries);
+  }
+
+  /** The cache of this window's closed buckets, merged. */
+  ClosedBuckets closed() {
+    return closed;
+  }
+
   /** The clock of the buckets. */
   Instant now() {
     return clock.instant();
@@ -195,6 +246,7 @@ public final class StatsWindow {
   /** Drops the buckets older than RETENTION, and the nodes left without any. */
   private void expire(long now) {
     long oldest = bucketStart(now) - RETENTION.toMillis() + RESOLUTION_MILLIS;
+    versions.headMap(oldest, false).clear();
     for (Iterator<NodeSeries> it = nodes.values().iterator(); it.hasNext(); ) {
       NodeSeries series = it.next();
       series.buckets.headMap(oldest, false).clear();

@@ -5,36 +5,27 @@ import dev.concierge.api.v1.Stats;
 import dev.concierge.api.v1.StatsLevel;
 import dev.concierge.api.v1.StatsPoint;
 import dev.concierge.api.v1.StatsRow;
+import dev.concierge.controlplane.fleet.BucketRows.Group;
+import dev.concierge.controlplane.fleet.BucketRows.Row;
+import dev.concierge.controlplane.fleet.BucketRows.RowId;
+import dev.concierge.controlplane.fleet.ClosedBuckets.Total;
 import dev.concierge.controlplane.fleet.StatsWindow.Cell;
-import dev.concierge.controlplane.fleet.StatsWindow.Entry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a {@link StatsWindow} into the windowed rows of Stats: per route, cluster, endpoint and
  * node, one fleet-wide row and one per node, each with its rates, 5xx share, merged percentiles and
- * one point per bucket. Each stored histogram is decoded once per query.
+ * one point per bucket. The window's {@link ClosedBuckets} holds the merged buckets and the sums
+ * over them, so a query merges only the bucket still filling.
  */
 final class WindowRows {
   private static final long RESOLUTION_MILLIS = StatsWindow.RESOLUTION.toMillis();
-
-  /** What a row groups: the kinds of StatsWindow plus whole nodes. */
-  private enum Group {
-    ROUTE,
-    CLUSTER,
-    ENDPOINT,
-    NODE,
-    UNROUTED
-  }
-
-  /** A row: group, name, endpoint, and node ("nodes/{id}", empty fleet-wide). */
-  private record RowId(Group group, String name, String endpoint, String node) {}
+  private static final long[] NONE = new long[Cell.SIZE];
 
   private static final Comparator<RowId> ORDER =
       Comparator.comparing(RowId::group)
@@ -45,12 +36,15 @@ final class WindowRows {
   private final long from;
   private final long now;
   private final int buckets;
-  private final Map<RowId, Acc> rows = new TreeMap<>(ORDER);
+  private final @Nullable String node; // "nodes/{id}" of a query for one node
+  private final StatsLevel level;
 
-  private WindowRows(long from, long now, int buckets) {
+  private WindowRows(long from, long now, int buckets, @Nullable String node, StatsLevel level) {
     this.from = from;
     this.now = now;
     this.buckets = buckets;
+    this.node = node;
+    this.level = level;
   }
 
   /**
@@ -66,19 +60,21 @@ final class WindowRows {
     Instant at = window.now();
     long now = at.toEpochMilli();
     int buckets = (int) Math.max(1, ceilDiv(span.toMillis(), RESOLUTION_MILLIS));
-    long from = StatsWindow.bucketStart(now) - (buckets - 1) * RESOLUTION_MILLIS;
-    WindowRows rows = new WindowRows(from, now, buckets);
-    List<Entry> entries = window.since(from, nodeId);
-    for (Entry entry : entries) {
-      rows.add(entry, level);
-    }
+    long open = StatsWindow.bucketStart(now);
+    long from = open - (buckets - 1) * RESOLUTION_MILLIS;
+    WindowRows rows =
+        new WindowRows(from, now, buckets, nodeId == null ? null : "nodes/" + nodeId, level);
+    ClosedBuckets.View view = window.closed().view(from, open, buckets, rows::wants);
     stats
         .setWindow(ProtoTime.duration(Duration.ofMillis(buckets * RESOLUTION_MILLIS)))
         .setWindowStart(ProtoTime.timestamp(Instant.ofEpochMilli(from)))
         .setResolution(ProtoTime.duration(StatsWindow.RESOLUTION));
-    rows.rows.forEach(
-        (id, acc) -> {
-          StatsRow row = rows.row(id, acc);
+    // Each answered row and the stored row it shows, in the answer's order.
+    Map<RowId, RowId> shown = new TreeMap<>(ORDER);
+    view.totals().keySet().forEach(source -> rows.shows(source, shown));
+    shown.forEach(
+        (id, source) -> {
+          StatsRow row = rows.row(id, source, view);
           switch (id.group()) {
             case ROUTE -> stats.addRouteRows(row);
             case CLUSTER -> stats.addClusterRows(row);
@@ -93,91 +89,53 @@ final class WindowRows {
     return -Math.floorDiv(-a, b);
   }
 
-  private static boolean wants(StatsLevel level, StatsLevel group) {
-    return level == StatsLevel.STATS_LEVEL_UNSPECIFIED
-        || level == StatsLevel.UNRECOGNIZED
-        || level == group;
+  /** Whether a stored row is part of the answer: by the level, and by the node asked for. */
+  private boolean wants(RowId id) {
+    StatsLevel group =
+        switch (id.group()) {
+          case ROUTE, UNROUTED -> StatsLevel.STATS_LEVEL_ROUTES;
+          case CLUSTER -> StatsLevel.STATS_LEVEL_CLUSTERS;
+          case ENDPOINT -> StatsLevel.STATS_LEVEL_ENDPOINTS;
+          case NODE -> StatsLevel.STATS_LEVEL_NODES;
+        };
+    if (level != StatsLevel.STATS_LEVEL_UNSPECIFIED
+        && level != StatsLevel.UNRECOGNIZED
+        && level != group) {
+      return false;
+    }
+    if (node == null) {
+      // The unrouted requests of one node show only in a query for that node.
+      return id.group() != Group.UNROUTED || id.node().isEmpty();
+    }
+    return id.group() == Group.NODE ? id.name().equals(node) : id.node().equals(node);
   }
 
-  private void add(Entry entry, StatsLevel level) {
-    int bucket = (int) ((entry.bucketStartMillis() - from) / RESOLUTION_MILLIS);
-    if (bucket < 0 || bucket >= buckets) {
+  /**
+   * The answered rows a wanted stored row shows as: itself; for a query of one node, its rows also
+   * as the "fleet-wide" ones, which are that node's alone.
+   */
+  private void shows(RowId source, Map<RowId, RowId> shown) {
+    if (node == null || source.group() == Group.NODE) {
+      shown.put(source, source);
       return;
     }
-    String node = "nodes/" + entry.nodeId();
-    boolean nodes = wants(level, StatsLevel.STATS_LEVEL_NODES);
-    if (nodes) {
-      acc(new RowId(Group.NODE, node, "", "")); // a node that served nothing still has its row
-    }
-    for (Map.Entry<StatsWindow.Key, Cell> e : entry.cells().entrySet()) {
-      StatsWindow.Key key = e.getKey();
-      Cell cell = e.getValue();
-      Histogram latency = Latencies.decode(cell.latency());
-      switch (key.kind()) {
-        case ROUTE -> {
-          if (wants(level, StatsLevel.STATS_LEVEL_ROUTES)) {
-            both(Group.ROUTE, key, node, bucket, cell, latency);
-          }
-          if (nodes) {
-            acc(new RowId(Group.NODE, node, "", "")).add(bucket, cell, latency);
-          }
-        }
-        case CLUSTER -> {
-          if (wants(level, StatsLevel.STATS_LEVEL_CLUSTERS)) {
-            both(Group.CLUSTER, key, node, bucket, cell, latency);
-          }
-        }
-        case ENDPOINT -> {
-          if (wants(level, StatsLevel.STATS_LEVEL_ENDPOINTS)) {
-            both(Group.ENDPOINT, key, node, bucket, cell, latency);
-          }
-        }
-        case UNROUTED -> {
-          if (wants(level, StatsLevel.STATS_LEVEL_ROUTES)) {
-            acc(new RowId(Group.UNROUTED, "", "", "")).add(bucket, cell, latency);
-          }
-          if (nodes) {
-            acc(new RowId(Group.NODE, node, "", "")).add(bucket, cell, latency);
-          }
-        }
-      }
+    shown.put(new RowId(source.group(), source.name(), source.endpoint(), ""), source);
+    if (source.group() != Group.UNROUTED) {
+      shown.put(source, source);
     }
   }
 
-  /** Adds a cell to its fleet-wide row and to the node's row. */
-  private void both(
-      Group group,
-      StatsWindow.Key key,
-      String node,
-      int bucket,
-      Cell cell,
-      @Nullable Histogram latency) {
-    acc(new RowId(group, key.name(), key.endpoint(), "")).add(bucket, cell, latency);
-    // A node has one cell per row and bucket: its row may keep the decoded histogram uncopied.
-    acc(new RowId(group, key.name(), key.endpoint(), node)).take(bucket, cell, latency);
-  }
-
-  private Acc acc(RowId id) {
-    return rows.computeIfAbsent(id, k -> new Acc(buckets));
-  }
-
-  private StatsRow row(RowId id, Acc acc) {
+  private StatsRow row(RowId id, RowId source, ClosedBuckets.View view) {
     // An endpoint answers no status: its errors are its failed tries.
     int errors = id.group() == Group.ENDPOINT ? Cell.UPSTREAM_FAILURES : Cell.R5XX;
-    long[] total = new long[Cell.SIZE];
-    Histogram latency = null;
+    Total total = view.totals().get(source);
     StatsRow.Builder row =
         StatsRow.newBuilder().setName(id.name()).setEndpoint(id.endpoint()).setNode(id.node());
     for (int b = 0; b < buckets; b++) {
-      long[] n = acc.counters[b];
-      for (int i = 0; i < Cell.SIZE; i++) {
-        total[i] += n[i];
-      }
-      Histogram h = acc.latency[b];
-      if (h != null) {
-        latency = Latencies.add(latency, h);
-      }
       long start = from + b * RESOLUTION_MILLIS;
+      BucketRows bucket = view.buckets().get(start);
+      Row point = bucket == null ? null : bucket.row(source);
+      long[] n = point == null ? NONE : point.counters();
       long elapsed = Math.min(RESOLUTION_MILLIS, now - start);
       row.addPoints(
           StatsPoint.newBuilder()
@@ -185,21 +143,24 @@ final class WindowRows {
               .setRequests(n[Cell.REQUESTS])
               .setRequestsPerSecond(perSecond(n[Cell.REQUESTS], elapsed))
               .setErrorRate(share(n[errors], n[Cell.REQUESTS]))
-              .setLatencyP99Us(Latencies.at(h, 99.0)));
+              .setLatencyP99Us(point == null ? 0 : point.p99()));
     }
-    return row.setRequests(total[Cell.REQUESTS])
-        .setRequestsPerSecond(perSecond(total[Cell.REQUESTS], now - from))
-        .setResponses2Xx(total[Cell.R2XX])
-        .setResponses3Xx(total[Cell.R3XX])
-        .setResponses4Xx(total[Cell.R4XX])
-        .setResponses5Xx(total[Cell.R5XX])
-        .setErrorRate(share(total[errors], total[Cell.REQUESTS]))
-        .setUpstreamFailures(total[Cell.UPSTREAM_FAILURES])
-        .setRetries(total[Cell.RETRIES])
-        .setLatencyP50Us(Latencies.at(latency, 50.0))
-        .setLatencyP95Us(Latencies.at(latency, 95.0))
-        .setLatencyP99Us(Latencies.at(latency, 99.0))
-        .setLatencyMaxUs(Latencies.max(latency))
+    long[] n = total == null ? NONE : total.counters();
+    if (total != null) {
+      row.setLatencyP50Us(total.p50)
+          .setLatencyP95Us(total.p95)
+          .setLatencyP99Us(total.p99)
+          .setLatencyMaxUs(total.max);
+    }
+    return row.setRequests(n[Cell.REQUESTS])
+        .setRequestsPerSecond(perSecond(n[Cell.REQUESTS], now - from))
+        .setResponses2Xx(n[Cell.R2XX])
+        .setResponses3Xx(n[Cell.R3XX])
+        .setResponses4Xx(n[Cell.R4XX])
+        .setResponses5Xx(n[Cell.R5XX])
+        .setErrorRate(share(n[errors], n[Cell.REQUESTS]))
+        .setUpstreamFailures(n[Cell.UPSTREAM_FAILURES])
+        .setRetries(n[Cell.RETRIES])
         .build();
   }
 
@@ -210,38 +171,5 @@ final class WindowRows {
 
   private static double share(long part, long whole) {
     return whole == 0 ? 0 : (double) part / whole;
-  }
-
-  /** One row's counters and histogram per bucket. Not thread-safe. */
-  private static final class Acc {
-    final long[][] counters;
-    final @Nullable Histogram[] latency;
-
-    Acc(int buckets) {
-      counters = new long[buckets][Cell.SIZE];
-      latency = new Histogram[buckets];
-    }
-
-    /**
-     * As {@link #add}, keeping {@code h} itself when the bucket has none yet: the caller hands it
-     * over and only reads it afterwards.
-     */
-    void take(int bucket, Cell cell, @Nullable Histogram h) {
-      if (h != null && latency[bucket] == null) {
-        latency[bucket] = h;
-        add(bucket, cell, null);
-      } else {
-        add(bucket, cell, h);
-      }
-    }
-
-    void add(int bucket, Cell cell, @Nullable Histogram h) {
-      for (int i = 0; i < Cell.SIZE; i++) {
-        counters[bucket][i] += cell.counter(i);
-      }
-      if (h != null) {
-        latency[bucket] = Latencies.add(latency[bucket], h);
-      }
-    }
   }
 }

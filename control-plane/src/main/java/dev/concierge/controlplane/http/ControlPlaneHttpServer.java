@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.jetty.http.pathmap.PathSpec;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.PathMappingsHandler;
@@ -26,7 +28,9 @@ public final class ControlPlaneHttpServer implements AutoCloseable {
     threads.setName("concierge-cp-http");
     threads.setDaemon(true);
     server = new Server(threads);
-    connector = new ServerConnector(server, 1, 1);
+    HttpConfiguration config = new HttpConfiguration();
+    config.setSendServerVersion(false); // as the node's admin port: no version for scanners
+    connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config));
     connector.setHost(host);
     connector.setPort(port);
     server.addConnector(connector);

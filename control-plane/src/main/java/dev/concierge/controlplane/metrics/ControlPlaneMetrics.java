@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.concierge.api.v1.Node;
 import dev.concierge.api.v1.Node.SyncStatus;
 import dev.concierge.controlplane.fleet.NodeRegistry;
+import dev.concierge.controlplane.fleet.ReportCounts;
 import io.grpc.ServerInterceptor;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -23,8 +24,9 @@ import java.util.function.Supplier;
 
 /**
  * The control plane's metrics, named as in the README: nodes by sync status, config revision,
- * pushes, ACKs, NACKs, push-to-ACK time, management calls by method and code, node reports, and the
- * JVM's. Counts pushes and ACKs as the node registry's {@link NodeRegistry.Events}. Thread-safe.
+ * pushes, ACKs, NACKs, push-to-ACK time, management calls by method and code, node reports
+ * (received, lost, rejected), and the JVM's. Counts pushes and ACKs as the node registry's {@link
+ * NodeRegistry.Events}. Thread-safe.
  */
 public final class ControlPlaneMetrics implements NodeRegistry.Events {
   /** The sync states, as the {@code status} label spells them. */
@@ -41,10 +43,10 @@ public final class ControlPlaneMetrics implements NodeRegistry.Events {
   /**
    * @param nodes every node with its status (NodeRegistry.list), read at each scrape
    * @param revision the newest config revision
-   * @param reports node reports received so far
+   * @param reports what the node reports came to so far
    */
   public ControlPlaneMetrics(
-      Supplier<List<Node>> nodes, LongSupplier revision, LongSupplier reports) {
+      Supplier<List<Node>> nodes, LongSupplier revision, Supplier<ReportCounts> reports) {
     requireNonNull(nodes, "nodes");
     requireNonNull(revision, "revision");
     requireNonNull(reports, "reports");
@@ -72,7 +74,17 @@ public final class ControlPlaneMetrics implements NodeRegistry.Events {
     CounterWithCallback.builder()
         .name("concierge_cp_node_reports_total")
         .help("Reports received from nodes")
-        .callback(callback -> callback.call((double) reports.getAsLong()))
+        .callback(callback -> callback.call((double) reports.get().received()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("concierge_cp_node_reports_lost_total")
+        .help("Node reports that never arrived (gaps in a node's report sequence)")
+        .callback(callback -> callback.call((double) reports.get().lost()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("concierge_cp_node_reports_rejected_total")
+        .help("Node reports refused: no node id, or not the id of the client certificate")
+        .callback(callback -> callback.call((double) reports.get().rejected()))
         .register(registry);
     pushes =
         Counter.builder()

@@ -126,7 +126,50 @@ class DashboardHttpTest {
     JsonObject event = json(audit).getAsJsonArray("events").get(0).getAsJsonObject();
     assertThat(event.get("rpc").getAsString()).endsWith("/CreateToken");
     assertThat(event.get("tokenName").getAsString()).isEqualTo("admin");
-    assertThat(event.get("clientAddress").getAsString()).startsWith("dashboard-");
+    assertThat(event.get("clientAddress").getAsString())
+        .matches("127\\.0\\.0\\.1:\\d+ \\(dashboard\\)");
+  }
+
+  @Test
+  void aDashboardRollbackIsAuditedAndRecordedAsTheSignedInToken() throws Exception {
+    HttpResponse<String> created =
+        post("CreateToken", server.adminToken(), "{\"name\": \"ops-alice\"}");
+    String alice = json(created).get("secret").getAsString();
+    for (String id : new String[] {"web", "api"}) {
+      HttpResponse<String> cluster =
+          post(
+              "CreateCluster",
+              alice,
+              "{\"clusterId\": \""
+                  + id
+                  + "\", \"cluster\": {\"endpoints\": [{\"host\":"
+                  + " \"127.0.0.1\", \"port\": 8080}]}}");
+      assertThat(cluster.statusCode()).as(cluster.body()).isEqualTo(200);
+    }
+
+    HttpResponse<String> rollback = post("Rollback", alice, "{\"revision\": 1}");
+
+    assertThat(rollback.statusCode()).as(rollback.body()).isEqualTo(200);
+    JsonObject event = null;
+    for (var e :
+        json(post("ListAuditEvents", server.adminToken(), "{}")).getAsJsonArray("events")) {
+      if (e.getAsJsonObject().get("rpc").getAsString().endsWith("/Rollback")) {
+        event = e.getAsJsonObject();
+        break;
+      }
+    }
+    assertThat(event).as("the Rollback's audit event").isNotNull();
+    assertThat(event.get("tokenName").getAsString()).isEqualTo("ops-alice");
+    assertThat(event.get("code").getAsString()).isEqualTo("OK");
+    assertThat(event.get("clientAddress").getAsString()).endsWith(" (dashboard)");
+    JsonObject newest =
+        json(post("ListRevisions", server.adminToken(), "{}"))
+            .getAsJsonArray("revisions")
+            .get(0)
+            .getAsJsonObject();
+    assertThat(newest.get("revision").getAsLong())
+        .isEqualTo(json(rollback).get("revision").getAsLong());
+    assertThat(newest.get("actor").getAsString()).isEqualTo("ops-alice");
   }
 
   @Test

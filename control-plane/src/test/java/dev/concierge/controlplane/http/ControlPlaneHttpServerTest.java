@@ -62,6 +62,7 @@ class ControlPlaneHttpServerTest {
           get(server.httpPort(), "/metrics", "application/openmetrics-text; version=1.0.0");
 
       assertThat(text.statusCode()).isEqualTo(200);
+      assertThat(text.headers().firstValue("Server")).isEmpty();
       assertThat(text.headers().firstValue("Content-Type"))
           .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain; version=0.0.4"));
       assertThat(text.body())

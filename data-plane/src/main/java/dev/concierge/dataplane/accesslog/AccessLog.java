@@ -71,7 +71,10 @@ public final class AccessLog implements RequestLog, AutoCloseable {
       return null;
     }
     return new AccessLog(
-        new AccessLogWriter(sink, AccessLogWriter.DEFAULT_CAPACITY).start(), random);
+        new AccessLogWriter(
+                sink, AccessLogWriter.DEFAULT_CAPACITY, AccessLogWriter.DEFAULT_FLUSH_INTERVAL)
+            .start(),
+        random);
   }
 
   @Override
@@ -103,7 +106,8 @@ public final class AccessLog implements RequestLog, AutoCloseable {
       host = context.getHttpURI().getAuthority();
     }
     String tls = null;
-    if (context.isSecure()
+    // The connection's flag: Request.isSecure compares the URI's scheme as text.
+    if (context.getConnectionMetaData().isSecure()
         && context.getAttribute(EndPoint.SslSessionData.ATTRIBUTE)
             instanceof EndPoint.SslSessionData data
         && data.sslSession() != null) {

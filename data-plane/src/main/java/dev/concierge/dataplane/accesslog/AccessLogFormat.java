@@ -2,11 +2,13 @@ package dev.concierge.dataplane.accesslog;
 
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes entries as JSON lines, each ending in '\n': {@code time} (RFC 3339, UTC, milliseconds),
@@ -17,6 +19,10 @@ import java.time.ZoneOffset;
  * generator and buffer: not thread-safe, owned by the writer thread.
  */
 final class AccessLogFormat {
+  // Names quoted and encoded once: Jackson would escape each name's characters on every line.
+  private static final SerializedString[] NAMES =
+      AccessLog.FIELDS.stream().map(SerializedString::new).toArray(SerializedString[]::new);
+
   private final Buffer buffer = new Buffer();
   private final JsonGenerator json;
   private long second = Long.MIN_VALUE;
@@ -38,32 +44,47 @@ final class AccessLogFormat {
   void write(AccessLogEntry entry, LineSink sink) throws IOException {
     buffer.reset();
     json.writeStartObject();
-    json.writeStringField("time", time(entry.startEpochMillis()));
-    json.writeStringField("client", entry.client());
-    json.writeStringField("method", entry.method());
-    json.writeStringField("host", entry.host());
-    json.writeStringField("path", QueryRedaction.redact(entry.path(), entry.secretQueryParams()));
-    json.writeStringField("protocol", entry.protocol());
-    json.writeNumberField("status", entry.status());
-    json.writeNumberField("bytes_in", entry.bytesIn());
-    json.writeNumberField("bytes_out", entry.bytesOut());
-    json.writeNumberField("duration_ms", millis(entry.durationNanos()));
-    json.writeStringField("upstream", entry.upstream());
+    string(0, time(entry.startEpochMillis()));
+    string(1, entry.client());
+    string(2, entry.method());
+    string(3, entry.host());
+    string(4, QueryRedaction.redact(entry.path(), entry.secretQueryParams()));
+    string(5, entry.protocol());
+    json.writeFieldName(NAMES[6]);
+    json.writeNumber(entry.status());
+    json.writeFieldName(NAMES[7]);
+    json.writeNumber(entry.bytesIn());
+    json.writeFieldName(NAMES[8]);
+    json.writeNumber(entry.bytesOut());
+    json.writeFieldName(NAMES[9]);
+    json.writeNumber(millis(entry.durationNanos()));
+    string(10, entry.upstream());
+    json.writeFieldName(NAMES[11]);
     if (entry.upstreamNanos() < 0) {
-      json.writeNullField("upstream_ms");
+      json.writeNull();
     } else {
-      json.writeNumberField("upstream_ms", millis(entry.upstreamNanos()));
+      json.writeNumber(millis(entry.upstreamNanos()));
     }
-    json.writeStringField("route", entry.route());
-    json.writeStringField("cluster", entry.cluster());
-    json.writeStringField("request_id", entry.requestId());
-    json.writeStringField("trace_id", entry.trace().traceId());
-    json.writeStringField("user_agent", entry.userAgent());
-    json.writeStringField("tls", entry.tls());
+    string(12, entry.route());
+    string(13, entry.cluster());
+    string(14, entry.requestId());
+    string(15, entry.trace().traceId());
+    string(16, entry.userAgent());
+    string(17, entry.tls());
     json.writeEndObject();
     json.flush();
     buffer.write('\n');
     sink.line(buffer.bytes(), buffer.size());
+  }
+
+  /** Field {@code index} of {@link AccessLog#FIELDS} with a string value or null. */
+  private void string(int index, @Nullable String value) throws IOException {
+    json.writeFieldName(NAMES[index]);
+    if (value == null) {
+      json.writeNull();
+    } else {
+      json.writeString(value);
+    }
   }
 
   /** Milliseconds, to the microsecond. */

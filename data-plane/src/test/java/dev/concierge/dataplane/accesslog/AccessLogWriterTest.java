@@ -45,7 +45,7 @@ class AccessLogWriterTest {
   @Test
   void dropsAndCountsEntriesWhenTheQueueIsFull() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    AccessLogWriter writer = new AccessLogWriter(new StreamSink(out), 2);
+    AccessLogWriter writer = new AccessLogWriter(new StreamSink(out), 2, Duration.ofMillis(10));
 
     assertThat(writer.offer(entry("/1"))).isTrue();
     assertThat(writer.offer(entry("/2"))).isTrue();
@@ -64,7 +64,8 @@ class AccessLogWriterTest {
   @Test
   void writesOneJsonObjectPerLineWithEveryField() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    AccessLogWriter writer = new AccessLogWriter(new StreamSink(out), 8).start();
+    AccessLogWriter writer =
+        new AccessLogWriter(new StreamSink(out), 8, Duration.ofHours(1)).start();
 
     writer.offer(entry("/a?token=s3cret&x=1"));
     writer.close();
@@ -82,6 +83,37 @@ class AccessLogWriterTest {
         .containsEntry("upstream_ms", "1.0")
         .containsEntry("user_agent", "curl/8 \"quoted\"\n")
         .containsEntry("tls", null);
+  }
+
+  @Test
+  void aQuarterFullQueueWakesTheWriterBeforeItsTick() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    // A tick that never comes during the test: only the fill level can wake the writer.
+    AccessLogWriter writer = new AccessLogWriter(new StreamSink(out), 8, Duration.ofHours(1));
+    writer.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> writer.parked());
+
+    writer.offer(entry("/1"));
+    assertThat(writer.parked()).isTrue();
+    writer.offer(entry("/2"));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> lines(out).size() == 2);
+    writer.close();
+  }
+
+  @Test
+  void closeWritesOutWhatIsQueued() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    AccessLogWriter writer = new AccessLogWriter(new StreamSink(out), 100, Duration.ofHours(1));
+    writer.start();
+    for (int i = 0; i < 10; i++) {
+      writer.offer(entry("/" + i));
+    }
+
+    writer.close();
+
+    assertThat(lines(out)).hasSize(10);
+    assertThat(writer.dropped()).isZero();
   }
 
   @Test
