@@ -243,6 +243,8 @@ class AccessLogIT {
     JsonNode line = awaitLines(log, 1).get(0);
     assertThat(line.fieldNames()).toIterable().containsExactlyElementsOf(AccessLog.FIELDS);
     assertThat(line.get("status").asInt()).isEqualTo(431);
+    assertThat(line.get("method").asText()).isEqualTo("GET");
+    assertThat(line.get("path").asText()).isEqualTo("/app/big");
     assertThat(line.get("client").asText()).isEqualTo("127.0.0.1");
     assertThat(line.get("request_id").asText()).isEqualTo(id);
     assertThat(line.get("trace_id").asText()).matches("[0-9a-f]{32}");

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  */
 class NodeErrorHandlerTest {
   /** One completed request as the log was told of it. */
-  record Logged(int status, String method, String client, boolean routed, String requestId) {}
+  record Logged(
+      int status, String method, String path, String client, boolean routed, String requestId) {}
 
   private final TrafficStats stats = new TrafficStats();
   private final Queue<Logged> logged = new ConcurrentLinkedQueue<>();
@@ -55,6 +56,7 @@ class NodeErrorHandlerTest {
                 new Logged(
                     status,
                     context.getMethod(),
+                    String.valueOf(context.getHttpURI().getPathQuery()),
                     context.clientAddress().text(),
                     context.routeName() != null,
                     context.requestId()));
@@ -90,6 +92,8 @@ class NodeErrorHandlerTest {
         .contains("trace-id: ");
     Logged line = await().atMost(Duration.ofSeconds(5)).until(logged::poll, l -> l != null);
     assertThat(line.status()).isEqualTo(431);
+    assertThat(line.method()).isEqualTo("GET"); // the request line was read
+    assertThat(line.path()).isEqualTo("/app");
     assertThat(line.routed()).isFalse();
     assertThat(response).contains("request-id: " + line.requestId() + "\n");
     await().atMost(Duration.ofSeconds(5)).until(() -> unrouted4xx() == 1);
@@ -102,6 +106,8 @@ class NodeErrorHandlerTest {
     assertThat(response).startsWith("HTTP/1.1 400").contains("bad request\nrequest-id: ");
     Logged line = await().atMost(Duration.ofSeconds(5)).until(logged::poll, l -> l != null);
     assertThat(line.status()).isEqualTo(400);
+    // Jetty's stand-in for a request it could not read.
+    assertThat(line.method() + " " + line.path()).isEqualTo("BAD /badMessage");
     await().atMost(Duration.ofSeconds(5)).until(() -> unrouted4xx() == 1);
   }
 
