@@ -15,6 +15,8 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -67,11 +69,15 @@ class SpanExportTest {
 
   @BeforeEach
   void start() throws Exception {
-    export =
+    startWith(
         new SpanExport(
             OtlpSettings.of("http://127.0.0.1:4318").withExportDelay(Duration.ofMillis(20)),
             meters -> new Collecting(),
-            "1.2.3");
+            "1.2.3"));
+  }
+
+  private void startWith(SpanExport spans) throws Exception {
+    export = spans;
     export.nodeId("node-1");
     server = new Server();
     local = new LocalConnector(server);
@@ -190,6 +196,24 @@ class SpanExportTest {
     export.close(); // flushes: had the unsampled one been queued, it would be here now
     assertThat(List.copyOf(exported)).isEmpty();
     assertThat(export.lost()).isZero();
+  }
+
+  @Test
+  void countsSpansTheCollectorDidNotTake() throws Exception {
+    stop();
+    int closed;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = socket.getLocalPort();
+    }
+    // The real OTLP/HTTP exporter, to a port nobody listens on: it retries, then gives up.
+    startWith(
+        SpanExport.start(
+            OtlpSettings.of("http://127.0.0.1:" + closed).withExportDelay(Duration.ofMillis(20)),
+            "1.2.3"));
+
+    assertThat(get("/items", null)).startsWith("HTTP/1.1 200");
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> export.lost() == 1);
   }
 
   @Test
