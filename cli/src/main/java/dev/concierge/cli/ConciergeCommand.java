@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
       EndpointCommand.class,
       RouteCommand.class,
       CertCommand.class,
+      PolicyCommand.class,
       ApplyCommand.class,
       GetCommand.class,
       HistoryCommand.class,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -13,6 +14,7 @@ import com.google.protobuf.util.JsonFormat;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Config;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,11 +37,14 @@ import org.jspecify.annotations.Nullable;
  * that the server's field paths ({@code routes[5].match.hosts[0]}) are shown as the user's ({@code
  * web.yaml: routes[2].match.hosts[0]}); and writes a Config as the document Apply takes.
  *
- * <p>A document has up to three lists, {@code clusters}, {@code routes} and {@code certificates},
- * of resources in the API's JSON form (full names such as {@code clusters/web}). A certificate may
- * name files instead of holding PEM: {@code certificate_chain_file} and {@code private_key_file},
- * relative to the document's file, and {@code private_key_passphrase_file} for an encrypted key
- * (its first line). A written document never holds a private key or passphrase.
+ * <p>A document has up to four lists, {@code clusters}, {@code routes}, {@code certificates} and
+ * {@code policies}, of resources in the API's JSON form (full names such as {@code clusters/web}).
+ * A certificate may name files instead of holding PEM: {@code certificate_chain_file} and {@code
+ * private_key_file}, relative to the document's file, and {@code private_key_passphrase_file} for
+ * an encrypted key (its first line). A policy's IP access list may take blocks from files the same
+ * way, {@code allow_file} and {@code deny_file} (one CIDR block per line, {@code #} comments),
+ * added to any {@code allow} and {@code deny} given inline. A written document never holds a
+ * private key or passphrase.
  */
 final class ConfigDocuments {
   private static final YAMLMapper YAML = new YAMLMapper();
@@ -53,7 +58,8 @@ final class ConfigDocuments {
           .build();
   private static final JsonFormat.Parser PARSER = JsonFormat.parser();
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer();
-  private static final List<String> LISTS = List.of("clusters", "routes", "certificates");
+  private static final List<String> LISTS =
+      List.of("clusters", "routes", "certificates", "policies");
 
   private final Config config;
   // "routes[5]" of the combined config -> "web.yaml: routes[2]"
@@ -206,7 +212,7 @@ final class ConfigDocuments {
       }
       if (!document.isObject()) {
         throw new CommandFailure(
-            where + ": a document is a map with clusters, routes and certificates lists");
+            where + ": a document is a map with clusters, routes, certificates and policies lists");
       }
       for (Iterator<String> it = document.fieldNames(); it.hasNext(); ) {
         String key = it.next();
@@ -225,6 +231,7 @@ final class ConfigDocuments {
       list(where, document, "clusters", Cluster.newBuilder(), dir);
       list(where, document, "routes", Route.newBuilder(), dir);
       list(where, document, "certificates", Certificate.newBuilder(), dir);
+      list(where, document, "policies", Policy.newBuilder(), dir);
     }
 
     private void list(String where, JsonNode document, String key, Message.Builder type, Path dir) {
@@ -239,6 +246,14 @@ final class ConfigDocuments {
           throw new CommandFailure(where + ": " + path + " must be a map");
         }
         ObjectNode resource = ((ObjectNode) item).deepCopy();
+        if (key.equals("policies")) {
+          for (String list : List.of("ip_access", "ipAccess")) {
+            if (resource.get(list) instanceof ObjectNode access) {
+              inlineBlocks(where, path + "." + list, access, "allow", dir);
+              inlineBlocks(where, path + "." + list, access, "deny", dir);
+            }
+          }
+        }
         if (key.equals("certificates")) {
           inlineFile(where, path, resource, "certificate_chain", dir);
           inlineFile(where, path, resource, "private_key", dir);
@@ -260,12 +275,39 @@ final class ConfigDocuments {
             index = config.getRoutesCount();
             config.addRoutes((Route) b.build());
           }
+          case "policies" -> {
+            index = config.getPoliciesCount();
+            config.addPolicies((Policy) b.build());
+          }
           default -> {
             index = config.getCertificatesCount();
             config.addCertificates((Certificate) b.build());
           }
         }
         origins.put(key + "[" + index + "]", where + ": " + path);
+      }
+    }
+
+    /**
+     * Appends the blocks of {@code <field>_file} (or {@code <field>File}), a file of CIDR blocks
+     * beside the document ({@link CidrFiles}), to the list {@code field}.
+     */
+    private static void inlineBlocks(
+        String where, String path, ObjectNode access, String field, Path dir) {
+      for (String key : List.of(field + "_file", field + "File")) {
+        JsonNode file = access.remove(key);
+        if (file == null) {
+          continue;
+        }
+        Path target = dir.resolve(file.asText());
+        JsonNode given = access.get(field);
+        ArrayNode blocks = given instanceof ArrayNode list ? list : access.putArray(field);
+        try {
+          CidrFiles.read(target).forEach(blocks::add);
+        } catch (IOException e) {
+          throw new CommandFailure(
+              where + ": " + path + "." + key + ": cannot read " + target + ": " + reason(e), e);
+        }
       }
     }
 

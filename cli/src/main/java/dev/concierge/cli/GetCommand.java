@@ -9,8 +9,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code concierge get all|clusters|routes|certs}: the config as the document {@code apply} takes
- * (YAML unless {@code -o json}), now or at an earlier revision; applying it back changes nothing.
+ * {@code concierge get all|clusters|routes|certs|policies}: the config as the document {@code
+ * apply} takes (YAML unless {@code -o json}), now or at an earlier revision; applying it back
+ * changes nothing.
  */
 @Command(
     name = "get",
@@ -25,14 +26,15 @@ final class GetCommand extends ResourceCommand implements Callable<Integer> {
     ALL,
     CLUSTERS,
     ROUTES,
-    CERTS
+    CERTS,
+    POLICIES
   }
 
   @SuppressWarnings("NullAway.Init") // picocli sets it: it is required
   @Parameters(
       index = "0",
       paramLabel = "WHAT",
-      description = "all, clusters, routes or certs.",
+      description = "all, clusters, routes, certs or policies.",
       converter = WhatConverter.class)
   What what;
 
@@ -63,6 +65,9 @@ final class GetCommand extends ResourceCommand implements Callable<Integer> {
     }
     if (what != What.ALL && what != What.CERTS) {
       only.clearCertificates();
+    }
+    if (what != What.ALL && what != What.POLICIES) {
+      only.clearPolicies();
     }
     out()
         .print(

@@ -6,15 +6,18 @@ import picocli.CommandLine.ParameterException;
 
 /** Turns what the user typed ({@code web} or {@code clusters/web}) into resource names and back. */
 enum Names {
-  CLUSTER("clusters"),
-  ROUTE("routes"),
-  CERTIFICATE("certificates"),
-  NODE("nodes");
+  CLUSTER("clusters", "cluster"),
+  ROUTE("routes", "route"),
+  CERTIFICATE("certificates", "certificate"),
+  POLICY("policies", "policy"),
+  NODE("nodes", "node");
 
   private final String collection;
+  private final String singular;
 
-  Names(String collection) {
+  Names(String collection, String singular) {
     this.collection = collection;
+    this.singular = singular;
   }
 
   /** The full resource name, e.g. {@code clusters/web}; a usage error for another collection. */
@@ -47,6 +50,6 @@ enum Names {
 
   /** Human singular, as in messages: {@code cluster}, {@code route}. */
   String singular() {
-    return collection.substring(0, collection.length() - 1);
+    return singular;
   }
 }

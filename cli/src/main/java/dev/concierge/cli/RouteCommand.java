@@ -73,9 +73,13 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin LocalAnswerOptions answer,
       @Mixin RouteTlsOptions tls,
       @Mixin AccessLogOptions accessLog,
+      @Mixin RoutePolicyOptions routePolicies,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.ROUTE, "create", typedName);
+    if (routePolicies.noPolicies) {
+      throw usage("create", "--no-policies only applies to update");
+    }
     if (tls.conflict() != null) {
       throw usage("create", tls.conflict());
     }
@@ -142,6 +146,9 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     if (accessLog.given()) {
       route.setAccessLog(accessLog.applyTo(AccessLogPolicy.getDefaultInstance()));
     }
+    if (routePolicies.given()) {
+      routePolicies.applyTo(route);
+    }
     return create(RPCS, route.build(), validateOnly, "created");
   }
 
@@ -159,7 +166,23 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
   @Command(name = "get", description = "Show one route.")
   int get(
       @Parameters(paramLabel = "NAME", description = "Route id or full name.") String typedName) {
-    return show(RPCS, typedName, RouteCommand::table);
+    return show(RPCS, typedName, RouteCommand::details);
+  }
+
+  /** {@code get}: the table, and the policies the route applies when it names any. */
+  static Consumer<PrintWriter> details(List<Route> routes) {
+    return out -> {
+      table(routes).accept(out);
+      for (Route r : routes) {
+        if (r.getPoliciesCount() > 0) {
+          out.println(
+              "policies: "
+                  + r.getPoliciesList().stream()
+                      .map(ResourceCommand::id)
+                      .collect(Collectors.joining(", ")));
+        }
+      }
+    };
   }
 
   @Command(name = "update", description = "Change a route; only the parts given are replaced.")
@@ -183,6 +206,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin LocalAnswerOptions answer,
       @Mixin RouteTlsOptions tls,
       @Mixin AccessLogOptions accessLog,
+      @Mixin RoutePolicyOptions routePolicies,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -246,6 +270,9 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
     if (tls.conflict() != null) {
       throw usage("update", tls.conflict());
     }
+    if (routePolicies.conflict() != null) {
+      throw usage("update", routePolicies.conflict());
+    }
     boolean changesForward =
         newClusters
             || options.timeout != null
@@ -260,6 +287,7 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
         && options.priority == null
         && !tls.given()
         && !accessLog.given()
+        && !routePolicies.given()
         && !description.given()) {
       throw usage(
           "update",
@@ -273,8 +301,8 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
               + " --host-rewrite, --endpoint-host, --client-host, --request-header-*,"
               + " --response-header-*, --sticky-cookie, --sticky-header, --no-sticky,"
               + " --redirect-to-https, --https-redirect-port, --hsts-*, --no-hsts,"
-              + " --no-tls-policy, --no-access-log, --access-log-sample, --secret-query-param"
-              + " or --description");
+              + " --no-tls-policy, --no-access-log, --access-log-sample, --secret-query-param,"
+              + " --policy, --no-policies or --description");
     }
     return update(
         RPCS,
@@ -358,6 +386,10 @@ final class RouteCommand extends ResourceCommand implements Callable<Integer> {
           if (accessLog.given()) {
             route.setAccessLog(accessLog.applyTo(current.getAccessLog()));
             mask.addPaths("access_log");
+          }
+          if (routePolicies.given()) {
+            routePolicies.applyTo(route);
+            mask.addPaths("policies");
           }
           return route.build();
         },

@@ -96,6 +96,32 @@ class ConfigDocumentsTest {
   }
 
   @Test
+  void readsIpAccessBlocksFromFilesBesideTheDocument() throws Exception {
+    write(
+        "policies/abusers.txt",
+        "# from the abuse desk\n203.0.113.0/24\n\n198.51.100.7/32 # one host\n");
+    write("policies/office.txt", "2001:db8::/32\n");
+    Path doc =
+        write(
+            "policies/p.yaml",
+            """
+            policies:
+              - name: policies/edge
+                ip_access:
+                  allow: [10.0.0.0/8]
+                  allow_file: office.txt
+                  denyFile: abusers.txt
+            """);
+
+    Config config = ConfigDocuments.read(List.of(doc.toString()), NO_STDIN).config();
+
+    assertThat(config.getPolicies(0).getIpAccess().getAllowList())
+        .containsExactly("10.0.0.0/8", "2001:db8::/32");
+    assertThat(config.getPolicies(0).getIpAccess().getDenyList())
+        .containsExactly("203.0.113.0/24", "198.51.100.7/32");
+  }
+
+  @Test
   void readsStandardInput() {
     InputStream stdin =
         new ByteArrayInputStream("clusters: [{name: clusters/x}]".getBytes(StandardCharsets.UTF_8));
@@ -118,7 +144,8 @@ class ConfigDocumentsTest {
         .hasMessage(typo + ": routes[0]: Cannot find field: matc in message concierge.v1.Route");
     assertThatThrownBy(() -> ConfigDocuments.read(List.of(key.toString()), NO_STDIN))
         .hasMessage(
-            key + ": unknown key \"weights\"; a document holds clusters, routes, certificates");
+            key
+                + ": unknown key \"weights\"; a document holds clusters, routes, certificates, policies");
     assertThatThrownBy(() -> ConfigDocuments.read(List.of(missing.toString()), NO_STDIN))
         .hasMessageStartingWith(missing + ": certificates[0].private_key_file: cannot read ")
         .hasMessageEndingWith("nope.key: no such file");

@@ -2,18 +2,22 @@ package dev.concierge.cli;
 
 import com.google.protobuf.Empty;
 import com.google.protobuf.Timestamp;
+import dev.concierge.api.rules.PolicyRules;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ClusterHealth;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.DeleteClusterRequest;
+import dev.concierge.api.v1.DeletePolicyRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.EndpointFleetHealth;
 import dev.concierge.api.v1.GetCertificateRequest;
 import dev.concierge.api.v1.GetClusterHealthRequest;
 import dev.concierge.api.v1.GetClusterRequest;
+import dev.concierge.api.v1.GetPolicyRequest;
 import dev.concierge.api.v1.GetRouteRequest;
 import dev.concierge.api.v1.GetStatsRequest;
 import dev.concierge.api.v1.HealthState;
@@ -23,17 +27,21 @@ import dev.concierge.api.v1.ListClustersRequest;
 import dev.concierge.api.v1.ListClustersResponse;
 import dev.concierge.api.v1.ListNodesRequest;
 import dev.concierge.api.v1.ListNodesResponse;
+import dev.concierge.api.v1.ListPoliciesRequest;
+import dev.concierge.api.v1.ListPoliciesResponse;
 import dev.concierge.api.v1.ListRoutesRequest;
 import dev.concierge.api.v1.ListRoutesResponse;
 import dev.concierge.api.v1.ManagementServiceGrpc;
 import dev.concierge.api.v1.Node;
 import dev.concierge.api.v1.NodeHealthView;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.Stats;
 import dev.concierge.api.v1.StatsRow;
 import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
+import dev.concierge.api.v1.UpdatePolicyRequest;
 import dev.concierge.api.v1.UpdateRouteRequest;
 import dev.concierge.controlplane.crypto.FleetCa;
 import dev.concierge.controlplane.management.FieldViolations;
@@ -79,6 +87,7 @@ final class FakeControlPlane implements AutoCloseable {
   final Map<String, Cluster> clusters = new ConcurrentSkipListMap<>();
   final Map<String, Route> routes = new ConcurrentSkipListMap<>();
   final Map<String, Certificate> certs = new ConcurrentSkipListMap<>();
+  final Map<String, Policy> policies = new ConcurrentSkipListMap<>();
   final Map<String, Object> lastRequests = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger statsCalls =
       new java.util.concurrent.atomic.AtomicInteger();
@@ -121,6 +130,7 @@ final class FakeControlPlane implements AutoCloseable {
     clusters.clear();
     routes.clear();
     certs.clear();
+    policies.clear();
     lastRequests.clear();
     statsCalls.set(0);
     lastAuthorization.set(null);
@@ -205,6 +215,23 @@ final class FakeControlPlane implements AutoCloseable {
     RouteValidator.validate(route, "route", clusters::containsKey, violations);
     violations.throwIfAny("route", route.getName());
     return route;
+  }
+
+  private Policy validPolicy(Policy policy) {
+    FieldViolations violations = new FieldViolations();
+    PolicyRules.check(policy, "policy", violations::add);
+    violations.throwIfAny("policy", policy.getName());
+    return policy;
+  }
+
+  private Policy putPolicy(Policy policy) {
+    Policy stored =
+        policy.toBuilder()
+            .setEtag(Long.toString(revision.incrementAndGet()))
+            .setUpdateTime(UPDATED)
+            .build();
+    policies.put(stored.getName(), stored);
+    return stored;
   }
 
   private static <T> void reply(StreamObserver<T> observer, java.util.function.Supplier<T> body) {
@@ -424,6 +451,8 @@ final class FakeControlPlane implements AutoCloseable {
                 case "request_body" -> b.setRequestBody(req.getRoute().getRequestBody());
                 case "tls" -> b.setTls(req.getRoute().getTls());
                 case "access_log" -> b.setAccessLog(req.getRoute().getAccessLog());
+                case "policies" ->
+                    b.clearPolicies().addAllPolicies(req.getRoute().getPoliciesList());
                 case "priority" -> b.setPriority(req.getRoute().getPriority());
                 default ->
                     throw Status.INVALID_ARGUMENT
@@ -544,6 +573,84 @@ final class FakeControlPlane implements AutoCloseable {
                     .build();
             certs.put(stored.getName(), stored);
             return stored;
+          });
+    }
+
+    @Override
+    public void createPolicy(CreatePolicyRequest req, StreamObserver<Policy> obs) {
+      lastRequests.put("CreatePolicy", req);
+      reply(
+          obs,
+          () ->
+              putPolicy(
+                  validPolicy(
+                      req.getPolicy().toBuilder()
+                          .setName("policies/" + req.getPolicyId())
+                          .build())));
+    }
+
+    @Override
+    public void getPolicy(GetPolicyRequest req, StreamObserver<Policy> obs) {
+      reply(
+          obs,
+          () -> {
+            Policy p = policies.get(req.getName());
+            if (p == null) {
+              throw notFound(req.getName());
+            }
+            return p;
+          });
+    }
+
+    @Override
+    public void listPolicies(ListPoliciesRequest req, StreamObserver<ListPoliciesResponse> obs) {
+      reply(obs, () -> ListPoliciesResponse.newBuilder().addAllPolicies(policies.values()).build());
+    }
+
+    @Override
+    public void updatePolicy(UpdatePolicyRequest req, StreamObserver<Policy> obs) {
+      lastRequests.put("UpdatePolicy", req);
+      reply(
+          obs,
+          () -> {
+            Policy current = policies.get(req.getPolicy().getName());
+            if (current == null) {
+              throw notFound(req.getPolicy().getName());
+            }
+            Policy.Builder b = current.toBuilder();
+            for (String path : req.getUpdateMask().getPathsList()) {
+              switch (path) {
+                case "description" -> b.setDescription(req.getPolicy().getDescription());
+                case "fleet_default" -> b.setFleetDefault(req.getPolicy().getFleetDefault());
+                case "ip_access" -> b.setIpAccess(req.getPolicy().getIpAccess());
+                default ->
+                    throw Status.INVALID_ARGUMENT
+                        .withDescription("bad mask " + path)
+                        .asRuntimeException();
+              }
+            }
+            return putPolicy(validPolicy(b.build()));
+          });
+    }
+
+    @Override
+    public void deletePolicy(DeletePolicyRequest req, StreamObserver<Empty> obs) {
+      lastRequests.put("DeletePolicy", req);
+      reply(
+          obs,
+          () -> {
+            for (Route route : routes.values()) {
+              if (route.getPoliciesList().contains(req.getName())) {
+                throw Status.FAILED_PRECONDITION
+                    .withDescription(
+                        "policy \"" + req.getName() + "\" is used by " + route.getName())
+                    .asRuntimeException();
+              }
+            }
+            if (policies.remove(req.getName()) == null) {
+              throw notFound(req.getName());
+            }
+            return Empty.getDefaultInstance();
           });
     }
 

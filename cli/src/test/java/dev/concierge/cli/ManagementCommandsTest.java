@@ -12,6 +12,7 @@ import dev.concierge.api.v1.ClientAuthentication;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.DayOfWeek;
 import dev.concierge.api.v1.DeleteClusterRequest;
@@ -26,7 +27,9 @@ import dev.concierge.api.v1.HeaderMutations;
 import dev.concierge.api.v1.HeaderValue;
 import dev.concierge.api.v1.HealthCheck;
 import dev.concierge.api.v1.Hsts;
+import dev.concierge.api.v1.IpAccessList;
 import dev.concierge.api.v1.OutlierDetection;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.RegexRewrite;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.RetryBudget;
@@ -39,6 +42,7 @@ import dev.concierge.api.v1.StatsLevel;
 import dev.concierge.api.v1.TimeWindow;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
+import dev.concierge.api.v1.UpdatePolicyRequest;
 import dev.concierge.api.v1.UpdateRouteRequest;
 import dev.concierge.api.v1.UpstreamTls;
 import dev.concierge.api.v1.WeightedCluster;
@@ -2153,5 +2157,113 @@ class ManagementCommandsTest {
                 .setPriority(1)
                 .setDraining(true)
                 .build());
+  }
+
+  // ---- policies
+
+  @Test
+  void policyCreateSendsTheListsFromOptionsAndAFile() throws IOException {
+    Path file =
+        Files.writeString(
+            home.resolve("bad.txt"), "# abusers\n203.0.113.0/24\n\n198.51.100.7/32  # one host\n");
+    Result r =
+        run(
+            "policy",
+            "create",
+            "office",
+            "--allow",
+            "10.0.0.0/8",
+            "--allow",
+            "2001:db8::/32",
+            "--deny",
+            "10.66.0.0/16",
+            "--deny-file",
+            file.toString(),
+            "--source",
+            "peer",
+            "--description",
+            "office only");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).startsWith("policy \"office\" created (etag ");
+    CreatePolicyRequest sent = (CreatePolicyRequest) fake.lastRequests.get("CreatePolicy");
+    assertThat(sent.getPolicyId()).isEqualTo("office");
+    assertThat(sent.getPolicy().getIpAccess())
+        .isEqualTo(
+            IpAccessList.newBuilder()
+                .addAllow("10.0.0.0/8")
+                .addAllow("2001:db8::/32")
+                .addDeny("10.66.0.0/16")
+                .addDeny("203.0.113.0/24")
+                .addDeny("198.51.100.7/32")
+                .setSource(IpAccessList.Source.PEER)
+                .build());
+    assertThat(sent.getPolicy().getFleetDefault()).isFalse();
+
+    Result list = run("policy", "list");
+    assertThat(list.out())
+        .contains("NAME")
+        .contains("office")
+        .contains("ip-access")
+        .contains("2 blocks")
+        .contains("3 blocks")
+        .contains("peer");
+    Result get = run("policy", "get", "policies/office");
+    assertThat(get.out())
+        .contains("allow: 10.0.0.0/8, 2001:db8::/32")
+        .contains("description: office only");
+  }
+
+  @Test
+  void policyCreateNeedsAListAndABadBlockComesBackWithItsField() {
+    Result none = run("policy", "create", "office");
+    assertThat(none.code()).isEqualTo(2);
+    assertThat(none.err()).contains("'--allow=CIDR' or '--deny=CIDR'");
+
+    Result bad = run("policy", "create", "office", "--deny", "10.0.0.1/8");
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err()).contains("policy.ip_access.deny[0]").contains("first address");
+  }
+
+  @Test
+  void policyUpdateReplacesOnlyWhatIsGiven() {
+    run("policy", "create", "office", "--allow", "10.0.0.0/8", "--deny", "10.66.0.0/16");
+    Result r = run("policy", "update", "office", "--no-deny", "--fleet-default");
+    assertThat(r.code()).as(r.err()).isZero();
+    UpdatePolicyRequest sent = (UpdatePolicyRequest) fake.lastRequests.get("UpdatePolicy");
+    assertThat(sent.getUpdateMask().getPathsList()).containsExactly("ip_access", "fleet_default");
+    Policy stored = fake.policies.get("policies/office");
+    assertThat(stored.getIpAccess().getAllowList()).containsExactly("10.0.0.0/8");
+    assertThat(stored.getIpAccess().getDenyCount()).isZero();
+    assertThat(stored.getFleetDefault()).isTrue();
+
+    Result nothing = run("policy", "update", "office");
+    assertThat(nothing.code()).isEqualTo(2);
+    assertThat(nothing.err()).contains("nothing to update");
+  }
+
+  @Test
+  void routesNamePoliciesAndAUsedPolicyCannotBeDeleted() {
+    fake.putCluster(
+        Cluster.newBuilder()
+            .setName("clusters/web")
+            .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(9001))
+            .build());
+    run("policy", "create", "office", "--allow", "10.0.0.0/8");
+    Result created = run("route", "create", "web", "--cluster", "web", "--policy", "office");
+    assertThat(created.code()).as(created.err()).isZero();
+    assertThat(fake.routes.get("routes/web").getPoliciesList()).containsExactly("policies/office");
+    assertThat(run("route", "get", "web").out()).contains("policies: office");
+
+    Result refused = run("policy", "delete", "office");
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.err()).contains("is used by routes/web");
+
+    Result detached = run("route", "update", "web", "--no-policies");
+    assertThat(detached.code()).as(detached.err()).isZero();
+    UpdateRouteRequest sent = (UpdateRouteRequest) fake.lastRequests.get("UpdateRoute");
+    assertThat(sent.getUpdateMask().getPathsList()).containsExactly("policies");
+    assertThat(fake.routes.get("routes/web").getPoliciesCount()).isZero();
+    assertThat(run("policy", "delete", "office").code()).isZero();
+    assertThat(fake.policies).isEmpty();
   }
 }

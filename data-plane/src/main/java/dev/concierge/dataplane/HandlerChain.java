@@ -1,5 +1,6 @@
 package dev.concierge.dataplane;
 
+import dev.concierge.dataplane.access.IpAccessHandler;
 import dev.concierge.dataplane.acme.AcmeChallengeHandler;
 import dev.concierge.dataplane.answer.LocalAnswerHandler;
 import dev.concierge.dataplane.buffering.RequestBodyBufferingHandler;
@@ -16,10 +17,11 @@ import java.util.function.IntSupplier;
  * The request path in order, in one place (docs/architecture.md "The request path"): {@link
  * StatsHandler} (outermost: counts every answer) → {@link DrainHandler} (graceful stop) → {@link
  * AcmeChallengeHandler} (ACME HTTP-01 answers, on every host) → {@link RoutingHandler} → {@link
- * RouteTlsHandler} (HTTPS redirect, HSTS) → {@link LocalAnswerHandler} (redirects, direct
- * responses) → {@link RequestBodyBufferingHandler} → {@link UpstreamHandler} → {@link
- * UpstreamTransport}. New per-route stages go between routing and upstream, in the table's order,
- * and read their policy from the request's context.
+ * IpAccessHandler} (403 for a refused client address) → {@link RouteTlsHandler} (HTTPS redirect,
+ * HSTS) → {@link LocalAnswerHandler} (redirects, direct responses) → {@link
+ * RequestBodyBufferingHandler} → {@link UpstreamHandler} → {@link UpstreamTransport}. New per-route
+ * stages go between routing and upstream, in the table's order, and read their policy from the
+ * request's context.
  */
 public final class HandlerChain {
   private HandlerChain() {}
@@ -44,7 +46,9 @@ public final class HandlerChain {
         new RequestBodyBufferingHandler(settings.admission(), upstream);
     LocalAnswerHandler answers = new LocalAnswerHandler(buffering);
     RouteTlsHandler tls = new RouteTlsHandler(httpsPort, answers);
-    RoutingHandler routing = new RoutingHandler(runtimes::routes, settings.client(), tls);
+    // Right after routing: a refused client costs the route nothing else (no redirect, no body).
+    IpAccessHandler access = new IpAccessHandler(tls);
+    RoutingHandler routing = new RoutingHandler(runtimes::routes, settings.client(), access);
     // Before routing and any route's redirect to HTTPS: the ACME server must get the answer.
     AcmeChallengeHandler acme = new AcmeChallengeHandler(runtimes::acmeChallenges, routing);
     // Lets a graceful stop wait for in-flight requests; requests on open connections still go on.

@@ -292,7 +292,7 @@ class ConfigAsCodeIT {
     }
   }
 
-  /** Clusters, routes and a certificate that between them set every field Apply takes. */
+  /** Clusters, routes, a certificate and a policy that between them set every field Apply takes. */
   private Config everyField() throws Exception {
     String[] pem = selfSigned("www.example.com");
     return Config.newBuilder()
@@ -554,9 +554,26 @@ class ConfigAsCodeIT {
                                 .setCluster("clusters/by-path")
                                 .setWeight(0))
                         .setStickiness(Stickiness.newBuilder().setHeader("x-user-id"))))
+        .addPolicies(
+            dev.concierge.api.v1.Policy.newBuilder()
+                .setName("policies/office")
+                .setDescription("the office and the VPN")
+                .setIpAccess(
+                    dev.concierge.api.v1.IpAccessList.newBuilder()
+                        .addAllow("10.0.0.0/8")
+                        .addAllow("2001:db8::/32")
+                        .addDeny("10.66.0.0/16")
+                        .setSource(dev.concierge.api.v1.IpAccessList.Source.PEER)))
+        .addPolicies(
+            dev.concierge.api.v1.Policy.newBuilder()
+                .setName("policies/blocklist")
+                .setFleetDefault(true)
+                .setIpAccess(
+                    dev.concierge.api.v1.IpAccessList.newBuilder().addDeny("192.0.2.0/24")))
         .addRoutes(
             Route.newBuilder()
                 .setName("routes/teapot")
+                .addPolicies("policies/office")
                 .setAccessLog(AccessLogPolicy.newBuilder().setDisabled(true))
                 .setMatch(RouteMatch.newBuilder().setPathExact("/teapot"))
                 .setDirectResponse(
@@ -599,7 +616,11 @@ class ConfigAsCodeIT {
   private static Set<String> unsetFields(Config config) {
     Set<String> all = new TreeSet<>();
     for (Descriptor d :
-        List.of(Cluster.getDescriptor(), Route.getDescriptor(), Certificate.getDescriptor())) {
+        List.of(
+            Cluster.getDescriptor(),
+            Route.getDescriptor(),
+            Certificate.getDescriptor(),
+            dev.concierge.api.v1.Policy.getDescriptor())) {
       fieldsOf(d, all);
     }
     Set<String> set = new HashSet<>();
@@ -607,6 +628,7 @@ class ConfigAsCodeIT {
     resources.addAll(config.getClustersList());
     resources.addAll(config.getRoutesList());
     resources.addAll(config.getCertificatesList());
+    resources.addAll(config.getPoliciesList());
     resources.forEach(m -> setFieldsOf(m, set));
     all.removeAll(set);
     all.removeAll(
@@ -618,6 +640,9 @@ class ConfigAsCodeIT {
             "concierge.v1.Route.create_time",
             "concierge.v1.Route.update_time",
             "concierge.v1.Certificate.etag",
+            "concierge.v1.Policy.etag",
+            "concierge.v1.Policy.create_time",
+            "concierge.v1.Policy.update_time",
             "concierge.v1.Certificate.create_time",
             "concierge.v1.Certificate.update_time",
             "concierge.v1.Certificate.dns_names",

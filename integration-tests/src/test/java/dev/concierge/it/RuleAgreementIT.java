@@ -8,6 +8,7 @@ import dev.concierge.api.v1.CircuitBreakers;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.DayOfWeek;
 import dev.concierge.api.v1.DeviceClass;
@@ -17,6 +18,8 @@ import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.HeaderMatch;
 import dev.concierge.api.v1.HeaderMutations;
 import dev.concierge.api.v1.HeaderValue;
+import dev.concierge.api.v1.IpAccessList;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.QueryParameterMatch;
 import dev.concierge.api.v1.RedirectAction;
 import dev.concierge.api.v1.RegexRewrite;
@@ -95,8 +98,86 @@ class RuleAgreementIT {
     assertThat(nodeAccepts(cluster)).as("node on %s", rule).isEqualTo(accepted);
   }
 
+  @ParameterizedTest(name = "policy {0}: accepted={2}")
+  @MethodSource("policies")
+  void controlPlaneAndNodeAgreeOnPolicies(String rule, Policy policy, boolean accepted) {
+    assertThat(apiAccepts(policy)).as("management API on %s", rule).isEqualTo(accepted);
+    assertThat(nodeAccepts(policy)).as("node on %s", rule).isEqualTo(accepted);
+  }
+
+  Stream<Arguments> policies() {
+    List<Arguments> cases = new ArrayList<>();
+    for (String block :
+        List.of(
+            "0.0.0.0/0",
+            "::/0",
+            "10.0.0.0/8",
+            "10.0.0.0/08",
+            "192.0.2.1/32",
+            "2001:db8::/32",
+            "::1/128",
+            "fe80::/10")) {
+      cases.add(policy("allow " + block, true, l -> l.addAllow(block)));
+      cases.add(policy("deny " + block, true, l -> l.addDeny(block)));
+    }
+    for (String block :
+        List.of(
+            "10.0.0.1/8",
+            "10.0.0.0/33",
+            "::1/129",
+            "10.0.0.0",
+            "10.0.0.0/",
+            "/8",
+            " 10.0.0.0/8",
+            "10.0.0.0/-1",
+            "example.com/8",
+            "::ffff:10.0.0.0/104",
+            "2001:db8::1/32",
+            "")) {
+      cases.add(policy("deny '" + block + "'", false, l -> l.addDeny(block)));
+    }
+    cases.add(policy("no blocks", false, l -> {}));
+    cases.add(
+        policy("source peer", true, l -> l.addDeny("::/0").setSource(IpAccessList.Source.PEER)));
+    cases.add(policy("source 9", false, l -> l.addDeny("::/0").setSourceValue(9)));
+    cases.add(named("no kind", Policy.newBuilder().setName("policies/p").build(), false));
+    return cases.stream();
+  }
+
+  private static Arguments policy(
+      String rule, boolean accepted, Consumer<IpAccessList.Builder> change) {
+    IpAccessList.Builder list = IpAccessList.newBuilder();
+    change.accept(list);
+    return Arguments.of(
+        rule, Policy.newBuilder().setName("policies/p").setIpAccess(list).build(), accepted);
+  }
+
+  private boolean apiAccepts(Policy policy) {
+    return accepted(
+        () ->
+            fleet
+                .api()
+                .createPolicy(
+                    CreatePolicyRequest.newBuilder()
+                        .setPolicy(policy)
+                        .setValidateOnly(true)
+                        .build()));
+  }
+
+  private static boolean nodeAccepts(Policy policy) {
+    return compiles(
+        ConfigSnapshot.newBuilder().setRevision(1).addClusters(TARGET).addPolicies(policy));
+  }
+
   Stream<Arguments> routes() {
     List<Arguments> cases = new ArrayList<>();
+    cases.add(route("policy that does not exist", false, r -> r.addPolicies("policies/gone")));
+    cases.add(route("policy named by a bare id", false, r -> r.addPolicies("gone")));
+    cases.add(
+        route(
+            "policy named twice",
+            false,
+            r -> r.addPolicies("policies/gone").addPolicies("policies/gone")));
     for (String host :
         List.of(
             "example.com",

@@ -27,7 +27,7 @@ final class RequestResource {
         String nested = nestedName(m, m.getDescriptorForType().findFieldByName(kind));
         String id = (String) m.getField(f);
         if (!id.isEmpty()) {
-          return kind + "s/" + id;
+          return plural(kind) + "/" + id;
         }
         if (!nested.isEmpty()) {
           return nested;
@@ -48,6 +48,11 @@ final class RequestResource {
       return "revisions/" + m.getField(revision);
     }
     return "";
+  }
+
+  /** "cluster" → "clusters", "policy" → "policies". */
+  private static String plural(String kind) {
+    return kind.endsWith("y") ? kind.substring(0, kind.length() - 1) + "ies" : kind + "s";
   }
 
   private static String nestedName(

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Message;
 import dev.concierge.api.crypto.KeyCipher;
+import dev.concierge.api.rules.PolicyRules;
 import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.v1.ApplyRequest;
 import dev.concierge.api.v1.ApplyResponse;
@@ -12,6 +13,7 @@ import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Config;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.FieldChange;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.ResourceChange;
 import dev.concierge.api.v1.RollbackRequest;
 import dev.concierge.api.v1.Route;
@@ -59,7 +61,8 @@ final class ConfigApply {
   private final KeyCipher cipher;
   private final Clock clock;
   private final ResourceType<Cluster> clusters = ResourceTypes.clusters();
-  private final ResourceType<Route> routes = ResourceTypes.routes(name -> true);
+  private final ResourceType<Route> routes = ResourceTypes.routes(name -> true, name -> true);
+  private final ResourceType<Policy> policies = ResourceTypes.policies();
   private final ResourceType<Certificate> certificates;
   private final Set<String> certificateSkip;
   private final boolean acmeConfigured;
@@ -171,14 +174,32 @@ final class ConfigApply {
       TreeMap<String, Cluster> clusters,
       TreeMap<String, Route> routes,
       TreeMap<String, Stored<Certificate>> certificates,
+      TreeMap<String, Policy> policies,
       Map<String, String> newKeys,
-      Map<String, String> paths) {}
+      Map<String, String> paths) {
+    Desired() {
+      this(
+          new TreeMap<>(),
+          new TreeMap<>(),
+          new TreeMap<>(),
+          new TreeMap<>(),
+          new HashMap<>(),
+          new HashMap<>());
+    }
+  }
 
   private Desired fromRequest(
       Config config, StoredConfig current, boolean prune, FieldViolations violations) {
-    Desired desired =
-        new Desired(
-            new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), new HashMap<>(), new HashMap<>());
+    Desired desired = new Desired();
+    for (int i = 0; i < config.getPoliciesCount(); i++) {
+      String path = "policies[" + i + "]";
+      Policy policy =
+          named(policies, config.getPolicies(i), path, desired.policies, desired.paths, violations);
+      if (policy != null) {
+        PolicyRules.check(policy, path, violations::add);
+        desired.policies.put(policy.getName(), policy);
+      }
+    }
     for (int i = 0; i < config.getClustersCount(); i++) {
       String path = "clusters[" + i + "]";
       Cluster cluster =
@@ -356,9 +377,12 @@ final class ConfigApply {
 
   private Desired fromRevision(
       StoredConfig then, StoredConfig current, FieldViolations violations) {
-    Desired desired =
-        new Desired(
-            new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), new HashMap<>(), new HashMap<>());
+    Desired desired = new Desired();
+    for (Policy policy : then.policies()) {
+      Policy spec = strip(policy);
+      PolicyRules.check(spec, spec.getName(), violations::add);
+      desired.policies.put(spec.getName(), spec);
+    }
     for (Cluster cluster : then.clusters()) {
       Cluster spec = strip(cluster);
       ClusterValidator.validate(spec, spec.getName(), violations);
@@ -425,6 +449,15 @@ final class ConfigApply {
             NOT_DIFFED,
             changes,
             diff);
+    SortedMap<String, Policy> policiesAfter =
+        plan(
+            ResourceTable.POLICIES,
+            byName(current.policies(), Policy::getName),
+            desired.policies,
+            prune,
+            NOT_DIFFED,
+            changes,
+            diff);
 
     FieldViolations violations = new FieldViolations();
     ConfigSnapshot candidate =
@@ -433,6 +466,7 @@ final class ConfigApply {
             .addAllClusters(clustersAfter.values())
             .addAllRoutes(routesAfter.values())
             .addAllCertificates(certificatesAfter(storedCertificates, desired, prune))
+            .addAllPolicies(policiesAfter.values())
             .build();
     SnapshotRules.check(
         candidate, (field, why) -> violations.add(requestPath(field, desired.paths), why));

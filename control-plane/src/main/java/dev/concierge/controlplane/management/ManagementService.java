@@ -13,15 +13,18 @@ import dev.concierge.api.v1.ClusterHealth;
 import dev.concierge.api.v1.Config;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
 import dev.concierge.api.v1.DeleteCertificateRequest;
 import dev.concierge.api.v1.DeleteClusterRequest;
+import dev.concierge.api.v1.DeletePolicyRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.Endpoint;
 import dev.concierge.api.v1.ExportConfigRequest;
 import dev.concierge.api.v1.GetCertificateRequest;
 import dev.concierge.api.v1.GetClusterHealthRequest;
 import dev.concierge.api.v1.GetClusterRequest;
+import dev.concierge.api.v1.GetPolicyRequest;
 import dev.concierge.api.v1.GetRevisionRequest;
 import dev.concierge.api.v1.GetRouteRequest;
 import dev.concierge.api.v1.GetStatsRequest;
@@ -31,12 +34,15 @@ import dev.concierge.api.v1.ListClustersRequest;
 import dev.concierge.api.v1.ListClustersResponse;
 import dev.concierge.api.v1.ListNodesRequest;
 import dev.concierge.api.v1.ListNodesResponse;
+import dev.concierge.api.v1.ListPoliciesRequest;
+import dev.concierge.api.v1.ListPoliciesResponse;
 import dev.concierge.api.v1.ListRevisionsRequest;
 import dev.concierge.api.v1.ListRevisionsResponse;
 import dev.concierge.api.v1.ListRoutesRequest;
 import dev.concierge.api.v1.ListRoutesResponse;
 import dev.concierge.api.v1.ManagementServiceGrpc;
 import dev.concierge.api.v1.Node;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.RenewCertificateRequest;
 import dev.concierge.api.v1.Revision;
 import dev.concierge.api.v1.RollbackRequest;
@@ -44,6 +50,7 @@ import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.Stats;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
+import dev.concierge.api.v1.UpdatePolicyRequest;
 import dev.concierge.api.v1.UpdateRouteRequest;
 import dev.concierge.controlplane.acme.AcmeRenewals;
 import dev.concierge.controlplane.auth.Caller;
@@ -83,6 +90,7 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
   private final ResourceType<Cluster> clusters;
   private final ResourceType<Route> routes;
   private final ResourceType<Certificate> certificates;
+  private final ResourceType<Policy> policies;
   private final CertificateOutput certificateOutput;
   private final ConfigApply apply;
   private final RevisionHistory history;
@@ -137,7 +145,11 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
     this.newestRevision = requireNonNull(newestRevision, "newestRevision");
     this.flow = new ResourceFlow(store, preflight);
     this.clusters = ResourceTypes.clusters();
-    this.routes = ResourceTypes.routes(name -> store.get(ResourceTable.CLUSTERS, name).isPresent());
+    this.routes =
+        ResourceTypes.routes(
+            name -> store.get(ResourceTable.CLUSTERS, name).isPresent(),
+            name -> store.get(ResourceTable.POLICIES, name).isPresent());
+    this.policies = ResourceTypes.policies();
     this.certificates =
         ResourceTypes.certificates(
             cipher, clock, name -> otherDefault(store, name), acme.isPresent());
@@ -334,6 +346,52 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
   @Override
   public void deleteCertificate(DeleteCertificateRequest request, StreamObserver<Empty> out) {
     respond(certificates, out, () -> deleted(certificates, request.getName(), request.getEtag()));
+  }
+
+  // ---- policies
+
+  @Override
+  public void createPolicy(CreatePolicyRequest request, StreamObserver<Policy> out) {
+    respond(
+        policies,
+        out,
+        () ->
+            flow.create(
+                policies, request.getPolicyId(), request.getPolicy(), request.getValidateOnly()));
+  }
+
+  @Override
+  public void getPolicy(GetPolicyRequest request, StreamObserver<Policy> out) {
+    respond(policies, out, () -> flow.get(policies, request.getName()));
+  }
+
+  @Override
+  public void listPolicies(ListPoliciesRequest request, StreamObserver<ListPoliciesResponse> out) {
+    respond(
+        policies,
+        out,
+        () -> {
+          Page<Policy> page = flow.list(policies, request.getPageSize(), request.getPageToken());
+          return ListPoliciesResponse.newBuilder()
+              .addAllPolicies(page.items())
+              .setNextPageToken(page.nextPageToken())
+              .build();
+        });
+  }
+
+  @Override
+  public void updatePolicy(UpdatePolicyRequest request, StreamObserver<Policy> out) {
+    respond(
+        policies,
+        out,
+        () ->
+            flow.update(
+                policies, request.getPolicy(), request.getUpdateMask(), request.getValidateOnly()));
+  }
+
+  @Override
+  public void deletePolicy(DeletePolicyRequest request, StreamObserver<Empty> out) {
+    respond(policies, out, () -> deleted(policies, request.getName(), request.getEtag()));
   }
 
   // ---- fleet

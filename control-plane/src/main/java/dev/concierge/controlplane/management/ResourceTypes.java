@@ -3,9 +3,11 @@ package dev.concierge.controlplane.management;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.crypto.KeyCipher;
+import dev.concierge.api.rules.PolicyRules;
 import dev.concierge.api.v1.AcmeStatus;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.controlplane.crypto.ParsedCertificate;
 import dev.concierge.controlplane.crypto.PemCertificates;
@@ -50,9 +52,12 @@ final class ResourceTypes {
   /**
    * @param clusterExists whether a cluster of that name is stored (the store checks again in the
    *     write's transaction)
+   * @param policyExists the same for a policy
    */
-  static ResourceType<Route> routes(Predicate<String> clusterExists) {
+  static ResourceType<Route> routes(
+      Predicate<String> clusterExists, Predicate<String> policyExists) {
     requireNonNull(clusterExists, "clusterExists");
+    requireNonNull(policyExists, "policyExists");
     return ResourceType.plain(
         ResourceTable.ROUTES,
         "route",
@@ -65,10 +70,23 @@ final class ResourceTypes {
             "request_body",
             "priority",
             "tls",
-            "access_log"),
+            "access_log",
+            "policies"),
         RouteValidator::normalize,
-        (route, written, violations) ->
-            RouteValidator.validate(route, "route", clusterExists, violations));
+        (route, written, violations) -> {
+          RouteValidator.validate(route, "route", clusterExists, violations);
+          RouteValidator.validatePolicies(route, "route", policyExists, violations);
+        });
+  }
+
+  /** Edge policies: one kind each (ip_access so far), checked by the nodes' own rules. */
+  static ResourceType<Policy> policies() {
+    return ResourceType.plain(
+        ResourceTable.POLICIES,
+        "policy",
+        Set.of("description", "fleet_default", "ip_access"),
+        UnaryOperator.identity(),
+        (policy, written, violations) -> PolicyRules.check(policy, "policy", violations::add));
   }
 
   /**

@@ -7,16 +7,15 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.Certificate;
-import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Config;
 import dev.concierge.api.v1.ListRevisionsResponse;
 import dev.concierge.api.v1.ResourceChange;
 import dev.concierge.api.v1.Revision;
-import dev.concierge.api.v1.Route;
 import dev.concierge.controlplane.store.ConfigStore;
 import dev.concierge.controlplane.store.HistoryEntry;
 import dev.concierge.controlplane.store.Page;
 import dev.concierge.controlplane.store.ResourceKind;
+import dev.concierge.controlplane.store.ResourceTable;
 import dev.concierge.controlplane.store.RevisionEntry;
 import dev.concierge.controlplane.store.StoreException;
 import dev.concierge.controlplane.store.Stored;
@@ -71,6 +70,7 @@ final class RevisionHistory {
     Config.Builder out = Config.newBuilder().setRevision(config.revision());
     config.clusters().forEach(c -> out.addClusters(ConfigApply.strip(c)));
     config.routes().forEach(r -> out.addRoutes(ConfigApply.strip(r)));
+    config.policies().forEach(p -> out.addPolicies(ConfigApply.strip(p)));
     for (Stored<Certificate> stored : config.certificates()) {
       Certificate.Builder c = ConfigApply.strip(stored.resource()).toBuilder().clearPrivateKey();
       for (String field : certificateOutputOnly) {
@@ -184,7 +184,7 @@ final class RevisionHistory {
         out.append(sign(action.getKey()))
             .append(n)
             .append(' ')
-            .append(n == 1 ? kind.getKey().singular() : kind.getKey().singular() + "s");
+            .append(n == 1 ? kind.getKey().singular() : kind.getKey().plural());
       }
     }
     return out.toString();
@@ -199,11 +199,7 @@ final class RevisionHistory {
   }
 
   private static Message prototype(ResourceKind kind) {
-    return switch (kind) {
-      case CLUSTER -> Cluster.getDefaultInstance();
-      case ROUTE -> Route.getDefaultInstance();
-      case CERTIFICATE -> Certificate.getDefaultInstance();
-    };
+    return ResourceTable.of(kind).prototype();
   }
 
   private static @Nullable Message parse(@Nullable String json, Message prototype) {

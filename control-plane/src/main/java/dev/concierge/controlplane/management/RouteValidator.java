@@ -1,5 +1,7 @@
 package dev.concierge.controlplane.management;
 
+import dev.concierge.api.rules.PolicyRules;
+import dev.concierge.api.rules.ResourceIds;
 import dev.concierge.api.rules.RouteRules;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.RouteMatch;
@@ -42,5 +44,20 @@ public final class RouteValidator {
   public static void validate(
       Route route, String prefix, Predicate<String> clusterExists, FieldViolations violations) {
     RouteRules.check(route, prefix, clusterExists, violations::add);
+  }
+
+  /**
+   * Records a violation for each policy the route names that {@code policyExists} does not know
+   * (the names themselves are {@link RouteRules}'); the nodes' rules check the same across the
+   * whole configuration.
+   */
+  public static void validatePolicies(
+      Route route, String prefix, Predicate<String> policyExists, FieldViolations violations) {
+    for (int i = 0; i < route.getPoliciesCount(); i++) {
+      String name = route.getPolicies(i);
+      if (ResourceIds.isName(ResourceIds.POLICIES, name) && !policyExists.test(name)) {
+        violations.add(prefix + ".policies[" + i + "]", PolicyRules.missingPolicy(name));
+      }
+    }
   }
 }

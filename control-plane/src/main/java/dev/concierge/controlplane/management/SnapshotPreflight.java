@@ -3,12 +3,14 @@ package dev.concierge.controlplane.management;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Message;
+import dev.concierge.api.rules.PolicyRules;
 import dev.concierge.api.rules.RouteRules;
 import dev.concierge.api.rules.SnapshotRules;
 import dev.concierge.api.rules.UpstreamTlsRules;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.controlplane.store.ResourceKind;
 import dev.concierge.controlplane.store.Stored;
@@ -21,10 +23,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Checks, before a write is stored, that the configuration it would produce still compiles on every
- * node: the stored clusters and routes with the write applied, run through the same {@link
- * SnapshotRules} as the nodes' compiler. A write that would halt config delivery to the whole fleet
- * is refused instead; so is any write while the stored config is already broken (say, stored by an
- * older version with looser rules), except one that repairs it. Thread-safe.
+ * node: the stored clusters, routes and policies with the write applied, run through the same
+ * {@link SnapshotRules} as the nodes' compiler. A write that would halt config delivery to the
+ * whole fleet is refused instead; so is any write while the stored config is already broken (say,
+ * stored by an older version with looser rules), except one that repairs it. Thread-safe.
  */
 public final class SnapshotPreflight implements Preflight {
   private final Supplier<StoredConfig> config;
@@ -61,6 +63,12 @@ public final class SnapshotPreflight implements Preflight {
     candidate.addAllRoutes(
         replace(
             current.routes(), Route::getName, name, next instanceof Route route ? route : null));
+    candidate.addAllPolicies(
+        replace(
+            current.policies(),
+            Policy::getName,
+            name,
+            next instanceof Policy policy ? policy : null));
     // Only their names count here (a cluster's client certificate must exist). An ACME-managed
     // certificate not issued yet is in no snapshot (SnapshotBuilder), so it does not count.
     List<Certificate> certificates = new ArrayList<>();
@@ -81,10 +89,13 @@ public final class SnapshotPreflight implements Preflight {
     // referrers), which says more than a dangling reference would here.
     String dangling = next == null ? RouteRules.missingCluster(name) : null;
     String danglingCertificate = next == null ? UpstreamTlsRules.missingCertificate(name) : null;
+    String danglingPolicy = next == null ? PolicyRules.missingPolicy(name) : null;
     SnapshotRules.check(
         candidate.build(),
         (field, description) -> {
-          if (!description.equals(dangling) && !description.equals(danglingCertificate)) {
+          if (!description.equals(dangling)
+              && !description.equals(danglingCertificate)
+              && !description.equals(danglingPolicy)) {
             violations.add(field, description);
           }
         });

@@ -10,6 +10,7 @@ import dev.concierge.api.v1.AcmeChallenge;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.controlplane.crypto.PemCertificates;
 import dev.concierge.controlplane.store.ConfigStore;
@@ -44,6 +45,9 @@ public final class SnapshotBuilder {
 
   @GuardedBy("this")
   private final TreeMap<String, Route> routes = new TreeMap<>();
+
+  @GuardedBy("this")
+  private final TreeMap<String, Policy> policies = new TreeMap<>();
 
   // Keys decrypted, as the snapshots already hold them.
   @GuardedBy("this")
@@ -84,6 +88,7 @@ public final class SnapshotBuilder {
             .addAllClusters(clusters.values())
             .addAllRoutes(routes.values())
             .addAllCertificates(certificates.values())
+            .addAllPolicies(policies.values())
             .setCertificateExpiryWarning(expiryWarning);
     challenges.values().forEach(snapshot::addAllAcmeChallenges);
     return snapshot.build();
@@ -94,8 +99,9 @@ public final class SnapshotBuilder {
     clusters.clear();
     routes.clear();
     certificates.clear();
+    policies.clear();
     challenges.clear();
-    put(config.clusters(), config.routes(), config.certificates());
+    put(config.clusters(), config.routes(), config.certificates(), config.policies());
     revision = config.revision();
   }
 
@@ -105,15 +111,22 @@ public final class SnapshotBuilder {
       clusters.remove(name);
       routes.remove(name);
       certificates.remove(name);
+      policies.remove(name);
       challenges.remove(name);
     }
-    put(changes.clusters(), changes.routes(), changes.certificates());
+    put(changes.clusters(), changes.routes(), changes.certificates(), changes.policies());
     revision = changes.revision();
   }
 
   @GuardedBy("this")
   private void put(
-      List<Cluster> newClusters, List<Route> newRoutes, List<Stored<Certificate>> newCertificates) {
+      List<Cluster> newClusters,
+      List<Route> newRoutes,
+      List<Stored<Certificate>> newCertificates,
+      List<Policy> newPolicies) {
+    for (Policy policy : newPolicies) {
+      policies.put(policy.getName(), policy);
+    }
     for (Cluster cluster : newClusters) {
       clusters.put(cluster.getName(), cluster);
     }

@@ -13,6 +13,7 @@ import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.Node;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.controlplane.store.HistoryEntry.Action;
 import dev.concierge.controlplane.store.StoreException.Reason;
@@ -286,7 +287,8 @@ public final class JdbcConfigStore implements ConfigStore {
         revision,
         resources(readAll(c, ResourceTable.CLUSTERS)),
         resources(readAll(c, ResourceTable.ROUTES)),
-        readAll(c, ResourceTable.CERTIFICATES));
+        readAll(c, ResourceTable.CERTIFICATES),
+        resources(readAll(c, ResourceTable.POLICIES)));
   }
 
   @Override
@@ -324,10 +326,13 @@ public final class JdbcConfigStore implements ConfigStore {
             List<Route> routes = resources(readNamed(c, ResourceTable.ROUTES, touched, deleted));
             List<Stored<Certificate>> certificates =
                 readNamed(c, ResourceTable.CERTIFICATES, touched, deleted);
+            List<Policy> policies =
+                resources(readNamed(c, ResourceTable.POLICIES, touched, deleted));
             // As in readConfig: an unchanged revision proves no write committed meanwhile.
             if (readRevision(c, false) == revision) {
               return Optional.of(
-                  new StoredChanges(since, revision, clusters, routes, certificates, deleted));
+                  new StoredChanges(
+                      since, revision, clusters, routes, certificates, policies, deleted));
             }
           }
           return Optional.empty(); // writes kept coming; the caller reads everything, locked
@@ -517,6 +522,7 @@ public final class JdbcConfigStore implements ConfigStore {
           List<Cluster> clusters = new ArrayList<>();
           List<Route> routes = new ArrayList<>();
           List<Stored<Certificate>> certificates = new ArrayList<>();
+          List<Policy> policies = new ArrayList<>();
           // Per resource, its newest change up to the revision; deleted ones have no after_spec.
           try (PreparedStatement ps =
               c.prepareStatement(
@@ -548,11 +554,16 @@ public final class JdbcConfigStore implements ConfigStore {
                                   .setEtag(etag)
                                   .build(),
                               rs.getString(3)));
+                  case POLICY ->
+                      policies.add(
+                          parse(spec, Policy.getDefaultInstance()).toBuilder()
+                              .setEtag(etag)
+                              .build());
                 }
               }
             }
           }
-          return new StoredConfig(at, clusters, routes, certificates);
+          return new StoredConfig(at, clusters, routes, certificates, policies);
         });
   }
 

@@ -4,7 +4,8 @@ package dev.concierge.controlplane.store;
 public enum ResourceKind {
   CLUSTER("clusters/", "clusters", "cluster"),
   ROUTE("routes/", "routes", "route"),
-  CERTIFICATE("certificates/", "certificates", "certificate");
+  CERTIFICATE("certificates/", "certificates", "certificate"),
+  POLICY("policies/", "policies", "policy");
 
   private final String namePrefix;
   private final String table;
@@ -25,9 +26,14 @@ public enum ResourceKind {
     return table;
   }
 
-  /** "cluster", "route" or "certificate", for messages. */
+  /** "cluster", "route", "certificate" or "policy", for messages. */
   public String singular() {
     return singular;
+  }
+
+  /** "clusters", "policies" and so on, for messages. */
+  public String plural() {
+    return table;
   }
 
   /** The resource name of the given id. */

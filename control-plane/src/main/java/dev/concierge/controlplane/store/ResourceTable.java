@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.Message;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +44,10 @@ public final class ResourceTable<T extends Message> {
                   "presents to its endpoints",
                   ResourceTable::clientCertificate)));
 
-  /** Routes; each forwards to clusters, which must exist and cannot be deleted while used. */
+  /**
+   * Routes; each forwards to clusters and applies policies, which must exist and cannot be deleted
+   * while used.
+   */
   public static final ResourceTable<Route> ROUTES =
       new ResourceTable<>(
           ResourceKind.ROUTE,
@@ -56,14 +60,26 @@ public final class ResourceTable<T extends Message> {
                   "route_name",
                   "cluster_name",
                   "forwards to",
-                  ResourceTable::forwardedClusters)));
+                  ResourceTable::forwardedClusters),
+              new Reference<>(
+                  ResourceKind.POLICY,
+                  "route_policies",
+                  "route_name",
+                  "policy_name",
+                  "applies",
+                  ResourceTable::appliedPolicies)));
 
   /** TLS certificates; the private key is kept only encrypted, in {@code key_ciphertext}. */
   public static final ResourceTable<Certificate> CERTIFICATES =
       new ResourceTable<>(
           ResourceKind.CERTIFICATE, Certificate.getDefaultInstance(), "key_ciphertext", List.of());
 
-  private static final List<ResourceTable<?>> ALL = List.of(CLUSTERS, ROUTES, CERTIFICATES);
+  /** Edge policies (IP access lists, ...), which routes name. */
+  public static final ResourceTable<Policy> POLICIES =
+      new ResourceTable<>(ResourceKind.POLICY, Policy.getDefaultInstance(), null, List.of());
+
+  private static final List<ResourceTable<?>> ALL =
+      List.of(CLUSTERS, ROUTES, CERTIFICATES, POLICIES);
 
   private final ResourceKind kind;
   private final T prototype;
@@ -157,6 +173,14 @@ public final class ResourceTable<T extends Message> {
     for (int i = 0; i < route.getForward().getClustersCount(); i++) {
       fields.put(
           "forward.clusters[" + i + "].cluster", route.getForward().getClusters(i).getCluster());
+    }
+    return fields;
+  }
+
+  private static Map<String, String> appliedPolicies(Route route) {
+    Map<String, String> fields = new LinkedHashMap<>();
+    for (int i = 0; i < route.getPoliciesCount(); i++) {
+      fields.put("policies[" + i + "]", route.getPolicies(i));
     }
     return fields;
   }

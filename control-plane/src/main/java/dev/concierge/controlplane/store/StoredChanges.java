@@ -2,6 +2,7 @@ package dev.concierge.controlplane.store;
 
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import java.util.List;
 import java.util.Set;
@@ -21,6 +22,7 @@ public record StoredChanges(
     List<Cluster> clusters,
     List<Route> routes,
     List<Stored<Certificate>> certificates,
+    List<Policy> policies,
     Set<String> deleted) {
   public StoredChanges {
     if (revision < since) {
@@ -29,6 +31,7 @@ public record StoredChanges(
     clusters = List.copyOf(clusters);
     routes = List.copyOf(routes);
     certificates = List.copyOf(certificates);
+    policies = List.copyOf(policies);
     deleted = Set.copyOf(deleted);
   }
 }

@@ -2,6 +2,7 @@ package dev.concierge.controlplane.store;
 
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import java.util.List;
 
@@ -10,10 +11,12 @@ public record StoredConfig(
     long revision,
     List<Cluster> clusters,
     List<Route> routes,
-    List<Stored<Certificate>> certificates) {
+    List<Stored<Certificate>> certificates,
+    List<Policy> policies) {
   public StoredConfig {
     clusters = List.copyOf(clusters);
     routes = List.copyOf(routes);
     certificates = List.copyOf(certificates);
+    policies = List.copyOf(policies);
   }
 }

@@ -6,9 +6,11 @@ import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.CreateTokenRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.GetStatsRequest;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.RollbackRequest;
 import dev.concierge.api.v1.Route;
 import dev.concierge.api.v1.UpdateRouteRequest;
@@ -38,6 +40,13 @@ class RequestResourceTest {
                     .setCertificate(Certificate.newBuilder().setName("certificates/tls"))
                     .build()))
         .isEqualTo("certificates/tls");
+    assertThat(
+            RequestResource.of(
+                CreatePolicyRequest.newBuilder()
+                    .setPolicyId("office")
+                    .setPolicy(Policy.getDefaultInstance())
+                    .build()))
+        .isEqualTo("policies/office");
   }
 
   @Test

@@ -109,7 +109,7 @@ class SnapshotPreflightTest {
   }
 
   private static StoredConfig stored(List<Route> routes) {
-    return new StoredConfig(7, List.of(WEB), routes, List.of());
+    return new StoredConfig(7, List.of(WEB), routes, List.of(), List.of());
   }
 
   private static Route route(String name, String host) {

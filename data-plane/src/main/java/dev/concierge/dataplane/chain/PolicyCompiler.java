@@ -1,5 +1,6 @@
 package dev.concierge.dataplane.chain;
 
+import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Route;
 import org.jspecify.annotations.Nullable;
 
@@ -19,4 +20,13 @@ public interface PolicyCompiler<P> {
    * The compiled policy of {@code route}, which kept the shared rules, or {@code null} for none.
    */
   @Nullable P compile(Route route);
+
+  /**
+   * The compiler for the routes of {@code snapshot}: a kind whose routes name shared resources (the
+   * snapshot's policies) compiles those once here, for every route that names them. The default
+   * needs nothing of the snapshot.
+   */
+  default PolicyCompiler<P> forSnapshot(ConfigSnapshot snapshot) {
+    return this;
+  }
 }

@@ -46,6 +46,11 @@ public final class CidrSet {
     return ranges.find(address.high(), address.low()) >= 0;
   }
 
+  /** How many disjoint ranges the blocks merged into (overlapping and adjacent ones join). */
+  public int ranges() {
+    return ranges.size();
+  }
+
   /** Whether the set has no block. */
   public boolean isEmpty() {
     return ranges.size() == 0;

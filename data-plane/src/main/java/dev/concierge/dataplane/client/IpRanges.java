@@ -51,11 +51,13 @@ final class IpRanges {
       if (!out.isEmpty()) {
         Entry last = out.get(out.size() - 1);
         Cidrs.Block prev = last.block;
-        if (compare(e.block.firstHigh(), e.block.firstLow(), prev.lastHigh(), prev.lastLow())
-            <= 0) {
-          if (!merge) {
-            throw new IllegalArgumentException("blocks overlap");
-          }
+        boolean overlaps =
+            compare(e.block.firstHigh(), e.block.firstLow(), prev.lastHigh(), prev.lastLow()) <= 0;
+        if (overlaps && !merge) {
+          throw new IllegalArgumentException("blocks overlap");
+        }
+        // Merging joins adjacent blocks too (10.0.0.0/25 and 10.0.0.128/25): fewer ranges.
+        if (merge && (overlaps || follows(prev, e.block))) {
           if (compare(e.block.lastHigh(), e.block.lastLow(), prev.lastHigh(), prev.lastLow()) > 0) {
             out.set(
                 out.size() - 1,
@@ -70,6 +72,16 @@ final class IpRanges {
       out.add(e);
     }
     return new IpRanges(out);
+  }
+
+  /** Whether {@code next} starts at the address right after {@code block}'s last. */
+  private static boolean follows(Cidrs.Block block, Cidrs.Block next) {
+    if (block.lastHigh() == -1L && block.lastLow() == -1L) {
+      return false; // the last address of all has no successor
+    }
+    long low = block.lastLow() + 1;
+    long high = block.lastLow() == -1L ? block.lastHigh() + 1 : block.lastHigh();
+    return next.firstHigh() == high && next.firstLow() == low;
   }
 
   /** The value index of the range holding the address, or -1. */

@@ -1,5 +1,6 @@
 package dev.concierge.dataplane.runtime;
 
+import dev.concierge.dataplane.access.IpAccessPolicyCompiler;
 import dev.concierge.dataplane.accesslog.RouteLogPolicyCompiler;
 import dev.concierge.dataplane.answer.LocalAnswerCompiler;
 import dev.concierge.dataplane.buffering.BufferingPolicyCompiler;
@@ -18,6 +19,7 @@ public final class PolicyCompilers {
   public static List<PolicyCompiler<?>> all() {
     return List.of(
         new BufferingPolicyCompiler(),
+        new IpAccessPolicyCompiler(),
         new LocalAnswerCompiler(),
         new RouteTlsCompiler(),
         new RouteLogPolicyCompiler());

@@ -146,9 +146,11 @@ public final class RuntimeCompiler {
     for (Cluster cluster : snapshot.getClustersList()) {
       clusters.put(cluster.getName(), compileCluster(cluster, tls.get(cluster.getName())));
     }
+    List<PolicyCompiler<?>> routePolicies = new ArrayList<>();
+    policies.forEach(compiler -> routePolicies.add(compiler.forSnapshot(snapshot)));
     List<CompiledRoute> routes = new ArrayList<>();
     for (Route route : snapshot.getRoutesList()) {
-      routes.add(compileRoute(route, clusters));
+      routes.add(compileRoute(route, clusters, routePolicies));
     }
     // Like Envoy's cluster warming: a new name's first lookup gets a moment (on the config
     // thread, never a request's) so the first requests find it resolved.
@@ -334,7 +336,8 @@ public final class RuntimeCompiler {
     };
   }
 
-  private CompiledRoute compileRoute(Route route, Map<String, CompiledCluster> clusters) {
+  private CompiledRoute compileRoute(
+      Route route, Map<String, CompiledCluster> clusters, List<PolicyCompiler<?>> routePolicies) {
     RouteMatch match = route.getMatch();
     List<String> hosts = new ArrayList<>();
     for (String host : match.getHostsList()) {
@@ -383,7 +386,7 @@ public final class RuntimeCompiler {
     if (route.getActionCase() == Route.ActionCase.FORWARD) {
       policySet.put(ForwardPolicy.KEY, compileForward(route, clusters));
     }
-    for (PolicyCompiler<?> compiler : policies) {
+    for (PolicyCompiler<?> compiler : routePolicies) {
       compilePolicy(compiler, route, policySet);
     }
     return new CompiledRoute(

@@ -62,33 +62,15 @@ class GeoTableTest {
   void aGeoHeaderIsBelievedOnlyFromATrustedPeer() {
     GeoLocator locator = GeoLocator.header("CF-IPCountry");
     HttpFields headers = HttpFields.build().add("CF-IPCountry", "fr");
-    assertThat(locator.countryOf(headers, new Facts(true))).isEqualTo("FR");
-    assertThat(locator.countryOf(headers, new Facts(false))).isEqualTo("ZZ");
-    assertThat(locator.countryOf(HttpFields.build().add("CF-IPCountry", "T1"), new Facts(true)))
+    assertThat(locator.countryOf(headers, trusted(true))).isEqualTo("FR");
+    assertThat(locator.countryOf(headers, trusted(false))).isEqualTo("ZZ");
+    assertThat(locator.countryOf(HttpFields.build().add("CF-IPCountry", "T1"), trusted(true)))
         .isEqualTo("ZZ");
-    assertThat(locator.countryOf(HttpFields.build(), new Facts(true))).isEqualTo("ZZ");
-    assertThat(GeoLocator.none().countryOf(headers, new Facts(true))).isEqualTo("ZZ");
+    assertThat(locator.countryOf(HttpFields.build(), trusted(true))).isEqualTo("ZZ");
+    assertThat(GeoLocator.none().countryOf(headers, trusted(true))).isEqualTo("ZZ");
   }
 
-  private record Facts(boolean peerTrusted) implements ClientFacts {
-    @Override
-    public ClientAddress clientAddress() {
-      return ClientAddress.UNKNOWN;
-    }
-
-    @Override
-    public dev.concierge.api.v1.DeviceClass deviceClass() {
-      return dev.concierge.api.v1.DeviceClass.DESKTOP;
-    }
-
-    @Override
-    public String country() {
-      return "ZZ";
-    }
-
-    @Override
-    public long currentTimeMillis() {
-      return 0;
-    }
+  private static ClientFacts trusted(boolean peerTrusted) {
+    return new FixedClient(ClientAddress.UNKNOWN, peerTrusted);
   }
 }

@@ -110,6 +110,7 @@ public final class RouteRules {
     if (route.hasAccessLog()) {
       AccessLogRules.check(route.getAccessLog(), prefix + ".access_log", sink);
     }
+    PolicyRules.checkRouteNames(route, prefix, sink);
   }
 
   private static void path(String path, String field, ViolationSink sink) {

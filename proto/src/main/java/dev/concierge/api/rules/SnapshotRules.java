@@ -2,15 +2,16 @@ package dev.concierge.api.rules;
 
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Every rule a whole snapshot must keep: valid, unique names, each cluster and route by its own
- * rules, and every route's clusters and every cluster's client certificate present in the snapshot.
- * A node compiles only a snapshot that passes; the control plane checks the snapshot a write would
- * produce before storing it.
+ * Every rule a whole snapshot must keep: valid, unique names, each cluster, route and policy by its
+ * own rules, and every route's clusters and policies and every cluster's client certificate present
+ * in the snapshot. A node compiles only a snapshot that passes; the control plane checks the
+ * snapshot a write would produce before storing it.
  */
 public final class SnapshotRules {
   private SnapshotRules() {}
@@ -36,7 +37,18 @@ public final class SnapshotRules {
       }
       RouteRules.check(route, prefix, clusters::contains, sink);
     }
+    Set<String> policies = new HashSet<>();
+    for (int i = 0; i < snapshot.getPoliciesCount(); i++) {
+      Policy policy = snapshot.getPolicies(i);
+      String prefix = prefix(policy.getName(), "policies", i);
+      if (name(ResourceIds.POLICIES, policy.getName(), prefix, sink)
+          && !policies.add(policy.getName())) {
+        sink.add(prefix + ".name", "duplicate policy name");
+      }
+      PolicyRules.check(policy, prefix, sink);
+    }
     UpstreamTlsRules.checkReferences(snapshot, sink);
+    PolicyRules.checkReferences(snapshot, sink);
   }
 
   private static String prefix(String name, String collection, int index) {
