@@ -8,6 +8,7 @@ import dev.concierge.dataplane.client.ClientFacts;
 import dev.concierge.dataplane.client.ClientSettings;
 import dev.concierge.dataplane.client.DeviceClassifier;
 import dev.concierge.dataplane.trace.TraceContext;
+import dev.concierge.dataplane.trace.TraceSampler;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -67,6 +68,7 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   // Request id, trace context and access log: the log and the randomness of new trace ids.
   private final RequestLog log;
   private final Supplier<RandomGenerator> random;
+  private final TraceSampler sampler;
   private @Nullable TraceContext trace;
 
   /**
@@ -107,7 +109,8 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
         inFlight,
         nanoTime,
         RequestLog.none(),
-        ThreadLocalRandom::current);
+        ThreadLocalRandom::current,
+        TraceSampler.never());
   }
 
   /**
@@ -116,6 +119,7 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
    * @param nanoTime the clock of latencies; read now for the start and at completion
    * @param log told of the request once it completed (the access log)
    * @param random draws new trace and span ids; per call so a thread-local generator works
+   * @param sampler decides whether a trace the request starts is sampled
    */
   public RequestContext(
       Request request,
@@ -125,7 +129,8 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
       LongAdder inFlight,
       LongSupplier nanoTime,
       RequestLog log,
-      Supplier<RandomGenerator> random) {
+      Supplier<RandomGenerator> random,
+      TraceSampler sampler) {
     super(request);
     this.response = requireNonNull(response, "response");
     this.callback = requireNonNull(callback, "callback");
@@ -134,6 +139,7 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
     this.nanoTime = nanoTime;
     this.log = requireNonNull(log, "log");
     this.random = requireNonNull(random, "random");
+    this.sampler = requireNonNull(sampler, "sampler");
     this.startNanos = nanoTime.getAsLong();
     inFlight.increment();
   }
@@ -298,12 +304,12 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
 
   /**
    * This hop's trace context, made on first use: continuing the request's valid {@code
-   * traceparent}, else starting a trace.
+   * traceparent}, else starting a trace (sampled as the node's sampler decides).
    */
   public TraceContext trace() {
     TraceContext context = trace;
     if (context == null) {
-      context = TraceContext.of(getHeaders(), random.get(), startEpochNanos());
+      context = TraceContext.of(getHeaders(), random.get(), startEpochNanos(), sampler);
       trace = context;
     }
     return context;
