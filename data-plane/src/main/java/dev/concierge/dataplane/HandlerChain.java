@@ -4,6 +4,7 @@ import dev.concierge.dataplane.access.IpAccessHandler;
 import dev.concierge.dataplane.acme.AcmeChallengeHandler;
 import dev.concierge.dataplane.answer.LocalAnswerHandler;
 import dev.concierge.dataplane.buffering.RequestBodyBufferingHandler;
+import dev.concierge.dataplane.ratelimit.RateLimitHandler;
 import dev.concierge.dataplane.routing.RoutingHandler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.server.DrainHandler;
@@ -18,11 +19,11 @@ import org.eclipse.jetty.server.Handler;
  * The request path in order, in one place (docs/architecture.md "The request path"): {@link
  * StatsHandler} (outermost: counts every answer) → {@link DrainHandler} (graceful stop) → {@link
  * AcmeChallengeHandler} (ACME HTTP-01 answers, on every host) → {@link RoutingHandler} → {@link
- * IpAccessHandler} (403 for a refused client address) → {@link RouteTlsHandler} (HTTPS redirect,
- * HSTS) → {@link LocalAnswerHandler} (redirects, direct responses) → {@link
- * RequestBodyBufferingHandler} → {@link UpstreamHandler} → {@link UpstreamTransport}. New per-route
- * stages go between routing and upstream, in the table's order, and read their policy from the
- * request's context.
+ * IpAccessHandler} (403 for a refused client address) → {@link RateLimitHandler} (429) → {@link
+ * RouteTlsHandler} (HTTPS redirect, HSTS) → {@link LocalAnswerHandler} (redirects, direct
+ * responses) → {@link RequestBodyBufferingHandler} → {@link UpstreamHandler} → {@link
+ * UpstreamTransport}. New per-route stages go between routing and upstream, in the table's order,
+ * and read their policy from the request's context.
  */
 public final class HandlerChain {
   private HandlerChain() {}
@@ -48,7 +49,8 @@ public final class HandlerChain {
     LocalAnswerHandler answers = new LocalAnswerHandler(buffering);
     RouteTlsHandler tls = new RouteTlsHandler(httpsPort, answers);
     // Right after routing: a refused client costs the route nothing else (no redirect, no body).
-    IpAccessHandler access = new IpAccessHandler(tls);
+    RateLimitHandler rateLimit = new RateLimitHandler(tls);
+    IpAccessHandler access = new IpAccessHandler(rateLimit);
     RoutingHandler routing = new RoutingHandler(runtimes::routes, settings.client(), access);
     // Before routing and any route's redirect to HTTPS: the ACME server must get the answer.
     AcmeChallengeHandler acme = new AcmeChallengeHandler(runtimes::acmeChallenges, routing);

@@ -5,6 +5,7 @@ import dev.concierge.dataplane.accesslog.RouteLogPolicyCompiler;
 import dev.concierge.dataplane.answer.LocalAnswerCompiler;
 import dev.concierge.dataplane.buffering.BufferingPolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyCompiler;
+import dev.concierge.dataplane.ratelimit.RateLimitPolicyCompiler;
 import dev.concierge.dataplane.tls.RouteTlsCompiler;
 import java.util.List;
 
@@ -21,6 +22,7 @@ public final class PolicyCompilers {
         new BufferingPolicyCompiler(),
         new IpAccessPolicyCompiler(),
         new LocalAnswerCompiler(),
+        new RateLimitPolicyCompiler(),
         new RouteTlsCompiler(),
         new RouteLogPolicyCompiler());
   }

@@ -24,7 +24,9 @@ public final class PolicyRules {
     FieldChecks.description(policy.getDescription(), prefix + ".description", sink);
     switch (policy.getKindCase()) {
       case IP_ACCESS -> IpAccessRules.check(policy.getIpAccess(), prefix + ".ip_access", sink);
-      default -> sink.add(prefix + ".ip_access", "a policy kind is required: set ip_access");
+      case RATE_LIMIT -> RateLimitRules.check(policy.getRateLimit(), prefix + ".rate_limit", sink);
+      default ->
+          sink.add(prefix + ".ip_access", "a policy kind is required: set ip_access or rate_limit");
     }
   }
 
