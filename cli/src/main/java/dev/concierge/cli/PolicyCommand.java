@@ -8,6 +8,7 @@ import dev.concierge.api.v1.IpAccessList;
 import dev.concierge.api.v1.ListPoliciesRequest;
 import dev.concierge.api.v1.ListPoliciesResponse;
 import dev.concierge.api.v1.Policy;
+import dev.concierge.api.v1.RateLimit;
 import dev.concierge.api.v1.UpdatePolicyRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "policy",
-    description = "Manage edge policies (IP access lists), applied by routes or fleet-wide.")
+    description =
+        "Manage edge policies (IP access lists, rate limits), applied by routes or fleet-wide.")
 final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
 
   /** Blocks listed one by one in {@code get}; longer lists are counted. */
@@ -73,16 +75,27 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Parameters(paramLabel = "NAME", description = "Policy id, e.g. office or policies/office.")
           String typedName,
       @Mixin Options options,
+      @Mixin RateLimitOptions rateLimit,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.POLICY, "create", typedName);
+    if (rateLimit.given()
+        && (options.givesAllow() || options.givesDeny() || options.source != null)) {
+      throw usage("create", "a policy is an IP access list or a rate limit (--rate), not both");
+    }
+    if (rateLimit.given() && rateLimit.rate == null) {
+      throw usage("create", "Missing required option: '--rate=N/UNIT'");
+    }
     if (options.noAllow || options.noDeny) {
       throw usage("create", "--no-allow and --no-deny only apply to update");
     }
-    if (!options.givesAllow() && !options.givesDeny()) {
+    if (!options.givesAllow() && !options.givesDeny() && !rateLimit.given()) {
       throw usage("create", "Missing required option: '--allow=CIDR' or '--deny=CIDR'");
     }
     Policy.Builder policy = Policy.newBuilder().setName(name);
+    if (rateLimit.given()) {
+      policy.setRateLimit(rateLimit.applyTo(RateLimit.getDefaultInstance()));
+    }
     options.applyTo(policy, IpAccessList.getDefaultInstance(), description, FieldMask.newBuilder());
     return create(RPCS, policy.build(), validateOnly, "created");
   }
@@ -109,6 +122,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
   int update(
       @Parameters(paramLabel = "NAME", description = "Policy id or full name.") String typedName,
       @Mixin Options options,
+      @Mixin RateLimitOptions rateLimit,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -116,11 +130,12 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     if ((options.noAllow && options.givesAllow()) || (options.noDeny && options.givesDeny())) {
       throw usage("update", "--no-allow (--no-deny) cannot be combined with --allow (--deny)");
     }
-    if (!options.given() && !description.given()) {
+    if (!options.given() && !rateLimit.given() && !description.given()) {
       throw usage(
           "update",
           "nothing to update: give --allow, --allow-file, --no-allow, --deny, --deny-file,"
-              + " --no-deny, --source, --fleet-default or --description");
+              + " --no-deny, --source, --rate, --burst, --key, --dry-run, --fleet-default or"
+              + " --description");
     }
     return update(
         RPCS,
@@ -128,6 +143,10 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         (current, mask) -> {
           Policy.Builder policy = Policy.newBuilder().setName(name);
           options.applyTo(policy, current.getIpAccess(), description, mask);
+          if (rateLimit.given()) {
+            policy.setRateLimit(rateLimit.applyTo(current.getRateLimit()));
+            mask.addPaths("rate_limit");
+          }
           return policy.build();
         },
         etag,
@@ -276,7 +295,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         IpAccessList list = p.getIpAccess();
         t.row(
             id(p.getName()),
-            p.hasIpAccess() ? "ip-access" : "",
+            p.hasIpAccess() ? "ip-access" : p.hasRateLimit() ? "rate-limit" : "",
             count(list.getAllowList()),
             count(list.getDenyList()),
             p.hasIpAccess() ? source(list.getSource()) : "",
@@ -294,6 +313,9 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       for (Policy p : policies) {
         if (!p.getDescription().isEmpty()) {
           out.println("description: " + p.getDescription());
+        }
+        if (p.hasRateLimit()) {
+          out.println(RateLimitOptions.describe(p.getRateLimit()));
         }
         blocks(out, "allow", p.getIpAccess().getAllowList());
         blocks(out, "deny", p.getIpAccess().getDenyList());
