@@ -43,7 +43,8 @@ final class RateLimitOptions {
       arity = "0..1",
       fallbackValue = "true",
       description =
-          "Only count what would be refused (concierge_rate_limited_total{dry_run=\"true\"}).")
+          "Try the limit out: count what it would refuse, but refuse nothing (update:"
+              + " --dry-run=false to enforce it).")
   @Nullable Boolean dryRun;
 
   /** Whether any rate-limit option was given. */
