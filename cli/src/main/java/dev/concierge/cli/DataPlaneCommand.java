@@ -5,6 +5,7 @@ import dev.concierge.dataplane.DataPlaneServer;
 import dev.concierge.dataplane.ProxyServer;
 import dev.concierge.dataplane.accesslog.AccessLogDestination;
 import dev.concierge.dataplane.buffering.AdmissionPolicy;
+import dev.concierge.dataplane.trace.otlp.OtlpSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -198,6 +199,29 @@ final class DataPlaneCommand implements Callable<Integer> {
       description = "Rotated access log files kept: PATH.1 ... PATH.N (default 5).")
   @Nullable Integer accessLogMaxFiles;
 
+  @Option(
+      names = "--otlp-endpoint",
+      paramLabel = "URL",
+      description =
+          "Export the proxy hop's span of each sampled request to this OpenTelemetry collector"
+              + " over OTLP/HTTP (protobuf), e.g. http://127.0.0.1:4318 (spans go to /v1/traces"
+              + " unless the URL has a path); default off.")
+  @Nullable String otlpEndpoint;
+
+  @Option(
+      names = "--trace-sample-ratio",
+      paramLabel = "R",
+      description =
+          "With --otlp-endpoint: the ratio (0..1) of the traces the node starts that are sampled"
+              + " (default 1); a request's own traceparent decides for the trace it continues.")
+  @Nullable Double traceSampleRatio;
+
+  @Option(
+      names = "--otlp-service-name",
+      paramLabel = "NAME",
+      description = "With --otlp-endpoint: the spans' service.name (default concierge-node).")
+  @Nullable String otlpServiceName;
+
   @Override
   public Integer call() {
     java.time.Duration refresh =
@@ -214,6 +238,7 @@ final class DataPlaneCommand implements Callable<Integer> {
     String token = joinToken();
     AdmissionPolicy admission = admission();
     AccessLogDestination accessLogTo = accessLogDestination();
+    OtlpSettings tracing = tracing();
     ServerSupport.ensurePortFree(bind, ports.http, "--http-port");
     if (ports.https != ProxyServer.NO_HTTPS) {
       ServerSupport.ensurePortFree(bind, ports.https, "--https-port");
@@ -258,6 +283,9 @@ final class DataPlaneCommand implements Callable<Integer> {
     }
     clientSettings(builder);
     builder.accessLog(accessLogTo);
+    if (tracing != null) {
+      builder.tracing(tracing);
+    }
     DataPlaneServer server = builder.build();
     try {
       server.start();
@@ -305,6 +333,33 @@ final class DataPlaneCommand implements Callable<Integer> {
           Path.of(target),
           accessLogMaxSize != null ? accessLogMaxSize : AccessLogDestination.DEFAULT_MAX_BYTES,
           accessLogMaxFiles != null ? accessLogMaxFiles : AccessLogDestination.DEFAULT_MAX_FILES);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  /**
+   * --otlp-endpoint and its settings, or null when spans are not exported; a setting without the
+   * endpoint, or a bad value, is a usage error.
+   */
+  @Nullable OtlpSettings tracing() {
+    if (otlpEndpoint == null) {
+      if (traceSampleRatio != null || otlpServiceName != null) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--trace-sample-ratio and --otlp-service-name need --otlp-endpoint");
+      }
+      return null;
+    }
+    try {
+      OtlpSettings settings = OtlpSettings.of(otlpEndpoint);
+      if (traceSampleRatio != null) {
+        settings = settings.withSampleRatio(traceSampleRatio);
+      }
+      if (otlpServiceName != null) {
+        settings = settings.withServiceName(otlpServiceName);
+      }
+      return settings;
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -158,6 +158,20 @@ class ServerCommandsTest {
   }
 
   @Test
+  void dataPlaneTracingSettingsNeedAnEndpointAndSaneValues() {
+    Result r = dataPlane("--trace-sample-ratio", "0.5");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("--trace-sample-ratio and --otlp-service-name need --otlp-endpoint");
+    r = dataPlane("--otlp-endpoint", "http://127.0.0.1:4318", "--trace-sample-ratio", "1.5");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("sample ratio must be within 0..1: 1.5");
+    r = dataPlane("--otlp-endpoint", "grpc://collector:4317");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("OTLP endpoint must be an http or https URL");
+  }
+
+  @Test
   void dataPlaneRejectsAZeroClientHeaderTimeout() {
     Result r = dataPlane("--client-header-timeout", "0s");
     assertThat(r.code()).isEqualTo(2);

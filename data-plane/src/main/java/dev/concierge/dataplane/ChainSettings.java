@@ -6,6 +6,7 @@ import dev.concierge.dataplane.buffering.AdmissionPolicy;
 import dev.concierge.dataplane.chain.RequestLog;
 import dev.concierge.dataplane.client.ClientSettings;
 import dev.concierge.dataplane.stats.TrafficStats;
+import dev.concierge.dataplane.trace.TraceSampler;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -20,7 +21,9 @@ import java.util.random.RandomGenerator;
  * @param random the weighted split's randomness, per call so a thread-local one works
  * @param nanoTime the clock of latencies
  * @param client trusted proxies, geo source and the wall clock of time windows
- * @param log told of every completed request (the access log)
+ * @param log told of every completed request (the access log, span export)
+ * @param sampler decides whether a trace a request starts is sampled (never, unless spans are
+ *     exported)
  */
 public record ChainSettings(
     TrafficStats stats,
@@ -28,9 +31,11 @@ public record ChainSettings(
     Supplier<RandomGenerator> random,
     LongSupplier nanoTime,
     ClientSettings client,
-    RequestLog log) {
+    RequestLog log,
+    TraceSampler sampler) {
   public ChainSettings {
     requireNonNull(log, "log");
+    requireNonNull(sampler, "sampler");
     requireNonNull(client, "client");
     requireNonNull(stats, "stats");
     requireNonNull(admission, "admission");
@@ -46,31 +51,37 @@ public record ChainSettings(
         ThreadLocalRandom::current,
         System::nanoTime,
         ClientSettings.defaults(),
-        RequestLog.none());
+        RequestLog.none(),
+        TraceSampler.never());
   }
 
   /** These settings counting into {@code meters}. */
   public ChainSettings withStats(TrafficStats meters) {
-    return new ChainSettings(meters, admission, random, nanoTime, client, log);
+    return new ChainSettings(meters, admission, random, nanoTime, client, log, sampler);
   }
 
   /** These settings with another admission policy. */
   public ChainSettings withAdmission(AdmissionPolicy policy) {
-    return new ChainSettings(stats, policy, random, nanoTime, client, log);
+    return new ChainSettings(stats, policy, random, nanoTime, client, log, sampler);
   }
 
   /** These settings with another random source. */
   public ChainSettings withRandom(Supplier<RandomGenerator> source) {
-    return new ChainSettings(stats, admission, source, nanoTime, client, log);
+    return new ChainSettings(stats, admission, source, nanoTime, client, log, sampler);
   }
 
   /** These settings telling {@code requestLog} of every completed request. */
   public ChainSettings withLog(RequestLog requestLog) {
-    return new ChainSettings(stats, admission, random, nanoTime, client, requestLog);
+    return new ChainSettings(stats, admission, random, nanoTime, client, requestLog, sampler);
   }
 
   /** These settings with other client settings (trusted proxies, geo, clock). */
   public ChainSettings withClient(ClientSettings settings) {
-    return new ChainSettings(stats, admission, random, nanoTime, settings, log);
+    return new ChainSettings(stats, admission, random, nanoTime, settings, log, sampler);
+  }
+
+  /** These settings deciding new traces' sampled flag with {@code traceSampler}. */
+  public ChainSettings withSampler(TraceSampler traceSampler) {
+    return new ChainSettings(stats, admission, random, nanoTime, client, log, traceSampler);
   }
 }

@@ -40,6 +40,8 @@ import dev.concierge.dataplane.stats.StatsReporter;
 import dev.concierge.dataplane.stats.TrafficStats;
 import dev.concierge.dataplane.tls.CertificateExpiry;
 import dev.concierge.dataplane.tls.HandshakeMeter;
+import dev.concierge.dataplane.trace.otlp.OtlpSettings;
+import dev.concierge.dataplane.trace.otlp.SpanExport;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -85,6 +87,7 @@ public final class DataPlaneServer implements AutoCloseable {
 
   private @Nullable ProxyServer proxy;
   private @Nullable AccessLog accessLog;
+  private @Nullable SpanExport spanExport;
   private @Nullable AdminServer admin;
   private @Nullable ScheduledExecutorService scheduler;
   private volatile @Nullable HealthChecker health;
@@ -133,8 +136,18 @@ public final class DataPlaneServer implements AutoCloseable {
     private Duration dnsRefresh = DEFAULT_DNS_REFRESH;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private AccessLogDestination accessLog = AccessLogDestination.stdout();
+    private @Nullable OtlpSettings tracing;
 
     private Builder() {}
+
+    /**
+     * Exports the proxy hop's span of each sampled request to an OTLP collector; default off (the
+     * traceparent is still passed on, new traces unsampled).
+     */
+    public Builder tracing(OtlpSettings settings) {
+      this.tracing = requireNonNull(settings, "settings");
+      return this;
+    }
 
     /** Where the access log goes; default standard output. */
     public Builder accessLog(AccessLogDestination destination) {
@@ -350,6 +363,11 @@ public final class DataPlaneServer implements AutoCloseable {
     if (log != null) {
       chain = chain.withLog(log);
     }
+    SpanExport spans = config.tracing == null ? null : SpanExport.start(config.tracing, VERSION);
+    spanExport = spans;
+    if (spans != null) {
+      chain = chain.withLog(log != null ? log.andThen(spans) : spans).withSampler(spans.sampler());
+    }
     proxy =
         new ProxyServer(
                 config.bindAddress,
@@ -362,6 +380,9 @@ public final class DataPlaneServer implements AutoCloseable {
 
     String id = config.nodeId != null ? config.nodeId : hostName() + "-" + proxy.port();
     nodeId = id;
+    if (spans != null) {
+      spans.nodeId(id);
+    }
     scheduler =
         Executors.newScheduledThreadPool(
             1,
@@ -416,7 +437,8 @@ public final class DataPlaneServer implements AutoCloseable {
                 configUpdates,
                 this::certificateStatuses,
                 config.clock,
-                this::accessLogDropped));
+                this::accessLogDropped,
+                this::traceSpansLost));
     admin =
         new AdminServer(
             config.adminBindAddress, config.adminPort, runtimes, statsReporter, metrics);
@@ -608,6 +630,14 @@ public final class DataPlaneServer implements AutoCloseable {
     return log == null ? 0 : log.dropped();
   }
 
+  /**
+   * Spans the OTLP export lost (queue full, or not accepted by the collector); 0 when it is off.
+   */
+  public long traceSpansLost() {
+    SpanExport spans = spanExport;
+    return spans == null ? 0 : spans.lost();
+  }
+
   /** The revision in force, or -1 until the first configuration is applied. */
   public long appliedRevision() {
     return runtimes.revision();
@@ -674,6 +704,9 @@ public final class DataPlaneServer implements AutoCloseable {
       }
       if (accessLog != null) {
         accessLog.close(); // after the proxy: the last requests' lines are written
+      }
+      if (spanExport != null) {
+        spanExport.close(); // after the proxy: the last requests' spans are sent
       }
     } finally {
       terminated.countDown();

@@ -13,7 +13,6 @@ import dev.concierge.dataplane.tls.RouteTlsHandler;
 import dev.concierge.dataplane.upstream.UpstreamHandler;
 import dev.concierge.dataplane.upstream.UpstreamTransport;
 import java.util.function.IntSupplier;
-import org.eclipse.jetty.server.Handler;
 
 /**
  * The request path in order, in one place (docs/architecture.md "The request path"): {@link
@@ -29,7 +28,7 @@ public final class HandlerChain {
   private HandlerChain() {}
 
   /** The handler tree for the proxy port, on a node without HTTPS. */
-  public static Handler of(
+  public static StatsHandler of(
       RuntimeHolder runtimes, UpstreamTransport transport, ChainSettings settings) {
     return of(runtimes, transport, settings, () -> ProxyServer.NO_HTTPS);
   }
@@ -38,7 +37,7 @@ public final class HandlerChain {
    * The handler tree for the proxy ports; {@code httpsPort} gives the node's HTTPS port (after
    * start) to routes that redirect plain HTTP there.
    */
-  public static Handler of(
+  public static StatsHandler of(
       RuntimeHolder runtimes,
       UpstreamTransport transport,
       ChainSettings settings,
@@ -57,6 +56,11 @@ public final class HandlerChain {
     // Lets a graceful stop wait for in-flight requests; requests on open connections still go on.
     DrainHandler drain = new DrainHandler(acme);
     return new StatsHandler(
-        settings.stats(), settings.nanoTime(), settings.log(), settings.random(), drain);
+        settings.stats(),
+        settings.nanoTime(),
+        settings.log(),
+        settings.random(),
+        settings.sampler(),
+        drain);
   }
 }

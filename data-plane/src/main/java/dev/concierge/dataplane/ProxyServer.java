@@ -10,6 +10,7 @@ import dev.concierge.dataplane.server.HeaderDeadlineConnectionFactory;
 import dev.concierge.dataplane.server.InlineResumeThreadPool;
 import dev.concierge.dataplane.server.NodeErrorHandler;
 import dev.concierge.dataplane.server.ThreadCachingBufferPool;
+import dev.concierge.dataplane.stats.StatsHandler;
 import dev.concierge.dataplane.tls.CertificateIndex;
 import dev.concierge.dataplane.tls.HandshakeMeter;
 import dev.concierge.dataplane.tls.NodeSslConnectionFactory;
@@ -146,8 +147,10 @@ public final class ProxyServer implements AutoCloseable {
     UpstreamTransport upgrades =
         new UpgradeTunnelTransport(server, UpgradeTunnelTransport.Settings.defaults());
     transport = new ProtocolTransports(http1, http2, upgrades, UpgradeTunnelTransport::isUpgrade);
-    server.setHandler(HandlerChain.of(runtimes, transport, settings, this::httpsPort));
-    server.setErrorHandler(new NodeErrorHandler(settings.stats().unrouted()));
+    StatsHandler chain = HandlerChain.of(runtimes, transport, settings, this::httpsPort);
+    server.setHandler(chain);
+    // Answers to what Jetty rejects before the chain are counted and logged as the chain's are.
+    server.setErrorHandler(new NodeErrorHandler(chain::start));
     threads.inlineResumesOf(server);
     // Graceful stop: DrainHandler in the chain waits this long for in-flight requests.
     server.setStopTimeout(DEFAULT_DRAIN_TIMEOUT.toMillis());

@@ -12,6 +12,7 @@ import dev.concierge.dataplane.DataPlaneServer;
 import dev.concierge.dataplane.accesslog.AccessLog;
 import dev.concierge.dataplane.accesslog.AccessLogDestination;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -225,5 +226,39 @@ class AccessLogIT {
     assertThat(line.get("route").isNull()).isTrue();
     assertThat(line.get("upstream").isNull()).isTrue();
     assertThat(line.get("cluster").isNull()).isTrue();
+  }
+
+  @Test
+  void logsAndCountsWhatTheNodeRejectsBeforeTheChain() {
+    Http.RawResponse tooLarge =
+        Http.raw(
+            node.httpPort(),
+            "GET /app/big HTTP/1.1\r\nHost: t\r\nX-Big: " + "a".repeat(20_000) + "\r\n",
+            InputStream.nullInputStream(),
+            0);
+
+    assertThat(tooLarge.status()).isEqualTo(431);
+    assertThat(tooLarge.body()).startsWith("request header fields too large\nrequest-id: ");
+    String id = tooLarge.body().lines().skip(1).findFirst().orElseThrow().substring(12);
+    JsonNode line = awaitLines(log, 1).get(0);
+    assertThat(line.fieldNames()).toIterable().containsExactlyElementsOf(AccessLog.FIELDS);
+    assertThat(line.get("status").asInt()).isEqualTo(431);
+    assertThat(line.get("method").asText()).isEqualTo("GET");
+    assertThat(line.get("path").asText()).isEqualTo("/app/big");
+    assertThat(line.get("client").asText()).isEqualTo("127.0.0.1");
+    assertThat(line.get("request_id").asText()).isEqualTo(id);
+    assertThat(line.get("trace_id").asText()).matches("[0-9a-f]{32}");
+    assertThat(line.get("route").isNull()).isTrue();
+    assertThat(line.get("upstream").isNull()).isTrue();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                NodeMetricsText.sum(
+                    NodeMetricsText.of(node),
+                    "concierge_requests_total",
+                    "route=\"\"",
+                    "code_class=\"4xx\""),
+            total -> total == 1);
   }
 }

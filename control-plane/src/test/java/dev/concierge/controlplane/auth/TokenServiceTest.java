@@ -178,6 +178,9 @@ class TokenServiceTest {
             "CreateCertificate",
             "UpdateCertificate",
             "DeleteCertificate",
+            "CreatePolicy",
+            "UpdatePolicy",
+            "DeletePolicy",
             "Apply",
             "Rollback",
             "CreateToken",
@@ -188,6 +191,7 @@ class TokenServiceTest {
             "RenewCertificate");
     assertThat(codes)
         .containsEntry("ListClusters", Status.Code.OK)
+        .containsEntry("ListPolicies", Status.Code.OK)
         .containsEntry("ListTokens", Status.Code.OK)
         .containsEntry("ListAuditEvents", Status.Code.OK)
         .containsEntry("GetStats", Status.Code.OK)

@@ -10,8 +10,8 @@ import org.eclipse.jetty.util.Callback;
  * the request id on the second (also in {@code X-Request-Id}) and, for a request of the chain, the
  * trace id on the third ({@code trace-id: }, the trace the backend would have seen), never an HTML
  * page. A gRPC call ({@link Grpc#isCall}) gets its error the gRPC way instead: HTTP 200,
- * trailers-only, {@code grpc-status} mapped from the HTTP status and the reason as {@code
- * grpc-message}. Non-blocking.
+ * trailers-only, {@code grpc-status} mapped from the HTTP status and the reason, request id and
+ * trace id as {@code grpc-message}. Non-blocking.
  */
 public final class ErrorAnswers {
   /** The response header that carries the request id. */
@@ -27,11 +27,12 @@ public final class ErrorAnswers {
     RequestContext context = request == null ? null : RequestContext.of(request);
     String id = context != null ? context.requestId() : RequestIds.next();
     response.getHeaders().put(REQUEST_ID, id);
+    String traceId = context != null ? context.trace().traceId() : null;
     if (request != null && Grpc.isCall(request)) {
-      Grpc.writeError(response, callback, status, reason, id);
+      Grpc.writeError(response, callback, status, reason, id, traceId);
       return;
     }
-    String trace = context != null ? "trace-id: " + context.trace().traceId() + "\n" : "";
+    String trace = traceId != null ? "trace-id: " + traceId + "\n" : "";
     PlainText.write(response, callback, status, reason + "\nrequest-id: " + id + "\n" + trace);
   }
 

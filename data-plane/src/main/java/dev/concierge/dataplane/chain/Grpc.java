@@ -8,6 +8,7 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the node knows of gRPC: which requests are gRPC calls (HTTP/2 or HTTP/3 with {@code
@@ -97,16 +98,28 @@ public final class Grpc {
 
   /**
    * Answers the call trailers-only with the gRPC status for {@code httpStatus} and {@code message}
-   * (percent-encoded as gRPC requires), and completes the callback.
+   * (percent-encoded as gRPC requires), and completes the callback. The message ends in the request
+   * id and, for a request of the chain, the trace id, as the node's plain-text answers carry them:
+   * {@code no route (request-id 5f0c29e1-1a, trace-id 4bf92f…)}, what a gRPC client shows.
+   *
+   * @param traceId the trace the call belongs to, or {@code null} outside the chain
    */
   public static void writeError(
-      Response response, Callback callback, int httpStatus, String message, String requestId) {
+      Response response,
+      Callback callback,
+      int httpStatus,
+      String message,
+      String requestId,
+      @Nullable String traceId) {
     response.setStatus(HttpStatus.OK_200);
     HttpFields.Mutable headers = response.getHeaders();
     headers.put(HttpHeader.CONTENT_TYPE, CONTENT_TYPE);
     headers.put(new HttpField("grpc-status", Integer.toString(statusOf(httpStatus))));
-    headers.put(
-        new HttpField("grpc-message", percentEncode(message + " (request-id " + requestId + ")")));
+    String ids =
+        traceId == null
+            ? " (request-id " + requestId + ")"
+            : " (request-id " + requestId + ", trace-id " + traceId + ")";
+    headers.put(new HttpField("grpc-message", percentEncode(message + ids)));
     response.write(true, ByteBuffer.allocate(0), callback);
   }
 

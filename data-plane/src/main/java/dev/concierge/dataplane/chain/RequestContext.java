@@ -8,6 +8,7 @@ import dev.concierge.dataplane.client.ClientFacts;
 import dev.concierge.dataplane.client.ClientSettings;
 import dev.concierge.dataplane.client.DeviceClassifier;
 import dev.concierge.dataplane.trace.TraceContext;
+import dev.concierge.dataplane.trace.TraceSampler;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -65,6 +66,7 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   // Request id, trace context and access log: the log and the randomness of new trace ids.
   private final RequestLog log;
   private final Supplier<RandomGenerator> random;
+  private final TraceSampler sampler;
   private @Nullable TraceContext trace;
 
   /**
@@ -105,7 +107,8 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
         inFlight,
         nanoTime,
         RequestLog.none(),
-        ThreadLocalRandom::current);
+        ThreadLocalRandom::current,
+        TraceSampler.never());
   }
 
   /**
@@ -114,6 +117,7 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
    * @param nanoTime the clock of latencies; read now for the start and at completion
    * @param log told of the request once it completed (the access log)
    * @param random draws new trace and span ids; per call so a thread-local generator works
+   * @param sampler decides whether a trace the request starts is sampled
    */
   public RequestContext(
       Request request,
@@ -123,7 +127,8 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
       LongAdder inFlight,
       LongSupplier nanoTime,
       RequestLog log,
-      Supplier<RandomGenerator> random) {
+      Supplier<RandomGenerator> random,
+      TraceSampler sampler) {
     super(request);
     this.response = requireNonNull(response, "response");
     this.callback = requireNonNull(callback, "callback");
@@ -132,6 +137,7 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
     this.nanoTime = nanoTime;
     this.log = requireNonNull(log, "log");
     this.random = requireNonNull(random, "random");
+    this.sampler = requireNonNull(sampler, "sampler");
     this.startNanos = nanoTime.getAsLong();
     inFlight.increment();
   }
@@ -281,12 +287,12 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
 
   /**
    * This hop's trace context, made on first use: continuing the request's valid {@code
-   * traceparent}, else starting a trace.
+   * traceparent}, else starting a trace (sampled as the node's sampler decides).
    */
   public TraceContext trace() {
     TraceContext context = trace;
     if (context == null) {
-      context = TraceContext.of(getHeaders(), random.get(), startEpochNanos());
+      context = TraceContext.of(getHeaders(), random.get(), startEpochNanos(), sampler);
       trace = context;
     }
     return context;

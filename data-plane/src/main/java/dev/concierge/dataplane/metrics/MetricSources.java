@@ -28,6 +28,7 @@ import java.util.function.Supplier;
  * @param certificates the served certificates' expiry as of the given time
  * @param clock the time certificates' days left are counted from
  * @param accessLogDropped access-log lines dropped because the writer fell behind (0 with no log)
+ * @param traceSpansDropped spans the OTLP export lost: queue full or not accepted (0 with none)
  */
 public record MetricSources(
     TrafficStats stats,
@@ -38,7 +39,8 @@ public record MetricSources(
     ConfigUpdates updates,
     Function<Instant, List<ServedCertificateStatus>> certificates,
     InstantSource clock,
-    LongSupplier accessLogDropped) {
+    LongSupplier accessLogDropped,
+    LongSupplier traceSpansDropped) {
   public MetricSources {
     requireNonNull(stats, "stats");
     requireNonNull(clusters, "clusters");
@@ -49,5 +51,6 @@ public record MetricSources(
     requireNonNull(certificates, "certificates");
     requireNonNull(clock, "clock");
     requireNonNull(accessLogDropped, "accessLogDropped");
+    requireNonNull(traceSpansDropped, "traceSpansDropped");
   }
 }

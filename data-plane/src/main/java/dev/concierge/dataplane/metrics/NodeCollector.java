@@ -246,6 +246,14 @@ final class NodeCollector implements MultiCollector {
                 "Access-log lines dropped because the writer fell behind.")
             .dataPoint(point(sources.accessLogDropped().getAsLong(), Labels.EMPTY))
             .build());
+    add(
+        out,
+        counter(
+                "concierge_trace_spans_dropped",
+                "Spans of the proxy hop the OTLP export lost: its queue was full, or the collector"
+                    + " did not take them.")
+            .dataPoint(point(sources.traceSpansDropped().getAsLong(), Labels.EMPTY))
+            .build());
 
     ConfigUpdates updates = sources.updates();
     add(

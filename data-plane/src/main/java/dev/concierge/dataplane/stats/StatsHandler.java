@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.chain.RequestLog;
+import dev.concierge.dataplane.trace.TraceSampler;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -24,6 +25,7 @@ public final class StatsHandler extends Handler.Wrapper {
   private final LongSupplier nanoTime;
   private final RequestLog log;
   private final Supplier<RandomGenerator> random;
+  private final TraceSampler sampler;
 
   /**
    * A stage that logs nothing.
@@ -31,39 +33,52 @@ public final class StatsHandler extends Handler.Wrapper {
    * @param nanoTime the clock of latencies, {@code System::nanoTime} outside tests
    */
   public StatsHandler(TrafficStats stats, LongSupplier nanoTime, Handler next) {
-    this(stats, nanoTime, RequestLog.none(), ThreadLocalRandom::current, next);
+    this(
+        stats, nanoTime, RequestLog.none(), ThreadLocalRandom::current, TraceSampler.never(), next);
   }
 
   /**
    * @param nanoTime the clock of latencies, {@code System::nanoTime} outside tests
    * @param log told of every request the chain completed (the access log)
    * @param random draws the trace and span ids of the requests' contexts
+   * @param sampler decides whether a trace a request starts is sampled
    */
   public StatsHandler(
       TrafficStats stats,
       LongSupplier nanoTime,
       RequestLog log,
       Supplier<RandomGenerator> random,
+      TraceSampler sampler,
       Handler next) {
     super(next);
     this.stats = requireNonNull(stats, "stats");
     this.nanoTime = requireNonNull(nanoTime, "nanoTime");
     this.log = requireNonNull(log, "log");
     this.random = requireNonNull(random, "random");
+    this.sampler = requireNonNull(sampler, "sampler");
+  }
+
+  /**
+   * A new context of {@code request}, counting on this stage's meters and telling its log when it
+   * completes: the chain's own, and the node error handler's for a request Jetty rejected before
+   * the chain (a malformed request line, a header block too large).
+   */
+  public RequestContext start(Request request, Response response, Callback callback) {
+    return new RequestContext(
+        request,
+        response,
+        callback,
+        stats.unrouted(),
+        stats.inFlightAdder(),
+        nanoTime,
+        log,
+        random,
+        sampler);
   }
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
-    RequestContext context =
-        new RequestContext(
-            request,
-            response,
-            callback,
-            stats.unrouted(),
-            stats.inFlightAdder(),
-            nanoTime,
-            log,
-            random);
+    RequestContext context = start(request, response, callback);
     boolean taken;
     try {
       taken = super.handle(context, response, context);

@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * The W3C Trace Context (Level 1) of one proxy hop: the trace it belongs to, the span the hop is (a
  * new parent id for the backend), the caller's span when the request came with a valid {@code
  * traceparent}, the trace flags and when the hop started, so that an exporter can turn it into a
- * span later. A request without a valid {@code traceparent} starts a new trace.
+ * span later. A request without a valid {@code traceparent} starts a new trace, sampled as a {@link
+ * TraceSampler} decides; a continued one keeps the caller's flags (sampled or not).
  *
  * <p>Kept as the one {@code traceparent} value sent upstream (the only string made per request)
  * plus the caller's value as received; the ids are cut from them when asked. Immutable and
@@ -50,6 +51,19 @@ public final class TraceContext {
    * @param startEpochNanos when the hop started, in nanoseconds since the epoch
    */
   public static TraceContext of(HttpFields fields, RandomGenerator random, long startEpochNanos) {
+    return of(fields, random, startEpochNanos, TraceSampler.never());
+  }
+
+  /**
+   * The hop of a request with headers {@code fields}: it continues the trace of a valid {@code
+   * traceparent} (one line only) with the caller's flags, else starts a new one, sampled (flags 01)
+   * when {@code sampler} samples the new root, else 00.
+   *
+   * @param random draws the new span id (and the trace id of a new trace)
+   * @param startEpochNanos when the hop started, in nanoseconds since the epoch
+   */
+  public static TraceContext of(
+      HttpFields fields, RandomGenerator random, long startEpochNanos, TraceSampler sampler) {
     String received = null;
     for (HttpField field : fields) {
       if (field.getHeader() == null && field.getName().equalsIgnoreCase(TRACEPARENT)) {
@@ -60,16 +74,30 @@ public final class TraceContext {
         received = field.getValue();
       }
     }
-    return of(received, random, startEpochNanos);
+    return of(received, random, startEpochNanos, sampler);
   }
 
   /**
-   * The hop after a caller that sent {@code received} as its traceparent ({@code null}: none).
+   * The hop after a caller that sent {@code received} as its traceparent ({@code null}: none); a
+   * new trace is not sampled.
    *
    * @see #of(HttpFields, RandomGenerator, long)
    */
   public static TraceContext of(
       @Nullable String received, RandomGenerator random, long startEpochNanos) {
+    return of(received, random, startEpochNanos, TraceSampler.never());
+  }
+
+  /**
+   * The hop after a caller that sent {@code received} as its traceparent ({@code null}: none).
+   *
+   * @see #of(HttpFields, RandomGenerator, long, TraceSampler)
+   */
+  public static TraceContext of(
+      @Nullable String received,
+      RandomGenerator random,
+      long startEpochNanos,
+      TraceSampler sampler) {
     char[] out = new char[LENGTH];
     out[0] = '0';
     out[1] = '0';
@@ -91,7 +119,7 @@ public final class TraceContext {
       hex(high, out, TRACE_ID);
       hex(low, out, TRACE_ID + 16);
       out[FLAGS] = '0';
-      out[FLAGS + 1] = '0';
+      out[FLAGS + 1] = sampler.samplesRoot(low) ? '1' : '0';
     }
     long span;
     do {
@@ -182,6 +210,11 @@ public final class TraceContext {
   public int flags() {
     return Character.digit(traceparent.charAt(FLAGS), 16) << 4
         | Character.digit(traceparent.charAt(FLAGS + 1), 16);
+  }
+
+  /** Whether the trace is sampled (flags bit 0): the hop's span is exported when spans are. */
+  public boolean sampled() {
+    return (Character.digit(traceparent.charAt(FLAGS + 1), 16) & 1) != 0;
   }
 
   /** When the hop started, in nanoseconds since the epoch. */

@@ -62,7 +62,8 @@ class NodeMetricsTest {
                 updates,
                 now -> certificates,
                 InstantSource.fixed(NOW),
-                () -> 7));
+                () -> 7,
+                () -> 3));
   }
 
   private static long millis(long ms) {
@@ -178,6 +179,7 @@ class NodeMetricsTest {
             "concierge_tls_handshakes_total 0.0\n",
             "concierge_tls_handshake_failures_total 0.0\n",
             "concierge_access_log_dropped_total 7.0\n",
+            "concierge_trace_spans_dropped_total 3.0\n",
             "concierge_config_revision 7.0\n",
             "concierge_config_last_apply_timestamp_seconds 1.7960832E9\n",
             "concierge_config_updates_total{result=\"applied\"} 1.0\n",
