@@ -9,6 +9,7 @@ import dev.concierge.api.v1.IpAccessList;
 import dev.concierge.api.v1.ListPoliciesRequest;
 import dev.concierge.api.v1.ListPoliciesResponse;
 import dev.concierge.api.v1.Policy;
+import dev.concierge.api.v1.RateLimit;
 import dev.concierge.api.v1.UpdatePolicyRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -31,7 +32,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "policy",
-    description = "Manage edge policies (IP access lists, CORS), applied by routes or fleet-wide.")
+    description =
+        "Manage edge policies (IP access lists, rate limits, CORS), applied by routes or"
+            + " fleet-wide.")
 final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
 
   /** Blocks listed one by one in {@code get}; longer lists are counted. */
@@ -74,22 +77,33 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Parameters(paramLabel = "NAME", description = "Policy id, e.g. office or policies/office.")
           String typedName,
       @Mixin Options options,
+      @Mixin RateLimitOptions rateLimit,
       @Mixin CorsOptions cors,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.POLICY, "create", typedName);
-    if (cors.given() && (options.givesAllow() || options.givesDeny() || options.source != null)) {
-      throw usage("create", "a policy is one kind: --cors-* options or IP access options");
+    boolean ipAccess = options.givesAllow() || options.givesDeny() || options.source != null;
+    if ((ipAccess ? 1 : 0) + (rateLimit.given() ? 1 : 0) + (cors.given() ? 1 : 0) > 1) {
+      throw usage(
+          "create",
+          "a policy is one kind: IP access options, a rate limit (--rate) or --cors-* options");
+    }
+    if (rateLimit.given() && rateLimit.rate == null) {
+      throw usage("create", "Missing required option: '--rate=N/UNIT'");
     }
     if (options.noAllow || options.noDeny) {
       throw usage("create", "--no-allow and --no-deny only apply to update");
     }
-    if (!options.givesAllow() && !options.givesDeny() && !cors.given()) {
+    if (!options.givesAllow() && !options.givesDeny() && !rateLimit.given() && !cors.given()) {
       throw usage(
           "create",
-          "Missing required option: '--allow=CIDR' or '--deny=CIDR' (or '--cors-origin=ORIGIN')");
+          "Missing required option: '--allow=CIDR' or '--deny=CIDR' (or '--rate=N/UNIT', or"
+              + " '--cors-origin=ORIGIN')");
     }
     Policy.Builder policy = Policy.newBuilder().setName(name);
+    if (rateLimit.given()) {
+      policy.setRateLimit(rateLimit.applyTo(RateLimit.getDefaultInstance()));
+    }
     options.applyTo(policy, IpAccessList.getDefaultInstance(), description, FieldMask.newBuilder());
     cors.applyTo(policy, Cors.getDefaultInstance(), FieldMask.newBuilder());
     return create(RPCS, policy.build(), validateOnly, "created");
@@ -117,6 +131,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
   int update(
       @Parameters(paramLabel = "NAME", description = "Policy id or full name.") String typedName,
       @Mixin Options options,
+      @Mixin RateLimitOptions rateLimit,
       @Mixin CorsOptions cors,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
@@ -125,11 +140,12 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     if ((options.noAllow && options.givesAllow()) || (options.noDeny && options.givesDeny())) {
       throw usage("update", "--no-allow (--no-deny) cannot be combined with --allow (--deny)");
     }
-    if (!options.given() && !description.given() && !cors.given()) {
+    if (!options.given() && !rateLimit.given() && !description.given() && !cors.given()) {
       throw usage(
           "update",
           "nothing to update: give --allow, --allow-file, --no-allow, --deny, --deny-file,"
-              + " --no-deny, --source, --cors-*, --fleet-default or --description");
+              + " --no-deny, --source, --rate, --burst, --key, --dry-run, --cors-*,"
+              + " --fleet-default or --description");
     }
     return update(
         RPCS,
@@ -137,6 +153,10 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         (current, mask) -> {
           Policy.Builder policy = Policy.newBuilder().setName(name);
           options.applyTo(policy, current.getIpAccess(), description, mask);
+          if (rateLimit.given()) {
+            policy.setRateLimit(rateLimit.applyTo(current.getRateLimit()));
+            mask.addPaths("rate_limit");
+          }
           cors.applyTo(policy, current.getCors(), mask);
           return policy.build();
         },
@@ -286,7 +306,9 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         IpAccessList list = p.getIpAccess();
         t.row(
             id(p.getName()),
-            p.hasIpAccess() ? "ip-access" : p.hasCors() ? "cors" : "",
+            p.hasIpAccess()
+                ? "ip-access"
+                : p.hasRateLimit() ? "rate-limit" : p.hasCors() ? "cors" : "",
             count(list.getAllowList()),
             count(list.getDenyList()),
             p.hasIpAccess() ? source(list.getSource()) : "",
@@ -304,6 +326,9 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       for (Policy p : policies) {
         if (!p.getDescription().isEmpty()) {
           out.println("description: " + p.getDescription());
+        }
+        if (p.hasRateLimit()) {
+          out.println(RateLimitOptions.describe(p.getRateLimit()));
         }
         blocks(out, "allow", p.getIpAccess().getAllowList());
         blocks(out, "deny", p.getIpAccess().getDenyList());

@@ -623,6 +623,7 @@ final class FakeControlPlane implements AutoCloseable {
                 case "description" -> b.setDescription(req.getPolicy().getDescription());
                 case "fleet_default" -> b.setFleetDefault(req.getPolicy().getFleetDefault());
                 case "ip_access" -> b.setIpAccess(req.getPolicy().getIpAccess());
+                case "rate_limit" -> b.setRateLimit(req.getPolicy().getRateLimit());
                 case "cors" -> b.setCors(req.getPolicy().getCors());
                 default ->
                     throw Status.INVALID_ARGUMENT

@@ -30,6 +30,7 @@ import dev.concierge.api.v1.Hsts;
 import dev.concierge.api.v1.IpAccessList;
 import dev.concierge.api.v1.OutlierDetection;
 import dev.concierge.api.v1.Policy;
+import dev.concierge.api.v1.RateLimit;
 import dev.concierge.api.v1.RegexRewrite;
 import dev.concierge.api.v1.RequestBodyPolicy;
 import dev.concierge.api.v1.RetryBudget;
@@ -2222,6 +2223,57 @@ class ManagementCommandsTest {
     Result bad = run("policy", "create", "office", "--deny", "10.0.0.1/8");
     assertThat(bad.code()).isEqualTo(1);
     assertThat(bad.err()).contains("policy.ip_access.deny[0]").contains("first address");
+  }
+
+  @Test
+  void policyCreateAndUpdateARateLimit() {
+    Result r =
+        run(
+            "policy",
+            "create",
+            "per-key",
+            "--rate",
+            "1000/h",
+            "--burst",
+            "50",
+            "--key",
+            "header:X-Api-Key",
+            "--dry-run");
+    assertThat(r.code()).as(r.err()).isZero();
+    CreatePolicyRequest sent = (CreatePolicyRequest) fake.lastRequests.get("CreatePolicy");
+    assertThat(sent.getPolicy().getRateLimit())
+        .isEqualTo(
+            RateLimit.newBuilder()
+                .setRequests(1000)
+                .setUnit(RateLimit.Unit.HOUR)
+                .setBurst(50)
+                .setKey(RateLimit.Key.HEADER)
+                .setHeader("X-Api-Key")
+                .setDryRun(true)
+                .build());
+    assertThat(run("policy", "list").out()).contains("rate-limit");
+    assertThat(run("policy", "get", "per-key").out())
+        .contains("rate: 1000/h, burst 50, key header:X-Api-Key, dry run");
+
+    Result update = run("policy", "update", "per-key", "--dry-run=false", "--key", "route");
+    assertThat(update.code()).as(update.err()).isZero();
+    UpdatePolicyRequest updated = (UpdatePolicyRequest) fake.lastRequests.get("UpdatePolicy");
+    assertThat(updated.getUpdateMask().getPathsList()).containsExactly("rate_limit");
+    RateLimit stored = fake.policies.get("policies/per-key").getRateLimit();
+    assertThat(stored.getKey()).isEqualTo(RateLimit.Key.ROUTE);
+    assertThat(stored.getHeader()).isEmpty();
+    assertThat(stored.getDryRun()).isFalse();
+    assertThat(stored.getRequests()).isEqualTo(1000);
+
+    assertThat(run("policy", "create", "x", "--rate", "10/day").err())
+        .contains("'10/day' is not a rate (expected N/s, N/m or N/h, e.g. 100/s)");
+    assertThat(run("policy", "create", "x", "--burst", "5").err())
+        .contains("Missing required option: '--rate=N/UNIT'");
+    assertThat(run("policy", "create", "x", "--rate", "5/s", "--deny", "10.0.0.0/8").err())
+        .contains("a policy is one kind");
+    Result global = run("policy", "create", "x", "--rate", "0/s");
+    assertThat(global.code()).isEqualTo(1);
+    assertThat(global.err()).contains("policy.rate_limit.requests: must be at least 1");
   }
 
   @Test

@@ -583,6 +583,18 @@ class ConfigAsCodeIT {
                         .addExposeHeaders("X-Request-Id")
                         .setAllowCredentials(true)
                         .setMaxAgeSeconds(600)))
+        .addPolicies(
+            dev.concierge.api.v1.Policy.newBuilder()
+                .setName("policies/per-key")
+                .setRateLimit(
+                    dev.concierge.api.v1.RateLimit.newBuilder()
+                        .setRequests(100)
+                        .setUnit(dev.concierge.api.v1.RateLimit.Unit.MINUTE)
+                        .setBurst(20)
+                        .setKey(dev.concierge.api.v1.RateLimit.Key.HEADER)
+                        .setHeader("X-Api-Key")
+                        .setDryRun(true)
+                        .setScope(dev.concierge.api.v1.RateLimit.Scope.LOCAL)))
         .addRoutes(
             Route.newBuilder()
                 .setName("routes/teapot")

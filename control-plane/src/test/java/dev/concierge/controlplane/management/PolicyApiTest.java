@@ -181,7 +181,8 @@ class PolicyApiTest {
 
     StatusRuntimeException none = failure(() -> createPolicy("empty", Policy.newBuilder().build()));
     assertThat(fields(none))
-        .containsExactly("policy.ip_access: a policy kind is required: set ip_access or cors");
+        .containsExactly(
+            "policy.ip_access: a policy kind is required: set ip_access, rate_limit or cors");
   }
 
   @Test

@@ -24,9 +24,12 @@ public final class PolicyRules {
     FieldChecks.description(policy.getDescription(), prefix + ".description", sink);
     switch (policy.getKindCase()) {
       case IP_ACCESS -> IpAccessRules.check(policy.getIpAccess(), prefix + ".ip_access", sink);
+      case RATE_LIMIT -> RateLimitRules.check(policy.getRateLimit(), prefix + ".rate_limit", sink);
       case CORS -> CorsRules.check(policy.getCors(), prefix + ".cors", sink);
       default ->
-          sink.add(prefix + ".ip_access", "a policy kind is required: set ip_access or cors");
+          sink.add(
+              prefix + ".ip_access",
+              "a policy kind is required: set ip_access, rate_limit or cors");
     }
   }
 

@@ -71,7 +71,8 @@ class PolicyRulesTest {
   @Test
   void needsAKindAndAListAndCapsTheBlocks() {
     assertThat(violations(Policy.newBuilder().setName("policies/x")))
-        .containsExactly("policy.ip_access: a policy kind is required: set ip_access or cors");
+        .containsExactly(
+            "policy.ip_access: a policy kind is required: set ip_access, rate_limit or cors");
     assertThat(violations(ipAccess(IpAccessList.newBuilder())))
         .containsExactly("policy.ip_access.allow: give allow or deny blocks (or both)");
     IpAccessList.Builder big = IpAccessList.newBuilder();

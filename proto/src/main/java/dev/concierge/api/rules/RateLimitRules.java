@@ -1,0 +1,52 @@
+package dev.concierge.api.rules;
+
+import dev.concierge.api.v1.RateLimit;
+
+/**
+ * The rules of a rate limit: 1 to {@value #MAX_REQUESTS} requests per a given unit, a burst of at
+ * most as many, a known key (a valid header name with {@code HEADER}, none otherwise) and the local
+ * scope (the fleet-wide one is not available yet).
+ */
+public final class RateLimitRules {
+  /** Most requests per unit, and largest burst. */
+  public static final long MAX_REQUESTS = 1_000_000_000L;
+
+  private RateLimitRules() {}
+
+  /** Tells {@code sink} every broken field of {@code limit}, under {@code prefix}. */
+  public static void check(RateLimit limit, String prefix, ViolationSink sink) {
+    long requests = Integer.toUnsignedLong(limit.getRequests());
+    if (requests == 0) {
+      sink.add(prefix + ".requests", "must be at least 1 (requests per unit)");
+    }
+    FieldChecks.atMost(requests, MAX_REQUESTS, "1000000000", prefix + ".requests", sink);
+    FieldChecks.atMost(
+        Integer.toUnsignedLong(limit.getBurst()),
+        MAX_REQUESTS,
+        "1000000000",
+        prefix + ".burst",
+        sink);
+    if (FieldChecks.known(
+            limit.getUnitValue(), RateLimit.Unit.getDescriptor(), prefix + ".unit", sink)
+        && limit.getUnit() == RateLimit.Unit.UNIT_UNSPECIFIED) {
+      sink.add(prefix + ".unit", "a unit is required: SECOND, MINUTE or HOUR");
+    }
+    if (FieldChecks.known(limit.getKeyValue(), RateLimit.Key.getDescriptor(), prefix + ".key", sink)
+        && limit.getKey() == RateLimit.Key.HEADER) {
+      String problem = RequestMatchRules.headerNameProblem(limit.getHeader());
+      if (problem != null) {
+        sink.add(prefix + ".header", problem);
+      }
+    } else if (!limit.getHeader().isEmpty()) {
+      sink.add(prefix + ".header", "only with key HEADER");
+    }
+    if (FieldChecks.known(
+            limit.getScopeValue(), RateLimit.Scope.getDescriptor(), prefix + ".scope", sink)
+        && limit.getScope() == RateLimit.Scope.GLOBAL) {
+      sink.add(
+          prefix + ".scope",
+          "the GLOBAL scope (one limit for the whole fleet) is not available yet: use LOCAL (each"
+              + " node counts on its own)");
+    }
+  }
+}

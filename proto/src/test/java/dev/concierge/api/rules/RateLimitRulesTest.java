@@ -1,0 +1,78 @@
+package dev.concierge.api.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.concierge.api.v1.Policy;
+import dev.concierge.api.v1.RateLimit;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RateLimitRulesTest {
+  private static List<String> violations(RateLimit.Builder limit) {
+    List<String> found = new ArrayList<>();
+    PolicyRules.check(
+        Policy.newBuilder().setName("policies/api").setRateLimit(limit).build(),
+        "policy",
+        (f, why) -> found.add(f + ": " + why));
+    return found;
+  }
+
+  private static RateLimit.Builder perSecond(int requests) {
+    return RateLimit.newBuilder().setRequests(requests).setUnit(RateLimit.Unit.SECOND);
+  }
+
+  @Test
+  void acceptsEveryKeyAndUnitWithinLimits() {
+    assertThat(violations(perSecond(100))).isEmpty();
+    assertThat(
+            violations(
+                RateLimit.newBuilder()
+                    .setRequests(1_000_000_000)
+                    .setUnit(RateLimit.Unit.HOUR)
+                    .setBurst(1_000_000_000)
+                    .setKey(RateLimit.Key.HEADER)
+                    .setHeader("X-Api-Key")
+                    .setDryRun(true)
+                    .setScope(RateLimit.Scope.LOCAL)))
+        .isEmpty();
+    assertThat(violations(perSecond(1).setUnit(RateLimit.Unit.MINUTE).setKey(RateLimit.Key.ROUTE)))
+        .isEmpty();
+  }
+
+  @Test
+  void refusesAMissingRateOrUnitAndTooLargeNumbers() {
+    assertThat(violations(RateLimit.newBuilder()))
+        .containsExactly(
+            "policy.rate_limit.requests: must be at least 1 (requests per unit)",
+            "policy.rate_limit.unit: a unit is required: SECOND, MINUTE or HOUR");
+    assertThat(violations(perSecond(1_000_000_001).setBurst(-1)))
+        .containsExactly(
+            "policy.rate_limit.requests: must be at most 1000000000, not 1000000001",
+            "policy.rate_limit.burst: must be at most 1000000000, not 4294967295");
+    assertThat(violations(perSecond(1).setUnitValue(7)))
+        .containsExactly(
+            "policy.rate_limit.unit: unknown value 7 (one of UNIT_UNSPECIFIED, SECOND, MINUTE,"
+                + " HOUR)");
+  }
+
+  @Test
+  void aHeaderKeyNeedsAValidHeaderNameAndOnlyItTakesOne() {
+    assertThat(violations(perSecond(1).setKey(RateLimit.Key.HEADER)))
+        .containsExactly("policy.rate_limit.header: must not be empty");
+    assertThat(violations(perSecond(1).setKey(RateLimit.Key.HEADER).setHeader("X Key")))
+        .singleElement()
+        .asString()
+        .startsWith("policy.rate_limit.header: \"X Key\"");
+    assertThat(violations(perSecond(1).setHeader("X-Api-Key")))
+        .containsExactly("policy.rate_limit.header: only with key HEADER");
+  }
+
+  @Test
+  void refusesTheGlobalScopeForNow() {
+    assertThat(violations(perSecond(1).setScope(RateLimit.Scope.GLOBAL)))
+        .containsExactly(
+            "policy.rate_limit.scope: the GLOBAL scope (one limit for the whole fleet) is not"
+                + " available yet: use LOCAL (each node counts on its own)");
+  }
+}
