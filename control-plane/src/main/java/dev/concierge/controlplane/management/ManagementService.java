@@ -11,12 +11,19 @@ import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ClusterHealth;
 import dev.concierge.api.v1.Config;
+import dev.concierge.api.v1.Consumer;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.CreateConsumerKeyRequest;
+import dev.concierge.api.v1.CreateConsumerKeyResponse;
+import dev.concierge.api.v1.CreateConsumerRequest;
 import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
+import dev.concierge.api.v1.DeleteBasicCredentialRequest;
 import dev.concierge.api.v1.DeleteCertificateRequest;
 import dev.concierge.api.v1.DeleteClusterRequest;
+import dev.concierge.api.v1.DeleteConsumerKeyRequest;
+import dev.concierge.api.v1.DeleteConsumerRequest;
 import dev.concierge.api.v1.DeletePolicyRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.Endpoint;
@@ -24,6 +31,7 @@ import dev.concierge.api.v1.ExportConfigRequest;
 import dev.concierge.api.v1.GetCertificateRequest;
 import dev.concierge.api.v1.GetClusterHealthRequest;
 import dev.concierge.api.v1.GetClusterRequest;
+import dev.concierge.api.v1.GetConsumerRequest;
 import dev.concierge.api.v1.GetPolicyRequest;
 import dev.concierge.api.v1.GetRevisionRequest;
 import dev.concierge.api.v1.GetRouteRequest;
@@ -32,6 +40,8 @@ import dev.concierge.api.v1.ListCertificatesRequest;
 import dev.concierge.api.v1.ListCertificatesResponse;
 import dev.concierge.api.v1.ListClustersRequest;
 import dev.concierge.api.v1.ListClustersResponse;
+import dev.concierge.api.v1.ListConsumersRequest;
+import dev.concierge.api.v1.ListConsumersResponse;
 import dev.concierge.api.v1.ListNodesRequest;
 import dev.concierge.api.v1.ListNodesResponse;
 import dev.concierge.api.v1.ListPoliciesRequest;
@@ -47,13 +57,16 @@ import dev.concierge.api.v1.RenewCertificateRequest;
 import dev.concierge.api.v1.Revision;
 import dev.concierge.api.v1.RollbackRequest;
 import dev.concierge.api.v1.Route;
+import dev.concierge.api.v1.SetBasicCredentialRequest;
 import dev.concierge.api.v1.Stats;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
+import dev.concierge.api.v1.UpdateConsumerRequest;
 import dev.concierge.api.v1.UpdatePolicyRequest;
 import dev.concierge.api.v1.UpdateRouteRequest;
 import dev.concierge.controlplane.acme.AcmeRenewals;
 import dev.concierge.controlplane.auth.Caller;
+import dev.concierge.controlplane.consumer.SealedCredentials;
 import dev.concierge.controlplane.fleet.NodeRegistry;
 import dev.concierge.controlplane.fleet.NodeReportingService;
 import dev.concierge.controlplane.store.ConfigStore;
@@ -64,6 +77,7 @@ import dev.concierge.controlplane.store.Stored;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,6 +105,8 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
   private final ResourceType<Route> routes;
   private final ResourceType<Certificate> certificates;
   private final ResourceType<Policy> policies;
+  private final ResourceType<Consumer> consumers;
+  private final ConsumerCredentialFlow consumerCredentials;
   private final CertificateOutput certificateOutput;
   private final ConfigApply apply;
   private final RevisionHistory history;
@@ -150,6 +166,9 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
             name -> store.get(ResourceTable.CLUSTERS, name).isPresent(),
             name -> store.get(ResourceTable.POLICIES, name).isPresent());
     this.policies = ResourceTypes.policies();
+    SealedCredentials sealed = new SealedCredentials(cipher);
+    this.consumers = ResourceTypes.consumers(sealed);
+    this.consumerCredentials = new ConsumerCredentialFlow(store, sealed, clock, new SecureRandom());
     this.certificates =
         ResourceTypes.certificates(
             cipher, clock, name -> otherDefault(store, name), acme.isPresent());
@@ -392,6 +411,96 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
   @Override
   public void deletePolicy(DeletePolicyRequest request, StreamObserver<Empty> out) {
     respond(policies, out, () -> deleted(policies, request.getName(), request.getEtag()));
+  }
+
+  // ---- consumers
+
+  @Override
+  public void createConsumer(CreateConsumerRequest request, StreamObserver<Consumer> out) {
+    respond(
+        consumers,
+        out,
+        () ->
+            flow.create(
+                consumers,
+                request.getConsumerId(),
+                request.getConsumer(),
+                request.getValidateOnly()));
+  }
+
+  @Override
+  public void getConsumer(GetConsumerRequest request, StreamObserver<Consumer> out) {
+    respond(consumers, out, () -> consumerCredentials.get(request.getName()));
+  }
+
+  @Override
+  public void listConsumers(
+      ListConsumersRequest request, StreamObserver<ListConsumersResponse> out) {
+    respond(
+        consumers,
+        out,
+        () -> {
+          Page<Consumer> page = flow.list(consumers, request.getPageSize(), request.getPageToken());
+          return ListConsumersResponse.newBuilder()
+              .addAllConsumers(page.items())
+              .setNextPageToken(page.nextPageToken())
+              .build();
+        });
+  }
+
+  @Override
+  public void updateConsumer(UpdateConsumerRequest request, StreamObserver<Consumer> out) {
+    respond(
+        consumers,
+        out,
+        () ->
+            flow.update(
+                consumers,
+                request.getConsumer(),
+                request.getUpdateMask(),
+                request.getValidateOnly()));
+  }
+
+  @Override
+  public void deleteConsumer(DeleteConsumerRequest request, StreamObserver<Empty> out) {
+    respond(consumers, out, () -> deleted(consumers, request.getName(), request.getEtag()));
+  }
+
+  @Override
+  public void createConsumerKey(
+      CreateConsumerKeyRequest request, StreamObserver<CreateConsumerKeyResponse> out) {
+    respond(
+        consumers,
+        out,
+        () -> consumerCredentials.createKey(request.getName(), request.getExpireTime()));
+  }
+
+  @Override
+  public void deleteConsumerKey(DeleteConsumerKeyRequest request, StreamObserver<Consumer> out) {
+    respond(
+        consumers, out, () -> consumerCredentials.deleteKey(request.getName(), request.getKeyId()));
+  }
+
+  @Override
+  public void setBasicCredential(SetBasicCredentialRequest request, StreamObserver<Consumer> out) {
+    respond(
+        consumers,
+        out,
+        () ->
+            consumerCredentials.setBasic(
+                request.getName(),
+                request.getUsername(),
+                request.getPassword(),
+                request.getPasswordHash()));
+  }
+
+  @Override
+  public void deleteBasicCredential(
+      DeleteBasicCredentialRequest request, StreamObserver<Consumer> out) {
+    respond(
+        consumers,
+        out,
+        () -> consumerCredentials.deleteBasic(request.getName(), request.getUsername()));
   }
 
   // ---- fleet

@@ -3,12 +3,16 @@ package dev.concierge.controlplane.management;
 import static java.util.Objects.requireNonNull;
 
 import dev.concierge.api.crypto.KeyCipher;
+import dev.concierge.api.rules.ConsumerRules;
 import dev.concierge.api.rules.PolicyRules;
 import dev.concierge.api.v1.AcmeStatus;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.Consumer;
+import dev.concierge.api.v1.ConsumerCredentials;
 import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
+import dev.concierge.controlplane.consumer.SealedCredentials;
 import dev.concierge.controlplane.crypto.ParsedCertificate;
 import dev.concierge.controlplane.crypto.PemCertificates;
 import dev.concierge.controlplane.store.ResourceTable;
@@ -84,9 +88,40 @@ final class ResourceTypes {
     return ResourceType.plain(
         ResourceTable.POLICIES,
         "policy",
-        Set.of("description", "fleet_default", "ip_access", "rate_limit", "cors"),
+        Set.of(
+            "description",
+            "fleet_default",
+            "ip_access",
+            "rate_limit",
+            "cors",
+            "key_auth",
+            "basic_auth"),
         UnaryOperator.identity(),
         (policy, written, violations) -> PolicyRules.check(policy, "policy", violations::add));
+  }
+
+  /**
+   * Consumers: description and labels only; their credentials are written by their own calls
+   * ({@link ConsumerCredentialFlow}) into the sealed column, which a spec write keeps as it is (a
+   * new consumer starts without credentials).
+   */
+  static ResourceType<Consumer> consumers(SealedCredentials sealed) {
+    requireNonNull(sealed, "sealed");
+    return new ResourceType<>(
+        ResourceTable.CONSUMERS,
+        "consumer",
+        Set.of("description", "labels"),
+        Set.of(),
+        Set.of("keys", "basic_credentials"),
+        UnaryOperator.identity(),
+        (consumer, written, violations) ->
+            ConsumerRules.check(consumer, "consumer", violations::add),
+        (consumer, existing) ->
+            new Stored<>(
+                consumer,
+                existing != null
+                    ? existing.sealed()
+                    : sealed.seal(ConsumerCredentials.getDefaultInstance(), consumer.getName())));
   }
 
   /**

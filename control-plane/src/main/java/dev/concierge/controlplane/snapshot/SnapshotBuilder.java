@@ -10,8 +10,10 @@ import dev.concierge.api.v1.AcmeChallenge;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.Consumer;
 import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
+import dev.concierge.controlplane.consumer.SealedCredentials;
 import dev.concierge.controlplane.crypto.PemCertificates;
 import dev.concierge.controlplane.store.ConfigStore;
 import dev.concierge.controlplane.store.Stored;
@@ -24,15 +26,16 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Turns the store at its newest revision into one ConfigSnapshot, with keys decrypted for nodes.
- * The first build reads the whole store; later ones read only what the writes since the last build
- * touched ({@link ConfigStore#changesSince}) and apply it to the resources kept from that build, so
- * a write's snapshot costs the write, not the size of the config. Resources are in name order
- * (Java's, whatever the database's collation). Thread-safe.
+ * Turns the store at its newest revision into one ConfigSnapshot, with keys (and consumers'
+ * credentials) decrypted for nodes. The first build reads the whole store; later ones read only
+ * what the writes since the last build touched ({@link ConfigStore#changesSince}) and apply it to
+ * the resources kept from that build, so a write's snapshot costs the write, not the size of the
+ * config. Resources are in name order (Java's, whatever the database's collation). Thread-safe.
  */
 public final class SnapshotBuilder {
   private final ConfigStore store;
   private final KeyCipher cipher;
+  private final SealedCredentials credentials;
   private final Clock clock;
   private final com.google.protobuf.Duration expiryWarning;
 
@@ -48,6 +51,10 @@ public final class SnapshotBuilder {
 
   @GuardedBy("this")
   private final TreeMap<String, Policy> policies = new TreeMap<>();
+
+  // Consumers with their credentials unsealed, as the snapshots already hold them.
+  @GuardedBy("this")
+  private final TreeMap<String, Consumer> consumers = new TreeMap<>();
 
   // Keys decrypted, as the snapshots already hold them.
   @GuardedBy("this")
@@ -68,6 +75,7 @@ public final class SnapshotBuilder {
   public SnapshotBuilder(ConfigStore store, KeyCipher cipher, Clock clock, Duration expiryWarning) {
     this.store = requireNonNull(store, "store");
     this.cipher = requireNonNull(cipher, "cipher");
+    this.credentials = new SealedCredentials(cipher);
     this.clock = requireNonNull(clock, "clock");
     this.expiryWarning = Durations.fromNanos(expiryWarning.toNanos());
   }
@@ -89,6 +97,7 @@ public final class SnapshotBuilder {
             .addAllRoutes(routes.values())
             .addAllCertificates(certificates.values())
             .addAllPolicies(policies.values())
+            .addAllConsumers(consumers.values())
             .setCertificateExpiryWarning(expiryWarning);
     challenges.values().forEach(snapshot::addAllAcmeChallenges);
     return snapshot.build();
@@ -100,8 +109,10 @@ public final class SnapshotBuilder {
     routes.clear();
     certificates.clear();
     policies.clear();
+    consumers.clear();
     challenges.clear();
     put(config.clusters(), config.routes(), config.certificates(), config.policies());
+    putConsumers(config.consumers());
     revision = config.revision();
   }
 
@@ -112,10 +123,24 @@ public final class SnapshotBuilder {
       routes.remove(name);
       certificates.remove(name);
       policies.remove(name);
+      consumers.remove(name);
       challenges.remove(name);
     }
     put(changes.clusters(), changes.routes(), changes.certificates(), changes.policies());
+    putConsumers(changes.consumers());
     revision = changes.revision();
+  }
+
+  @GuardedBy("this")
+  private void putConsumers(List<Stored<Consumer>> newConsumers) {
+    for (Stored<Consumer> stored : newConsumers) {
+      String name = stored.resource().getName();
+      consumers.put(
+          name,
+          SealedCredentials.forNodes(
+              stored.resource(),
+              credentials.unseal(requireNonNull(stored.sealed(), "sealed"), name)));
+    }
   }
 
   @GuardedBy("this")

@@ -12,6 +12,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.concierge.api.time.ProtoTime;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.Consumer;
 import dev.concierge.api.v1.Node;
 import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
@@ -288,7 +289,8 @@ public final class JdbcConfigStore implements ConfigStore {
         resources(readAll(c, ResourceTable.CLUSTERS)),
         resources(readAll(c, ResourceTable.ROUTES)),
         readAll(c, ResourceTable.CERTIFICATES),
-        resources(readAll(c, ResourceTable.POLICIES)));
+        resources(readAll(c, ResourceTable.POLICIES)),
+        readAll(c, ResourceTable.CONSUMERS));
   }
 
   @Override
@@ -328,11 +330,20 @@ public final class JdbcConfigStore implements ConfigStore {
                 readNamed(c, ResourceTable.CERTIFICATES, touched, deleted);
             List<Policy> policies =
                 resources(readNamed(c, ResourceTable.POLICIES, touched, deleted));
+            List<Stored<Consumer>> consumers =
+                readNamed(c, ResourceTable.CONSUMERS, touched, deleted);
             // As in readConfig: an unchanged revision proves no write committed meanwhile.
             if (readRevision(c, false) == revision) {
               return Optional.of(
                   new StoredChanges(
-                      since, revision, clusters, routes, certificates, policies, deleted));
+                      since,
+                      revision,
+                      clusters,
+                      routes,
+                      certificates,
+                      policies,
+                      consumers,
+                      deleted));
             }
           }
           return Optional.empty(); // writes kept coming; the caller reads everything, locked
@@ -523,6 +534,7 @@ public final class JdbcConfigStore implements ConfigStore {
           List<Route> routes = new ArrayList<>();
           List<Stored<Certificate>> certificates = new ArrayList<>();
           List<Policy> policies = new ArrayList<>();
+          List<Stored<Consumer>> consumers = new ArrayList<>();
           // Per resource, its newest change up to the revision; deleted ones have no after_spec.
           try (PreparedStatement ps =
               c.prepareStatement(
@@ -559,11 +571,18 @@ public final class JdbcConfigStore implements ConfigStore {
                           parse(spec, Policy.getDefaultInstance()).toBuilder()
                               .setEtag(etag)
                               .build());
+                  case CONSUMER ->
+                      consumers.add(
+                          new Stored<>(
+                              parse(spec, Consumer.getDefaultInstance()).toBuilder()
+                                  .setEtag(etag)
+                                  .build(),
+                              rs.getString(3)));
                 }
               }
             }
           }
-          return new StoredConfig(at, clusters, routes, certificates, policies);
+          return new StoredConfig(at, clusters, routes, certificates, policies, consumers);
         });
   }
 

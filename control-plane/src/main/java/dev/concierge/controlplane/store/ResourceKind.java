@@ -5,7 +5,8 @@ public enum ResourceKind {
   CLUSTER("clusters/", "clusters", "cluster"),
   ROUTE("routes/", "routes", "route"),
   CERTIFICATE("certificates/", "certificates", "certificate"),
-  POLICY("policies/", "policies", "policy");
+  POLICY("policies/", "policies", "policy"),
+  CONSUMER("consumers/", "consumers", "consumer");
 
   private final String namePrefix;
   private final String table;
@@ -26,7 +27,7 @@ public enum ResourceKind {
     return table;
   }
 
-  /** "cluster", "route", "certificate" or "policy", for messages. */
+  /** "cluster", "route", "certificate", "policy" or "consumer", for messages. */
   public String singular() {
     return singular;
   }

@@ -3,8 +3,10 @@ package dev.concierge.controlplane.store;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Message;
+import dev.concierge.api.rules.ConsumerAuthRules;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.Consumer;
 import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import java.util.LinkedHashMap;
@@ -74,12 +76,34 @@ public final class ResourceTable<T extends Message> {
       new ResourceTable<>(
           ResourceKind.CERTIFICATE, Certificate.getDefaultInstance(), "key_ciphertext", List.of());
 
-  /** Edge policies (IP access lists, ...), which routes name. */
+  /**
+   * Consumers; their credentials (key hashes, password hashes) are kept only encrypted, in {@code
+   * credentials}.
+   */
+  public static final ResourceTable<Consumer> CONSUMERS =
+      new ResourceTable<>(
+          ResourceKind.CONSUMER, Consumer.getDefaultInstance(), "credentials", List.of());
+
+  /**
+   * Edge policies (IP access lists, ...), which routes name; an authentication policy may allow
+   * consumers by name, which must exist and cannot be deleted while allowed.
+   */
   public static final ResourceTable<Policy> POLICIES =
-      new ResourceTable<>(ResourceKind.POLICY, Policy.getDefaultInstance(), null, List.of());
+      new ResourceTable<>(
+          ResourceKind.POLICY,
+          Policy.getDefaultInstance(),
+          null,
+          List.of(
+              new Reference<>(
+                  ResourceKind.CONSUMER,
+                  "policy_consumers",
+                  "policy_name",
+                  "consumer_name",
+                  "allows",
+                  ResourceTable::allowedConsumers)));
 
   private static final List<ResourceTable<?>> ALL =
-      List.of(CLUSTERS, ROUTES, CERTIFICATES, POLICIES);
+      List.of(CLUSTERS, ROUTES, CERTIFICATES, POLICIES, CONSUMERS);
 
   private final ResourceKind kind;
   private final T prototype;
@@ -173,6 +197,21 @@ public final class ResourceTable<T extends Message> {
     for (int i = 0; i < route.getForward().getClustersCount(); i++) {
       fields.put(
           "forward.clusters[" + i + "].cluster", route.getForward().getClusters(i).getCluster());
+    }
+    return fields;
+  }
+
+  private static Map<String, String> allowedConsumers(Policy policy) {
+    String field =
+        switch (policy.getKindCase()) {
+          case KEY_AUTH -> "key_auth.allowed_consumers";
+          case BASIC_AUTH -> "basic_auth.allowed_consumers";
+          default -> "";
+        };
+    List<String> names = ConsumerAuthRules.allowedConsumers(policy);
+    Map<String, String> fields = new LinkedHashMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      fields.put(field + "[" + i + "]", names.get(i));
     }
     return fields;
   }

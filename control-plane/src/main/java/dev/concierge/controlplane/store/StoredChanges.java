@@ -2,6 +2,7 @@ package dev.concierge.controlplane.store;
 
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
+import dev.concierge.api.v1.Consumer;
 import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import java.util.List;
@@ -23,6 +24,7 @@ public record StoredChanges(
     List<Route> routes,
     List<Stored<Certificate>> certificates,
     List<Policy> policies,
+    List<Stored<Consumer>> consumers,
     Set<String> deleted) {
   public StoredChanges {
     if (revision < since) {
@@ -32,6 +34,7 @@ public record StoredChanges(
     routes = List.copyOf(routes);
     certificates = List.copyOf(certificates);
     policies = List.copyOf(policies);
+    consumers = List.copyOf(consumers);
     deleted = Set.copyOf(deleted);
   }
 }

@@ -181,6 +181,13 @@ class TokenServiceTest {
             "CreatePolicy",
             "UpdatePolicy",
             "DeletePolicy",
+            "CreateConsumer",
+            "UpdateConsumer",
+            "DeleteConsumer",
+            "CreateConsumerKey",
+            "DeleteConsumerKey",
+            "SetBasicCredential",
+            "DeleteBasicCredential",
             "Apply",
             "Rollback",
             "CreateToken",
@@ -192,6 +199,7 @@ class TokenServiceTest {
     assertThat(codes)
         .containsEntry("ListClusters", Status.Code.OK)
         .containsEntry("ListPolicies", Status.Code.OK)
+        .containsEntry("ListConsumers", Status.Code.OK)
         .containsEntry("ListTokens", Status.Code.OK)
         .containsEntry("ListAuditEvents", Status.Code.OK)
         .containsEntry("GetStats", Status.Code.OK)

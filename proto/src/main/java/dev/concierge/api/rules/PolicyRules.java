@@ -26,6 +26,9 @@ public final class PolicyRules {
       case IP_ACCESS -> IpAccessRules.check(policy.getIpAccess(), prefix + ".ip_access", sink);
       case RATE_LIMIT -> RateLimitRules.check(policy.getRateLimit(), prefix + ".rate_limit", sink);
       case CORS -> CorsRules.check(policy.getCors(), prefix + ".cors", sink);
+      case KEY_AUTH -> ConsumerAuthRules.check(policy.getKeyAuth(), prefix + ".key_auth", sink);
+      case BASIC_AUTH ->
+          ConsumerAuthRules.check(policy.getBasicAuth(), prefix + ".basic_auth", sink);
       default ->
           sink.add(
               prefix + ".ip_access",

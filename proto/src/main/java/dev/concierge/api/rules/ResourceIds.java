@@ -21,6 +21,9 @@ public final class ResourceIds {
   /** The prefix of policy names. */
   public static final String POLICIES = "policies/";
 
+  /** The prefix of consumer names. */
+  public static final String CONSUMERS = "consumers/";
+
   /** The rule, as the end of a sentence naming the id. */
   public static final String RULE = "must be 1-63 of [a-z0-9-], starting with a letter";
 

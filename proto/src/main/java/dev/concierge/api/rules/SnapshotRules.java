@@ -49,6 +49,7 @@ public final class SnapshotRules {
     }
     UpstreamTlsRules.checkReferences(snapshot, sink);
     PolicyRules.checkReferences(snapshot, sink);
+    ConsumerRules.checkSnapshot(snapshot, sink);
   }
 
   private static String prefix(String name, String collection, int index) {
