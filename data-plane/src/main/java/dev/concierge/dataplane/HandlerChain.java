@@ -4,6 +4,8 @@ import dev.concierge.dataplane.access.IpAccessHandler;
 import dev.concierge.dataplane.acme.AcmeChallengeHandler;
 import dev.concierge.dataplane.answer.LocalAnswerHandler;
 import dev.concierge.dataplane.buffering.RequestBodyBufferingHandler;
+import dev.concierge.dataplane.consumer.BasicAuthHandler;
+import dev.concierge.dataplane.consumer.KeyAuthHandler;
 import dev.concierge.dataplane.cors.CorsHandler;
 import dev.concierge.dataplane.ratelimit.RateLimitHandler;
 import dev.concierge.dataplane.routing.RoutingHandler;
@@ -20,10 +22,11 @@ import java.util.function.IntSupplier;
  * StatsHandler} (outermost: counts every answer) → {@link DrainHandler} (graceful stop) → {@link
  * AcmeChallengeHandler} (ACME HTTP-01 answers, on every host) → {@link RoutingHandler} → {@link
  * IpAccessHandler} (403 for a refused client address) → {@link CorsHandler} (preflights) → {@link
- * RateLimitHandler} (429) → {@link RouteTlsHandler} (HTTPS redirect, HSTS) → {@link
- * LocalAnswerHandler} (redirects, direct responses) → {@link RequestBodyBufferingHandler} → {@link
- * UpstreamHandler} → {@link UpstreamTransport}. New per-route stages go between routing and
- * upstream, in the table's order, and read their policy from the request's context.
+ * KeyAuthHandler} and {@link BasicAuthHandler} (401) → {@link RateLimitHandler} (429) → {@link
+ * RouteTlsHandler} (HTTPS redirect, HSTS) → {@link LocalAnswerHandler} (redirects, direct
+ * responses) → {@link RequestBodyBufferingHandler} → {@link UpstreamHandler} → {@link
+ * UpstreamTransport}. New per-route stages go between routing and upstream, in the table's order,
+ * and read their policy from the request's context.
  */
 public final class HandlerChain {
   private HandlerChain() {}
@@ -50,9 +53,12 @@ public final class HandlerChain {
     RouteTlsHandler tls = new RouteTlsHandler(httpsPort, answers);
     // Right after routing: a refused client costs the route nothing else (no redirect, no body).
     RateLimitHandler rateLimit = new RateLimitHandler(tls);
+    // Consumers proved after CORS (a preflight carries no credential) and before rate limits.
+    BasicAuthHandler basicAuth = new BasicAuthHandler(rateLimit);
+    KeyAuthHandler keyAuth = new KeyAuthHandler(basicAuth);
     // Preflights answered at the edge, before any redirect or body read, and before rate limits:
     // a browser's preflight spends no token of the request it announces.
-    CorsHandler cors = new CorsHandler(rateLimit);
+    CorsHandler cors = new CorsHandler(keyAuth);
     IpAccessHandler access = new IpAccessHandler(cors);
     RoutingHandler routing = new RoutingHandler(runtimes::routes, settings.client(), access);
     // Before routing and any route's redirect to HTTPS: the ACME server must get the answer.

@@ -4,10 +4,13 @@ import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.chain.RequestLog;
+import dev.concierge.dataplane.consumer.KeyAuthPolicy;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.eclipse.jetty.http.HttpHeader;
@@ -44,7 +47,8 @@ public final class AccessLog implements RequestLog, AutoCloseable {
           "request_id",
           "trace_id",
           "user_agent",
-          "tls");
+          "tls",
+          "consumer");
 
   private final AccessLogWriter writer;
   private final Supplier<RandomGenerator> random;
@@ -133,7 +137,19 @@ public final class AccessLog implements RequestLog, AutoCloseable {
         context.trace(),
         context.getHeaders().get(HttpHeader.USER_AGENT),
         tls,
-        policy.secretQueryParams());
+        context.consumer(),
+        secretQueryParams(context, policy));
+  }
+
+  /** The route's secret query parameters, and those its key_auth reads a key from. */
+  private static Set<String> secretQueryParams(RequestContext context, RouteLogPolicy policy) {
+    Set<String> keys = context.policies().get(KeyAuthPolicy.KEY).secretQueryParams();
+    if (keys.isEmpty()) {
+      return policy.secretQueryParams();
+    }
+    Set<String> both = new HashSet<>(policy.secretQueryParams());
+    both.addAll(keys);
+    return both;
   }
 
   /** Entries dropped: the writer fell behind, or an entry could not be taken or written. */

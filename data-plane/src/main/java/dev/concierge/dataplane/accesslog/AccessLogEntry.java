@@ -28,6 +28,7 @@ import org.jspecify.annotations.Nullable;
  * @param trace the hop's trace context
  * @param userAgent the User-Agent, or null
  * @param tls the TLS protocol version of an HTTPS request ("TLSv1.3"), or null
+ * @param consumer the authenticated consumer's id, or null when none was authenticated
  * @param secretQueryParams query parameters whose values are logged as {@value
  *     RouteLogPolicy#REDACTED}
  */
@@ -50,6 +51,7 @@ public record AccessLogEntry(
     TraceContext trace,
     @Nullable String userAgent,
     @Nullable String tls,
+    @Nullable String consumer,
     Set<String> secretQueryParams) {
   public AccessLogEntry {
     requireNonNull(client, "client");

@@ -4,8 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import dev.concierge.api.v1.BasicCredential;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.Consumer;
+import dev.concierge.api.v1.ConsumerKey;
 import dev.concierge.api.v1.NodeReport;
 import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.dataplane.chain.PlainText;
@@ -89,11 +92,18 @@ public final class AdminServer implements AutoCloseable {
     }
   }
 
-  /** The snapshot as the admin page shows it: with every private key cleared. */
+  /**
+   * The snapshot as the admin page shows it: with every private key, consumer key hash and password
+   * hash cleared.
+   */
   static ConfigSnapshot redact(ConfigSnapshot snapshot) {
     ConfigSnapshot.Builder builder = snapshot.toBuilder();
     for (Certificate.Builder cert : builder.getCertificatesBuilderList()) {
       cert.clearPrivateKey();
+    }
+    for (Consumer.Builder consumer : builder.getConsumersBuilderList()) {
+      consumer.getKeysBuilderList().forEach(ConsumerKey.Builder::clearSha256);
+      consumer.getBasicCredentialsBuilderList().forEach(BasicCredential.Builder::clearPasswordHash);
     }
     return builder.build();
   }

@@ -70,6 +70,7 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   private final Supplier<RandomGenerator> random;
   private final TraceSampler sampler;
   private @Nullable TraceContext trace;
+  private @Nullable String consumer;
 
   /**
    * A context counting requests in flight on an adder of its own (tests, tools), logging nothing
@@ -164,6 +165,16 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   /** The chosen route's policies (all "none" before routing). */
   public PolicySet policies() {
     return policies;
+  }
+
+  /** Records the consumer an authentication stage proved the request comes from ("alice"). */
+  public void consumer(String id) {
+    this.consumer = requireNonNull(id, "id");
+  }
+
+  /** The authenticated consumer's id, or {@code null} when no stage authenticated one. */
+  public @Nullable String consumer() {
+    return consumer;
   }
 
   /** Records the cluster the request went to: its name and meter. */

@@ -1,8 +1,10 @@
 package dev.concierge.dataplane.config;
 
 import dev.concierge.api.crypto.KeyCipher;
+import dev.concierge.api.v1.BasicCredential;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.Consumer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -22,10 +24,10 @@ import java.util.Set;
 
 /**
  * The last applied snapshot on local disk, so that a node can start while the control plane is
- * down. Its certificates' private keys are sealed with AES-256-GCM under a key the node holds
- * (bound to each certificate's name), so the file alone (a backup, a copy, a support bundle)
- * reveals no key; the file is also 0600 and replaced atomically (temp file, then move), so a crash
- * leaves either the old or the new snapshot, never half of one. Thread-safe.
+ * down. Its certificates' private keys (and consumers' password hashes) are sealed with AES-256-GCM
+ * under a key the node holds (bound to each certificate's name), so the file alone (a backup, a
+ * copy, a support bundle) reveals no key; the file is also 0600 and replaced atomically (temp file,
+ * then move), so a crash leaves either the old or the new snapshot, never half of one. Thread-safe.
  */
 public final class LastGoodSnapshot {
   static final String FILE_NAME = "last-good-snapshot.pb";
@@ -77,6 +79,22 @@ public final class LastGoodSnapshot {
         }
       }
     }
+    for (Consumer.Builder consumer : opened.getConsumersBuilderList()) {
+      for (BasicCredential.Builder basic : consumer.getBasicCredentialsBuilderList()) {
+        String hash = basic.getPasswordHash();
+        if (hash.startsWith(SEALED)) {
+          try {
+            basic.setPasswordHash(
+                keys.decrypt(hash.substring(SEALED.length()), consumer.getName()));
+          } catch (IllegalArgumentException e) {
+            throw new IOException(
+                "the credentials of "
+                    + consumer.getName()
+                    + " do not open with this node's cache key");
+          }
+        }
+      }
+    }
     return Optional.of(opened.build());
   }
 
@@ -109,13 +127,19 @@ public final class LastGoodSnapshot {
   }
 
   private ConfigSnapshot sealed(ConfigSnapshot snapshot) {
-    if (snapshot.getCertificatesCount() == 0) {
+    if (snapshot.getCertificatesCount() == 0 && snapshot.getConsumersCount() == 0) {
       return snapshot;
     }
     ConfigSnapshot.Builder sealed = snapshot.toBuilder();
     for (Certificate.Builder certificate : sealed.getCertificatesBuilderList()) {
       certificate.setPrivateKey(
           SEALED + keys.encrypt(certificate.getPrivateKey(), certificate.getName()));
+    }
+    // Password hashes too, against offline guessing; key hashes are of 256-bit random keys.
+    for (Consumer.Builder consumer : sealed.getConsumersBuilderList()) {
+      for (BasicCredential.Builder basic : consumer.getBasicCredentialsBuilderList()) {
+        basic.setPasswordHash(SEALED + keys.encrypt(basic.getPasswordHash(), consumer.getName()));
+      }
     }
     return sealed.build();
   }

@@ -5,6 +5,8 @@ import dev.concierge.dataplane.accesslog.RouteLogPolicyCompiler;
 import dev.concierge.dataplane.answer.LocalAnswerCompiler;
 import dev.concierge.dataplane.buffering.BufferingPolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyCompiler;
+import dev.concierge.dataplane.consumer.BasicAuthPolicyCompiler;
+import dev.concierge.dataplane.consumer.KeyAuthPolicyCompiler;
 import dev.concierge.dataplane.cors.CorsPolicyCompiler;
 import dev.concierge.dataplane.ratelimit.RateLimitPolicyCompiler;
 import dev.concierge.dataplane.tls.RouteTlsCompiler;
@@ -23,6 +25,8 @@ public final class PolicyCompilers {
         new BufferingPolicyCompiler(),
         new IpAccessPolicyCompiler(),
         new CorsPolicyCompiler(),
+        new KeyAuthPolicyCompiler(),
+        new BasicAuthPolicyCompiler(),
         new LocalAnswerCompiler(),
         new RateLimitPolicyCompiler(),
         new RouteTlsCompiler(),

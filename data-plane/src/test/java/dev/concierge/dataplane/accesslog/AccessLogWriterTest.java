@@ -39,6 +39,7 @@ class AccessLogWriterTest {
         TraceContext.of((String) null, new Random(1), 0),
         "curl/8 \"quoted\"\n",
         null,
+        "alice",
         Set.of("token"));
   }
 
@@ -82,7 +83,8 @@ class AccessLogWriterTest {
         .containsEntry("duration_ms", "1.5")
         .containsEntry("upstream_ms", "1.0")
         .containsEntry("user_agent", "curl/8 \"quoted\"\n")
-        .containsEntry("tls", null);
+        .containsEntry("tls", null)
+        .containsEntry("consumer", "alice");
   }
 
   @Test

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.concierge.api.crypto.KeyCipher;
+import dev.concierge.api.v1.BasicCredential;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.Consumer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,6 +28,13 @@ class LastGoodSnapshotTest {
           .setRevision(9)
           .addAllClusters(List.of(cluster("web", 8081)))
           .addCertificates(Certificate.newBuilder().setName("certificates/c").setPrivateKey(KEY))
+          .addConsumers(
+              Consumer.newBuilder()
+                  .setName("consumers/c")
+                  .addBasicCredentials(
+                      BasicCredential.newBuilder()
+                          .setUsername("u")
+                          .setPasswordHash("$2b$04$TOP-SECRET-HASH")))
           .build();
 
   @Test
@@ -40,7 +49,7 @@ class LastGoodSnapshotTest {
     assertThat(cache.load()).contains(snapshot);
     assertThat(Files.readString(cache.file(), StandardCharsets.ISO_8859_1))
         .contains(LastGoodSnapshot.SEALED)
-        .doesNotContain("TOP-SECRET-KEY", "PRIVATE KEY");
+        .doesNotContain("TOP-SECRET-KEY", "PRIVATE KEY", "TOP-SECRET-HASH");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cache.file())))
         .isEqualTo("rw-------");
     assertThat(
