@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
       RouteCommand.class,
       CertCommand.class,
       PolicyCommand.class,
+      ConsumerCommand.class,
       ApplyCommand.class,
       GetCommand.class,
       HistoryCommand.class,

@@ -10,6 +10,7 @@ enum Names {
   ROUTE("routes", "route"),
   CERTIFICATE("certificates", "certificate"),
   POLICY("policies", "policy"),
+  CONSUMER("consumers", "consumer"),
   NODE("nodes", "node");
 
   private final String collection;

@@ -1,5 +1,7 @@
 package dev.concierge.cli;
 
+import static java.util.Objects.requireNonNullElse;
+
 import com.google.protobuf.FieldMask;
 import dev.concierge.api.v1.Cors;
 import dev.concierge.api.v1.CreatePolicyRequest;
@@ -33,7 +35,8 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "policy",
     description =
-        "Manage edge policies (IP access lists, rate limits, CORS), applied by routes or"
+        "Manage edge policies (IP access lists, rate limits, CORS, API keys, Basic), applied"
+            + " by routes or"
             + " fleet-wide.")
 final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
 
@@ -79,11 +82,16 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin Options options,
       @Mixin RateLimitOptions rateLimit,
       @Mixin CorsOptions cors,
+      @Mixin ConsumerAuthOptions auth,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.POLICY, "create", typedName);
     boolean ipAccess = options.givesAllow() || options.givesDeny() || options.source != null;
-    if ((ipAccess ? 1 : 0) + (rateLimit.given() ? 1 : 0) + (cors.given() ? 1 : 0) > 1) {
+    if ((ipAccess ? 1 : 0)
+            + (rateLimit.given() ? 1 : 0)
+            + (cors.given() ? 1 : 0)
+            + (auth.given() ? 1 : 0)
+        > 1) {
       throw usage(
           "create",
           "a policy is one kind: IP access options, a rate limit (--rate) or --cors-* options");
@@ -94,7 +102,15 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     if (options.noAllow || options.noDeny) {
       throw usage("create", "--no-allow and --no-deny only apply to update");
     }
-    if (!options.givesAllow() && !options.givesDeny() && !rateLimit.given() && !cors.given()) {
+    String authProblem = auth.given() ? auth.problem(Policy.getDefaultInstance()) : null;
+    if (authProblem != null) {
+      throw usage("create", authProblem);
+    }
+    if (!options.givesAllow()
+        && !options.givesDeny()
+        && !rateLimit.given()
+        && !cors.given()
+        && !auth.given()) {
       throw usage(
           "create",
           "Missing required option: '--allow=CIDR' or '--deny=CIDR' (or '--rate=N/UNIT', or"
@@ -106,6 +122,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     }
     options.applyTo(policy, IpAccessList.getDefaultInstance(), description, FieldMask.newBuilder());
     cors.applyTo(policy, Cors.getDefaultInstance(), FieldMask.newBuilder());
+    auth.applyTo(policy, Policy.getDefaultInstance(), FieldMask.newBuilder());
     return create(RPCS, policy.build(), validateOnly, "created");
   }
 
@@ -133,6 +150,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin Options options,
       @Mixin RateLimitOptions rateLimit,
       @Mixin CorsOptions cors,
+      @Mixin ConsumerAuthOptions auth,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -140,7 +158,11 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     if ((options.noAllow && options.givesAllow()) || (options.noDeny && options.givesDeny())) {
       throw usage("update", "--no-allow (--no-deny) cannot be combined with --allow (--deny)");
     }
-    if (!options.given() && !rateLimit.given() && !description.given() && !cors.given()) {
+    if (!options.given()
+        && !rateLimit.given()
+        && !description.given()
+        && !cors.given()
+        && !auth.given()) {
       throw usage(
           "update",
           "nothing to update: give --allow, --allow-file, --no-allow, --deny, --deny-file,"
@@ -158,6 +180,11 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
             mask.addPaths("rate_limit");
           }
           cors.applyTo(policy, current.getCors(), mask);
+          String authProblem = auth.given() ? auth.problem(current) : null;
+          if (authProblem != null) {
+            throw usage("update", authProblem);
+          }
+          auth.applyTo(policy, current, mask);
           return policy.build();
         },
         etag,
@@ -308,7 +335,9 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
             id(p.getName()),
             p.hasIpAccess()
                 ? "ip-access"
-                : p.hasRateLimit() ? "rate-limit" : p.hasCors() ? "cors" : "",
+                : p.hasRateLimit()
+                    ? "rate-limit"
+                    : p.hasCors() ? "cors" : requireNonNullElse(ConsumerAuthOptions.kind(p), ""),
             count(list.getAllowList()),
             count(list.getDenyList()),
             p.hasIpAccess() ? source(list.getSource()) : "",
@@ -333,6 +362,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         blocks(out, "allow", p.getIpAccess().getAllowList());
         blocks(out, "deny", p.getIpAccess().getDenyList());
         CorsOptions.print(out, p);
+        ConsumerAuthOptions.print(out, p);
       }
     };
   }

@@ -2,21 +2,32 @@ package dev.concierge.cli;
 
 import com.google.protobuf.Empty;
 import com.google.protobuf.Timestamp;
+import dev.concierge.api.rules.ConsumerRules;
 import dev.concierge.api.rules.PolicyRules;
+import dev.concierge.api.v1.BasicCredential;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.Cluster;
 import dev.concierge.api.v1.ClusterHealth;
+import dev.concierge.api.v1.Consumer;
+import dev.concierge.api.v1.ConsumerKey;
 import dev.concierge.api.v1.CreateCertificateRequest;
 import dev.concierge.api.v1.CreateClusterRequest;
+import dev.concierge.api.v1.CreateConsumerKeyRequest;
+import dev.concierge.api.v1.CreateConsumerKeyResponse;
+import dev.concierge.api.v1.CreateConsumerRequest;
 import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.CreateRouteRequest;
+import dev.concierge.api.v1.DeleteBasicCredentialRequest;
 import dev.concierge.api.v1.DeleteClusterRequest;
+import dev.concierge.api.v1.DeleteConsumerKeyRequest;
+import dev.concierge.api.v1.DeleteConsumerRequest;
 import dev.concierge.api.v1.DeletePolicyRequest;
 import dev.concierge.api.v1.DeleteRouteRequest;
 import dev.concierge.api.v1.EndpointFleetHealth;
 import dev.concierge.api.v1.GetCertificateRequest;
 import dev.concierge.api.v1.GetClusterHealthRequest;
 import dev.concierge.api.v1.GetClusterRequest;
+import dev.concierge.api.v1.GetConsumerRequest;
 import dev.concierge.api.v1.GetPolicyRequest;
 import dev.concierge.api.v1.GetRouteRequest;
 import dev.concierge.api.v1.GetStatsRequest;
@@ -25,6 +36,8 @@ import dev.concierge.api.v1.ListCertificatesRequest;
 import dev.concierge.api.v1.ListCertificatesResponse;
 import dev.concierge.api.v1.ListClustersRequest;
 import dev.concierge.api.v1.ListClustersResponse;
+import dev.concierge.api.v1.ListConsumersRequest;
+import dev.concierge.api.v1.ListConsumersResponse;
 import dev.concierge.api.v1.ListNodesRequest;
 import dev.concierge.api.v1.ListNodesResponse;
 import dev.concierge.api.v1.ListPoliciesRequest;
@@ -36,11 +49,13 @@ import dev.concierge.api.v1.Node;
 import dev.concierge.api.v1.NodeHealthView;
 import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
+import dev.concierge.api.v1.SetBasicCredentialRequest;
 import dev.concierge.api.v1.Stats;
 import dev.concierge.api.v1.StatsRow;
 import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.api.v1.UpdateCertificateRequest;
 import dev.concierge.api.v1.UpdateClusterRequest;
+import dev.concierge.api.v1.UpdateConsumerRequest;
 import dev.concierge.api.v1.UpdatePolicyRequest;
 import dev.concierge.api.v1.UpdateRouteRequest;
 import dev.concierge.controlplane.crypto.FleetCa;
@@ -88,6 +103,10 @@ final class FakeControlPlane implements AutoCloseable {
   final Map<String, Route> routes = new ConcurrentSkipListMap<>();
   final Map<String, Certificate> certs = new ConcurrentSkipListMap<>();
   final Map<String, Policy> policies = new ConcurrentSkipListMap<>();
+  // Consumers as the real control plane returns them (key ids and usernames, no secrets).
+  final Map<String, Consumer> consumers = new ConcurrentSkipListMap<>();
+  // The secrets the fake handed out or was given, to show none ever comes back.
+  final List<String> consumerSecrets = new java.util.concurrent.CopyOnWriteArrayList<>();
   final Map<String, Object> lastRequests = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger statsCalls =
       new java.util.concurrent.atomic.AtomicInteger();
@@ -131,6 +150,8 @@ final class FakeControlPlane implements AutoCloseable {
     routes.clear();
     certs.clear();
     policies.clear();
+    consumers.clear();
+    consumerSecrets.clear();
     lastRequests.clear();
     statsCalls.set(0);
     lastAuthorization.set(null);
@@ -232,6 +253,24 @@ final class FakeControlPlane implements AutoCloseable {
             .build();
     policies.put(stored.getName(), stored);
     return stored;
+  }
+
+  private Consumer putConsumer(Consumer consumer) {
+    Consumer stored =
+        consumer.toBuilder()
+            .setEtag(Long.toString(revision.incrementAndGet()))
+            .setUpdateTime(UPDATED)
+            .build();
+    consumers.put(stored.getName(), stored);
+    return stored;
+  }
+
+  private Consumer consumer(String name) {
+    Consumer c = consumers.get(name);
+    if (c == null) {
+      throw notFound(name);
+    }
+    return c;
   }
 
   private static <T> void reply(StreamObserver<T> observer, java.util.function.Supplier<T> body) {
@@ -625,6 +664,8 @@ final class FakeControlPlane implements AutoCloseable {
                 case "ip_access" -> b.setIpAccess(req.getPolicy().getIpAccess());
                 case "rate_limit" -> b.setRateLimit(req.getPolicy().getRateLimit());
                 case "cors" -> b.setCors(req.getPolicy().getCors());
+                case "key_auth" -> b.setKeyAuth(req.getPolicy().getKeyAuth());
+                case "basic_auth" -> b.setBasicAuth(req.getPolicy().getBasicAuth());
                 default ->
                     throw Status.INVALID_ARGUMENT
                         .withDescription("bad mask " + path)
@@ -653,6 +694,154 @@ final class FakeControlPlane implements AutoCloseable {
               throw notFound(req.getName());
             }
             return Empty.getDefaultInstance();
+          });
+    }
+
+    @Override
+    public void createConsumer(CreateConsumerRequest req, StreamObserver<Consumer> obs) {
+      lastRequests.put("CreateConsumer", req);
+      reply(
+          obs,
+          () -> {
+            Consumer consumer =
+                req.getConsumer().toBuilder().setName("consumers/" + req.getConsumerId()).build();
+            FieldViolations violations = new FieldViolations();
+            ConsumerRules.check(consumer, "consumer", violations::add);
+            violations.throwIfAny("consumer", consumer.getName());
+            return putConsumer(consumer);
+          });
+    }
+
+    @Override
+    public void getConsumer(GetConsumerRequest req, StreamObserver<Consumer> obs) {
+      reply(obs, () -> consumer(req.getName()));
+    }
+
+    @Override
+    public void listConsumers(ListConsumersRequest req, StreamObserver<ListConsumersResponse> obs) {
+      reply(
+          obs,
+          () -> {
+            ListConsumersResponse.Builder out = ListConsumersResponse.newBuilder();
+            consumers
+                .values()
+                .forEach(c -> out.addConsumers(c.toBuilder().clearKeys().clearBasicCredentials()));
+            return out.build();
+          });
+    }
+
+    @Override
+    public void updateConsumer(UpdateConsumerRequest req, StreamObserver<Consumer> obs) {
+      lastRequests.put("UpdateConsumer", req);
+      reply(
+          obs,
+          () -> {
+            Consumer.Builder b = consumer(req.getConsumer().getName()).toBuilder();
+            for (String path : req.getUpdateMask().getPathsList()) {
+              switch (path) {
+                case "description" -> b.setDescription(req.getConsumer().getDescription());
+                case "labels" -> b.clearLabels().putAllLabels(req.getConsumer().getLabelsMap());
+                default ->
+                    throw Status.INVALID_ARGUMENT
+                        .withDescription("bad mask " + path)
+                        .asRuntimeException();
+              }
+            }
+            return putConsumer(b.build());
+          });
+    }
+
+    @Override
+    public void deleteConsumer(DeleteConsumerRequest req, StreamObserver<Empty> obs) {
+      lastRequests.put("DeleteConsumer", req);
+      reply(
+          obs,
+          () -> {
+            consumer(req.getName());
+            consumers.remove(req.getName());
+            return Empty.getDefaultInstance();
+          });
+    }
+
+    @Override
+    public void createConsumerKey(
+        CreateConsumerKeyRequest req, StreamObserver<CreateConsumerKeyResponse> obs) {
+      lastRequests.put("CreateConsumerKey", req);
+      reply(
+          obs,
+          () -> {
+            Consumer current = consumer(req.getName());
+            String secret = "ck_" + "k".repeat(40) + current.getKeysCount();
+            consumerSecrets.add(secret);
+            ConsumerKey.Builder key =
+                ConsumerKey.newBuilder()
+                    .setId(String.format("%08x", 0xabc0 + current.getKeysCount()))
+                    .setDisplayPrefix(secret.substring(0, 7))
+                    .setCreateTime(UPDATED);
+            if (req.hasExpireTime()) {
+              key.setExpireTime(req.getExpireTime());
+            }
+            putConsumer(current.toBuilder().addKeys(key).build());
+            return CreateConsumerKeyResponse.newBuilder().setKey(key).setSecret(secret).build();
+          });
+    }
+
+    @Override
+    public void deleteConsumerKey(DeleteConsumerKeyRequest req, StreamObserver<Consumer> obs) {
+      lastRequests.put("DeleteConsumerKey", req);
+      reply(
+          obs,
+          () -> {
+            Consumer current = consumer(req.getName());
+            Consumer.Builder b = current.toBuilder().clearKeys();
+            boolean found = false;
+            for (ConsumerKey key : current.getKeysList()) {
+              if (key.getId().equals(req.getKeyId())) {
+                found = true;
+              } else {
+                b.addKeys(key);
+              }
+            }
+            if (!found) {
+              throw Status.NOT_FOUND
+                  .withDescription("no key " + req.getKeyId())
+                  .asRuntimeException();
+            }
+            return putConsumer(b.build());
+          });
+    }
+
+    @Override
+    public void setBasicCredential(SetBasicCredentialRequest req, StreamObserver<Consumer> obs) {
+      lastRequests.put("SetBasicCredential", req);
+      reply(
+          obs,
+          () -> {
+            Consumer current = consumer(req.getName());
+            consumerSecrets.add(
+                req.getPassword().isEmpty() ? req.getPasswordHash() : req.getPassword());
+            Consumer.Builder b = current.toBuilder().clearBasicCredentials();
+            current.getBasicCredentialsList().stream()
+                .filter(c -> !c.getUsername().equals(req.getUsername()))
+                .forEach(b::addBasicCredentials);
+            b.addBasicCredentials(BasicCredential.newBuilder().setUsername(req.getUsername()));
+            return putConsumer(b.build());
+          });
+    }
+
+    @Override
+    public void deleteBasicCredential(
+        DeleteBasicCredentialRequest req, StreamObserver<Consumer> obs) {
+      lastRequests.put("DeleteBasicCredential", req);
+      reply(
+          obs,
+          () -> {
+            Consumer current = consumer(req.getName());
+            Consumer.Builder b = current.toBuilder().clearBasicCredentials();
+            current.getBasicCredentialsList().stream()
+                .filter(c -> !c.getUsername().equals(req.getUsername()))
+                .forEach(b::addBasicCredentials);
+            return putConsumer(b.build());
           });
     }
 
