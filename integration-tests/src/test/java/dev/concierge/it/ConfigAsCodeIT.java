@@ -242,6 +242,13 @@ class ConfigAsCodeIT {
     assertThat(unsetFields(everything))
         .as("fields no resource of the test config sets: add them to everyField()")
         .isEmpty();
+    // Consumers are no config-as-code (their keys never are): the one the policies allow exists.
+    fleet
+        .api()
+        .createConsumer(
+            dev.concierge.api.v1.CreateConsumerRequest.newBuilder()
+                .setConsumerId("partner")
+                .build());
     fleet.api().apply(ApplyRequest.newBuilder().setConfig(everything).build());
     long revision = fleet.controlPlane().revision();
 
@@ -595,6 +602,24 @@ class ConfigAsCodeIT {
                         .setHeader("X-Api-Key")
                         .setDryRun(true)
                         .setScope(dev.concierge.api.v1.RateLimit.Scope.LOCAL)))
+        .addPolicies(
+            dev.concierge.api.v1.Policy.newBuilder()
+                .setName("policies/partner-keys")
+                .setKeyAuth(
+                    dev.concierge.api.v1.KeyAuth.newBuilder()
+                        .addKeyNames("X-Partner-Key")
+                        .setKeyInQuery(true)
+                        .setHideCredentials(false)
+                        .addAllowedConsumers("consumers/partner")
+                        .setRealm("partners")))
+        .addPolicies(
+            dev.concierge.api.v1.Policy.newBuilder()
+                .setName("policies/staff")
+                .setBasicAuth(
+                    dev.concierge.api.v1.BasicAuth.newBuilder()
+                        .setRealm("staff")
+                        .setHideCredentials(true)
+                        .addAllowedConsumers("consumers/partner")))
         .addRoutes(
             Route.newBuilder()
                 .setName("routes/teapot")

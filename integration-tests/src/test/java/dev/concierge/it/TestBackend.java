@@ -23,6 +23,7 @@ final class TestBackend implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor = Executors.newFixedThreadPool(4);
   private final AtomicReference<Headers> lastRequestHeaders = new AtomicReference<>();
+  private final AtomicReference<java.net.URI> lastRequestUri = new AtomicReference<>();
   private final AtomicInteger requests = new AtomicInteger();
   private volatile long delayNanos;
   private volatile int healthStatus = 200;
@@ -54,6 +55,7 @@ final class TestBackend implements AutoCloseable {
             bodyBytes = in.transferTo(OutputStream.nullOutputStream());
           }
           lastRequestHeaders.set(exchange.getRequestHeaders());
+          lastRequestUri.set(exchange.getRequestURI());
           int status = statuses.applyAsInt(requests.incrementAndGet());
           byte[] body = name.getBytes(StandardCharsets.UTF_8);
           exchange.getResponseHeaders().add("X-Backend", name);
@@ -127,6 +129,11 @@ final class TestBackend implements AutoCloseable {
 
   Headers lastRequestHeaders() {
     return lastRequestHeaders.get();
+  }
+
+  /** The request target of the last request (path and query as received). */
+  java.net.URI lastRequestUri() {
+    return lastRequestUri.get();
   }
 
   int requests() {
