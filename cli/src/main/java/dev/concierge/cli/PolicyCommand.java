@@ -1,6 +1,7 @@
 package dev.concierge.cli;
 
 import com.google.protobuf.FieldMask;
+import dev.concierge.api.v1.ConnectionLimits;
 import dev.concierge.api.v1.Cors;
 import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.DeletePolicyRequest;
@@ -79,11 +80,16 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin Options options,
       @Mixin RateLimitOptions rateLimit,
       @Mixin CorsOptions cors,
+      @Mixin ConnectionLimitsOptions limits,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.POLICY, "create", typedName);
     boolean ipAccess = options.givesAllow() || options.givesDeny() || options.source != null;
-    if ((ipAccess ? 1 : 0) + (rateLimit.given() ? 1 : 0) + (cors.given() ? 1 : 0) > 1) {
+    if ((ipAccess ? 1 : 0)
+            + (rateLimit.given() ? 1 : 0)
+            + (cors.given() ? 1 : 0)
+            + (limits.given() ? 1 : 0)
+        > 1) {
       throw usage(
           "create",
           "a policy is one kind: IP access options, a rate limit (--rate) or --cors-* options");
@@ -94,11 +100,16 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     if (options.noAllow || options.noDeny) {
       throw usage("create", "--no-allow and --no-deny only apply to update");
     }
-    if (!options.givesAllow() && !options.givesDeny() && !rateLimit.given() && !cors.given()) {
+    if (!options.givesAllow()
+        && !options.givesDeny()
+        && !rateLimit.given()
+        && !cors.given()
+        && !limits.given()) {
       throw usage(
           "create",
           "Missing required option: '--allow=CIDR' or '--deny=CIDR' (or '--rate=N/UNIT', or"
-              + " '--cors-origin=ORIGIN')");
+              + " '--cors-origin=ORIGIN', or '--max-connections-per-address=N' and the other"
+              + " connection limits)");
     }
     Policy.Builder policy = Policy.newBuilder().setName(name);
     if (rateLimit.given()) {
@@ -106,6 +117,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     }
     options.applyTo(policy, IpAccessList.getDefaultInstance(), description, FieldMask.newBuilder());
     cors.applyTo(policy, Cors.getDefaultInstance(), FieldMask.newBuilder());
+    limits.applyTo(policy, ConnectionLimits.getDefaultInstance(), FieldMask.newBuilder());
     return create(RPCS, policy.build(), validateOnly, "created");
   }
 
@@ -133,6 +145,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin Options options,
       @Mixin RateLimitOptions rateLimit,
       @Mixin CorsOptions cors,
+      @Mixin ConnectionLimitsOptions limits,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -140,11 +153,15 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     if ((options.noAllow && options.givesAllow()) || (options.noDeny && options.givesDeny())) {
       throw usage("update", "--no-allow (--no-deny) cannot be combined with --allow (--deny)");
     }
-    if (!options.given() && !rateLimit.given() && !description.given() && !cors.given()) {
+    if (!options.given()
+        && !rateLimit.given()
+        && !description.given()
+        && !cors.given()
+        && !limits.given()) {
       throw usage(
           "update",
           "nothing to update: give --allow, --allow-file, --no-allow, --deny, --deny-file,"
-              + " --no-deny, --source, --rate, --burst, --key, --dry-run, --cors-*,"
+              + " --no-deny, --source, --rate, --burst, --key, --dry-run, --cors-*, --max-*,"
               + " --fleet-default or --description");
     }
     return update(
@@ -158,6 +175,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
             mask.addPaths("rate_limit");
           }
           cors.applyTo(policy, current.getCors(), mask);
+          limits.applyTo(policy, current.getConnectionLimits(), mask);
           return policy.build();
         },
         etag,
@@ -308,7 +326,9 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
             id(p.getName()),
             p.hasIpAccess()
                 ? "ip-access"
-                : p.hasRateLimit() ? "rate-limit" : p.hasCors() ? "cors" : "",
+                : p.hasRateLimit()
+                    ? "rate-limit"
+                    : p.hasCors() ? "cors" : p.hasConnectionLimits() ? "connection-limits" : "",
             count(list.getAllowList()),
             count(list.getDenyList()),
             p.hasIpAccess() ? source(list.getSource()) : "",
@@ -333,6 +353,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         blocks(out, "allow", p.getIpAccess().getAllowList());
         blocks(out, "deny", p.getIpAccess().getDenyList());
         CorsOptions.print(out, p);
+        ConnectionLimitsOptions.print(out, p);
       }
     };
   }

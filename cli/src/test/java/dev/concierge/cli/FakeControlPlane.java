@@ -625,6 +625,8 @@ final class FakeControlPlane implements AutoCloseable {
                 case "ip_access" -> b.setIpAccess(req.getPolicy().getIpAccess());
                 case "rate_limit" -> b.setRateLimit(req.getPolicy().getRateLimit());
                 case "cors" -> b.setCors(req.getPolicy().getCors());
+                case "connection_limits" ->
+                    b.setConnectionLimits(req.getPolicy().getConnectionLimits());
                 default ->
                     throw Status.INVALID_ARGUMENT
                         .withDescription("bad mask " + path)

@@ -2378,4 +2378,67 @@ class ManagementCommandsTest {
     assertThat(run("policy", "delete", "office").code()).isZero();
     assertThat(fake.policies).isEmpty();
   }
+
+  @Test
+  void connectionLimitsPolicyIsCreatedAsAFleetDefaultAndGetShowsItsLimits() {
+    Result r =
+        run(
+            "policy",
+            "create",
+            "edge-limits",
+            "--fleet-default",
+            "--max-connections-per-address",
+            "100",
+            "--max-connections",
+            "10000",
+            "--max-requests-per-connection",
+            "1000",
+            "--max-header-count",
+            "100",
+            "--max-header-bytes",
+            "16384",
+            "--max-uri-length",
+            "8192");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    CreatePolicyRequest sent = (CreatePolicyRequest) fake.lastRequests.get("CreatePolicy");
+    assertThat(sent.getPolicy().getFleetDefault()).isTrue();
+    assertThat(sent.getPolicy().getConnectionLimits())
+        .isEqualTo(
+            dev.concierge.api.v1.ConnectionLimits.newBuilder()
+                .setMaxConnectionsPerAddress(100)
+                .setMaxConnections(10_000)
+                .setMaxRequestsPerConnection(1000)
+                .setMaxHeaderCount(100)
+                .setMaxHeaderBytes(16_384)
+                .setMaxUriLength(8192)
+                .build());
+    assertThat(run("policy", "list").out()).contains("connection-limits");
+    assertThat(run("policy", "get", "edge-limits").out())
+        .contains("max connections per address: 100")
+        .contains("max uri length: 8192");
+  }
+
+  @Test
+  void connectionLimitsUpdateChangesOnlyTheLimitGiven() {
+    run("policy", "create", "edge-limits", "--fleet-default", "--max-connections-per-address=100");
+
+    Result r = run("policy", "update", "edge-limits", "--max-header-count", "50");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    dev.concierge.api.v1.ConnectionLimits stored =
+        fake.policies.get("policies/edge-limits").getConnectionLimits();
+    assertThat(stored.getMaxConnectionsPerAddress()).isEqualTo(100);
+    assertThat(stored.getMaxHeaderCount()).isEqualTo(50);
+  }
+
+  @Test
+  void connectionLimitsPolicyMustBeAFleetDefaultOfOneKind() {
+    Result notDefault = run("policy", "create", "edge-limits", "--max-connections=100");
+    assertThat(notDefault.code()).isEqualTo(1);
+    assertThat(notDefault.err()).contains("policy.fleet_default").contains("set fleet_default");
+
+    Result mixed = run("policy", "create", "both", "--max-connections=100", "--deny", "10.0.0.0/8");
+    assertThat(mixed.code()).isEqualTo(2);
+  }
 }

@@ -30,6 +30,7 @@ import dev.concierge.dataplane.health.OutlierSweeper;
 import dev.concierge.dataplane.identity.Enrollment;
 import dev.concierge.dataplane.identity.IdentityFiles;
 import dev.concierge.dataplane.identity.IdentityKeyManager;
+import dev.concierge.dataplane.limits.ListenerLimits;
 import dev.concierge.dataplane.metrics.MetricSources;
 import dev.concierge.dataplane.metrics.NodeMetrics;
 import dev.concierge.dataplane.runtime.CompileException;
@@ -377,6 +378,10 @@ public final class DataPlaneServer implements AutoCloseable {
                 chain,
                 config.upstreamTransport)
             .start();
+    dev.concierge.dataplane.runtime.Runtime cached = runtimes.get();
+    if (cached != null) {
+      proxy.connectionLimits(ListenerLimits.of(cached.snapshot()));
+    }
 
     String id = config.nodeId != null ? config.nodeId : hostName() + "-" + proxy.port();
     nodeId = id;
@@ -537,6 +542,7 @@ public final class DataPlaneServer implements AutoCloseable {
                 }
               });
       server.retainTls(policies);
+      server.connectionLimits(ListenerLimits.of(runtime.snapshot()));
     }
     HealthChecker checker = health;
     if (checker != null) {

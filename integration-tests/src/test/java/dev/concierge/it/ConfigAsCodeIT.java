@@ -595,6 +595,18 @@ class ConfigAsCodeIT {
                         .setHeader("X-Api-Key")
                         .setDryRun(true)
                         .setScope(dev.concierge.api.v1.RateLimit.Scope.LOCAL)))
+        .addPolicies(
+            dev.concierge.api.v1.Policy.newBuilder()
+                .setName("policies/edge-limits")
+                .setFleetDefault(true)
+                .setConnectionLimits(
+                    dev.concierge.api.v1.ConnectionLimits.newBuilder()
+                        .setMaxConnectionsPerAddress(1000)
+                        .setMaxConnections(10_000)
+                        .setMaxRequestsPerConnection(1000)
+                        .setMaxHeaderCount(200)
+                        .setMaxHeaderBytes(32_768)
+                        .setMaxUriLength(16_384)))
         .addRoutes(
             Route.newBuilder()
                 .setName("routes/teapot")

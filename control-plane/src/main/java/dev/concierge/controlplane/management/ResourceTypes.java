@@ -84,7 +84,8 @@ final class ResourceTypes {
     return ResourceType.plain(
         ResourceTable.POLICIES,
         "policy",
-        Set.of("description", "fleet_default", "ip_access", "rate_limit", "cors"),
+        Set.of(
+            "description", "fleet_default", "ip_access", "rate_limit", "cors", "connection_limits"),
         UnaryOperator.identity(),
         (policy, written, violations) -> PolicyRules.check(policy, "policy", violations::add));
   }

@@ -10,6 +10,7 @@ import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.EndpointMeter;
 import dev.concierge.dataplane.config.ConfigUpdates;
+import dev.concierge.dataplane.limits.Refusal;
 import dev.concierge.dataplane.stats.EndpointHealthLog;
 import dev.concierge.dataplane.stats.TrafficMeter;
 import dev.concierge.dataplane.stats.TrafficStats;
@@ -217,13 +218,29 @@ final class NodeCollector implements MultiCollector {
             // without _total, which would be the gauge's name, and two families may not share one.
             "concierge_downstream_connections_accepted",
             "Client connections accepted, by listener.");
+    CounterSnapshot.Builder connectionsRefused =
+        counter(
+            "concierge_downstream_connections_refused",
+            "Client connections closed at accept by the connection limits, by listener and reason"
+                + " (per_address, per_node).");
+    CounterSnapshot.Builder requestsRefused =
+        counter(
+            "concierge_requests_refused",
+            "Requests answered 431 or 414 for their head before any route, by listener and reason"
+                + " (header_count, header_bytes, uri_length).");
     for (ListenerConnections listener : sources.listeners().get()) {
       Labels labels = Labels.of("listener", listener.listener());
       open.dataPoint(gaugePoint((double) listener.open(), labels));
       accepted.dataPoint(point(listener.accepted(), labels));
+      for (Refusal why : Refusal.values()) {
+        (why.ofConnection() ? connectionsRefused : requestsRefused)
+            .dataPoint(point(listener.refused(why), labels.add("reason", why.label())));
+      }
     }
     add(out, open.build());
     add(out, accepted.build());
+    add(out, connectionsRefused.build());
+    add(out, requestsRefused.build());
     add(
         out,
         gauge("concierge_requests_in_flight", "Requests being handled now.")

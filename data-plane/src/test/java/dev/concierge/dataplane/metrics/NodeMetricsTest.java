@@ -12,6 +12,7 @@ import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.EndpointMeter;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
 import dev.concierge.dataplane.config.ConfigUpdates;
+import dev.concierge.dataplane.limits.Refusal;
 import dev.concierge.dataplane.runtime.Runtime;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.stats.TrafficMeter;
@@ -56,7 +57,13 @@ class NodeMetricsTest {
             new MetricSources(
                 stats,
                 () -> runtime.clusters(),
-                () -> List.of(new ListenerConnections("http", 3, 10)),
+                () ->
+                    List.of(
+                        new ListenerConnections(
+                            "http",
+                            3,
+                            10,
+                            Map.of(Refusal.PER_ADDRESS, 900L, Refusal.HEADER_COUNT, 2L))),
                 new HandshakeMeter(),
                 () -> runtime.revision(),
                 updates,
@@ -175,6 +182,13 @@ class NodeMetricsTest {
         .contains(
             "concierge_downstream_connections{listener=\"http\"} 3.0\n",
             "concierge_downstream_connections_accepted_total{listener=\"http\"} 10.0\n",
+            "concierge_downstream_connections_refused_total{listener=\"http\",reason=\"per_address\"}"
+                + " 900.0\n",
+            "concierge_downstream_connections_refused_total{listener=\"http\",reason=\"per_node\"}"
+                + " 0.0\n",
+            "concierge_requests_refused_total{listener=\"http\",reason=\"header_count\"} 2.0\n",
+            "concierge_requests_refused_total{listener=\"http\",reason=\"header_bytes\"} 0.0\n",
+            "concierge_requests_refused_total{listener=\"http\",reason=\"uri_length\"} 0.0\n",
             "concierge_requests_in_flight 0.0\n",
             "concierge_tls_handshakes_total 0.0\n",
             "concierge_tls_handshake_failures_total 0.0\n",

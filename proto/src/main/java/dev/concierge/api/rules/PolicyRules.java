@@ -26,6 +26,7 @@ public final class PolicyRules {
       case IP_ACCESS -> IpAccessRules.check(policy.getIpAccess(), prefix + ".ip_access", sink);
       case RATE_LIMIT -> RateLimitRules.check(policy.getRateLimit(), prefix + ".rate_limit", sink);
       case CORS -> CorsRules.check(policy.getCors(), prefix + ".cors", sink);
+      case CONNECTION_LIMITS -> ConnectionLimitsRules.check(policy, prefix, sink);
       default ->
           sink.add(
               prefix + ".ip_access",
@@ -70,6 +71,7 @@ public final class PolicyRules {
       }
     }
     CorsRules.checkSnapshot(snapshot, sink);
+    ConnectionLimitsRules.checkSnapshot(snapshot, sink);
   }
 
   /** Why a route may not name {@code policy}: it does not exist. */
