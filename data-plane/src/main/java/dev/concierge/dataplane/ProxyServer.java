@@ -48,6 +48,14 @@ public final class ProxyServer implements AutoCloseable {
   /** Idle timeout of a client connection, e.g. between keep-alive requests: 60 s. */
   public static final long KEEP_ALIVE_IDLE_TIMEOUT_MS = 60_000;
 
+  /**
+   * Connections the kernel may hold accepted for a listener before the node takes them: 1024 (the
+   * JDK's default is 50, nginx's 511; Linux caps it at net.core.somaxconn). With 50, a burst of
+   * connections from one client, even one the connection limits then reset, fills the queue and
+   * other clients' connects wait a SYN retransmit (1 s; ConnectionLimitsIT saw it).
+   */
+  public static final int ACCEPT_QUEUE_SIZE = 1024;
+
   /** How long a plain {@link #close()} waits for requests in flight, in seconds. */
   public static final int DEFAULT_DRAIN_TIMEOUT_SECONDS = 5;
 
@@ -127,6 +135,7 @@ public final class ProxyServer implements AutoCloseable {
     // LeanConnector: a ServerConnector whose selectors also serve the lean upstream connections.
     connector = new LeanConnector(server, 1, -1, h1, h2c);
     connector.gate(gate, httpRefusals);
+    connector.setAcceptQueueSize(ACCEPT_QUEUE_SIZE);
     // Keep-alive wait between requests (and any stall not covered by a deadline).
     connector.setIdleTimeout(KEEP_ALIVE_IDLE_TIMEOUT_MS);
     connector.setHost(requireNonNull(bindAddress, "bindAddress"));
@@ -199,6 +208,7 @@ public final class ProxyServer implements AutoCloseable {
     ssl.setDirectBuffersForDecryption(true);
     LeanConnector tlsConnector = new LeanConnector(server, 1, -1, ssl, alpn, h2, h1);
     tlsConnector.gate(gate, httpsRefusals);
+    tlsConnector.setAcceptQueueSize(ACCEPT_QUEUE_SIZE);
     tlsConnector.setIdleTimeout(KEEP_ALIVE_IDLE_TIMEOUT_MS);
     tlsConnector.setHost(requireNonNull(bindAddress, "bindAddress"));
     tlsConnector.setPort(port);

@@ -80,8 +80,7 @@ class ConnectionLimitsIT {
     node =
         fleet.startNode(
             "edge",
-            b ->
-                b.admission(AdmissionPolicy.defaults().withHeaderTimeout(Duration.ofSeconds(120))));
+            b -> b.admission(AdmissionPolicy.defaults().withHeaderTimeout(Duration.ofMinutes(2))));
     fleet.createCluster("app", backend);
     fleet.createRoute("app", "/app", "app");
     fleet.awaitSynced();
