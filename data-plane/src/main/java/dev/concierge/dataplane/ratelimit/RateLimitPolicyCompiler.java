@@ -17,23 +17,44 @@ import org.jspecify.annotations.Nullable;
  * defaults and of the policies it names. A policy whose settings are unchanged since the previous
  * snapshot keeps its rule, and so its buckets and counters (node-lifetime state); a changed one
  * starts with full buckets. The rules in force are handed to a {@link BucketSweeper}, which drops
- * full buckets. Thread-safe.
+ * full buckets. GLOBAL limits share their buckets through the node's {@link GlobalLimits}; a node
+ * without a store still accepts them (each request is then decided by the limit's {@code
+ * on_store_error}, and counted) rather than refusing the whole snapshot. Thread-safe.
  */
 public final class RateLimitPolicyCompiler implements PolicyCompiler<RateLimitPolicy> {
   private final LongSupplier nanoTime;
   private final BucketSweeper sweeper;
-  private final SharedPolicies<?, RateLimitRule> policies =
-      SharedPolicies.of(Policy.KindCase.RATE_LIMIT, Policy::getRateLimit, RateLimitRule::of);
+  private final SharedPolicies<?, RateLimitRule> policies;
 
-  /** A compiler on the system clock whose rules the shared background sweeper keeps small. */
+  /**
+   * A compiler on the system clock whose rules the shared background sweeper keeps small, without a
+   * store for GLOBAL limits.
+   */
   public RateLimitPolicyCompiler() {
-    this(System::nanoTime, BucketSweeper.shared());
+    this(GlobalLimits.none());
+  }
+
+  /** As {@link #RateLimitPolicyCompiler()}, GLOBAL limits going through {@code global}. */
+  public RateLimitPolicyCompiler(GlobalLimits global) {
+    this(System::nanoTime, BucketSweeper.shared(), global);
   }
 
   /** A compiler on the clock {@code nanoTime} whose rules {@code sweeper} keeps small (tests). */
   public RateLimitPolicyCompiler(LongSupplier nanoTime, BucketSweeper sweeper) {
+    this(nanoTime, sweeper, GlobalLimits.none());
+  }
+
+  /** As above, GLOBAL limits going through {@code global} (tests). */
+  public RateLimitPolicyCompiler(
+      LongSupplier nanoTime, BucketSweeper sweeper, GlobalLimits global) {
     this.nanoTime = requireNonNull(nanoTime, "nanoTime");
     this.sweeper = requireNonNull(sweeper, "sweeper");
+    requireNonNull(global, "global");
+    this.policies =
+        SharedPolicies.of(
+            Policy.KindCase.RATE_LIMIT,
+            Policy::getRateLimit,
+            (name, limit) -> RateLimitRule.of(name, limit, global));
   }
 
   @Override
