@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * GLOBAL limits in the node's real chain, with the store in memory: a request whose decision waits
- * for the store (the handler returned, no thread waits) is answered once the store answers, with the
- * same fields as a local limit; FAIL_CLOSED answers 429 while the store is down.
+ * for the store (the handler returned, no thread waits) is answered once the store answers, with
+ * the same fields as a local limit; FAIL_CLOSED answers 429 while the store is down.
  */
 class RateLimitHandlerTest {
   private final FakeStore store = new FakeStore(System::nanoTime);
