@@ -2277,6 +2277,43 @@ class ManagementCommandsTest {
   }
 
   @Test
+  void policyCreateTakesAGlobalScopeAndItsStoreErrorMode() {
+    Result r =
+        run(
+            "policy",
+            "create",
+            "fleet-wide",
+            "--rate",
+            "100/m",
+            "--key",
+            "route",
+            "--scope",
+            "global");
+    assertThat(r.code()).as(r.err()).isZero();
+    RateLimit sent =
+        ((CreatePolicyRequest) fake.lastRequests.get("CreatePolicy")).getPolicy().getRateLimit();
+    assertThat(sent.getScope()).isEqualTo(RateLimit.Scope.GLOBAL);
+    assertThat(run("policy", "get", "fleet-wide").out())
+        .contains("rate: 100/m, burst 100, key route, global");
+
+    Result update = run("policy", "update", "fleet-wide", "--on-store-error", "closed");
+    assertThat(update.code()).as(update.err()).isZero();
+    RateLimit stored = fake.policies.get("policies/fleet-wide").getRateLimit();
+    assertThat(stored.getOnStoreError()).isEqualTo(RateLimit.OnStoreError.FAIL_CLOSED);
+    assertThat(stored.getScope()).isEqualTo(RateLimit.Scope.GLOBAL);
+    assertThat(run("policy", "get", "fleet-wide").out())
+        .contains("key route, global (closed on store error)");
+    assertThat(run("policy", "update", "fleet-wide", "--scope", "local").code()).isZero();
+    assertThat(fake.policies.get("policies/fleet-wide").getRateLimit().getOnStoreError())
+        .isEqualTo(RateLimit.OnStoreError.ON_STORE_ERROR_UNSPECIFIED);
+
+    assertThat(run("policy", "create", "x", "--rate", "5/s", "--scope", "planet").err())
+        .contains("'planet' is not a scope (expected local or global)");
+    assertThat(run("policy", "create", "x", "--rate", "5/s", "--on-store-error", "open").err())
+        .contains("policy.rate_limit.on_store_error: only with scope GLOBAL");
+  }
+
+  @Test
   void policyUpdateReplacesOnlyWhatIsGiven() {
     run("policy", "create", "office", "--allow", "10.0.0.0/8", "--deny", "10.66.0.0/16");
     Result r = run("policy", "update", "office", "--no-deny", "--fleet-default");

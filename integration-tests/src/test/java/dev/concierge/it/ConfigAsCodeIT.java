@@ -594,7 +594,8 @@ class ConfigAsCodeIT {
                         .setKey(dev.concierge.api.v1.RateLimit.Key.HEADER)
                         .setHeader("X-Api-Key")
                         .setDryRun(true)
-                        .setScope(dev.concierge.api.v1.RateLimit.Scope.LOCAL)))
+                        .setScope(dev.concierge.api.v1.RateLimit.Scope.GLOBAL)
+                        .setOnStoreError(dev.concierge.api.v1.RateLimit.OnStoreError.FAIL_CLOSED)))
         .addPolicies(
             dev.concierge.api.v1.Policy.newBuilder()
                 .setName("policies/edge-limits")

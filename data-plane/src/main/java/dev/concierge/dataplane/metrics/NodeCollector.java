@@ -11,6 +11,8 @@ import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.EndpointMeter;
 import dev.concierge.dataplane.config.ConfigUpdates;
 import dev.concierge.dataplane.limits.Refusal;
+import dev.concierge.dataplane.ratelimit.RateLimitPolicy;
+import dev.concierge.dataplane.routing.CompiledRoute;
 import dev.concierge.dataplane.stats.EndpointHealthLog;
 import dev.concierge.dataplane.stats.TrafficMeter;
 import dev.concierge.dataplane.stats.TrafficStats;
@@ -65,6 +67,7 @@ final class NodeCollector implements MultiCollector {
     traffic(out);
     endpoints(out);
     node(out);
+    rateLimits(out);
     return new MetricSnapshots(out);
   }
 
@@ -317,6 +320,48 @@ final class NodeCollector implements MultiCollector {
     }
     add(out, daysLeft.build());
     add(out, notAfter.build());
+  }
+
+  /**
+   * The refusals of each rate limit on each route of the runtime in force, and the global limits'
+   * store errors.
+   */
+  private void rateLimits(List<MetricSnapshot> out) {
+    CounterSnapshot.Builder limited =
+        counter(
+            "concierge_rate_limited",
+            "Requests a rate limit refused with 429 (dry_run=\"true\": would have refused), by"
+                + " route and policy.");
+    TreeMap<String, RateLimitPolicy> routes = new TreeMap<>();
+    for (CompiledRoute route : sources.routes().get().routes()) {
+      RateLimitPolicy policy = route.policies().get(RateLimitPolicy.KEY);
+      if (!policy.isNone()) {
+        routes.put(route.name(), policy);
+      }
+    }
+    routes.forEach(
+        (route, policy) ->
+            policy.forEachRefused(
+                (rule, count) ->
+                    limited.dataPoint(
+                        point(
+                            count,
+                            Labels.of(
+                                "route",
+                                route,
+                                "policy",
+                                rule.policy(),
+                                "dry_run",
+                                Boolean.toString(rule.dryRun()))))));
+    add(out, limited.build());
+    add(
+        out,
+        counter(
+                "concierge_rate_limit_store_errors",
+                "Global rate-limit decisions the shared store (Redis) could not make in time:"
+                    + " unreachable, slow, or not configured (--redis); on_store_error decided.")
+            .dataPoint(point(sources.rateLimitStoreErrors().getAsLong(), Labels.EMPTY))
+            .build());
   }
 
   /** Adds a family that has samples: an empty one would only be a HELP and TYPE line. */
