@@ -3,6 +3,7 @@ package dev.concierge.cli;
 import static java.util.Objects.requireNonNullElse;
 
 import com.google.protobuf.FieldMask;
+import dev.concierge.api.v1.ConnectionLimits;
 import dev.concierge.api.v1.Cors;
 import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.DeletePolicyRequest;
@@ -83,6 +84,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin RateLimitOptions rateLimit,
       @Mixin CorsOptions cors,
       @Mixin ConsumerAuthOptions auth,
+      @Mixin ConnectionLimitsOptions limits,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.POLICY, "create", typedName);
@@ -91,6 +93,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
             + (rateLimit.given() ? 1 : 0)
             + (cors.given() ? 1 : 0)
             + (auth.given() ? 1 : 0)
+            + (limits.given() ? 1 : 0)
         > 1) {
       throw usage(
           "create",
@@ -110,11 +113,13 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         && !options.givesDeny()
         && !rateLimit.given()
         && !cors.given()
-        && !auth.given()) {
+        && !auth.given()
+        && !limits.given()) {
       throw usage(
           "create",
           "Missing required option: '--allow=CIDR' or '--deny=CIDR' (or '--rate=N/UNIT', or"
-              + " '--cors-origin=ORIGIN')");
+              + " '--cors-origin=ORIGIN', or '--max-connections-per-address=N' and the other"
+              + " connection limits)");
     }
     Policy.Builder policy = Policy.newBuilder().setName(name);
     if (rateLimit.given()) {
@@ -123,6 +128,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     options.applyTo(policy, IpAccessList.getDefaultInstance(), description, FieldMask.newBuilder());
     cors.applyTo(policy, Cors.getDefaultInstance(), FieldMask.newBuilder());
     auth.applyTo(policy, Policy.getDefaultInstance(), FieldMask.newBuilder());
+    limits.applyTo(policy, ConnectionLimits.getDefaultInstance(), FieldMask.newBuilder());
     return create(RPCS, policy.build(), validateOnly, "created");
   }
 
@@ -151,6 +157,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin RateLimitOptions rateLimit,
       @Mixin CorsOptions cors,
       @Mixin ConsumerAuthOptions auth,
+      @Mixin ConnectionLimitsOptions limits,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -162,11 +169,12 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         && !rateLimit.given()
         && !description.given()
         && !cors.given()
-        && !auth.given()) {
+        && !auth.given()
+        && !limits.given()) {
       throw usage(
           "update",
           "nothing to update: give --allow, --allow-file, --no-allow, --deny, --deny-file,"
-              + " --no-deny, --source, --rate, --burst, --key, --dry-run, --cors-*,"
+              + " --no-deny, --source, --rate, --burst, --key, --dry-run, --cors-*, --max-*,"
               + " --fleet-default or --description");
     }
     return update(
@@ -185,6 +193,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
             throw usage("update", authProblem);
           }
           auth.applyTo(policy, current, mask);
+          limits.applyTo(policy, current.getConnectionLimits(), mask);
           return policy.build();
         },
         etag,
@@ -337,7 +346,11 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
                 ? "ip-access"
                 : p.hasRateLimit()
                     ? "rate-limit"
-                    : p.hasCors() ? "cors" : requireNonNullElse(ConsumerAuthOptions.kind(p), ""),
+                    : p.hasCors()
+                        ? "cors"
+                        : p.hasConnectionLimits()
+                            ? "connection-limits"
+                            : requireNonNullElse(ConsumerAuthOptions.kind(p), ""),
             count(list.getAllowList()),
             count(list.getDenyList()),
             p.hasIpAccess() ? source(list.getSource()) : "",
@@ -363,6 +376,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         blocks(out, "deny", p.getIpAccess().getDenyList());
         CorsOptions.print(out, p);
         ConsumerAuthOptions.print(out, p);
+        ConnectionLimitsOptions.print(out, p);
       }
     };
   }

@@ -601,7 +601,20 @@ class ConfigAsCodeIT {
                         .setKey(dev.concierge.api.v1.RateLimit.Key.HEADER)
                         .setHeader("X-Api-Key")
                         .setDryRun(true)
-                        .setScope(dev.concierge.api.v1.RateLimit.Scope.LOCAL)))
+                        .setScope(dev.concierge.api.v1.RateLimit.Scope.GLOBAL)
+                        .setOnStoreError(dev.concierge.api.v1.RateLimit.OnStoreError.FAIL_CLOSED)))
+        .addPolicies(
+            dev.concierge.api.v1.Policy.newBuilder()
+                .setName("policies/edge-limits")
+                .setFleetDefault(true)
+                .setConnectionLimits(
+                    dev.concierge.api.v1.ConnectionLimits.newBuilder()
+                        .setMaxConnectionsPerAddress(1000)
+                        .setMaxConnections(10_000)
+                        .setMaxRequestsPerConnection(1000)
+                        .setMaxHeaderCount(200)
+                        .setMaxHeaderBytes(32_768)
+                        .setMaxUriLength(16_384)))
         .addPolicies(
             dev.concierge.api.v1.Policy.newBuilder()
                 .setName("policies/partner-keys")

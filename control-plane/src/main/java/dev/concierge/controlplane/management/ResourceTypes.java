@@ -95,7 +95,8 @@ final class ResourceTypes {
             "rate_limit",
             "cors",
             "key_auth",
-            "basic_auth"),
+            "basic_auth",
+            "connection_limits"),
         UnaryOperator.identity(),
         (policy, written, violations) -> PolicyRules.check(policy, "policy", violations::add));
   }

@@ -8,6 +8,7 @@ import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.consumer.BasicAuthPolicyCompiler;
 import dev.concierge.dataplane.consumer.KeyAuthPolicyCompiler;
 import dev.concierge.dataplane.cors.CorsPolicyCompiler;
+import dev.concierge.dataplane.ratelimit.GlobalLimits;
 import dev.concierge.dataplane.ratelimit.RateLimitPolicyCompiler;
 import dev.concierge.dataplane.tls.RouteTlsCompiler;
 import java.util.List;
@@ -19,8 +20,11 @@ import java.util.List;
 public final class PolicyCompilers {
   private PolicyCompilers() {}
 
-  /** Every policy compiler, in no particular order (each fills its own slot). */
-  public static List<PolicyCompiler<?>> all() {
+  /**
+   * Every policy compiler, in no particular order (each fills its own slot); GLOBAL rate limits go
+   * through the node's {@code global}.
+   */
+  public static List<PolicyCompiler<?>> all(GlobalLimits global) {
     return List.of(
         new BufferingPolicyCompiler(),
         new IpAccessPolicyCompiler(),
@@ -28,7 +32,7 @@ public final class PolicyCompilers {
         new KeyAuthPolicyCompiler(),
         new BasicAuthPolicyCompiler(),
         new LocalAnswerCompiler(),
-        new RateLimitPolicyCompiler(),
+        new RateLimitPolicyCompiler(global),
         new RouteTlsCompiler(),
         new RouteLogPolicyCompiler());
   }

@@ -29,6 +29,7 @@ public final class PolicyRules {
       case KEY_AUTH -> ConsumerAuthRules.check(policy.getKeyAuth(), prefix + ".key_auth", sink);
       case BASIC_AUTH ->
           ConsumerAuthRules.check(policy.getBasicAuth(), prefix + ".basic_auth", sink);
+      case CONNECTION_LIMITS -> ConnectionLimitsRules.check(policy, prefix, sink);
       default ->
           sink.add(
               prefix + ".ip_access",
@@ -73,6 +74,7 @@ public final class PolicyRules {
       }
     }
     CorsRules.checkSnapshot(snapshot, sink);
+    ConnectionLimitsRules.checkSnapshot(snapshot, sink);
   }
 
   /** Why a route may not name {@code policy}: it does not exist. */
