@@ -34,7 +34,8 @@ final class RateLimitOptions {
       description =
           "What a bucket is kept for: client (default: the client's address, behind the node's"
               + " --trusted-proxy the X-Forwarded-For client), route (one for the route) or"
-              + " header:NAME (the header's value; requests without it share one bucket).")
+              + " header:NAME (the header's value; requests without it share one bucket) or"
+              + " consumer (the one a key-auth or basic-auth policy authenticated).")
   RateLimit.@Nullable Builder key;
 
   @Option(
@@ -134,11 +135,12 @@ final class RateLimitOptions {
     return Integer.toUnsignedString(limit.getRequests()) + "/" + unit;
   }
 
-  /** How {@code limit}'s key is typed: {@code client}, {@code route} or {@code header:NAME}. */
+  /** How {@code limit}'s key is typed: client, route, header:NAME or consumer. */
   static String key(RateLimit limit) {
     return switch (limit.getKey()) {
       case HEADER -> "header:" + limit.getHeader();
       case ROUTE -> "route";
+      case CONSUMER -> "consumer";
       default -> "client";
     };
   }
@@ -173,7 +175,7 @@ final class RateLimitOptions {
     }
   }
 
-  /** Parses {@code --key}: {@code client}, {@code route} or {@code header:NAME}. */
+  /** Parses {@code --key}: client, route, header:NAME or consumer. */
   static final class KeyConverter implements ITypeConverter<RateLimit.Builder> {
     @Override
     public RateLimit.Builder convert(String value) {
@@ -185,13 +187,16 @@ final class RateLimitOptions {
       if (lower.equals("route")) {
         return RateLimit.newBuilder().setKey(RateLimit.Key.ROUTE);
       }
+      if (lower.equals("consumer")) {
+        return RateLimit.newBuilder().setKey(RateLimit.Key.CONSUMER);
+      }
       if (lower.startsWith("header:") && v.length() > "header:".length()) {
         return RateLimit.newBuilder()
             .setKey(RateLimit.Key.HEADER)
             .setHeader(v.substring("header:".length()));
       }
       throw new TypeConversionException(
-          "'" + value + "' is not a key (expected client, route or header:NAME)");
+          "'" + value + "' is not a key (expected client, route, header:NAME or consumer)");
     }
   }
 

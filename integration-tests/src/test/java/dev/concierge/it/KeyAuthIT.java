@@ -150,4 +150,36 @@ class KeyAuthIT {
     fleet.awaitSynced();
     assertThat(get("/app/items", "X-Api-Key", key).statusCode()).isEqualTo(401);
   }
+
+  @Test
+  void aLimitKeyedByConsumerGivesEachConsumerItsOwnBucket() throws Exception {
+    cli.ok("consumer", "create", "alice");
+    cli.ok("consumer", "create", "bob");
+    cli.ok("policy", "create", "keys", "--key-auth");
+    cli.ok("policy", "create", "per-consumer", "--rate", "2/m", "--key", "consumer");
+    assertThat(cli.ok("policy", "get", "per-consumer")).contains("key consumer");
+    fleet.createRoute(
+        "app",
+        Fleet.routeTo("/app", "app").toBuilder()
+            .addPolicies("policies/keys")
+            .addPolicies("policies/per-consumer")
+            .build());
+    String alice = key(cli.ok("consumer", "key", "create", "alice"));
+    String bob = key(cli.ok("consumer", "key", "create", "bob"));
+    fleet.awaitSynced();
+
+    // Same client address for both: only the consumer tells the buckets apart.
+    assertThat(get("/app/1", "X-Api-Key", alice).statusCode()).isEqualTo(200);
+    assertThat(get("/app/2", "X-Api-Key", alice).statusCode()).isEqualTo(200);
+    HttpResponse<String> third = get("/app/3", "X-Api-Key", alice);
+    assertThat(third.statusCode()).isEqualTo(429);
+    assertThat(third.headers().firstValue("Retry-After")).isPresent();
+    assertThat(get("/app/1", "X-Api-Key", bob).statusCode()).isEqualTo(200);
+    assertThat(get("/app/2", "X-Api-Key", bob).statusCode()).isEqualTo(200);
+    assertThat(get("/app/3", "X-Api-Key", bob).statusCode()).isEqualTo(429);
+  }
+
+  private static String key(String created) {
+    return created.lines().filter(l -> l.startsWith("ck_")).findFirst().orElseThrow();
+  }
 }

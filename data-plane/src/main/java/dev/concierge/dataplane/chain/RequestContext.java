@@ -173,6 +173,7 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   }
 
   /** The authenticated consumer's id, or {@code null} when no stage authenticated one. */
+  @Override
   public @Nullable String consumer() {
     return consumer;
   }

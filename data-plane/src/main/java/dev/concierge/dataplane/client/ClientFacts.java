@@ -1,6 +1,7 @@
 package dev.concierge.dataplane.client;
 
 import dev.concierge.api.v1.DeviceClass;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the node knows of one request's client, each fact computed on first use and kept for the
@@ -21,4 +22,12 @@ public interface ClientFacts {
 
   /** The node's clock now, in epoch milliseconds. */
   long currentTimeMillis();
+
+  /**
+   * The consumer an authentication stage proved the request comes from, or {@code null} when none
+   * did (or outside a request).
+   */
+  default @Nullable String consumer() {
+    return null;
+  }
 }

@@ -114,6 +114,9 @@ public final class RateLimitRule {
     if (key instanceof AddressKey address) {
       return "ip:" + Long.toHexString(address.high()) + ":" + Long.toHexString(address.low());
     }
+    if (key instanceof ConsumerKey consumer) {
+      return "c:" + consumer.name();
+    }
     return "h:" + sha256Hex(key.toString()).substring(0, 32);
   }
 
@@ -203,6 +206,10 @@ public final class RateLimitRule {
         yield value == null ? ABSENT : value;
       }
       case ROUTE -> ROUTE;
+      case CONSUMER -> {
+        String consumer = client.consumer();
+        yield consumer == null ? ABSENT : new ConsumerKey(consumer);
+      }
       default -> {
         ClientAddress address = client.clientAddress();
         yield new AddressKey(address.high(), address.low());
@@ -211,6 +218,9 @@ public final class RateLimitRule {
   }
 
   private record AddressKey(long high, long low) {}
+
+  // Not the bare name: a consumer's bucket and a header value's never share a store key.
+  private record ConsumerKey(String name) {}
 
   /** The counter of requests this rule refused (or would have) on {@code route}; node-lifetime. */
   LongAdder refused(String route) {

@@ -3,6 +3,7 @@ package dev.concierge.dataplane.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.concierge.api.v1.ConfigSnapshot;
+import dev.concierge.api.v1.DeviceClass;
 import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.RateLimit;
 import dev.concierge.api.v1.Route;
@@ -62,6 +63,41 @@ class RateLimitPolicyTest {
 
   private static ClientFacts client(String address) {
     return new FixedClient(Objects.requireNonNull(ClientAddress.parseHop(address)), false);
+  }
+
+  private static ClientFacts consumer(String address, String name) {
+    ClientFacts client = client(address);
+    return new ClientFacts() {
+      @Override
+      public ClientAddress clientAddress() {
+        return client.clientAddress();
+      }
+
+      @Override
+      public boolean peerTrusted() {
+        return false;
+      }
+
+      @Override
+      public DeviceClass deviceClass() {
+        return client.deviceClass();
+      }
+
+      @Override
+      public String country() {
+        return client.country();
+      }
+
+      @Override
+      public long currentTimeMillis() {
+        return client.currentTimeMillis();
+      }
+
+      @Override
+      public String consumer() {
+        return name;
+      }
+    };
   }
 
   /** What one request got: passed or not, and each refusal's wait. */
@@ -190,6 +226,21 @@ class RateLimitPolicyTest {
     assertThat(admit(policy, NO_HEADERS, one)).isTrue();
     assertThat(admit(policy, NO_HEADERS, other)).isTrue();
     assertThat(admit(policy, NO_HEADERS, client("192.0.2.3"))).isFalse();
+  }
+
+  @Test
+  void keepsOneBucketPerConsumerAndOneSharedByRequestsWithoutOne() {
+    RateLimitPolicy policy =
+        compile(
+            route("a", "per-consumer"),
+            policy("per-consumer", false, perSecond(1, 2).setKey(RateLimit.Key.CONSUMER)));
+    assertThat(admitted(policy, consumer("192.0.2.1", "alice"), 5)).isEqualTo(2);
+    assertThat(admitted(policy, consumer("192.0.2.2", "alice"), 5))
+        .as("a consumer's bucket follows it to another address")
+        .isZero();
+    assertThat(admitted(policy, consumer("192.0.2.1", "bob"), 5)).isEqualTo(2);
+    assertThat(admitted(policy, client("192.0.2.3"), 5)).isEqualTo(2);
+    assertThat(admitted(policy, client("192.0.2.4"), 5)).isZero();
   }
 
   @Test
