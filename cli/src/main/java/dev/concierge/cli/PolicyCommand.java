@@ -6,6 +6,7 @@ import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.DeletePolicyRequest;
 import dev.concierge.api.v1.GetPolicyRequest;
 import dev.concierge.api.v1.IpAccessList;
+import dev.concierge.api.v1.JwtAuth;
 import dev.concierge.api.v1.ListPoliciesRequest;
 import dev.concierge.api.v1.ListPoliciesResponse;
 import dev.concierge.api.v1.Policy;
@@ -69,7 +70,8 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
   @Command(
       name = "create",
       description = {
-        "Create an IP access list policy, or with --cors-origin a CORS policy.",
+        "Create an IP access list policy, or with --cors-origin a CORS policy, or with"
+            + " --jwt-issuer a JWT policy.",
         "A client in a --deny block is answered 403; with --allow blocks, so is a client in none"
             + " of them (deny wins)."
       })
@@ -79,14 +81,20 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin Options options,
       @Mixin RateLimitOptions rateLimit,
       @Mixin CorsOptions cors,
+      @Mixin JwtAuthOptions jwt,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.POLICY, "create", typedName);
     boolean ipAccess = options.givesAllow() || options.givesDeny() || options.source != null;
-    if ((ipAccess ? 1 : 0) + (rateLimit.given() ? 1 : 0) + (cors.given() ? 1 : 0) > 1) {
+    if ((ipAccess ? 1 : 0)
+            + (rateLimit.given() ? 1 : 0)
+            + (cors.given() ? 1 : 0)
+            + (jwt.given() ? 1 : 0)
+        > 1) {
       throw usage(
           "create",
-          "a policy is one kind: IP access options, a rate limit (--rate) or --cors-* options");
+          "a policy is one kind: IP access options, a rate limit (--rate), --cors-* or --jwt-*"
+              + " options");
     }
     if (rateLimit.given() && rateLimit.rate == null) {
       throw usage("create", "Missing required option: '--rate=N/UNIT'");
@@ -94,11 +102,15 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     if (options.noAllow || options.noDeny) {
       throw usage("create", "--no-allow and --no-deny only apply to update");
     }
-    if (!options.givesAllow() && !options.givesDeny() && !rateLimit.given() && !cors.given()) {
+    if (!options.givesAllow()
+        && !options.givesDeny()
+        && !rateLimit.given()
+        && !cors.given()
+        && !jwt.given()) {
       throw usage(
           "create",
           "Missing required option: '--allow=CIDR' or '--deny=CIDR' (or '--rate=N/UNIT', or"
-              + " '--cors-origin=ORIGIN')");
+              + " '--cors-origin=ORIGIN', or '--jwt-issuer=ISS')");
     }
     Policy.Builder policy = Policy.newBuilder().setName(name);
     if (rateLimit.given()) {
@@ -106,6 +118,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     }
     options.applyTo(policy, IpAccessList.getDefaultInstance(), description, FieldMask.newBuilder());
     cors.applyTo(policy, Cors.getDefaultInstance(), FieldMask.newBuilder());
+    jwt.applyTo(policy, JwtAuth.getDefaultInstance(), FieldMask.newBuilder());
     return create(RPCS, policy.build(), validateOnly, "created");
   }
 
@@ -133,6 +146,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin Options options,
       @Mixin RateLimitOptions rateLimit,
       @Mixin CorsOptions cors,
+      @Mixin JwtAuthOptions jwt,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -140,11 +154,15 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     if ((options.noAllow && options.givesAllow()) || (options.noDeny && options.givesDeny())) {
       throw usage("update", "--no-allow (--no-deny) cannot be combined with --allow (--deny)");
     }
-    if (!options.given() && !rateLimit.given() && !description.given() && !cors.given()) {
+    if (!options.given()
+        && !rateLimit.given()
+        && !description.given()
+        && !cors.given()
+        && !jwt.given()) {
       throw usage(
           "update",
           "nothing to update: give --allow, --allow-file, --no-allow, --deny, --deny-file,"
-              + " --no-deny, --source, --rate, --burst, --key, --dry-run, --cors-*,"
+              + " --no-deny, --source, --rate, --burst, --key, --dry-run, --cors-*, --jwt-*,"
               + " --fleet-default or --description");
     }
     return update(
@@ -158,6 +176,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
             mask.addPaths("rate_limit");
           }
           cors.applyTo(policy, current.getCors(), mask);
+          jwt.applyTo(policy, current.getJwtAuth(), mask);
           return policy.build();
         },
         etag,
@@ -308,7 +327,9 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
             id(p.getName()),
             p.hasIpAccess()
                 ? "ip-access"
-                : p.hasRateLimit() ? "rate-limit" : p.hasCors() ? "cors" : "",
+                : p.hasRateLimit()
+                    ? "rate-limit"
+                    : p.hasCors() ? "cors" : p.hasJwtAuth() ? "jwt" : "",
             count(list.getAllowList()),
             count(list.getDenyList()),
             p.hasIpAccess() ? source(list.getSource()) : "",
@@ -333,6 +354,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         blocks(out, "allow", p.getIpAccess().getAllowList());
         blocks(out, "deny", p.getIpAccess().getDenyList());
         CorsOptions.print(out, p);
+        JwtAuthOptions.print(out, p);
       }
     };
   }

@@ -625,6 +625,7 @@ final class FakeControlPlane implements AutoCloseable {
                 case "ip_access" -> b.setIpAccess(req.getPolicy().getIpAccess());
                 case "rate_limit" -> b.setRateLimit(req.getPolicy().getRateLimit());
                 case "cors" -> b.setCors(req.getPolicy().getCors());
+                case "jwt_auth" -> b.setJwtAuth(req.getPolicy().getJwtAuth());
                 default ->
                     throw Status.INVALID_ARGUMENT
                         .withDescription("bad mask " + path)

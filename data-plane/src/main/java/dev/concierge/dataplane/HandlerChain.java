@@ -5,6 +5,7 @@ import dev.concierge.dataplane.acme.AcmeChallengeHandler;
 import dev.concierge.dataplane.answer.LocalAnswerHandler;
 import dev.concierge.dataplane.buffering.RequestBodyBufferingHandler;
 import dev.concierge.dataplane.cors.CorsHandler;
+import dev.concierge.dataplane.jwt.JwtAuthHandler;
 import dev.concierge.dataplane.ratelimit.RateLimitHandler;
 import dev.concierge.dataplane.routing.RoutingHandler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
@@ -20,10 +21,11 @@ import java.util.function.IntSupplier;
  * StatsHandler} (outermost: counts every answer) → {@link DrainHandler} (graceful stop) → {@link
  * AcmeChallengeHandler} (ACME HTTP-01 answers, on every host) → {@link RoutingHandler} → {@link
  * IpAccessHandler} (403 for a refused client address) → {@link CorsHandler} (preflights) → {@link
- * RateLimitHandler} (429) → {@link RouteTlsHandler} (HTTPS redirect, HSTS) → {@link
- * LocalAnswerHandler} (redirects, direct responses) → {@link RequestBodyBufferingHandler} → {@link
- * UpstreamHandler} → {@link UpstreamTransport}. New per-route stages go between routing and
- * upstream, in the table's order, and read their policy from the request's context.
+ * JwtAuthHandler} (401) → {@link RateLimitHandler} (429) → {@link RouteTlsHandler} (HTTPS redirect,
+ * HSTS) → {@link LocalAnswerHandler} (redirects, direct responses) → {@link
+ * RequestBodyBufferingHandler} → {@link UpstreamHandler} → {@link UpstreamTransport}. New per-route
+ * stages go between routing and upstream, in the table's order, and read their policy from the
+ * request's context.
  */
 public final class HandlerChain {
   private HandlerChain() {}
@@ -52,7 +54,9 @@ public final class HandlerChain {
     RateLimitHandler rateLimit = new RateLimitHandler(tls);
     // Preflights answered at the edge, before any redirect or body read, and before rate limits:
     // a browser's preflight spends no token of the request it announces.
-    CorsHandler cors = new CorsHandler(rateLimit);
+    // Authentication before rate limits, so a limit can key on what a token says (a claim header).
+    JwtAuthHandler jwt = new JwtAuthHandler(rateLimit);
+    CorsHandler cors = new CorsHandler(jwt);
     IpAccessHandler access = new IpAccessHandler(cors);
     RoutingHandler routing = new RoutingHandler(runtimes::routes, settings.client(), access);
     // Before routing and any route's redirect to HTTPS: the ACME server must get the answer.

@@ -79,14 +79,21 @@ final class ResourceTypes {
         });
   }
 
-  /** Edge policies: one kind each (ip_access, cors), checked by the nodes' own rules. */
+  /**
+   * Edge policies: one kind each (ip_access, rate_limit, cors, jwt_auth), checked by the nodes' own
+   * rules; a JWT policy's secret keys are write-only ({@link PolicySecrets}).
+   */
   static ResourceType<Policy> policies() {
-    return ResourceType.plain(
+    return new ResourceType<>(
         ResourceTable.POLICIES,
         "policy",
-        Set.of("description", "fleet_default", "ip_access", "rate_limit", "cors"),
+        Set.of("description", "fleet_default", "ip_access", "rate_limit", "cors", "jwt_auth"),
+        Set.of(),
+        Set.of(),
         UnaryOperator.identity(),
-        (policy, written, violations) -> PolicyRules.check(policy, "policy", violations::add));
+        (policy, written, violations) -> PolicyRules.check(policy, "policy", violations::add),
+        (policy, existing) ->
+            Stored.of(PolicySecrets.kept(policy, existing == null ? null : existing.resource())));
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.concierge.dataplane.accesslog;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.chain.JwtClaims;
 import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.chain.RequestLog;
 import java.io.FileDescriptor;
@@ -44,7 +45,8 @@ public final class AccessLog implements RequestLog, AutoCloseable {
           "request_id",
           "trace_id",
           "user_agent",
-          "tls");
+          "tls",
+          "jwt_sub");
 
   private final AccessLogWriter writer;
   private final Supplier<RandomGenerator> random;
@@ -133,7 +135,14 @@ public final class AccessLog implements RequestLog, AutoCloseable {
         context.trace(),
         context.getHeaders().get(HttpHeader.USER_AGENT),
         tls,
-        policy.secretQueryParams());
+        policy.secretQueryParams(),
+        jwtSubject(context));
+  }
+
+  /** The "sub" of the request's verified JWT, or null (no JWT policy, or no subject). */
+  private static @org.jspecify.annotations.Nullable String jwtSubject(RequestContext context) {
+    JwtClaims claims = context.jwtClaims();
+    return claims == null ? null : claims.subject();
   }
 
   /** Entries dropped: the writer fell behind, or an entry could not be taken or written. */

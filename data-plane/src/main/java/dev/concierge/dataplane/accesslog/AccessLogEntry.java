@@ -30,6 +30,7 @@ import org.jspecify.annotations.Nullable;
  * @param tls the TLS protocol version of an HTTPS request ("TLSv1.3"), or null
  * @param secretQueryParams query parameters whose values are logged as {@value
  *     RouteLogPolicy#REDACTED}
+ * @param jwtSubject the "sub" claim of the request's verified JWT, or null
  */
 public record AccessLogEntry(
     long startEpochMillis,
@@ -50,7 +51,8 @@ public record AccessLogEntry(
     TraceContext trace,
     @Nullable String userAgent,
     @Nullable String tls,
-    Set<String> secretQueryParams) {
+    Set<String> secretQueryParams,
+    @Nullable String jwtSubject) {
   public AccessLogEntry {
     requireNonNull(client, "client");
     requireNonNull(method, "method");

@@ -7,6 +7,7 @@ import com.google.protobuf.util.JsonFormat;
 import dev.concierge.api.v1.Certificate;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.NodeReport;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.dataplane.chain.PlainText;
 import dev.concierge.dataplane.metrics.NodeMetrics;
@@ -89,11 +90,17 @@ public final class AdminServer implements AutoCloseable {
     }
   }
 
-  /** The snapshot as the admin page shows it: with every private key cleared. */
+  /** The snapshot as the admin page shows it: with every private key and secret cleared. */
   static ConfigSnapshot redact(ConfigSnapshot snapshot) {
     ConfigSnapshot.Builder builder = snapshot.toBuilder();
     for (Certificate.Builder cert : builder.getCertificatesBuilderList()) {
       cert.clearPrivateKey();
+    }
+    // A JWT policy's HS256 secrets, likewise.
+    for (Policy.Builder policy : builder.getPoliciesBuilderList()) {
+      if (policy.hasJwtAuth()) {
+        policy.getJwtAuthBuilder().clearSecretJwks();
+      }
     }
     return builder.build();
   }

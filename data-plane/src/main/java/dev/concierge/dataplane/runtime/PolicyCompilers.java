@@ -6,6 +6,7 @@ import dev.concierge.dataplane.answer.LocalAnswerCompiler;
 import dev.concierge.dataplane.buffering.BufferingPolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.cors.CorsPolicyCompiler;
+import dev.concierge.dataplane.jwt.JwtAuthPolicyCompiler;
 import dev.concierge.dataplane.ratelimit.RateLimitPolicyCompiler;
 import dev.concierge.dataplane.tls.RouteTlsCompiler;
 import java.util.List;
@@ -23,6 +24,7 @@ public final class PolicyCompilers {
         new BufferingPolicyCompiler(),
         new IpAccessPolicyCompiler(),
         new CorsPolicyCompiler(),
+        new JwtAuthPolicyCompiler(),
         new LocalAnswerCompiler(),
         new RateLimitPolicyCompiler(),
         new RouteTlsCompiler(),

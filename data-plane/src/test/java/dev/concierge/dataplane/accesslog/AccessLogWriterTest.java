@@ -39,7 +39,8 @@ class AccessLogWriterTest {
         TraceContext.of((String) null, new Random(1), 0),
         "curl/8 \"quoted\"\n",
         null,
-        Set.of("token"));
+        Set.of("token"),
+        null);
   }
 
   @Test

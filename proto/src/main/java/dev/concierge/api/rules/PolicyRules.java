@@ -26,10 +26,11 @@ public final class PolicyRules {
       case IP_ACCESS -> IpAccessRules.check(policy.getIpAccess(), prefix + ".ip_access", sink);
       case RATE_LIMIT -> RateLimitRules.check(policy.getRateLimit(), prefix + ".rate_limit", sink);
       case CORS -> CorsRules.check(policy.getCors(), prefix + ".cors", sink);
+      case JWT_AUTH -> JwtAuthRules.check(policy.getJwtAuth(), prefix + ".jwt_auth", sink);
       default ->
           sink.add(
               prefix + ".ip_access",
-              "a policy kind is required: set ip_access, rate_limit or cors");
+              "a policy kind is required: set ip_access, rate_limit, cors or jwt_auth");
     }
   }
 
@@ -70,6 +71,7 @@ public final class PolicyRules {
       }
     }
     CorsRules.checkSnapshot(snapshot, sink);
+    JwtAuthRules.checkSnapshot(snapshot, sink);
   }
 
   /** Why a route may not name {@code policy}: it does not exist. */
