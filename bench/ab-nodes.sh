@@ -8,6 +8,10 @@
 #   (both jars from after the control plane's port went TLS: nodes are started with --ca-file)
 #   A_ARGS="--access-log off" B_ARGS="--access-log /tmp/x.log" bench/ab-nodes.sh NEW.jar NEW.jar
 #                                  # one build, two settings (extra node flags for A and for B)
+#   B_SETUP='cli policy create ips --allow 127.0.0.0/8' B_ROUTE_ARGS="--policy ips" \
+#     bench/ab-nodes.sh NEW.jar NEW.jar
+#                                  # one build, two routes: B's requests (Host: b.bench) go to a
+#                                  # route "b" created with B_ROUTE_ARGS after running B_SETUP
 set -euo pipefail
 
 jar_a=${1:?usage: ab-nodes.sh A.jar B.jar}
@@ -89,10 +93,19 @@ start_node "$jar_b" 18181 19912 node-b 18544 "${B_ARGS:-}"
 pid_b=$!
 cli cluster create origin --endpoint 127.0.0.1:18081 >&2
 cli route create all --path-prefix / --cluster origin >&2
+b_host=()
+if [ -n "${B_ROUTE_ARGS:-}${B_SETUP:-}" ]; then
+  eval "${B_SETUP:-}" >&2
+  # shellcheck disable=SC2086
+  cli route create b --host b.bench --path-prefix / --cluster origin ${B_ROUTE_ARGS:-} >&2
+  b_host=(-H "Host: b.bench")
+fi
 for port in 18180 18181; do
-  for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/small" && break; sleep 0.2; done
+  host=()
+  [ "$port" = 18181 ] && host=("${b_host[@]}")
+  for _ in $(seq 1 100); do curl -fs "${host[@]}" -o /dev/null "http://127.0.0.1:$port/small" && break; sleep 0.2; done
   for path in $paths; do
-    size=$(curl -fs -o /dev/null -w '%{size_download}' "http://127.0.0.1:$port$path") || {
+    size=$(curl -fs "${host[@]}" -o /dev/null -w '%{size_download}' "http://127.0.0.1:$port$path") || {
       echo "ab-nodes.sh: :$port$path does not answer 200" >&2; exit 1; }
     echo "node :$port$path answers 200 with $size bytes" >&2
   done
@@ -104,7 +117,9 @@ ticks() { # user+system clock ticks of a process and all its threads
 hz=$(getconf CLK_TCK)
 load() { # $1 port, $2 path, $3 seconds: prints requests; fails on any non-2xx answer or error
   local out
-  out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${3}s" "http://127.0.0.1:$1$2")
+  local host=()
+  [ "$1" = 18181 ] && host=("${b_host[@]}")
+  out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${3}s" "${host[@]}" "http://127.0.0.1:$1$2")
   if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
     echo "ab-nodes.sh: errors under load on :$1$2:" >&2
     echo "$out" >&2

@@ -8,6 +8,8 @@
 #   NO_BUILD=1 bench/peers-node.sh      # use cli/target/concierge.jar as it is
 #   CLUSTER_OPTS="--health-check http:/small --health-interval 1s" bench/peers-node.sh
 #                                       # the origin cluster with more settings (here: checks)
+#   SETUP='cli policy create ips --allow 127.0.0.0/8' ROUTE_OPTS="--policy ips" bench/peers-node.sh
+#                                       # the route with more settings, after running SETUP
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,7 +45,9 @@ start_node "$http_port" "${HTTPS_PORT:-18543}" "$admin_port"
 
 # shellcheck disable=SC2086
 cli cluster create origin --endpoint 127.0.0.1:18081 ${CLUSTER_OPTS:-} >&2
-cli route create all --path-prefix / --cluster origin >&2
+eval "${SETUP:-}" >&2
+# shellcheck disable=SC2086
+cli route create all --path-prefix / --cluster origin ${ROUTE_OPTS:-} >&2
 
 for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$admin_port/ready" >/dev/null 2>&1 \

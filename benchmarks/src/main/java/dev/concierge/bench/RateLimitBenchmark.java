@@ -69,14 +69,7 @@ public class RateLimitBenchmark {
   }
 
   /** Takes nothing from what each rule answers. */
-  private static final RateLimitPolicy.Verdict IGNORED =
-      new RateLimitPolicy.Verdict() {
-        @Override
-        public void passed(RateLimitRule rule, long fullInNanos) {}
-
-        @Override
-        public void refused(RateLimitRule rule, long waitNanos) {}
-      };
+  private static final RateLimitPolicy.Verdict IGNORED = RateLimitPolicy.Verdict.ignored();
 
   @Setup
   public void setUp() throws UnknownHostException {
@@ -118,6 +111,6 @@ public class RateLimitBenchmark {
   @Benchmark
   public boolean admit() {
     Client client = clients[next++ & (clients.length - 1)];
-    return policy.admit(HttpFields.EMPTY, client, IGNORED);
+    return policy.admit(HttpFields.EMPTY, client, IGNORED).admitted();
   }
 }

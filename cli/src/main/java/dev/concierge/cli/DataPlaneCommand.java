@@ -50,6 +50,8 @@ final class DataPlaneCommand implements Callable<Integer> {
 
   @Mixin NodePorts ports = new NodePorts();
 
+  @Mixin RedisOptions redis = new RedisOptions();
+
   @SuppressWarnings("NullAway.Init") // picocli sets it: it has a default
   @Option(
       names = "--bind",
@@ -239,6 +241,7 @@ final class DataPlaneCommand implements Callable<Integer> {
     AdmissionPolicy admission = admission();
     AccessLogDestination accessLogTo = accessLogDestination();
     OtlpSettings tracing = tracing();
+    RedisOptions.Target redisTarget = redis.target(spec.commandLine());
     ServerSupport.ensurePortFree(bind, ports.http, "--http-port");
     if (ports.https != ProxyServer.NO_HTTPS) {
       ServerSupport.ensurePortFree(bind, ports.https, "--https-port");
@@ -282,6 +285,9 @@ final class DataPlaneCommand implements Callable<Integer> {
       builder.drainTimeout(javaDuration(drainTimeout));
     }
     clientSettings(builder);
+    if (redisTarget != null) {
+      builder.redis(redisTarget.uri(), redisTarget.password());
+    }
     builder.accessLog(accessLogTo);
     if (tracing != null) {
       builder.tracing(tracing);

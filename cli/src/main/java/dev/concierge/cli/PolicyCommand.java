@@ -1,6 +1,7 @@
 package dev.concierge.cli;
 
 import com.google.protobuf.FieldMask;
+import dev.concierge.api.v1.ConnectionLimits;
 import dev.concierge.api.v1.Cors;
 import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.DeletePolicyRequest;
@@ -82,6 +83,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin RateLimitOptions rateLimit,
       @Mixin CorsOptions cors,
       @Mixin JwtAuthOptions jwt,
+      @Mixin ConnectionLimitsOptions limits,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
     String name = name(Names.POLICY, "create", typedName);
@@ -90,6 +92,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
             + (rateLimit.given() ? 1 : 0)
             + (cors.given() ? 1 : 0)
             + (jwt.given() ? 1 : 0)
+            + (limits.given() ? 1 : 0)
         > 1) {
       throw usage(
           "create",
@@ -106,11 +109,13 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         && !options.givesDeny()
         && !rateLimit.given()
         && !cors.given()
-        && !jwt.given()) {
+        && !jwt.given()
+        && !limits.given()) {
       throw usage(
           "create",
           "Missing required option: '--allow=CIDR' or '--deny=CIDR' (or '--rate=N/UNIT', or"
-              + " '--cors-origin=ORIGIN', or '--jwt-issuer=ISS')");
+              + " '--cors-origin=ORIGIN', or '--jwt-issuer=ISS', or"
+              + " '--max-connections-per-address=N' and the other connection limits)");
     }
     Policy.Builder policy = Policy.newBuilder().setName(name);
     if (rateLimit.given()) {
@@ -119,6 +124,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     options.applyTo(policy, IpAccessList.getDefaultInstance(), description, FieldMask.newBuilder());
     cors.applyTo(policy, Cors.getDefaultInstance(), FieldMask.newBuilder());
     jwt.applyTo(policy, JwtAuth.getDefaultInstance(), FieldMask.newBuilder());
+    limits.applyTo(policy, ConnectionLimits.getDefaultInstance(), FieldMask.newBuilder());
     return create(RPCS, policy.build(), validateOnly, "created");
   }
 
@@ -147,6 +153,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin RateLimitOptions rateLimit,
       @Mixin CorsOptions cors,
       @Mixin JwtAuthOptions jwt,
+      @Mixin ConnectionLimitsOptions limits,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -158,11 +165,13 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         && !rateLimit.given()
         && !description.given()
         && !cors.given()
-        && !jwt.given()) {
+        && !jwt.given()
+        && !limits.given()) {
       throw usage(
           "update",
           "nothing to update: give --allow, --allow-file, --no-allow, --deny, --deny-file,"
               + " --no-deny, --source, --rate, --burst, --key, --dry-run, --cors-*, --jwt-*,"
+              + " --max-*,"
               + " --fleet-default or --description");
     }
     return update(
@@ -177,6 +186,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
           }
           cors.applyTo(policy, current.getCors(), mask);
           jwt.applyTo(policy, current.getJwtAuth(), mask);
+          limits.applyTo(policy, current.getConnectionLimits(), mask);
           return policy.build();
         },
         etag,
@@ -329,7 +339,11 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
                 ? "ip-access"
                 : p.hasRateLimit()
                     ? "rate-limit"
-                    : p.hasCors() ? "cors" : p.hasJwtAuth() ? "jwt" : "",
+                    : p.hasCors()
+                        ? "cors"
+                        : p.hasJwtAuth()
+                            ? "jwt"
+                            : p.hasConnectionLimits() ? "connection-limits" : "",
             count(list.getAllowList()),
             count(list.getDenyList()),
             p.hasIpAccess() ? source(list.getSource()) : "",
@@ -355,6 +369,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         blocks(out, "deny", p.getIpAccess().getDenyList());
         CorsOptions.print(out, p);
         JwtAuthOptions.print(out, p);
+        ConnectionLimitsOptions.print(out, p);
       }
     };
   }

@@ -9,7 +9,7 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * The options of a rate-limit policy for policy create and update (--rate, --burst, --key,
- * --dry-run); only what is given is applied.
+ * --dry-run, --scope, --on-store-error); only what is given is applied.
  */
 final class RateLimitOptions {
   @Option(
@@ -47,9 +47,32 @@ final class RateLimitOptions {
               + " --dry-run=false to enforce it).")
   @Nullable Boolean dryRun;
 
+  @Option(
+      names = "--scope",
+      paramLabel = "SCOPE",
+      converter = ScopeConverter.class,
+      description =
+          "local (default: each node counts on its own, so N nodes let N times the rate through)"
+              + " or global (one limit for the whole fleet, shared through the nodes' --redis).")
+  RateLimit.@Nullable Scope scope;
+
+  @Option(
+      names = "--on-store-error",
+      paramLabel = "MODE",
+      converter = StoreErrorConverter.class,
+      description =
+          "With --scope global, when Redis cannot answer: open (default: let requests through)"
+              + " or closed (answer 429).")
+  RateLimit.@Nullable OnStoreError onStoreError;
+
   /** Whether any rate-limit option was given. */
   boolean given() {
-    return rate != null || burst != null || key != null || dryRun != null;
+    return rate != null
+        || burst != null
+        || key != null
+        || dryRun != null
+        || scope != null
+        || onStoreError != null;
   }
 
   /** {@code current} with what was given applied. */
@@ -67,6 +90,15 @@ final class RateLimitOptions {
     if (dryRun != null) {
       limit.setDryRun(dryRun);
     }
+    if (scope != null) {
+      limit.setScope(scope);
+      if (scope != RateLimit.Scope.GLOBAL && onStoreError == null) {
+        limit.clearOnStoreError(); // only with GLOBAL
+      }
+    }
+    if (onStoreError != null) {
+      limit.setOnStoreError(onStoreError);
+    }
     return limit.build();
   }
 
@@ -82,6 +114,12 @@ final class RateLimitOptions {
         + burst
         + ", key "
         + key(limit)
+        + (limit.getScope() == RateLimit.Scope.GLOBAL
+            ? ", global"
+                + (limit.getOnStoreError() == RateLimit.OnStoreError.FAIL_CLOSED
+                    ? " (closed on store error)"
+                    : "")
+            : "")
         + (limit.getDryRun() ? ", dry run" : "");
   }
 
@@ -154,6 +192,34 @@ final class RateLimitOptions {
       }
       throw new TypeConversionException(
           "'" + value + "' is not a key (expected client, route or header:NAME)");
+    }
+  }
+
+  /** Parses {@code --scope}: {@code local} or {@code global}. */
+  static final class ScopeConverter implements ITypeConverter<RateLimit.Scope> {
+    @Override
+    public RateLimit.Scope convert(String value) {
+      return switch (value.strip().toLowerCase(Locale.ROOT)) {
+        case "local" -> RateLimit.Scope.LOCAL;
+        case "global" -> RateLimit.Scope.GLOBAL;
+        default ->
+            throw new TypeConversionException(
+                "'" + value + "' is not a scope (expected local or global)");
+      };
+    }
+  }
+
+  /** Parses {@code --on-store-error}: {@code open} or {@code closed}. */
+  static final class StoreErrorConverter implements ITypeConverter<RateLimit.OnStoreError> {
+    @Override
+    public RateLimit.OnStoreError convert(String value) {
+      return switch (value.strip().toLowerCase(Locale.ROOT)) {
+        case "open", "fail-open", "fail_open" -> RateLimit.OnStoreError.FAIL_OPEN;
+        case "closed", "fail-closed", "fail_closed" -> RateLimit.OnStoreError.FAIL_CLOSED;
+        default ->
+            throw new TypeConversionException(
+                "'" + value + "' is not a store-error mode (expected open or closed)");
+      };
     }
   }
 }

@@ -240,4 +240,28 @@ class ConfigDocumentsTest {
     assertThat(read.getPrivateKeyPassphrase()).isEqualTo("open sesame");
     assertThat(read.getDefaultCertificate()).isTrue();
   }
+
+  @Test
+  void readsAConnectionLimitsPolicy() throws Exception {
+    Path doc =
+        write(
+            "limits.yaml",
+            """
+        policies:
+          - name: policies/edge-limits
+            fleet_default: true
+            connection_limits:
+              max_connections_per_address: 100
+              max_header_count: 100
+        """);
+
+    Config config = ConfigDocuments.read(List.of(doc.toString()), NO_STDIN).config();
+
+    assertThat(config.getPolicies(0).getConnectionLimits())
+        .isEqualTo(
+            dev.concierge.api.v1.ConnectionLimits.newBuilder()
+                .setMaxConnectionsPerAddress(100)
+                .setMaxHeaderCount(100)
+                .build());
+  }
 }

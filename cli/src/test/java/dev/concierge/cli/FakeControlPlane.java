@@ -626,6 +626,8 @@ final class FakeControlPlane implements AutoCloseable {
                 case "rate_limit" -> b.setRateLimit(req.getPolicy().getRateLimit());
                 case "cors" -> b.setCors(req.getPolicy().getCors());
                 case "jwt_auth" -> b.setJwtAuth(req.getPolicy().getJwtAuth());
+                case "connection_limits" ->
+                    b.setConnectionLimits(req.getPolicy().getConnectionLimits());
                 default ->
                     throw Status.INVALID_ARGUMENT
                         .withDescription("bad mask " + path)

@@ -2277,6 +2277,43 @@ class ManagementCommandsTest {
   }
 
   @Test
+  void policyCreateTakesAGlobalScopeAndItsStoreErrorMode() {
+    Result r =
+        run(
+            "policy",
+            "create",
+            "fleet-wide",
+            "--rate",
+            "100/m",
+            "--key",
+            "route",
+            "--scope",
+            "global");
+    assertThat(r.code()).as(r.err()).isZero();
+    RateLimit sent =
+        ((CreatePolicyRequest) fake.lastRequests.get("CreatePolicy")).getPolicy().getRateLimit();
+    assertThat(sent.getScope()).isEqualTo(RateLimit.Scope.GLOBAL);
+    assertThat(run("policy", "get", "fleet-wide").out())
+        .contains("rate: 100/m, burst 100, key route, global");
+
+    Result update = run("policy", "update", "fleet-wide", "--on-store-error", "closed");
+    assertThat(update.code()).as(update.err()).isZero();
+    RateLimit stored = fake.policies.get("policies/fleet-wide").getRateLimit();
+    assertThat(stored.getOnStoreError()).isEqualTo(RateLimit.OnStoreError.FAIL_CLOSED);
+    assertThat(stored.getScope()).isEqualTo(RateLimit.Scope.GLOBAL);
+    assertThat(run("policy", "get", "fleet-wide").out())
+        .contains("key route, global (closed on store error)");
+    assertThat(run("policy", "update", "fleet-wide", "--scope", "local").code()).isZero();
+    assertThat(fake.policies.get("policies/fleet-wide").getRateLimit().getOnStoreError())
+        .isEqualTo(RateLimit.OnStoreError.ON_STORE_ERROR_UNSPECIFIED);
+
+    assertThat(run("policy", "create", "x", "--rate", "5/s", "--scope", "planet").err())
+        .contains("'planet' is not a scope (expected local or global)");
+    assertThat(run("policy", "create", "x", "--rate", "5/s", "--on-store-error", "open").err())
+        .contains("policy.rate_limit.on_store_error: only with scope GLOBAL");
+  }
+
+  @Test
   void policyUpdateReplacesOnlyWhatIsGiven() {
     run("policy", "create", "office", "--allow", "10.0.0.0/8", "--deny", "10.66.0.0/16");
     Result r = run("policy", "update", "office", "--no-deny", "--fleet-default");
@@ -2377,6 +2414,69 @@ class ManagementCommandsTest {
     assertThat(fake.routes.get("routes/web").getPoliciesCount()).isZero();
     assertThat(run("policy", "delete", "office").code()).isZero();
     assertThat(fake.policies).isEmpty();
+  }
+
+  @Test
+  void connectionLimitsPolicyIsCreatedAsAFleetDefaultAndGetShowsItsLimits() {
+    Result r =
+        run(
+            "policy",
+            "create",
+            "edge-limits",
+            "--fleet-default",
+            "--max-connections-per-address",
+            "100",
+            "--max-connections",
+            "10000",
+            "--max-requests-per-connection",
+            "1000",
+            "--max-header-count",
+            "100",
+            "--max-header-bytes",
+            "16384",
+            "--max-uri-length",
+            "8192");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    CreatePolicyRequest sent = (CreatePolicyRequest) fake.lastRequests.get("CreatePolicy");
+    assertThat(sent.getPolicy().getFleetDefault()).isTrue();
+    assertThat(sent.getPolicy().getConnectionLimits())
+        .isEqualTo(
+            dev.concierge.api.v1.ConnectionLimits.newBuilder()
+                .setMaxConnectionsPerAddress(100)
+                .setMaxConnections(10_000)
+                .setMaxRequestsPerConnection(1000)
+                .setMaxHeaderCount(100)
+                .setMaxHeaderBytes(16_384)
+                .setMaxUriLength(8192)
+                .build());
+    assertThat(run("policy", "list").out()).contains("connection-limits");
+    assertThat(run("policy", "get", "edge-limits").out())
+        .contains("max connections per address: 100")
+        .contains("max uri length: 8192");
+  }
+
+  @Test
+  void connectionLimitsUpdateChangesOnlyTheLimitGiven() {
+    run("policy", "create", "edge-limits", "--fleet-default", "--max-connections-per-address=100");
+
+    Result r = run("policy", "update", "edge-limits", "--max-header-count", "50");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    dev.concierge.api.v1.ConnectionLimits stored =
+        fake.policies.get("policies/edge-limits").getConnectionLimits();
+    assertThat(stored.getMaxConnectionsPerAddress()).isEqualTo(100);
+    assertThat(stored.getMaxHeaderCount()).isEqualTo(50);
+  }
+
+  @Test
+  void connectionLimitsPolicyMustBeAFleetDefaultOfOneKind() {
+    Result notDefault = run("policy", "create", "edge-limits", "--max-connections=100");
+    assertThat(notDefault.code()).isEqualTo(1);
+    assertThat(notDefault.err()).contains("policy.fleet_default").contains("set fleet_default");
+
+    Result mixed = run("policy", "create", "both", "--max-connections=100", "--deny", "10.0.0.0/8");
+    assertThat(mixed.code()).isEqualTo(2);
   }
 
   @Test

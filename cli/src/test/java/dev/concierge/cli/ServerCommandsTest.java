@@ -172,6 +172,20 @@ class ServerCommandsTest {
   }
 
   @Test
+  void dataPlaneRedisNeedsARedisUriAndAPasswordFileNeedsIt() {
+    Result r = dataPlane("--redis", "http://10.0.0.5:6379");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("'http://10.0.0.5:6379' (expected redis://HOST:PORT or rediss://HOST:PORT)");
+    r = dataPlane("--redis-password-file", home.resolve("none").toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--redis-password-file needs --redis");
+    r = dataPlane("--redis", "redis://127.0.0.1:6379", "--redis-password-file", "/nonexistent/pw");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("cannot read --redis-password-file /nonexistent/pw");
+  }
+
+  @Test
   void dataPlaneRejectsAZeroClientHeaderTimeout() {
     Result r = dataPlane("--client-header-timeout", "0s");
     assertThat(r.code()).isEqualTo(2);

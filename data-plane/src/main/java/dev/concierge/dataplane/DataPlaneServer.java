@@ -30,8 +30,12 @@ import dev.concierge.dataplane.health.OutlierSweeper;
 import dev.concierge.dataplane.identity.Enrollment;
 import dev.concierge.dataplane.identity.IdentityFiles;
 import dev.concierge.dataplane.identity.IdentityKeyManager;
+import dev.concierge.dataplane.limits.ListenerLimits;
 import dev.concierge.dataplane.metrics.MetricSources;
 import dev.concierge.dataplane.metrics.NodeMetrics;
+import dev.concierge.dataplane.ratelimit.GlobalLimits;
+import dev.concierge.dataplane.ratelimit.RedisRateLimitStore;
+import dev.concierge.dataplane.routing.RouteTable;
 import dev.concierge.dataplane.runtime.CompileException;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
@@ -83,6 +87,7 @@ public final class DataPlaneServer implements AutoCloseable {
   private final ConfigUpdates configUpdates;
   private final HostResolver resolver;
   private final RuntimeCompiler compiler;
+  private final GlobalLimits globalLimits;
   private final CountDownLatch terminated = new CountDownLatch(1);
 
   private @Nullable ProxyServer proxy;
@@ -103,7 +108,12 @@ public final class DataPlaneServer implements AutoCloseable {
   private DataPlaneServer(Builder builder) {
     this.config = builder;
     this.resolver = HostResolver.async(builder.dnsRefresh, InetAddress::getAllByName);
-    this.compiler = new RuntimeCompiler(endpoints, stats, resolver);
+    this.globalLimits =
+        builder.redis == null
+            ? GlobalLimits.none()
+            : GlobalLimits.of(
+                RedisRateLimitStore.of(builder.redis, builder.redisPassword), System::nanoTime);
+    this.compiler = new RuntimeCompiler(endpoints, stats, resolver, globalLimits);
     this.configUpdates = new ConfigUpdates(builder.clock);
   }
 
@@ -137,8 +147,24 @@ public final class DataPlaneServer implements AutoCloseable {
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private AccessLogDestination accessLog = AccessLogDestination.stdout();
     private @Nullable OtlpSettings tracing;
+    private @Nullable String redis;
+    private @Nullable String redisPassword;
 
     private Builder() {}
+
+    /**
+     * The Redis that GLOBAL rate limits share with the rest of the fleet ({@code
+     * redis://host:port}, {@code rediss://} for TLS), with its password when not null; default
+     * none, where each request of a GLOBAL limit is decided by its {@code on_store_error}.
+     *
+     * @throws IllegalArgumentException if {@code uri} is not a Redis URI
+     */
+    public Builder redis(String uri, @Nullable String password) {
+      RedisRateLimitStore.check(uri);
+      this.redis = uri;
+      this.redisPassword = password;
+      return this;
+    }
 
     /**
      * Exports the proxy hop's span of each sampled request to an OTLP collector; default off (the
@@ -377,6 +403,10 @@ public final class DataPlaneServer implements AutoCloseable {
                 chain,
                 config.upstreamTransport)
             .start();
+    dev.concierge.dataplane.runtime.Runtime cached = runtimes.get();
+    if (cached != null) {
+      proxy.connectionLimits(ListenerLimits.of(cached.snapshot()));
+    }
 
     String id = config.nodeId != null ? config.nodeId : hostName() + "-" + proxy.port();
     nodeId = id;
@@ -438,7 +468,9 @@ public final class DataPlaneServer implements AutoCloseable {
                 this::certificateStatuses,
                 config.clock,
                 this::accessLogDropped,
-                this::traceSpansLost));
+                this::traceSpansLost,
+                this::routesInForce,
+                globalLimits::storeErrors));
     admin =
         new AdminServer(
             config.adminBindAddress, config.adminPort, runtimes, statsReporter, metrics);
@@ -506,6 +538,11 @@ public final class DataPlaneServer implements AutoCloseable {
     return runtime == null ? Map.of() : runtime.clusters();
   }
 
+  private RouteTable routesInForce() {
+    RouteTable routes = runtimes.routes();
+    return routes == null ? RouteTable.empty() : routes;
+  }
+
   private List<ServedCertificateStatus> certificateStatuses(Instant now) {
     dev.concierge.dataplane.runtime.Runtime runtime = runtimes.get();
     return runtime == null
@@ -537,6 +574,7 @@ public final class DataPlaneServer implements AutoCloseable {
                 }
               });
       server.retainTls(policies);
+      server.connectionLimits(ListenerLimits.of(runtime.snapshot()));
     }
     HealthChecker checker = health;
     if (checker != null) {
@@ -708,6 +746,7 @@ public final class DataPlaneServer implements AutoCloseable {
       if (spanExport != null) {
         spanExport.close(); // after the proxy: the last requests' spans are sent
       }
+      globalLimits.close(); // after the proxy: its last requests may still lease
     } finally {
       terminated.countDown();
     }

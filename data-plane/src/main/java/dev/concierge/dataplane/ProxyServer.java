@@ -4,6 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
+import dev.concierge.dataplane.limits.ConnectionGate;
+import dev.concierge.dataplane.limits.LimitCounters;
+import dev.concierge.dataplane.limits.ListenerLimits;
 import dev.concierge.dataplane.metrics.ListenerConnections;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
 import dev.concierge.dataplane.server.HeaderDeadlineConnectionFactory;
@@ -45,6 +48,14 @@ public final class ProxyServer implements AutoCloseable {
   /** Idle timeout of a client connection, e.g. between keep-alive requests: 60 s. */
   public static final long KEEP_ALIVE_IDLE_TIMEOUT_MS = 60_000;
 
+  /**
+   * Connections the kernel may hold accepted for a listener before the node takes them: 1024 (the
+   * JDK's default is 50, nginx's 511; Linux caps it at net.core.somaxconn). With 50, a burst of
+   * connections from one client, even one the connection limits then reset, fills the queue and
+   * other clients' connects wait a SYN retransmit (1 s; ConnectionLimitsIT saw it).
+   */
+  public static final int ACCEPT_QUEUE_SIZE = 1024;
+
   /** How long a plain {@link #close()} waits for requests in flight, in seconds. */
   public static final int DEFAULT_DRAIN_TIMEOUT_SECONDS = 5;
 
@@ -58,6 +69,8 @@ public final class ProxyServer implements AutoCloseable {
   private final LeanConnector connector;
   private final @Nullable LeanConnector httpsConnector;
   private final ProtocolTransports transport;
+  // Node-lifetime: the connections open per client address, and the connection-limits in force.
+  private final ConnectionGate gate = new ConnectionGate();
 
   /** Which {@link UpstreamTransport} carries requests upstream. */
   public enum Transport {
@@ -110,14 +123,19 @@ public final class ProxyServer implements AutoCloseable {
     // multi-millisecond young collections. Without it: 1 KiB p99 1.7-1.8 ms instead of 2.1-4.9,
     // CPU per request no worse.
     http.setHeaderCacheSize(0);
-    // A total header deadline per request (HttpConnectionFactory with a hook).
+    // A total header deadline per request (HttpConnectionFactory with a hook), and the request
+    // limits of the connection-limits policy in force.
+    LimitCounters httpRefusals = new LimitCounters();
     HttpConnectionFactory h1 =
-        new HeaderDeadlineConnectionFactory(http, settings.admission().headerTimeout());
+        new HeaderDeadlineConnectionFactory(
+            http, settings.admission().headerTimeout(), gate::limits, httpRefusals);
     // h2c on the same port, by prior knowledge (the HTTP/1.1 connection sees the PRI preface and
     // hands over) or by HTTP/1.1 Upgrade; its requests run through the same chain.
     HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(http);
     // LeanConnector: a ServerConnector whose selectors also serve the lean upstream connections.
     connector = new LeanConnector(server, 1, -1, h1, h2c);
+    connector.gate(gate, httpRefusals);
+    connector.setAcceptQueueSize(ACCEPT_QUEUE_SIZE);
     // Keep-alive wait between requests (and any stall not covered by a deadline).
     connector.setIdleTimeout(KEEP_ALIVE_IDLE_TIMEOUT_MS);
     connector.setHost(requireNonNull(bindAddress, "bindAddress"));
@@ -173,8 +191,10 @@ public final class ProxyServer implements AutoCloseable {
               dev.concierge.dataplane.runtime.Runtime runtime = runtimes.get();
               return runtime == null ? CertificateIndex.empty() : runtime.certificates();
             });
+    LimitCounters httpsRefusals = new LimitCounters();
     HttpConnectionFactory h1 =
-        new HeaderDeadlineConnectionFactory(https, settings.admission().headerTimeout());
+        new HeaderDeadlineConnectionFactory(
+            https, settings.admission().headerTimeout(), gate::limits, httpsRefusals);
     HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
     ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
     // A client that offers no ALPN gets HTTP/1.1 (ALPN's name for it, not Jetty's "HTTP/1.1").
@@ -187,10 +207,20 @@ public final class ProxyServer implements AutoCloseable {
     ssl.setDirectBuffersForEncryption(true);
     ssl.setDirectBuffersForDecryption(true);
     LeanConnector tlsConnector = new LeanConnector(server, 1, -1, ssl, alpn, h2, h1);
+    tlsConnector.gate(gate, httpsRefusals);
+    tlsConnector.setAcceptQueueSize(ACCEPT_QUEUE_SIZE);
     tlsConnector.setIdleTimeout(KEEP_ALIVE_IDLE_TIMEOUT_MS);
     tlsConnector.setHost(requireNonNull(bindAddress, "bindAddress"));
     tlsConnector.setPort(port);
     return tlsConnector;
+  }
+
+  /**
+   * After a config swap: the connection-limits policy in force, for connections accepted from now
+   * on (open ones keep theirs).
+   */
+  public void connectionLimits(ListenerLimits limits) {
+    gate.apply(limits);
   }
 
   /** After a config swap: the upstream TLS policies in force (see {@link UpstreamTransport}). */
@@ -225,10 +255,18 @@ public final class ProxyServer implements AutoCloseable {
     List<ListenerConnections> out = new ArrayList<>(2);
     out.add(
         new ListenerConnections(
-            "http", connector.openConnections(), connector.acceptedConnections()));
+            "http",
+            connector.openConnections(),
+            connector.acceptedConnections(),
+            connector.refusals().snapshot()));
     LeanConnector tls = httpsConnector;
     if (tls != null) {
-      out.add(new ListenerConnections("https", tls.openConnections(), tls.acceptedConnections()));
+      out.add(
+          new ListenerConnections(
+              "https",
+              tls.openConnections(),
+              tls.acceptedConnections(),
+              tls.refusals().snapshot()));
     }
     return out;
   }

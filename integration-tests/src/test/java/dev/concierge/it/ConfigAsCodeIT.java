@@ -604,7 +604,8 @@ class ConfigAsCodeIT {
                         .setKey(dev.concierge.api.v1.RateLimit.Key.HEADER)
                         .setHeader("X-Api-Key")
                         .setDryRun(true)
-                        .setScope(dev.concierge.api.v1.RateLimit.Scope.LOCAL)))
+                        .setScope(dev.concierge.api.v1.RateLimit.Scope.GLOBAL)
+                        .setOnStoreError(dev.concierge.api.v1.RateLimit.OnStoreError.FAIL_CLOSED)))
         .addPolicies(
             dev.concierge.api.v1.Policy.newBuilder()
                 .setName("policies/api-jwt")
@@ -636,6 +637,18 @@ class ConfigAsCodeIT {
                         .putClaimsToHeaders("sub", "X-User-Id")
                         .addRequiredClaims("email")
                         .setRealm("orders")))
+        .addPolicies(
+            dev.concierge.api.v1.Policy.newBuilder()
+                .setName("policies/edge-limits")
+                .setFleetDefault(true)
+                .setConnectionLimits(
+                    dev.concierge.api.v1.ConnectionLimits.newBuilder()
+                        .setMaxConnectionsPerAddress(1000)
+                        .setMaxConnections(10_000)
+                        .setMaxRequestsPerConnection(1000)
+                        .setMaxHeaderCount(200)
+                        .setMaxHeaderBytes(32_768)
+                        .setMaxUriLength(16_384)))
         .addRoutes(
             Route.newBuilder()
                 .setName("routes/teapot")

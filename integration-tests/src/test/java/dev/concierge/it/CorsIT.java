@@ -6,6 +6,8 @@ import dev.concierge.api.v1.Cors;
 import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.Policy;
 import dev.concierge.dataplane.DataPlaneServer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -17,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * CORS policies through a real node: a preflight answered at the edge (the backend sees nothing),
  * an allowed origin's response given the Access-Control-* fields, a refused origin none, a request
- * without Origin untouched, and a fleet default replaced by a route's own.
+ * without Origin untouched, a fleet default replaced by a route's own, and the node's own error
+ * answers given the fields too.
  */
 class CorsIT {
   private static final String APP = "https://app.example.com";
@@ -48,6 +51,13 @@ class CorsIT {
     fleet.createRoute(
         "api", Fleet.routeTo("/api", "app").toBuilder().addPolicies("policies/app").build());
     fleet.createRoute("web", "/", "app");
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    fleet.createCluster("down", closedPort);
+    fleet.createRoute(
+        "down", Fleet.routeTo("/down", "down").toBuilder().addPolicies("policies/app").build());
     fleet.awaitSynced();
   }
 
@@ -147,5 +157,18 @@ class CorsIT {
         .as("the route's own replaces the fleet default")
         .isEmpty();
     assertThat(preflight("/", "https://site.example", "POST").statusCode()).isEqualTo(204);
+  }
+
+  @Test
+  void theNodesOwnAnswersCarryTheFieldsSoThePageCanReadThem() {
+    HttpResponse<String> failed = from("/down/x", APP);
+    assertThat(failed.statusCode()).isBetween(502, 503);
+    assertThat(failed.headers().firstValue("Access-Control-Allow-Origin")).hasValue(APP);
+    assertThat(failed.headers().firstValue("Access-Control-Allow-Credentials")).hasValue("true");
+    assertThat(failed.headers().allValues("Vary")).contains("Origin");
+
+    HttpResponse<String> refused = from("/down/x", "https://evil.example");
+    assertThat(refused.headers().map().keySet())
+        .noneMatch(name -> name.startsWith("access-control-"));
   }
 }

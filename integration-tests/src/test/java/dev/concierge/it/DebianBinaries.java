@@ -27,7 +27,38 @@ final class DebianBinaries {
     if (allIn(bin, executables)) {
       return bin;
     }
-    Path download = home.resolve("download");
+    unpack(name, home.resolve("download"), home.resolve("root"));
+    if (!allIn(bin, executables)) {
+      throw new IllegalStateException(
+          "package " + name + " has not all of " + Arrays.toString(executables) + " in " + bin);
+    }
+    return bin;
+  }
+
+  /**
+   * The root into which Debian packages {@code names} are unpacked together ({@code
+   * target/<dir>/root}, once per checkout): for a program whose executable, its symlinks and its
+   * shared libraries come from several packages. {@code marker}, a path under the root, tells that
+   * the unpacking is done.
+   */
+  static synchronized Path unpacked(String dir, String marker, String... names) throws Exception {
+    Path home = Path.of("target", dir).toAbsolutePath();
+    Path root = home.resolve("root");
+    if (Files.exists(root.resolve(marker))) {
+      return root;
+    }
+    for (String name : names) {
+      unpack(name, home.resolve("download").resolve(name), root);
+    }
+    if (!Files.exists(root.resolve(marker))) {
+      throw new IllegalStateException(
+          "packages " + Arrays.toString(names) + " left no " + marker + " in " + root);
+    }
+    return root;
+  }
+
+  /** Fetches Debian package {@code name} into {@code download} and unpacks it into {@code root}. */
+  private static void unpack(String name, Path download, Path root) throws Exception {
     Files.createDirectories(download);
     if (run(download, "apt-get", "download", name) != 0) {
       // A fresh machine may have no package lists yet (root can fetch them).
@@ -48,14 +79,9 @@ final class DebianBinaries {
               .findFirst()
               .orElseThrow(() -> new IllegalStateException("apt-get download left no .deb"));
     }
-    if (run(download, "dpkg-deb", "-x", deb.toString(), home.resolve("root").toString()) != 0) {
+    if (run(download, "dpkg-deb", "-x", deb.toString(), root.toString()) != 0) {
       throw new IllegalStateException("dpkg-deb -x " + deb + " failed");
     }
-    if (!allIn(bin, executables)) {
-      throw new IllegalStateException(
-          "package " + name + " has not all of " + Arrays.toString(executables) + " in " + bin);
-    }
-    return bin;
   }
 
   private static boolean allIn(Path dir, String... executables) {

@@ -155,7 +155,7 @@ final class Pebble implements AutoCloseable {
         .start();
   }
 
-  private static void awaitListening(int port) {
+  static void awaitListening(int port) {
     await()
         .atMost(Duration.ofSeconds(20))
         .pollInterval(Duration.ofMillis(50))

@@ -87,7 +87,14 @@ final class ResourceTypes {
     return new ResourceType<>(
         ResourceTable.POLICIES,
         "policy",
-        Set.of("description", "fleet_default", "ip_access", "rate_limit", "cors", "jwt_auth"),
+        Set.of(
+            "description",
+            "fleet_default",
+            "ip_access",
+            "rate_limit",
+            "cors",
+            "jwt_auth",
+            "connection_limits"),
         Set.of(),
         Set.of(),
         UnaryOperator.identity(),

@@ -183,7 +183,7 @@ class PolicyApiTest {
     StatusRuntimeException none = failure(() -> createPolicy("empty", Policy.newBuilder().build()));
     assertThat(fields(none))
         .containsExactly(
-            "policy.ip_access: a policy kind is required: set ip_access, rate_limit, cors or jwt_auth");
+            "policy.ip_access: a policy kind is required: set ip_access, rate_limit, cors, jwt_auth or connection_limits");
   }
 
   @Test

@@ -1,19 +1,12 @@
 package dev.concierge.dataplane.access;
 
-import static java.util.Objects.requireNonNull;
-
 import dev.concierge.api.v1.ConfigSnapshot;
-import dev.concierge.api.v1.IpAccessList;
 import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyKey;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
+import dev.concierge.dataplane.chain.SharedPolicies;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,10 +16,8 @@ import org.jspecify.annotations.Nullable;
  * change does not re-sort a large list. Thread-safe.
  */
 public final class IpAccessPolicyCompiler implements PolicyCompiler<IpAccessPolicy> {
-  // The rules of the last snapshot compiled, by policy name, with the list each came from.
-  private volatile Map<String, Compiled> last = Map.of();
-
-  private record Compiled(IpAccessList list, IpAccessRule rule) {}
+  private final SharedPolicies<?, IpAccessRule> policies =
+      SharedPolicies.of(Policy.KindCase.IP_ACCESS, Policy::getIpAccess, IpAccessRule::of);
 
   @Override
   public PolicyKey<IpAccessPolicy> key() {
@@ -41,40 +32,17 @@ public final class IpAccessPolicyCompiler implements PolicyCompiler<IpAccessPoli
 
   @Override
   public PolicyCompiler<IpAccessPolicy> forSnapshot(ConfigSnapshot snapshot) {
-    Map<String, Compiled> previous = last;
-    Map<String, Compiled> compiled = new HashMap<>();
-    Map<String, IpAccessRule> rules = new HashMap<>();
-    List<IpAccessRule> defaults = new ArrayList<>();
-    for (Policy policy : snapshot.getPoliciesList()) {
-      if (policy.getKindCase() != Policy.KindCase.IP_ACCESS) {
-        continue;
-      }
-      IpAccessList list = policy.getIpAccess();
-      Compiled before = previous.get(policy.getName());
-      Compiled now =
-          before != null && before.list.equals(list)
-              ? before
-              : new Compiled(list, IpAccessRule.of(policy.getName(), list));
-      compiled.put(policy.getName(), now);
-      rules.put(policy.getName(), now.rule);
-      if (policy.getFleetDefault()) {
-        defaults.add(now.rule);
-      }
-    }
-    last = Map.copyOf(compiled);
-    return new Bound(rules, defaults);
+    return new Bound(policies.compile(snapshot));
   }
 
   /** The compiler for the routes of one snapshot. */
   private static final class Bound implements PolicyCompiler<IpAccessPolicy> {
-    private final Map<String, IpAccessRule> rules;
-    private final List<IpAccessRule> defaults;
+    private final SharedPolicies.InForce<IpAccessRule> rules;
     private final IpAccessPolicy defaultsOnly;
 
-    Bound(Map<String, IpAccessRule> rules, List<IpAccessRule> defaults) {
-      this.rules = Map.copyOf(rules);
-      this.defaults = List.copyOf(defaults);
-      this.defaultsOnly = IpAccessPolicy.of(defaults);
+    Bound(SharedPolicies.InForce<IpAccessRule> rules) {
+      this.rules = rules;
+      this.defaultsOnly = IpAccessPolicy.of(rules.defaults());
     }
 
     @Override
@@ -84,22 +52,12 @@ public final class IpAccessPolicyCompiler implements PolicyCompiler<IpAccessPoli
 
     @Override
     public @Nullable IpAccessPolicy compile(Route route) {
-      // Fleet defaults first, then the route's own in its order; a policy named twice counts once.
-      Set<IpAccessRule> applied = new LinkedHashSet<>(defaults);
-      for (String name : route.getPoliciesList()) {
-        // SnapshotRules, checked first, refuse a route that names a policy the snapshot lacks.
-        IpAccessRule rule = rules.get(requireNonNull(name, "name"));
-        if (rule != null) {
-          applied.add(rule);
-        }
-      }
+      List<IpAccessRule> applied = rules.applied(route);
       if (applied.isEmpty()) {
         return null;
       }
       // Routes with only the defaults share one policy.
-      return applied.size() == defaults.size()
-          ? defaultsOnly
-          : IpAccessPolicy.of(List.copyOf(applied));
+      return applied.size() == rules.defaults().size() ? defaultsOnly : IpAccessPolicy.of(applied);
     }
   }
 }

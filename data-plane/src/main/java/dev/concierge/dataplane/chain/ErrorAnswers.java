@@ -27,6 +27,10 @@ public final class ErrorAnswers {
     RequestContext context = request == null ? null : RequestContext.of(request);
     String id = context != null ? context.requestId() : RequestIds.next();
     response.getHeaders().put(REQUEST_ID, id);
+    if (context != null) {
+      // The route's CORS fields: a page may read the node's 401, 429 or 502 like a backend's.
+      context.responseHead(response.getHeaders());
+    }
     String traceId = context != null ? context.trace().traceId() : null;
     if (request != null && Grpc.isCall(request)) {
       Grpc.writeError(response, callback, status, reason, id, traceId);

@@ -5,8 +5,7 @@ import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyKey;
-import java.util.HashMap;
-import java.util.Map;
+import dev.concierge.dataplane.chain.SharedPolicies;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,6 +13,9 @@ import org.jspecify.annotations.Nullable;
  * it names, else the fleet default's (the shared rules allow at most one of each). Thread-safe.
  */
 public final class CorsPolicyCompiler implements PolicyCompiler<CorsPolicy> {
+  private final SharedPolicies<?, CorsPolicy> policies =
+      SharedPolicies.of(Policy.KindCase.CORS, Policy::getCors, CorsPolicy::of);
+
   @Override
   public PolicyKey<CorsPolicy> key() {
     return CorsPolicy.KEY;
@@ -27,22 +29,11 @@ public final class CorsPolicyCompiler implements PolicyCompiler<CorsPolicy> {
 
   @Override
   public PolicyCompiler<CorsPolicy> forSnapshot(ConfigSnapshot snapshot) {
-    Map<String, CorsPolicy> policies = new HashMap<>();
-    CorsPolicy fleetDefault = null;
-    for (Policy policy : snapshot.getPoliciesList()) {
-      if (policy.getKindCase() == Policy.KindCase.CORS) {
-        CorsPolicy compiled = CorsPolicy.of(policy.getName(), policy.getCors());
-        policies.put(policy.getName(), compiled);
-        if (policy.getFleetDefault()) {
-          fleetDefault = compiled;
-        }
-      }
-    }
-    return new Bound(Map.copyOf(policies), fleetDefault);
+    return new Bound(policies.compile(snapshot));
   }
 
   /** The compiler for the routes of one snapshot. */
-  private record Bound(Map<String, CorsPolicy> policies, @Nullable CorsPolicy fleetDefault)
+  private record Bound(SharedPolicies.InForce<CorsPolicy> policies)
       implements PolicyCompiler<CorsPolicy> {
     @Override
     public PolicyKey<CorsPolicy> key() {
@@ -51,13 +42,7 @@ public final class CorsPolicyCompiler implements PolicyCompiler<CorsPolicy> {
 
     @Override
     public @Nullable CorsPolicy compile(Route route) {
-      for (String name : route.getPoliciesList()) {
-        CorsPolicy own = policies.get(name);
-        if (own != null) {
-          return own; // the route's own replaces the fleet default
-        }
-      }
-      return fleetDefault;
+      return policies.oneOf(route);
     }
   }
 }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.concierge.api.v1.ServedCertificateStatus;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.config.ConfigUpdates;
+import dev.concierge.dataplane.routing.RouteTable;
 import dev.concierge.dataplane.stats.TrafficStats;
 import dev.concierge.dataplane.tls.HandshakeMeter;
 import java.time.Instant;
@@ -29,6 +30,8 @@ import java.util.function.Supplier;
  * @param clock the time certificates' days left are counted from
  * @param accessLogDropped access-log lines dropped because the writer fell behind (0 with no log)
  * @param traceSpansDropped spans the OTLP export lost: queue full or not accepted (0 with none)
+ * @param routes the routes of the runtime in force (their rate limits carry refusal counters)
+ * @param rateLimitStoreErrors global rate-limit decisions the shared store could not make
  */
 public record MetricSources(
     TrafficStats stats,
@@ -40,7 +43,9 @@ public record MetricSources(
     Function<Instant, List<ServedCertificateStatus>> certificates,
     InstantSource clock,
     LongSupplier accessLogDropped,
-    LongSupplier traceSpansDropped) {
+    LongSupplier traceSpansDropped,
+    Supplier<RouteTable> routes,
+    LongSupplier rateLimitStoreErrors) {
   public MetricSources {
     requireNonNull(stats, "stats");
     requireNonNull(clusters, "clusters");
@@ -52,5 +57,7 @@ public record MetricSources(
     requireNonNull(clock, "clock");
     requireNonNull(accessLogDropped, "accessLogDropped");
     requireNonNull(traceSpansDropped, "traceSpansDropped");
+    requireNonNull(routes, "routes");
+    requireNonNull(rateLimitStoreErrors, "rateLimitStoreErrors");
   }
 }

@@ -10,6 +10,9 @@ import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.EndpointMeter;
 import dev.concierge.dataplane.config.ConfigUpdates;
+import dev.concierge.dataplane.limits.Refusal;
+import dev.concierge.dataplane.ratelimit.RateLimitPolicy;
+import dev.concierge.dataplane.routing.CompiledRoute;
 import dev.concierge.dataplane.stats.EndpointHealthLog;
 import dev.concierge.dataplane.stats.TrafficMeter;
 import dev.concierge.dataplane.stats.TrafficStats;
@@ -64,6 +67,7 @@ final class NodeCollector implements MultiCollector {
     traffic(out);
     endpoints(out);
     node(out);
+    rateLimits(out);
     return new MetricSnapshots(out);
   }
 
@@ -217,13 +221,29 @@ final class NodeCollector implements MultiCollector {
             // without _total, which would be the gauge's name, and two families may not share one.
             "concierge_downstream_connections_accepted",
             "Client connections accepted, by listener.");
+    CounterSnapshot.Builder connectionsRefused =
+        counter(
+            "concierge_downstream_connections_refused",
+            "Client connections closed at accept by the connection limits, by listener and reason"
+                + " (per_address, per_node).");
+    CounterSnapshot.Builder requestsRefused =
+        counter(
+            "concierge_requests_refused",
+            "Requests answered 431 or 414 for their head before any route, by listener and reason"
+                + " (header_count, header_bytes, uri_length).");
     for (ListenerConnections listener : sources.listeners().get()) {
       Labels labels = Labels.of("listener", listener.listener());
       open.dataPoint(gaugePoint((double) listener.open(), labels));
       accepted.dataPoint(point(listener.accepted(), labels));
+      for (Refusal why : Refusal.values()) {
+        (why.ofConnection() ? connectionsRefused : requestsRefused)
+            .dataPoint(point(listener.refused(why), labels.add("reason", why.label())));
+      }
     }
     add(out, open.build());
     add(out, accepted.build());
+    add(out, connectionsRefused.build());
+    add(out, requestsRefused.build());
     add(
         out,
         gauge("concierge_requests_in_flight", "Requests being handled now.")
@@ -300,6 +320,48 @@ final class NodeCollector implements MultiCollector {
     }
     add(out, daysLeft.build());
     add(out, notAfter.build());
+  }
+
+  /**
+   * The refusals of each rate limit on each route of the runtime in force, and the global limits'
+   * store errors.
+   */
+  private void rateLimits(List<MetricSnapshot> out) {
+    CounterSnapshot.Builder limited =
+        counter(
+            "concierge_rate_limited",
+            "Requests a rate limit refused with 429 (dry_run=\"true\": would have refused), by"
+                + " route and policy.");
+    TreeMap<String, RateLimitPolicy> routes = new TreeMap<>();
+    for (CompiledRoute route : sources.routes().get().routes()) {
+      RateLimitPolicy policy = route.policies().get(RateLimitPolicy.KEY);
+      if (!policy.isNone()) {
+        routes.put(route.name(), policy);
+      }
+    }
+    routes.forEach(
+        (route, policy) ->
+            policy.forEachRefused(
+                (rule, count) ->
+                    limited.dataPoint(
+                        point(
+                            count,
+                            Labels.of(
+                                "route",
+                                route,
+                                "policy",
+                                rule.policy(),
+                                "dry_run",
+                                Boolean.toString(rule.dryRun()))))));
+    add(out, limited.build());
+    add(
+        out,
+        counter(
+                "concierge_rate_limit_store_errors",
+                "Global rate-limit decisions the shared store (Redis) could not make in time:"
+                    + " unreachable, slow, or not configured (--redis); on_store_error decided.")
+            .dataPoint(point(sources.rateLimitStoreErrors().getAsLong(), Labels.EMPTY))
+            .build());
   }
 
   /** Adds a family that has samples: an empty one would only be a HELP and TYPE line. */

@@ -3,6 +3,7 @@ package dev.concierge.dataplane.ratelimit;
 import dev.concierge.dataplane.chain.ErrorAnswers;
 import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.chain.RouteScopedHandler;
+import java.util.concurrent.CompletableFuture;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -18,7 +19,9 @@ import org.jspecify.annotations.Nullable;
  * callback is completed; any other goes on. Both carry the {@code RateLimit-Policy} and {@code
  * RateLimit} fields of draft-ietf-httpapi-ratelimit-headers for each enforcing limit ({@code
  * "id";q=BURST;w=SECONDS} and {@code "id";r=REMAINING;t=SECONDS}); a dry-run limit only counts and
- * writes nothing. A route without a limit costs a slot read. Non-blocking.
+ * writes nothing. A route without a limit costs a slot read. Non-blocking: a request whose GLOBAL
+ * limit must first ask the shared store returns {@code true} at once and is decided (and passed on
+ * or answered) when the store's answer is in.
  */
 public final class RateLimitHandler extends RouteScopedHandler {
   /** The draft's field naming the quota policies. */
@@ -39,10 +42,32 @@ public final class RateLimitHandler extends RouteScopedHandler {
     if (policy.isNone()) {
       return next(request, response, callback);
     }
+    return decide(policy, context, request, response, callback);
+  }
+
+  private boolean decide(
+      RateLimitPolicy policy,
+      RequestContext context,
+      Request request,
+      Response response,
+      Callback callback)
+      throws Exception {
     Fields fields = new Fields();
-    boolean admitted = policy.admit(request.getHeaders(), context, fields);
+    Admission admission = policy.admit(request.getHeaders(), context, fields);
+    CompletableFuture<Void> retry = admission.retry();
+    if (retry != null) {
+      // A GLOBAL limit asks the shared store: no thread waits; the request is decided again on the
+      // server's executor (never on the store client's I/O thread) when the answer is in.
+      var unused =
+          retry.whenComplete(
+              (ignored, failure) ->
+                  request
+                      .getContext()
+                      .execute(() -> resume(policy, context, request, response, callback)));
+      return true;
+    }
     fields.writeTo(response.getHeaders());
-    if (admitted) {
+    if (admission.admitted()) {
       return next(request, response, callback);
     }
     response
@@ -55,6 +80,22 @@ public final class RateLimitHandler extends RouteScopedHandler {
         HttpStatus.TOO_MANY_REQUESTS_429,
         "too many requests: rate limit " + fields.refusedBy + " has no token left");
     return true;
+  }
+
+  /** Decides a request that waited; the callback is completed whatever happens. */
+  private void resume(
+      RateLimitPolicy policy,
+      RequestContext context,
+      Request request,
+      Response response,
+      Callback callback) {
+    try {
+      if (!decide(policy, context, request, response, callback)) {
+        Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
+      }
+    } catch (Throwable x) {
+      Response.writeError(request, response, callback, x);
+    }
   }
 
   /** The fields of one request's answer, gathered from each limit's verdict. */

@@ -6,6 +6,7 @@ import dev.concierge.dataplane.chain.PolicyKey;
 import dev.concierge.dataplane.client.ClientFacts;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.http.HttpFields;
@@ -13,8 +14,9 @@ import org.eclipse.jetty.http.HttpFields;
 /**
  * A route's compiled rate limits: the rules of the fleet-default policies and of the route's own,
  * each with its own buckets, all of which must have a token for a request to pass. A route without
- * any gets {@link #none()}, which admits everything and costs a slot read. Immutable (the buckets
- * it points into are the rules' node-lifetime state), thread-safe.
+ * any gets {@link #none()}, which admits everything and costs a slot read. A GLOBAL rule may make a
+ * request wait for the fleet's shared store (see {@link LeasedBuckets}). Immutable (the buckets it
+ * points into are the rules' node-lifetime state), thread-safe.
  */
 public final class RateLimitPolicy {
   private static final RateLimitPolicy NONE =
@@ -27,11 +29,17 @@ public final class RateLimitPolicy {
   private final RateLimitRule[] rules;
   private final LongAdder[] refused;
   private final LongSupplier nanoTime;
+  private final boolean global;
 
   private RateLimitPolicy(RateLimitRule[] rules, LongAdder[] refused, LongSupplier nanoTime) {
     this.rules = rules;
     this.refused = refused;
     this.nanoTime = nanoTime;
+    boolean any = false;
+    for (RateLimitRule rule : rules) {
+      any |= rule.global();
+    }
+    this.global = any;
   }
 
   /** Admits everything: the policy of a route with no rate limit. */
@@ -69,16 +77,45 @@ public final class RateLimitPolicy {
   }
 
   /**
+   * Tells {@code action} each rule with the requests it refused (or would have, dry run) on this
+   * policy's route; node-lifetime counts (metrics, not the request path).
+   */
+  public void forEachRefused(java.util.function.ObjLongConsumer<RateLimitRule> action) {
+    for (int i = 0; i < rules.length; i++) {
+      action.accept(rules[i], refused[i].sum());
+    }
+  }
+
+  /**
    * Takes a token from every rule's bucket for the request with {@code headers} and tells {@code
    * verdict} each rule's answer; returns whether the request may pass (every rule that refused only
-   * counts).
+   * counts). A GLOBAL rule that must first ask the shared store makes the answer a wait: then no
+   * rule was told, and the request is to be admitted anew when the wait is over.
    */
-  public boolean admit(HttpFields headers, ClientFacts client, Verdict verdict) {
+  public Admission admit(HttpFields headers, ClientFacts client, Verdict verdict) {
     long now = nanoTime.getAsLong();
+    long[] shared = null;
+    if (global) {
+      // GLOBAL rules first, so a request that must wait has spent no local token. (A token of a
+      // first GLOBAL rule, taken before a second made the request wait, is not given back: at worst
+      // the fleet lets slightly fewer through, never more.)
+      shared = new long[rules.length];
+      LeasedBuckets.Wait wait = new LeasedBuckets.Wait();
+      for (int i = 0; i < rules.length; i++) {
+        if (rules[i].global()) {
+          long taken = rules[i].takeShared(headers, client, now, wait);
+          CompletableFuture<Void> stage = wait.stage;
+          if (taken == LeasedBuckets.PENDING && stage != null) {
+            return Admission.waitFor(stage);
+          }
+          shared[i] = taken;
+        }
+      }
+    }
     boolean admitted = true;
     for (int i = 0; i < rules.length; i++) {
       RateLimitRule rule = rules[i];
-      long taken = rule.take(headers, client, now);
+      long taken = shared != null && rule.global() ? shared[i] : rule.take(headers, client, now);
       if (taken > 0) {
         verdict.passed(rule, taken);
       } else {
@@ -89,7 +126,7 @@ public final class RateLimitPolicy {
         }
       }
     }
-    return admitted;
+    return Admission.of(admitted);
   }
 
   /** What each rule answered, to write the response's fields. */
@@ -99,6 +136,21 @@ public final class RateLimitPolicy {
 
     /** {@code rule} had none; the next comes in {@code waitNanos}. */
     void refused(RateLimitRule rule, long waitNanos);
+
+    /** A verdict that writes nothing down (tools, benchmarks, tests). */
+    static Verdict ignored() {
+      return IgnoredVerdict.INSTANCE;
+    }
+  }
+
+  private enum IgnoredVerdict implements Verdict {
+    INSTANCE;
+
+    @Override
+    public void passed(RateLimitRule rule, long fullInNanos) {}
+
+    @Override
+    public void refused(RateLimitRule rule, long waitNanos) {}
   }
 
   @Override

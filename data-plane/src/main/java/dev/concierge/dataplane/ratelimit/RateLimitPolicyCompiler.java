@@ -7,12 +7,8 @@ import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyKey;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
+import dev.concierge.dataplane.chain.SharedPolicies;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -21,23 +17,44 @@ import org.jspecify.annotations.Nullable;
  * defaults and of the policies it names. A policy whose settings are unchanged since the previous
  * snapshot keeps its rule, and so its buckets and counters (node-lifetime state); a changed one
  * starts with full buckets. The rules in force are handed to a {@link BucketSweeper}, which drops
- * full buckets. Thread-safe.
+ * full buckets. GLOBAL limits share their buckets through the node's {@link GlobalLimits}; a node
+ * without a store still accepts them (each request is then decided by the limit's {@code
+ * on_store_error}, and counted) rather than refusing the whole snapshot. Thread-safe.
  */
 public final class RateLimitPolicyCompiler implements PolicyCompiler<RateLimitPolicy> {
   private final LongSupplier nanoTime;
   private final BucketSweeper sweeper;
-  // The rules of the last snapshot compiled, by policy name.
-  private volatile Map<String, RateLimitRule> last = Map.of();
+  private final SharedPolicies<?, RateLimitRule> policies;
 
-  /** A compiler on the system clock whose rules the shared background sweeper keeps small. */
+  /**
+   * A compiler on the system clock whose rules the shared background sweeper keeps small, without a
+   * store for GLOBAL limits.
+   */
   public RateLimitPolicyCompiler() {
-    this(System::nanoTime, BucketSweeper.shared());
+    this(GlobalLimits.none());
+  }
+
+  /** As {@link #RateLimitPolicyCompiler()}, GLOBAL limits going through {@code global}. */
+  public RateLimitPolicyCompiler(GlobalLimits global) {
+    this(System::nanoTime, BucketSweeper.shared(), global);
   }
 
   /** A compiler on the clock {@code nanoTime} whose rules {@code sweeper} keeps small (tests). */
   public RateLimitPolicyCompiler(LongSupplier nanoTime, BucketSweeper sweeper) {
+    this(nanoTime, sweeper, GlobalLimits.none());
+  }
+
+  /** As above, GLOBAL limits going through {@code global} (tests). */
+  public RateLimitPolicyCompiler(
+      LongSupplier nanoTime, BucketSweeper sweeper, GlobalLimits global) {
     this.nanoTime = requireNonNull(nanoTime, "nanoTime");
     this.sweeper = requireNonNull(sweeper, "sweeper");
+    requireNonNull(global, "global");
+    this.policies =
+        SharedPolicies.of(
+            Policy.KindCase.RATE_LIMIT,
+            Policy::getRateLimit,
+            (name, limit) -> RateLimitRule.of(name, limit, global));
   }
 
   @Override
@@ -53,37 +70,18 @@ public final class RateLimitPolicyCompiler implements PolicyCompiler<RateLimitPo
 
   @Override
   public PolicyCompiler<RateLimitPolicy> forSnapshot(ConfigSnapshot snapshot) {
-    Map<String, RateLimitRule> previous = last;
-    Map<String, RateLimitRule> rules = new HashMap<>();
-    List<RateLimitRule> defaults = new ArrayList<>();
-    for (Policy policy : snapshot.getPoliciesList()) {
-      if (policy.getKindCase() != Policy.KindCase.RATE_LIMIT) {
-        continue;
-      }
-      RateLimitRule before = previous.get(policy.getName());
-      RateLimitRule rule =
-          before != null && before.limit().equals(policy.getRateLimit())
-              ? before
-              : RateLimitRule.of(policy.getName(), policy.getRateLimit());
-      rules.put(policy.getName(), rule);
-      if (policy.getFleetDefault()) {
-        defaults.add(rule);
-      }
-    }
-    last = Map.copyOf(rules);
-    sweeper.keep(this, last.values(), nanoTime);
-    return new Bound(rules, defaults, nanoTime);
+    SharedPolicies.InForce<RateLimitRule> rules = policies.compile(snapshot);
+    sweeper.keep(this, rules.byName().values(), nanoTime);
+    return new Bound(rules, nanoTime);
   }
 
   /** The compiler for the routes of one snapshot. */
   private static final class Bound implements PolicyCompiler<RateLimitPolicy> {
-    private final Map<String, RateLimitRule> rules;
-    private final List<RateLimitRule> defaults;
+    private final SharedPolicies.InForce<RateLimitRule> rules;
     private final LongSupplier nanoTime;
 
-    Bound(Map<String, RateLimitRule> rules, List<RateLimitRule> defaults, LongSupplier nanoTime) {
-      this.rules = Map.copyOf(rules);
-      this.defaults = List.copyOf(defaults);
+    Bound(SharedPolicies.InForce<RateLimitRule> rules, LongSupplier nanoTime) {
+      this.rules = rules;
       this.nanoTime = nanoTime;
     }
 
@@ -94,18 +92,8 @@ public final class RateLimitPolicyCompiler implements PolicyCompiler<RateLimitPo
 
     @Override
     public @Nullable RateLimitPolicy compile(Route route) {
-      // Fleet defaults first, then the route's own in its order; a policy named twice counts once.
-      Set<RateLimitRule> applied = new LinkedHashSet<>(defaults);
-      for (String name : route.getPoliciesList()) {
-        // SnapshotRules, checked first, refuse a route that names a policy the snapshot lacks.
-        RateLimitRule rule = rules.get(requireNonNull(name, "name"));
-        if (rule != null) {
-          applied.add(rule);
-        }
-      }
-      return applied.isEmpty()
-          ? null
-          : RateLimitPolicy.of(route.getName(), List.copyOf(applied), nanoTime);
+      List<RateLimitRule> applied = rules.applied(route);
+      return applied.isEmpty() ? null : RateLimitPolicy.of(route.getName(), applied, nanoTime);
     }
   }
 }

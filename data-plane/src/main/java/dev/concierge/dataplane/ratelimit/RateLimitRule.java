@@ -5,6 +5,10 @@ import static java.util.Objects.requireNonNull;
 import dev.concierge.api.v1.RateLimit;
 import dev.concierge.dataplane.client.ClientAddress;
 import dev.concierge.dataplane.client.ClientFacts;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -30,10 +34,13 @@ public final class RateLimitRule {
   private final boolean dryRun;
   private final long requests;
   private final TokenBuckets buckets;
+  // Set for a GLOBAL limit, whose buckets live in the shared store (then `buckets` only gives the
+  // shape for the response fields).
+  private final @Nullable LeasedBuckets leased;
   private final String policyField;
   private final Map<String, LongAdder> refusedByRoute = new ConcurrentHashMap<>();
 
-  private RateLimitRule(String policy, RateLimit limit) {
+  private RateLimitRule(String policy, RateLimit limit, GlobalLimits global) {
     this.policy = requireNonNull(policy, "policy");
     this.id = policy.substring(policy.indexOf('/') + 1);
     this.limit = requireNonNull(limit, "limit");
@@ -45,14 +52,84 @@ public final class RateLimitRule {
     long burst = limit.getBurst() == 0 ? requests : Integer.toUnsignedLong(limit.getBurst());
     long unitNanos = unitNanos(limit.getUnit());
     this.buckets = new TokenBuckets(unitNanos / Math.max(1, requests), burst);
+    this.leased =
+        limit.getScope() == RateLimit.Scope.GLOBAL
+            ? new LeasedBuckets(
+                policy,
+                "concierge:rl:" + policy + ":" + shapeHash(limit) + ":",
+                RateLimitRule::storeKey,
+                buckets.intervalNanos(),
+                buckets.capacityNanos(),
+                LeasedBuckets.maxLease(buckets.intervalNanos(), burst),
+                limit.getOnStoreError() != RateLimit.OnStoreError.FAIL_CLOSED,
+                global)
+            : null;
     // draft-ietf-httpapi-ratelimit-headers: the quota and its window, in seconds.
     this.policyField =
         "\"" + id + "\";q=" + burst + ";w=" + Math.max(1, ceilSeconds(buckets.capacityNanos()));
   }
 
-  /** The rule of the policy named {@code policy}, whose limit passed the shared rules. */
+  /**
+   * The rule of the policy named {@code policy}, whose limit passed the shared rules; a GLOBAL one
+   * finds its buckets through {@code global}.
+   */
+  public static RateLimitRule of(String policy, RateLimit limit, GlobalLimits global) {
+    return new RateLimitRule(policy, limit, global);
+  }
+
+  /** The rule of a node without a store for GLOBAL limits (tests, tools). */
   public static RateLimitRule of(String policy, RateLimit limit) {
-    return new RateLimitRule(policy, limit);
+    return new RateLimitRule(policy, limit, GlobalLimits.none());
+  }
+
+  /**
+   * A short digest of what shapes the buckets (not dry_run nor on_store_error): the store's keys of
+   * a limit whose rate changed start afresh, those of a limit only switched to enforcing do not.
+   */
+  private static String shapeHash(RateLimit limit) {
+    String shape =
+        limit.getRequests()
+            + "/"
+            + limit.getUnit()
+            + "/"
+            + limit.getBurst()
+            + "/"
+            + limit.getKey()
+            + "/"
+            + limit.getHeader();
+    return sha256Hex(shape).substring(0, 12);
+  }
+
+  /**
+   * The store's name of a bucket key. Header values are digested: an API key used as a rate-limit
+   * key never shows in Redis.
+   */
+  static String storeKey(Object key) {
+    if (key == ROUTE) {
+      return "route";
+    }
+    if (key == ABSENT) {
+      return "absent";
+    }
+    if (key instanceof AddressKey address) {
+      return "ip:" + Long.toHexString(address.high()) + ":" + Long.toHexString(address.low());
+    }
+    return "h:" + sha256Hex(key.toString()).substring(0, 32);
+  }
+
+  private static String sha256Hex(String text) {
+    return digestHex("SHA-256", text);
+  }
+
+  /** The hex digest of {@code text}'s UTF-8 bytes by {@code algorithm}, one every JDK has. */
+  static String digestHex(String algorithm, String text) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance(algorithm).digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has " + algorithm, e);
+    }
   }
 
   private static long unitNanos(RateLimit.Unit unit) {
@@ -76,6 +153,11 @@ public final class RateLimitRule {
   /** The settings this rule was compiled from. */
   RateLimit limit() {
     return limit;
+  }
+
+  /** Whether the buckets are shared by the fleet (scope GLOBAL). */
+  boolean global() {
+    return leased != null;
   }
 
   /** Whether the rule only counts what it would refuse. */
@@ -104,6 +186,14 @@ public final class RateLimitRule {
    */
   long take(HttpFields headers, ClientFacts client, long now) {
     return buckets.take(keyOf(headers, client), now);
+  }
+
+  /**
+   * Takes a token of a GLOBAL rule as {@link #take}, or answers {@link LeasedBuckets#PENDING} with
+   * {@code wait} holding what to wait for before asking again.
+   */
+  long takeShared(HttpFields headers, ClientFacts client, long now, LeasedBuckets.Wait wait) {
+    return requireNonNull(leased, "leased").take(keyOf(headers, client), now, wait);
   }
 
   private Object keyOf(HttpFields headers, ClientFacts client) {
@@ -136,16 +226,24 @@ public final class RateLimitRule {
 
   /** Drops the buckets that are full at {@code now}; returns how many. */
   int sweep(long now) {
-    return buckets.sweep(now);
+    return leased != null ? leased.sweep(now) : buckets.sweep(now);
   }
 
   /** Buckets held now. */
   int buckets() {
-    return buckets.size();
+    return leased != null ? leased.size() : buckets.size();
   }
 
   @Override
   public String toString() {
-    return policy + " (" + requests + "/" + limit.getUnit() + ", key " + key + ")";
+    return policy
+        + " ("
+        + requests
+        + "/"
+        + limit.getUnit()
+        + ", key "
+        + key
+        + (leased != null ? ", global" : "")
+        + ")";
   }
 }

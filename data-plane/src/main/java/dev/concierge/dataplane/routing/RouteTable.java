@@ -35,13 +35,14 @@ public final class RouteTable {
   private final PrefixIndex<Tier> wildcardHosts;
 
   private final Tier anyHost;
-  private final int routeCount;
+  private final List<CompiledRoute> routes;
 
-  private RouteTable(PrefixIndex<Tier> exact, PrefixIndex<Tier> wildcard, Tier any, int count) {
+  private RouteTable(
+      PrefixIndex<Tier> exact, PrefixIndex<Tier> wildcard, Tier any, List<CompiledRoute> routes) {
     this.exactHosts = exact;
     this.wildcardHosts = wildcard;
     this.anyHost = any;
-    this.routeCount = count;
+    this.routes = List.copyOf(routes);
   }
 
   /** An empty table: every lookup misses. */
@@ -71,7 +72,7 @@ public final class RouteTable {
     Map<String, Tier> wildcardTiers = new HashMap<>();
     wildcard.forEach((suffix, list) -> wildcardTiers.put(suffix, Tier.of(list)));
     return new RouteTable(
-        PrefixIndex.of(exactTiers), PrefixIndex.of(wildcardTiers), Tier.of(any), routes.size());
+        PrefixIndex.of(exactTiers), PrefixIndex.of(wildcardTiers), Tier.of(any), routes);
   }
 
   /**
@@ -155,7 +156,12 @@ public final class RouteTable {
 
   /** The number of routes indexed. */
   public int size() {
-    return routeCount;
+    return routes.size();
+  }
+
+  /** Every route indexed, in the order given (metrics and tools; not for the request path). */
+  public List<CompiledRoute> routes() {
+    return routes;
   }
 
   /**

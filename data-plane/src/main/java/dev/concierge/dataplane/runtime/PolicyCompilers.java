@@ -7,6 +7,7 @@ import dev.concierge.dataplane.buffering.BufferingPolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.cors.CorsPolicyCompiler;
 import dev.concierge.dataplane.jwt.JwtAuthPolicyCompiler;
+import dev.concierge.dataplane.ratelimit.GlobalLimits;
 import dev.concierge.dataplane.ratelimit.RateLimitPolicyCompiler;
 import dev.concierge.dataplane.tls.RouteTlsCompiler;
 import java.util.List;
@@ -18,15 +19,18 @@ import java.util.List;
 public final class PolicyCompilers {
   private PolicyCompilers() {}
 
-  /** Every policy compiler, in no particular order (each fills its own slot). */
-  public static List<PolicyCompiler<?>> all() {
+  /**
+   * Every policy compiler, in no particular order (each fills its own slot); GLOBAL rate limits go
+   * through the node's {@code global}.
+   */
+  public static List<PolicyCompiler<?>> all(GlobalLimits global) {
     return List.of(
         new BufferingPolicyCompiler(),
         new IpAccessPolicyCompiler(),
         new CorsPolicyCompiler(),
         new JwtAuthPolicyCompiler(),
         new LocalAnswerCompiler(),
-        new RateLimitPolicyCompiler(),
+        new RateLimitPolicyCompiler(global),
         new RouteTlsCompiler(),
         new RouteLogPolicyCompiler());
   }

@@ -44,6 +44,7 @@ import dev.concierge.dataplane.cluster.UpstreamProtocol;
 import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
 import dev.concierge.dataplane.dns.HostResolver;
 import dev.concierge.dataplane.dns.ResolvedHost;
+import dev.concierge.dataplane.ratelimit.GlobalLimits;
 import dev.concierge.dataplane.routing.CompiledRoute;
 import dev.concierge.dataplane.routing.CompiledRoute.PathKind;
 import dev.concierge.dataplane.routing.CountryPredicate;
@@ -114,10 +115,16 @@ public final class RuntimeCompiler {
    * endpoints' host names resolve through {@code resolver}.
    */
   public RuntimeCompiler(EndpointRegistry endpoints, TrafficStats stats, HostResolver resolver) {
+    this(endpoints, stats, resolver, GlobalLimits.none());
+  }
+
+  /** As above, GLOBAL rate limits going through the node's {@code global}. */
+  public RuntimeCompiler(
+      EndpointRegistry endpoints, TrafficStats stats, HostResolver resolver, GlobalLimits global) {
     this.endpoints = requireNonNull(endpoints, "endpoints");
     this.stats = requireNonNull(stats, "stats");
     this.resolver = requireNonNull(resolver, "resolver");
-    this.policies = PolicyCompilers.all();
+    this.policies = PolicyCompilers.all(global);
   }
 
   /** Compiles {@code snapshot}; the result shares nothing mutable with it. */

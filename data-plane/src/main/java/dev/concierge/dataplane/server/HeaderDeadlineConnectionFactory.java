@@ -2,13 +2,19 @@ package dev.concierge.dataplane.server;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.limits.LimitCounters;
+import dev.concierge.dataplane.limits.ListenerLimits;
+import dev.concierge.dataplane.limits.Refusal;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpCompliance;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpParser;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Connector;
@@ -37,33 +43,86 @@ import org.slf4j.LoggerFactory;
  * scheduled only if a parse call ends inside a header block (see {@code pending}). {@code
  * HttpConnection} lives in Jetty's {@code internal} package: re-check on Jetty upgrades ({@code
  * HeaderDeadlineTest} fails if the hook stops firing).
+ *
+ * <p>The same connection applies the request limits of the node's connection-limits policy, read as
+ * each connection opens (a new policy applies to connections opened after it arrived): the header
+ * block size is Jetty's own parser limit (431, or 414 for a request line alone too long), given by
+ * a copy of the {@link HttpConfiguration} made once per policy; a connection with more to judge
+ * (header count, URI length, requests per connection) is a {@link LimitedConnection}. Every 414 and
+ * 431 is counted on the listener's {@link LimitCounters}. Without a policy a connection is as
+ * before.
  */
 public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory {
   private static final Logger LOG = LoggerFactory.getLogger(HeaderDeadlineConnectionFactory.class);
 
   private final long timeoutMillis;
+  private final Supplier<ListenerLimits> limits;
+  private final LimitCounters refusals;
+  // The configuration of the last limits seen: the base one with their header block size.
+  private volatile Configured configured;
 
+  /** The configuration a set of limits gives connections. */
+  private record Configured(ListenerLimits limits, HttpConfiguration config) {}
+
+  /** No limits but Jetty's defaults; refusals counted on a counter of its own (tests). */
   public HeaderDeadlineConnectionFactory(HttpConfiguration config, Duration headerTimeout) {
+    this(config, headerTimeout, () -> ListenerLimits.NONE, new LimitCounters());
+  }
+
+  /**
+   * Connections with the request limits {@code limits} gives as each opens, counting 414 and 431
+   * answers on {@code refusals}.
+   */
+  public HeaderDeadlineConnectionFactory(
+      HttpConfiguration config,
+      Duration headerTimeout,
+      Supplier<ListenerLimits> limits,
+      LimitCounters refusals) {
     super(config);
     this.timeoutMillis = requireNonNull(headerTimeout, "headerTimeout").toMillis();
     if (timeoutMillis <= 0) {
       throw new IllegalArgumentException("headerTimeout must be positive: " + headerTimeout);
     }
+    this.limits = requireNonNull(limits, "limits");
+    this.refusals = requireNonNull(refusals, "refusals");
+    this.configured = new Configured(ListenerLimits.NONE, config);
   }
 
   @Override
   public Connection newConnection(Connector connector, EndPoint endPoint) {
-    // As HttpConnectionFactory.newConnection in 12.1.14, with our connection class.
+    // As HttpConnectionFactory.newConnection in 12.1.14, with our connection classes.
+    ListenerLimits in = limits.get();
+    HttpConfiguration config = configurationFor(in);
     DeadlineConnection connection =
-        new DeadlineConnection(getHttpConfiguration(), connector, endPoint, timeoutMillis);
+        in.judgesRequests()
+            ? new LimitedConnection(config, connector, endPoint, timeoutMillis, refusals, in)
+            : new DeadlineConnection(config, connector, endPoint, timeoutMillis, refusals);
     connection.setTransferEncodingChunkMaxLength(getTransferEncodingChunkMaxLength());
     return configure(connection, connector, endPoint);
   }
 
+  /** The base configuration with the header block size of {@code in}, made once per limits. */
+  private HttpConfiguration configurationFor(ListenerLimits in) {
+    Configured last = configured;
+    if (last.limits.equals(in)) {
+      return last.config;
+    }
+    HttpConfiguration config = getHttpConfiguration();
+    if (in.maxHeaderBytes() > 0) {
+      config = new HttpConfiguration(config);
+      config.setRequestHeaderSize(in.maxHeaderBytes());
+    }
+    configured = new Configured(in, config);
+    return config;
+  }
+
   /** One HTTP/1.1 connection with its header deadline. */
-  private static final class DeadlineConnection extends HttpConnection {
+  static class DeadlineConnection extends HttpConnection {
     private final Scheduler scheduler;
     private final long timeoutMillis;
+    private final LimitCounters refusals;
+    // Why the request being parsed is refused, when a limit of ours refuses it. Parser thread only.
+    private @Nullable Refusal refusing;
     private final AtomicReference<Deadline> deadline = new AtomicReference<>();
     // A header block that started during the current parseNext call and has no timer yet. Parser
     // thread only. Most requests arrive whole, so their header block starts and completes within
@@ -72,10 +131,45 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
     private boolean pending;
 
     DeadlineConnection(
-        HttpConfiguration config, Connector connector, EndPoint endPoint, long timeoutMillis) {
+        HttpConfiguration config,
+        Connector connector,
+        EndPoint endPoint,
+        long timeoutMillis,
+        LimitCounters refusals) {
       super(config, connector, endPoint);
       this.scheduler = connector.getScheduler();
       this.timeoutMillis = timeoutMillis;
+      this.refusals = refusals;
+    }
+
+    @Override
+    protected HttpConnection.RequestHandler newRequestHandler() {
+      // Called from HttpConnection's constructor, as newHttpParser: the handler reads this
+      // connection's fields only when parsing has started.
+      return new CountingHandler();
+    }
+
+    /** Refuses the request being parsed, for a limit of ours: {@code status} 414 or 431. */
+    final HttpException.RuntimeException refuse(Refusal why, int status, String reason) {
+      refusing = why;
+      return new HttpException.RuntimeException(status, reason);
+    }
+
+    /** Jetty's request handler, counting the 414 and 431 answers (ours and the parser's). */
+    class CountingHandler extends HttpConnection.RequestHandler {
+      @Override
+      public void badMessage(HttpException failure) {
+        Refusal ours = refusing;
+        refusing = null;
+        if (ours != null) {
+          refusals.count(ours);
+        } else if (failure.getCode() == HttpStatus.URI_TOO_LONG_414) {
+          refusals.count(Refusal.URI_LENGTH);
+        } else if (failure.getCode() == HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE_431) {
+          refusals.count(Refusal.HEADER_BYTES);
+        }
+        super.badMessage(failure);
+      }
     }
 
     @Override
@@ -182,7 +276,7 @@ public final class HeaderDeadlineConnectionFactory extends HttpConnectionFactory
     private final DeadlineConnection connection;
 
     DeadlineParser(
-        RequestHandler handler,
+        HttpParser.RequestHandler handler,
         int maxHeaderBytes,
         HttpCompliance compliance,
         DeadlineConnection connection) {

@@ -198,11 +198,19 @@ public final class RequestRewrite {
    * {@code request} before it is committed to the client; nothing when the route has none.
    */
   public void responseHeaders(Request request, HttpFields.Mutable headers) {
+    responseHeaders(request, RequestContext.of(request), headers);
+  }
+
+  /**
+   * As {@link #responseHeaders(Request, HttpFields.Mutable)} with the request's context at hand,
+   * whose stages may edit the head too ({@link RequestContext#editResponseHead}, CORS).
+   */
+  public void responseHeaders(
+      Request request, @Nullable RequestContext context, HttpFields.Mutable headers) {
     HeaderEdits edits = responseEdits;
     if (edits != null) {
       edits.applyTo(headers, request);
     }
-    RequestContext context = RequestContext.of(request);
     if (context != null) {
       context.responseHead(headers);
     }

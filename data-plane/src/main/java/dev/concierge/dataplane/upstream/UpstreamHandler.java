@@ -548,6 +548,11 @@ public final class UpstreamHandler extends RouteScopedHandler {
     }
 
     @Override
+    public RequestContext context() {
+      return context;
+    }
+
+    @Override
     public Response response() {
       return response;
     }

@@ -1,5 +1,6 @@
 package dev.concierge.dataplane.upstream;
 
+import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.Endpoint;
 import org.eclipse.jetty.server.Request;
@@ -14,6 +15,9 @@ import org.jspecify.annotations.Nullable;
 public interface UpstreamTry {
   /** The client request (body included). */
   Request request();
+
+  /** The client request's context (the route's stages may edit the response head). */
+  RequestContext context();
 
   /** The client response the upstream response is relayed into. */
   Response response();

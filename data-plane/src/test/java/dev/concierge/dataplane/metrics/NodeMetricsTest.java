@@ -1,17 +1,24 @@
 package dev.concierge.dataplane.metrics;
 
 import static dev.concierge.dataplane.TestSnapshots.cluster;
+import static dev.concierge.dataplane.TestSnapshots.named;
 import static dev.concierge.dataplane.TestSnapshots.route;
 import static dev.concierge.dataplane.TestSnapshots.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.concierge.api.time.ProtoTime;
+import dev.concierge.api.v1.Policy;
+import dev.concierge.api.v1.RateLimit;
 import dev.concierge.api.v1.ServedCertificateStatus;
 import dev.concierge.dataplane.chain.MethodClass;
+import dev.concierge.dataplane.client.ClientAddress;
+import dev.concierge.dataplane.client.FixedClient;
 import dev.concierge.dataplane.cluster.CompiledCluster;
 import dev.concierge.dataplane.cluster.EndpointMeter;
 import dev.concierge.dataplane.cluster.EndpointRegistry;
 import dev.concierge.dataplane.config.ConfigUpdates;
+import dev.concierge.dataplane.limits.Refusal;
+import dev.concierge.dataplane.ratelimit.RateLimitPolicy;
 import dev.concierge.dataplane.runtime.Runtime;
 import dev.concierge.dataplane.runtime.RuntimeCompiler;
 import dev.concierge.dataplane.stats.TrafficMeter;
@@ -21,7 +28,9 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpFields;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -56,14 +65,22 @@ class NodeMetricsTest {
             new MetricSources(
                 stats,
                 () -> runtime.clusters(),
-                () -> List.of(new ListenerConnections("http", 3, 10)),
+                () ->
+                    List.of(
+                        new ListenerConnections(
+                            "http",
+                            3,
+                            10,
+                            Map.of(Refusal.PER_ADDRESS, 900L, Refusal.HEADER_COUNT, 2L))),
                 new HandshakeMeter(),
                 () -> runtime.revision(),
                 updates,
                 now -> certificates,
                 InstantSource.fixed(NOW),
                 () -> 7,
-                () -> 3));
+                () -> 3,
+                () -> runtime.routes(),
+                () -> 4));
   }
 
   private static long millis(long ms) {
@@ -175,6 +192,13 @@ class NodeMetricsTest {
         .contains(
             "concierge_downstream_connections{listener=\"http\"} 3.0\n",
             "concierge_downstream_connections_accepted_total{listener=\"http\"} 10.0\n",
+            "concierge_downstream_connections_refused_total{listener=\"http\",reason=\"per_address\"}"
+                + " 900.0\n",
+            "concierge_downstream_connections_refused_total{listener=\"http\",reason=\"per_node\"}"
+                + " 0.0\n",
+            "concierge_requests_refused_total{listener=\"http\",reason=\"header_count\"} 2.0\n",
+            "concierge_requests_refused_total{listener=\"http\",reason=\"header_bytes\"} 0.0\n",
+            "concierge_requests_refused_total{listener=\"http\",reason=\"uri_length\"} 0.0\n",
             "concierge_requests_in_flight 0.0\n",
             "concierge_tls_handshakes_total 0.0\n",
             "concierge_tls_handshake_failures_total 0.0\n",
@@ -229,5 +253,52 @@ class NodeMetricsTest {
         .contains("endpoint=\"127.0.0.1:9090\"")
         .doesNotContain("endpoint=\"127.0.0.1:8081\"");
     assertThat(Map.copyOf(runtime.clusters())).containsOnlyKeys("clusters/api");
+  }
+
+  @Test
+  void countsRateLimitRefusalsByRoutePolicyAndDryRunAndTheStoreErrors() throws Exception {
+    RateLimit.Builder oneAnHour =
+        RateLimit.newBuilder()
+            .setRequests(1)
+            .setUnit(RateLimit.Unit.HOUR)
+            .setKey(RateLimit.Key.ROUTE);
+    runtime =
+        new RuntimeCompiler(registry, stats)
+            .compile(
+                snapshot(8, List.of(cluster("web", 8081)), List.of()).toBuilder()
+                    .addRoutes(named(route("web", List.of(), "/", "web"), "burst"))
+                    .addRoutes(route("free", List.of(), "/free", "web"))
+                    .addPolicies(
+                        Policy.newBuilder().setName("policies/burst").setRateLimit(oneAnHour))
+                    .addPolicies(
+                        Policy.newBuilder()
+                            .setName("policies/trial")
+                            .setFleetDefault(true)
+                            .setRateLimit(oneAnHour.clone().setBurst(2).setDryRun(true)))
+                    .build());
+    RateLimitPolicy limited =
+        runtime.routes().routes().stream()
+            .filter(r -> r.name().equals("routes/web"))
+            .findFirst()
+            .orElseThrow()
+            .policies()
+            .get(RateLimitPolicy.KEY);
+    FixedClient client =
+        new FixedClient(Objects.requireNonNull(ClientAddress.parseHop("192.0.2.1")), false);
+    RateLimitPolicy.Verdict ignored = RateLimitPolicy.Verdict.ignored();
+    for (int i = 0; i < 4; i++) {
+      limited.admit(HttpFields.EMPTY, client, ignored);
+    }
+
+    assertThat(text())
+        .contains(
+            "concierge_rate_limited_total{dry_run=\"false\",policy=\"policies/burst\","
+                + "route=\"routes/web\"} 3.0\n",
+            "concierge_rate_limited_total{dry_run=\"true\",policy=\"policies/trial\","
+                + "route=\"routes/web\"} 2.0\n",
+            // The fleet default applies to the other route too: a series, at 0, from the start.
+            "concierge_rate_limited_total{dry_run=\"true\",policy=\"policies/trial\","
+                + "route=\"routes/free\"} 0.0\n",
+            "concierge_rate_limit_store_errors_total 4.0\n");
   }
 }

@@ -85,7 +85,7 @@ class RateLimitPolicyTest {
   }
 
   private static boolean admit(RateLimitPolicy policy, HttpFields headers, ClientFacts client) {
-    return policy.admit(headers, client, new Answers());
+    return policy.admit(headers, client, new Answers()).admitted();
   }
 
   private static int admitted(RateLimitPolicy policy, ClientFacts client, int tries) {
@@ -112,15 +112,15 @@ class RateLimitPolicyTest {
     ClientFacts client = client("192.0.2.1");
     Answers answers = new Answers();
     for (int i = 0; i < 5; i++) {
-      assertThat(policy.admit(NO_HEADERS, client, answers)).isTrue();
+      assertThat(policy.admit(NO_HEADERS, client, answers).admitted()).isTrue();
     }
     assertThat(answers.remaining).containsExactly(4L, 3L, 2L, 1L, 0L);
     Answers refused = new Answers();
-    assertThat(policy.admit(NO_HEADERS, client, refused)).isFalse();
+    assertThat(policy.admit(NO_HEADERS, client, refused).admitted()).isFalse();
     assertThat(refused.waits).containsExactly(TimeUnit.MILLISECONDS.toNanos(100));
     advanceMillis(40);
     refused = new Answers();
-    assertThat(policy.admit(NO_HEADERS, client, refused)).isFalse();
+    assertThat(policy.admit(NO_HEADERS, client, refused).admitted()).isFalse();
     assertThat(refused.waits).containsExactly(TimeUnit.MILLISECONDS.toNanos(60));
   }
 
@@ -209,7 +209,7 @@ class RateLimitPolicyTest {
         compile(route("a", "trial"), policy("trial", false, perSecond(1, 3).setDryRun(true)));
     Answers answers = new Answers();
     for (int i = 0; i < 10; i++) {
-      assertThat(policy.admit(NO_HEADERS, client("192.0.2.1"), answers)).isTrue();
+      assertThat(policy.admit(NO_HEADERS, client("192.0.2.1"), answers).admitted()).isTrue();
     }
     assertThat(answers.waits).isEmpty();
     assertThat(policy.rules().get(0).refusedByRoute()).containsEntry("routes/a", 7L);
@@ -226,7 +226,7 @@ class RateLimitPolicyTest {
     ClientFacts client = client("192.0.2.1");
     Answers refused = new Answers();
     assertThat(admitted(both, client, 2)).isEqualTo(2);
-    assertThat(both.admit(NO_HEADERS, client, refused)).isFalse();
+    assertThat(both.admit(NO_HEADERS, client, refused).admitted()).isFalse();
     assertThat(refused.waits).hasSize(1);
     // The fleet default also limits a route without policies of its own; it took 3 tokens above.
     RateLimitPolicy defaultsOnly = compile(route("b"), fleet, own);

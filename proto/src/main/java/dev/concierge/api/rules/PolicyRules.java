@@ -27,10 +27,11 @@ public final class PolicyRules {
       case RATE_LIMIT -> RateLimitRules.check(policy.getRateLimit(), prefix + ".rate_limit", sink);
       case CORS -> CorsRules.check(policy.getCors(), prefix + ".cors", sink);
       case JWT_AUTH -> JwtAuthRules.check(policy.getJwtAuth(), prefix + ".jwt_auth", sink);
+      case CONNECTION_LIMITS -> ConnectionLimitsRules.check(policy, prefix, sink);
       default ->
           sink.add(
               prefix + ".ip_access",
-              "a policy kind is required: set ip_access, rate_limit, cors or jwt_auth");
+              "a policy kind is required: set ip_access, rate_limit, cors, jwt_auth or connection_limits");
     }
   }
 
@@ -72,6 +73,7 @@ public final class PolicyRules {
     }
     CorsRules.checkSnapshot(snapshot, sink);
     JwtAuthRules.checkSnapshot(snapshot, sink);
+    ConnectionLimitsRules.checkSnapshot(snapshot, sink);
   }
 
   /** Why a route may not name {@code policy}: it does not exist. */

@@ -4,8 +4,8 @@ import dev.concierge.api.v1.RateLimit;
 
 /**
  * The rules of a rate limit: 1 to {@value #MAX_REQUESTS} requests per a given unit, a burst of at
- * most as many, a known key (a valid header name with {@code HEADER}, none otherwise) and the local
- * scope (the fleet-wide one is not available yet).
+ * most as many, a known key (a valid header name with {@code HEADER}, none otherwise), a known
+ * scope, and a store-error mode only with the {@code GLOBAL} scope.
  */
 public final class RateLimitRules {
   /** Most requests per unit, and largest burst. */
@@ -40,13 +40,20 @@ public final class RateLimitRules {
     } else if (!limit.getHeader().isEmpty()) {
       sink.add(prefix + ".header", "only with key HEADER");
     }
-    if (FieldChecks.known(
-            limit.getScopeValue(), RateLimit.Scope.getDescriptor(), prefix + ".scope", sink)
-        && limit.getScope() == RateLimit.Scope.GLOBAL) {
-      sink.add(
-          prefix + ".scope",
-          "the GLOBAL scope (one limit for the whole fleet) is not available yet: use LOCAL (each"
-              + " node counts on its own)");
+    boolean scopeKnown =
+        FieldChecks.known(
+            limit.getScopeValue(), RateLimit.Scope.getDescriptor(), prefix + ".scope", sink);
+    boolean modeKnown =
+        FieldChecks.known(
+            limit.getOnStoreErrorValue(),
+            RateLimit.OnStoreError.getDescriptor(),
+            prefix + ".on_store_error",
+            sink);
+    if (scopeKnown
+        && modeKnown
+        && limit.getScope() != RateLimit.Scope.GLOBAL
+        && limit.getOnStoreError() != RateLimit.OnStoreError.ON_STORE_ERROR_UNSPECIFIED) {
+      sink.add(prefix + ".on_store_error", "only with scope GLOBAL");
     }
   }
 }

@@ -69,10 +69,19 @@ class RateLimitRulesTest {
   }
 
   @Test
-  void refusesTheGlobalScopeForNow() {
-    assertThat(violations(perSecond(1).setScope(RateLimit.Scope.GLOBAL)))
+  void acceptsTheGlobalScopeWithAStoreErrorModeOnlyThere() {
+    assertThat(violations(perSecond(1).setScope(RateLimit.Scope.GLOBAL))).isEmpty();
+    assertThat(
+            violations(
+                perSecond(1)
+                    .setScope(RateLimit.Scope.GLOBAL)
+                    .setOnStoreError(RateLimit.OnStoreError.FAIL_CLOSED)))
+        .isEmpty();
+    assertThat(violations(perSecond(1).setOnStoreError(RateLimit.OnStoreError.FAIL_OPEN)))
+        .containsExactly("policy.rate_limit.on_store_error: only with scope GLOBAL");
+    assertThat(violations(perSecond(1).setScope(RateLimit.Scope.GLOBAL).setOnStoreErrorValue(9)))
         .containsExactly(
-            "policy.rate_limit.scope: the GLOBAL scope (one limit for the whole fleet) is not"
-                + " available yet: use LOCAL (each node counts on its own)");
+            "policy.rate_limit.on_store_error: unknown value 9 (one of"
+                + " ON_STORE_ERROR_UNSPECIFIED, FAIL_OPEN, FAIL_CLOSED)");
   }
 }

@@ -466,9 +466,11 @@ public final class JettyProxyTransport extends ProxyHandler.Reverse implements U
       }
       super.onHeaders(serverToProxyResponse);
       // The head is copied but not committed (the first write commits it): the route's edits.
-      attempt(clientToProxyRequest)
+      UpstreamTry attempt = attempt(clientToProxyRequest);
+      attempt
           .rewrite()
-          .responseHeaders(clientToProxyRequest, proxyToClientResponse.getHeaders());
+          .responseHeaders(
+              clientToProxyRequest, attempt.context(), proxyToClientResponse.getHeaders());
       if (takesTrailers(clientToProxyRequest)) {
         proxyToClientResponse.setTrailersSupplier(
             () -> {

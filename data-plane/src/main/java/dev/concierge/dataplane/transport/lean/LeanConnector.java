@@ -2,13 +2,18 @@ package dev.concierge.dataplane.transport.lean;
 
 import dev.concierge.dataplane.cluster.Endpoint;
 import dev.concierge.dataplane.cluster.UpstreamTlsPolicy;
+import dev.concierge.dataplane.limits.ConnectionGate;
+import dev.concierge.dataplane.limits.LimitCounters;
 import dev.concierge.dataplane.server.StickyReadEndPoint;
 import dev.concierge.dataplane.upstream.UnresolvedHostException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -44,6 +49,8 @@ public final class LeanConnector extends ServerConnector {
 
   // Downstream connections accepted: one per TCP connection, whatever protocols it goes through.
   private final LongAdder accepted = new LongAdder();
+  private volatile LimitCounters refusals = new LimitCounters();
+  private volatile @Nullable ConnectionGate gate;
 
   public LeanConnector(
       Server server, int acceptors, int selectors, ConnectionFactory... factories) {
@@ -57,6 +64,78 @@ public final class LeanConnector extends ServerConnector {
     return new Manager(executor, scheduler, selectors);
   }
 
+  /**
+   * Admits each accepted connection through {@code admitting} (the node's connection limits),
+   * counting refusals on {@code counters} (which the listener's HTTP/1.1 connections count theirs
+   * on too); set before start. Without a gate every connection is admitted.
+   */
+  public void gate(ConnectionGate admitting, LimitCounters counters) {
+    this.refusals = counters;
+    this.gate = admitting;
+  }
+
+  /** What this listener turned away: connections here, requests by its HTTP/1.1 connections. */
+  public LimitCounters refusals() {
+    return refusals;
+  }
+
+  /**
+   * As {@link ServerConnector#accept(int)} in 12.1.14 (accept, non-blocking, configure the socket,
+   * hand to a selector), with the gate between accept and selector: a refused connection is reset
+   * at once on the acceptor thread (SO_LINGER 0: no TIME_WAIT left on the node), so a flood costs
+   * an accept and a close, never a selector registration, a buffer or a parse.
+   */
+  @Override
+  public void accept(int acceptorID) throws IOException {
+    ConnectionGate admitting = gate;
+    if (admitting == null) {
+      super.accept(acceptorID);
+      return;
+    }
+    ServerSocketChannel server = (ServerSocketChannel) getTransport();
+    if (server == null || !server.isOpen()) {
+      return;
+    }
+    SocketChannel channel = server.accept();
+    if (channel == null) {
+      return;
+    }
+    InetAddress address = peer(channel);
+    ConnectionGate.Admission admission =
+        address == null ? null : admitting.admit(address, refusals);
+    if (admission == null) {
+      reset(channel);
+      return;
+    }
+    try {
+      channel.configureBlocking(false);
+      configure(channel.socket());
+      getSelectorManager().accept(channel, admission);
+    } catch (IOException | RuntimeException | Error e) {
+      admission.release();
+      IO.close(channel);
+      throw e;
+    }
+  }
+
+  private static @Nullable InetAddress peer(SocketChannel channel) {
+    try {
+      SocketAddress remote = channel.getRemoteAddress();
+      return remote instanceof InetSocketAddress inet ? inet.getAddress() : null;
+    } catch (IOException e) {
+      return null; // closed by the peer already
+    }
+  }
+
+  private static void reset(SocketChannel channel) {
+    try {
+      channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+    } catch (IOException | RuntimeException e) {
+      // Closed already: nothing to reset.
+    }
+    IO.close(channel);
+  }
+
   @Override
   protected SocketChannelEndPoint newEndPoint(
       SocketChannel channel, ManagedSelector selector, SelectionKey key) throws IOException {
@@ -64,6 +143,9 @@ public final class LeanConnector extends ServerConnector {
     Manager manager = (Manager) getSelectorManager();
     DownstreamEndPoint endPoint =
         new DownstreamEndPoint(channel, selector, key, getScheduler(), manager.poolsOf(selector));
+    if (key.attachment() instanceof ConnectionGate.Admission admission) {
+      endPoint.admission = admission;
+    }
     endPoint.setIdleTimeout(getIdleTimeout());
     return endPoint;
   }
@@ -133,6 +215,8 @@ public final class LeanConnector extends ServerConnector {
   /** A downstream (client) endpoint that remembers the selector it lives on. */
   static final class DownstreamEndPoint extends StickyReadEndPoint {
     final SelectorPools pools;
+    // Its place at the node's connection gate, given back when it closes; null without a gate.
+    volatile ConnectionGate.@Nullable Admission admission;
 
     DownstreamEndPoint(
         SocketChannel channel,
@@ -278,6 +362,21 @@ public final class LeanConnector extends ServerConnector {
       if (!(endPoint instanceof UpstreamEndPoint)) {
         super.endPointClosed(endPoint);
       }
+      if (endPoint instanceof DownstreamEndPoint downstream) {
+        ConnectionGate.Admission admission = downstream.admission;
+        if (admission != null) {
+          admission.release();
+        }
+      }
+    }
+
+    @Override
+    protected void onAcceptFailed(SelectableChannel channel, Throwable cause, Object attachment) {
+      // Closed before it became an endpoint: its place at the gate is free again.
+      if (attachment instanceof ConnectionGate.Admission admission) {
+        admission.release();
+      }
+      super.onAcceptFailed(channel, cause, attachment);
     }
   }
 }

@@ -130,7 +130,9 @@ final class UpstreamExchange {
 
   /** The final response head is in the client response, not yet committed: the route's edits. */
   void responseHead() {
-    attempt.rewrite().responseHeaders(attempt.request(), attempt.response().getHeaders());
+    attempt
+        .rewrite()
+        .responseHeaders(attempt.request(), attempt.context(), attempt.response().getHeaders());
   }
 
   long connectTimeoutMillis() {

@@ -255,7 +255,7 @@ final class Handshake implements HttpParser.ResponseHandler {
       }
       out.add(field);
     }
-    attempt.rewrite().responseHeaders(request, out);
+    attempt.rewrite().responseHeaders(request, attempt.context(), out);
     request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, down);
     attempt.completed(null);
   }
@@ -280,7 +280,7 @@ final class Handshake implements HttpParser.ResponseHandler {
       }
       response.getHeaders().add(field);
     }
-    attempt.rewrite().responseHeaders(attempt.request(), response.getHeaders());
+    attempt.rewrite().responseHeaders(attempt.request(), attempt.context(), response.getHeaders());
     ByteBuffer collected = body;
     ByteBuffer content = collected == null ? BufferUtil.EMPTY_BUFFER : collected.flip();
     response.write(true, content, Callback.from(() -> attempt.completed(null), attempt::completed));
