@@ -19,6 +19,7 @@ import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.JwtAuth;
 import dev.concierge.api.v1.Policy;
 import dev.concierge.dataplane.DataPlaneServer;
+import dev.concierge.dataplane.accesslog.AccessLogDestination;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -26,6 +27,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,8 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
  * JWT policies through a real node, its keys fetched from a JWKS server the test runs on
  * 127.0.0.1:0 (cached for 1 s): a valid token passes and its {@code sub} reaches the backend in the
  * configured header, without the token; expired, wrong issuer, wrong audience, bad signature and
- * {@code alg: none} each get 401 with the RFC 6750 challenge and never reach the backend; when the
- * keys rotate at the JWKS URL (new kid, old key removed) the node follows within its cache time.
+ * {@code alg: none} each get 401 with the RFC 6750 challenge and never reach the backend; the
+ * access log names the subject ({@code jwt_sub}) and never holds the token; when the keys rotate at
+ * the JWKS URL (new kid, old key removed) the node follows within its cache time.
  */
 class JwtAuthIT {
   private static final String ISSUER = "https://issuer.test";
@@ -55,6 +58,7 @@ class JwtAuthIT {
   private final AtomicReference<String> jwks = new AtomicReference<>();
   private final AtomicInteger jwksFetches = new AtomicInteger();
   private RSAKey first;
+  private Path accessLog;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -76,7 +80,8 @@ class JwtAuthIT {
 
     backend = TestBackend.start("app");
     fleet = Fleet.start(dataDir, 0);
-    node = fleet.startNode("n1");
+    accessLog = dataDir.resolve("access.log");
+    node = fleet.startNode("n1", b -> b.accessLog(AccessLogDestination.file(accessLog)));
     fleet.createCluster("app", backend);
     fleet
         .api()
@@ -156,6 +161,14 @@ class JwtAuthIT {
     // The client's own X-User-Id is dropped: the backend sees the token's subject only.
     assertThat(backend.lastRequestHeaders().get("X-User-Id")).containsExactly("alice");
     assertThat(backend.lastRequestHeaders().containsKey("Authorization")).isFalse();
+    // The access log names the subject, never the token.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(Files.exists(accessLog) ? Files.readString(accessLog) : "")
+                    .contains("\"jwt_sub\":\"alice\""));
+    assertThat(Files.readString(accessLog)).doesNotContain(token);
   }
 
   @Test
