@@ -11,6 +11,7 @@ import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyKey;
+import dev.concierge.dataplane.chain.SharedPolicies;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.text.ParseException;
@@ -33,8 +34,9 @@ public final class JwtAuthPolicyCompiler implements PolicyCompiler<JwtAuthPolicy
   private final JwksFetcher fetcher;
   private final LongSupplier nanoTime;
   private final ScheduledExecutorService scheduler;
-  // The last snapshot's compiled policies and key sources: guarded by this.
-  private Map<String, JwtAuthPolicy> last = Map.of();
+  private final SharedPolicies<JwtAuth, JwtAuthPolicy> policies =
+      SharedPolicies.of(Policy.KindCase.JWT_AUTH, Policy::getJwtAuth, this::compilePolicy);
+  // The key sources of the last snapshot, by URI and cache duration: guarded by this.
   private Map<String, RemoteJwks> sources = Map.of();
 
   /** A compiler fetching with the JDK's HTTP client on the JVM's shared JWKS thread. */
@@ -63,40 +65,29 @@ public final class JwtAuthPolicyCompiler implements PolicyCompiler<JwtAuthPolicy
 
   @Override
   public synchronized PolicyCompiler<JwtAuthPolicy> forSnapshot(ConfigSnapshot snapshot) {
-    Map<String, JwtAuthPolicy> policies = new HashMap<>();
+    SharedPolicies.InForce<JwtAuthPolicy> inForce = policies.compile(snapshot);
     Map<String, RemoteJwks> used = new HashMap<>();
-    JwtAuthPolicy fleetDefault = null;
-    for (Policy policy : snapshot.getPoliciesList()) {
-      if (policy.getKindCase() != Policy.KindCase.JWT_AUTH) {
-        continue;
-      }
-      JwtAuth config = policy.getJwtAuth();
-      JwtAuthPolicy before = last.get(policy.getName());
-      JwtAuthPolicy compiled;
-      if (before != null && config.equals(before.config())) {
-        compiled = before;
-      } else {
-        RemoteJwks remote = null;
-        if (!config.getJwksUri().isEmpty()) {
-          remote = used.computeIfAbsent(sourceKey(config), k -> source(config));
-        }
-        compiled = JwtAuthPolicy.of(policy.getName(), config, inlineKeys(config), remote);
-      }
-      RemoteJwks remote = compiled.remote();
-      if (remote != null) {
+    for (JwtAuthPolicy policy : inForce.byName().values()) {
+      RemoteJwks remote = policy.remote();
+      JwtAuth config = policy.config();
+      if (remote != null && config != null) {
         used.putIfAbsent(sourceKey(config), remote);
       }
-      policies.put(policy.getName(), compiled);
-      if (policy.getFleetDefault()) {
-        fleetDefault = compiled;
-      }
     }
-    last = Map.copyOf(policies);
     sources = Map.copyOf(used);
-    return new Bound(last, fleetDefault);
+    return new Bound(inForce);
   }
 
-  /** A source of the last snapshot for the same URI and cache duration, or a new started one. */
+  /** A changed or new policy, its jwks_uri's keys shared with the policies fetching the same. */
+  private JwtAuthPolicy compilePolicy(String name, JwtAuth config) {
+    RemoteJwks remote = config.getJwksUri().isEmpty() ? null : source(config);
+    return JwtAuthPolicy.of(name, config, inlineKeys(config), remote);
+  }
+
+  /**
+   * A source of the last snapshot (or of a policy compiled before in this one) for the same URI and
+   * cache duration, or a new started one.
+   */
   private RemoteJwks source(JwtAuth config) {
     RemoteJwks kept = sources.get(sourceKey(config));
     if (kept != null) {
@@ -108,8 +99,13 @@ public final class JwtAuthPolicyCompiler implements PolicyCompiler<JwtAuthPolicy
                 config.hasJwksCacheDuration()
                     ? config.getJwksCacheDuration()
                     : JwtAuthRules.DEFAULT_CACHE));
-    return new RemoteJwks(URI.create(config.getJwksUri()), cacheFor, fetcher, nanoTime)
-        .start(scheduler);
+    RemoteJwks started =
+        new RemoteJwks(URI.create(config.getJwksUri()), cacheFor, fetcher, nanoTime)
+            .start(scheduler);
+    Map<String, RemoteJwks> more = new HashMap<>(sources);
+    more.put(sourceKey(config), started);
+    sources = Map.copyOf(more);
+    return started;
   }
 
   private static String sourceKey(JwtAuth config) {
@@ -137,7 +133,7 @@ public final class JwtAuthPolicyCompiler implements PolicyCompiler<JwtAuthPolicy
   }
 
   /** The compiler for the routes of one snapshot. */
-  private record Bound(Map<String, JwtAuthPolicy> policies, @Nullable JwtAuthPolicy fleetDefault)
+  private record Bound(SharedPolicies.InForce<JwtAuthPolicy> policies)
       implements PolicyCompiler<JwtAuthPolicy> {
     @Override
     public PolicyKey<JwtAuthPolicy> key() {
@@ -146,13 +142,7 @@ public final class JwtAuthPolicyCompiler implements PolicyCompiler<JwtAuthPolicy
 
     @Override
     public @Nullable JwtAuthPolicy compile(Route route) {
-      for (String name : route.getPoliciesList()) {
-        JwtAuthPolicy own = policies.get(name);
-        if (own != null) {
-          return own; // the route's own replaces the fleet default
-        }
-      }
-      return fleetDefault;
+      return policies.oneOf(route);
     }
   }
 
