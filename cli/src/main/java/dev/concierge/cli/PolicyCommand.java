@@ -1,7 +1,5 @@
 package dev.concierge.cli;
 
-import static java.util.Objects.requireNonNullElse;
-
 import com.google.protobuf.FieldMask;
 import dev.concierge.api.v1.ConnectionLimits;
 import dev.concierge.api.v1.Cors;
@@ -9,6 +7,7 @@ import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.DeletePolicyRequest;
 import dev.concierge.api.v1.GetPolicyRequest;
 import dev.concierge.api.v1.IpAccessList;
+import dev.concierge.api.v1.JwtAuth;
 import dev.concierge.api.v1.ListPoliciesRequest;
 import dev.concierge.api.v1.ListPoliciesResponse;
 import dev.concierge.api.v1.Policy;
@@ -73,7 +72,8 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
   @Command(
       name = "create",
       description = {
-        "Create an IP access list policy, or with --cors-origin a CORS policy.",
+        "Create an IP access list policy, or with --cors-origin a CORS policy, or with"
+            + " --jwt-issuer a JWT policy.",
         "A client in a --deny block is answered 403; with --allow blocks, so is a client in none"
             + " of them (deny wins)."
       })
@@ -84,6 +84,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin RateLimitOptions rateLimit,
       @Mixin CorsOptions cors,
       @Mixin ConsumerAuthOptions auth,
+      @Mixin JwtAuthOptions jwt,
       @Mixin ConnectionLimitsOptions limits,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.ValidateOnly validateOnly) {
@@ -93,11 +94,13 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
             + (rateLimit.given() ? 1 : 0)
             + (cors.given() ? 1 : 0)
             + (auth.given() ? 1 : 0)
+            + (jwt.given() ? 1 : 0)
             + (limits.given() ? 1 : 0)
         > 1) {
       throw usage(
           "create",
-          "a policy is one kind: IP access options, a rate limit (--rate) or --cors-* options");
+          "a policy is one kind: IP access options, a rate limit (--rate), --cors-* or --jwt-*"
+              + " options");
     }
     if (rateLimit.given() && rateLimit.rate == null) {
       throw usage("create", "Missing required option: '--rate=N/UNIT'");
@@ -114,12 +117,13 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         && !rateLimit.given()
         && !cors.given()
         && !auth.given()
+        && !jwt.given()
         && !limits.given()) {
       throw usage(
           "create",
           "Missing required option: '--allow=CIDR' or '--deny=CIDR' (or '--rate=N/UNIT', or"
-              + " '--cors-origin=ORIGIN', or '--max-connections-per-address=N' and the other"
-              + " connection limits)");
+              + " '--cors-origin=ORIGIN', or '--jwt-issuer=ISS', or"
+              + " '--max-connections-per-address=N' and the other connection limits)");
     }
     Policy.Builder policy = Policy.newBuilder().setName(name);
     if (rateLimit.given()) {
@@ -128,6 +132,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     options.applyTo(policy, IpAccessList.getDefaultInstance(), description, FieldMask.newBuilder());
     cors.applyTo(policy, Cors.getDefaultInstance(), FieldMask.newBuilder());
     auth.applyTo(policy, Policy.getDefaultInstance(), FieldMask.newBuilder());
+    jwt.applyTo(policy, JwtAuth.getDefaultInstance(), FieldMask.newBuilder());
     limits.applyTo(policy, ConnectionLimits.getDefaultInstance(), FieldMask.newBuilder());
     return create(RPCS, policy.build(), validateOnly, "created");
   }
@@ -157,6 +162,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
       @Mixin RateLimitOptions rateLimit,
       @Mixin CorsOptions cors,
       @Mixin ConsumerAuthOptions auth,
+      @Mixin JwtAuthOptions jwt,
       @Mixin ConnectionLimitsOptions limits,
       @Mixin ResourceOptions.Description description,
       @Mixin ResourceOptions.Etag etag,
@@ -170,11 +176,13 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         && !description.given()
         && !cors.given()
         && !auth.given()
+        && !jwt.given()
         && !limits.given()) {
       throw usage(
           "update",
           "nothing to update: give --allow, --allow-file, --no-allow, --deny, --deny-file,"
-              + " --no-deny, --source, --rate, --burst, --key, --dry-run, --cors-*, --max-*,"
+              + " --no-deny, --source, --rate, --burst, --key, --dry-run, --cors-*, --jwt-*,"
+              + " --max-*,"
               + " --fleet-default or --description");
     }
     return update(
@@ -193,6 +201,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
             throw usage("update", authProblem);
           }
           auth.applyTo(policy, current, mask);
+          jwt.applyTo(policy, current.getJwtAuth(), mask);
           limits.applyTo(policy, current.getConnectionLimits(), mask);
           return policy.build();
         },
@@ -335,6 +344,20 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
     }
   }
 
+  /** The KIND column: the policy's kind as the CLI spells it. */
+  static String kind(Policy p) {
+    return switch (p.getKindCase()) {
+      case IP_ACCESS -> "ip-access";
+      case RATE_LIMIT -> "rate-limit";
+      case CORS -> "cors";
+      case KEY_AUTH -> "key-auth";
+      case BASIC_AUTH -> "basic-auth";
+      case JWT_AUTH -> "jwt";
+      case CONNECTION_LIMITS -> "connection-limits";
+      case KIND_NOT_SET -> "";
+    };
+  }
+
   static Consumer<PrintWriter> table(List<Policy> policies) {
     return out -> {
       Table t = Table.of("NAME", "KIND", "ALLOW", "DENY", "SOURCE", "FLEET DEFAULT", "ETAG");
@@ -342,15 +365,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         IpAccessList list = p.getIpAccess();
         t.row(
             id(p.getName()),
-            p.hasIpAccess()
-                ? "ip-access"
-                : p.hasRateLimit()
-                    ? "rate-limit"
-                    : p.hasCors()
-                        ? "cors"
-                        : p.hasConnectionLimits()
-                            ? "connection-limits"
-                            : requireNonNullElse(ConsumerAuthOptions.kind(p), ""),
+            kind(p),
             count(list.getAllowList()),
             count(list.getDenyList()),
             p.hasIpAccess() ? source(list.getSource()) : "",
@@ -376,6 +391,7 @@ final class PolicyCommand extends ResourceCommand implements Callable<Integer> {
         blocks(out, "deny", p.getIpAccess().getDenyList());
         CorsOptions.print(out, p);
         ConsumerAuthOptions.print(out, p);
+        JwtAuthOptions.print(out, p);
         ConnectionLimitsOptions.print(out, p);
       }
     };

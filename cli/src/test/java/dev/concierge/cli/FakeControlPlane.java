@@ -666,6 +666,7 @@ final class FakeControlPlane implements AutoCloseable {
                 case "cors" -> b.setCors(req.getPolicy().getCors());
                 case "key_auth" -> b.setKeyAuth(req.getPolicy().getKeyAuth());
                 case "basic_auth" -> b.setBasicAuth(req.getPolicy().getBasicAuth());
+                case "jwt_auth" -> b.setJwtAuth(req.getPolicy().getJwtAuth());
                 case "connection_limits" ->
                     b.setConnectionLimits(req.getPolicy().getConnectionLimits());
                 default ->

@@ -2478,4 +2478,61 @@ class ManagementCommandsTest {
     Result mixed = run("policy", "create", "both", "--max-connections=100", "--deny", "10.0.0.0/8");
     assertThat(mixed.code()).isEqualTo(2);
   }
+
+  @Test
+  void jwtPolicyIsCreatedFromItsOptionsAndItsSecretIsNeverPrinted() throws Exception {
+    String secret = "a-shared-secret-of-at-least-32-bytes!";
+    Path secretFile = home.resolve("jwt.secret");
+    Files.writeString(secretFile, secret + "\n");
+    Result r =
+        run(
+            "policy",
+            "create",
+            "api-jwt",
+            "--jwt-issuer",
+            "https://issuer.example",
+            "--jwt-audience",
+            "api",
+            "--jwt-algorithm",
+            "HS256",
+            "--jwt-secret-file",
+            secretFile.toString(),
+            "--jwt-leeway",
+            "30s",
+            "--jwt-token-from",
+            "cookie:session",
+            "--jwt-claim-header",
+            "sub=X-User-Id",
+            "--jwt-required-claim",
+            "email");
+    assertThat(r.code()).as(r.err()).isZero();
+    CreatePolicyRequest sent = (CreatePolicyRequest) fake.lastRequests.get("CreatePolicy");
+    dev.concierge.api.v1.JwtAuth jwt = sent.getPolicy().getJwtAuth();
+    assertThat(jwt.getIssuersList()).containsExactly("https://issuer.example");
+    assertThat(jwt.getAlgorithmsList())
+        .containsExactly(dev.concierge.api.v1.JwtAuth.Algorithm.HS256);
+    assertThat(jwt.getLeeway().getSeconds()).isEqualTo(30);
+    assertThat(jwt.getTokenSource().getKind())
+        .isEqualTo(dev.concierge.api.v1.JwtAuth.TokenSource.Kind.COOKIE);
+    assertThat(jwt.getClaimsToHeadersMap()).containsEntry("sub", "X-User-Id");
+    // The bare secret (final newline dropped) becomes a one-key JWK Set.
+    String k =
+        java.util.Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(jwt.getSecretJwks()).isEqualTo("{\"keys\":[{\"kty\":\"oct\",\"k\":\"" + k + "\"}]}");
+    assertThat(run("policy", "list").out()).contains("jwt");
+    Result shown = run("policy", "get", "api-jwt");
+    assertThat(shown.out())
+        .contains("issuers: https://issuer.example")
+        .contains("token from: cookie:session (stripped)")
+        .contains("claim headers: sub -> X-User-Id")
+        .doesNotContain(k)
+        .doesNotContain(secret);
+
+    Result updated = run("policy", "update", "api-jwt", "--jwt-audience", "orders");
+    assertThat(updated.code()).as(updated.err()).isZero();
+    assertThat(fake.policies.get("policies/api-jwt").getJwtAuth().getAudiencesList())
+        .containsExactly("orders");
+  }
 }

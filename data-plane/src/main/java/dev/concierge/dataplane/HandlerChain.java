@@ -7,6 +7,7 @@ import dev.concierge.dataplane.buffering.RequestBodyBufferingHandler;
 import dev.concierge.dataplane.consumer.BasicAuthHandler;
 import dev.concierge.dataplane.consumer.KeyAuthHandler;
 import dev.concierge.dataplane.cors.CorsHandler;
+import dev.concierge.dataplane.jwt.JwtAuthHandler;
 import dev.concierge.dataplane.ratelimit.RateLimitHandler;
 import dev.concierge.dataplane.routing.RoutingHandler;
 import dev.concierge.dataplane.runtime.RuntimeHolder;
@@ -22,11 +23,11 @@ import java.util.function.IntSupplier;
  * StatsHandler} (outermost: counts every answer) → {@link DrainHandler} (graceful stop) → {@link
  * AcmeChallengeHandler} (ACME HTTP-01 answers, on every host) → {@link RoutingHandler} → {@link
  * IpAccessHandler} (403 for a refused client address) → {@link CorsHandler} (preflights) → {@link
- * KeyAuthHandler} and {@link BasicAuthHandler} (401) → {@link RateLimitHandler} (429) → {@link
- * RouteTlsHandler} (HTTPS redirect, HSTS) → {@link LocalAnswerHandler} (redirects, direct
- * responses) → {@link RequestBodyBufferingHandler} → {@link UpstreamHandler} → {@link
- * UpstreamTransport}. New per-route stages go between routing and upstream, in the table's order,
- * and read their policy from the request's context.
+ * KeyAuthHandler}, {@link BasicAuthHandler} and {@link JwtAuthHandler} (401) → {@link
+ * RateLimitHandler} (429) → {@link RouteTlsHandler} (HTTPS redirect, HSTS) → {@link
+ * LocalAnswerHandler} (redirects, direct responses) → {@link RequestBodyBufferingHandler} → {@link
+ * UpstreamHandler} → {@link UpstreamTransport}. New per-route stages go between routing and
+ * upstream, in the table's order, and read their policy from the request's context.
  */
 public final class HandlerChain {
   private HandlerChain() {}
@@ -54,7 +55,9 @@ public final class HandlerChain {
     // Right after routing: a refused client costs the route nothing else (no redirect, no body).
     RateLimitHandler rateLimit = new RateLimitHandler(tls);
     // Consumers proved after CORS (a preflight carries no credential) and before rate limits.
-    BasicAuthHandler basicAuth = new BasicAuthHandler(rateLimit);
+    // A JWT's claims too, so a limit can key on what a token says (a claim header).
+    JwtAuthHandler jwt = new JwtAuthHandler(rateLimit);
+    BasicAuthHandler basicAuth = new BasicAuthHandler(jwt);
     KeyAuthHandler keyAuth = new KeyAuthHandler(basicAuth);
     // Preflights answered at the edge, before any redirect or body read, and before rate limits:
     // a browser's preflight spends no token of the request it announces.

@@ -254,7 +254,11 @@ class ConfigAsCodeIT {
 
     Result exported = cli("get", "all", "-o", "yaml");
     assertThat(exported.code()).as(exported.err()).isZero();
-    assertThat(exported.out()).doesNotContain("PRIVATE KEY").doesNotContain("etag");
+    assertThat(exported.out())
+        .doesNotContain("PRIVATE KEY")
+        .doesNotContain("etag")
+        .doesNotContain(JWT_SECRET)
+        .contains("hmac-1 sha256:");
     Path file = write("export.yaml", exported.out());
     Result again = cli("apply", "-f", file.toString());
 
@@ -300,6 +304,12 @@ class ConfigAsCodeIT {
   }
 
   /** Clusters, routes, a certificate and a policy that between them set every field Apply takes. */
+  /** A JWT policy's HS256 secret (base64url of 33 bytes): write-only, never exported. */
+  private static final String JWT_SECRET = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYnkh";
+
+  private static final String JWT_SECRET_JWKS =
+      "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"hmac-1\",\"k\":\"" + JWT_SECRET + "\"}]}";
+
   private Config everyField() throws Exception {
     String[] pem = selfSigned("www.example.com");
     return Config.newBuilder()
@@ -605,6 +615,37 @@ class ConfigAsCodeIT {
                         .setOnStoreError(dev.concierge.api.v1.RateLimit.OnStoreError.FAIL_CLOSED)))
         .addPolicies(
             dev.concierge.api.v1.Policy.newBuilder()
+                .setName("policies/api-jwt")
+                .setJwtAuth(
+                    dev.concierge.api.v1.JwtAuth.newBuilder()
+                        .addIssuers("https://issuer.example")
+                        .addAudiences("orders")
+                        .setLeeway(com.google.protobuf.Duration.newBuilder().setSeconds(30))
+                        .addAlgorithms(dev.concierge.api.v1.JwtAuth.Algorithm.RS256)
+                        .addAlgorithms(dev.concierge.api.v1.JwtAuth.Algorithm.HS256)
+                        // Loopback only: the nodes of this test fetch it (and fail: nothing
+                        // listens).
+                        .setJwksUri("http://127.0.0.1:9/.well-known/jwks.json")
+                        .setJwksCacheDuration(
+                            com.google.protobuf.Duration.newBuilder().setSeconds(600))
+                        .setJwks(
+                            new com.nimbusds.jose.jwk.JWKSet(
+                                    new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048)
+                                        .keyID("rsa-1")
+                                        .generate()
+                                        .toPublicJWK())
+                                .toString())
+                        .setSecretJwks(JWT_SECRET_JWKS)
+                        .setTokenSource(
+                            dev.concierge.api.v1.JwtAuth.TokenSource.newBuilder()
+                                .setKind(dev.concierge.api.v1.JwtAuth.TokenSource.Kind.COOKIE)
+                                .setName("session"))
+                        .setForwardToken(true)
+                        .putClaimsToHeaders("sub", "X-User-Id")
+                        .addRequiredClaims("email")
+                        .setRealm("orders")))
+        .addPolicies(
+            dev.concierge.api.v1.Policy.newBuilder()
                 .setName("policies/edge-limits")
                 .setFleetDefault(true)
                 .setConnectionLimits(
@@ -732,7 +773,9 @@ class ConfigAsCodeIT {
             "concierge.v1.Certificate.acme",
             "concierge.v1.AcmeManaged.names",
             // Input only, like private_key, and never exported: the round trip cannot hold it.
-            "concierge.v1.Certificate.private_key_passphrase"));
+            "concierge.v1.Certificate.private_key_passphrase",
+            // Output only: the fingerprints shown in place of secret_jwks.
+            "concierge.v1.JwtAuth.secret_keys"));
     return all;
   }
 

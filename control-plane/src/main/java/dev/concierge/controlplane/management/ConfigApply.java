@@ -196,6 +196,8 @@ final class ConfigApply {
       Policy policy =
           named(policies, config.getPolicies(i), path, desired.policies, desired.paths, violations);
       if (policy != null) {
+        // An exported JWT policy comes back without its secret keys: the stored ones stay.
+        policy = PolicySecrets.kept(policy, storedPolicy(current, policy.getName()));
         PolicyRules.check(policy, path, violations::add);
         desired.policies.put(policy.getName(), policy);
       }
@@ -606,6 +608,15 @@ final class ConfigApply {
     String name = dot < 0 ? field : field.substring(0, dot);
     String path = paths.get(name);
     return path == null ? field : path + (dot < 0 ? "" : field.substring(dot));
+  }
+
+  private static @Nullable Policy storedPolicy(StoredConfig current, String name) {
+    for (Policy policy : current.policies()) {
+      if (policy.getName().equals(name)) {
+        return policy;
+      }
+    }
+    return null;
   }
 
   private static <T> Map<String, T> byName(List<T> resources, Function<T, String> name) {

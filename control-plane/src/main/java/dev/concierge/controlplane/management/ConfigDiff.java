@@ -40,8 +40,11 @@ final class ConfigDiff {
       throw new IllegalArgumentException("nothing to compare for " + name);
     }
     Message prototype = before != null ? before : requireNonNull(after, "after");
-    Message from = before != null ? before : prototype.getDefaultInstanceForType();
-    Message to = after != null ? after : prototype.getDefaultInstanceForType();
+    // Secrets (a JWT policy's HS256 keys) are compared as fingerprints, never shown.
+    Message shownBefore = PolicySecrets.shown(before);
+    Message shownAfter = PolicySecrets.shown(after);
+    Message from = shownBefore != null ? shownBefore : prototype.getDefaultInstanceForType();
+    Message to = shownAfter != null ? shownAfter : prototype.getDefaultInstanceForType();
     List<FieldChange> fields = new ArrayList<>();
     compare("", from, to, skip, fields);
     ResourceChange.Action action =

@@ -375,13 +375,17 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
         policies,
         out,
         () ->
-            flow.create(
-                policies, request.getPolicyId(), request.getPolicy(), request.getValidateOnly()));
+            PolicySecrets.redact(
+                flow.create(
+                    policies,
+                    request.getPolicyId(),
+                    request.getPolicy(),
+                    request.getValidateOnly())));
   }
 
   @Override
   public void getPolicy(GetPolicyRequest request, StreamObserver<Policy> out) {
-    respond(policies, out, () -> flow.get(policies, request.getName()));
+    respond(policies, out, () -> PolicySecrets.redact(flow.get(policies, request.getName())));
   }
 
   @Override
@@ -392,7 +396,7 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
         () -> {
           Page<Policy> page = flow.list(policies, request.getPageSize(), request.getPageToken());
           return ListPoliciesResponse.newBuilder()
-              .addAllPolicies(page.items())
+              .addAllPolicies(page.items().stream().map(PolicySecrets::redact).toList())
               .setNextPageToken(page.nextPageToken())
               .build();
         });
@@ -404,8 +408,12 @@ public final class ManagementService extends ManagementServiceGrpc.ManagementSer
         policies,
         out,
         () ->
-            flow.update(
-                policies, request.getPolicy(), request.getUpdateMask(), request.getValidateOnly()));
+            PolicySecrets.redact(
+                flow.update(
+                    policies,
+                    request.getPolicy(),
+                    request.getUpdateMask(),
+                    request.getValidateOnly())));
   }
 
   @Override

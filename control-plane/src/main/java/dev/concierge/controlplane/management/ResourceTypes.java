@@ -83,9 +83,13 @@ final class ResourceTypes {
         });
   }
 
-  /** Edge policies: one kind each (ip_access, cors), checked by the nodes' own rules. */
+  /**
+   * Edge policies: one kind each (ip_access, rate_limit, cors, key_auth, basic_auth, jwt_auth,
+   * connection_limits), checked by the nodes' own rules; a JWT policy's secret keys are write-only
+   * ({@link PolicySecrets}).
+   */
   static ResourceType<Policy> policies() {
-    return ResourceType.plain(
+    return new ResourceType<>(
         ResourceTable.POLICIES,
         "policy",
         Set.of(
@@ -96,9 +100,14 @@ final class ResourceTypes {
             "cors",
             "key_auth",
             "basic_auth",
+            "jwt_auth",
             "connection_limits"),
+        Set.of(),
+        Set.of(),
         UnaryOperator.identity(),
-        (policy, written, violations) -> PolicyRules.check(policy, "policy", violations::add));
+        (policy, written, violations) -> PolicyRules.check(policy, "policy", violations::add),
+        (policy, existing) ->
+            Stored.of(PolicySecrets.kept(policy, existing == null ? null : existing.resource())));
   }
 
   /**

@@ -70,7 +70,7 @@ final class RevisionHistory {
     Config.Builder out = Config.newBuilder().setRevision(config.revision());
     config.clusters().forEach(c -> out.addClusters(ConfigApply.strip(c)));
     config.routes().forEach(r -> out.addRoutes(ConfigApply.strip(r)));
-    config.policies().forEach(p -> out.addPolicies(ConfigApply.strip(p)));
+    config.policies().forEach(p -> out.addPolicies(PolicySecrets.redact(ConfigApply.strip(p))));
     for (Stored<Certificate> stored : config.certificates()) {
       Certificate.Builder c = ConfigApply.strip(stored.resource()).toBuilder().clearPrivateKey();
       for (String field : certificateOutputOnly) {

@@ -20,6 +20,7 @@ import dev.concierge.api.v1.ForwardAction;
 import dev.concierge.api.v1.GetPolicyRequest;
 import dev.concierge.api.v1.GetRevisionRequest;
 import dev.concierge.api.v1.IpAccessList;
+import dev.concierge.api.v1.JwtAuth;
 import dev.concierge.api.v1.ListPoliciesRequest;
 import dev.concierge.api.v1.ManagementServiceGrpc.ManagementServiceBlockingStub;
 import dev.concierge.api.v1.Policy;
@@ -182,7 +183,7 @@ class PolicyApiTest {
     StatusRuntimeException none = failure(() -> createPolicy("empty", Policy.newBuilder().build()));
     assertThat(fields(none))
         .containsExactly(
-            "policy.ip_access: a policy kind is required: set ip_access, rate_limit or cors");
+            "policy.ip_access: a policy kind is required: set ip_access, rate_limit, cors, jwt_auth or connection_limits");
   }
 
   @Test
@@ -270,5 +271,64 @@ class PolicyApiTest {
     assertThat(bad.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(bad.getStatus().getDescription())
         .contains("policies[0].ip_access.deny[0]: the prefix length must be 0-32");
+  }
+
+  @Test
+  void aJwtPolicysSecretKeysAreWriteOnly() {
+    String secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYnkh";
+    Policy created =
+        createPolicy(
+            "jwt",
+            Policy.newBuilder()
+                .setJwtAuth(
+                    JwtAuth.newBuilder()
+                        .addIssuers("https://issuer.example")
+                        .addAlgorithms(JwtAuth.Algorithm.HS256)
+                        .setSecretJwks(
+                            "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"h1\",\"k\":\""
+                                + secret
+                                + "\"}]}"))
+                .build());
+    assertThat(created.getJwtAuth().getSecretJwks()).isEmpty();
+    String fingerprint = created.getJwtAuth().getSecretKeys(0);
+    assertThat(fingerprint).matches("h1 sha256:[0-9a-f]{8}");
+    Policy got = admin.getPolicy(GetPolicyRequest.newBuilder().setName("policies/jwt").build());
+    assertThat(got.getJwtAuth().getSecretKeysList()).containsExactly(fingerprint);
+    assertThat(admin.listPolicies(ListPoliciesRequest.getDefaultInstance()).toString())
+        .doesNotContain(secret);
+    assertThat(admin.exportConfig(ExportConfigRequest.getDefaultInstance()).toString())
+        .doesNotContain(secret);
+
+    // An update of the JWT settings that gives no secret keeps the stored one.
+    Policy updated =
+        admin.updatePolicy(
+            UpdatePolicyRequest.newBuilder()
+                .setPolicy(
+                    got.toBuilder().setJwtAuth(got.getJwtAuth().toBuilder().addAudiences("api")))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("jwt_auth"))
+                .build());
+    assertThat(updated.getJwtAuth().getSecretKeysList()).containsExactly(fingerprint);
+    assertThat(updated.getJwtAuth().getAudiencesList()).containsExactly("api");
+    assertThat(
+            admin
+                .getRevision(
+                    GetRevisionRequest.newBuilder().setRevision(cp.server().revision()).build())
+                .toString())
+        .doesNotContain(secret);
+
+    // Without HS256 the secret has no use: it goes.
+    Policy asymmetric =
+        admin.updatePolicy(
+            UpdatePolicyRequest.newBuilder()
+                .setPolicy(
+                    updated.toBuilder()
+                        .setJwtAuth(
+                            updated.getJwtAuth().toBuilder()
+                                .clearAlgorithms()
+                                .clearSecretKeys()
+                                .setJwksUri("https://issuer.example/jwks.json")))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("jwt_auth"))
+                .build());
+    assertThat(asymmetric.getJwtAuth().getSecretKeysList()).isEmpty();
   }
 }

@@ -2,6 +2,7 @@ package dev.concierge.dataplane.accesslog;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.concierge.dataplane.chain.JwtClaims;
 import dev.concierge.dataplane.chain.RequestContext;
 import dev.concierge.dataplane.chain.RequestLog;
 import dev.concierge.dataplane.consumer.KeyAuthPolicy;
@@ -48,7 +49,8 @@ public final class AccessLog implements RequestLog, AutoCloseable {
           "trace_id",
           "user_agent",
           "tls",
-          "consumer");
+          "consumer",
+          "jwt_sub");
 
   private final AccessLogWriter writer;
   private final Supplier<RandomGenerator> random;
@@ -138,7 +140,14 @@ public final class AccessLog implements RequestLog, AutoCloseable {
         context.getHeaders().get(HttpHeader.USER_AGENT),
         tls,
         context.consumer(),
-        secretQueryParams(context, policy));
+        secretQueryParams(context, policy),
+        jwtSubject(context));
+  }
+
+  /** The "sub" of the request's verified JWT, or null (no JWT policy, or no subject). */
+  private static @org.jspecify.annotations.Nullable String jwtSubject(RequestContext context) {
+    JwtClaims claims = context.jwtClaims();
+    return claims == null ? null : claims.subject();
   }
 
   /** The route's secret query parameters, and those its key_auth reads a key from. */

@@ -31,6 +31,7 @@ import org.jspecify.annotations.Nullable;
  * @param consumer the authenticated consumer's id, or null when none was authenticated
  * @param secretQueryParams query parameters whose values are logged as {@value
  *     RouteLogPolicy#REDACTED}
+ * @param jwtSubject the "sub" claim of the request's verified JWT, or null
  */
 public record AccessLogEntry(
     long startEpochMillis,
@@ -52,7 +53,8 @@ public record AccessLogEntry(
     @Nullable String userAgent,
     @Nullable String tls,
     @Nullable String consumer,
-    Set<String> secretQueryParams) {
+    Set<String> secretQueryParams,
+    @Nullable String jwtSubject) {
   public AccessLogEntry {
     requireNonNull(client, "client");
     requireNonNull(method, "method");

@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
  * {@code client}, {@code method}, {@code host}, {@code path} (secret query values redacted), {@code
  * protocol}, {@code status}, {@code bytes_in}, {@code bytes_out}, {@code duration_ms}, {@code
  * upstream}, {@code upstream_ms}, {@code route}, {@code cluster}, {@code request_id}, {@code
- * trace_id}, {@code user_agent}, {@code tls}, {@code consumer}; every field is present, null when
- * unknown. Reuses one generator and buffer: not thread-safe, owned by the writer thread.
+ * trace_id}, {@code user_agent}, {@code tls}, {@code consumer}, {@code jwt_sub}; every field is
+ * present, null when unknown. Reuses one generator and buffer: not thread-safe, owned by the writer
+ * thread.
  */
 final class AccessLogFormat {
   // Names quoted and encoded once: Jackson would escape each name's characters on every line.
@@ -72,6 +73,7 @@ final class AccessLogFormat {
     string(16, entry.userAgent());
     string(17, entry.tls());
     string(18, entry.consumer());
+    string(19, entry.jwtSubject());
     json.writeEndObject();
     json.flush();
     buffer.write('\n');

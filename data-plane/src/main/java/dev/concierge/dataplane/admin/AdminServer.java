@@ -10,6 +10,7 @@ import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Consumer;
 import dev.concierge.api.v1.ConsumerKey;
 import dev.concierge.api.v1.NodeReport;
+import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.TrafficCounters;
 import dev.concierge.dataplane.chain.PlainText;
 import dev.concierge.dataplane.metrics.NodeMetrics;
@@ -94,7 +95,7 @@ public final class AdminServer implements AutoCloseable {
 
   /**
    * The snapshot as the admin page shows it: with every private key, consumer key hash and password
-   * hash cleared.
+   * hash, and every JWT policy's secret keys cleared.
    */
   static ConfigSnapshot redact(ConfigSnapshot snapshot) {
     ConfigSnapshot.Builder builder = snapshot.toBuilder();
@@ -104,6 +105,12 @@ public final class AdminServer implements AutoCloseable {
     for (Consumer.Builder consumer : builder.getConsumersBuilderList()) {
       consumer.getKeysBuilderList().forEach(ConsumerKey.Builder::clearSha256);
       consumer.getBasicCredentialsBuilderList().forEach(BasicCredential.Builder::clearPasswordHash);
+    }
+    // A JWT policy's HS256 secrets, likewise.
+    for (Policy.Builder policy : builder.getPoliciesBuilderList()) {
+      if (policy.hasJwtAuth()) {
+        policy.getJwtAuthBuilder().clearSecretJwks();
+      }
     }
     return builder.build();
   }

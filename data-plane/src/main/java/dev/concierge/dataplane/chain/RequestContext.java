@@ -65,6 +65,7 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
   private @Nullable String country;
   private @Nullable HttpField keptResponseField;
   private @Nullable ResponseHeadEdit responseHeadEdit;
+  private @Nullable JwtClaims jwtClaims;
   // Request id, trace context and access log: the log and the randomness of new trace ids.
   private final RequestLog log;
   private final Supplier<RandomGenerator> random;
@@ -280,6 +281,16 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
     if (edit != null) {
       edit.apply(this, headers);
     }
+  }
+
+  /** The claims of the request's verified JWT, or null when no JWT policy admitted it. */
+  public @Nullable JwtClaims jwtClaims() {
+    return jwtClaims;
+  }
+
+  /** Records the claims of the request's verified JWT (the JWT stage). */
+  public void jwtClaims(JwtClaims claims) {
+    this.jwtClaims = requireNonNull(claims, "claims");
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.consumer.BasicAuthPolicyCompiler;
 import dev.concierge.dataplane.consumer.KeyAuthPolicyCompiler;
 import dev.concierge.dataplane.cors.CorsPolicyCompiler;
+import dev.concierge.dataplane.jwt.JwtAuthPolicyCompiler;
 import dev.concierge.dataplane.ratelimit.GlobalLimits;
 import dev.concierge.dataplane.ratelimit.RateLimitPolicyCompiler;
 import dev.concierge.dataplane.tls.RouteTlsCompiler;
@@ -31,6 +32,7 @@ public final class PolicyCompilers {
         new CorsPolicyCompiler(),
         new KeyAuthPolicyCompiler(),
         new BasicAuthPolicyCompiler(),
+        new JwtAuthPolicyCompiler(),
         new LocalAnswerCompiler(),
         new RateLimitPolicyCompiler(global),
         new RouteTlsCompiler(),

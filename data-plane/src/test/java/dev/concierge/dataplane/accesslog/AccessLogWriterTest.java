@@ -40,7 +40,8 @@ class AccessLogWriterTest {
         "curl/8 \"quoted\"\n",
         null,
         "alice",
-        Set.of("token"));
+        Set.of("token"),
+        null);
   }
 
   @Test

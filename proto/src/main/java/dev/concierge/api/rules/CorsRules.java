@@ -3,10 +3,7 @@ package dev.concierge.api.rules;
 import dev.concierge.api.v1.ConfigSnapshot;
 import dev.concierge.api.v1.Cors;
 import dev.concierge.api.v1.Policy;
-import dev.concierge.api.v1.Route;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -71,39 +68,7 @@ public final class CorsRules {
    * or a route naming two.
    */
   public static void checkSnapshot(ConfigSnapshot snapshot, ViolationSink sink) {
-    Map<String, Policy> cors = new HashMap<>();
-    String fleetDefault = null;
-    for (Policy policy : snapshot.getPoliciesList()) {
-      if (policy.getKindCase() != Policy.KindCase.CORS) {
-        continue;
-      }
-      cors.put(policy.getName(), policy);
-      if (policy.getFleetDefault()) {
-        if (fleetDefault != null) {
-          sink.add(
-              policy.getName() + ".fleet_default",
-              "at most one CORS policy is a fleet default; " + fleetDefault + " already is");
-        } else {
-          fleetDefault = policy.getName();
-        }
-      }
-    }
-    for (Route route : snapshot.getRoutesList()) {
-      String first = null;
-      for (int i = 0; i < route.getPoliciesCount(); i++) {
-        String name = route.getPolicies(i);
-        if (!cors.containsKey(name) || name.equals(first)) {
-          continue;
-        }
-        if (first != null) {
-          sink.add(
-              route.getName() + ".policies[" + i + "]",
-              "a route uses at most one CORS policy; it already names " + first);
-        } else {
-          first = name;
-        }
-      }
-    }
+    OnePolicyPerRoute.check(snapshot, Policy.KindCase.CORS, "CORS", sink);
   }
 
   /**

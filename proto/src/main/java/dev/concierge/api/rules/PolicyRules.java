@@ -29,11 +29,12 @@ public final class PolicyRules {
       case KEY_AUTH -> ConsumerAuthRules.check(policy.getKeyAuth(), prefix + ".key_auth", sink);
       case BASIC_AUTH ->
           ConsumerAuthRules.check(policy.getBasicAuth(), prefix + ".basic_auth", sink);
+      case JWT_AUTH -> JwtAuthRules.check(policy.getJwtAuth(), prefix + ".jwt_auth", sink);
       case CONNECTION_LIMITS -> ConnectionLimitsRules.check(policy, prefix, sink);
       default ->
           sink.add(
               prefix + ".ip_access",
-              "a policy kind is required: set ip_access, rate_limit or cors");
+              "a policy kind is required: set ip_access, rate_limit, cors, jwt_auth or connection_limits");
     }
   }
 
@@ -74,6 +75,7 @@ public final class PolicyRules {
       }
     }
     CorsRules.checkSnapshot(snapshot, sink);
+    JwtAuthRules.checkSnapshot(snapshot, sink);
     ConnectionLimitsRules.checkSnapshot(snapshot, sink);
   }
 

@@ -72,7 +72,7 @@ class PolicyRulesTest {
   void needsAKindAndAListAndCapsTheBlocks() {
     assertThat(violations(Policy.newBuilder().setName("policies/x")))
         .containsExactly(
-            "policy.ip_access: a policy kind is required: set ip_access, rate_limit or cors");
+            "policy.ip_access: a policy kind is required: set ip_access, rate_limit, cors, jwt_auth or connection_limits");
     assertThat(violations(ipAccess(IpAccessList.newBuilder())))
         .containsExactly("policy.ip_access.allow: give allow or deny blocks (or both)");
     IpAccessList.Builder big = IpAccessList.newBuilder();
