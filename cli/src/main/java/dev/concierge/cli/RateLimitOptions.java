@@ -35,7 +35,8 @@ final class RateLimitOptions {
           "What a bucket is kept for: client (default: the client's address, behind the node's"
               + " --trusted-proxy the X-Forwarded-For client), route (one for the route) or"
               + " header:NAME (the header's value; requests without it share one bucket) or"
-              + " consumer (the one a key-auth or basic-auth policy authenticated).")
+              + " consumer (the one a key-auth or basic-auth policy authenticated) or claim:NAME"
+              + " (a claim of the request's verified JWT, e.g. claim:sub).")
   RateLimit.@Nullable Builder key;
 
   @Option(
@@ -86,7 +87,7 @@ final class RateLimitOptions {
       limit.setBurst(burst);
     }
     if (key != null) {
-      limit.setKey(key.getKey()).setHeader(key.getHeader());
+      limit.setKey(key.getKey()).setHeader(key.getHeader()).setClaim(key.getClaim());
     }
     if (dryRun != null) {
       limit.setDryRun(dryRun);
@@ -135,12 +136,13 @@ final class RateLimitOptions {
     return Integer.toUnsignedString(limit.getRequests()) + "/" + unit;
   }
 
-  /** How {@code limit}'s key is typed: client, route, header:NAME or consumer. */
+  /** How {@code limit}'s key is typed: client, route, header:NAME, consumer or claim:NAME. */
   static String key(RateLimit limit) {
     return switch (limit.getKey()) {
       case HEADER -> "header:" + limit.getHeader();
       case ROUTE -> "route";
       case CONSUMER -> "consumer";
+      case CLAIM -> "claim:" + limit.getClaim();
       default -> "client";
     };
   }
@@ -175,7 +177,7 @@ final class RateLimitOptions {
     }
   }
 
-  /** Parses {@code --key}: client, route, header:NAME or consumer. */
+  /** Parses {@code --key}: client, route, header:NAME, consumer or claim:NAME. */
   static final class KeyConverter implements ITypeConverter<RateLimit.Builder> {
     @Override
     public RateLimit.Builder convert(String value) {
@@ -190,13 +192,20 @@ final class RateLimitOptions {
       if (lower.equals("consumer")) {
         return RateLimit.newBuilder().setKey(RateLimit.Key.CONSUMER);
       }
+      if (lower.startsWith("claim:") && v.length() > "claim:".length()) {
+        return RateLimit.newBuilder()
+            .setKey(RateLimit.Key.CLAIM)
+            .setClaim(v.substring("claim:".length()));
+      }
       if (lower.startsWith("header:") && v.length() > "header:".length()) {
         return RateLimit.newBuilder()
             .setKey(RateLimit.Key.HEADER)
             .setHeader(v.substring("header:".length()));
       }
       throw new TypeConversionException(
-          "'" + value + "' is not a key (expected client, route, header:NAME or consumer)");
+          "'"
+              + value
+              + "' is not a key (expected client, route, header:NAME, consumer or claim:NAME)");
     }
   }
 

@@ -2265,6 +2265,19 @@ class ManagementCommandsTest {
     assertThat(stored.getDryRun()).isFalse();
     assertThat(stored.getRequests()).isEqualTo(1000);
 
+    // Keys on what authentication proved: a claim of the JWT, the consumer.
+    assertThat(run("policy", "update", "per-key", "--key", "claim:sub").code()).isZero();
+    stored = fake.policies.get("policies/per-key").getRateLimit();
+    assertThat(stored.getKey()).isEqualTo(RateLimit.Key.CLAIM);
+    assertThat(stored.getClaim()).isEqualTo("sub");
+    assertThat(run("policy", "get", "per-key").out()).contains("key claim:sub");
+    assertThat(run("policy", "update", "per-key", "--key", "consumer").code()).isZero();
+    stored = fake.policies.get("policies/per-key").getRateLimit();
+    assertThat(stored.getKey()).isEqualTo(RateLimit.Key.CONSUMER);
+    assertThat(stored.getClaim()).isEmpty();
+    assertThat(run("policy", "update", "per-key", "--key", "claim:").err())
+        .contains("expected client, route, header:NAME, consumer or claim:NAME");
+
     assertThat(run("policy", "create", "x", "--rate", "10/day").err())
         .contains("'10/day' is not a rate (expected N/s, N/m or N/h, e.g. 100/s)");
     assertThat(run("policy", "create", "x", "--burst", "5").err())

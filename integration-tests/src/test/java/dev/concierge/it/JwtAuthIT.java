@@ -18,6 +18,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.concierge.api.v1.CreatePolicyRequest;
 import dev.concierge.api.v1.JwtAuth;
 import dev.concierge.api.v1.Policy;
+import dev.concierge.api.v1.RateLimit;
 import dev.concierge.dataplane.DataPlaneServer;
 import dev.concierge.dataplane.accesslog.AccessLogDestination;
 import java.io.OutputStream;
@@ -226,5 +227,42 @@ class JwtAuthIT {
         .untilAsserted(() -> assertThat(call(old).statusCode()).isEqualTo(401));
     assertThat(backend.lastRequestHeaders().get("X-User-Id")).containsExactly("alice");
     assertThat(jwksFetches.get()).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void aLimitKeyedByAClaimGivesEachSubjectItsOwnBucket() throws Exception {
+    fleet
+        .api()
+        .createPolicy(
+            CreatePolicyRequest.newBuilder()
+                .setPolicyId("per-user")
+                .setPolicy(
+                    Policy.newBuilder()
+                        .setRateLimit(
+                            RateLimit.newBuilder()
+                                .setRequests(2)
+                                .setUnit(RateLimit.Unit.MINUTE)
+                                .setKey(RateLimit.Key.CLAIM)
+                                .setClaim("sub")))
+                .build());
+    fleet.createRoute(
+        "limited",
+        Fleet.routeTo("/api/orders", "app").toBuilder()
+            .addPolicies("policies/api-jwt")
+            .addPolicies("policies/per-user")
+            .build());
+    fleet.awaitSynced();
+    String alice = sign(claims().build(), first);
+    String bob = sign(claims().subject("bob").build(), first);
+
+    // One client address: only the token's subject tells the buckets apart.
+    assertThat(call(alice).statusCode()).isEqualTo(200);
+    assertThat(call(alice).statusCode()).isEqualTo(200);
+    HttpResponse<String> third = call(alice);
+    assertThat(third.statusCode()).isEqualTo(429);
+    assertThat(third.headers().firstValue("Retry-After")).isPresent();
+    assertThat(call(bob).statusCode()).isEqualTo(200);
+    assertThat(call(bob).statusCode()).isEqualTo(200);
+    assertThat(call(bob).statusCode()).isEqualTo(429);
   }
 }

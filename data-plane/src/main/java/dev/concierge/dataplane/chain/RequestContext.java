@@ -288,6 +288,16 @@ public final class RequestContext extends Request.Wrapper implements Callback, C
     return jwtClaims;
   }
 
+  @Override
+  public @Nullable String claim(String name) {
+    JwtClaims claims = jwtClaims;
+    Object value = claims == null ? null : claims.get(name);
+    if (value == null) {
+      return null;
+    }
+    return value instanceof String text ? text : String.valueOf(value);
+  }
+
   /** Records the claims of the request's verified JWT (the JWT stage). */
   public void jwtClaims(JwtClaims claims) {
     this.jwtClaims = requireNonNull(claims, "claims");

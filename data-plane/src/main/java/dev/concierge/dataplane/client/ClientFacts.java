@@ -30,4 +30,12 @@ public interface ClientFacts {
   default @Nullable String consumer() {
     return null;
   }
+
+  /**
+   * The claim {@code name} of the request's verified JWT as text (a string as it is, a number or
+   * boolean as its JSON text), or {@code null} when there is none or no JWT was verified.
+   */
+  default @Nullable String claim(String name) {
+    return null;
+  }
 }

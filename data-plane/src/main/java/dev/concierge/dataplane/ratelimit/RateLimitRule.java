@@ -31,6 +31,7 @@ public final class RateLimitRule {
   private final RateLimit limit;
   private final RateLimit.Key key;
   private final @Nullable String header;
+  private final @Nullable String claim;
   private final boolean dryRun;
   private final long requests;
   private final TokenBuckets buckets;
@@ -47,6 +48,7 @@ public final class RateLimitRule {
     this.key =
         limit.getKey() == RateLimit.Key.KEY_UNSPECIFIED ? RateLimit.Key.CLIENT : limit.getKey();
     this.header = key == RateLimit.Key.HEADER ? limit.getHeader() : null;
+    this.claim = key == RateLimit.Key.CLAIM ? limit.getClaim() : null;
     this.dryRun = limit.getDryRun();
     this.requests = Integer.toUnsignedLong(limit.getRequests());
     long burst = limit.getBurst() == 0 ? requests : Integer.toUnsignedLong(limit.getBurst());
@@ -96,7 +98,8 @@ public final class RateLimitRule {
             + "/"
             + limit.getKey()
             + "/"
-            + limit.getHeader();
+            + limit.getHeader()
+            + (limit.getClaim().isEmpty() ? "" : "/" + limit.getClaim());
     return sha256Hex(shape).substring(0, 12);
   }
 
@@ -116,6 +119,10 @@ public final class RateLimitRule {
     }
     if (key instanceof ConsumerKey consumer) {
       return "c:" + consumer.name();
+    }
+    if (key instanceof ClaimKey claim) {
+      // Digested as header values are: a claim may be personal (an e-mail address).
+      return "j:" + sha256Hex(claim.value()).substring(0, 32);
     }
     return "h:" + sha256Hex(key.toString()).substring(0, 32);
   }
@@ -206,6 +213,10 @@ public final class RateLimitRule {
         yield value == null ? ABSENT : value;
       }
       case ROUTE -> ROUTE;
+      case CLAIM -> {
+        String value = client.claim(requireNonNull(claim, "claim"));
+        yield value == null ? ABSENT : new ClaimKey(value);
+      }
       case CONSUMER -> {
         String consumer = client.consumer();
         yield consumer == null ? ABSENT : new ConsumerKey(consumer);
@@ -221,6 +232,8 @@ public final class RateLimitRule {
 
   // Not the bare name: a consumer's bucket and a header value's never share a store key.
   private record ConsumerKey(String name) {}
+
+  private record ClaimKey(String value) {}
 
   /** The counter of requests this rule refused (or would have) on {@code route}; node-lifetime. */
   LongAdder refused(String route) {

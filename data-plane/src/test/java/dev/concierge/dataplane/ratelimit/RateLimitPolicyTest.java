@@ -3,7 +3,6 @@ package dev.concierge.dataplane.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.concierge.api.v1.ConfigSnapshot;
-import dev.concierge.api.v1.DeviceClass;
 import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.RateLimit;
 import dev.concierge.api.v1.Route;
@@ -12,6 +11,7 @@ import dev.concierge.dataplane.client.ClientFacts;
 import dev.concierge.dataplane.client.FixedClient;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -66,38 +66,15 @@ class RateLimitPolicyTest {
   }
 
   private static ClientFacts consumer(String address, String name) {
-    ClientFacts client = client(address);
-    return new ClientFacts() {
-      @Override
-      public ClientAddress clientAddress() {
-        return client.clientAddress();
-      }
+    return new FixedClient(parse(address), false, name, Map.of());
+  }
 
-      @Override
-      public boolean peerTrusted() {
-        return false;
-      }
+  private static ClientFacts withClaims(String address, Map<String, String> claims) {
+    return new FixedClient(parse(address), false, null, claims);
+  }
 
-      @Override
-      public DeviceClass deviceClass() {
-        return client.deviceClass();
-      }
-
-      @Override
-      public String country() {
-        return client.country();
-      }
-
-      @Override
-      public long currentTimeMillis() {
-        return client.currentTimeMillis();
-      }
-
-      @Override
-      public String consumer() {
-        return name;
-      }
-    };
+  private static ClientAddress parse(String address) {
+    return Objects.requireNonNull(ClientAddress.parseHop(address));
   }
 
   /** What one request got: passed or not, and each refusal's wait. */
@@ -241,6 +218,27 @@ class RateLimitPolicyTest {
     assertThat(admitted(policy, consumer("192.0.2.1", "bob"), 5)).isEqualTo(2);
     assertThat(admitted(policy, client("192.0.2.3"), 5)).isEqualTo(2);
     assertThat(admitted(policy, client("192.0.2.4"), 5)).isZero();
+  }
+
+  @Test
+  void keepsOneBucketPerJwtClaimValue() {
+    RateLimitPolicy policy =
+        compile(
+            route("a", "per-tenant"),
+            policy(
+                "per-tenant",
+                false,
+                perSecond(1, 2).setKey(RateLimit.Key.CLAIM).setClaim("tenant")));
+    assertThat(admitted(policy, withClaims("192.0.2.1", Map.of("tenant", "acme")), 5)).isEqualTo(2);
+    assertThat(admitted(policy, withClaims("192.0.2.2", Map.of("tenant", "acme", "sub", "b")), 5))
+        .as("another subject of the same tenant shares its bucket")
+        .isZero();
+    assertThat(admitted(policy, withClaims("192.0.2.1", Map.of("tenant", "globex")), 5))
+        .isEqualTo(2);
+    assertThat(admitted(policy, withClaims("192.0.2.3", Map.of("sub", "c")), 5)).isEqualTo(2);
+    assertThat(admitted(policy, client("192.0.2.4"), 5))
+        .as("no claim: one bucket shared with every request without it")
+        .isZero();
   }
 
   @Test

@@ -4,12 +4,16 @@ import dev.concierge.api.v1.RateLimit;
 
 /**
  * The rules of a rate limit: 1 to {@value #MAX_REQUESTS} requests per a given unit, a burst of at
- * most as many, a known key (a valid header name with {@code HEADER}, none otherwise), a known
- * scope, and a store-error mode only with the {@code GLOBAL} scope.
+ * most as many, a known key (a valid header name with {@code HEADER}, a claim name with {@code
+ * CLAIM}, neither otherwise), a known scope, and a store-error mode only with the {@code GLOBAL}
+ * scope.
  */
 public final class RateLimitRules {
   /** Most requests per unit, and largest burst. */
   public static final long MAX_REQUESTS = 1_000_000_000L;
+
+  /** Longest JWT claim name a CLAIM key may name. */
+  public static final int MAX_CLAIM_LENGTH = 256;
 
   private RateLimitRules() {}
 
@@ -39,6 +43,15 @@ public final class RateLimitRules {
       }
     } else if (!limit.getHeader().isEmpty()) {
       sink.add(prefix + ".header", "only with key HEADER");
+    }
+    if (limit.getKey() == RateLimit.Key.CLAIM) {
+      if (limit.getClaim().isBlank()) {
+        sink.add(prefix + ".claim", "a claim name is required with key CLAIM (e.g. sub)");
+      } else if (limit.getClaim().length() > MAX_CLAIM_LENGTH) {
+        sink.add(prefix + ".claim", "at most " + MAX_CLAIM_LENGTH + " characters");
+      }
+    } else if (!limit.getClaim().isEmpty()) {
+      sink.add(prefix + ".claim", "only with key CLAIM");
     }
     boolean scopeKnown =
         FieldChecks.known(

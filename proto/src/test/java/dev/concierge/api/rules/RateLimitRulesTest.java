@@ -57,6 +57,19 @@ class RateLimitRulesTest {
   }
 
   @Test
+  void aClaimKeyNeedsAClaimNameAndOnlyItTakesOne() {
+    assertThat(violations(perSecond(1).setKey(RateLimit.Key.CLAIM)))
+        .containsExactly(
+            "policy.rate_limit.claim: a claim name is required with key CLAIM (e.g. sub)");
+    assertThat(violations(perSecond(1).setKey(RateLimit.Key.CLAIM).setClaim("x".repeat(257))))
+        .containsExactly("policy.rate_limit.claim: at most 256 characters");
+    assertThat(violations(perSecond(1).setKey(RateLimit.Key.CLAIM).setClaim("sub"))).isEmpty();
+    assertThat(violations(perSecond(1).setKey(RateLimit.Key.CONSUMER))).isEmpty();
+    assertThat(violations(perSecond(1).setClaim("sub")))
+        .containsExactly("policy.rate_limit.claim: only with key CLAIM");
+  }
+
+  @Test
   void aHeaderKeyNeedsAValidHeaderNameAndOnlyItTakesOne() {
     assertThat(violations(perSecond(1).setKey(RateLimit.Key.HEADER)))
         .containsExactly("policy.rate_limit.header: must not be empty");
