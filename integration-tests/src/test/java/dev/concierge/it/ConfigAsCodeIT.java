@@ -646,6 +646,15 @@ class ConfigAsCodeIT {
                         .setRealm("orders")))
         .addPolicies(
             dev.concierge.api.v1.Policy.newBuilder()
+                .setName("policies/per-user")
+                .setRateLimit(
+                    dev.concierge.api.v1.RateLimit.newBuilder()
+                        .setRequests(1000)
+                        .setUnit(dev.concierge.api.v1.RateLimit.Unit.HOUR)
+                        .setKey(dev.concierge.api.v1.RateLimit.Key.CLAIM)
+                        .setClaim("sub")))
+        .addPolicies(
+            dev.concierge.api.v1.Policy.newBuilder()
                 .setName("policies/edge-limits")
                 .setFleetDefault(true)
                 .setConnectionLimits(
