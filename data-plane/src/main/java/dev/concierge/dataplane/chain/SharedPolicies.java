@@ -51,6 +51,16 @@ public final class SharedPolicies<S, R> {
     return new SharedPolicies<>(kind, settings, compiler);
   }
 
+  /** Whether {@code snapshot} has a policy of {@code kind}. */
+  public static boolean has(ConfigSnapshot snapshot, Policy.KindCase kind) {
+    for (Policy policy : snapshot.getPoliciesList()) {
+      if (policy.getKindCase() == kind) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Compiles the policies of this kind in {@code snapshot}, keeping those that did not change. */
   public InForce<R> compile(ConfigSnapshot snapshot) {
     Map<String, Compiled<S, R>> previous = last;

@@ -5,8 +5,7 @@ import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyKey;
-import java.util.HashMap;
-import java.util.Map;
+import dev.concierge.dataplane.chain.SharedPolicies;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,29 +31,24 @@ public final class BasicAuthPolicyCompiler implements PolicyCompiler<BasicAuthPo
 
   @Override
   public PolicyCompiler<BasicAuthPolicy> forSnapshot(ConfigSnapshot snapshot) {
-    Map<String, BasicAuthPolicy> byName = new HashMap<>();
-    BasicAuthPolicy fleetDefault = null;
-    BasicCredentials credentials = null;
-    for (Policy policy : snapshot.getPoliciesList()) {
-      if (policy.getKindCase() != Policy.KindCase.BASIC_AUTH) {
-        continue;
-      }
-      if (credentials == null) {
-        credentials = BasicCredentials.of(snapshot, last);
-      }
-      BasicAuthPolicy compiled =
-          BasicAuthPolicy.of(policy.getName(), policy.getBasicAuth(), credentials);
-      byName.put(policy.getName(), compiled);
-      if (policy.getFleetDefault() && fleetDefault == null) {
-        fleetDefault = compiled;
-      }
+    if (!SharedPolicies.has(snapshot, Policy.KindCase.BASIC_AUTH)) {
+      last = BasicCredentials.empty();
+      return this;
     }
-    last = credentials == null ? BasicCredentials.empty() : credentials;
-    return byName.isEmpty() ? this : new Bound(Map.copyOf(byName), fleetDefault);
+    // Compiled afresh each snapshot over the consumers' credentials, which carry the verified
+    // passwords of unchanged credentials over from the last snapshot.
+    BasicCredentials credentials = BasicCredentials.of(snapshot, last);
+    last = credentials;
+    return new Bound(
+        SharedPolicies.of(
+                Policy.KindCase.BASIC_AUTH,
+                Policy::getBasicAuth,
+                (name, settings) -> BasicAuthPolicy.of(name, settings, credentials))
+            .compile(snapshot));
   }
 
   /** The compiler for the routes of one snapshot. */
-  private record Bound(Map<String, BasicAuthPolicy> byName, @Nullable BasicAuthPolicy fleetDefault)
+  private record Bound(SharedPolicies.InForce<BasicAuthPolicy> policies)
       implements PolicyCompiler<BasicAuthPolicy> {
     @Override
     public PolicyKey<BasicAuthPolicy> key() {
@@ -63,13 +57,7 @@ public final class BasicAuthPolicyCompiler implements PolicyCompiler<BasicAuthPo
 
     @Override
     public @Nullable BasicAuthPolicy compile(Route route) {
-      for (String name : route.getPoliciesList()) {
-        BasicAuthPolicy own = byName.get(name);
-        if (own != null) {
-          return own;
-        }
-      }
-      return fleetDefault;
+      return policies.oneOf(route);
     }
   }
 }

@@ -5,8 +5,7 @@ import dev.concierge.api.v1.Policy;
 import dev.concierge.api.v1.Route;
 import dev.concierge.dataplane.chain.PolicyCompiler;
 import dev.concierge.dataplane.chain.PolicyKey;
-import java.util.HashMap;
-import java.util.Map;
+import dev.concierge.dataplane.chain.SharedPolicies;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,28 +28,21 @@ public final class KeyAuthPolicyCompiler implements PolicyCompiler<KeyAuthPolicy
 
   @Override
   public PolicyCompiler<KeyAuthPolicy> forSnapshot(ConfigSnapshot snapshot) {
-    Map<String, KeyAuthPolicy> byName = new HashMap<>();
-    KeyAuthPolicy fleetDefault = null;
-    ConsumerKeys keys = null;
-    // Policies arrive in name order, so the first fleet default is the first by name.
-    for (Policy policy : snapshot.getPoliciesList()) {
-      if (policy.getKindCase() != Policy.KindCase.KEY_AUTH) {
-        continue;
-      }
-      if (keys == null) {
-        keys = ConsumerKeys.of(snapshot);
-      }
-      KeyAuthPolicy compiled = KeyAuthPolicy.of(policy.getName(), policy.getKeyAuth(), keys);
-      byName.put(policy.getName(), compiled);
-      if (policy.getFleetDefault() && fleetDefault == null) {
-        fleetDefault = compiled;
-      }
+    if (!SharedPolicies.has(snapshot, Policy.KindCase.KEY_AUTH)) {
+      return this;
     }
-    return byName.isEmpty() ? this : new Bound(Map.copyOf(byName), fleetDefault);
+    // Compiled afresh each snapshot: a policy's keys are the consumers', which change on their own.
+    ConsumerKeys keys = ConsumerKeys.of(snapshot);
+    return new Bound(
+        SharedPolicies.of(
+                Policy.KindCase.KEY_AUTH,
+                Policy::getKeyAuth,
+                (name, settings) -> KeyAuthPolicy.of(name, settings, keys))
+            .compile(snapshot));
   }
 
   /** The compiler for the routes of one snapshot. */
-  private record Bound(Map<String, KeyAuthPolicy> byName, @Nullable KeyAuthPolicy fleetDefault)
+  private record Bound(SharedPolicies.InForce<KeyAuthPolicy> policies)
       implements PolicyCompiler<KeyAuthPolicy> {
     @Override
     public PolicyKey<KeyAuthPolicy> key() {
@@ -59,13 +51,7 @@ public final class KeyAuthPolicyCompiler implements PolicyCompiler<KeyAuthPolicy
 
     @Override
     public @Nullable KeyAuthPolicy compile(Route route) {
-      for (String name : route.getPoliciesList()) {
-        KeyAuthPolicy own = byName.get(name);
-        if (own != null) {
-          return own;
-        }
-      }
-      return fleetDefault;
+      return policies.oneOf(route);
     }
   }
 }
